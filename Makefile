@@ -1,0 +1,101 @@
+# Makefile -- builds, tests and installs the mem-* tools; GNU make 4.3 or later.
+#
+#	make			build every tool into bin/
+#	make check		install missing packages, build, run unit tests and bats suites
+#	make demo		the whole pipeline on a generated sample, into ./out
+#	make -jN IN=DIR OUT=DIR	the pipeline on your own exports (pipeline.mk)
+
+include config.mk
+
+BUILDDIR ?= build
+BINDIR   ?= bin
+CFLAGS   += $(EXTRA_CFLAGS)
+
+LIBSRC  := $(sort $(wildcard lib/*.c))
+LIBOBJ  := $(LIBSRC:%.c=$(BUILDDIR)/%.o)
+HDRS    := lib/mem.h $(wildcard tools/*/*.h)
+# A tool is tools/NAME.c, or tools/NAME/*.c once it has outgrown one file.
+TOOLS   := $(sort $(basename $(notdir $(wildcard tools/mem-*.c))) \
+                  $(notdir $(patsubst %/,%,$(wildcard tools/mem-*/))))
+BINS    := $(TOOLS:%=$(BINDIR)/%)
+MANS    := $(sort $(wildcard tools/mem-*.1))
+UNITS   := $(patsubst tests/unit/%.c,$(BUILDDIR)/unit/%,$(wildcard tests/unit/*.c))
+FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILDDIR)/fuzz/%,$(wildcard tests/fuzz/*.c))
+
+tool_objs = $(patsubst %.c,$(BUILDDIR)/%.o,$(wildcard tools/$(1).c tools/$(1)/*.c))
+
+.DEFAULT_GOAL := $(if $(IN)$(ORIGINALS),pipeline,all)
+
+all: $(BINS)
+
+$(BUILDDIR)/%.o: %.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILDDIR)/libmem.a: $(LIBOBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+.SECONDEXPANSION:
+$(BINDIR)/mem-%: $$(call tool_objs,mem-$$*) $(BUILDDIR)/libmem.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILDDIR)/unit/%: tests/unit/%.c $(BUILDDIR)/libmem.a $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILDDIR)/libmem.a $(LDLIBS)
+
+units: $(UNITS)
+
+deps:
+	scripts/install-deps
+
+check: deps
+	$(MAKE) all units
+	scripts/check
+
+# The same suite against tools built with AddressSanitizer and UBSan.
+asan: deps
+	$(MAKE) BUILDDIR=build/asan BINDIR=build/asan/bin EXTRA_CFLAGS='$(ASAN_FLAGS)' all units
+	MEM_BIN=$(CURDIR)/build/asan/bin MEM_UNITS=$(CURDIR)/build/asan/unit \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	scripts/check
+
+# libFuzzer targets (clang); each runs for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 30
+fuzz: deps
+	$(MAKE) CC=clang BUILDDIR=build/fuzz BINDIR=build/fuzz/bin \
+		EXTRA_CFLAGS='-fsanitize=fuzzer-no-link,address,undefined' build/fuzz/libmem.a
+	scripts/fuzz $(FUZZ_SECONDS)
+
+lint: deps
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--suppress=missingIncludeSystem --inline-suppr -Ilib lib tools
+	mandoc -Tlint -Wwarning $(MANS)
+	@if grep -nEw 'sprintf|strcpy|strcat|gets|atoi|system|popen|tmpnam' \
+		lib/*.c lib/*.h $$(find tools -name '*.c' -o -name '*.h'); then \
+		echo 'lint: banned function (see STYLE)'; exit 1; fi
+
+bench: all
+	@for b in bench/*; do [ -x "$$b" ] && echo "== $$b" && "$$b"; done; true
+
+demo: deps
+	$(MAKE) all
+	scripts/mksample sample
+	$(MAKE) -j$$(nproc) pipeline ORIGINALS=$(CURDIR)/sample OUT=$(CURDIR)/out SKIP_UPLOAD=1
+
+install: all
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1
+	cp -f $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	cp -f $(MANS) $(DESTDIR)$(MANPREFIX)/man1/
+
+uninstall:
+	cd $(DESTDIR)$(PREFIX)/bin && rm -f $(TOOLS)
+	cd $(DESTDIR)$(MANPREFIX)/man1 && rm -f $(notdir $(MANS))
+
+clean:
+	rm -rf $(BUILDDIR) $(BINDIR)
+
+.PHONY: all units deps check asan fuzz lint bench demo install uninstall clean
+
+include pipeline.mk

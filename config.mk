@@ -1,0 +1,16 @@
+# config.mk -- compiler, flags and libraries; included by Makefile.
+VERSION = 0.1.0
+
+PREFIX    = /usr/local
+MANPREFIX = $(PREFIX)/share/man
+
+CC      = cc
+PKGS    = libexif libcurl jansson
+CPPFLAGS = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DVERSION=\"$(VERSION)\" -Ilib
+CFLAGS  = -std=c11 -O2 -g -Wall -Wextra -Wpedantic -Werror -Wshadow -Wno-unused-parameter \
+          $(shell pkg-config --cflags $(PKGS))
+LDFLAGS = -Wl,--as-needed
+LDLIBS  = $(shell pkg-config --libs $(PKGS)) -lm
+
+# make asan: the same suite against tools built with sanitizers.
+ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

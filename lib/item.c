@@ -1,0 +1,425 @@
+/*
+ * item.c -- the item record (docs/design.md): "key=value" fields, each
+ * ended by a NUL, the first one ITEM_MAGIC. Values may hold any byte but
+ * NUL; a key may repeat (album); unknown keys are kept, not rejected, so
+ * older readers survive newer writers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mem.h"
+
+#define MAXRECORD (16 << 20)	/* far beyond any real record */
+
+static const char *kinds[] = { "unknown", "image", "video", "audio" };
+
+const char *
+kind_name(enum item_kind k)
+{
+	return (unsigned)k < LEN(kinds) ? kinds[k] : "unknown";
+}
+
+enum item_kind
+kind_parse(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < LEN(kinds); i++)
+		if (strcmp(s, kinds[i]) == 0)
+			return (enum item_kind)i;
+	return KIND_UNKNOWN;
+}
+
+/* memoria's media sets (§2.1.3), plus the audio that mem-loudnorm takes. */
+enum item_kind
+kind_of_name(const char *path)
+{
+	static const char *img[] = { "jpg", "jpeg", "png", "gif", "webp", "heic",
+	    "heif", "tiff", "tif", "dng", "avif", "bmp" };
+	static const char *vid[] = { "mp4", "mov", "avi", "webm", "mkv", "m4v",
+	    "3gp", "mts", "m2ts" };
+	static const char *aud[] = { "mp3", "m4a", "aac", "wav", "flac", "ogg",
+	    "opus", "caf", "amr", "aif", "aiff", "wma" };
+	const char *slash = strrchr(path, '/');
+	const char *dot = strrchr(slash ? slash : path, '.');
+	size_t i;
+
+	if (dot == NULL || dot[1] == '\0')
+		return KIND_UNKNOWN;
+	dot++;
+	for (i = 0; i < LEN(img); i++)
+		if (strcasecmp(dot, img[i]) == 0)
+			return KIND_IMAGE;
+	for (i = 0; i < LEN(vid); i++)
+		if (strcasecmp(dot, vid[i]) == 0)
+			return KIND_VIDEO;
+	for (i = 0; i < LEN(aud); i++)
+		if (strcasecmp(dot, aud[i]) == 0)
+			return KIND_AUDIO;
+	return KIND_UNKNOWN;
+}
+
+uint64_t
+fnv1a64(const void *p, size_t n, uint64_t h)
+{
+	const unsigned char *s = p;
+
+	while (n--) {
+		h ^= *s++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+void
+item_init(struct item *it)
+{
+	memset(it, 0, sizeof(*it));
+	it->offset_min = OFFSET_UNKNOWN;
+	it->albums = xcalloc(1, sizeof(char *));
+	it->extra = xcalloc(1, sizeof(char *));
+}
+
+void
+item_free(struct item *it)
+{
+	size_t i;
+
+	free(it->id);
+	free(it->source);
+	free(it->export);
+	free(it->platform);
+	free(it->user);
+	free(it->dest);
+	free(it->time_source);
+	free(it->caption);
+	free(it->overlay);
+	for (i = 0; i < it->nalbums; i++)
+		free(it->albums[i]);
+	free(it->albums);
+	for (i = 0; i < it->nextra; i++)
+		free(it->extra[i]);
+	free(it->extra);
+	memset(it, 0, sizeof(*it));
+}
+
+void
+item_set(char **field, const char *value)
+{
+	free(*field);
+	*field = value ? xstrdup(value) : NULL;
+}
+
+static void
+push(char ***list, size_t *n, const char *s)
+{
+	*list = xrealloc(*list, (*n + 2) * sizeof(char *));
+	(*list)[(*n)++] = xstrdup(s);
+	(*list)[*n] = NULL;
+}
+
+void
+item_add_album(struct item *it, const char *album)
+{
+	size_t i;
+
+	for (i = 0; i < it->nalbums; i++)
+		if (strcmp(it->albums[i], album) == 0)
+			return;
+	push(&it->albums, &it->nalbums, album);
+}
+
+static int
+parse_double(const char *s, double *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtod(s, &end);
+	return end == s || *end != '\0' || errno == ERANGE || !isfinite(*v) ? -1 : 0;
+}
+
+/* One field; -1 with *why when its value is malformed. */
+static int
+field(struct item *it, const char *key, size_t klen, const char *val, const char **why)
+{
+#define IS(k) (klen == sizeof(k) - 1 && memcmp(key, k, klen) == 0)
+	char **str = NULL, buf[48];
+	int32_t off;
+	int64_t t;
+	if (IS("id"))
+		str = &it->id;
+	else if (IS("source"))
+		str = &it->source;
+	else if (IS("export"))
+		str = &it->export;
+	else if (IS("platform"))
+		str = &it->platform;
+	else if (IS("user"))
+		str = &it->user;
+	else if (IS("dest"))
+		str = &it->dest;
+	else if (IS("time_source"))
+		str = &it->time_source;
+	else if (IS("caption"))
+		str = &it->caption;
+	else if (IS("overlay"))
+		str = &it->overlay;
+	if (str != NULL) {
+		item_set(str, val);
+		return 0;
+	}
+	if (IS("kind")) {
+		it->kind = kind_parse(val);
+	} else if (IS("album")) {
+		item_add_album(it, val);
+	} else if (IS("favorite")) {
+		it->favorite = strcmp(val, "1") == 0;
+	} else if (IS("time")) {
+		if (time_parse(val, &it->time, &off) < 0 || off != 0) {
+			*why = "bad time (want YYYY-MM-DDTHH:MM:SSZ)";
+			return -1;
+		}
+		it->has_time = 1;
+	} else if (IS("offset")) {
+		/* "+02:00" alone: borrow the date parser with a dummy date */
+		snprintf(buf, sizeof(buf), "2000-01-01T00:00:00%s", val);
+		if (time_parse(buf, &t, &off) < 0 || off == OFFSET_UNKNOWN) {
+			*why = "bad offset (want +HH:MM)";
+			return -1;
+		}
+		it->offset_min = off;
+	} else if (IS("lat") || IS("lon")) {
+		double v;
+
+		if (parse_double(val, &v) < 0 || fabs(v) > (IS("lat") ? 90 : 180)) {
+			*why = "bad GPS coordinate";
+			return -1;
+		}
+		if (IS("lat"))
+			it->lat = v;
+		else
+			it->lon = v;
+		it->has_gps |= IS("lat") ? 1 : 2;
+	} else if (IS("alt")) {
+		if (parse_double(val, &it->alt) < 0) {
+			*why = "bad altitude";
+			return -1;
+		}
+		it->has_alt = 1;
+	} else {
+		push(&it->extra, &it->nextra, key);	/* key=value, whole */
+	}
+	return 0;
+#undef IS
+}
+
+int
+item_parse(struct item *it, const char *buf, size_t len, const char **why)
+{
+	const char *p = buf, *end = buf + len, *nul, *eq;
+
+	item_init(it);
+	*why = NULL;
+	if (len < sizeof(ITEM_MAGIC) || memcmp(buf, ITEM_MAGIC, sizeof(ITEM_MAGIC)) != 0) {
+		*why = "not an item record (no " ITEM_MAGIC " header)";
+		goto bad;
+	}
+	p += sizeof(ITEM_MAGIC);
+	while (p < end) {
+		char *f;
+		int rc;
+
+		/* like a NUL stream, the last field may lack its NUL */
+		nul = memchr(p, '\0', (size_t)(end - p));
+		if (nul == NULL)
+			nul = end;
+		eq = memchr(p, '=', (size_t)(nul - p));
+		if (eq == NULL || eq == p) {
+			*why = "malformed field (want key=value)";
+			goto bad;
+		}
+		f = xmemdup(p, (size_t)(nul - p));
+		rc = field(it, f, (size_t)(eq - p), f + (eq - p) + 1, why);
+		free(f);
+		if (rc < 0)
+			goto bad;
+		p = nul + 1;
+	}
+	if (it->has_gps != 0 && it->has_gps != 3) {
+		*why = "GPS needs both lat and lon";
+		goto bad;
+	}
+	it->has_gps = it->has_gps == 3;
+	if (it->source == NULL || *it->source == '\0') {
+		*why = "record has no source";
+		goto bad;
+	}
+	if (it->kind == KIND_UNKNOWN)
+		it->kind = kind_of_name(it->source);
+	return 0;
+bad:
+	item_free(it);
+	item_init(it);
+	return -1;
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 4096, n = 0;
+	char *buf;
+	ssize_t r;
+
+	if (fd < 0)
+		return NULL;
+	buf = xmalloc(cap);
+	for (;;) {
+		if (n == cap) {
+			if (cap >= MAXRECORD) {
+				free(buf);
+				close(fd);
+				errno = EFBIG;
+				return NULL;
+			}
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+
+			free(buf);
+			close(fd);
+			errno = e;
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	*len = n;
+	return buf;
+}
+
+int
+item_load(struct item *it, const char *path, const char **why)
+{
+	size_t len;
+	char *buf;
+	int rc;
+
+	*why = NULL;
+	buf = slurp(path, &len);
+	if (buf == NULL) {
+		item_init(it);
+		return -1;
+	}
+	rc = item_parse(it, buf, len, why);
+	free(buf);
+	return rc;
+}
+
+int
+item_sniff(const char *path)
+{
+	char buf[sizeof(ITEM_MAGIC)];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < 0)
+		return -1;
+	return n == (ssize_t)sizeof(buf) && memcmp(buf, ITEM_MAGIC, sizeof(buf)) == 0;
+}
+
+static int
+put(FILE *fp, const char *key, const char *val)
+{
+	if (val == NULL)
+		return 0;
+	return fprintf(fp, "%s=%s", key, val) < 0 || fputc('\0', fp) == EOF ? -1 : 0;
+}
+
+static int
+put_double(FILE *fp, const char *key, const char *fmt, double v)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), fmt, v);
+	return put(fp, key, buf);
+}
+
+int
+item_write(const struct item *it, FILE *fp)
+{
+	char buf[64];
+	size_t i;
+	int rc = 0;
+
+	if (fwrite(ITEM_MAGIC, sizeof(ITEM_MAGIC), 1, fp) != 1)
+		return -1;
+	rc |= put(fp, "id", it->id);
+	rc |= put(fp, "source", it->source);
+	rc |= put(fp, "export", it->export);
+	rc |= put(fp, "platform", it->platform);
+	rc |= put(fp, "user", it->user);
+	rc |= put(fp, "dest", it->dest);
+	if (it->kind != KIND_UNKNOWN)
+		rc |= put(fp, "kind", kind_name(it->kind));
+	if (it->has_time) {
+		time_format(it->time, OFFSET_UNKNOWN, buf, sizeof(buf));
+		rc |= put(fp, "time", buf);
+		if (it->offset_min != OFFSET_UNKNOWN) {
+			int off = it->offset_min < 0 ? -it->offset_min : it->offset_min;
+
+			snprintf(buf, sizeof(buf), "%c%02d:%02d",
+			    it->offset_min < 0 ? '-' : '+', off / 60, off % 60);
+			rc |= put(fp, "offset", buf);
+		}
+		rc |= put(fp, "time_source", it->time_source);
+	}
+	if (it->has_gps) {
+		rc |= put_double(fp, "lat", "%.7f", it->lat);
+		rc |= put_double(fp, "lon", "%.7f", it->lon);
+		if (it->has_alt)
+			rc |= put_double(fp, "alt", "%.2f", it->alt);
+	}
+	for (i = 0; i < it->nalbums; i++)
+		rc |= put(fp, "album", it->albums[i]);
+	rc |= put(fp, "caption", it->caption);
+	rc |= put(fp, "overlay", it->overlay);
+	if (it->favorite)
+		rc |= put(fp, "favorite", "1");
+	for (i = 0; i < it->nextra; i++)
+		if (fwrite(it->extra[i], strlen(it->extra[i]) + 1, 1, fp) != 1)
+			rc = -1;
+	return rc || ferror(fp) ? -1 : 0;
+}
+
+int
+item_save(const struct item *it, const char *path)
+{
+	struct atomic a;
+
+	if (atomic_open(&a, path, "") < 0)
+		return -1;
+	if (item_write(it, a.fp) < 0) {
+		atomic_abort(&a);
+		return -1;
+	}
+	return atomic_commit(&a);
+}

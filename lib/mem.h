@@ -1,0 +1,158 @@
+/*
+ * mem.h -- the one header the mem-* tools include.
+ *
+ * Contracts (exit statuses, NUL streams, the item record) are written down
+ * in docs/design.md; this file only declares the code that keeps them.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+/* Exit statuses: every tool, every runner. */
+enum {
+	ST_OK = 0,	/* every item done (no items is fine) */
+	ST_ITEM = 1,	/* some items failed, the others are done */
+	ST_FATAL = 2,	/* usage error, or nothing could be done */
+	ST_USAGE = 2
+};
+
+#define LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* msg.c: "prog: message" on stderr, prog from argv[0]. */
+extern const char *progname;
+void	 setprogname(const char *argv0);
+void	 warnx_(const char *fmt, ...);		/* prog: fmt\n */
+void	 warn_(const char *fmt, ...);		/* prog: fmt: strerror(errno)\n */
+_Noreturn void die(int status, const char *fmt, ...);
+_Noreturn void die_errno(int status, const char *fmt, ...);
+void	*xmalloc(size_t n);
+void	*xcalloc(size_t n, size_t size);
+void	*xrealloc(void *p, size_t n);
+char	*xstrdup(const char *s);
+char	*xmemdup(const void *p, size_t n);	/* adds a NUL */
+char	*xasprintf(const char *fmt, ...);
+/* range-checked numbers for options: fatal (exit 2) with the option name. */
+long long	 num_ll(const char *opt, const char *s, long long min, long long max);
+double		 num_d(const char *opt, const char *s, double min, double max);
+void	 print_version(void);			/* "prog (mem) VERSION" on stdout */
+
+/* nul.c: the input of a filter, operands or NUL-separated records on stdin. */
+struct input {
+	char	**argv;		/* operands, or NULL to read stdin */
+	int	  argc, i;
+	char	 *buf;		/* the current stdin record */
+	size_t	  cap;
+	unsigned long recno;	/* 1-based record number on stdin */
+	char	  label[32];	/* "-:17" for stdin records */
+};
+void	 input_init(struct input *in, int argc, char **argv);
+/*
+ * The next path, or NULL at the end. An empty stdin record is reported
+ * ("prog: -:N: empty path") and sets *status to ST_ITEM; a read error on
+ * stdin is fatal.
+ */
+const char *input_next(struct input *in, int *status);
+void	 input_free(struct input *in);
+ssize_t	 nul_getrec(FILE *fp, char **buf, size_t *cap);	/* len, or -1 at EOF */
+void	 out_path(const char *path);	/* path + NUL on stdout, flushed */
+void	 out_close(void);		/* exit 2 if stdout could not be written */
+
+/* atomic.c: outputs appear whole or not at all. */
+struct atomic {
+	char	*dst;		/* final path */
+	char	*tmp;		/* DIR/.BASE.XXXXXX[SUFFIX] in the same directory */
+	int	 fd;
+	FILE	*fp;		/* open on fd, for writers that want stdio */
+};
+/* Create the temp file beside dst; suffix (may be "") is kept for tools that
+ * pick a format by extension. Returns 0, or -1 with errno set. */
+int	 atomic_open(struct atomic *a, const char *dst, const char *suffix);
+int	 atomic_commit(struct atomic *a);	/* flush, close, rename; -1 on error */
+void	 atomic_abort(struct atomic *a);	/* close and unlink; keeps errno */
+/* Temp files that a signal or a fatal exit must remove; atomic_open
+ * registers its own. The handlers are installed by the first call. */
+void	 cleanup_add(const char *path);
+void	 cleanup_del(const char *path);
+int	 mkdir_p(const char *dir, int mode);	/* mkdir -p; 0 or -1 */
+int	 mkdir_parent(const char *path);	/* mkdir -p of dirname(path) */
+int	 is_temp_name(const char *base);	/* ".name.XXXXXX" made by atomic_open */
+
+/* spawn.c: run a program with an argv array, never through a shell. */
+struct proc_out {
+	char	*out;		/* child's stdout (when captured), NUL-terminated */
+	size_t	 outlen;
+	char	*err;		/* child's stderr, NUL-terminated */
+	size_t	 errlen;
+};
+/*
+ * Run argv[0] (found on PATH) with stdin from /dev/null, capturing stdout
+ * when o->out is wanted (capture_out) and stderr always. Returns the exit
+ * status (0..255), 128+signal when killed, or -1 with errno set when it could
+ * not be started (ENOENT: not installed).
+ */
+int	 spawn_run(char *const argv[], int capture_out, struct proc_out *o);
+void	 proc_out_free(struct proc_out *o);
+const char *last_line(const char *text, char *buf, size_t size);
+int	 have_program(const char *name);	/* found on PATH and executable */
+
+/* time.c: instants are UTC seconds; an offset is known or not. */
+#define OFFSET_UNKNOWN INT32_MIN
+/* Parse ISO 8601 ("2023-01-15T10:30:45+02:00", "...Z", "2023-01-15 10:30:45",
+ * fractions ignored). With no zone the text is taken as UTC and *offset_min
+ * is OFFSET_UNKNOWN. Returns 0, or -1 if malformed. */
+int	 time_parse(const char *s, int64_t *utc, int32_t *offset_min);
+/* Format as "2023-01-15T08:30:45Z" (UTC), or with the offset applied
+ * ("2023-01-15T10:30:45+02:00") when offset_min is known. */
+void	 time_format(int64_t utc, int32_t offset_min, char *buf, size_t size);
+/* Broken-down local wall time at the offset (0 when unknown). */
+void	 time_wall(int64_t utc, int32_t offset_min, struct tm *tm);
+int64_t	 time_from_utc_tm(const struct tm *tm);	/* timegm without TZ */
+
+/* item.c: the item record, written by mem-scan and read by the others. */
+#define ITEM_MAGIC "mem-item=1"
+enum item_kind { KIND_UNKNOWN, KIND_IMAGE, KIND_VIDEO, KIND_AUDIO };
+struct item {
+	char	*id;		/* 16 hex digits, stable across runs */
+	char	*source;	/* the media file */
+	char	*export;	/* export name (the directory's base name) */
+	char	*platform;	/* "google-photos", "snapchat-memories", ... */
+	char	*user;		/* the export's user, from its name or metadata */
+	char	*dest;		/* output path relative to OUT */
+	enum item_kind kind;
+	int	 has_time;
+	int64_t	 time;		/* capture instant, UTC seconds */
+	int32_t	 offset_min;	/* its UTC offset, or OFFSET_UNKNOWN */
+	char	*time_source;	/* "json", "exif", "filename", "mtime", ... */
+	int	 has_gps;
+	double	 lat, lon;	/* degrees, north and east positive */
+	int	 has_alt;
+	double	 alt;		/* metres above sea level */
+	char	**albums;	/* NULL-terminated; may be empty */
+	size_t	 nalbums;
+	char	*caption;	/* UTF-8 */
+	char	*overlay;	/* Snapchat overlay PNG to merge, or NULL */
+	int	 favorite;
+	/* Fields this reader does not know, kept so a rewrite loses nothing. */
+	char	**extra;	/* "key=value" strings, NULL-terminated */
+	size_t	 nextra;
+};
+void	 item_init(struct item *it);
+void	 item_free(struct item *it);
+/* Read one record from a whole buffer (len bytes). Returns 0, or -1 with a
+ * reason in *why. */
+int	 item_parse(struct item *it, const char *buf, size_t len, const char **why);
+/* Load the record file at path. Returns 0, -1 (errno set, *why NULL) when it
+ * cannot be read, or -1 with *why when it is not a valid record. */
+int	 item_load(struct item *it, const char *path, const char **why);
+int	 item_write(const struct item *it, FILE *fp);	/* 0, or -1 on error */
+int	 item_save(const struct item *it, const char *path);	/* atomic */
+/* Does the file at path start with ITEM_MAGIC? (1 yes, 0 no, -1 unreadable) */
+int	 item_sniff(const char *path);
+void	 item_add_album(struct item *it, const char *album);
+const char *kind_name(enum item_kind k);
+enum item_kind kind_parse(const char *s);
+enum item_kind kind_of_name(const char *path);	/* by extension */
+void	 item_set(char **field, const char *value);	/* free + xstrdup */
+uint64_t fnv1a64(const void *p, size_t n, uint64_t h);
+#define FNV64_INIT 0xcbf29ce484222325ULL

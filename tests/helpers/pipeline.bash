@@ -1,0 +1,83 @@
+# pipeline.bash -- helpers for tests/pipeline.bats: hand-written item records
+# and stand-in tools, so that the orchestration (plan, make and parallel
+# engines, resume, status mapping, upload queue) is tested on its own; the
+# end-to-end tests run the real tools.
+
+# make_record OUT ID EXPORT SOURCE KIND DEST: a record as mem-scan writes it.
+make_record() {
+	mkdir -p "$1/.mem/items"
+	printf 'mem-item=1\0id=%s\0source=%s\0export=%s\0platform=folder\0kind=%s\0dest=%s\0' \
+		"$2" "$4" "$3" "$5" "$6" > "$1/.mem/items/$2.item"
+}
+
+# record_field FILE KEY: one field of a record.
+record_field() {
+	tr '\0' '\n' < "$1" | sed -n "s/^$2=//p" | head -n 1
+}
+
+# stub_tools DIR: stand-ins for the mem-* tools in DIR (put it first on
+# PATH). They keep the contract (records in, output paths out, one line per
+# failed item, 0/1/2) and append "TOOL start|end EPOCH-NS ID" to $STUB_TRACE:
+#  mem-scan	prints the records already under OUT/.mem/items, sorted
+#  mem-exif, mem-loudnorm	copy the source to OUT/dest (atomically); a
+#		source whose name contains "corrupt" fails; $STUB_SLEEP slows them
+#  mem-upload	takes the lock OUT/.mem/upload.lock, lists what it got in
+#		$STUB_TRACE, sleeps $STUB_UPLOAD_SLEEP
+#  mem-advise	prints $STUB_ADVICE (default 2)
+stub_tools() {
+	local d=$1
+	mkdir -p "$d"
+	cat > "$d/mem-scan" <<'SH'
+#!/bin/bash
+out=
+while [ $# -gt 0 ]; do case $1 in -o) out=$2; shift;; --) shift; break;; esac; shift; done
+find "$out/.mem/items" -name '*.item' -print0 | sort -z
+SH
+	cat > "$d/mem-exif" <<'SH'
+#!/bin/bash
+tool=${0##*/} out=
+while [ $# -gt 0 ]; do case $1 in -o) out=$2; shift;; --) shift; break;; *) break;; esac; shift; done
+st=0
+for rec; do
+	src=$(tr '\0' '\n' < "$rec" | sed -n 's/^source=//p')
+	dest=$(tr '\0' '\n' < "$rec" | sed -n 's/^dest=//p')
+	id=$(tr '\0' '\n' < "$rec" | sed -n 's/^id=//p')
+	[ -z "$STUB_TRACE" ] || echo "$tool start $(date +%s%N) $id" >> "$STUB_TRACE"
+	[ -z "$STUB_SLEEP" ] || sleep "$STUB_SLEEP"
+	case ${src##*/} in
+	*corrupt*) echo "$tool: $src: not a JPEG (no SOI marker)" >&2; st=1; continue ;;
+	esac
+	mkdir -p "$(dirname "$out/$dest")"
+	tmp=$(dirname "$out/$dest")/.$(basename "$dest").XXXXXX
+	tmp=$(mktemp "$tmp") && cp "$src" "$tmp" && mv "$tmp" "$out/$dest" || { st=1; continue; }
+	[ -z "$STUB_TRACE" ] || echo "$tool end $(date +%s%N) $id" >> "$STUB_TRACE"
+	printf '%s\0' "$out/$dest"
+done
+exit $st
+SH
+	cp "$d/mem-exif" "$d/mem-loudnorm"
+	cat > "$d/mem-upload" <<'SH'
+#!/bin/bash
+out=
+while [ $# -gt 0 ]; do case $1 in -o) out=$2; shift;; --) shift; break;; esac; shift; done
+exec 8> "$out/.mem/upload.lock"
+flock 8
+n=0
+[ -z "$STUB_TRACE" ] || echo "mem-upload start $(date +%s%N) -" >> "$STUB_TRACE"
+while IFS= read -r -d '' rec; do
+	n=$((n + 1))
+	[ -z "$STUB_TRACE" ] || echo "mem-upload file $(date +%s%N) $(tr '\0' '\n' < "$rec" | sed -n 's/^id=//p')" >> "$STUB_TRACE"
+done
+[ -z "$STUB_UPLOAD_SLEEP" ] || sleep "$STUB_UPLOAD_SLEEP"
+[ -z "$STUB_TRACE" ] || echo "mem-upload end $(date +%s%N) -" >> "$STUB_TRACE"
+[ -z "$STUB_UPLOAD_FAIL" ] || { echo "mem-upload: server said 500" >&2; exit 1; }
+echo "mem-upload: $n uploaded, 0 failed" >&2
+SH
+	cat > "$d/mem-advise" <<'SH'
+#!/bin/sh
+cat > /dev/null
+echo "mem-advise: advice for this machine" >&2
+echo "${STUB_ADVICE:-2}"
+SH
+	chmod +x "$d"/mem-*
+}

@@ -39,9 +39,14 @@ tool=${0##*/} out=
 while [ $# -gt 0 ]; do case $1 in -o) out=$2; shift;; --) shift; break;; *) break;; esac; shift; done
 st=0
 for rec; do
-	src=$(tr '\0' '\n' < "$rec" | sed -n 's/^source=//p')
-	dest=$(tr '\0' '\n' < "$rec" | sed -n 's/^dest=//p')
-	id=$(tr '\0' '\n' < "$rec" | sed -n 's/^id=//p')
+	src= dest= id=
+	while IFS= read -r -d '' f || [ -n "$f" ]; do
+		case $f in
+		source=*) src=${f#source=} ;;
+		dest=*) dest=${f#dest=} ;;
+		id=*) id=${f#id=} ;;
+		esac
+	done < "$rec"
 	[ -z "$STUB_TRACE" ] || echo "$tool start $(date +%s%N) $id" >> "$STUB_TRACE"
 	[ -z "$STUB_SLEEP" ] || sleep "$STUB_SLEEP"
 	case ${src##*/} in
@@ -60,6 +65,7 @@ SH
 #!/bin/bash
 out=
 while [ $# -gt 0 ]; do case $1 in -o) out=$2; shift;; --) shift; break;; esac; shift; done
+[ -z "$STUB_TRACE" ] || echo "mem-upload argv $(date +%s%N) $0 $* (parent: $(tr '\0' ' ' < /proc/$PPID/cmdline))" >> "$STUB_TRACE"
 exec 8> "$out/.mem/upload.lock"
 flock 8
 n=0
@@ -80,4 +86,38 @@ echo "mem-advise: advice for this machine" >&2
 echo "${STUB_ADVICE:-2}"
 SH
 	chmod +x "$d"/mem-*
+}
+
+# stub_set SRC OUT: sources and their records for two exports, "alpha"
+# (four images, names that break shells and makefiles) and "beta" (two
+# images and a song); prints nothing.
+stub_set() {
+	local src=$1 out=$2 i n
+	local names=("plain.jpg" "with space.jpg" $'new\nline.jpg' "q'u\"o\$te:%#.jpg"
+		"-dash.jpg" $'\377byte.jpg' "b2.jpg" "song.mp3")
+	mkdir -p "$src/alpha" "$src/beta"
+	for i in 0 1 2 3; do
+		n=${names[$i]}
+		printf 'alpha %d' "$i" > "$src/alpha/$n"
+		make_record "$out" "$(printf 'a%015x' "$i")" alpha "$src/alpha/$n" image \
+			"alpha/photos/alpha-$i.jpg"
+	done
+	for i in 4 5 6; do
+		n=${names[$i]}
+		printf 'beta %d' "$i" > "$src/beta/$n"
+		make_record "$out" "$(printf 'b%015x' "$i")" beta "$src/beta/$n" image \
+			"beta/photos/beta-$i.jpg"
+	done
+	printf 'song' > "$src/beta/song.mp3"
+	make_record "$out" b000000000000007 beta "$src/beta/song.mp3" audio beta/songs/song.mp3
+}
+
+# run_stubbed ARGS...: mem-pipeline with the stand-in tools.
+run_stubbed() {
+	MEM_BIN=$STUBS run mem-pipeline "$@"
+}
+
+# trace_count WHAT: lines of $STUB_TRACE that start with WHAT.
+trace_count() {
+	grep -c "^$1" "$STUB_TRACE" || true
 }

@@ -329,3 +329,129 @@ print(r["processor_name"], r["summary"], len(r["failed_matching"]["orphaned_medi
 	assert_equal "$(trace_count 'mem-upload file')" 8
 	assert_equal "$(trace_count 'mem-exif')" 0
 }
+
+# -- the real tools on the bundled sample ------------------------------------------
+
+real_tools() {
+	local t
+	for t in mem-scan mem-exif mem-loudnorm; do
+		[ -x "$MEM_BIN/$t" ] || skip "$t is not built yet"
+	done
+	[ -x "$REPO/scripts/mksample" ] || skip "scripts/mksample is not there yet"
+}
+
+# The sample and one clean run of it, shared by the tests below.
+sample_run() {
+	SAMPLE=$BATS_FILE_TMPDIR/sample
+	ROUT=$BATS_FILE_TMPDIR/out
+	if [ ! -f "$BATS_FILE_TMPDIR/status" ]; then
+		"$REPO/scripts/mksample" "$SAMPLE" > /dev/null 2>&1
+		make -s -C "$REPO" -j2 ORIGINALS="$SAMPLE" OUT="$ROUT" SKIP_UPLOAD=1 \
+			> "$BATS_FILE_TMPDIR/console" 2>&1
+		echo $? > "$BATS_FILE_TMPDIR/status"
+	fi
+	unset STUB_TRACE
+}
+
+@test "the bundled sample runs end to end with make -j2: exit 0, every item done" {
+	real_tools
+	sample_run
+	run cat "$BATS_FILE_TMPDIR/console"
+	assert_equal "$(cat "$BATS_FILE_TMPDIR/status")" 0
+	total=$(grep -c . "$ROUT/.mem/plan/items")
+	[ "$total" -gt 10 ]
+	assert_line "Files to process: $total"
+	assert_line "Total files: $total"
+	assert_line "Completed: $total"
+	assert_line "Failed: 0"
+	assert_line "Success rate: 100.0%"
+	assert_line --regexp "^Total: [0-9]+ succeeded, 0 failed out of [0-9]+ export\\(s\\)$"
+	assert_line --index $((${#lines[@]} - 1)) "=== BATCH PROCESSING COMPLETE ==="
+}
+
+@test "every record's output is in OUT/<export>/<platform folder>, counted per export and platform" {
+	real_tools
+	sample_run
+	[ "$(cat "$BATS_FILE_TMPDIR/status")" -eq 0 ]
+	: > "$BATS_TEST_TMPDIR/want"
+	for r in "$ROUT"/.mem/items/*.item; do
+		dest=$(record_field "$r" dest)
+		assert_file_exists "$ROUT/$dest"
+		printf '%s %s\n' "$(record_field "$r" export)" "$(dirname "$dest")" >> "$BATS_TEST_TMPDIR/want"
+	done
+	# The files on disk, per export and folder, are exactly the planned ones.
+	(cd "$ROUT" && find . -path ./.mem -prune -o -path '*/issues' -prune -o -type f \
+		! -name '*.xmp' -printf '%h\n' | sed 's|^\./||') | sort | uniq -c > "$BATS_TEST_TMPDIR/have"
+	awk '{ print $2 }' "$BATS_TEST_TMPDIR/want" | sort | uniq -c > "$BATS_TEST_TMPDIR/want2"
+	diff "$BATS_TEST_TMPDIR/want2" "$BATS_TEST_TMPDIR/have"
+	# More than one export, and more than one platform folder.
+	[ "$(awk '{ print $1 }' "$BATS_TEST_TMPDIR/want" | sort -u | wc -l)" -ge 3 ]
+	[ "$(awk '{ print $2 }' "$BATS_TEST_TMPDIR/want" | sort -u | wc -l)" -ge 3 ]
+}
+
+@test "the JPEGs carry their record's date, offset and GPS, read back with exiftool" {
+	real_tools
+	sample_run
+	n=0
+	for r in "$ROUT"/.mem/items/*.item; do
+		dest=$(record_field "$r" dest)
+		case $dest in *.jpg|*.jpeg|*.JPG) ;; *) continue ;; esac
+		t=$(record_field "$r" time) off=$(record_field "$r" offset)
+		[ -n "$t" ] && [ -n "$off" ] || continue
+		want=$(python3 -c 'import sys, datetime as d
+t = d.datetime.strptime(sys.argv[1], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=d.timezone.utc)
+s = sys.argv[2]; m = (1 if s[0] == "+" else -1) * (int(s[1:3]) * 60 + int(s[4:6]))
+print((t + d.timedelta(minutes=m)).strftime("%Y:%m:%d %H:%M:%S"), s)' "$t" "$off")
+		have=$(exiftool -s3 -DateTimeOriginal -OffsetTimeOriginal "$ROUT/$dest" | tr '\n' ' ')
+		assert_equal "$have" "$want "
+		lat=$(record_field "$r" lat)
+		if [ -n "$lat" ]; then
+			glat=$(exiftool -n -s3 -GPSLatitude "$ROUT/$dest")
+			awk -v a="$lat" -v b="$glat" 'BEGIN { d = a - b; exit !(d < 1e-4 && d > -1e-4) }'
+		fi
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ]
+}
+
+@test "a corrupt file in the set: exit 1, the rest done, listed in the summary and the report" {
+	real_tools
+	"$REPO/scripts/mksample" "$BATS_TEST_TMPDIR/bad" --with-bad > /dev/null 2>&1
+	SKIP_UPLOAD=1 run make -s -C "$REPO" -j2 ORIGINALS="$BATS_TEST_TMPDIR/bad" OUT="$OUT"
+	[ "$status" -eq 1 ]
+	assert_line --regexp '^Failed: [1-9][0-9]*$'
+	assert_line "Failed files:"
+	assert_line --regexp '^failed job [0-9]+/[0-9]+: '
+	run -0 sh -c "cat '$OUT'/*/issues/failure-report.json | grep -c '\"stage\": \"mem-'"
+}
+
+@test "a run killed with -9 and run again ends with the same OUT as an uninterrupted run" {
+	real_tools
+	sample_run
+	MEM_BIN=$MEM_BIN setsid "$REPO/scripts/mem-pipeline" --skip-upload -o "$OUT" -j2 \
+		--originals "$SAMPLE" > /dev/null 2>&1 3>&- &
+	pid=$!
+	for _ in $(seq 300); do
+		[ "$(grep -c '^ok ' "$OUT/.mem/run/events" 2>/dev/null)" -ge 5 ] && break
+		sleep 0.1
+	done
+	kill -9 -- "-$pid"
+	wait "$pid" || true
+	done_before=$(ls "$OUT/.mem/stamp" | grep -c '\.ok$')
+	run "$REPO/scripts/mem-pipeline" --skip-upload -o "$OUT" -j2 --originals "$SAMPLE"
+	[ "$status" -eq 0 ]
+	total=$(grep -c . "$OUT/.mem/plan/items")
+	assert_line "Files to process: $((total - done_before))"
+	assert_line "Completed: $total"
+	diff -r -x .mem -x failure-report.json "$ROUT" "$OUT"
+	[ "$(find "$OUT" -path "$OUT/.mem" -prune -o -name '.*' -type f -print | wc -l)" -eq 0 ]
+}
+
+@test "GNU parallel and make produce the same OUT from the sample" {
+	real_tools
+	sample_run
+	SKIP_UPLOAD=1 ENGINE=parallel run make -s -C "$REPO" -j2 ORIGINALS="$SAMPLE" OUT="$OUT"
+	[ "$status" -eq 0 ]
+	assert_file_exists "$OUT/.mem/run/joblog"
+	diff -r -x .mem -x failure-report.json "$ROUT" "$OUT"
+}

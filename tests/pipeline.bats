@@ -243,6 +243,32 @@ print(r["processor_name"], r["summary"], len(r["failed_matching"]["orphaned_medi
 	assert_output --partial "nothing to do"
 }
 
+@test "items run on another host over ssh with parallel's --transferfile/--return, same OUT" {
+	start_sshd "$BATS_TEST_TMPDIR/ssh"
+	stub_set "$SRC" "$OUT"
+	printf 'bad' > "$SRC/beta/corrupt.jpg"
+	make_record "$OUT" b0000000000000ff beta "$SRC/beta/corrupt.jpg" image beta/photos/bad.jpg
+	cp -a "$OUT" "$BATS_TEST_TMPDIR/local"
+	run_stubbed -o "$BATS_TEST_TMPDIR/local" -j2 "$SRC"
+	[ "$status" -eq 1 ]
+	# The "other host" finds the tools on the PATH we send (--env PATH);
+	# a real one has them installed (docs/pipeline.md).
+	PATH=$STUBS:$PATH PARALLEL_SSH=$SSH_CMD PARALLEL="--env PATH" \
+		run_stubbed -S 2/root@127.0.0.1 -o "$OUT" "$SRC"
+	kill "$SSHD_PID"
+	[ "$status" -eq 1 ]
+	assert_line "Completed: 8"
+	assert_line "Failed: 1"
+	assert_line --partial "failed job 9/9: corrupt.jpg: mem-exif: "
+	run -0 awk -F '\t' 'NR > 1 { print $2 }' "$OUT/.mem/run/joblog"
+	assert_line "root@127.0.0.1"
+	diff -r -x .mem -x failure-report.json "$BATS_TEST_TMPDIR/local" "$OUT"
+	assert_file_not_exists "$OUT/.mem/xfer"
+	# A rerun sends only what failed.
+	PATH=$STUBS:$PATH PARALLEL_SSH=$SSH_CMD PARALLEL="--env PATH" \
+		run_stubbed -S 2/root@127.0.0.1 -o "$OUT" "$SRC" || true
+}
+
 # -- through the top-level Makefile -----------------------------------------------
 
 @test "make -j2 IN=… OUT=… runs the pipeline and shares make's job server" {

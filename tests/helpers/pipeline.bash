@@ -20,7 +20,7 @@ record_field() {
 # failed item, 0/1/2) and append "TOOL start|end EPOCH-NS ID" to $STUB_TRACE:
 #  mem-scan	prints the records already under OUT/.mem/items, sorted
 #  mem-exif, mem-loudnorm	copy the source to OUT/dest (atomically); a
-#		source whose name contains "corrupt" fails; $STUB_SLEEP slows them
+#		source that starts with "bad" fails; $STUB_SLEEP slows them
 #  mem-upload	takes the lock OUT/.mem/upload.lock, lists what it got in
 #		$STUB_TRACE, sleeps $STUB_UPLOAD_SLEEP
 #  mem-advise	prints $STUB_ADVICE (default 2)
@@ -49,8 +49,8 @@ for rec; do
 	done < "$rec"
 	[ -z "$STUB_TRACE" ] || echo "$tool start $(date +%s%N) $id" >> "$STUB_TRACE"
 	[ -z "$STUB_SLEEP" ] || sleep "$STUB_SLEEP"
-	case ${src##*/} in
-	*corrupt*) echo "$tool: $src: not a JPEG (no SOI marker)" >&2; st=1; continue ;;
+	case $(head -c 3 "$src") in
+	bad) echo "$tool: $src: not a JPEG (no SOI marker)" >&2; st=1; continue ;;
 	esac
 	mkdir -p "$(dirname "$out/$dest")"
 	tmp=$(dirname "$out/$dest")/.$(basename "$dest").XXXXXX
@@ -120,4 +120,46 @@ run_stubbed() {
 # trace_count WHAT: lines of $STUB_TRACE that start with WHAT.
 trace_count() {
 	grep -c "^$1" "$STUB_TRACE" || true
+}
+
+# start_sshd DIR: a second sshd for root on 127.0.0.1 (an ephemeral port),
+# with its own host key and a client key; sets SSH_CMD (the ssh command
+# that reaches it) and SSHD_PID. Skips the test when that cannot be done.
+start_sshd() {
+	local d=$1 port i
+	[ "$(id -u)" -eq 0 ] || skip "a second sshd needs root"
+	[ -x /usr/sbin/sshd ] || skip "openssh-server is not installed"
+	command -v rsync > /dev/null || skip "rsync is not installed"
+	mkdir -p "$d" /run/sshd
+	ssh-keygen -q -t ed25519 -N '' -f "$d/host" &&
+	ssh-keygen -q -t ed25519 -N '' -f "$d/id" || return 1
+	cp "$d/id.pub" "$d/authorized_keys"
+	chmod 600 "$d/authorized_keys"
+	for i in 1 2 3 4 5; do
+		port=$((20000 + RANDOM % 30000))
+		cat > "$d/sshd_config" <<-EOF2
+		Port $port
+		ListenAddress 127.0.0.1
+		HostKey $d/host
+		AuthorizedKeysFile $d/authorized_keys
+		PermitRootLogin prohibit-password
+		PasswordAuthentication no
+		StrictModes no
+		UsePAM no
+		PidFile $d/sshd.pid
+		MaxStartups 50
+		MaxSessions 50
+		EOF2
+		/usr/sbin/sshd -D -f "$d/sshd_config" -E "$d/sshd.log" 3>&- &
+		SSHD_PID=$!
+		SSH_CMD="ssh -p $port -i $d/id -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
+		for _ in $(seq 50); do
+			$SSH_CMD root@127.0.0.1 true 2>/dev/null && return 0
+			kill -0 "$SSHD_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$SSHD_PID" 2>/dev/null
+		wait "$SSHD_PID" 2>/dev/null
+	done
+	skip "could not start a second sshd"
 }

@@ -94,6 +94,9 @@ int	 overlay_video(const char *src, const char *ovl, const char *dst,
 	    const struct meta *m, const char **why);
 int	 is_video_ffmpeg_writes(const char *path);
 
+/* mp4box.c: ©xyz into moov/udta of a file whose moov is last. */
+int	 mp4_put_xyz(const char *path, const char *iso6709, const char **why);
+
 /* xmp.c: a sidecar for the formats we do not write into. */
 int	 xmp_write(const char *dst, const struct meta *m, int srcfd, const char **why);
 

@@ -111,15 +111,30 @@ iso6709(const struct meta *m)
 	return xasprintf("%+010.6f%+011.6f/", m->lat, m->lon);
 }
 
-/* What the source already says: its creation time and location tags. */
+/* The value of "TAG:key=" in ffprobe's output, or NULL; malloc'd. */
+static char *
+tag_value(const char *out, const char *key)
+{
+	char *pat = xasprintf("TAG:%s=", key), *v = NULL;
+	const char *p = strstr(out, pat);
+
+	if (p != NULL && (p == out || p[-1] == '\n')) {
+		p += strlen(pat);
+		v = xmemdup(p, strcspn(p, "\n"));
+	}
+	free(pat);
+	return v;
+}
+
+/* What the source already says: its creation time and location. */
 static void
-probe_tags(const char *src, int *has_time, int *has_loc)
+probe_tags(const char *src, char **when, char **loc)
 {
 	struct args a = { 0 };
 	struct proc_out o;
 	int st;
 
-	*has_time = *has_loc = 0;
+	*when = *loc = NULL;
 	arg(&a, "ffprobe");
 	arg(&a, "-v");
 	arg(&a, "error");
@@ -130,39 +145,45 @@ probe_tags(const char *src, int *has_time, int *has_loc)
 	argf(&a, xasprintf("file:%s", src));
 	st = spawn_run(a.v, 1, &o);
 	if (st == 0 && o.out != NULL) {
-		*has_time = strstr(o.out, "TAG:creation_time=") != NULL &&
-		    strstr(o.out, "TAG:creation_time=1970-01-01") == NULL &&
-		    strstr(o.out, "TAG:creation_time=1904-01-01") == NULL;
-		*has_loc = strstr(o.out, "TAG:location=") != NULL ||
-		    strstr(o.out, "TAG:com.apple.quicktime.location.ISO6709=") != NULL;
+		*when = tag_value(o.out, "creation_time");
+		/* muxers write these for "no date" */
+		if (*when != NULL && (strncmp(*when, "1970-01-01", 10) == 0 ||
+		    strncmp(*when, "1904-01-01", 10) == 0)) {
+			free(*when);
+			*when = NULL;
+		}
+		*loc = tag_value(o.out, "location");
+		if (*loc == NULL)
+			*loc = tag_value(o.out, "com.apple.quicktime.location.ISO6709");
 	}
 	proc_out_free(&o);
 	args_free(&a);
 }
 
-/* -metadata for the date, place and caption, keeping the camera's own
- * date and place unless overwrite (the JPEG rule). */
+/*
+ * -metadata for the date, place and caption, keeping the camera's own
+ * date and place unless overwrite (the JPEG rule). *loc is the location
+ * the output will carry (ours or the camera's), for ©xyz.
+ */
 static void
-meta_args(struct args *a, const char *src, const struct meta *m, int probe)
+meta_args(struct args *a, const char *src, const struct meta *m, char **loc)
 {
-	char buf[40];
-	int has_time = 0, has_loc = 0;
+	char buf[40], *when = NULL, *have = NULL;
 
-	if (probe && !m->overwrite && (m->has_time || m->has_gps))
-		probe_tags(src, &has_time, &has_loc);
-	if (m->has_time && !has_time) {
+	probe_tags(src, &when, &have);
+	if (m->has_time && (when == NULL || m->overwrite)) {
 		time_format(m->time, OFFSET_UNKNOWN, buf, sizeof(buf));
 		arg(a, "-metadata");
 		argf(a, xasprintf("creation_time=%s", buf));
 	}
-	if (m->has_gps && !has_loc) {
-		char *loc = iso6709(m);
-
+	*loc = have;
+	if (m->has_gps && (have == NULL || m->overwrite)) {
+		free(have);
+		*loc = iso6709(m);
 		arg(a, "-metadata");
-		argf(a, xasprintf("location=%s", loc));
+		argf(a, xasprintf("location=%s", *loc));
 		arg(a, "-metadata");
-		argf(a, xasprintf("location-eng=%s", loc));
-		free(loc);
+		argf(a, xasprintf("location-eng=%s", *loc));
 	}
 	if (m->caption != NULL) {
 		arg(a, "-metadata");
@@ -170,12 +191,13 @@ meta_args(struct args *a, const char *src, const struct meta *m, int probe)
 		arg(a, "-metadata");
 		argf(a, xasprintf("description=%s", m->caption));
 	}
+	free(when);
 }
 
 /* Run a, which writes the temp file t, then give t its mtime and name. */
 static int
 finish(struct args *a, struct atomic *t, const struct meta *m, int srcfd,
-    const char **why)
+    const char *fmt, const char *loc, const char **why)
 {
 	struct stat st;
 
@@ -185,6 +207,10 @@ finish(struct args *a, struct atomic *t, const struct meta *m, int srcfd,
 	}
 	if (stat(t->tmp, &st) < 0 || st.st_size == 0) {
 		*why = "ffmpeg wrote nothing";
+		atomic_abort(t);
+		return -1;
+	}
+	if (loc != NULL && strcmp(fmt, "mp4") == 0 && mp4_put_xyz(t->tmp, loc, why) < 0) {
 		atomic_abort(t);
 		return -1;
 	}
@@ -214,7 +240,7 @@ video_write(const char *src, const char *dst, const struct meta *m, const char *
 	const char *fmt = muxer_of(dst);
 	struct args a = { 0 };
 	struct atomic t;
-	char suffix[16];
+	char suffix[16], *loc = NULL;
 	int rc, srcfd;
 
 	snprintf(suffix, sizeof(suffix), ".%s", ext_of(dst));
@@ -235,12 +261,13 @@ video_write(const char *src, const char *dst, const struct meta *m, const char *
 	arg(&a, "copy");
 	arg(&a, "-map_metadata");
 	arg(&a, "0");
-	meta_args(&a, src, m, 1);
+	meta_args(&a, src, m, &loc);
 	arg(&a, "-f");
 	arg(&a, fmt);
 	argf(&a, xasprintf("file:%s", t.tmp));
 	srcfd = open(src, O_RDONLY | O_CLOEXEC);
-	rc = finish(&a, &t, m, srcfd, why);
+	rc = finish(&a, &t, m, srcfd, fmt, loc, why);
+	free(loc);
 	if (srcfd >= 0)
 		close(srcfd);
 	args_free(&a);
@@ -350,7 +377,7 @@ overlay_video(const char *src, const char *ovl, const char *dst,
 	const char *fmt = muxer_of(dst);
 	struct args a = { 0 };
 	struct atomic t;
-	char suffix[16];
+	char suffix[16], *loc = NULL;
 	int rc, srcfd, webm;
 
 	if (fmt == NULL) {
@@ -401,18 +428,15 @@ overlay_video(const char *src, const char *ovl, const char *dst,
 		arg(&a, "-b:a");
 		arg(&a, "192k");
 	}
-	if (strcmp(fmt, "mp4") == 0 || strcmp(fmt, "mov") == 0) {
-		arg(&a, "-movflags");
-		arg(&a, "+faststart");
-	}
 	arg(&a, "-map_metadata");
 	arg(&a, "0");
-	meta_args(&a, src, m, 1);
+	meta_args(&a, src, m, &loc);
 	arg(&a, "-f");
 	arg(&a, fmt);
 	argf(&a, xasprintf("file:%s", t.tmp));
 	srcfd = open(src, O_RDONLY | O_CLOEXEC);
-	rc = finish(&a, &t, m, srcfd, why);
+	rc = finish(&a, &t, m, srcfd, fmt, loc, why);
+	free(loc);
 	if (srcfd >= 0)
 		close(srcfd);
 	args_free(&a);

@@ -277,7 +277,8 @@ video_write(const char *src, const char *dst, const struct meta *m, const char *
 /*
  * The filter that turns the overlay (drawn upright, as the picture is
  * shown) into the stored pixels' frame, for an EXIF orientation: the
- * inverse of what a viewer applies. FFmpeg 5 decodes JPEG pixels as stored.
+ * inverse of what a viewer applies. The picture is read as stored
+ * (-noautorotate) and keeps its Orientation tag, as a camera wrote it.
  */
 static const char *
 unorient(int orientation)
@@ -317,6 +318,7 @@ overlay_image(const char *src, int srcfd, off_t size, const char *ovl,
 		return -1;
 	}
 	ffmpeg_head(&a);
+	arg(&a, "-noautorotate");	/* the pixels as stored; EXIF turns them */
 	arg(&a, "-i");
 	argf(&a, xasprintf("file:%s", src));
 	arg(&a, "-i");

@@ -38,6 +38,31 @@ read_at(int fd, off_t off, void *buf, size_t n)
 	return 0;
 }
 
+int
+cached_reader(void *ctx, off_t off, void *out, size_t n)
+{
+	struct cached *c = ctx;
+	ssize_t r;
+
+	if (n > sizeof(c->buf))
+		return read_at(c->fd, off, out, n);
+	if (c->blen == 0 || off < c->boff || off + (off_t)n > c->boff + (off_t)c->blen) {
+		do
+			r = pread(c->fd, c->buf, sizeof(c->buf), off);
+		while (r < 0 && errno == EINTR);
+		if (r < 0)
+			return -1;
+		c->boff = off;
+		c->blen = (size_t)r;
+		if (n > c->blen) {
+			errno = EIO;
+			return -1;
+		}
+	}
+	memcpy(out, c->buf + (off - c->boff), n);
+	return 0;
+}
+
 static int
 write_all(int fd, const void *buf, size_t n)
 {

@@ -148,6 +148,10 @@ jpeg_has_eoi(reader_fn rd, void *ctx, off_t sos, off_t size)
 	off_t end = size, start;
 	size_t i, n;
 
+	/* the usual case: EOI is the last two bytes */
+	if (size - sos >= 2 && rd(ctx, size - 2, buf, 2) == 0 && buf[0] == 0xFF &&
+	    buf[1] == 0xD9)
+		return 1;
 	while (end - sos >= 2) {
 		start = end - (off_t)sizeof(buf) > sos ? end - (off_t)sizeof(buf) : sos;
 		n = (size_t)(end - start);

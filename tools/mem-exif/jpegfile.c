@@ -16,10 +16,13 @@ static struct jpeg_layout *
 layout(int fd, off_t size, const char **why)
 {
 	struct jpeg_layout *l = xmalloc(sizeof(*l));
+	struct cached c;
 
-	if (jpeg_scan(fd_reader, &fd, size, l, why) < 0)
+	c.fd = fd;
+	c.blen = 0;
+	if (jpeg_scan(cached_reader, &c, size, l, why) < 0)
 		goto bad;
-	if (!jpeg_has_eoi(fd_reader, &fd, l->sos_off, size)) {
+	if (!jpeg_has_eoi(cached_reader, &c, l->sos_off, size)) {
 		*why = "truncated JPEG (no EOI marker after the image data)";
 		goto bad;
 	}
@@ -92,8 +95,8 @@ jpeg_write(int srcfd, off_t size, const char *dst, const struct meta *m,
     const char **why)
 {
 	struct jpeg_layout *l;
-	struct piece p[3];
-	unsigned char *app1;
+	struct piece p[2];
+	unsigned char *app1, *head;
 	size_t alen;
 	off_t cut, resume;
 	int rc;
@@ -109,10 +112,18 @@ jpeg_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 		resume = cut + (off_t)l->seg[l->exif].len;
 	} else
 		cut = resume = l->insert_at;
-	p[0] = (struct piece){ NULL, srcfd, 0, (size_t)cut };
-	p[1] = (struct piece){ app1, -1, 0, alen };
-	p[2] = (struct piece){ NULL, srcfd, resume, (size_t)(size - resume) };
-	rc = commit(dst, p, LEN(p), m, srcfd, why);
+	/* the head (SOI, JFIF) is a few bytes: one write with the APP1 */
+	head = xmalloc((size_t)cut + alen);
+	if (read_at(srcfd, 0, head, (size_t)cut) < 0) {
+		*why = why_errno("read");
+		rc = -1;
+	} else {
+		memcpy(head + cut, app1, alen);
+		p[0] = (struct piece){ head, -1, 0, (size_t)cut + alen };
+		p[1] = (struct piece){ NULL, srcfd, resume, (size_t)(size - resume) };
+		rc = commit(dst, p, LEN(p), m, srcfd, why);
+	}
+	free(head);
 	free(app1);
 	free(l);
 	return rc;
@@ -280,8 +291,11 @@ png_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 	struct piece p[3];
 	int dropped, rc;
 	uint32_t crc;
+	struct cached c;
 
-	if (png_scan(fd_reader, &srcfd, size, &exif_off, &exif_len, &insert_at, why) < 0)
+	c.fd = srcfd;
+	c.blen = 0;
+	if (png_scan(cached_reader, &c, size, &exif_off, &exif_len, &insert_at, why) < 0)
 		return -1;
 	if (exif_off >= 0) {
 		/* libexif wants the JPEG-style "Exif\0\0" header first */

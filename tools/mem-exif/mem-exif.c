@@ -42,12 +42,6 @@ why_errno(const char *what)
 	return whybuf;
 }
 
-int
-fd_reader(void *ctx, off_t off, void *buf, size_t n)
-{
-	return read_at(*(int *)ctx, off, buf, n);
-}
-
 /* The extension without its dot, or "". */
 const char *
 ext_of(const char *path)
@@ -202,6 +196,35 @@ original_name(const char *dst)
 	return xasprintf("%.*s_original%s%s", (int)stem, dst, *e ? "." : "", e);
 }
 
+/* mkdir -p of dst's directory, skipped when the last item's was the same:
+ * a run writes many files into few directories. */
+static int
+make_parent(const char *dst)
+{
+	static char *lastdir;
+	const char *slash = strrchr(dst, '/');
+	size_t n = slash != NULL ? (size_t)(slash - dst) : 0;
+
+	if (lastdir != NULL && strlen(lastdir) == n && memcmp(lastdir, dst, n) == 0)
+		return 0;
+	if (mkdir_parent(dst) < 0)
+		return -1;
+	free(lastdir);
+	lastdir = xmemdup(dst, n);
+	return 0;
+}
+
+/* Is the file open at fd an item record? Plain media paths are opened
+ * once, for the sniff and the copy. */
+static int
+is_record(int fd)
+{
+	char buf[sizeof(ITEM_MAGIC)];
+
+	return read_at(fd, 0, buf, sizeof(buf)) == 0 &&
+	    memcmp(buf, ITEM_MAGIC, sizeof(buf)) == 0;
+}
+
 static int
 same_file(const char *dst, const struct stat *src)
 {
@@ -224,12 +247,14 @@ process(const char *path)
 
 	cur_label = path;
 	item_init(&it);
-	rec = item_sniff(path);
-	if (rec < 0) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		warn_("%s", path);
 		goto out;
 	}
+	rec = is_record(fd);
 	if (rec) {
+		close(fd);
+		fd = -1;
 		item_free(&it);
 		if (item_load(&it, path, &why) < 0) {
 			if (why == NULL)
@@ -266,7 +291,7 @@ process(const char *path)
 		warnx_("%s: audio is not for mem-exif (mem-loudnorm writes audio)", path);
 		goto out;
 	}
-	if ((fd = open(src, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
+	if ((fd < 0 && (fd = open(src, O_RDONLY | O_CLOEXEC)) < 0) || fstat(fd, &st) < 0) {
 		warn_("%s%s%s", rec ? path : "", rec ? ": " : "", src);
 		goto out;
 	}
@@ -278,7 +303,7 @@ process(const char *path)
 		warnx_("%s: the output %s is the source itself", path, dst);
 		goto out;
 	}
-	if (mkdir_parent(dst) < 0) {
+	if (make_parent(dst) < 0) {
 		warn_("%s: cannot create the directory of %s", path, dst);
 		goto out;
 	}

@@ -31,6 +31,14 @@ struct piece {
 int	 pieces_write(int fd, const struct piece *p, size_t n);
 /* Read exactly n bytes at off; -1 with errno (EIO for a short file). */
 int	 read_at(int fd, off_t off, void *buf, size_t n);
+/* A reader that serves the small reads of a header scan from one buffer. */
+struct cached {
+	int	 fd;
+	off_t	 boff;
+	size_t	 blen;
+	unsigned char buf[16384];
+};
+int	 cached_reader(void *ctx, off_t off, void *buf, size_t n);
 /* Copy the whole source to dst atomically with its mtime (or t). */
 int	 copy_plain(int srcfd, off_t size, const char *dst, const struct meta *m,
 	    const char **why);
@@ -104,5 +112,4 @@ int	 xmp_write(const char *dst, const struct meta *m, int srcfd, const char **wh
 extern char	 whybuf[512];	/* room for a formatted reason */
 extern const char *cur_label;	/* the item, for notes on stderr */
 const char *why_errno(const char *what);	/* "what: strerror(errno)" */
-int	 fd_reader(void *ctx, off_t off, void *buf, size_t n);
 const char *ext_of(const char *path);

@@ -174,7 +174,7 @@ report_json(const struct result *r)
 		json_object_set_new(o, "passes", json_integer(r->passes));
 		json_object_set_new(o, "error", jround(r->error, 1000));
 	}
-	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	json_decref(o);
 	if (s == NULL)
 		die(ST_FATAL, "out of memory");

@@ -60,9 +60,7 @@ encoder_shift(const char *enc, long bitrate, int quality)
 			return -0.1;
 		return 0;
 	}
-	if (strcmp(enc, "aac") == 0)
-		return bitrate <= 160000 ? -0.07 : -0.02;
-	return 0;
+	return 0;	/* AAC, Opus, Vorbis: within 0.05 LU */
 }
 
 static const char *

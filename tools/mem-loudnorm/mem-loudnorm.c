@@ -176,9 +176,10 @@ report_json(const struct result *r)
 	}
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	json_decref(o);
-	if (s == NULL)
-		die(ST_FATAL, "out of memory");
-	fprintf(report, "%s\n", s);
+	if (s != NULL)
+		fprintf(report, "%s\n", s);
+	else
+		warnx_("%s: cannot write its JSON report", r->input);
 	free(s);
 }
 

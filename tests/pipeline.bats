@@ -497,3 +497,57 @@ print((t - d.timedelta(minutes=m)).strftime("%Y-%m-%dT%H:%M:%SZ"))')
 	assert_file_exists "$OUT/.mem/run/joblog"
 	diff -r -x .mem -x failure-report.json "$ROUT" "$OUT"
 }
+
+@test "the sample uploads to the Immich double per export, overlapping processing, one upload at a time" {
+	real_tools
+	[ -x "$MEM_BIN/mem-upload" ] || skip "mem-upload is not built yet"
+	sample_run
+	start_double "$BATS_TEST_TMPDIR/immich" --key pipeline-secret-77=admin:all --latency 0.05
+	export IMMICH_INSTANCE_URL=$IMMICH_URL IMMICH_API_KEY=pipeline-secret-77
+	run mem-pipeline -j2 --originals "$SAMPLE" -o "$OUT"
+	curl -s "$IMMICH_URL/__double/log" > "$BATS_TEST_TMPDIR/log.json"
+	curl -s "$IMMICH_URL/__double/state" > "$BATS_TEST_TMPDIR/state.json"
+	[ "$status" -eq 0 ]
+	assert_line "[Upload Worker] Completed songs"
+	refute_output --partial pipeline-secret-77
+	run -1 grep -r pipeline-secret-77 "$OUT"
+	# Every image and video is on the server once (audio is not for Immich).
+	media=$(for r in "$OUT"/.mem/items/*.item; do
+		k=$(record_field "$r" kind); [ "$k" = audio ] || echo x; done | grep -c x)
+	run -0 python3 - "$BATS_TEST_TMPDIR/log.json" "$BATS_TEST_TMPDIR/state.json" "$OUT" <<-'PY'
+	import json, os, sys
+	log = json.load(open(sys.argv[1]))
+	state = json.load(open(sys.argv[2]))
+	out = sys.argv[3]
+	posts = [e for e in log if e["method"] == "POST" and e["path"] == "/api/assets"]
+	# Which export each upload belongs to, from its file name's prefix.
+	def export(e):
+	    name = e.get("files", {}).get("assetData", {}).get("filename", "")
+	    return name.split("-")[0]
+	seq = [export(e) for e in posts]
+	groups = [x for i, x in enumerate(seq) if i == 0 or seq[i - 1] != x]
+	# No two uploads at once: each export's requests form one run.
+	assert len(groups) == len(set(groups)), groups
+	# Overlap: an item finished after the first upload request.
+	first = min(e["time"] for e in posts)
+	stamps = [os.stat(os.path.join(out, ".mem/stamp", f)).st_mtime
+	          for f in os.listdir(os.path.join(out, ".mem/stamp")) if f.endswith(".ok")]
+	assert max(stamps) > first, (max(stamps), first)
+	print(len(posts), len(state["assets"]), len(groups))
+	PY
+	read -r posts assets groups <<< "$output"
+	assert_equal "$posts" "$media"
+	assert_equal "$assets" "$media"
+	[ "$groups" -ge 3 ]
+	# A rerun that redoes one item uploads its export again: nothing twice.
+	rm "$(ls "$OUT"/.mem/stamp/*.ok | head -n 1)"
+	run mem-pipeline -j2 --originals "$SAMPLE" -o "$OUT"
+	curl -s "$IMMICH_URL/__double/state" > "$BATS_TEST_TMPDIR/state2.json"
+	kill "$DOUBLE_PID"
+	[ "$status" -eq 0 ]
+	assert_line "Files to process: 1"
+	assert_line --partial "[Upload Worker] Completed"
+	run -0 python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["assets"]))' \
+		"$BATS_TEST_TMPDIR/state2.json"
+	assert_output "$media"
+}

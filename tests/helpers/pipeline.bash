@@ -163,3 +163,20 @@ start_sshd() {
 	done
 	skip "could not start a second sshd"
 }
+
+# start_double DIR [ARGS...]: the Immich double on 127.0.0.1 (an ephemeral
+# port); sets IMMICH_URL and DOUBLE_PID.
+start_double() {
+	local d=$1
+	shift
+	mkdir -p "$d"
+	python3 "$REPO/tests/helpers/immich-double.py" --port-file "$d/port" "$@" \
+		> "$d/log" 2>&1 3>&- &
+	DOUBLE_PID=$!
+	for _ in $(seq 100); do
+		[ -s "$d/port" ] && break
+		sleep 0.05
+	done
+	[ -s "$d/port" ] || return 1
+	IMMICH_URL=http://127.0.0.1:$(cat "$d/port")
+}

@@ -202,6 +202,35 @@ print(r["processor_name"], r["summary"], len(r["failed_matching"]["orphaned_medi
 	[ "$(find "$OUT/alpha" "$OUT/beta" -type f | wc -l)" -eq 28 ]
 }
 
+@test "Ctrl-C stops the run with a summary and exit 2; the next run finishes it" {
+	stub_set "$SRC" "$OUT"
+	export STUB_SLEEP=0.5
+	# A terminal's Ctrl-C: SIGINT to the whole process group (a background
+	# job of a script starts with SIGINT ignored, so put it back first).
+	MEM_BIN=$STUBS python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.setsid()
+os.execvp(sys.argv[1], sys.argv[1:])' mem-pipeline -o "$OUT" -j2 "$SRC" \
+		> "$BATS_TEST_TMPDIR/console" 2>&1 3>&- &
+	pid=$!
+	for _ in $(seq 100); do
+		[ "$(trace_count 'mem-exif end')" -ge 2 ] && break
+		sleep 0.1
+	done
+	kill -INT -- "-$pid"
+	st=0
+	wait "$pid" || st=$?
+	[ "$st" -eq 2 ]
+	run cat "$BATS_TEST_TMPDIR/console"
+	assert_line "Processing interrupted by user"
+	assert_line --regexp '^Not run: [1-6] \(interrupted; run again to finish\)$'
+	assert_line "mem-pipeline: exit 2: interrupted; run again to finish"
+	unset STUB_SLEEP
+	run_stubbed -o "$OUT" -j2 "$SRC"
+	[ "$status" -eq 0 ]
+	assert_line "Completed: 8"
+}
+
 @test "the make and GNU parallel engines produce the same OUT and the same status" {
 	stub_set "$SRC" "$OUT"
 	printf 'bad' > "$SRC/beta/corrupt.jpg"

@@ -534,8 +534,8 @@ print((t - d.timedelta(minutes=m)).strftime("%Y-%m-%dT%H:%M:%SZ"))')
 	start_double "$BATS_TEST_TMPDIR/immich" --key pipeline-secret-77=admin:all --latency 0.05
 	export IMMICH_INSTANCE_URL=$IMMICH_URL IMMICH_API_KEY=pipeline-secret-77
 	run mem-pipeline -j2 --originals "$SAMPLE" -o "$OUT"
-	curl -s "$IMMICH_URL/__double/log" > "$BATS_TEST_TMPDIR/log.json"
-	curl -s "$IMMICH_URL/__double/state" > "$BATS_TEST_TMPDIR/state.json"
+	double_get "$IMMICH_URL/__double/log" > "$BATS_TEST_TMPDIR/log.json"
+	double_get "$IMMICH_URL/__double/state" > "$BATS_TEST_TMPDIR/state.json"
 	[ "$status" -eq 0 ]
 	assert_line "[Upload Worker] Completed songs"
 	refute_output --partial pipeline-secret-77
@@ -571,7 +571,7 @@ print((t - d.timedelta(minutes=m)).strftime("%Y-%m-%dT%H:%M:%SZ"))')
 	# A rerun that redoes one item uploads its export again: nothing twice.
 	rm "$(ls "$OUT"/.mem/stamp/*.ok | head -n 1)"
 	run mem-pipeline -j2 --originals "$SAMPLE" -o "$OUT"
-	curl -s "$IMMICH_URL/__double/state" > "$BATS_TEST_TMPDIR/state2.json"
+	double_get "$IMMICH_URL/__double/state" > "$BATS_TEST_TMPDIR/state2.json"
 	kill "$DOUBLE_PID"
 	[ "$status" -eq 0 ]
 	assert_line "Files to process: 1"

@@ -180,3 +180,9 @@ start_double() {
 	[ -s "$d/port" ] || return 1
 	IMMICH_URL=http://127.0.0.1:$(cat "$d/port")
 }
+
+# double_get URL: the body of a GET (python3, which the tests need anyway).
+double_get() {
+	python3 -c 'import sys, urllib.request
+sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1]).read())' "$1"
+}

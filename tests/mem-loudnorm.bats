@@ -331,3 +331,19 @@ no_temps() {
 	[ ! -e "$OUT/hot.wav" ]
 	no_temps
 }
+
+@test "the built-in meter agrees with libebur128 and with FFmpeg's ebur128" {
+	for f in music.wav surround.wav mono.wav quiet96.wav cbr128.mp3 tagged.flac hot.wav; do
+		mem-loudnorm --measure --json --report "$BATS_TEST_TMPDIR/b.jsonl" "$F/$f" >/dev/null
+		mem-loudnorm --measure --json --meter ebur128 --report "$BATS_TEST_TMPDIR/e.jsonl" \
+			"$F/$f" >/dev/null
+	done
+	paste <(jq -r '[.input, .input_i, .input_tp] | @tsv' "$BATS_TEST_TMPDIR/b.jsonl") \
+		<(jq -r '[.input_i, .input_tp] | @tsv' "$BATS_TEST_TMPDIR/e.jsonl") |
+	while IFS=$'\t' read -r f i tp ei etp; do
+		echo "$f: $i $tp / ebur128 $ei $etp / loudgain $(lufs "$f") $(dbtp "$f")"
+		near "$i" "$(lufs "$f")" 0.01
+		near "$i" "$ei" 0.02
+		near "$tp" "$(dbtp "$f")" 0.03
+	done
+}

@@ -2,7 +2,7 @@
  * mem-loudnorm -- EBU R128 loudness normalization with the FFmpeg CLI.
  *
  * For each audio or video file (operands, else NUL-separated paths or item
- * records on stdin): measure once with ebur128, apply the exact linear gain
+ * records on stdin): measure once (BS.1770 over ffmpeg's decode), apply the exact linear gain
  * T - I, limit only when the true peak would pass the ceiling, measure lossy
  * or limited outputs again and correct from the source until the error is
  * under the threshold. Print each output path, NUL-terminated.
@@ -22,6 +22,12 @@
 #include "mem-loudnorm.h"
 
 #define MAXPASSES 5
+/*
+ * True-peak readings of two 4x meters differ by a few hundredths of a dB
+ * (interpolator and grid); decisions keep this much away from the ceiling
+ * so that another meter never reads an output over it.
+ */
+#define TPGUARD 0.05
 
 enum mode { LINEAR, LIMITED, CAPPED };
 static const char *mode_names[] = { "linear", "limited", "capped" };
@@ -63,6 +69,7 @@ usage(FILE *fp, int status)
 	    "[--bitrate RATE]\n"
 	    "       [--sample-rate HZ] [--dual-mono] [--[no-]keep-metadata] "
 	    "[--verify]\n"
+	    "       [--meter builtin|ebur128]\n"
 	    "       -o DIR [--] [file ...]\n", progname);
 	exit(status);
 }
@@ -254,18 +261,19 @@ normalize(const char *src, const char *dst, const struct probe *p,
     char *why, size_t whysize)
 {
 	struct pass cur;
+	struct probe op;
 	double gain, ceiling = INFINITY, goal = set.target, preerr = INFINITY;
 	int verify, pass;
 
 	gain = set.target - r->in.i;
 	r->mode = LINEAR;
-	if (r->in.tp + gain > set.tpmax) {
+	if (r->in.tp + gain > set.tpmax - TPGUARD) {
 		if (set.limit) {
 			r->mode = LIMITED;
 			ceiling = set.tpmax - 0.3;
 		} else {
 			r->mode = CAPPED;
-			gain = set.tpmax - r->in.tp;
+			gain = set.tpmax - TPGUARD - r->in.tp;
 			goal = r->in.i + gain;
 		}
 	}
@@ -297,12 +305,15 @@ normalize(const char *src, const char *dst, const struct probe *p,
 			*best = cur;
 			return 0;
 		}
-		if (measure(cur.a.tmp, set.dualmono, &cur.m, why, whysize) < 0) {
+		if (probe_file(cur.a.tmp, &op, why, whysize) < 0 ||
+		    measure(cur.a.tmp, &op, set.dualmono, &cur.m, why, whysize) < 0) {
+			probe_free(&op);
 			pass_drop(&cur);
 			return -1;
 		}
+		probe_free(&op);
 		err = cur.m.i - goal;
-		over = cur.m.tp - set.tpmax;
+		over = cur.m.tp - (set.tpmax - TPGUARD);
 		if (over <= 0 && (!best->open || fabs(err) < fabs(best->m.i - goal))) {
 			pass_drop(best);
 			*best = cur;
@@ -325,7 +336,8 @@ normalize(const char *src, const char *dst, const struct probe *p,
 				goal -= over + 0.05;
 			} else {
 				if (!isfinite(ceiling))
-					ceiling = fmin(r->in.tp + gain + err, set.tpmax);
+					ceiling = fmin(r->in.tp + gain + err,
+					    set.tpmax - TPGUARD);
 				ceiling -= over + 0.1;
 				r->mode = LIMITED;
 			}
@@ -398,7 +410,7 @@ process(const char *path, struct result *r, char *why, size_t whysize)
 		    "is undefined under 0.4 s", p.duration);
 		goto outp;
 	}
-	if (measure(src, set.dualmono, &r->in, why, whysize) < 0)
+	if (measure(src, &p, set.dualmono, &r->in, why, whysize) < 0)
 		goto outp;
 	r->have_in = 1;
 	if (p.duration > 0 && r->in.seconds + fmax(0.5, 0.02 * p.duration) < p.duration) {
@@ -411,7 +423,7 @@ process(const char *path, struct result *r, char *why, size_t whysize)
 		    "is undefined under 0.4 s", r->in.seconds);
 		goto outp;
 	}
-	if (r->in.i <= -69.995) {
+	if (!(r->in.i > -69.995)) {
 		snprintf(why, whysize, "silent (integrated loudness -inf): "
 		    "not normalized");
 		goto outp;
@@ -502,7 +514,7 @@ main(int argc, char *argv[])
 {
 	enum { O_TARGET = 256, O_TP, O_TPMODE, O_LRA, O_THRESHOLD, O_PASSES,
 	    O_FORMAT, O_BITRATE, O_RATE, O_DUAL, O_KEEP, O_NOKEEP, O_MEASURE,
-	    O_JSON, O_REPORT, O_VERIFY, O_VERSION };
+	    O_JSON, O_REPORT, O_VERIFY, O_METER, O_VERSION };
 	static const struct option longopts[] = {
 		{ "target", required_argument, NULL, O_TARGET },
 		{ "true-peak", required_argument, NULL, O_TP },
@@ -520,6 +532,7 @@ main(int argc, char *argv[])
 		{ "json", no_argument, NULL, O_JSON },
 		{ "report", required_argument, NULL, O_REPORT },
 		{ "verify", no_argument, NULL, O_VERIFY },
+		{ "meter", required_argument, NULL, O_METER },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -602,6 +615,14 @@ main(int argc, char *argv[])
 			break;
 		case O_VERIFY:
 			set.verify = 1;
+			break;
+		case O_METER:
+			if (strcmp(optarg, "builtin") == 0)
+				use_ebur128 = 0;
+			else if (strcmp(optarg, "ebur128") == 0)
+				use_ebur128 = 1;
+			else
+				die(ST_USAGE, "--meter: %s: not builtin or ebur128", optarg);
 			break;
 		case O_VERSION:
 			print_version();

@@ -79,6 +79,7 @@ take_audio(struct probe *p, json_t *st)
 	p->aindex = (int)jnum(st, "index", 0);
 	copy(p->codec, sizeof(p->codec), codec);
 	copy(p->sample_fmt, sizeof(p->sample_fmt), jstr(st, "sample_fmt"));
+	copy(p->layout, sizeof(p->layout), jstr(st, "channel_layout"));
 	p->rate = (int)jnum(st, "sample_rate", 0);
 	p->channels = (int)jnum(st, "channels", 0);
 	p->bitrate = (long)jnum(st, "bit_rate", 0);

@@ -342,8 +342,8 @@ no_temps() {
 		<(jq -r '[.input_i, .input_tp] | @tsv' "$BATS_TEST_TMPDIR/e.jsonl") |
 	while IFS=$'\t' read -r f i tp ei etp; do
 		echo "$f: $i $tp / ebur128 $ei $etp / loudgain $(lufs "$f") $(dbtp "$f")"
-		near "$i" "$(lufs "$f")" 0.01
-		near "$i" "$ei" 0.02
-		near "$tp" "$(dbtp "$f")" 0.03
+		near "$i" "$(lufs "$f")" 0.01 || exit 1
+		near "$i" "$ei" 0.02 || exit 1
+		near "$tp" "$(dbtp "$f")" 0.03 || exit 1
 	done
 }

@@ -389,8 +389,10 @@ process(const char *path, struct result *r, char *why, size_t whysize)
 		snprintf(why, whysize, "%s", strerror(errno));
 		return -1;
 	}
-	item_init(&it);
-	if (sniff == 1) {
+	if (sniff == 0) {
+		item_init(&it);
+	} else {
+		/* item_load initializes the record itself */
 		if (item_load(&it, path, &w) < 0) {
 			snprintf(why, whysize, "%s", w ? w : strerror(errno));
 			item_free(&it);

@@ -347,3 +347,21 @@ no_temps() {
 		near "$tp" "$(dbtp "$f")" 0.03 || exit 1
 	done
 }
+
+@test "--summary prints LevelUp's batch summary of reports appended by many runs" {
+	for f in music.wav mono.wav; do
+		mem-loudnorm -o "$OUT" --json --report "$BATS_TEST_TMPDIR/r.jsonl" "$F/$f" >/dev/null
+	done
+	ffmpeg -nostdin -v error -y -f lavfi -i anullsrc=d=2 "$BATS_TEST_TMPDIR/silence.wav"
+	run -1 mem-loudnorm -o "$OUT" --json --report "$BATS_TEST_TMPDIR/r.jsonl" \
+		"$BATS_TEST_TMPDIR/silence.wav"
+	run -0 mem-loudnorm --summary "$BATS_TEST_TMPDIR/r.jsonl"
+	assert_line --index 0 '=== LOUDNESS NORMALIZATION SUMMARY ==='
+	assert_line --index 1 'Total files: 3'
+	assert_line --index 2 'Completed: 2'
+	assert_line --index 3 'Failed: 1'
+	assert_line --index 4 'Success rate: 66.7%'
+	assert_line --index 5 'Linear: 2, limited: 0, capped: 0'
+	assert_line --index 6 --regexp '^Loudness error: mean 0\.0[0-9]+ LU, max 0\.0[0-9]+ LU$'
+	run -2 mem-loudnorm --summary "$BATS_TEST_TMPDIR/none.jsonl"
+}

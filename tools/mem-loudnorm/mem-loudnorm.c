@@ -29,34 +29,17 @@
  */
 #define TPGUARD 0.05
 
-enum mode { LINEAR, LIMITED, CAPPED };
-static const char *mode_names[] = { "linear", "limited", "capped" };
 
-/* What happened to one item, for the report line. */
-struct result {
-	const char *input;
-	const char *output;
-	const char *status;	/* normalized, measured, failed */
-	const char *reason;	/* why it failed, or NULL */
-	struct loudness in, out;
-	int	 have_in, have_out;
-	int	 verified;	/* out was measured, not predicted */
-	enum mode mode;
-	double	 gain;
-	int	 passes;
-	double	 error;		/* out.i - target */
-	int	 wide;		/* input LRA above --lra (kept) */
-};
-
-static struct settings set = {
+struct settings set = {
 	.target = -16, .tpmax = -1.5, .lra = 11, .threshold = 0.1,
 	.maxpasses = 3, .metadata = 1, .limit = 1,
 };
 static const char *outdir;
-static int measure_only, quiet, json;
-static FILE *report;
-static unsigned long ntotal, ndone, nfailed;
-static double maxerr;
+static int measure_only;
+int quiet, json;
+FILE *report;
+unsigned long ntotal, ndone, nfailed;
+double maxerr;
 
 _Noreturn static void
 usage(FILE *fp, int status)
@@ -70,7 +53,8 @@ usage(FILE *fp, int status)
 	    "       [--sample-rate HZ] [--dual-mono] [--[no-]keep-metadata] "
 	    "[--verify]\n"
 	    "       [--meter builtin|ebur128]\n"
-	    "       -o DIR [--] [file ...]\n", progname);
+	    "       -o DIR [--] [file ...]\n"
+	    "       %s --summary REPORT\n", progname, progname);
 	exit(status);
 }
 
@@ -111,118 +95,6 @@ out_name(const char *rel, const char *ext)
 	return xasprintf("%s/%.*s%s", outdir, (int)keep, rel, ext);
 }
 
-/* JSON strings must be UTF-8; a name is any bytes: bad bytes become U+FFFD. */
-static json_t *
-jpath(const char *s)
-{
-	size_t n = strlen(s), i = 0, o = 0;
-	char *buf = xmalloc(n * 3 + 1);
-	json_t *j;
-
-	while (i < n) {
-		unsigned char c = (unsigned char)s[i];
-		size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 :
-		    (c >> 3) == 30 ? 4 : 0;
-		size_t k;
-
-		for (k = 1; len > 0 && k < len; k++)
-			if (i + k >= n || ((unsigned char)s[i + k] >> 6) != 2)
-				len = 0;
-		if (len == 0) {
-			memcpy(buf + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
-		} else {
-			memcpy(buf + o, s + i, len);
-			o += len;
-			i += len;
-		}
-	}
-	j = json_stringn(buf, o);
-	free(buf);
-	return j != NULL ? j : json_string("?");
-}
-
-static json_t *
-jround(double d, double scale)
-{
-	if (!isfinite(d))
-		return json_null();
-	return json_real(round(d * scale) / scale);
-}
-
-static void
-report_json(const struct result *r)
-{
-	json_t *o = json_object();
-	char *s;
-
-	json_object_set_new(o, "input", jpath(r->input));
-	if (r->output != NULL)
-		json_object_set_new(o, "output", jpath(r->output));
-	json_object_set_new(o, "status", json_string(r->status));
-	if (r->reason != NULL)
-		json_object_set_new(o, "reason", jpath(r->reason));
-	json_object_set_new(o, "target", jround(set.target, 100));
-	json_object_set_new(o, "true_peak_limit", jround(set.tpmax, 100));
-	if (r->have_in) {
-		json_object_set_new(o, "input_i", jround(r->in.i, 1000));
-		json_object_set_new(o, "input_tp", jround(r->in.tp, 100));
-		json_object_set_new(o, "input_lra", jround(r->in.lra, 100));
-		json_object_set_new(o, "duration", jround(r->in.seconds, 10));
-	}
-	if (r->have_out) {
-		json_object_set_new(o, "mode", json_string(mode_names[r->mode]));
-		json_object_set_new(o, "gain", jround(r->gain, 1000));
-		json_object_set_new(o, "output_i", jround(r->out.i, 1000));
-		json_object_set_new(o, "output_tp", jround(r->out.tp, 100));
-		json_object_set_new(o, "output_lra", jround(r->out.lra, 100));
-		json_object_set_new(o, "verified", json_boolean(r->verified));
-		json_object_set_new(o, "passes", json_integer(r->passes));
-		json_object_set_new(o, "error", jround(r->error, 1000));
-	}
-	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-	json_decref(o);
-	if (s != NULL)
-		fprintf(report, "%s\n", s);
-	else
-		warnx_("%s: cannot write its JSON report", r->input);
-	free(s);
-}
-
-/* One line a file, LevelUp's figures: input, gain, output, passes, error. */
-static void
-report_line(const struct result *r)
-{
-	if (quiet && strcmp(r->status, "failed") != 0)
-		return;
-	if (json) {
-		report_json(r);
-	} else if (strcmp(r->status, "failed") == 0) {
-		if (report == stderr)
-			return;		/* the failure line already said it */
-		fprintf(report, "%s: %s: failed: %s\n", progname, r->input, r->reason);
-	} else {
-		fprintf(report, "%s: %s: I %.2f LUFS, TP %.2f dBTP, LRA %.1f LU",
-		    progname, r->input, r->in.i, r->in.tp, r->in.lra);
-		if (r->have_out)
-			fprintf(report, "; gain %+.2f dB %s; out I %.2f LUFS, TP %.2f "
-			    "dBTP, LRA %.1f LU%s; %d pass%s, error %+.2f LU",
-			    r->gain, mode_names[r->mode], r->out.i, r->out.tp,
-			    r->out.lra, r->verified ? "" : " (exact, not re-measured)",
-			    r->passes, r->passes == 1 ? "" : "es", r->error);
-		if (r->mode == LIMITED)
-			fprintf(report, "; dynamics changed by the true-peak limiter");
-		if (r->mode == CAPPED)
-			fprintf(report, "; %.2f LU under target to keep the true peak",
-			    -r->error);
-		if (r->wide)
-			fprintf(report, "; LRA over --lra %.1f kept", set.lra);
-		fputc('\n', report);
-	}
-	if (fflush(report) == EOF)
-		die_errno(ST_FATAL, "report");
-}
 
 static int
 same_file(const char *a, const char *b)
@@ -472,24 +344,6 @@ out:
 	return rc;
 }
 
-/* A LevelUp-style batch summary, one line, when more than one file ran. */
-static void
-summary(void)
-{
-	if (ntotal < 2 || quiet)
-		return;
-	if (json) {
-		fprintf(report, "{\"summary\":{\"total\":%lu,\"completed\":%lu,"
-		    "\"failed\":%lu,\"success_rate\":%.1f,\"max_error\":%.3f}}\n",
-		    ntotal, ndone, nfailed, 100.0 * ndone / ntotal, maxerr);
-	} else {
-		fprintf(report, "%s: summary: %lu files, %lu completed, %lu failed, "
-		    "success rate %.1f%%, max |error| %.2f LU\n", progname, ntotal,
-		    ndone, nfailed, 100.0 * ndone / ntotal, maxerr);
-	}
-	if (fflush(report) == EOF)
-		die_errno(ST_FATAL, "report");
-}
 
 static void
 setup(const char *reportpath)
@@ -516,7 +370,7 @@ main(int argc, char *argv[])
 {
 	enum { O_TARGET = 256, O_TP, O_TPMODE, O_LRA, O_THRESHOLD, O_PASSES,
 	    O_FORMAT, O_BITRATE, O_RATE, O_DUAL, O_KEEP, O_NOKEEP, O_MEASURE,
-	    O_JSON, O_REPORT, O_VERIFY, O_METER, O_VERSION };
+	    O_JSON, O_REPORT, O_VERIFY, O_METER, O_SUMMARY, O_VERSION };
 	static const struct option longopts[] = {
 		{ "target", required_argument, NULL, O_TARGET },
 		{ "true-peak", required_argument, NULL, O_TP },
@@ -535,6 +389,7 @@ main(int argc, char *argv[])
 		{ "report", required_argument, NULL, O_REPORT },
 		{ "verify", no_argument, NULL, O_VERIFY },
 		{ "meter", required_argument, NULL, O_METER },
+		{ "summary", required_argument, NULL, O_SUMMARY },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -626,6 +481,11 @@ main(int argc, char *argv[])
 			else
 				die(ST_USAGE, "--meter: %s: not builtin or ebur128", optarg);
 			break;
+		case O_SUMMARY:
+			if (summarize(optarg) < 0)
+				die_errno(ST_FATAL, "%s", optarg);
+			out_close();
+			return ST_OK;
 		case O_VERSION:
 			print_version();
 			return ST_OK;

@@ -77,3 +77,34 @@ int	 pick_target(const struct probe *p, const struct settings *s,
 int	 render(const char *src, const char *dst, const struct probe *p,
 	    const struct target *t, const struct settings *s, double gain,
 	    double ceiling, char *why, size_t whysize);
+
+enum mode { LINEAR, LIMITED, CAPPED };
+
+/* What happened to one item, for the report line. */
+struct result {
+	const char *input;
+	const char *output;
+	const char *status;	/* normalized, measured, failed */
+	const char *reason;	/* why it failed, or NULL */
+	struct loudness in, out;
+	int	 have_in, have_out;
+	int	 verified;	/* out was measured, not predicted */
+	enum mode mode;
+	double	 gain;
+	int	 passes;
+	double	 error;		/* out.i - target */
+	int	 wide;		/* input LRA above --lra (kept) */
+};
+
+/* The run's settings and report stream (mem-loudnorm.c). */
+extern struct settings set;
+extern int quiet, json;
+extern FILE *report;
+extern unsigned long ntotal, ndone, nfailed;
+extern double maxerr;
+
+/* report.c: one line (or JSON object) a file, and the batch summaries. */
+extern const char *mode_names[];
+void	 report_line(const struct result *r);
+void	 summary(void);
+int	 summarize(const char *path);

@@ -118,6 +118,10 @@ no_temps() {
 	assert_output --partial 'under target to keep the true peak'
 	atmost "$(dbtp "$OUT/music.wav")" -1.5
 	near "$(lra "$OUT/music.wav")" "$(lra "$F/music.wav")" 0.05
+	# a lossy output is capped by its own measured true peak
+	run -0 mem-loudnorm -o "$OUT" --target -11 --tp-mode cap --format mp3 "$F/music.wav"
+	assert_output --partial 'capped'
+	atmost "$(dbtp "$OUT/music.mp3")" -1.5
 }
 
 @test "a 128 kb/s MP3 lands within 0.1 LU although LAME loses half an LU" {

@@ -151,7 +151,7 @@ normalize(const char *src, const char *dst, const struct probe *p,
 	}
 	verify = set.verify || t->lossy || r->mode == LIMITED ||
 	    (set.rate > 0 && set.rate != p->rate);
-	if (t->lossy)
+	if (t->lossy && r->mode != CAPPED)
 		gain -= t->shift;
 	memset(best, 0, sizeof(*best));
 	for (pass = 1; pass <= set.maxpasses; pass++) {
@@ -194,6 +194,14 @@ normalize(const char *src, const char *dst, const struct probe *p,
 		} else {
 			pass_drop(&cur);
 		}
+		/* Capped: the true peak decides alone, the shortfall is reported. */
+		if (r->mode == CAPPED || (over > 0 && !set.limit)) {
+			if (over <= 0)
+				break;
+			r->mode = CAPPED;
+			gain -= over + 0.05;
+			continue;
+		}
 		if (over <= 0 && fabs(err) <= set.threshold)
 			break;
 		/* LevelUp's third stop: a pass that did not improve. */
@@ -202,17 +210,10 @@ normalize(const char *src, const char *dst, const struct probe *p,
 		preerr = err;
 		gain -= err;
 		if (over > 0) {
-			if (r->mode == CAPPED || !set.limit) {
-				r->mode = CAPPED;
-				gain -= over + 0.05;
-				goal -= over + 0.05;
-			} else {
-				if (!isfinite(ceiling))
-					ceiling = fmin(r->in.tp + gain + err,
-					    set.tpmax - TPGUARD);
-				ceiling -= over + 0.1;
-				r->mode = LIMITED;
-			}
+			if (!isfinite(ceiling))
+				ceiling = fmin(r->in.tp + gain + err, set.tpmax - TPGUARD);
+			ceiling -= over + 0.1;
+			r->mode = LIMITED;
 		}
 	}
 	if (!best->open) {
@@ -220,7 +221,7 @@ normalize(const char *src, const char *dst, const struct probe *p,
 		    "passes", set.tpmax, r->passes);
 		return -1;
 	}
-	if (fabs(best->m.i - goal) > set.threshold) {
+	if (r->mode != CAPPED && fabs(best->m.i - goal) > set.threshold) {
 		snprintf(why, whysize, "target unreachable: best %.2f LUFS "
 		    "(%+.2f LU) at %.1f dBTP after %d passes; try --tp-mode cap or "
 		    "a lower --target", best->m.i, best->m.i - set.target,

@@ -234,7 +234,7 @@ no_temps() {
 
 @test "a file with no audio stream is refused" {
 	ffmpeg -nostdin -v error -y -f lavfi -i testsrc=s=64x48:d=1 -c:v mpeg4 \
-		"$BATS_TEST_TMPDIR/mute.mp4"
+		-metadata REPLAYGAIN_TRACK_GAIN='-1.00 dB' "$BATS_TEST_TMPDIR/mute.mp4"
 	run -1 mem-loudnorm -o "$OUT" "$BATS_TEST_TMPDIR/mute.mp4"
 	assert_output "mem-loudnorm: $BATS_TEST_TMPDIR/mute.mp4: no audio stream"
 }

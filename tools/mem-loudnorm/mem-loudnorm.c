@@ -2,10 +2,11 @@
  * mem-loudnorm -- EBU R128 loudness normalization with the FFmpeg CLI.
  *
  * For each audio or video file (operands, else NUL-separated paths or item
- * records on stdin): measure once (BS.1770 over ffmpeg's decode), apply the exact linear gain
- * T - I, limit only when the true peak would pass the ceiling, measure lossy
- * or limited outputs again and correct from the source until the error is
- * under the threshold. Print each output path, NUL-terminated.
+ * records on stdin): measure once (BS.1770 over ffmpeg's decode), apply the
+ * exact linear gain T - I, limit only when the true peak would pass the
+ * ceiling, measure lossy or limited outputs again and correct from the
+ * source until the error is under the threshold. Print each output path,
+ * NUL-terminated; report each file on stderr (or --report).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,8 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <jansson.h>
 
 #include "mem.h"
 #include "mem-loudnorm.h"
@@ -28,7 +27,6 @@
  * so that another meter never reads an output over it.
  */
 #define TPGUARD 0.05
-
 
 struct settings set = {
 	.target = -16, .tpmax = -1.5, .lra = 11, .threshold = 0.1,
@@ -94,7 +92,6 @@ out_name(const char *rel, const char *ext)
 		keep = (size_t)(dot - rel);
 	return xasprintf("%s/%.*s%s", outdir, (int)keep, rel, ext);
 }
-
 
 static int
 same_file(const char *a, const char *b)
@@ -289,7 +286,7 @@ process(const char *path, struct result *r, char *why, size_t whysize)
 		goto outp;
 	r->have_in = 1;
 	if (p.duration > 0 && r->in.seconds + fmax(0.5, 0.02 * p.duration) < p.duration) {
-		snprintf(why, whysize, "truncated: %.1f s of %.1f s decode",
+		snprintf(why, whysize, "truncated: only %.1f s of %.1f s decode",
 		    r->in.seconds, p.duration);
 		goto outp;
 	}
@@ -344,7 +341,6 @@ out:
 	item_free(&it);
 	return rc;
 }
-
 
 static void
 setup(const char *reportpath)

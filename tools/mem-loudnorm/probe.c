@@ -154,10 +154,12 @@ probe_file(const char *path, struct probe *p, char *why, size_t whysize)
 		p->duration = fdur;
 	if (p->naudio == 0) {
 		snprintf(why, whysize, "no audio stream");
+		probe_free(p);
 		return -1;
 	}
 	if (p->rate <= 0 || p->channels <= 0) {
 		snprintf(why, whysize, "audio stream without rate or channels");
+		probe_free(p);
 		return -1;
 	}
 	return 0;

@@ -369,3 +369,14 @@ no_temps() {
 	assert_line --index 6 --regexp '^Loudness error: mean 0\.0[0-9]+ LU, max 0\.0[0-9]+ LU$'
 	run -2 mem-loudnorm --summary "$BATS_TEST_TMPDIR/none.jsonl"
 }
+
+@test "--verify measures lossless outputs too; a range over --lra is kept and said" {
+	run -0 mem-loudnorm -o "$OUT" --verify --lra 5 "$F/music.wav"
+	assert_output --partial 'LRA over --lra 5.0 kept'
+	refute_output --partial 'not re-measured'
+	near "$(lra "$OUT/music.wav")" "$(lra "$F/music.wav")" 0.05
+	run -0 bash -c 'mem-loudnorm -q -o "$1" --verify --json --report "$2" "$3" >/dev/null' _ \
+		"$OUT/j" "$BATS_TEST_TMPDIR/r.jsonl" "$F/music.wav"
+	run -0 jq -r '.verified' "$BATS_TEST_TMPDIR/r.jsonl"
+	assert_output true
+}

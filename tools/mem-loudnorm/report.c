@@ -97,7 +97,7 @@ report_json(const struct result *r)
 void
 report_line(const struct result *r)
 {
-	if (quiet && strcmp(r->status, "failed") != 0)
+	if (quiet && report == stderr && strcmp(r->status, "failed") != 0)
 		return;
 	if (json) {
 		report_json(r);
@@ -131,7 +131,7 @@ report_line(const struct result *r)
 void
 summary(void)
 {
-	if (ntotal < 2 || quiet)
+	if (ntotal < 2 || (quiet && report == stderr))
 		return;
 	if (json) {
 		fprintf(report, "{\"summary\":{\"total\":%lu,\"completed\":%lu,"

@@ -211,10 +211,16 @@ no_temps() {
 	near "$i" "$(lufs "$BATS_TEST_TMPDIR/ending.wav")" 0.05
 }
 
-@test "an output already on target stays on target when run again" {
-	run -0 mem-loudnorm -o "$OUT" "$F/music.wav"
-	run -0 mem-loudnorm -o "$OUT/again" "$OUT/music.wav"
-	near "$(lufs "$OUT/again/music.wav")" -16 0.05
+@test "an output already on target is copied, not encoded again, when run again" {
+	run -0 mem-loudnorm -o "$OUT" "$F/music.wav" "$F/cbr128.mp3"
+	run -0 mem-loudnorm -o "$OUT/again" "$OUT/music.wav" "$OUT/cbr128.mp3"
+	assert_output --partial 'music.wav: I -16.00 LUFS'
+	assert_output --partial 'already on target: copied, not re-encoded'
+	cmp "$OUT/music.wav" "$OUT/again/music.wav"
+	cmp "$OUT/cbr128.mp3" "$OUT/again/cbr128.mp3"
+	# a different target is rendered, of course
+	run -0 mem-loudnorm -o "$OUT/other" --target -23 "$OUT/music.wav"
+	near "$(lufs "$OUT/other/music.wav")" -23 0.05
 }
 
 @test "silence is refused with a clear message, exit 1, nothing written" {
@@ -365,7 +371,7 @@ no_temps() {
 	assert_line --index 2 'Completed: 2'
 	assert_line --index 3 'Failed: 1'
 	assert_line --index 4 'Success rate: 66.7%'
-	assert_line --index 5 'Linear: 2, limited: 0, capped: 0'
+	assert_line --index 5 'Linear: 2, limited: 0, capped: 0, unchanged: 0'
 	assert_line --index 6 --regexp '^Loudness error: mean 0\.0[0-9]+ LU, max 0\.0[0-9]+ LU$'
 	run -2 mem-loudnorm --summary "$BATS_TEST_TMPDIR/none.jsonl"
 }

@@ -78,7 +78,7 @@ int	 render(const char *src, const char *dst, const struct probe *p,
 	    const struct target *t, const struct settings *s, double gain,
 	    double ceiling, char *why, size_t whysize);
 
-enum mode { LINEAR, LIMITED, CAPPED };
+enum mode { LINEAR, LIMITED, CAPPED, UNCHANGED };
 
 /* What happened to one item, for the report line. */
 struct result {

@@ -12,7 +12,7 @@
 #include "mem.h"
 #include "mem-loudnorm.h"
 
-const char *mode_names[] = { "linear", "limited", "capped" };
+const char *mode_names[] = { "linear", "limited", "capped", "unchanged" };
 
 /* JSON strings must be UTF-8; a name is any bytes: bad bytes become U+FFFD. */
 static json_t *
@@ -119,6 +119,8 @@ report_line(const struct result *r)
 		if (r->mode == CAPPED)
 			fprintf(report, "; %.2f LU under target to keep the true peak",
 			    -r->error);
+		if (r->mode == UNCHANGED)
+			fprintf(report, "; already on target: copied, not re-encoded");
 		if (r->wide)
 			fprintf(report, "; LRA over --lra %.1f kept", set.lra);
 		fputc('\n', report);
@@ -157,7 +159,7 @@ summarize(const char *path)
 	FILE *fp = fopen(path, "r");
 	char *line = NULL;
 	size_t cap = 0;
-	unsigned long n = 0, ok = 0, bad = 0, modes[3] = { 0 }, lines = 0;
+	unsigned long n = 0, ok = 0, bad = 0, modes[4] = { 0 }, lines = 0;
 	double worst = 0, sum = 0;
 	ssize_t len;
 
@@ -183,7 +185,7 @@ summarize(const char *path)
 			else
 				ok++;
 		}
-		for (i = 0; mode != NULL && i < 3; i++)
+		for (i = 0; mode != NULL && i < 4; i++)
 			if (strcmp(mode, mode_names[i]) == 0)
 				modes[i]++;
 		e = json_number_value(json_object_get(o, "error"));
@@ -205,10 +207,10 @@ summarize(const char *path)
 	printf("Completed: %lu\n", ok);
 	printf("Failed: %lu\n", bad);
 	printf("Success rate: %.1f%%\n", n ? 100.0 * ok / n : 100.0);
-	printf("Linear: %lu, limited: %lu, capped: %lu\n", modes[0], modes[1],
-	    modes[2]);
-	if (modes[0] + modes[1] > 0)
+	printf("Linear: %lu, limited: %lu, capped: %lu, unchanged: %lu\n",
+	    modes[0], modes[1], modes[2], modes[3]);
+	if (modes[0] + modes[1] + modes[3] > 0)
 		printf("Loudness error: mean %.3f LU, max %.3f LU\n",
-		    sum / (modes[0] + modes[1]), worst);
+		    sum / (modes[0] + modes[1] + modes[3]), worst);
 	return 0;
 }

@@ -386,3 +386,38 @@ no_temps() {
 	run -0 jq -r '.verified' "$BATS_TEST_TMPDIR/r.jsonl"
 	assert_output true
 }
+
+# ebu_sines OUT LEVEL:SECONDS...: a 1 kHz stereo sine at each level (dBFS) in
+# turn, as EBU Tech 3341 and 3342 build their test signals.
+ebu_sines() {
+	local out=$1 n=0 in=() chain=''
+	shift
+	for seg; do
+		# lavfi's sine has amplitude 1/8: 18.0618 dB under full scale
+		in+=(-f lavfi -i "sine=f=1000:r=48000:d=${seg#*:},volume=$(
+			awk -v l="${seg%%:*}" 'BEGIN { printf "%.4f", l + 18.0618 }')dB")
+		chain="$chain[$n]"
+		n=$((n + 1))
+	done
+	ffmpeg -nostdin -v error -y "${in[@]}" -filter_complex \
+		"${chain}concat=n=$n:v=0:a=1,pan=stereo|c0=c0|c1=c0" -c:a pcm_f32le "$out"
+}
+
+@test "the meter gives EBU Tech 3341 and 3342's known answers" {
+	local t=$BATS_TEST_TMPDIR
+	ebu_sines "$t/3341-1.wav" -23:20
+	ebu_sines "$t/3341-3.wav" -36:10 -23:60 -36:10
+	ebu_sines "$t/3341-5.wav" -26:20 -20:20.1 -26:20
+	ebu_sines "$t/3342-1.wav" -20:20 -30:20
+	ebu_sines "$t/3342-2.wav" -20:20 -15:20
+	mem-loudnorm --measure --json --report "$t/r.jsonl" "$t"/33*.wav >/dev/null
+	run -0 jq -r 'select(.input) | "\(.input | sub(".*/"; "")) \(.input_i) \(.input_lra)"' "$t/r.jsonl"
+	printf "%s\n" "$output"	# shown when the test fails
+	while read -r f i lra; do
+		case $f in
+		3341-*) near "$i" -23 0.1 || return 1 ;;
+		3342-1.wav) near "$lra" 10 1 || return 1 ;;
+		3342-2.wav) near "$lra" 5 1 || return 1 ;;
+		esac
+	done <<<"$output"
+}

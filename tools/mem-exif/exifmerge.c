@@ -17,7 +17,6 @@
 #include <libexif/exif-mem.h>
 #include <libexif/exif-utils.h>
 
-#include "mem.h"
 #include "mem-exif.h"
 
 /* The first complaint libexif makes about the block, if any. */

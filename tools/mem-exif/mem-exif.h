@@ -2,7 +2,13 @@
  * mem-exif.h -- private to mem-exif: what one item wants written, and the
  * writers for each kind of file (JPEG, PNG, video, XMP sidecar).
  */
+#ifndef MEM_EXIF_H
+#define MEM_EXIF_H
+/* mem.h has no include guard; the fuzz target includes several of these
+ * files, so they reach it only through this header. */
 #include <sys/types.h>
+
+#include "mem.h"
 
 /* The metadata to embed; every part is optional. */
 struct meta {
@@ -113,3 +119,5 @@ extern char	 whybuf[512];	/* room for a formatted reason */
 extern const char *cur_label;	/* the item, for notes on stderr */
 const char *why_errno(const char *what);	/* "what: strerror(errno)" */
 const char *ext_of(const char *path);
+
+#endif

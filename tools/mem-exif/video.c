@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "mem.h"
 #include "mem-exif.h"
 
 #define MAXARGS 64
@@ -210,7 +209,8 @@ finish(struct args *a, struct atomic *t, const struct meta *m, int srcfd,
 		atomic_abort(t);
 		return -1;
 	}
-	if (loc != NULL && strcmp(fmt, "mp4") == 0 && mp4_put_xyz(t->tmp, loc, why) < 0) {
+	if (loc != NULL && (strcmp(fmt, "mp4") == 0 || strcmp(fmt, "3gp") == 0) &&
+	    mp4_put_xyz(t->tmp, loc, why) < 0) {
 		atomic_abort(t);
 		return -1;
 	}

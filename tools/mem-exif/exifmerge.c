@@ -129,6 +129,7 @@ static int
 put_dates(ExifData *ed, ExifMem *mem, const struct meta *m)
 {
 	char wall[64], off[16];
+	const char *known = NULL;
 	struct tm tm;
 	int o;
 
@@ -140,15 +141,14 @@ put_dates(ExifData *ed, ExifMem *mem, const struct meta *m)
 		o = m->offset_min < 0 ? -m->offset_min : m->offset_min;
 		snprintf(off, sizeof(off), "%c%02d:%02d", m->offset_min < 0 ? '-' : '+',
 		    o / 60 % 100, o % 60);
+		known = off;
 	}
 	if (put_date(ed, mem, EXIF_IFD_EXIF, EXIF_TAG_DATE_TIME_ORIGINAL,
-	    EXIF_TAG_OFFSET_TIME_ORIGINAL, m, wall,
-	    m->offset_min != OFFSET_UNKNOWN ? off : NULL) < 0 ||
+	    EXIF_TAG_OFFSET_TIME_ORIGINAL, m, wall, known) < 0 ||
 	    put_date(ed, mem, EXIF_IFD_EXIF, EXIF_TAG_DATE_TIME_DIGITIZED,
-	    EXIF_TAG_OFFSET_TIME_DIGITIZED, m, wall,
-	    m->offset_min != OFFSET_UNKNOWN ? off : NULL) < 0 ||
+	    EXIF_TAG_OFFSET_TIME_DIGITIZED, m, wall, known) < 0 ||
 	    put_date(ed, mem, EXIF_IFD_0, EXIF_TAG_DATE_TIME, EXIF_TAG_OFFSET_TIME, m,
-	    wall, m->offset_min != OFFSET_UNKNOWN ? off : NULL) < 0)
+	    wall, known) < 0)
 		return -1;
 	return 0;
 }

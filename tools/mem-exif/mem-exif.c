@@ -54,11 +54,12 @@ ext_of(const char *path)
 static void
 parse_gps(const char *s)
 {
-	char *v = xstrdup(s), *lat = v, *lon, *alt;
+	char *v = xstrdup(s), *lat = v, *lon = strchr(v, ','), *alt = NULL;
 
-	if ((lon = strchr(v, ',')) == NULL)
+	if (lon == NULL)
 		die(ST_USAGE, "--gps %s: want LAT,LON[,ALT]", s);
-	*lon++ = '\0';
+	else
+		*lon++ = '\0';
 	if ((alt = strchr(lon, ',')) != NULL)
 		*alt++ = '\0';
 	opt.lat = num_d("--gps latitude", lat, -90, 90);

@@ -181,8 +181,6 @@ meta_args(struct args *a, const char *src, const struct meta *m, char **loc)
 		*loc = iso6709(m);
 		arg(a, "-metadata");
 		argf(a, xasprintf("location=%s", *loc));
-		arg(a, "-metadata");
-		argf(a, xasprintf("location-eng=%s", *loc));
 	}
 	if (m->caption != NULL) {
 		arg(a, "-metadata");

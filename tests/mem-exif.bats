@@ -82,6 +82,30 @@ tag() {
 	refute_output --partial 'Error'
 }
 
+@test "an iPhone maker note survives the merge and exiftool still decodes it" {
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48 -frames:v 1 \
+		-f image2 -c:v mjpeg plain.jpg
+	with_makernote plain.jpg in.jpg apple
+	exiftool -s -a -MakerNotes:all in.jpg > want
+	grep -q 'HDRImageType *: HDR Image' want
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 --gps 1,2 \
+		--caption 'moves the note' in.jpg
+	exiftool -s -a -MakerNotes:all out/in.jpg > got
+	diff want got
+}
+
+@test "a maker note with offsets from the TIFF header is fixed when it moves" {
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48 -frames:v 1 \
+		-f image2 -c:v mjpeg plain.jpg
+	with_makernote plain.jpg in.jpg canon
+	exiftool -s -a -MakerNotes:all in.jpg > want
+	grep -q 'CanonFirmwareVersion *: Firmware Version 1.0.0' want
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 --gps 1,2 \
+		--caption 'moves the note' in.jpg
+	run -0 exiftool -s -a -warning -MakerNotes:all out/in.jpg
+	[ "$output" = "$(cat want)" ]	# no "Adjusted MakerNotes base" warning either
+}
+
 @test "the camera's own date and GPS are kept unless --overwrite" {
 	make_jpeg in.jpg
 	exiftool -q -overwrite_original -DateTimeOriginal='2019:05:05 05:05:05' \

@@ -1,13 +1,15 @@
 /*
  * tests/fuzz/jpeg.c -- libFuzzer target for mem-exif's JPEG segment parser,
- * its PNG chunk walk and the EXIF merge: the input is taken as a JPEG,
- * as a PNG and as a bare EXIF block, and every merge is asked to write
- * all the tags mem-exif writes. Built by scripts/fuzz against libmem.a
- * (plus libexif); the tool's own files are included here.
+ * its PNG chunk walk and the EXIF merge (maker note offset fix included):
+ * the input is taken as a JPEG, as a PNG and as a bare EXIF block, every
+ * merge writes all the tags mem-exif writes, and what it wrote must merge
+ * again cleanly. Built by scripts/fuzz against libmem.a (plus libexif);
+ * the tool's own files are included here.
  */
 #include "../../tools/mem-exif/copy.c"
 #include "../../tools/mem-exif/jpeg.c"
 #include "../../tools/mem-exif/exifmerge.c"
+#include "../../tools/mem-exif/makernote.c"
 #include "../../tools/mem-exif/jpegfile.c"
 
 char		 whybuf[512];

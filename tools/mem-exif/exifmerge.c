@@ -2,8 +2,9 @@
  * exifmerge.c -- merge an item's date, offset, GPS and caption into an
  * EXIF block with libexif, keeping every tag already there.
  *
- * libexif is told to keep unknown tags and not to "fix" the block to the
- * specification: both of its defaults would drop camera data.
+ * libexif is told to keep unknown tags, not to "fix" the block to the
+ * specification, and to keep maker notes as bytes: its defaults would drop
+ * camera data (an iPhone's maker note entirely).
  */
 #include <math.h>
 #include <stdarg.h>
@@ -32,8 +33,11 @@ on_log(ExifLog *log, ExifLogCode code, const char *domain, const char *fmt,
 	struct corrupt *c = data;
 
 	(void)log;
-	(void)domain;
 	if (code != EXIF_LOG_CODE_CORRUPT_DATA && code != EXIF_LOG_CODE_NO_MEMORY)
+		return;
+	/* a maker note libexif cannot parse is still kept, byte for byte */
+	if (code == EXIF_LOG_CODE_CORRUPT_DATA && domain != NULL &&
+	    strncmp(domain, "ExifMnote", 9) == 0)
 		return;
 	if (!c->seen)
 		vsnprintf(c->msg, sizeof(c->msg), fmt, ap);
@@ -325,6 +329,24 @@ orientation_of(ExifData *ed)
 	return exif_get_short(e->data, exif_data_get_byte_order(ed));
 }
 
+/*
+ * libexif's save with the maker note kept as bytes, its offsets then
+ * fixed if they count from the TIFF header (makernote.c).
+ */
+static void
+save(ExifData *ed, const unsigned char *old, size_t olen, unsigned char **d,
+    unsigned int *dlen)
+{
+	uint32_t oldoff, n, newoff, newn;
+
+	exif_data_save_data(ed, d, dlen);
+	if (*d == NULL || old == NULL || mnote_find(old, olen, &oldoff, &n) < 0 ||
+	    mnote_find(*d, *dlen, &newoff, &newn) < 0 || newn != n ||
+	    memcmp(*d + 6 + newoff, old + 6 + oldoff, n) != 0)
+		return;
+	mnote_shift(*d, *dlen, oldoff, newoff, n);
+}
+
 static void
 drop_thumbnail(ExifData *ed, ExifMem *mem)
 {
@@ -360,6 +382,7 @@ exif_merge(const unsigned char *old, size_t olen, const struct meta *m,
 	exif_data_log(ed, log);
 	exif_data_unset_option(ed, EXIF_DATA_OPTION_IGNORE_UNKNOWN_TAGS);
 	exif_data_unset_option(ed, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
+	exif_data_set_option(ed, EXIF_DATA_OPTION_DONT_CHANGE_MAKER_NOTE);
 	if (old != NULL) {
 		exif_data_load_data(ed, old, (unsigned)olen);
 		if (c.seen) {
@@ -385,14 +408,14 @@ exif_merge(const unsigned char *old, size_t olen, const struct meta *m,
 		goto nomem;
 	if (m->no_thumbnail && ed->data != NULL)
 		drop_thumbnail(ed, mem);
-	exif_data_save_data(ed, &d, &dlen);
+	save(ed, old, olen, &d, &dlen);
 	if (d != NULL && dlen > max && ed->data != NULL) {
 		/* the thumbnail is the one part a viewer can rebuild */
 		free(d);
 		d = NULL;
 		drop_thumbnail(ed, mem);
 		*thumb_dropped = 1;
-		exif_data_save_data(ed, &d, &dlen);
+		save(ed, old, olen, &d, &dlen);
 	}
 	if (d == NULL || c.seen)
 		goto nomem;

@@ -7,6 +7,7 @@
 /* mem.h has no include guard; the fuzz target includes several of these
  * files, so they reach it only through this header. */
 #include <sys/types.h>
+#include <stdint.h>
 
 #include "mem.h"
 
@@ -86,6 +87,12 @@ int	 jpeg_has_eoi(reader_fn rd, void *ctx, off_t sos, off_t size);
 int	 exif_merge(const unsigned char *old, size_t olen, const struct meta *m,
 	    size_t max, unsigned char **out, size_t *outlen, int *thumb_dropped,
 	    int *orientation, const char **why);
+
+/* makernote.c: the MakerNote's place in a block, and its offsets fixed
+ * after libexif moved it from oldoff to newoff. */
+int	 mnote_find(const unsigned char *blk, size_t len, uint32_t *off, uint32_t *n);
+void	 mnote_shift(unsigned char *blk, size_t len, uint32_t oldoff, uint32_t newoff,
+	    uint32_t n);
 
 /* jpegfile.c, pngfile.c: one item of each kind; 0 or -1 with *why. */
 int	 jpeg_write(int srcfd, off_t size, const char *dst, const struct meta *m,

@@ -220,15 +220,20 @@ import sys
 d = open("good.jpg", "rb").read()
 bad = b"Exif\0\0" + b"XX\0\x2a" + b"\xff" * 40
 seg = b"\xff\xe1" + (len(bad) + 2).to_bytes(2, "big") + bad
-open("badexif.jpg", "wb").write(d[:2] + seg + d[2:])'
+open("badexif.jpg", "wb").write(d[:2] + seg + d[2:])
+# a TIFF header whose IFD0 lies past the block: libexif says nothing
+bad = b"Exif\0\0" + b"II\x2a\0" + (60000).to_bytes(4, "little") + b"\0" * 40
+seg = b"\xff\xe1" + (len(bad) + 2).to_bytes(2, "big") + bad
+open("badifd.jpg", "wb").write(d[:2] + seg + d[2:])'
 	run -1 --separate-stderr mem-exif -o "$OUT" --time 2023-01-01T00:00:00Z \
-		notjpeg.jpg empty.jpg cuthead.jpg cutdata.jpg badexif.jpg good.jpg
-	[ "${#stderr_lines[@]}" -eq 5 ]
+		notjpeg.jpg empty.jpg cuthead.jpg cutdata.jpg badexif.jpg badifd.jpg good.jpg
+	[ "${#stderr_lines[@]}" -eq 6 ]
 	[ "${stderr_lines[0]}" = "mem-exif: notjpeg.jpg: not a JPEG (no SOI marker)" ]
 	[ "${stderr_lines[1]}" = "mem-exif: empty.jpg: empty file" ]
 	[ "${stderr_lines[2]}" = "mem-exif: cuthead.jpg: truncated JPEG (ends inside its header)" ]
 	[ "${stderr_lines[3]}" = "mem-exif: cutdata.jpg: truncated JPEG (no EOI marker after the image data)" ]
-	[[ "${stderr_lines[4]}" == "mem-exif: badexif.jpg: corrupt EXIF ("* ]]
+	[ "${stderr_lines[4]}" = "mem-exif: badexif.jpg: corrupt EXIF (no TIFF header)" ]
+	[ "${stderr_lines[5]}" = "mem-exif: badifd.jpg: corrupt EXIF (IFD0 outside the block)" ]
 	[ "$(ls out)" = good.jpg ]
 	no_temp_files out
 }

@@ -319,6 +319,31 @@ put_comment(ExifData *ed, ExifMem *mem, const char *text)
 	return rc;
 }
 
+/*
+ * What libexif gives up on without a word: a block it cannot read at all
+ * would otherwise be replaced by ours, and the camera's tags lost.
+ */
+static const char *
+bad_header(const unsigned char *b, size_t n)
+{
+	uint32_t off;
+	int be;
+
+	if (n < 6 + 8 || memcmp(b, "Exif\0\0", 6) != 0)
+		return "corrupt EXIF (too short)";
+	if (memcmp(b + 6, "MM\0\x2a", 4) == 0)
+		be = 1;
+	else if (memcmp(b + 6, "II\x2a\0", 4) == 0)
+		be = 0;
+	else
+		return "corrupt EXIF (no TIFF header)";
+	off = be ? (uint32_t)b[10] << 24 | (uint32_t)b[11] << 16 | (uint32_t)b[12] << 8 | b[13]
+	    : (uint32_t)b[13] << 24 | (uint32_t)b[12] << 16 | (uint32_t)b[11] << 8 | b[10];
+	if (off < 8 || off > n - 6 - 2 || off > 0xfffe - 8)
+		return "corrupt EXIF (IFD0 outside the block)";
+	return NULL;
+}
+
 static int
 orientation_of(ExifData *ed)
 {
@@ -384,6 +409,8 @@ exif_merge(const unsigned char *old, size_t olen, const struct meta *m,
 	exif_data_unset_option(ed, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
 	exif_data_set_option(ed, EXIF_DATA_OPTION_DONT_CHANGE_MAKER_NOTE);
 	if (old != NULL) {
+		if ((*why = bad_header(old, olen)) != NULL)
+			goto out;
 		exif_data_load_data(ed, old, (unsigned)olen);
 		if (c.seen) {
 			snprintf(whybuf, sizeof(whybuf), "corrupt EXIF (%s)", c.msg);

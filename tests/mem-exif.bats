@@ -82,6 +82,21 @@ tag() {
 	refute_output --partial 'Error'
 }
 
+@test "every tag already in a camera-like EXIF block is kept, thumbnail included" {
+	make_jpeg in.jpg 320x240
+	ffmpeg -nostdin -loglevel error -i in.jpg -vf scale=80:-1 -f image2 th.jpg
+	exiftool -q -overwrite_original -Software=16.5 -ExposureTime=1/120 -FNumber=1.78 \
+		-ISO=64 -FocalLength=6.86 -LensModel='iPhone lens' -ColorSpace#=1 \
+		-Orientation#=6 -SubSecTimeOriginal=123 -Artist=me -Copyright=c \
+		-InteropIndex=R98 '-ThumbnailImage<=th.jpg' in.jpg
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 --gps 1,2 in.jpg
+	exiftool -a -G1 -s -x System:all -x File:all -x IFD1:ThumbnailOffset in.jpg > before
+	exiftool -a -G1 -s -x System:all -x File:all -x IFD1:ThumbnailOffset out/in.jpg > after
+	[ -z "$(diff before after | grep '^<')" ]	# nothing removed or changed
+	cmp <(exiftool -b -ThumbnailImage in.jpg) <(exiftool -b -ThumbnailImage out/in.jpg)
+	[ "$(tag -n -Orientation out/in.jpg)" = 6 ]
+}
+
 @test "an iPhone maker note survives the merge and exiftool still decodes it" {
 	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48 -frames:v 1 \
 		-f image2 -c:v mjpeg plain.jpg

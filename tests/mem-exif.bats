@@ -330,6 +330,16 @@ open("badifd.jpg", "wb").write(d[:2] + seg + d[2:])'
 	[ "$(tag -n -UserData:GPSCoordinates o3/in.mp4)" = "48.5 2.5" ]
 }
 
+@test "an iPhone MOV's own location (an mdta key FFmpeg drops) comes out as ©xyz" {
+	make_video v.mp4
+	ffmpeg -nostdin -loglevel error -i v.mp4 -c copy -movflags use_metadata_tags \
+		-metadata com.apple.quicktime.location.ISO6709=+37.3349-122.0090+010.000/ \
+		-f mov in.mov
+	[ "$(tag -n -Keys:GPSCoordinates in.mov)" = "37.3349 -122.009 10" ]
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45Z --gps 1,2 in.mov
+	[ "$(tag -n -UserData:GPSCoordinates out/in.mov)" = "37.3349 -122.009 10" ]
+}
+
 @test "a MOV gets ©xyz and an MKV gets creation_time, streams copied" {
 	make_video v.mp4
 	ffmpeg -nostdin -loglevel error -i v.mp4 -c copy -f mov in.mov

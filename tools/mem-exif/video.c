@@ -179,6 +179,10 @@ meta_args(struct args *a, const char *src, const struct meta *m, char **loc)
 	if (m->has_gps && (have == NULL || m->overwrite)) {
 		free(have);
 		*loc = iso6709(m);
+	}
+	/* the camera's place too: an iPhone keeps it in an mdta key that
+	 * FFmpeg drops, so it is handed back as the key muxers write */
+	if (*loc != NULL) {
 		arg(a, "-metadata");
 		argf(a, xasprintf("location=%s", *loc));
 	}

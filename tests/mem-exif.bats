@@ -434,6 +434,27 @@ open("badifd.jpg", "wb").write(d[:2] + seg + d[2:])'
 	[ "$b" -gt 180 ] && [ "$r" -lt 80 ] && [ "$g" -lt 80 ]
 }
 
+@test "a PNG with an overlay is composited and gets its eXIf chunk" {
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=100x80 -frames:v 1 src.png
+	make_overlay ovl.png 100x80
+	make_record r.item "source=$PWD/src.png" dest=p.png time=2023-01-15T08:30:45Z \
+		"overlay=$PWD/ovl.png"
+	run -0 mem-exif -o "$OUT" r.item
+	[ "$(tag -DateTimeOriginal out/p.png)" = "2023:01:15 08:30:45" ]
+	[ "$(pixel out/p.png 20 15)" = "0 0 255" ]
+	png_chunks out/p.png > /dev/null	# every CRC right
+}
+
+@test "without ffmpeg on PATH a video fails with one line and the JPEG is still done" {
+	make_video in.mp4
+	make_jpeg in.jpg
+	run -1 --separate-stderr env PATH="$MEM_BIN" mem-exif -o "$OUT" \
+		--time 2023-01-15T08:30:45Z in.mp4 in.jpg
+	[ "$stderr" = "mem-exif: in.mp4: cannot run ffmpeg: No such file or directory" ]
+	[ -f out/in.jpg ] && [ ! -e out/in.mp4 ]
+	no_temp_files out
+}
+
 @test "a missing overlay fails the item" {
 	make_jpeg src.jpg
 	make_record r.item "source=$PWD/src.jpg" dest=m.jpg "overlay=$PWD/nope.png"

@@ -253,6 +253,14 @@ open("badifd.jpg", "wb").write(d[:2] + seg + d[2:])'
 	no_temp_files out
 }
 
+@test "a directory or a FIFO is refused without hanging" {
+	mkdir adir
+	mkfifo afifo
+	run -1 --separate-stderr timeout 10 mem-exif -o "$OUT" --time 2023-01-01T00:00:00Z adir afifo
+	[ "${stderr_lines[0]}" = "mem-exif: adir: not a regular file" ]
+	[ "${stderr_lines[1]}" = "mem-exif: afifo: not a regular file" ]
+}
+
 @test "an unreadable source is one line and exit 1" {
 	run -1 --separate-stderr mem-exif -o "$OUT" --time 2023-01-01T00:00:00Z missing.jpg
 	[ "$stderr" = "mem-exif: missing.jpg: No such file or directory" ]

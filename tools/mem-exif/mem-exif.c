@@ -247,8 +247,13 @@ process(const char *path)
 
 	cur_label = path;
 	item_init(&it);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	/* O_NONBLOCK: a FIFO named by mistake must not hang the run */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0 || fstat(fd, &st) < 0) {
 		warn_("%s", path);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		warnx_("%s: not a regular file", path);
 		goto out;
 	}
 	rec = is_record(fd);
@@ -291,7 +296,8 @@ process(const char *path)
 		warnx_("%s: audio is not for mem-exif (mem-loudnorm writes audio)", path);
 		goto out;
 	}
-	if ((fd < 0 && (fd = open(src, O_RDONLY | O_CLOEXEC)) < 0) || fstat(fd, &st) < 0) {
+	if ((fd < 0 && (fd = open(src, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) ||
+	    fstat(fd, &st) < 0) {
 		warn_("%s%s%s", rec ? path : "", rec ? ": " : "", src);
 		goto out;
 	}

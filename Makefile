@@ -36,6 +36,9 @@ $(BUILDDIR)/libmem.a: $(LIBOBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# Objects reached through the tool rule are intermediates to make; keep them.
+.PRECIOUS: $(BUILDDIR)/%.o
+
 .SECONDEXPANSION:
 $(BINDIR)/mem-%: $$(call tool_objs,mem-$$*) $(BUILDDIR)/libmem.a
 	@mkdir -p $(@D)

@@ -15,6 +15,7 @@ Control endpoints (no auth), for tests:
   GET  /__double/state    assets and albums as JSON
   GET  /__double/log      every request, in order, with parsed multipart fields
   POST /__double/faults   [{"match":"POST /api/assets","kind":"status","status":500,
+                            (match is exact, or a prefix when it ends in "*")
                             "count":2,"skip":0,"retry_after":1}, ...]
                           kinds: status hang reset slow redirect
   POST /__double/trash    {"checksum": "<hex>"}: move that asset to the trash
@@ -203,6 +204,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             self.wfile.write(body)
         self.entry["status"] = status
+        self.entry["end"] = time.time()
         return status
 
     def error(self, status, message, error=None):
@@ -248,7 +250,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def take_fault(self, key):
         st = self.server.state
         for f in st.faults:
-            if not key.startswith(f.get("match", "")):
+            m = f.get("match", "")
+            if not (key == m or (m.endswith("*") and key.startswith(m[:-1]))):
                 continue
             if f.get("skip", 0) > 0:
                 f["skip"] -= 1

@@ -397,7 +397,7 @@ transfer(struct upfile **files, size_t n, FILE *ledger)
 
 	ledger_fp = ledger;
 	for (i = 0; i < n; i++)
-		if (files[i]->state == F_NEW)
+		if (files[i]->state == F_NEW && files[i]->same == NULL)
 			total_files++;
 	if (total_files == 0)
 		return;
@@ -409,7 +409,7 @@ transfer(struct upfile **files, size_t n, FILE *ledger)
 	for (;;) {
 		next = start_ready(running);
 		/* Hash one file between turns of the transfers. */
-		while (hi < n && files[hi]->state != F_NEW)
+		while (hi < n && (files[hi]->state != F_NEW || files[hi]->same != NULL))
 			hi++;
 		if (hi < n) {
 			if (sha1_file(files[hi]->path, files[hi]->sha1) < 0)
@@ -431,9 +431,14 @@ transfer(struct upfile **files, size_t n, FILE *ledger)
 		waiting = hi < n || nb > 0;
 		if (!waiting && running == 0 && njobs == 0)
 			break;
+		/* Sleep until a transfer moves or a queued upload may start. */
+		next = 0;
+		for (i = 0; running < cfg.concurrency && i < njobs; i++)
+			if (next == 0 || jobs[i].not_before < next)
+				next = jobs[i].not_before;
 		if (waiting)
 			timeout = 0;
-		else if (next > 0)
+		else if (next > 0 || njobs > 0)
 			timeout = (long)((next - now_s()) * 1000) + 1;
 		else
 			timeout = 1000;

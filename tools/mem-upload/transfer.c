@@ -22,6 +22,9 @@ struct xfer {
 	struct curl_slist *hdrs;
 	struct reply r;
 	char	 errbuf[CURL_ERROR_SIZE];
+	curl_off_t moved;	/* bytes up and down so far */
+	double	 moved_at;	/* when they last grew */
+	int	 stalled;
 };
 
 struct job {
@@ -149,6 +152,31 @@ collect(char *p, size_t size, size_t n, void *arg)
 	return n;
 }
 
+/*
+ * A transfer that moves no byte for --timeout seconds is given up (and
+ * retried). libcurl's own low-speed check averages over a window of
+ * seconds; this one counts from the last byte.
+ */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
+{
+	struct xfer *x = arg;
+	double t = now_s();
+
+	(void)dltotal;
+	(void)ultotal;
+	if (dlnow + ulnow != x->moved || x->moved_at == 0) {
+		x->moved = dlnow + ulnow;
+		x->moved_at = t;
+		return 0;
+	}
+	if (t - x->moved_at < cfg.timeout)
+		return 0;
+	x->stalled = 1;
+	return 1;
+}
+
 static void
 start(struct upfile *f)
 {
@@ -177,6 +205,9 @@ start(struct upfile *f)
 	curl_easy_setopt(x->h, CURLOPT_MIMEPOST, x->mime);
 	curl_easy_setopt(x->h, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(x->h, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(x->h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(x->h, CURLOPT_XFERINFODATA, x);
+	curl_easy_setopt(x->h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, &x->r);
 	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, collect);
 	x->errbuf[0] = '\0';
@@ -242,7 +273,10 @@ finish(struct xfer *x, CURLcode rc)
 		ledger_file(ledger_fp, f);
 		return;
 	}
-	if (rc != CURLE_OK) {
+	if (x->stalled) {
+		why = xasprintf("no progress for %g seconds", cfg.timeout);
+		again = 1;
+	} else if (rc != CURLE_OK) {
 		why = xasprintf("%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
 		again = retryable_curl(rc);
 		if (rc == CURLE_READ_ERROR)

@@ -1,0 +1,167 @@
+#!/usr/bin/env bats
+# The Immich double is proven faithful with the official client: upstream's
+# CLI e2e scenarios (e2e/src/cli/specs/upload.e2e-spec.ts, immich.md 7.6)
+# replayed with @immich/cli 3.2.2 from the committed lockfile, and
+# cross-client checks between the CLI and mem-upload.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers/immich
+
+setup_file() {
+	cli_install
+}
+
+setup() {
+	cd "$BATS_TEST_TMPDIR" || return 1
+	unset IMMICH_INSTANCE_URL IMMICH_API_KEY IMMICH_UPLOAD_CONCURRENCY IMMICH_IGNORE_PATTERNS
+	[ -x "$CLI_DIR/node_modules/.bin/node" ] || skip "the official CLI could not be installed from npm"
+	double_start
+	make_jpegs images 9 pic
+}
+
+teardown() {
+	double_stop
+}
+
+@test "the CLI uploads a single file: Successfully uploaded 1 new asset" {
+	run -0 immich upload images/pic1.jpg
+	assert_output --partial 'Successfully uploaded 1 new asset'
+	[ "$(state '.assets | length')" -eq 1 ]
+	[ "$(state '.assets[0].originalFileName')" = pic1.jpg ]
+}
+
+@test "the CLI sees its own upload as a duplicate the second time" {
+	run -0 immich upload images/pic1.jpg
+	run -0 immich upload images/pic1.jpg
+	assert_output --partial 'Found 0 new files and 1 duplicate'
+	assert_output --partial 'All assets were already uploaded, nothing to do'
+	[ "$(state '.assets | length')" -eq 1 ]
+}
+
+@test "the CLI finds no files at a missing path" {
+	run -0 immich upload does-not-exist
+	assert_output --partial 'No files found, exiting'
+}
+
+@test "the CLI's dry run counts new files and duplicates from the bulk check" {
+	run -0 immich upload --dry-run images/pic1.jpg
+	assert_output --partial 'Would have uploaded 1 asset'
+	run -0 immich upload images/pic1.jpg
+	run -0 immich upload --dry-run --recursive images
+	assert_output --partial 'Found 8 new files and 1 duplicate'
+	assert_output --partial 'Would have uploaded 8 assets'
+	[ "$(state '.assets | length')" -eq 1 ]
+}
+
+@test "the CLI uploads a folder recursively" {
+	run -0 immich upload --recursive images
+	assert_output --partial 'Found 9 new files and 0 duplicates'
+	assert_output --partial 'Successfully uploaded 9 new assets'
+	[ "$(state '.assets | length')" -eq 9 ]
+}
+
+@test "the CLI creates an album named after the folder and fills it" {
+	run -0 immich upload --recursive --album images
+	assert_output --partial 'Successfully created 1 new album'
+	assert_output --partial 'Successfully updated 9 assets'
+	[ "$(state '.albums[0].name')" = images ]
+	[ "$(state '.albums[0].assets | length')" -eq 9 ]
+}
+
+@test "the CLI adds already uploaded assets to a new album" {
+	run -0 immich upload --recursive images
+	run -0 immich upload --recursive --album images
+	assert_output --partial 'All assets were already uploaded, nothing to do'
+	assert_output --partial 'Successfully updated 9 assets'
+	[ "$(state '.albums[0].assets | length')" -eq 9 ]
+	[ "$(state '.assets | length')" -eq 9 ]
+}
+
+@test "the CLI's --album-name names the album" {
+	run -0 immich upload --recursive --album-name=e2e images
+	assert_output --partial 'Successfully created 1 new album'
+	[ "$(state '.albums[0].name')" = e2e ]
+}
+
+@test "the CLI's --skip-hash sends the file and the server answers duplicate" {
+	run -0 immich upload images/pic1.jpg
+	run -0 immich upload --skip-hash images/pic1.jpg
+	assert_output --partial 'Successfully uploaded 0 new assets'
+	assert_output --partial 'Skipped 1 duplicate asset'
+	[ "$(requests POST /api/assets)" -eq 2 ]
+	[ "$(state '.assets | length')" -eq 1 ]
+}
+
+@test "the CLI refuses --skip-hash with --dry-run" {
+	run -1 immich upload --skip-hash --dry-run images/pic1.jpg
+	assert_output --partial "cannot be used with option '--skip-hash'"
+}
+
+@test "the CLI with --concurrency 2 and --ignore patterns" {
+	run -0 immich upload --concurrency 2 --dry-run --recursive images
+	assert_output --partial 'Found 9 new files and 0 duplicates'
+	run -0 immich upload --dry-run --recursive --ignore pic1.jpg images
+	assert_output --partial 'Found 8 new files and 0 duplicates'
+}
+
+@test "the CLI uploads paths with stars, quotes, commas and braces" {
+	mkdir -p "odd/a*b'c,d{e}"
+	cp images/pic1.jpg "odd/a*b'c,d{e}/x{1}.jpg"
+	run -0 immich upload --recursive odd
+	assert_output --partial 'Successfully uploaded 1 new asset'
+	[ "$(state '.assets[0].originalFileName')" = 'x{1}.jpg' ]
+}
+
+@test "the CLI reports a bad key as a failed connection with the 401 body" {
+	export IMMICH_API_KEY=wrong
+	run -1 immich upload images/pic1.jpg
+	assert_output --partial "Failed to connect to server $DOUBLE_URL/api: 401"
+	assert_output --partial 'Invalid API key'
+}
+
+@test "the CLI names a missing asset.upload permission from /api-keys/me" {
+	double_stop
+	double_start --key k=alice:user.read,server.about
+	run -1 immich upload images/pic1.jpg
+	assert_output --partial 'Missing required permission: "asset.upload".'
+}
+
+@test "the CLI tries a failing upload three times, reports it, and still exits 0" {
+	double_post faults '[{"match":"POST /api/assets","kind":"status","status":500,"count":100}]'
+	run -0 immich upload images/pic1.jpg images/pic2.jpg
+	assert_output --partial 'Failed to upload 2 assets'
+	[ "$(requests POST /api/assets)" -eq 6 ]
+}
+
+@test "files uploaded by mem-upload are duplicates to the CLI" {
+	run -0 mem-upload -o . --ledger ledger -A Shared images/pic1.jpg images/pic2.jpg images/pic3.jpg
+	run -0 immich upload --album-name Shared images/pic1.jpg images/pic2.jpg images/pic3.jpg
+	assert_output --partial 'Found 0 new files and 3 duplicates'
+	[ "$(state '.assets | length')" -eq 3 ]
+	# the CLI takes the last album of that name: the one mem-upload made
+	[ "$(state '.albums | length')" -eq 1 ]
+	[ "$(state '.albums[0].assets | length')" -eq 3 ]
+}
+
+@test "files uploaded by the CLI are already present for mem-upload, which only adds them to the album" {
+	run -0 immich upload --album-name Both --recursive images
+	run -0 mem-upload -o . --ledger ledger -A Both images/pic1.jpg images/pic2.jpg
+	assert_output --partial '0 uploaded'
+	assert_output --partial '2 duplicates'
+	assert_output --partial 'albums: 0 created, 0 updated'
+	[ "$(requests POST /api/assets)" -eq 9 ]
+	[ "$(state '.albums | length')" -eq 1 ]
+	[ "$(state '.albums[0].assets | length')" -eq 9 ]
+}
+
+@test "the CLI and mem-upload agree on album membership" {
+	run -0 mem-upload -o . --ledger ledger -A Mixed images/pic1.jpg images/pic2.jpg
+	run -0 immich upload --album-name Mixed images/pic3.jpg images/pic4.jpg
+	run -0 mem-upload -o . --ledger ledger -A Mixed images/pic3.jpg images/pic5.jpg
+	[ "$(state '.albums | length')" -eq 1 ]
+	[ "$(state '.albums[0].assets | length')" -eq 5 ]
+	[ "$(state '.assets | length')" -eq 5 ]
+	# the album as the API shows it to either client
+	run -0 curl -sf -H 'x-api-key: k' "$DOUBLE_URL/api/albums?name=Mixed"
+	[ "$(jq '.[0].assetCount' <<< "$output")" -eq 5 ]
+}

@@ -124,13 +124,13 @@ def parse_multipart(body, ctype):
         if hend < 0:
             raise ValueError("unterminated part headers")
         headers = {}
-        for line in body[pos:hend].split(b"\r\n"):
+        for line in bytes(body[pos:hend]).split(b"\r\n"):
             k, _, v = line.partition(b":")
             headers[k.strip().lower().decode("latin1")] = v.strip()
         nxt = body.find(b"\r\n" + delim, hend + 4)
         if nxt < 0:
             raise ValueError("unterminated part")
-        data = body[hend + 4:nxt]
+        data = memoryview(body)[hend + 4:nxt]
         disp = headers.get("content-disposition", b"")
         name = re.search(rb'(?:^|;)\s*name="([^"]*)"', disp)
         fname = re.search(rb';\s*filename="((?:[^"\\]|\\.)*)"', disp)
@@ -147,6 +147,7 @@ def ext_of(name):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # no 40 ms delayed-ACK stalls between header and body writes
     server_version = "immich-double"
     sys_version = ""
 
@@ -178,9 +179,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 out += self.rfile.read(size)
                 self.rfile.readline()
         n = int(self.headers.get("content-length") or 0)
-        data = self.rfile.read(n) if n else b""
-        if len(data) != n:
-            raise ConnectionError("short body")
+        data = bytearray(n)
+        view, got = memoryview(data), 0
+        while got < n:
+            k = self.rfile.readinto(view[got:])
+            if not k:
+                raise ConnectionError("short body")
+            got += k
         return data
 
     def reply(self, status, obj=None, extra=None, close=False):
@@ -524,7 +529,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         fields, files, seen_filename = {}, {}, None
         for name, fname, headers, data in parts:
             if fname is None:
-                fields[name] = data.decode("utf-8", "replace")
+                fields[name] = bytes(data).decode("utf-8", "replace")
                 if name == "filename":
                     seen_filename = fields[name]
                 continue
@@ -537,7 +542,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.error(400, "Unsupported file type %s" % checked)
             files[name] = {"filename": decoded, "size": len(data),
                            "sha1": hashlib.sha1(data).hexdigest(), "data": data,
-                           "type": headers.get("content-type", b"").decode("latin1")}
+                           "type": bytes(headers.get("content-type", b"")).decode("latin1")}
         self.entry["fields"] = fields
         self.entry["files"] = {k: {kk: vv for kk, vv in v.items() if kk != "data"}
                                for k, v in files.items()}

@@ -203,6 +203,8 @@ start(struct upfile *f)
 	curl_easy_setopt(x->h, CURLOPT_URL, url);
 	free(url);
 	curl_easy_setopt(x->h, CURLOPT_MIMEPOST, x->mime);
+	/* big reads: fewer trips through the loop for multi-megabyte files */
+	curl_easy_setopt(x->h, CURLOPT_UPLOAD_BUFFERSIZE, 1L << 20);
 	curl_easy_setopt(x->h, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(x->h, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(x->h, CURLOPT_XFERINFOFUNCTION, on_progress);

@@ -295,6 +295,7 @@ resolve(const char *input, int *status)
 		goto bad;
 	}
 	if (r == 1) {
+		item_free(&it);		/* item_load initialises it again */
 		if (item_load(&it, input, &why) < 0) {
 			if (why)
 				warnx_("%s: %s", input, why);

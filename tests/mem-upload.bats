@@ -77,6 +77,33 @@ GET /api/server/media-types"
 	assert_output --partial 'albums: 2 created, 2 updated'
 }
 
+@test "a record that names no album gets memoria's album for its platform and user" {
+	double_start
+	make_jpegs "$OUT/snap/memories" 1 s
+	make_jpegs "$OUT/insta/public-media/stories" 1 i
+	make_jpegs "$OUT/f" 1 f
+	write_record s.item source=/in/s.jpg dest=snap/memories/s1.jpg platform=snapchat-memories user=john kind=image
+	write_record i.item source=/in/i.jpg dest=insta/public-media/stories/i1.jpg platform=instagram user=jane kind=image
+	write_record f.item source=/in/f.jpg dest=f/f1.jpg platform=folder user=x kind=image
+	run -0 up -o "$OUT" s.item i.item f.item
+	[ "$(state '[.albums[].name] | sort | join(",")')" = "Instagram/jane/stories,Snapchat/john/memories" ]
+	[ "$(state '.assets | length')" -eq 3 ]
+}
+
+@test "upload-only over an existing OUT: every file once, the tools' own files skipped" {
+	double_start
+	make_jpegs "$OUT/exp/photos" 3
+	mkdir -p "$OUT/.mem/items"
+	write_record "$OUT/.mem/items/0000000000000001.item" source=/in/1.jpg dest=exp/photos/img1.jpg kind=image album=A
+	run -0 up -o "$OUT" "$OUT/exp/photos/img2.jpg"
+	run -0 bash -c "find '$OUT' -type f -print0 | sort -z | mem-upload -o '$OUT' > out.nul"
+	assert_output --partial '0 failed'
+	[ "$(state '.assets | length')" -eq 3 ]
+	[ "$(requests POST /api/assets)" -eq 3 ]
+	[ "$(state '.albums[0].assets | length')" -eq 1 ]
+	[ "$(nul_list out.nul | grep -c '/exp/photos/')" -eq 4 ]
+}
+
 @test "the v2 profile gets deviceAssetId and deviceId and accepts the upload" {
 	double_start --profile v2
 	make_jpegs "$OUT" 2

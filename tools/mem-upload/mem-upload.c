@@ -223,6 +223,14 @@ config_rest(int have_ignores, int have_conc)
 
 static char *outreal;	/* realpath of OUT, for paths relative to it */
 
+static int
+inside_out(const struct upfile *f)
+{
+	size_t n = outreal ? strlen(outreal) : 0;
+
+	return n > 0 && strncmp(f->key, outreal, n) == 0 && f->key[n] == '/';
+}
+
 /* The path the ignore patterns see: relative to OUT when inside it. */
 static const char *
 rel_path(const struct upfile *f, const char *given)
@@ -256,6 +264,60 @@ find_sidecar(struct upfile *f)
 	}
 }
 
+/*
+ * memoria's album for a record that names none (memoria.md section 2):
+ * "Platform/user", with Instagram's and Snapchat's sub-albums. NULL for
+ * plain folders and records without a user.
+ */
+static char *
+memoria_album(const struct item *it)
+{
+	static const struct {
+		const char *platform, *fmt;
+	} names[] = {
+		{ "google-photos", "Google Photos/%s" },
+		{ "google-chat", "Google Chat/%s" },
+		{ "google-voice", "Google Voice/%s" },
+		{ "snapchat-memories", "Snapchat/%s/memories" },
+		{ "snapchat-messages", "Snapchat/%s/messages" },
+		{ "discord", "Discord/%s" },
+		{ "imessage", "iMessage/%s" },
+		{ "imessage-imazing", "iMessage/%s" },
+	};
+	const char *p, *e;
+	size_t i;
+
+	if (it->platform == NULL || it->user == NULL || it->user[0] == '\0')
+		return NULL;
+	for (i = 0; i < LEN(names); i++)
+		if (strcmp(it->platform, names[i].platform) == 0)
+			return xasprintf(names[i].fmt, it->user);
+	if (strcmp(it->platform, "instagram") != 0)
+		return NULL;
+	/* public-media/<type>/ names the album; messages/ are messages */
+	if (it->dest != NULL && (p = strstr(it->dest, "public-media/")) != NULL) {
+		p += strlen("public-media/");
+		if ((e = strchr(p, '/')) != NULL && e > p)
+			return xasprintf("Instagram/%s/%.*s", it->user, (int)(e - p), p);
+	}
+	if (it->dest != NULL && strstr(it->dest, "messages/") != NULL)
+		return xasprintf("Instagram/%s/messages", it->user);
+	return xasprintf("Instagram/%s/posts", it->user);
+}
+
+/* A hidden component ("/.mem/", ".name"): the tools' own files, skipped. */
+static int
+hidden(const char *rel)
+{
+	const char *s;
+
+	for (s = rel; s != NULL; s = strchr(s, '/'), s = s ? s + 1 : NULL)
+		if (s[0] == '.' && s[1] != '/' && s[1] != '\0' &&
+		    !(s[1] == '.' && (s[2] == '/' || s[2] == '\0')))
+			return 1;
+	return 0;
+}
+
 static void
 free_file(struct upfile *f)
 {
@@ -284,7 +346,7 @@ resolve(const char *input, int *status)
 	struct item it;
 	struct stat st;
 	const char *why = NULL, *base;
-	char *real;
+	char *real, *album;
 	size_t i;
 	int r;
 
@@ -316,6 +378,10 @@ resolve(const char *input, int *status)
 		for (i = 0; i < it.nalbums; i++)
 			if (it.albums[i][0] != '\0')
 				add_str(&f->albums, &f->nalbums, it.albums[i]);
+		if (f->nalbums == 0 && (album = memoria_album(&it)) != NULL) {
+			add_str(&f->albums, &f->nalbums, album);
+			free(album);
+		}
 	} else {
 		f->path = xstrdup(input);
 		f->is_audio = kind_of_name(f->path) == KIND_AUDIO;
@@ -349,7 +415,8 @@ resolve(const char *input, int *status)
 	}
 	base = strrchr(f->path, '/');
 	base = base ? base + 1 : f->path;
-	if (is_temp_name(base) || ignored(rel_path(f, r == 1 ? f->path : input)))
+	if (is_temp_name(base) || ignored(rel_path(f, r == 1 ? f->path : input)) ||
+	    (r == 0 && inside_out(f) && hidden(rel_path(f, input))))
 		f->state = F_IGNORED;
 	else if (f->is_audio)
 		f->state = F_AUDIO;

@@ -33,8 +33,12 @@ struct job {
 };
 
 static CURLM *multi;
-static struct job *jobs;	/* uploads waiting for a slot or a retry time */
-static size_t njobs;
+/* Uploads waiting: fresh ones in order, retries with their earliest time. */
+static struct upfile **fresh;
+static size_t nfresh, fresh_head;
+static struct job *later;
+static size_t nlater;
+static int inflight;		/* handles in the multi, counted here */
 static FILE *ledger_fp;
 static long long done_bytes, total_bytes;
 static long done_files, total_files;
@@ -215,15 +219,21 @@ start(struct upfile *f)
 	x->errbuf[0] = '\0';
 	if (curl_multi_add_handle(multi, x->h) != CURLM_OK)
 		die(ST_FATAL, "libcurl: cannot add a transfer");
+	inflight++;
 }
 
 static void
 enqueue(struct upfile *f, double not_before)
 {
-	jobs = xrealloc(jobs, (njobs + 1) * sizeof(*jobs));
-	jobs[njobs].f = f;
-	jobs[njobs].not_before = not_before;
-	njobs++;
+	if (not_before <= 0) {
+		fresh = xrealloc(fresh, (nfresh + 1) * sizeof(*fresh));
+		fresh[nfresh++] = f;
+		return;
+	}
+	later = xrealloc(later, (nlater + 1) * sizeof(*later));
+	later[nlater].f = f;
+	later[nlater].not_before = not_before;
+	nlater++;
 }
 
 static long
@@ -322,6 +332,7 @@ reap(void)
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
 		finish(x, m->data.result);
 		curl_multi_remove_handle(multi, x->h);
+		inflight--;
 		curl_easy_cleanup(x->h);
 		curl_mime_free(x->mime);
 		curl_slist_free_all(x->hdrs);
@@ -401,25 +412,48 @@ progress(int last)
 	progress_shown = 1;
 }
 
-/* Start what may start now; the earliest retry time, or 0 for none. */
-static double
-start_ready(int running)
+static size_t
+queued(void)
 {
-	double t = now_s(), next = 0;
+	return nfresh - fresh_head + nlater;
+}
+
+/* Start what may start now: retries that are due first, then fresh files. */
+static void
+start_ready(void)
+{
+	double t = now_s();
 	size_t i, j;
 
-	for (i = j = 0; i < njobs; i++) {
-		if (running < cfg.concurrency && jobs[i].not_before <= t) {
-			start(jobs[i].f);
-			running++;
+	for (i = j = 0; i < nlater; i++) {
+		if (inflight < cfg.concurrency && later[i].not_before <= t) {
+			start(later[i].f);
 			continue;
 		}
-		if (jobs[i].not_before > t && (next == 0 || jobs[i].not_before < next))
-			next = jobs[i].not_before;
-		jobs[j++] = jobs[i];
+		later[j++] = later[i];
 	}
-	njobs = j;
-	return next;
+	nlater = j;
+	while (inflight < cfg.concurrency && fresh_head < nfresh)
+		start(fresh[fresh_head++]);
+}
+
+/* How long the loop may sleep: until a retry is due, at most a second. */
+static long
+sleep_ms(void)
+{
+	double next = 0;
+	long ms;
+	size_t i;
+
+	if (inflight < cfg.concurrency && fresh_head < nfresh)
+		return 0;
+	for (i = 0; inflight < cfg.concurrency && i < nlater; i++)
+		if (next == 0 || later[i].not_before < next)
+			next = later[i].not_before;
+	if (next == 0)
+		return 1000;
+	ms = (long)((next - now_s()) * 1000) + 1;
+	return ms < 0 ? 0 : ms > 1000 ? 1000 : ms;
 }
 
 void
@@ -428,7 +462,6 @@ transfer(struct upfile **files, size_t n, FILE *ledger)
 	struct upfile **batch;
 	size_t hi = 0, nb = 0, want = 8, i;
 	int running = 0, waiting;
-	double next;
 	long timeout;
 
 	ledger_fp = ledger;
@@ -443,7 +476,7 @@ transfer(struct upfile **files, size_t n, FILE *ledger)
 	batch = xcalloc(MAXBATCH, sizeof(*batch));
 	started = now_s();
 	for (;;) {
-		next = start_ready(running);
+		start_ready();
 		/* Hash one file between turns of the transfers. */
 		while (hi < n && (files[hi]->state != F_NEW || files[hi]->same != NULL))
 			hi++;
@@ -458,37 +491,25 @@ transfer(struct upfile **files, size_t n, FILE *ledger)
 			bulk_check(batch, nb);
 			nb = 0;
 			want = want * 4 < MAXBATCH ? want * 4 : MAXBATCH;
-			next = start_ready(running);
+			start_ready();
 		}
 		if (curl_multi_perform(multi, &running) != CURLM_OK)
 			die(ST_FATAL, "libcurl: transfer loop failed");
 		reap();
 		progress(0);
 		waiting = hi < n || nb > 0;
-		if (!waiting && running == 0 && njobs == 0)
+		if (!waiting && inflight == 0 && queued() == 0)
 			break;
-		/* Sleep until a transfer moves or a queued upload may start. */
-		next = 0;
-		for (i = 0; running < cfg.concurrency && i < njobs; i++)
-			if (next == 0 || jobs[i].not_before < next)
-				next = jobs[i].not_before;
-		if (waiting)
-			timeout = 0;
-		else if (next > 0 || njobs > 0)
-			timeout = (long)((next - now_s()) * 1000) + 1;
-		else
-			timeout = 1000;
-		if (timeout < 0)
-			timeout = 0;
-		if (timeout > 1000)
-			timeout = 1000;
-		if (running > 0 || timeout > 0)
+		timeout = waiting ? 0 : sleep_ms();
+		if (inflight > 0 || timeout > 0)
 			curl_multi_poll(multi, NULL, 0, (int)timeout, NULL);
 	}
 	if (progress_shown)
 		progress(1);
 	free(batch);
-	free(jobs);
-	jobs = NULL;
+	free(fresh);
+	free(later);
+	fresh = NULL;
+	later = NULL;
 	curl_multi_cleanup(multi);
 }

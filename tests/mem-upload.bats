@@ -613,8 +613,12 @@ GET /api/server/media-types"
 
 @test "progress is drawn only on a terminal; the summary always" {
 	double_start
-	make_jpegs "$OUT" 2
-	run -0 up -o "$OUT" "$OUT"/img*.jpg
+	make_jpegs "$OUT" 4
+	run -0 up -o "$OUT" "$OUT"/img1.jpg "$OUT"/img2.jpg
 	refute_output --partial $'\r'
+	assert_output --partial '2 uploaded'
+	# on a terminal (script(1) gives one): files, bytes, rate and ETA
+	run -0 script -qec "mem-upload -o '$OUT' '$OUT/img3.jpg' '$OUT/img4.jpg' > /dev/null" /dev/null
+	assert_output --regexp $'\rmem-upload: 2/2 files, [0-9.]+/[0-9.]+ MB, [0-9.]+ MB/s, ETA [0-9]+:[0-9]{2}'
 	assert_output --partial '2 uploaded'
 }

@@ -165,3 +165,63 @@ teardown() {
 	run -0 curl -sf -H 'x-api-key: k' "$DOUBLE_URL/api/albums?name=Mixed"
 	[ "$(jq '.[0].assetCount' <<< "$output")" -eq 5 ]
 }
+
+@test "the v2 profile refuses the 3.2.2 CLI's uploads, which lack deviceAssetId" {
+	double_stop
+	double_start --profile v2
+	run -0 immich upload images/pic1.jpg
+	assert_output --partial 'Failed to upload 1 asset'
+	assert_output --partial 'deviceAssetId should not be empty'
+	[ "$(state '.assets | length')" -eq 0 ]
+}
+
+# upload_with FIELD=VALUE...: a raw multipart upload of pic1.jpg with curl.
+upload_with() {
+	local args=() kv
+	for kv; do args+=(-F "$kv"); done
+	curl -s -o /dev/null -w '%{http_code}' -H 'x-api-key: k' "${args[@]}" \
+		-F assetData=@images/pic1.jpg "$DOUBLE_URL/api/assets"
+}
+
+@test "the v3 profile refuses v2's duration string and zoned dates, and ignores unknown fields" {
+	[ "$(upload_with fileCreatedAt=2024-01-01T00:00:00.000Z fileModifiedAt=2024-01-01T00:00:00.000Z duration=0:00:00.000000)" = 400 ]
+	[ "$(upload_with fileCreatedAt=2024-01-01T00:00:00+02:00 fileModifiedAt=2024-01-01T00:00:00.000Z)" = 400 ]
+	[ "$(upload_with fileCreatedAt=2024-01-01T00:00:00.000Z fileModifiedAt=2024-01-01T00:00:00.000Z isFavorite=yes)" = 400 ]
+	[ "$(upload_with fileCreatedAt=2024-01-01T00:00:00.000Z fileModifiedAt=2024-01-01T00:00:00.000Z fileSize=1 deviceId=x)" = 201 ]
+	[ "$(upload_with fileCreatedAt=2024-01-01T00:00:00.000Z fileModifiedAt=2024-01-01T00:00:00.000Z)" = 200 ]
+	[ "$(state '.assets | length')" -eq 1 ]
+}
+
+@test "a filename field before the sidecar makes the server check the sidecar by the asset's name" {
+	printf '<x/>' > side.xmp
+	run -0 curl -s -H 'x-api-key: k' -F fileCreatedAt=2024-01-01T00:00:00.000Z \
+		-F fileModifiedAt=2024-01-01T00:00:00.000Z -F filename=pic1.jpg \
+		-F assetData=@images/pic1.jpg -F sidecarData=@side.xmp "$DOUBLE_URL/api/assets"
+	assert_output --partial 'Unsupported file type pic1.jpg'
+	run -0 curl -s -H 'x-api-key: k' -F fileCreatedAt=2024-01-01T00:00:00.000Z \
+		-F fileModifiedAt=2024-01-01T00:00:00.000Z \
+		-F assetData=@images/pic1.jpg -F sidecarData=@side.xmp -F filename=pic1.jpg "$DOUBLE_URL/api/assets"
+	assert_output --partial '"status": "created"'
+}
+
+@test "a first admin signs up once, logs in, and makes a key that mem-upload can use" {
+	run -0 curl -sf -H 'Content-Type: application/json' \
+		--data '{"email":"a@b.c","password":"pw","name":"Admin"}' "$DOUBLE_URL/api/auth/admin-sign-up"
+	run -0 curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+		--data '{"email":"a@b.c","password":"pw","name":"Admin"}' "$DOUBLE_URL/api/auth/admin-sign-up"
+	assert_output 400
+	token=$(curl -sf -H 'Content-Type: application/json' --data '{"email":"a@b.c","password":"pw"}' \
+		"$DOUBLE_URL/api/auth/login" | jq -r .accessToken)
+	secret=$(curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+		--data '{"name":"mem-upload","permissions":["all"]}' "$DOUBLE_URL/api/api-keys" | jq -r .secret)
+	[ -n "$secret" ]
+	run -0 env IMMICH_API_KEY="$secret" mem-upload -o . --ledger ledger images/pic1.jpg
+	[ "$(state '.assets[0].owner')" = Admin ]
+}
+
+@test "quota exceeded is a 400 that mem-upload reports and does not retry" {
+	double_post faults '[{"match":"POST /api/assets","kind":"status","status":400,"message":"Quota has been exceeded!","count":9}]'
+	run -1 mem-upload -o . --ledger ledger images/pic1.jpg
+	assert_output --partial 'pic1.jpg: HTTP 400: Quota has been exceeded!'
+	[ "$(requests POST /api/assets)" -eq 1 ]
+}

@@ -17,7 +17,8 @@ Control endpoints (no auth), for tests:
   POST /__double/faults   [{"match":"POST /api/assets","kind":"status","status":500,
                             (match is exact, or a prefix when it ends in "*")
                             "count":2,"skip":0,"retry_after":1}, ...]
-                          kinds: status hang reset slow redirect
+                          kinds: status (with "message", e.g. the quota's
+                          "Quota has been exceeded!"), hang, reset, slow, redirect
   POST /__double/trash    {"checksum": "<hex>"}: move that asset to the trash
   POST /__double/config   {"checksum_early": true, "latency": 0.1, "profile": "v2"}
 """
@@ -276,7 +277,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             extra = {}
             if "retry_after" in f:
                 extra["Retry-After"] = str(f["retry_after"])
-            self.reply(f.get("status", 500), {"message": "injected fault",
+            self.reply(f.get("status", 500), {"message": f.get("message", "injected fault"),
                                               "statusCode": f.get("status", 500)}, extra)
             return True
         if kind == "redirect":

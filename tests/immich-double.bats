@@ -225,3 +225,33 @@ upload_with() {
 	assert_output --partial 'pic1.jpg: HTTP 400: Quota has been exceeded!'
 	[ "$(requests POST /api/assets)" -eq 1 ]
 }
+
+# nature: upstream's nine test file names, as distinct small JPEGs.
+nature() {
+	local i=0 n
+	mkdir -p nature
+	for n in cyclamen_persicum el_torcal_rocks notocactus_minimus polemonium_reptans \
+		prunus_incisa quercus_ilex silver_fir tanners_ridge wood_anemones; do
+		i=$((i + 1))
+		cp "images/pic$i.jpg" "nature/$n.jpg"
+	done
+}
+
+@test "the CLI's ignore patterns over upstream's file names: 8, then 1" {
+	nature
+	run -0 immich upload --dry-run --recursive --ignore silver_fir.jpg nature
+	assert_output --partial 'Found 8 new files and 0 duplicates'
+	run -0 immich upload --dry-run --recursive --ignore '!(*_*_*).jpg' nature
+	assert_output --partial 'Found 1 new files and 0 duplicates'
+}
+
+@test "the CLI's --delete removes what was uploaded; with --dry-run it only counts" {
+	nature
+	run -0 immich upload --recursive --delete --dry-run nature
+	assert_output --partial 'Would have deleted 9 local assets'
+	[ "$(ls nature | wc -l)" -eq 9 ]
+	run -0 immich upload --recursive --delete nature
+	assert_output --partial 'Deleting assets that have been uploaded'
+	[ "$(ls nature | wc -l)" -eq 0 ]
+	[ "$(state '.assets | length')" -eq 9 ]
+}

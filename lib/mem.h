@@ -128,19 +128,19 @@ struct item {
 	double	 lat, lon;	/* degrees, north and east positive */
 	int	 has_alt;
 	double	 alt;		/* metres above sea level */
-	char	**albums;	/* NULL-terminated; may be empty */
+	char	**albums;	/* albums[0..nalbums), NULL-terminated when not empty */
 	size_t	 nalbums;
 	char	*caption;	/* UTF-8 */
 	char	*overlay;	/* Snapchat overlay PNG to merge, or NULL */
 	int	 favorite;
 	/* Fields this reader does not know, kept so a rewrite loses nothing. */
-	char	**extra;	/* "key=value" strings, NULL-terminated */
+	char	**extra;	/* "key=value" strings, extra[0..nextra) */
 	size_t	 nextra;
 };
 void	 item_init(struct item *it);
 void	 item_free(struct item *it);
 /* Read one record from a whole buffer (len bytes). Returns 0, or -1 with a
- * reason in *why. */
+ * reason in *why; after a failure *it holds nothing to free. */
 int	 item_parse(struct item *it, const char *buf, size_t len, const char **why);
 /* Load the record file at path. Returns 0, -1 (errno set, *why NULL) when it
  * cannot be read, or -1 with *why when it is not a valid record. */

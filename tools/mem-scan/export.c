@@ -1,0 +1,725 @@
+/*
+ * export.c -- the core of mem-scan: walk an export once, hand its files to
+ * the platforms, give every item its dest name, write the failure report.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mem.h"
+#include "mem-scan.h"
+
+#define MAXDEPTH 64
+
+struct walk {
+	struct export *ex;
+	size_t	 cap;
+	dev_t	 outdev;
+	ino_t	 outino;
+	int	 hasout;
+	dev_t	 devs[MAXDEPTH];	/* the directories above: loops */
+	ino_t	 inos[MAXDEPTH];
+	int	 depth;
+};
+
+/* memoria's banned names (§2.1.4) are prefixes; hidden names (ours: .mem,
+ * .name.XXXXXX temp files) are skipped too. */
+static int
+banned(const char *name)
+{
+	static const char *ban[] = { "@eaDir", "@__thumb", "SYNOFILE_THUMB_",
+	    "Lightroom Catalog", "thumbnails", ".DS_Store", "._", ".photostructure" };
+	size_t i;
+
+	if (name[0] == '.')
+		return 1;
+	for (i = 0; i < LEN(ban); i++)
+		if (strncmp(name, ban[i], strlen(ban[i])) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+add_file(struct walk *w, const char *rel, const struct stat *st)
+{
+	struct export *ex = w->ex;
+	struct file *f;
+
+	if (ex->nfiles == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 256;
+		ex->files = xrealloc(ex->files, w->cap * sizeof(*ex->files));
+	}
+	f = &ex->files[ex->nfiles++];
+	f->rel = xstrdup(rel);
+	f->size = st->st_size;
+	f->mtime = (int64_t)st->st_mtime;
+	f->kind = (unsigned char)kind_of_name(rel);
+	f->claimed = 0;
+}
+
+/*
+ * Depth first with openat(), so a deep tree costs no path lookups. Symbolic
+ * links are followed, but never into a directory already above us (a loop)
+ * or into OUT.
+ */
+static void
+walk_dir(struct walk *w, int dfd, char *rel, size_t rlen)
+{
+	DIR *d;
+	struct dirent *de;
+	struct stat st;
+	int fd;
+
+	if ((d = fdopendir(dfd)) == NULL) {
+		scan_warn(w->ex, rlen ? rel : ".", "%s", strerror(errno));
+		close(dfd);
+		return;
+	}
+	for (;;) {
+		size_t nlen;
+		int i, isdir;
+
+		errno = 0;
+		if ((de = readdir(d)) == NULL)
+			break;
+		if (banned(de->d_name))
+			continue;
+		nlen = strlen(de->d_name);
+		if (rlen + nlen + 2 > PATH_MAX)
+			continue;
+		if (rlen) {
+			rel[rlen] = '/';
+			memcpy(rel + rlen + 1, de->d_name, nlen + 1);
+		} else {
+			memcpy(rel, de->d_name, nlen + 1);
+		}
+		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0) {
+			scan_warn(w->ex, rel, "%s", strerror(errno));
+			continue;
+		}
+		isdir = S_ISDIR(st.st_mode);
+		if (S_ISREG(st.st_mode)) {
+			add_file(w, rel, &st);
+			continue;
+		}
+		if (!isdir)
+			continue;
+		if (w->hasout && st.st_dev == w->outdev && st.st_ino == w->outino)
+			continue;
+		for (i = 0; i < w->depth; i++)
+			if (w->devs[i] == st.st_dev && w->inos[i] == st.st_ino)
+				break;
+		if (i < w->depth || w->depth == MAXDEPTH) {
+			scan_warn(w->ex, rel, "directory loop, not followed");
+			continue;
+		}
+		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			scan_warn(w->ex, rel, "%s", strerror(errno));
+			continue;
+		}
+		w->devs[w->depth] = st.st_dev;
+		w->inos[w->depth++] = st.st_ino;
+		walk_dir(w, fd, rel, rlen + (rlen ? 1 : 0) + nlen);
+		w->depth--;
+		rel[rlen] = '\0';
+	}
+	if (errno != 0)
+		scan_warn(w->ex, rlen ? rel : ".", "%s", strerror(errno));
+	closedir(d);
+}
+
+static int
+cmp_file(const void *a, const void *b)
+{
+	return strcmp(((const struct file *)a)->rel, ((const struct file *)b)->rel);
+}
+
+int
+export_walk(struct export *ex, const char *path, dev_t outdev, ino_t outino, int hasout)
+{
+	struct walk w;
+	struct stat st;
+	char *rel;
+	const char *base;
+	size_t len;
+	int fd;
+
+	memset(ex, 0, sizeof(*ex));
+	ex->path = xstrdup(path);
+	len = strlen(ex->path);
+	while (len > 1 && ex->path[len - 1] == '/')
+		ex->path[--len] = '\0';
+	base = strrchr(ex->path, '/');
+	ex->name = xstrdup(base && base[1] ? base + 1 : ex->path);
+	ex->orphan_media = json_array();
+	ex->orphan_meta = json_array();
+	ex->failed = json_array();
+	if (ex->orphan_media == NULL || ex->orphan_meta == NULL || ex->failed == NULL)
+		die(ST_FATAL, "out of memory");
+	fd = open(ex->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	memset(&w, 0, sizeof(w));
+	w.ex = ex;
+	w.outdev = outdev;
+	w.outino = outino;
+	w.hasout = hasout;
+	w.devs[0] = st.st_dev;
+	w.inos[0] = st.st_ino;
+	w.depth = 1;
+	rel = xmalloc(PATH_MAX);
+	rel[0] = '\0';
+	walk_dir(&w, fd, rel, 0);
+	free(rel);
+	if (ex->nfiles > 0)
+		qsort(ex->files, ex->nfiles, sizeof(*ex->files), cmp_file);
+	return 0;
+}
+
+void
+export_free(struct export *ex)
+{
+	size_t i;
+
+	for (i = 0; i < ex->nfiles; i++)
+		free(ex->files[i].rel);
+	free(ex->files);
+	for (i = 0; i < ex->nitems; i++)
+		item_free(&ex->items[i].it);
+	free(ex->items);
+	json_decref(ex->orphan_media);
+	json_decref(ex->orphan_meta);
+	json_decref(ex->failed);
+	free(ex->path);
+	free(ex->name);
+	memset(ex, 0, sizeof(*ex));
+}
+
+struct file *
+export_find(struct export *ex, const char *rel)
+{
+	size_t lo = 0, hi = ex->nfiles;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(ex->files[mid].rel, rel);
+
+		if (c == 0)
+			return &ex->files[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Sorted byte-wise, the files under "dir/" are one run: find its ends. */
+struct file *
+export_under(struct export *ex, const char *dir, size_t *n)
+{
+	size_t dlen = strlen(dir), lo = 0, hi = ex->nfiles, first;
+
+	*n = 0;
+	if (dlen == 0) {
+		*n = ex->nfiles;
+		return ex->files;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *r = ex->files[mid].rel;
+		int c = strncmp(r, dir, dlen);
+
+		if (c == 0)
+			c = (unsigned char)r[dlen] < '/' ? -1 : 0;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	first = lo;
+	while (lo < ex->nfiles && strncmp(ex->files[lo].rel, dir, dlen) == 0 &&
+	    ex->files[lo].rel[dlen] == '/')
+		lo++;
+	*n = lo - first;
+	return ex->files + first;
+}
+
+char *
+file_path(const struct export *ex, const struct file *f)
+{
+	return xasprintf("%s/%s", ex->path, f->rel);
+}
+
+/* The whole file, NUL-terminated, or NULL with a warning. */
+char *
+file_slurp(struct export *ex, const struct file *f, size_t max, size_t *len)
+{
+	char *path = file_path(ex, f), *buf;
+	size_t n = 0, cap;
+	ssize_t r;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd < 0) {
+		scan_warn(ex, f->rel, "%s", strerror(errno));
+		ex->status = ST_ITEM;
+		return NULL;
+	}
+	if ((size_t)f->size > max) {
+		close(fd);
+		scan_warn(ex, f->rel, "too large to be metadata (%lld bytes)",
+		    (long long)f->size);
+		return NULL;
+	}
+	cap = (size_t)f->size + 1;
+	buf = xmalloc(cap);
+	for (;;) {
+		if (n + 1 >= cap) {
+			if (cap > max + 1)
+				break;
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		r = read(fd, buf + n, cap - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			scan_warn(ex, f->rel, "%s", strerror(errno));
+			ex->status = ST_ITEM;
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+struct entry *
+scan_add(struct export *ex, struct file *f, const char *folder, const char *prefix)
+{
+	struct entry *e;
+	char id[17];
+	uint64_t h;
+	size_t i;
+
+	if (ex->nitems == ex->capitems) {
+		ex->capitems = ex->capitems ? ex->capitems * 2 : 64;
+		ex->items = xrealloc(ex->items, ex->capitems * sizeof(*ex->items));
+	}
+	e = &ex->items[ex->nitems++];
+	memset(e, 0, sizeof(*e));
+	item_init(&e->it);
+	e->folder = folder;
+	e->prefix = prefix;
+	e->file = (size_t)(f - ex->files);
+	f->claimed = 1;
+	h = fnv1a64(ex->name, strlen(ex->name) + 1, FNV64_INIT);
+	h = fnv1a64(f->rel, strlen(f->rel), h);
+	snprintf(id, sizeof(id), "%016llx", (unsigned long long)h);
+	item_set(&e->it.id, id);
+	e->it.source = file_path(ex, f);
+	item_set(&e->it.export, ex->name);
+	item_set(&e->it.platform, ex->cur ? ex->cur->name : "folder");
+	e->it.user = user_of(ex->name, ex->cur ? ex->cur->dirprefix : NULL);
+	e->it.kind = (enum item_kind)f->kind;
+	for (i = 0; i < ex->nfound; i++)
+		if (ex->found[i] == ex->cur)
+			ex->nitem_by[i]++;
+	return e;
+}
+
+void
+set_time(struct item *it, int64_t utc, int32_t off, const char *source)
+{
+	it->has_time = 1;
+	it->time = utc;
+	it->offset_min = off;
+	item_set(&it->time_source, source);
+}
+
+/* (0,0) is how the platforms say "no location". */
+void
+set_gps(struct item *it, double lat, double lon, int has_alt, double alt)
+{
+	if ((lat == 0 && lon == 0) || !(lat >= -90 && lat <= 90) ||
+	    !(lon >= -180 && lon <= 180))
+		return;
+	it->has_gps = 1;
+	it->lat = lat;
+	it->lon = lon;
+	it->has_alt = has_alt && alt == alt && alt != 0;
+	it->alt = it->has_alt ? alt : 0;
+}
+
+static void
+count_orphan(struct export *ex)
+{
+	size_t i;
+
+	for (i = 0; i < ex->nfound; i++)
+		if (ex->found[i] == ex->cur)
+			ex->norphan_by[i]++;
+}
+
+/* A JSON string of any bytes: invalid UTF-8 bytes become U+FFFD. */
+json_t *
+jstr(const char *s)
+{
+	json_t *j = json_string(s);
+	char *t, *q;
+	const unsigned char *p;
+
+	if (j != NULL)
+		return j;
+	q = t = xmalloc(strlen(s) * 3 + 1);
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x80) {
+			*q++ = (char)*p;
+		} else {
+			*q++ = (char)0xef;
+			*q++ = (char)0xbf;
+			*q++ = (char)0xbd;
+		}
+	}
+	*q = '\0';
+	j = json_string(t);
+	free(t);
+	return j;
+}
+
+static void
+append(json_t *arr, json_t *obj)
+{
+	if (obj == NULL || json_array_append_new(arr, obj) < 0)
+		die(ST_FATAL, "out of memory");
+}
+
+void
+orphan_media(struct export *ex, struct file *f, const char *reason)
+{
+	char *p = file_path(ex, f);
+
+	append(ex->orphan_media, json_pack("{s:o, s:s, s:{s:s, s:o, s:I}}",
+	    "file_path", jstr(p), "reason", reason, "context", "platform",
+	    ex->cur ? ex->cur->name : "folder", "relative_path", jstr(f->rel),
+	    "file_size", (json_int_t)f->size));
+	free(p);
+	count_orphan(ex);
+}
+
+void
+orphan_meta(struct export *ex, const char *metafile, json_t *entry, const char *reason)
+{
+	append(ex->orphan_meta, json_pack("{s:O, s:o, s:{s:s, s:o}}",
+	    "metadata_entry", entry ? entry : json_null(), "reason", jstr(reason),
+	    "context", "platform", ex->cur ? ex->cur->name : "folder",
+	    "metadata_file", jstr(metafile)));
+	count_orphan(ex);
+}
+
+void
+scan_warn(struct export *ex, const char *rel, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	msg = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	warnx_("%s/%s: %s", ex->path, rel, msg);
+	append(ex->failed, json_pack("{s:o, s:o, s:s}", "file_path", jstr(rel),
+	    "reason", jstr(msg), "platform", ex->cur ? ex->cur->name : "folder"));
+	free(msg);
+}
+
+/*
+ * A name from metadata, relative to dir inside the export. Absolute names,
+ * "..", and empty components are refused: metadata must not point outside
+ * the export.
+ */
+char *
+safe_join(const char *dir, const char *name)
+{
+	const char *p = name;
+
+	if (name == NULL || *name == '\0' || *name == '/')
+		return NULL;
+	while (*p) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+
+		if ((n == 2 && p[0] == '.' && p[1] == '.') || n == 0)
+			return NULL;
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	if (dir == NULL || *dir == '\0')
+		return xstrdup(name);
+	return xasprintf("%s/%s", dir, name);
+}
+
+/* digits: YYYY-?MM-?DD at s, its length or 0. */
+static size_t
+date_at(const char *s)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (s[n] < '0' || s[n] > '9')
+			return 0;
+		else
+			n++;
+	for (i = 0; i < 2; i++) {
+		if (s[n] == '-')
+			n++;
+		if (s[n] < '0' || s[n] > '9' || s[n + 1] < '0' || s[n + 1] > '9')
+			return 0;
+		n += 2;
+	}
+	return n;
+}
+
+/*
+ * The user from an export directory's name, memoria's rules (§1.7):
+ * PREFIX-USER-YYYYMMDD; instagram-USER_-DATE keeps the "_"; PREFIX-USER
+ * with a trailing date dropped; else any WORD-USER-DATE; else "unknown".
+ * Slashes and control characters become "_"; other bytes (UTF-8) stay.
+ */
+char *
+user_of(const char *name, const char *prefix)
+{
+	size_t plen, i, n = strlen(name);
+	const char *s = NULL;
+	char *u = NULL;
+
+	if (prefix != NULL && (plen = strlen(prefix)) < n &&
+	    strncasecmp(name, prefix, plen) == 0 && name[plen] == '-') {
+		s = name + plen + 1;
+		for (i = 1; s[i] != '\0'; i++)
+			if (s[i] == '-' && date_at(s + i + 1)) {
+				/* instagram-user_-2021-07-25 keeps "user_" */
+				u = xmemdup(s, i);
+				break;
+			}
+		if (u == NULL && *s != '\0') {
+			size_t len = strlen(s);
+
+			for (i = 0; i < len; i++)
+				if (date_at(s + i) && s[i + date_at(s + i)] == '\0')
+					break;
+			while (i > 0 && i <= len && (s[i - 1] == '-' || s[i - 1] == '_'))
+				i--;
+			if (i > 0)
+				u = xmemdup(s, i);
+		}
+	}
+	if (u == NULL) {
+		const char *d = strchr(name, '-');
+
+		if (d != NULL) {
+			for (i = 1; d[1] && d[i] != '\0'; i++)
+				if (d[i] == '-' && date_at(d + i + 1)) {
+					u = xmemdup(d + 1, i - 1);
+					break;
+				}
+		}
+	}
+	if (u == NULL || *u == '\0') {
+		free(u);
+		u = xstrdup("unknown");
+	}
+	for (i = 0; u[i]; i++)
+		if (u[i] == '/' || (unsigned char)u[i] < 0x20 || u[i] == 0x7f)
+			u[i] = '_';
+	return u;
+}
+
+static const char *
+extension(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *dot;
+
+	dot = strrchr(slash ? slash + 1 : path, '.');
+	return dot && dot != (slash ? slash + 1 : path) ? dot : "";
+}
+
+/* The name stem before the extension, for Live Photo pairs. */
+static size_t
+stem_len(const char *path)
+{
+	return strlen(path) - strlen(extension(path));
+}
+
+static struct export *sort_ex;
+
+/* Group by folder and base name, then capture instant, then source. */
+static int
+cmp_entry(const void *a, const void *b)
+{
+	const struct entry *x = *(struct entry *const *)a, *y = *(struct entry *const *)b;
+	int c;
+
+	(void)sort_ex;
+	if ((c = strcmp(x->it.dest, y->it.dest)) != 0)
+		return c;
+	if (x->it.has_time != y->it.has_time)
+		return x->it.has_time ? -1 : 1;
+	if (x->it.time != y->it.time)
+		return x->it.time < y->it.time ? -1 : 1;
+	return strcmp(x->it.source, y->it.source);
+}
+
+/*
+ * Give every item its dest (docs/design.md §5): all items sharing
+ * <folder>/<prefix>-<user>-<YYYYMMDD> are ordered by capture instant then
+ * source path; the first keeps the bare name, the next get _1, _2...; an
+ * image and a video of one Live Photo (same instant, same stem) share a
+ * number. Audio from plain folders keeps its own path.
+ */
+void
+name_all(struct export *ex)
+{
+	struct entry **v;
+	size_t i, j, n = 0;
+
+	v = xcalloc(ex->nitems + 1, sizeof(*v));
+	for (i = 0; i < ex->nitems; i++) {
+		struct entry *e = &ex->items[i];
+		char date[32] = "00000000";
+
+		if (e->keepname) {
+			e->it.dest = xasprintf("%s/%s", ex->name, ex->files[e->file].rel);
+			continue;
+		}
+		if (e->it.has_time) {
+			struct tm tm;
+
+			time_wall(e->it.time, e->it.offset_min, &tm);
+			snprintf(date, sizeof(date), "%04d%02d%02d",
+			    (tm.tm_year + 1900) % 10000, tm.tm_mon + 1, tm.tm_mday);
+		}
+		/* the base without extension first; the rest is added below */
+		e->it.dest = xasprintf("%s/%s/%s-%s-%s", ex->name, e->folder,
+		    e->prefix, e->it.user, date);
+		v[n++] = e;
+	}
+	sort_ex = ex;
+	qsort(v, n, sizeof(*v), cmp_entry);
+	for (i = 0; i < n; i = j) {
+		int num = 0;
+
+		for (j = i; j < n && strcmp(v[j]->it.dest, v[i]->it.dest) == 0; j++) {
+			if (j > i && !(v[j]->it.has_time && v[j - 1]->it.has_time &&
+			    v[j]->it.time == v[j - 1]->it.time &&
+			    stem_len(v[j]->it.source) == stem_len(v[j - 1]->it.source) &&
+			    strncmp(v[j]->it.source, v[j - 1]->it.source,
+			    stem_len(v[j]->it.source)) == 0 &&
+			    strcasecmp(extension(v[j]->it.source),
+			    extension(v[j - 1]->it.source)) != 0))
+				num++;
+			v[j]->keepname = -num;	/* remembered until all are compared */
+		}
+	}
+	for (i = 0; i < n; i++) {
+		char *d, *ext;
+		int num = -v[i]->keepname;
+		size_t k;
+
+		ext = xstrdup(extension(v[i]->it.source));
+		for (k = 0; ext[k]; k++)
+			if (ext[k] >= 'A' && ext[k] <= 'Z')
+				ext[k] = (char)(ext[k] - 'A' + 'a');
+		if (num > 0)
+			d = xasprintf("%s_%d%s", v[i]->it.dest, num, ext);
+		else
+			d = xasprintf("%s%s", v[i]->it.dest, ext);
+		free(ext);
+		free(v[i]->it.dest);
+		v[i]->it.dest = d;
+		v[i]->keepname = 0;
+	}
+	free(v);
+}
+
+/*
+ * OUT/<export>/issues/failure-report.json in memoria's shape (§2.1.6), or
+ * no file (an old one removed) when nothing went wrong.
+ */
+int
+write_report(struct export *ex, const char *out)
+{
+	struct atomic a;
+	char *path, stamp[40];
+	json_t *root;
+	size_t nm = json_array_size(ex->orphan_media);
+	size_t nd = json_array_size(ex->orphan_meta);
+	size_t nf = json_array_size(ex->failed);
+	json_t *names;
+	size_t i;
+	int rc;
+
+	path = xasprintf("%s/%s/issues/failure-report.json", out, ex->name);
+	if (nm + nd + nf == 0) {
+		if (unlink(path) < 0 && errno != ENOENT)
+			warn_("%s", path);
+		free(path);
+		return 0;
+	}
+	names = json_array();
+	for (i = 0; i < ex->nfound; i++)
+		append(names, json_string(ex->found[i]->name));
+	time_format((int64_t)time(NULL), OFFSET_UNKNOWN, stamp, sizeof(stamp));
+	root = json_pack("{s:s, s:O, s:o, s:s, s:{s:I, s:I, s:I}, "
+	    "s:{s:O, s:O}, s:O}",
+	    "processor_name", "mem-scan", "platforms", names,
+	    "export_directory", jstr(ex->path), "timestamp", stamp,
+	    "summary", "total_failures", (json_int_t)(nm + nd + nf),
+	    "failed_matching", (json_int_t)(nm + nd),
+	    "failed_processing", (json_int_t)nf,
+	    "failed_matching", "orphaned_media", ex->orphan_media,
+	    "orphaned_metadata", ex->orphan_meta, "failed_processing", ex->failed);
+	json_decref(names);
+	if (root == NULL)
+		die(ST_FATAL, "out of memory");
+	rc = -1;
+	if (mkdir_parent(path) == 0 && atomic_open(&a, path, "") == 0) {
+		if (json_dumpf(root, a.fp, JSON_INDENT(2) | JSON_ENSURE_ASCII) < 0 ||
+		    fputc('\n', a.fp) == EOF)
+			atomic_abort(&a);
+		else
+			rc = atomic_commit(&a);
+	}
+	if (rc < 0)
+		warn_("%s", path);
+	json_decref(root);
+	free(path);
+	return rc;
+}

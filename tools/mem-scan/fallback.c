@@ -1,0 +1,335 @@
+/*
+ * fallback.c -- the capture time a file carries itself, for media that no
+ * platform metadata dates: EXIF DateTimeOriginal (+OffsetTimeOriginal) in a
+ * JPEG's first 64 KiB, the QuickTime mvhd creation time, a date in the file
+ * name, and last the mtime. The record's time_source says which one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <libexif/exif-data.h>
+#include <libexif/exif-loader.h>
+
+#include "mem.h"
+#include "mem-scan.h"
+
+#define EXIF_HEAD (64 * 1024)
+#define TAG_OFFSET_TIME_ORIGINAL 0x9011	/* EXIF 2.31 */
+#define QT_EPOCH_DELTA 2082844800LL	/* 1904-01-01 to 1970-01-01 */
+
+static int
+exif_string(ExifData *ed, ExifIfd ifd, ExifTag tag, char *buf, size_t size)
+{
+	ExifEntry *e = exif_content_get_entry(ed->ifd[ifd], tag);
+	size_t n;
+
+	if (e == NULL || e->format != EXIF_FORMAT_ASCII || e->data == NULL ||
+	    e->size == 0)
+		return -1;
+	n = e->size < size - 1 ? e->size : size - 1;
+	memcpy(buf, e->data, n);
+	buf[n] = '\0';
+	return 0;
+}
+
+/*
+ * DateTimeOriginal is the camera's wall clock; OffsetTimeOriginal, when
+ * present, says which zone that was. Without it the offset stays unknown
+ * and the wall clock is stored as if UTC (docs/design.md: never the
+ * machine's local time).
+ */
+int
+exif_time(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off)
+{
+	ExifLoader *l;
+	ExifData *ed;
+	char dt[32], ot[16], s[64];
+	int32_t o;
+	int rc = -1;
+
+	if ((l = exif_loader_new()) == NULL)
+		return -1;
+	exif_loader_write(l, (unsigned char *)(uintptr_t)buf, (unsigned int)len);
+	ed = exif_loader_get_data(l);
+	exif_loader_unref(l);
+	if (ed == NULL)
+		return -1;
+	if (exif_string(ed, EXIF_IFD_EXIF, EXIF_TAG_DATE_TIME_ORIGINAL, dt, sizeof(dt)) == 0 &&
+	    strncmp(dt, "0000", 4) != 0) {
+		if (exif_string(ed, EXIF_IFD_EXIF, (ExifTag)TAG_OFFSET_TIME_ORIGINAL,
+		    ot, sizeof(ot)) == 0 && (ot[0] == '+' || ot[0] == '-'))
+			snprintf(s, sizeof(s), "%.19s%s", dt, ot);
+		else
+			snprintf(s, sizeof(s), "%.19s", dt);
+		if (time_parse(s, utc, &o) == 0 || time_parse(dt, utc, &o) == 0) {
+			*off = o;
+			rc = 0;
+		}
+	}
+	exif_data_unref(ed);
+	return rc;
+}
+
+static uint64_t
+be(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* The mvhd box inside a moov box's payload. */
+static int
+mvhd_in(const unsigned char *p, size_t len, int64_t *utc)
+{
+	size_t off = 0;
+
+	while (off + 8 <= len) {
+		uint64_t sz = be(p + off, 4), hdr = 8;
+		uint64_t t;
+
+		if (sz == 1 && off + 16 <= len) {
+			sz = be(p + off + 8, 8);
+			hdr = 16;
+		} else if (sz == 0) {
+			sz = len - off;
+		}
+		if (sz < hdr || sz > len - off)
+			return -1;
+		if (memcmp(p + off + 4, "mvhd", 4) == 0) {
+			const unsigned char *b = p + off + hdr;
+
+			if (sz - hdr < 12)
+				return -1;
+			t = b[0] == 1 && sz - hdr >= 20 ? be(b + 4, 8) : be(b + 4, 4);
+			if (t <= (uint64_t)QT_EPOCH_DELTA || t > (uint64_t)QT_EPOCH_DELTA + 8000000000ULL)
+				return -1;	/* 0 (unset) or absurd */
+			*utc = (int64_t)t - QT_EPOCH_DELTA;
+			return 0;
+		}
+		off += sz;
+	}
+	return -1;
+}
+
+/*
+ * The QuickTime creation time (UTC by the spec) from a buffer holding a
+ * moov box, as found by mvhd_file(). Exposed for the fuzzer.
+ */
+int
+mvhd_time(const unsigned char *buf, size_t len, int64_t *utc)
+{
+	size_t off = 0;
+
+	while (off + 8 <= len) {
+		uint64_t sz = be(buf + off, 4), hdr = 8;
+
+		if (sz == 1 && off + 16 <= len) {
+			sz = be(buf + off + 8, 8);
+			hdr = 16;
+		} else if (sz == 0) {
+			sz = len - off;
+		}
+		if (sz < hdr || sz > len - off)
+			return -1;
+		if (memcmp(buf + off + 4, "moov", 4) == 0)
+			return mvhd_in(buf + off + hdr, (size_t)(sz - hdr), utc);
+		off += sz;
+	}
+	return -1;
+}
+
+/* Walk the top-level boxes with pread, so a moov at the end of a large
+ * file costs a few small reads, not the file. */
+static int
+mvhd_file(int fd, off_t fsize, int64_t *utc)
+{
+	unsigned char h[16], *moov;
+	off_t off = 0;
+	int rc;
+
+	while (off + 8 <= fsize) {
+		uint64_t sz, hdr = 8;
+
+		if (pread(fd, h, 16, off) < 8)
+			return -1;
+		sz = be(h, 4);
+		if (sz == 1) {
+			sz = be(h + 8, 8);
+			hdr = 16;
+		} else if (sz == 0) {
+			sz = (uint64_t)(fsize - off);
+		}
+		if (sz < hdr || sz > (uint64_t)(fsize - off))
+			return -1;
+		if (memcmp(h + 4, "moov", 4) == 0) {
+			if (sz > 64 << 20)
+				return -1;
+			moov = xmalloc((size_t)sz);
+			if (pread(fd, moov, (size_t)sz, off) != (ssize_t)sz) {
+				free(moov);
+				return -1;
+			}
+			rc = mvhd_time(moov, (size_t)sz, utc);
+			free(moov);
+			return rc;
+		}
+		off += (off_t)sz;
+	}
+	return -1;
+}
+
+static int
+num(const char *s, int n, int *v)
+{
+	int i;
+
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return 0;
+}
+
+/* A date at s (YYYY, MM, DD with one optional separator between them),
+ * then maybe a time (HH MM SS, likewise). Returns chars used or 0. */
+static int
+date_time_at(const char *s, int *f)
+{
+	const char *p = s;
+	int i, sep;
+
+	if (num(p, 4, &f[0]) < 0)
+		return 0;
+	p += 4;
+	sep = *p == '-' || *p == '_' || *p == '.' ? *p : 0;
+	for (i = 1; i < 3; i++) {
+		if (sep) {
+			if (*p != sep)
+				return 0;
+			p++;
+		}
+		if (num(p, 2, &f[i]) < 0)
+			return 0;
+		p += 2;
+	}
+	if (p[0] >= '0' && p[0] <= '9')
+		return 0;	/* part of a longer number */
+	f[3] = f[4] = f[5] = -1;
+	if (*p == '_' || *p == '-' || *p == ' ' || *p == 'T') {
+		const char *q = p + 1;
+		int t[3], ok = 1, tsep;
+
+		if (num(q, 2, &t[0]) == 0) {
+			q += 2;
+			tsep = *q == '.' || *q == ':' || *q == '-' || *q == '_' ? *q : 0;
+			for (i = 1; i < 3 && ok; i++) {
+				if (tsep) {
+					if (*q != tsep)
+						ok = 0;
+					else
+						q++;
+				}
+				if (ok && num(q, 2, &t[i]) < 0)
+					ok = 0;
+				q += 2;
+			}
+			if (ok) {
+				f[3] = t[0];
+				f[4] = t[1];
+				f[5] = t[2];
+				p = q;
+			}
+		}
+	}
+	return (int)(p - s);
+}
+
+/*
+ * Dates phones and apps put in names: IMG_20230115_103045, PXL_20230115_
+ * 103045123, 2023-01-15 10.30.45, IMG-20230115-WA0001 (a date alone),
+ * Screenshot_2023-01-15-10-30-45, VID_20230115_103045. The wall clock is
+ * unknown-offset; a date alone is taken at 12:00 so any zone keeps its day.
+ */
+int
+name_time(const char *base, int64_t *utc)
+{
+	const char *p;
+	int f[6];
+	struct tm tm;
+	char buf[32];
+	int32_t off;
+
+	for (p = base; *p; p++) {
+		if (p > base && p[-1] >= '0' && p[-1] <= '9')
+			continue;
+		if (date_time_at(p, f) == 0)
+			continue;
+		if (f[0] < 1990 || f[0] > 2099)
+			continue;
+		if (f[3] < 0) {
+			f[3] = 12;
+			f[4] = f[5] = 0;
+		}
+		snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d",
+		    f[0], f[1], f[2], f[3], f[4], f[5]);
+		if (time_parse(buf, utc, &off) == 0)
+			return 0;
+	}
+	(void)tm;
+	return -1;
+}
+
+void
+fallback_time(struct export *ex, struct file *f, struct item *it)
+{
+	unsigned char *buf;
+	const char *base;
+	char *path;
+	int64_t t;
+	int32_t off;
+	ssize_t n;
+	int fd;
+
+	path = file_path(ex, f);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd >= 0) {
+		const char *ext = strrchr(f->rel, '.');
+
+		if (ext && (strcasecmp(ext, ".jpg") == 0 || strcasecmp(ext, ".jpeg") == 0)) {
+			buf = xmalloc(EXIF_HEAD);
+			n = pread(fd, buf, EXIF_HEAD, 0);
+			if (n > 0 && exif_time(buf, (size_t)n, &t, &off) == 0) {
+				set_time(it, t, off, "exif");
+				free(buf);
+				close(fd);
+				return;
+			}
+			free(buf);
+		} else if (f->kind == KIND_VIDEO || (ext && (strcasecmp(ext, ".m4a") == 0 ||
+		    strcasecmp(ext, ".heic") == 0))) {
+			if (mvhd_file(fd, f->size, &t) == 0) {
+				set_time(it, t, OFFSET_UNKNOWN, "quicktime");
+				close(fd);
+				return;
+			}
+		}
+		close(fd);
+	}
+	base = strrchr(f->rel, '/');
+	base = base ? base + 1 : f->rel;
+	if (name_time(base, &t) == 0) {
+		set_time(it, t, OFFSET_UNKNOWN, "filename");
+		return;
+	}
+	set_time(it, f->mtime, OFFSET_UNKNOWN, "mtime");
+}

@@ -1,0 +1,628 @@
+/*
+ * gphotos.c -- Google Photos in a Takeout: album folders of media with JSON
+ * sidecars. Matches sidecars through every Takeout name quirk, keeps every
+ * album a photo is in, and processes identical content once.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "mem.h"
+#include "mem-scan.h"
+
+#define MAXJSON (16 << 20)
+
+/* One file below Google Photos/<album>/. */
+struct gfile {
+	const char *album;	/* the album folder name, in f->rel */
+	size_t	 alen;
+	const char *base;	/* file name, in f->rel */
+	size_t	 idx;		/* ex->files */
+	char	*key;		/* sidecars: the media name it describes */
+	int	 used;		/* sidecar matched by some media */
+	int	 parsed;	/* 0 not yet, 1 ok, -1 bad */
+	char	*title;		/* the album's title, owned by its first file */
+	struct gp_meta meta;
+};
+
+/* Takeout's root folder names ("Google Photos" in other languages too). */
+static const char *roots[] = { "Google Photos", "Google Fotos", "Google Foto" };
+
+/* "Edited" suffixes that Takeout appends in the user's language. */
+static const char *edited[] = { "-edited", "-bearbeitet", "-modifi\xc3\xa9",
+    "-modifie", "-editado", "-modificato", "-bewerkt", "-redigerad",
+    "-redigeret", "-muokattu", "-edytowane", "-upraveno", "-editat",
+    "-\xe7\xb7\xa8\xe9\x9b\x86\xe6\xb8\x88\xe3\x81\xbf" };
+
+static int
+is_root(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < LEN(roots); i++)
+		if (strlen(roots[i]) == n && memcmp(s, roots[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+/* "(N)" at the end of s[0..n): its start, or n. */
+static size_t
+paren_index(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n < 3 || s[n - 1] != ')')
+		return n;
+	for (i = n - 2; i > 0 && s[i] >= '0' && s[i] <= '9'; i--)
+		;
+	return s[i] == '(' && i < n - 2 ? i : n;
+}
+
+/*
+ * The media name a sidecar describes, from the sidecar's name:
+ *   IMG.jpg.json				IMG.jpg
+ *   IMG.jpg.supplemental-metadata.json		IMG.jpg (and any truncation:
+ *   IMG.jpg.supplemental-met.json, IMG.jpg.s.json, IMG.jpg..json)
+ *   IMG.jpg.supplemental-metadata(1).json	IMG(1).jpg
+ *   IMG.jpg(1).json				IMG(1).jpg
+ *   a name cut at Takeout's 47/51 limits	the cut name (prefix match later)
+ * Returns the key's length (written to key), 0 when the name is not a
+ * sidecar's (not .json, or the album's own metadata.json).
+ */
+size_t
+gp_json_key(const char *name, char *key, size_t size)
+{
+	static const char supp[] = "supplemental-metadata";
+	size_t n = strlen(name), p, dot, i, klen;
+	char num[24] = "";
+
+	if (n <= 5 || strcasecmp(name + n - 5, ".json") != 0)
+		return 0;
+	n -= 5;
+	if (n == 8 && memcmp(name, "metadata", 8) == 0)
+		return 0;
+	p = paren_index(name, n);
+	if (p < n) {
+		if (n - p >= sizeof(num))
+			return 0;
+		memcpy(num, name + p, n - p);
+		num[n - p] = '\0';
+		n = p;
+	}
+	for (dot = n; dot > 0 && name[dot - 1] != '.'; dot--)
+		;
+	if (dot > 1) {
+		size_t sl = n - dot;
+		int isupp = sl <= sizeof(supp) - 1;
+
+		for (i = 0; isupp && i < sl; i++)
+			if ((name[dot + i] | 0x20) != supp[i] && name[dot + i] != supp[i])
+				isupp = 0;
+		/* ".supp…" needs a media extension before it */
+		if (isupp && memchr(name, '.', dot - 1) != NULL)
+			n = dot - 1;
+	}
+	klen = n + strlen(num);
+	if (klen + 1 > size || n == 0)
+		return 0;
+	if (*num) {
+		for (dot = n; dot > 0 && name[dot - 1] != '.'; dot--)
+			;
+		if (dot > 1) {	/* IMG.jpg + (1) = IMG(1).jpg */
+			memcpy(key, name, dot - 1);
+			memcpy(key + dot - 1, num, strlen(num));
+			memcpy(key + dot - 1 + strlen(num), name + dot - 1, n - dot + 1);
+		} else {
+			memcpy(key, name, n);
+			memcpy(key + n, num, strlen(num));
+		}
+	} else {
+		memcpy(key, name, n);
+	}
+	key[klen] = '\0';
+	return klen;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Index of key s in the sorted keys, or -1. */
+static int
+find(const char *s, char *const *keys, size_t n)
+{
+	char *const *hit;
+
+	hit = bsearch(&s, keys, n, sizeof(*keys), cmp_str);
+	return hit ? (int)(hit - keys) : -1;
+}
+
+/* A key "STEM.ext" with the same stem and another extension (Live Photo:
+ * IMG_1.MOV uses IMG_1.HEIC's sidecar), or a key equal to the stem. */
+static int
+find_stem(const char *stem, size_t slen, char *const *keys, size_t n)
+{
+	size_t lo = 0, hi = n;
+	char *s = xmemdup(stem, slen);
+	int r = find(s, keys, n);
+
+	free(s);
+	if (r >= 0)
+		return r;
+	while (lo < hi) {	/* first key >= stem */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strncmp(keys[mid], stem, slen) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && strncmp(keys[lo], stem, slen) == 0; lo++)
+		if (keys[lo][slen] == '.' && strchr(keys[lo] + slen + 1, '.') == NULL &&
+		    keys[lo][slen + 1] != '\0')
+			return (int)lo;
+	return -1;
+}
+
+/*
+ * The sidecar of a media file among an album's sorted keys, or -1:
+ * exact name; "-edited" (or a localized suffix) using the original's key;
+ * the same stem with another extension (Live Photo MOV/MP4 beside a HEIC/
+ * JPG); a key that is a prefix of the name (names cut at Takeout's limits,
+ * 30 characters at least so short names never match by accident). A "(N)"
+ * duplicate only ever matches its own "(N)" sidecar.
+ */
+int
+gp_match(const char *media, char *const *keys, size_t n)
+{
+	const char *dot = strrchr(media, '.');
+	size_t mlen = strlen(media), slen = dot && dot != media ? (size_t)(dot - media) : mlen;
+	size_t i, el;
+	int r;
+	char *t;
+
+	if (n == 0 || mlen == 0)
+		return -1;
+	if ((r = find(media, keys, n)) >= 0)
+		return r;
+	for (i = 0; i < LEN(edited); i++) {
+		el = strlen(edited[i]);
+		if (slen > el && strncasecmp(media + slen - el, edited[i], el) == 0) {
+			t = xasprintf("%.*s%s", (int)(slen - el), media, media + slen);
+			r = find(t, keys, n);
+			if (r < 0)
+				r = find_stem(t, slen - el, keys, n);
+			free(t);
+			if (r >= 0)
+				return r;
+		}
+	}
+	if (paren_index(media, slen) < slen)
+		return -1;
+	if ((r = find_stem(media, slen, keys, n)) >= 0)
+		return r;
+	t = xstrdup(media);
+	for (i = mlen - 1; i >= 30 && r < 0; i--) {
+		t[i] = '\0';
+		r = find(t, keys, n);
+	}
+	free(t);
+	return r;
+}
+
+static int
+epoch(json_t *o, const char *name, int64_t *t)
+{
+	json_t *v = json_object_get(json_object_get(o, name), "timestamp");
+	const char *s;
+	char *end;
+	long long n;
+
+	if (json_is_integer(v)) {
+		*t = (int64_t)json_integer_value(v);
+		return *t > 0 ? 0 : -1;
+	}
+	if (!json_is_string(v))
+		return -1;
+	s = json_string_value(v);
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (end == s || *end != '\0' || errno == ERANGE || n <= 0 || n > 32503680000LL)
+		return -1;
+	*t = (int64_t)n;
+	return 0;
+}
+
+static int
+geo(json_t *o, const char *name, struct gp_meta *m)
+{
+	json_t *g = json_object_get(o, name);
+	json_t *la = json_object_get(g, "latitude"), *lo = json_object_get(g, "longitude");
+	json_t *al = json_object_get(g, "altitude");
+
+	if (!json_is_number(la) || !json_is_number(lo))
+		return -1;
+	m->lat = json_number_value(la);
+	m->lon = json_number_value(lo);
+	if (m->lat == 0 && m->lon == 0)
+		return -1;	/* (0,0) is Google's "no location" */
+	if (m->lat < -90 || m->lat > 90 || m->lon < -180 || m->lon > 180)
+		return -1;
+	m->has_gps = 1;
+	m->has_alt = json_is_number(al) && json_number_value(al) != 0;
+	m->alt = m->has_alt ? json_number_value(al) : 0;
+	return 0;
+}
+
+static char *
+str(json_t *o, const char *name)
+{
+	json_t *v = json_object_get(o, name);
+
+	return json_is_string(v) && json_string_length(v) > 0 ?
+	    xstrdup(json_string_value(v)) : NULL;
+}
+
+/*
+ * A sidecar: time from photoTakenTime (epoch seconds, UTC), else
+ * creationTime; place from geoData, else geoDataExif; description, title,
+ * favorited. Returns 0, or -1 with *why when it is not a sidecar.
+ */
+int
+gp_parse(const char *buf, size_t len, struct gp_meta *m, const char **why)
+{
+	json_error_t err;
+	json_t *root;
+
+	memset(m, 0, sizeof(*m));
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
+	if (root == NULL) {
+		*why = len == 0 ? "empty JSON file" : "malformed or truncated JSON";
+		return -1;
+	}
+	if (!json_is_object(root)) {
+		json_decref(root);
+		*why = "not a JSON object";
+		return -1;
+	}
+	if (epoch(root, "photoTakenTime", &m->time) == 0 ||
+	    epoch(root, "creationTime", &m->time) == 0)
+		m->has_time = 1;
+	if (geo(root, "geoData", m) < 0)
+		geo(root, "geoDataExif", m);
+	m->title = str(root, "title");
+	m->description = str(root, "description");
+	m->favorite = json_is_true(json_object_get(root, "favorited"));
+	json_decref(root);
+	if (!m->has_time && m->title == NULL) {
+		*why = "not a Google Photos sidecar (no title, no time)";
+		return -1;
+	}
+	return 0;
+}
+
+void
+gp_meta_free(struct gp_meta *m)
+{
+	free(m->title);
+	free(m->description);
+	memset(m, 0, sizeof(*m));
+}
+
+/* "Photos from 2023" and its translations are the year folders, not
+ * albums the user made. */
+static int
+year_folder(const char *a, size_t n)
+{
+	size_t i;
+
+	if (n < 10 || a[n - 5] != ' ')
+		return 0;
+	for (i = n - 4; i < n; i++)
+		if (a[i] < '0' || a[i] > '9')
+			return 0;
+	return strncmp(a, "Photos ", 7) == 0 || strncmp(a, "Fotos ", 6) == 0 ||
+	    strncmp(a, "Foto ", 5) == 0;
+}
+
+static int
+cmp_gfile(const void *a, const void *b)
+{
+	const struct gfile *x = a, *y = b;
+	int c = x->alen == y->alen ? memcmp(x->album, y->album, x->alen) :
+	    strncmp(x->album, y->album, x->alen < y->alen ? x->alen : y->alen);
+
+	if (c == 0 && x->alen != y->alen)
+		return x->alen < y->alen ? -1 : 1;
+	if (c != 0)
+		return c;
+	if ((x->key != NULL) != (y->key != NULL))
+		return x->key ? 1 : -1;
+	if (x->key)
+		return strcmp(x->key, y->key);
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Where "Google Photos/" starts in rel: both Takeout/… and takeout-*\/
+ * parts, any depth; only ROOT/ALBUM/FILE counts. */
+static int
+split(const char *rel, const char **album, size_t *alen, const char **base)
+{
+	const char *p = rel, *s, *e;
+
+	for (;;) {
+		s = strchr(p, '/');
+		if (s == NULL)
+			return -1;
+		if (is_root(p, (size_t)(s - p))) {
+			e = strchr(s + 1, '/');
+			if (e == NULL || strchr(e + 1, '/') != NULL)
+				return -1;
+			*album = s + 1;
+			*alen = (size_t)(e - s - 1);
+			*base = e + 1;
+			return 0;
+		}
+		p = s + 1;
+	}
+}
+
+static int
+detect(struct export *ex)
+{
+	const char *a, *b;
+	size_t i, n;
+
+	for (i = 0; i < ex->nfiles; i++)
+		if (split(ex->files[i].rel, &a, &n, &b) == 0)
+			return 1;
+	return 0;
+}
+
+/* Parse a sidecar once, however many media use it. */
+static struct gp_meta *
+meta_of(struct export *ex, struct gfile *g)
+{
+	const char *why;
+	size_t len;
+	char *buf;
+
+	if (g->parsed == 0) {
+		g->parsed = -1;
+		buf = file_slurp(ex, &ex->files[g->idx], MAXJSON, &len);
+		if (buf != NULL) {
+			if (gp_parse(buf, len, &g->meta, &why) == 0)
+				g->parsed = 1;
+			else
+				scan_warn(ex, ex->files[g->idx].rel, "%s", why);
+			free(buf);
+		}
+	}
+	return g->parsed == 1 ? &g->meta : NULL;
+}
+
+/* Content identity for dedup: only files whose sizes collide are read. */
+static uint64_t
+content_hash(struct export *ex, struct file *f)
+{
+	unsigned char buf[65536];
+	char *path = file_path(ex, f);
+	uint64_t h = FNV64_INIT;
+	ssize_t r;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return (uint64_t)(f - ex->files) + 1;	/* unique: never merged */
+	while ((r = read(fd, buf, sizeof(buf))) > 0)
+		h = fnv1a64(buf, (size_t)r, h);
+	close(fd);
+	return r < 0 ? (uint64_t)(f - ex->files) + 1 : h;
+}
+
+/* A media file and what it resolved to, for the dedup pass. */
+struct gmedia {
+	struct gfile *g;
+	struct gfile *side;	/* its sidecar or NULL */
+	uint64_t hash;
+	int	 hashed;
+	struct entry *e;
+};
+
+static int
+cmp_size(const void *a, const void *b)
+{
+	const struct gmedia *x = a, *y = b;
+
+	if (x->g->idx == y->g->idx)
+		return 0;
+	return x->g->idx < y->g->idx ? -1 : 1;
+}
+
+static struct export *gex;
+
+static int
+cmp_dup(const void *a, const void *b)
+{
+	const struct gmedia *x = a, *y = b;
+	off_t xs = gex->files[x->g->idx].size, ys = gex->files[y->g->idx].size;
+
+	if (xs != ys)
+		return xs < ys ? -1 : 1;
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	/* the copy with a sidecar first, then by path */
+	if ((x->side != NULL) != (y->side != NULL))
+		return x->side ? -1 : 1;
+	return cmp_size(a, b);
+}
+
+static char *
+album_title(struct export *ex, const struct gfile *g)
+{
+	char *dir = xmemdup(ex->files[g->idx].rel, (size_t)(g->album - ex->files[g->idx].rel) + g->alen);
+	char *mpath = xasprintf("%s/metadata.json", dir);
+	struct file *f = export_find(ex, mpath);
+	char *title = NULL, *buf;
+	size_t len;
+	json_t *root;
+
+	if (f != NULL && (buf = file_slurp(ex, f, MAXJSON, &len)) != NULL) {
+		f->claimed = 1;
+		root = json_loadb(buf, len, 0, NULL);
+		title = str(root, "title");
+		json_decref(root);
+		free(buf);
+	}
+	free(dir);
+	free(mpath);
+	return title ? title : xmemdup(g->album, g->alen);
+}
+
+static void
+scan(struct export *ex, const struct platform *p)
+{
+	struct gfile *gf = NULL;
+	struct gmedia *gm = NULL;
+	size_t ng = 0, nm = 0, i, j, k;
+	char key[4096];
+
+	for (i = 0; i < ex->nfiles; i++) {
+		struct file *f = &ex->files[i];
+		struct gfile g;
+		size_t kl;
+
+		if (f->claimed || split(f->rel, &g.album, &g.alen, &g.base) < 0)
+			continue;
+		memset(&g.meta, 0, sizeof(g.meta));
+		g.idx = i;
+		g.used = g.parsed = 0;
+		g.key = NULL;
+		g.title = NULL;
+		if ((kl = gp_json_key(g.base, key, sizeof(key))) > 0)
+			g.key = xstrdup(key);
+		else if (f->kind == KIND_UNKNOWN || f->kind == KIND_AUDIO)
+			continue;
+		gf = xrealloc(gf, (ng + 1) * sizeof(*gf));
+		gf[ng++] = g;
+	}
+	if (ng > 0)
+		qsort(gf, ng, sizeof(*gf), cmp_gfile);
+	/* per album: the sidecars are the tail of the run, sorted by key */
+	for (i = 0; i < ng; i = j) {
+		char **keys;
+		size_t nk, first;
+
+		for (j = i; j < ng && gf[j].alen == gf[i].alen &&
+		    memcmp(gf[j].album, gf[i].album, gf[i].alen) == 0; j++)
+			;
+		for (first = i; first < j && gf[first].key == NULL; first++)
+			;
+		gf[i].title = year_folder(gf[i].album, gf[i].alen) ? NULL :
+		    album_title(ex, &gf[i]);
+		for (k = i + 1; k < j; k++)
+			gf[k].title = gf[i].title;
+		nk = j - first;
+		keys = xcalloc(nk + 1, sizeof(*keys));
+		for (k = 0; k < nk; k++)
+			keys[k] = gf[first + k].key;
+		for (k = i; k < first; k++) {
+			int r = gp_match(gf[k].base, keys, nk);
+
+			gm = xrealloc(gm, (nm + 1) * sizeof(*gm));
+			memset(&gm[nm], 0, sizeof(*gm));
+			gm[nm].g = &gf[k];
+			if (r >= 0) {
+				gm[nm].side = &gf[first + (size_t)r];
+				gm[nm].side->used = 1;
+			}
+			nm++;
+		}
+		free(keys);
+	}
+	/* identical content in several folders: sizes first, hash collisions */
+	if (nm > 1) {
+		gex = ex;
+		qsort(gm, nm, sizeof(*gm), cmp_dup);
+		for (i = 0; i < nm; i = j) {
+			off_t sz = ex->files[gm[i].g->idx].size;
+
+			for (j = i + 1; j < nm && ex->files[gm[j].g->idx].size == sz; j++)
+				;
+			if (j - i > 1)
+				for (k = i; k < j; k++)
+					gm[k].hash = content_hash(ex, &ex->files[gm[k].g->idx]);
+		}
+		qsort(gm, nm, sizeof(*gm), cmp_dup);
+	}
+	for (i = 0; i < nm; i = j) {
+		struct file *f = &ex->files[gm[i].g->idx];
+		struct gp_meta *m = NULL;
+		struct entry *e;
+		char *album;
+
+		for (j = i + 1; j < nm && ex->files[gm[j].g->idx].size == f->size &&
+		    gm[j].hash == gm[i].hash && gm[i].hash != 0; j++)
+			;
+		/* the first copy with a sidecar that parses gives the metadata */
+		for (k = i; k < j && m == NULL; k++)
+			if (gm[k].side)
+				m = meta_of(ex, gm[k].side);
+		e = scan_add(ex, f, "photos", "gphotos");
+		album = xasprintf("Google Photos/%s", e->it.user);
+		item_add_album(&e->it, album);
+		free(album);
+		for (k = i; k < j; k++) {
+			ex->files[gm[k].g->idx].claimed = 1;
+			if (gm[k].g->title != NULL)
+				item_add_album(&e->it, gm[k].g->title);
+		}
+		if (m != NULL) {
+			if (m->has_time)
+				set_time(&e->it, m->time, OFFSET_UNKNOWN, "json");
+			if (m->has_gps)
+				set_gps(&e->it, m->lat, m->lon, m->has_alt, m->alt);
+			item_set(&e->it.caption, m->description);
+			e->it.favorite = m->favorite;
+		}
+		if (!e->it.has_time)
+			fallback_time(ex, f, &e->it);
+		if (m == NULL)
+			orphan_media(ex, f, gm[i].side ? "its JSON sidecar is unreadable" :
+			    "no JSON sidecar matched");
+	}
+	for (i = 0; i < ng; i++) {
+		struct file *f = &ex->files[gf[i].idx];
+
+		if (i == 0 || gf[i].title != gf[i - 1].title)
+			free(gf[i].title);
+		if (gf[i].key == NULL)
+			continue;
+		f->claimed = 1;
+		if (!gf[i].used && meta_of(ex, &gf[i]) != NULL) {
+			size_t len;
+			char *buf = file_slurp(ex, f, MAXJSON, &len);
+			json_t *j2 = buf ? json_loadb(buf, len, 0, NULL) : NULL;
+
+			orphan_meta(ex, f->rel, j2, "no media file matched this sidecar");
+			json_decref(j2);
+			free(buf);
+		}
+		gp_meta_free(&gf[i].meta);
+		free(gf[i].key);
+	}
+	(void)p;
+	free(gf);
+	free(gm);
+}
+
+const struct platform platform_gphotos = {
+	"google-photos", "Google Photos (Takeout, with album folders)", "google",
+	detect, scan
+};

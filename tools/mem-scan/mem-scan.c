@@ -1,0 +1,385 @@
+/*
+ * mem-scan -- find the media of social-media exports, detect each export's
+ * platforms, resolve every item's capture time, place, albums and caption,
+ * and plan its output name; write one item record per media file under
+ * OUT/.mem/items/ and print the media (or record) paths, sorted.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mem.h"
+#include "mem-scan.h"
+
+/* One line of output, kept until every export is scanned. */
+struct result {
+	char	*source;
+	char	*record;	/* NULL without -o */
+};
+
+static struct result *results;
+static size_t nresults, capresults;
+static char **names;		/* export names seen, for duplicates */
+static size_t nnames;
+static const char *out;
+static char *itemdir;
+static struct stat outst;
+static const struct platform *only;
+static int records, listflag;
+
+static void
+usage(FILE *fp, int status)
+{
+	fprintf(fp, "usage: %s [-o OUT] [--records] [--list] [--platform NAME] "
+	    "[--originals DIR | EXPORT ...]\n"
+	    "       %s --list-processors\n", progname, progname);
+	exit(status);
+}
+
+static void
+list_processors(void)
+{
+	size_t i;
+
+	printf("Available processors:\n\n");
+	for (i = 0; i < nplatforms; i++)
+		printf("  %-18s %s\n", platform_at(i)->name, platform_at(i)->title);
+	printf("\nTotal: %zu processor(s)\n", nplatforms);
+}
+
+/*
+ * The record only when its bytes changed, so that make, which compares
+ * mtimes, redoes only the items whose metadata moved.
+ */
+static int
+save_record(const struct item *it, const char *path)
+{
+	char *buf = NULL, *old;
+	size_t len = 0;
+	struct atomic a;
+	FILE *fp, *rp;
+	int same = 0;
+
+	if ((fp = open_memstream(&buf, &len)) == NULL)
+		return -1;
+	if (item_write(it, fp) < 0 || fclose(fp) == EOF) {
+		free(buf);
+		return -1;
+	}
+	if ((rp = fopen(path, "rb")) != NULL) {
+		old = xmalloc(len + 1);
+		same = fread(old, 1, len + 1, rp) == len && memcmp(old, buf, len) == 0;
+		free(old);
+		fclose(rp);
+	}
+	if (same) {
+		free(buf);
+		return 0;
+	}
+	if (atomic_open(&a, path, "") < 0) {
+		free(buf);
+		return -1;
+	}
+	if (fwrite(buf, 1, len, a.fp) != len) {
+		atomic_abort(&a);
+		free(buf);
+		return -1;
+	}
+	free(buf);
+	return atomic_commit(&a);
+}
+
+static void
+add_result(const char *source, char *record)
+{
+	if (nresults == capresults) {
+		capresults = capresults ? capresults * 2 : 256;
+		results = xrealloc(results, capresults * sizeof(*results));
+	}
+	results[nresults].source = xstrdup(source);
+	results[nresults++].record = record;
+}
+
+static int
+cmp_result(const void *a, const void *b)
+{
+	return strcmp(((const struct result *)a)->source, ((const struct result *)b)->source);
+}
+
+static void
+list_row(const struct export *ex, const char *platform, size_t items, size_t orphans)
+{
+	printf("%-36s %-18s %7zu %8zu\n", ex->name, platform, items, orphans);
+}
+
+/* The export's name: its base name as given ("google-john-20240101/"
+ * too), or the resolved one for "." and "..". */
+static char *
+export_name(const char *arg, const char *abs)
+{
+	char *s = xstrdup(arg), *b;
+	size_t n = strlen(s);
+
+	while (n > 1 && s[n - 1] == '/')
+		s[--n] = '\0';
+	b = strrchr(s, '/');
+	b = b ? b + 1 : s;
+	if (*b == '\0' || strcmp(b, ".") == 0 || strcmp(b, "..") == 0) {
+		free(s);
+		b = strrchr(abs, '/');
+		return xstrdup(b && b[1] ? b + 1 : abs);
+	}
+	b = xstrdup(b);
+	free(s);
+	return b;
+}
+
+static int
+scan_export(const char *arg)
+{
+	struct export ex;
+	struct stat st;
+	char abs[PATH_MAX], *name, *tmp;
+	size_t i, k;
+	int status = ST_OK;
+
+	if (stat(arg, &st) < 0) {
+		warn_("%s", arg);
+		return ST_ITEM;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		warnx_("%s: not a directory (an export is a directory)", arg);
+		return ST_ITEM;
+	}
+	if (realpath(arg, abs) == NULL) {
+		warn_("%s", arg);
+		return ST_ITEM;
+	}
+	name = export_name(arg, abs);
+	for (i = 0; i < nnames; i++)
+		if (strcmp(names[i], name) == 0) {
+			warnx_("%s: an export named %s was scanned already", arg, name);
+			free(name);
+			return ST_ITEM;
+		}
+	names = xrealloc(names, (nnames + 1) * sizeof(*names));
+	names[nnames++] = name;
+	if (export_walk(&ex, abs, outst.st_dev, outst.st_ino, out != NULL) < 0) {
+		warn_("%s", arg);
+		export_free(&ex);
+		return ST_ITEM;
+	}
+	free(ex.name);
+	ex.name = xstrdup(name);
+	for (i = 0; i < nplatforms; i++) {
+		const struct platform *p = platform_at(i);
+
+		if (only != NULL && p != only)
+			continue;
+		ex.cur = p;
+		if (p->detect(&ex) && ex.nfound < LEN(ex.found)) {
+			ex.found[ex.nfound++] = p;
+			p->scan(&ex, p);
+		}
+	}
+	ex.cur = NULL;
+	name_all(&ex);
+	for (i = 0; i < ex.nitems; i++) {
+		struct item *it = &ex.items[i].it;
+		char *rec = NULL;
+
+		if (out != NULL) {
+			rec = xasprintf("%s/%s.item", itemdir, it->id);
+			if (save_record(it, rec) < 0) {
+				warn_("%s: cannot write %s", it->source, rec);
+				free(rec);
+				status = ST_ITEM;
+				continue;
+			}
+		}
+		add_result(it->source, rec);
+	}
+	if (out != NULL && write_report(&ex, out) < 0)
+		status = ST_ITEM;
+	if (listflag) {
+		for (k = 0; k < ex.nfound; k++)
+			list_row(&ex, ex.found[k]->name, ex.nitem_by[k], ex.norphan_by[k]);
+		if (ex.nfound == 0)
+			list_row(&ex, "-", 0, 0);
+	}
+	tmp = NULL;
+	free(tmp);
+	if (ex.status != ST_OK)
+		status = ex.status;
+	export_free(&ex);
+	return status;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* memoria's --originals: every immediate, non-hidden directory, sorted;
+ * OUT itself is left out when it lies there. */
+static int
+originals(const char *dir)
+{
+	DIR *d;
+	struct dirent *de;
+	struct stat st;
+	char **v = NULL;
+	size_t n = 0, i;
+	int status = ST_OK, rc;
+
+	if ((d = opendir(dir)) == NULL)
+		die_errno(ST_FATAL, "--originals %s", dir);
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		char *p;
+
+		if (de->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s", dir, de->d_name);
+		if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode) ||
+		    (out && st.st_dev == outst.st_dev && st.st_ino == outst.st_ino)) {
+			free(p);
+			continue;
+		}
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n++] = p;
+	}
+	if (errno != 0)
+		die_errno(ST_FATAL, "--originals %s", dir);
+	closedir(d);
+	if (n > 0)
+		qsort(v, n, sizeof(*v), cmp_str);
+	for (i = 0; i < n; i++) {
+		if ((rc = scan_export(v[i])) != ST_OK)
+			status = rc;
+		free(v[i]);
+	}
+	free(v);
+	return status;
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum { OPT_RECORDS = 256, OPT_LIST, OPT_LISTPROC, OPT_ORIGINALS,
+	    OPT_PLATFORM, OPT_VERSION };
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "records", no_argument, NULL, OPT_RECORDS },
+		{ "list", no_argument, NULL, OPT_LIST },
+		{ "list-processors", no_argument, NULL, OPT_LISTPROC },
+		{ "originals", required_argument, NULL, OPT_ORIGINALS },
+		{ "platform", required_argument, NULL, OPT_PLATFORM },
+		{ "processor", required_argument, NULL, OPT_PLATFORM },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *orig = NULL, *arg;
+	struct input in;
+	struct stat st;
+	int ch, status = ST_OK, rc, listproc = 0;
+	size_t i;
+
+	setprogname(argv[0]);
+	while ((ch = getopt_long(argc, argv, "+ho:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			usage(stdout, ST_OK);
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case OPT_RECORDS:
+			records = 1;
+			break;
+		case OPT_LIST:
+			listflag = 1;
+			break;
+		case OPT_LISTPROC:
+			listproc = 1;
+			break;
+		case OPT_ORIGINALS:
+			orig = optarg;
+			break;
+		case OPT_PLATFORM:
+			if ((only = platform_by_name(optarg)) == NULL) {
+				warnx_("--platform %s: unknown (see --list-processors)", optarg);
+				usage(stderr, ST_USAGE);
+			}
+			break;
+		case OPT_VERSION:
+			print_version();
+			out_close();
+			return ST_OK;
+		default:
+			usage(stderr, ST_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (listproc) {
+		list_processors();
+		out_close();
+		return ST_OK;
+	}
+	if (orig != NULL && argc > 0) {
+		warnx_("--originals and export operands exclude each other");
+		usage(stderr, ST_USAGE);
+	}
+	if (records && out == NULL) {
+		warnx_("--records needs -o OUT");
+		usage(stderr, ST_USAGE);
+	}
+	if (out != NULL) {
+		if (*out == '\0')
+			die(ST_USAGE, "-o: empty path");
+		itemdir = xasprintf("%s/.mem/items", out);
+		if (mkdir_p(itemdir, 0777) < 0)
+			die_errno(ST_FATAL, "%s", itemdir);
+		if (stat(out, &outst) < 0 || access(itemdir, W_OK) < 0)
+			die_errno(ST_FATAL, "%s", out);
+	}
+	if (orig != NULL) {
+		if (stat(orig, &st) < 0)
+			die_errno(ST_FATAL, "--originals %s", orig);
+		if (!S_ISDIR(st.st_mode))
+			die(ST_FATAL, "--originals %s: not a directory", orig);
+	}
+	if (listflag)
+		printf("%-36s %-18s %7s %8s\n", "EXPORT", "PLATFORM", "ITEMS", "ORPHANS");
+	if (orig != NULL) {
+		status = originals(orig);
+	} else {
+		input_init(&in, argc, argv);
+		while ((arg = input_next(&in, &status)) != NULL)
+			if ((rc = scan_export(arg)) != ST_OK)
+				status = rc;
+		input_free(&in);
+	}
+	if (nresults > 0)
+		qsort(results, nresults, sizeof(*results), cmp_result);
+	for (i = 0; i < nresults; i++) {
+		if (!listflag)
+			out_path(records ? results[i].record : results[i].source);
+		free(results[i].source);
+		free(results[i].record);
+	}
+	free(results);
+	for (i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	free(itemdir);
+	out_close();
+	return status;
+}

@@ -1,0 +1,154 @@
+/*
+ * mem-scan.h -- the core of mem-scan, shared by its platform files.
+ *
+ * How a platform plugs in (one file a platform, e.g. gphotos.c):
+ *
+ *   - Add a struct platform to the table in platforms.c: its record name
+ *     ("google-photos"), a title for --list-processors, the prefix of export
+ *     directory names that carries the user (memoria's, "google"), and two
+ *     functions:
+ *	detect(ex)	1 when the export holds this platform's layout;
+ *	scan(ex, p)	claim files and add items.
+ *     Every detected platform is scanned, in table order; what no platform
+ *     claims afterwards goes to the "folder" fallback.
+ *
+ *   - The export (struct export) has been walked once before detect():
+ *     ex->files is every regular file under it, sorted byte-wise by path
+ *     relative to the export, banned names, hidden names, our temp files and
+ *     OUT left out. export_find() looks a path up; export_under() gives the
+ *     range of files below a directory; file_slurp() reads one (bounded).
+ *
+ *   - scan_add(ex, f, p, folder, prefix) makes the item for media file f,
+ *     marks f claimed and returns the entry to fill: it->time etc. through
+ *     set_time(), set_gps(), item_add_album(), item_set(&it->caption, ...).
+ *     The dest name is given later by the core (name_all): one numbering
+ *     rule for every platform. folder is the platform folder under the
+ *     export ("photos", "memories", "public-media/posts"); prefix starts the
+ *     name ("gphotos" gives gphotos-USER-YYYYMMDD.jpg).
+ *
+ *   - fallback_time(ex, f, it) fills the time from the file itself (EXIF,
+ *     QuickTime, file name, mtime) when the platform has none.
+ *
+ *   - Problems: orphan_media() and orphan_meta() feed the export's
+ *     issues/failure-report.json; scan_warn() prints one warning line and
+ *     records it under failed_processing. None of them fails the run: an
+ *     item with bad metadata still gets a record with a fallback time.
+ *
+ *   - safe_join() turns a name read from metadata into a path relative to
+ *     the export, refusing absolute names and "..".
+ *
+ * The pure parsers (sidecar names, JSON and HTML readers, mvhd, file-name
+ * dates, mojibake) take buffers, so tests/fuzz/ can call them directly.
+ */
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+struct platform;
+
+/* One regular file of an export. */
+struct file {
+	char	*rel;		/* path relative to the export */
+	off_t	 size;
+	int64_t	 mtime;
+	unsigned char kind;	/* enum item_kind by extension */
+	unsigned char claimed;	/* used by a platform (item, overlay, metadata) */
+};
+
+/* An item being planned: the record plus what naming needs. */
+struct entry {
+	struct item it;
+	const char *folder;	/* platform folder under the export */
+	const char *prefix;	/* file name prefix: "gphotos", "snap-memories" */
+	int	 keepname;	/* audio from a folder: dest keeps its path */
+	size_t	 file;		/* index in ex->files */
+};
+
+struct export {
+	char	*path;		/* absolute directory */
+	char	*name;		/* its base name */
+	struct file *files;
+	size_t	 nfiles;
+	struct entry *items;
+	size_t	 nitems, capitems;
+	json_t	*orphan_media, *orphan_meta, *failed;	/* for the report */
+	const struct platform *found[16];	/* detected platforms */
+	size_t	 nfound;
+	size_t	 nitem_by[16], norphan_by[16];	/* per found platform, --list */
+	const struct platform *cur;	/* the platform being scanned */
+	int	 status;	/* ST_ITEM when a file could not be read */
+};
+
+struct platform {
+	const char *name;	/* record value: "google-photos" */
+	const char *title;	/* for people: "Google Photos (Takeout)" */
+	const char *dirprefix;	/* export name prefix giving the user */
+	int	(*detect)(struct export *ex);
+	void	(*scan)(struct export *ex, const struct platform *p);
+};
+
+/* platforms.c: the table, the last one the "folder" fallback. */
+extern const size_t nplatforms;
+const struct platform *platform_at(size_t i);
+const struct platform *platform_by_name(const char *name);
+
+/* export.c: the walk, the items, names, records and reports. */
+int	 export_walk(struct export *ex, const char *path, dev_t outdev, ino_t outino,
+	    int hasout);
+void	 export_free(struct export *ex);
+struct file *export_find(struct export *ex, const char *rel);
+/* Files whose path starts with dir + "/": *n of them from the result. */
+struct file *export_under(struct export *ex, const char *dir, size_t *n);
+char	*file_path(const struct export *ex, const struct file *f);
+char	*file_slurp(struct export *ex, const struct file *f, size_t max, size_t *len);
+struct entry *scan_add(struct export *ex, struct file *f, const char *folder,
+	    const char *prefix);
+void	 set_time(struct item *it, int64_t utc, int32_t off, const char *source);
+void	 set_gps(struct item *it, double lat, double lon, int has_alt, double alt);
+void	 orphan_media(struct export *ex, struct file *f, const char *reason);
+void	 orphan_meta(struct export *ex, const char *metafile, json_t *entry,
+	    const char *reason);
+void	 scan_warn(struct export *ex, const char *rel, const char *fmt, ...);
+json_t	*jstr(const char *s);	/* any bytes as a JSON string */
+char	*safe_join(const char *dir, const char *name);
+char	*user_of(const char *exportname, const char *prefix);
+void	 name_all(struct export *ex);
+int	 write_report(struct export *ex, const char *out);
+
+/* fallback.c: the time a file carries itself. */
+void	 fallback_time(struct export *ex, struct file *f, struct item *it);
+int	 exif_time(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off);
+int	 mvhd_time(const unsigned char *buf, size_t len, int64_t *utc);
+int	 name_time(const char *base, int64_t *utc);
+
+/* gphotos.c */
+size_t	 gp_json_key(const char *jsonname, char *key, size_t size);
+int	 gp_match(const char *media, char *const *keys, size_t nkeys);
+struct gp_meta {
+	int	 has_time;
+	int64_t	 time;
+	int	 has_gps, has_alt;
+	double	 lat, lon, alt;
+	char	*title, *description;
+	int	 favorite;
+};
+int	 gp_parse(const char *buf, size_t len, struct gp_meta *m, const char **why);
+void	 gp_meta_free(struct gp_meta *m);
+
+/* instagram.c */
+char	*fix_mojibake(const char *s);
+struct ig_post {
+	char	*media[32];
+	size_t	 nmedia;
+	char	*caption;
+	int	 has_time, has_gps;
+	int64_t	 time;
+	double	 lat, lon;
+};
+/* Calls fn for each post container of an Instagram HTML page. */
+void	 ig_html_posts(const char *buf, size_t len,
+	    void (*fn)(const struct ig_post *, void *), void *arg);
+
+/* snapchat.c */
+int	 snap_location(const char *s, double *lat, double *lon);

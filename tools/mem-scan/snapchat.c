@@ -1,0 +1,372 @@
+/*
+ * snapchat.c -- Snapchat Memories, in two layouts:
+ *   memoria's: [memories/]media/, overlays/, metadata.json (a list of
+ *     {date, media_type, media_filename, overlay_filename, latitude,
+ *     longitude});
+ *   Snapchat's own: json/memories_history.json ("Saved Media": Date in UTC,
+ *     Media Type, Location "Latitude, Longitude: a, b", Download Link) with
+ *     the files in memories/ as <date>_<id>-main.<ext> and
+ *     <date>_<id>-overlay.png.
+ * Snapchat dates are UTC instants; the wall-clock offset is not known.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mem.h"
+#include "mem-scan.h"
+
+#define MAXJSON (256 << 20)
+
+static const char *meta_names[] = { "metadata.json", "memories/metadata.json" };
+
+/* "Latitude, Longitude: 40.7128, -74.006" (or just "40.7128, -74.006"). */
+int
+snap_location(const char *s, double *lat, double *lon)
+{
+	const char *p = strrchr(s, ':');
+	char *end;
+
+	p = p ? p + 1 : s;
+	*lat = strtod(p, &end);
+	if (end == p || *end != ',')
+		return -1;
+	p = end + 1;
+	*lon = strtod(p, &end);
+	if (end == p)
+		return -1;
+	while (*end == ' ')
+		end++;
+	if (*end != '\0' || !(*lat >= -90 && *lat <= 90) || !(*lon >= -180 && *lon <= 180))
+		return -1;
+	return 0;
+}
+
+/* memoria's layout: the base ("" or "memories") or NULL. */
+static const char *
+memoria_base(struct export *ex, struct file **meta)
+{
+	size_t i, n;
+
+	for (i = 0; i < LEN(meta_names); i++) {
+		const char *base = i == 0 ? "" : "memories";
+		char *dir = xasprintf("%s%smedia", base, *base ? "/" : "");
+
+		*meta = export_find(ex, meta_names[i]);
+		export_under(ex, dir, &n);
+		free(dir);
+		if (*meta != NULL && n > 0)
+			return base;
+	}
+	return NULL;
+}
+
+/* json/memories_history.json, or memories_history.json at the top. */
+static struct file *
+history(struct export *ex)
+{
+	struct file *f = export_find(ex, "json/memories_history.json");
+
+	return f ? f : export_find(ex, "memories_history.json");
+}
+
+static int
+detect(struct export *ex)
+{
+	struct file *meta;
+
+	return memoria_base(ex, &meta) != NULL || history(ex) != NULL;
+}
+
+static struct entry *
+add(struct export *ex, struct file *f)
+{
+	struct entry *e = scan_add(ex, f, "memories", "snap-memories");
+	char *album = xasprintf("Snapchat/%s/memories", e->it.user);
+
+	item_add_album(&e->it, album);
+	free(album);
+	return e;
+}
+
+/* Date of a memory: "YYYY-MM-DD HH:MM:SS UTC"; the zone must be there. */
+static int
+snap_date(json_t *v, int64_t *t)
+{
+	int32_t off;
+
+	if (!json_is_string(v) || time_parse(json_string_value(v), t, &off) < 0)
+		return -1;
+	return 0;	/* no zone is read as UTC too: that is what Snapchat means */
+}
+
+static int
+number(json_t *v, double *d)
+{
+	char *end;
+
+	if (json_is_number(v)) {
+		*d = json_number_value(v);
+		return 0;
+	}
+	if (json_is_string(v)) {
+		*d = strtod(json_string_value(v), &end);
+		return end != json_string_value(v) && *end == '\0' ? 0 : -1;
+	}
+	return -1;
+}
+
+static json_t *
+load(struct export *ex, struct file *f)
+{
+	json_error_t err;
+	size_t len;
+	char *buf;
+	json_t *root;
+
+	f->claimed = 1;
+	if ((buf = file_slurp(ex, f, MAXJSON, &len)) == NULL)
+		return NULL;
+	root = json_loadb(buf, len, 0, &err);
+	free(buf);
+	if (root == NULL)
+		scan_warn(ex, f->rel, "malformed or truncated JSON (line %d: %s)",
+		    err.line, err.text);
+	return root;
+}
+
+/* Media left in a folder that the metadata never named: still items. */
+static void
+leftovers(struct export *ex, const char *dir, int overlays)
+{
+	struct file *f;
+	size_t i, n;
+
+	f = export_under(ex, dir, &n);
+	for (i = 0; i < n; i++) {
+		struct entry *e;
+
+		if (f[i].claimed || f[i].kind == KIND_UNKNOWN)
+			continue;
+		if (overlays || strstr(f[i].rel, "-overlay.") != NULL) {
+			f[i].claimed = 1;	/* an overlay without its memory */
+			continue;
+		}
+		e = add(ex, &f[i]);
+		fallback_time(ex, &f[i], &e->it);
+		orphan_media(ex, &f[i], "not in the memories metadata");
+	}
+}
+
+static void
+scan_memoria(struct export *ex, const char *base, struct file *mf)
+{
+	char *mdir = xasprintf("%s%smedia", base, *base ? "/" : "");
+	char *odir = xasprintf("%s%soverlays", base, *base ? "/" : "");
+	json_t *root = load(ex, mf), *v;
+	size_t i;
+
+	if (root != NULL && !json_is_array(root))
+		scan_warn(ex, mf->rel, "not a list of memories");
+	json_array_foreach(json_is_array(root) ? root : NULL, i, v) {
+		const char *name = json_string_value(json_object_get(v, "media_filename"));
+		const char *ov = json_string_value(json_object_get(v, "overlay_filename"));
+		char *rel = safe_join(mdir, name), *orel;
+		struct file *f = rel ? export_find(ex, rel) : NULL;
+		struct file *of;
+		struct entry *e;
+		double lat, lon;
+		int64_t t;
+		int outside = name != NULL && rel == NULL;
+
+		free(rel);
+		if (f == NULL || f->claimed || f->kind == KIND_UNKNOWN) {
+			orphan_meta(ex, mf->rel, v, name == NULL ? "no media_filename" :
+			    outside ? "media_filename points outside the export" :
+			    "media file not found");
+			continue;
+		}
+		e = add(ex, f);
+		if (snap_date(json_object_get(v, "date"), &t) == 0)
+			set_time(&e->it, t, OFFSET_UNKNOWN, "json");
+		else {
+			scan_warn(ex, f->rel, "memory without a valid date in %s", mf->rel);
+			fallback_time(ex, f, &e->it);
+		}
+		if (number(json_object_get(v, "latitude"), &lat) == 0 &&
+		    number(json_object_get(v, "longitude"), &lon) == 0)
+			set_gps(&e->it, lat, lon, 0, 0);
+		if (ov != NULL && (orel = safe_join(odir, ov)) != NULL) {
+			if ((of = export_find(ex, orel)) != NULL) {
+				of->claimed = 1;
+				e->it.overlay = file_path(ex, of);
+			} else {
+				scan_warn(ex, f->rel, "overlay %s not found", ov);
+			}
+			free(orel);
+		}
+	}
+	json_decref(root);
+	leftovers(ex, mdir, 0);
+	leftovers(ex, odir, 1);
+	free(mdir);
+	free(odir);
+}
+
+/* A file of memories/: <YYYY-MM-DD>_<id>[-main|-overlay].<ext>. */
+struct snapfile {
+	struct file *f;
+	char	 date[11];
+	char	*id;
+	int	 overlay;
+};
+
+static int
+parse_name(struct file *f, const char *dir, struct snapfile *s)
+{
+	const char *b = f->rel + strlen(dir) + 1, *dot, *us;
+	size_t idlen;
+
+	if (strchr(b, '/') != NULL || strlen(b) < 12 || b[10] != '_')
+		return -1;
+	memcpy(s->date, b, 10);
+	s->date[10] = '\0';
+	us = b + 11;
+	dot = strrchr(us, '.');
+	if (dot == NULL)
+		dot = us + strlen(us);
+	idlen = (size_t)(dot - us);
+	s->overlay = 0;
+	if (idlen > 5 && strncmp(dot - 5, "-main", 5) == 0)
+		idlen -= 5;
+	else if (idlen > 8 && strncmp(dot - 8, "-overlay", 8) == 0) {
+		idlen -= 8;
+		s->overlay = 1;
+	}
+	s->id = xmemdup(us, idlen);
+	s->f = f;
+	return 0;
+}
+
+/* The mid=… of a download link: the memory's id in the file names. */
+static char *
+link_id(json_t *v)
+{
+	static const char *keys[] = { "Download Link", "Media Download Url" };
+	const char *u, *p, *e;
+	size_t i;
+
+	for (i = 0; i < LEN(keys); i++) {
+		u = json_string_value(json_object_get(v, keys[i]));
+		if (u == NULL || (p = strstr(u, "mid=")) == NULL)
+			continue;
+		p += 4;
+		e = strchr(p, '&');
+		return xmemdup(p, e ? (size_t)(e - p) : strlen(p));
+	}
+	return NULL;
+}
+
+static void
+scan_history(struct export *ex, struct file *hf)
+{
+	json_t *root = load(ex, hf), *list, *v;
+	struct snapfile *sf = NULL;
+	char *dir, *slash;
+	size_t nsf = 0, i, n, k;
+	struct file *f;
+
+	/* memories/ beside the json/ folder */
+	slash = strrchr(hf->rel, '/');
+	if (slash == NULL)
+		dir = xstrdup("memories");
+	else {
+		char *parent = xmemdup(hf->rel, (size_t)(slash - hf->rel));
+		char *ps = strrchr(parent, '/');
+
+		if (ps)
+			dir = xasprintf("%.*s/memories", (int)(ps - parent), parent);
+		else
+			dir = xstrdup("memories");
+		free(parent);
+	}
+	f = export_under(ex, dir, &n);
+	for (i = 0; i < n; i++) {
+		struct snapfile s;
+
+		if (f[i].kind == KIND_UNKNOWN || parse_name(&f[i], dir, &s) < 0)
+			continue;
+		sf = xrealloc(sf, (nsf + 1) * sizeof(*sf));
+		sf[nsf++] = s;
+	}
+	list = json_object_get(root, "Saved Media");
+	if (root != NULL && !json_is_array(list))
+		scan_warn(ex, hf->rel, "no \"Saved Media\" list");
+	json_array_foreach(json_is_array(list) ? list : NULL, i, v) {
+		const char *type = json_string_value(json_object_get(v, "Media Type"));
+		const char *loc = json_string_value(json_object_get(v, "Location"));
+		const char *date = json_string_value(json_object_get(v, "Date"));
+		enum item_kind want = type && strcasecmp(type, "video") == 0 ?
+		    KIND_VIDEO : KIND_IMAGE;
+		char *id = link_id(v);
+		struct snapfile *hit = NULL;
+		struct entry *e;
+		double lat, lon;
+		int64_t t;
+
+		/* by the id in the link, else the first unused file of the day
+		 * and type, in name order */
+		for (k = 0; id && k < nsf && hit == NULL; k++)
+			if (!sf[k].overlay && strcmp(sf[k].id, id) == 0 && !sf[k].f->claimed)
+				hit = &sf[k];
+		for (k = 0; !hit && date && k < nsf; k++)
+			if (!sf[k].overlay && !sf[k].f->claimed &&
+			    strncmp(sf[k].date, date, 10) == 0 && sf[k].f->kind == want)
+				hit = &sf[k];
+		free(id);
+		if (hit == NULL) {
+			orphan_meta(ex, hf->rel, v, "no downloaded file for this memory");
+			continue;
+		}
+		e = add(ex, hit->f);
+		if (snap_date(json_object_get(v, "Date"), &t) == 0)
+			set_time(&e->it, t, OFFSET_UNKNOWN, "json");
+		else {
+			scan_warn(ex, hit->f->rel, "memory without a valid Date");
+			fallback_time(ex, hit->f, &e->it);
+		}
+		if (loc && snap_location(loc, &lat, &lon) == 0)
+			set_gps(&e->it, lat, lon, 0, 0);
+		for (k = 0; k < nsf; k++)
+			if (sf[k].overlay && strcmp(sf[k].id, hit->id) == 0 &&
+			    strcmp(sf[k].date, hit->date) == 0) {
+				sf[k].f->claimed = 1;
+				e->it.overlay = file_path(ex, sf[k].f);
+			}
+	}
+	json_decref(root);
+	leftovers(ex, dir, 0);
+	for (k = 0; k < nsf; k++)
+		free(sf[k].id);
+	free(sf);
+	free(dir);
+}
+
+static void
+scan(struct export *ex, const struct platform *p)
+{
+	struct file *meta, *hf;
+	const char *base;
+
+	(void)p;
+	if ((base = memoria_base(ex, &meta)) != NULL)
+		scan_memoria(ex, base, meta);
+	if ((hf = history(ex)) != NULL)
+		scan_history(ex, hf);
+}
+
+const struct platform platform_snapchat = {
+	"snapchat-memories",
+	"Snapchat Memories (memories_history.json, or memoria's metadata.json)",
+	"snapchat", detect, scan
+};

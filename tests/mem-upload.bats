@@ -387,14 +387,17 @@ GET /api/server/media-types"
 @test "the server's early duplicate answer before the body is a success" {
 	double_start --checksum-early
 	head -c 2000000 /dev/urandom > "$OUT/big.jpg"
-	run -0 up -o "$OUT" "$OUT/big.jpg"
-	rm -r "$OUT/.mem"
-	# the checksum check is skipped by a fault: the upload itself must cope
-	double_post faults '[{"match":"POST /api/assets/bulk-upload-check","kind":"status","status":200,"count":0}]'
+	head -c 3000 /dev/urandom > "$OUT/small.jpg"
+	run -0 up -o "$OUT" "$OUT/big.jpg" "$OUT/small.jpg"
 	cp "$OUT/big.jpg" "$OUT/big2.jpg"
-	run -0 up -o "$OUT" "$OUT/big2.jpg"
-	assert_output --partial '1 duplicate'
-	[ "$(state '.assets | length')" -eq 1 ]
+	cp "$OUT/small.jpg" "$OUT/small2.jpg"
+	# another client uploaded them between the check and the upload
+	double_post config '{"stale_check": true}'
+	run -0 up -o "$OUT" "$OUT/big2.jpg" "$OUT/small2.jpg"
+	assert_output --partial '2 duplicates'
+	[ "$(double_get log | jq '[.[] | select(.early)] | length')" -eq 2 ]
+	[ "$(requests POST /api/assets)" -eq 4 ]
+	[ "$(state '.assets | length')" -eq 2 ]
 }
 
 @test "a refused key stops the run with exit 2 before any upload, and the key is never shown" {

@@ -20,7 +20,8 @@ Control endpoints (no auth), for tests:
                           kinds: status (with "message", e.g. the quota's
                           "Quota has been exceeded!"), hang, reset, slow, redirect
   POST /__double/trash    {"checksum": "<hex>"}: move that asset to the trash
-  POST /__double/config   {"checksum_early": true, "latency": 0.1, "profile": "v2"}
+  POST /__double/config   {"checksum_early": true, "latency": 0.1, "profile": "v2",
+                           "stale_check": true}
 """
 
 import argparse
@@ -64,6 +65,7 @@ class State:
         self.log = []
         self.faults = []
         self.checksum_early = False
+        self.stale_check = False    # bulk checks answer "accept" (a race)
         self.latency = 0.0
         self.stopping = False
         for spec in keys:
@@ -333,6 +335,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 st.checksum_early = body.get("checksum_early", st.checksum_early)
                 st.latency = body.get("latency", st.latency)
                 st.profile = body.get("profile", st.profile)
+                st.stale_check = body.get("stale_check", st.stale_check)
                 return self.reply(200, {"ok": True})
             if path == "/__double/trash":
                 for a in st.assets:
@@ -502,7 +505,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 hexsum = checksum_hex(a.get("checksum", ""))
                 if hexsum is None:
                     return self.error(400, ["checksum must be a sha1 hex or base64"])
-                have = st.asset_by_checksum(user, hexsum)
+                have = None if st.stale_check else st.asset_by_checksum(user, hexsum)
                 if have:
                     results.append({"id": a["id"], "action": "reject",
                                     "reason": "duplicate", "assetId": have["id"],

@@ -449,6 +449,17 @@ GET /api/server/media-types"
 	[ "$(double_get log | jq length)" -eq 1 ]
 }
 
+@test "TLS is verified: a self-signed server is refused unless --insecure" {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1 -keyout key.pem -out cert.pem 2>/dev/null
+	double_start --tls-cert cert.pem --tls-key key.pem
+	make_jpegs "$OUT" 1
+	run -2 up -o "$OUT" --retries 0 -u "https://127.0.0.1:$DOUBLE_PORT" "$OUT/img1.jpg"
+	assert_output --partial 'server unreachable: SSL certificate problem'
+	run -0 up -o "$OUT" --insecure -u "https://127.0.0.1:$DOUBLE_PORT" "$OUT/img1.jpg"
+	[ "$(curl -sfk "https://127.0.0.1:$DOUBLE_PORT/__double/state" | jq '.assets | length')" -eq 1 ]
+}
+
 @test "the URL works with or without /api and a trailing slash" {
 	double_start
 	make_jpegs "$OUT" 3

@@ -10,6 +10,7 @@ It is proven faithful by the official @immich/cli (tests/immich-double.bats).
 Usage:
   immich-double.py --port-file FILE [--profile v2|v3] [--key SECRET=USER:PERMS]...
                    [--lifetime SECONDS] [--checksum-early] [--latency SECONDS]
+                   [--tls-cert PEM --tls-key PEM]
 
 Control endpoints (no auth), for tests:
   GET  /__double/state    assets and albums as JSON
@@ -33,6 +34,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -713,12 +715,18 @@ def main():
                     help="stop by itself after this many seconds")
     ap.add_argument("--checksum-early", action="store_true")
     ap.add_argument("--latency", type=float, default=0.0)
+    ap.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
+    ap.add_argument("--tls-key", help="and this key (PEM)")
     args = ap.parse_args()
     state = State(args.profile, args.key or ["k=admin:all"])
     state.checksum_early = args.checksum_early
     state.latency = args.latency
     srv = Server(("127.0.0.1", 0), Handler)
     srv.state = state
+    if args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 
     def stop(*_):
         state.stopping = True

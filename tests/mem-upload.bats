@@ -153,6 +153,20 @@ GET /api/server/media-types"
 	assert_output --partial '1 unchanged (ledger)'
 }
 
+@test "an asset deleted on the server since the ledger entry is named, with the way out" {
+	double_start
+	make_jpegs "$OUT" 1
+	run -0 up -o "$OUT" "$OUT/img1.jpg"
+	double_stop
+	double_start
+	# a new server behind the same URL and key: the ledger is stale
+	sed -i "s|127.0.0.1:[0-9]*#|127.0.0.1:$DOUBLE_PORT#|" "$OUT/.mem/upload.ledger"
+	run -1 up -o "$OUT" -A New "$OUT/img1.jpg"
+	assert_output --partial 'which the server no longer has (run with --recheck'
+	run -0 up -o "$OUT" -A New --recheck "$OUT/img1.jpg"
+	[ "$(state '.albums[0].assets | length')" -eq 1 ]
+}
+
 @test "--recheck ignores the ledger and asks the server again" {
 	double_start
 	make_jpegs "$OUT" 2

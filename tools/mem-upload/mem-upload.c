@@ -296,8 +296,10 @@ summary(struct upfile **fs, size_t n)
 			break;
 		case F_NEW:
 		case F_UPLOAD:
-			nwould++;
-			would += (long long)fs[i]->size;
+			if (fs[i]->same == NULL) {
+				nwould++;
+				would += (long long)fs[i]->size;
+			}
 			break;
 		}
 		albums += (long)fs[i]->nalbums;

@@ -262,10 +262,8 @@ finish(struct xfer *x, CURLcode rc)
 	char *why;
 	long status = 0, ra = 0;
 	int again = 0;
-	curl_off_t sent = 0;
 
 	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_getinfo(x->h, CURLINFO_SIZE_UPLOAD_T, &sent);
 	if (x->r.body != NULL)
 		x->r.json = json_loadb(x->r.body, x->r.len, 0, NULL);
 	st = json_string_value(json_object_get(x->r.json, "status"));

@@ -231,6 +231,21 @@ os.execvp(sys.argv[1], sys.argv[1:])' mem-pipeline -o "$OUT" -j2 "$SRC" \
 	assert_line "Completed: 8"
 }
 
+@test "progress: a live line with the ETA on a terminal, plain periodic lines otherwise" {
+	stub_set "$SRC" "$OUT"
+	export STUB_SLEEP=0.2
+	MEM_PROGRESS_INTERVAL=0 run_stubbed -o "$OUT" -j2 "$SRC"
+	[ "$status" -eq 0 ]
+	assert_line --regexp '^progress: [0-9]/8 done, [0-9.]+ items/s, ETA [0-9]+:[0-9][0-9], 0 failed$'
+	refute_output --partial $'\r'
+	# On a terminal (script(1) gives one), the line is redrawn in place.
+	rm -r "$OUT/.mem/stamp"
+	TERM=xterm MEM_BIN=$STUBS run script -qec "mem-pipeline -o '$OUT' -j2 '$SRC'" /dev/null
+	[ "$status" -eq 0 ]
+	assert_output --regexp $'\r\e\\[K\\[[0-9]/8\\] [0-9.]+ items/s, ETA [0-9]+:[0-9][0-9], 0 failed, [0-2] running'
+	assert_output --partial "=== BATCH PROCESSING COMPLETE ==="
+}
+
 @test "the make and GNU parallel engines produce the same OUT and the same status" {
 	stub_set "$SRC" "$OUT"
 	printf 'bad' > "$SRC/beta/corrupt.jpg"

@@ -19,9 +19,9 @@ setup() {
 
 # -- the plan -------------------------------------------------------------------
 
-@test "an OUT with whitespace, ':', '\$', '#' or '%' is refused with exit 2" {
+@test "an OUT with whitespace, ':', '\$', '#', '%' or a shell metacharacter is refused with exit 2" {
 	mkdir -p "$SRC"
-	for bad in "a b" "a:b" 'a$b' "a#b" "a%b" $'a\tb'; do
+	for bad in "a b" "a:b" 'a$b' "a#b" "a%b" $'a\tb' "a;b" "a'b" 'a\b' 'a(b'; do
 		echo "OUT=$bad"
 		run_stubbed -o "$BATS_TEST_TMPDIR/$bad" "$SRC"
 		[ "$status" -eq 2 ]

@@ -272,21 +272,14 @@ count(struct inputset *in, const char *path)
 	struct stat st;
 	const char *why, *media = path;
 	enum item_kind kind;
-	int rec = item_sniff(path);
+	int rec;
 	size_t i;
 
-	if (rec < 0) {
-		warn_("%s", path);
+	if ((rec = item_or_path(&it, path, &why)) < 0) {
+		warnx_("%s: %s", path, why);
 		return -1;
 	}
 	if (rec == 1) {
-		if (item_load(&it, path, &why) < 0) {
-			if (why)
-				warnx_("%s: %s", path, why);
-			else
-				warn_("%s", path);
-			return -1;
-		}
 		media = it.source;
 		kind = it.kind;
 		if (it.export != NULL) {
@@ -298,7 +291,6 @@ count(struct inputset *in, const char *path)
 			}
 		}
 	} else {
-		item_init(&it);
 		kind = kind_of_name(path);
 	}
 	if (stat(media, &st) < 0) {

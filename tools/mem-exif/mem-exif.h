@@ -125,6 +125,5 @@ int	 xmp_write(const char *dst, const struct meta *m, int srcfd, const char **wh
 extern char	 whybuf[512];	/* room for a formatted reason */
 extern const char *cur_label;	/* the item, for notes on stderr */
 const char *why_errno(const char *what);	/* "what: strerror(errno)" */
-const char *ext_of(const char *path);
 
 #endif

@@ -73,19 +73,11 @@ parse_bitrate(const char *s)
 	return (long)num_ll("--bitrate", s, 6000, 512000);
 }
 
-static const char *
-base_name(const char *path)
-{
-	const char *p = strrchr(path, '/');
-
-	return p ? p + 1 : path;
-}
-
 /* OUT/rel, its extension replaced by ext when ext is not "". */
 static char *
 out_name(const char *rel, const char *ext)
 {
-	const char *b = base_name(rel), *dot = strrchr(b, '.');
+	const char *b = path_base(rel), *dot = strrchr(b, '.');
 	size_t keep = strlen(rel);
 
 	if (*ext != '\0' && dot != NULL && dot != b)
@@ -305,22 +297,13 @@ process(const char *path, struct result *r, char *why, size_t whysize)
 	struct pass best;
 	const char *src = path, *rel, *w;
 	char *dst = NULL;
-	int rc = -1, sniff;
+	int rc = -1, rec;
 
-	sniff = item_sniff(path);
-	if (sniff < 0) {
-		snprintf(why, whysize, "%s", strerror(errno));
+	if ((rec = item_or_path(&it, path, &w)) < 0) {
+		snprintf(why, whysize, "%s", w);
 		return -1;
 	}
-	if (sniff == 0) {
-		item_init(&it);
-	} else {
-		/* item_load initializes the record itself */
-		if (item_load(&it, path, &w) < 0) {
-			snprintf(why, whysize, "%s", w ? w : strerror(errno));
-			item_free(&it);
-			return -1;
-		}
+	if (rec == 1) {
 		itp = &it;
 		src = it.source;
 		if (it.kind == KIND_IMAGE) {
@@ -361,7 +344,7 @@ process(const char *path, struct result *r, char *why, size_t whysize)
 	}
 	if (pick_target(&p, &set, src, &t, why, whysize) < 0)
 		goto outp;
-	rel = itp && it.dest && *it.dest ? it.dest : base_name(src);
+	rel = itp && it.dest && *it.dest ? it.dest : path_base(src);
 	dst = out_name(rel, t.ext);
 	if (same_file(src, dst)) {
 		snprintf(why, whysize, "the output %s would replace the source", dst);
@@ -405,9 +388,7 @@ setup(const char *reportpath)
 			warnx_("-o DIR is required (or --measure)");
 			usage(stderr, ST_USAGE);
 		}
-		if (mkdir_p(outdir, 0777) < 0)
-			die_errno(ST_FATAL, "%s", outdir);
-		if (access(outdir, W_OK | X_OK) < 0)
+		if (outdir_ready(outdir) < 0)
 			die_errno(ST_FATAL, "%s", outdir);
 	}
 	report = stderr;

@@ -179,7 +179,8 @@ server_message(const struct reply *r)
 	return buf;
 }
 
-static long
+/* Seconds the server asked us to wait (Retry-After: N), or 0. */
+long
 retry_after_of(CURL *h)
 {
 	struct curl_header *hd;

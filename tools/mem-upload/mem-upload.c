@@ -170,20 +170,11 @@ resolve(const char *input, int *status)
 	int r;
 
 	f->input = xstrdup(input);
-	item_init(&it);
-	if ((r = item_sniff(input)) < 0) {
-		warn_("%s", input);
+	if ((r = item_or_path(&it, input, &why)) < 0) {
+		warnx_("%s: %s", input, why);
 		goto bad;
 	}
 	if (r == 1) {
-		item_free(&it);		/* item_load initialises it again */
-		if (item_load(&it, input, &why) < 0) {
-			if (why)
-				warnx_("%s: %s", input, why);
-			else
-				warn_("%s", input);
-			goto bad;
-		}
 		if (it.dest == NULL || it.dest[0] == '\0') {
 			warnx_("%s: the record has no dest (run mem-scan -o OUT first)", input);
 			goto bad;
@@ -232,8 +223,7 @@ resolve(const char *input, int *status)
 		for (i = 0; i < cfg.nalbums; i++)
 			add_str(&f->albums, &f->nalbums, cfg.albums[i]);
 	}
-	base = strrchr(f->path, '/');
-	base = base ? base + 1 : f->path;
+	base = path_base(f->path);
 	if (is_temp_name(base) || ignored(rel_path(f, r == 1 ? f->path : input)) ||
 	    (r == 0 && inside_out(f) && hidden(rel_path(f, input))))
 		f->state = F_IGNORED;

@@ -108,6 +108,7 @@ int	 api_call(const char *method, const char *path, json_t *body, struct reply *
 void	 reply_free(struct reply *r);
 int	 retryable_status(long status);
 int	 retryable_curl(CURLcode rc);
+long	 retry_after_of(CURL *h);
 double	 backoff(int attempt, long retry_after);
 double	 now_s(void);
 void	 sleep_s(double s);

@@ -421,3 +421,17 @@ ebu_sines() {
 		esac
 	done <<<"$output"
 }
+
+@test "a FIFO or a directory, named or as a record's source, fails alone without hanging" {
+	local t=$BATS_TEST_TMPDIR
+	mkfifo "$t/fifo.wav"
+	mkdir "$t/dir.wav"
+	nul_write "$t/f.item" 'mem-item=1' "source=$t/fifo.wav" 'dest=f.wav' 'kind=audio'
+	run -1 timeout 60 mem-loudnorm -q -o "$OUT" "$t/fifo.wav" "$t/dir.wav" "$t/f.item" \
+		"$F/mono.wav"
+	assert_line --index 0 "mem-loudnorm: $t/fifo.wav: not a regular file"
+	assert_line --index 1 "mem-loudnorm: $t/dir.wav: not a regular file"
+	assert_line --index 2 "mem-loudnorm: $t/f.item: $t/fifo.wav: not a regular file"
+	[ "${#lines[@]}" -eq 4 ]	# and the path of the one done
+	[ -f "$OUT/mono.wav" ]
+}

@@ -650,3 +650,13 @@ GET /api/server/media-types"
 	assert_output --regexp $'\rmem-upload: 2/2 files, [0-9.]+/[0-9.]+ MB, [0-9.]+ MB/s, ETA [0-9]+:[0-9]{2}'
 	assert_output --partial '2 uploaded'
 }
+
+@test "a FIFO named as an input fails alone instead of hanging the run" {
+	double_start
+	make_jpegs "$OUT" 1
+	mkfifo "$OUT/fifo.jpg"
+	run -1 timeout 30 bash -c 'mem-upload --retry-delay 0.05 -o "$1" "$1/fifo.jpg" "$1/img1.jpg" > stdout' _ "$OUT"
+	assert_output --partial "fifo.jpg: not a regular file"
+	nul_write expect "$OUT/img1.jpg"
+	cmp expect stdout
+}

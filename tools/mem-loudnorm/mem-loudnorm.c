@@ -297,6 +297,7 @@ process(const char *path, struct result *r, char *why, size_t whysize)
 	struct pass best;
 	const char *src = path, *rel, *w;
 	char *dst = NULL;
+	struct stat st;
 	int rc = -1, rec;
 
 	if ((rec = item_or_path(&it, path, &w)) < 0) {
@@ -308,6 +309,15 @@ process(const char *path, struct result *r, char *why, size_t whysize)
 		src = it.source;
 		if (it.kind == KIND_IMAGE) {
 			snprintf(why, whysize, "an image item, not audio");
+			goto out;
+		}
+		/* ffprobe would wait forever on a FIFO */
+		if (stat(src, &st) < 0) {
+			snprintf(why, whysize, "%s: %s", src, strerror(errno));
+			goto out;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			snprintf(why, whysize, "%s: not a regular file", src);
 			goto out;
 		}
 	}

@@ -435,3 +435,14 @@ ebu_sines() {
 	[ "${#lines[@]}" -eq 4 ]	# and the path of the one done
 	[ -f "$OUT/mono.wav" ]
 }
+
+@test "a record whose dest would leave OUT is refused and nothing is written outside" {
+	local t=$BATS_TEST_TMPDIR
+	nul_write "$t/up.item" 'mem-item=1' "source=$F/mono.wav" 'dest=../escape.wav' 'kind=audio'
+	nul_write "$t/abs.item" 'mem-item=1' "source=$F/mono.wav" "dest=$t/abs.wav" 'kind=audio'
+	run -1 mem-loudnorm -q -o "$OUT" "$t/up.item" "$t/abs.item"
+	assert_line --index 0 "mem-loudnorm: $t/up.item: the record has a bad dest (absolute, or leaving OUT)"
+	assert_line --index 1 "mem-loudnorm: $t/abs.item: the record has a bad dest (absolute, or leaving OUT)"
+	[ ! -e "$t/escape.wav" ] && [ ! -e "$t/abs.wav" ]
+	no_temps
+}

@@ -660,3 +660,17 @@ GET /api/server/media-types"
 	nul_write expect "$OUT/img1.jpg"
 	cmp expect stdout
 }
+
+@test "a record whose dest would leave OUT is refused and that file is not sent" {
+	double_start
+	make_jpegs "$OUT" 1
+	make_jpegs "$BATS_TEST_TMPDIR/outside" 1 secret
+	write_record bad.item source=/in/1.jpg dest=../outside/secret1.jpg kind=image
+	write_record abs.item source=/in/1.jpg "dest=$BATS_TEST_TMPDIR/outside/secret1.jpg" kind=image
+	run -1 up -o "$OUT" bad.item abs.item "$OUT/img1.jpg"
+	assert_output --partial 'bad.item: the record has a bad dest (absolute, or leaving OUT)'
+	assert_output --partial 'abs.item: the record has a bad dest (absolute, or leaving OUT)'
+	nul_write expect "$OUT/img1.jpg"
+	cmp expect stdout
+	[ "$(requests POST /api/assets)" -eq 1 ]
+}

@@ -311,6 +311,14 @@ process(const char *path, struct result *r, char *why, size_t whysize)
 			snprintf(why, whysize, "an image item, not audio");
 			goto out;
 		}
+		/* a dest is joined to OUT: it must not climb out of it */
+		if (!measure_only && it.dest != NULL && *it.dest != '\0' &&
+		    (dst = item_dest(&it, outdir, &w)) == NULL) {
+			snprintf(why, whysize, "%s", w);
+			goto out;
+		}
+		free(dst);
+		dst = NULL;
 		/* ffprobe would wait forever on a FIFO */
 		if (stat(src, &st) < 0) {
 			snprintf(why, whysize, "%s: %s", src, strerror(errno));

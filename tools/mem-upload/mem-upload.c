@@ -175,11 +175,11 @@ resolve(const char *input, int *status)
 		goto bad;
 	}
 	if (r == 1) {
-		if (it.dest == NULL || it.dest[0] == '\0') {
-			warnx_("%s: the record has no dest (run mem-scan -o OUT first)", input);
+		/* only OUT/dest is sent: a dest that leaves OUT is refused */
+		if ((f->path = item_dest(&it, cfg.out, &why)) == NULL) {
+			warnx_("%s: %s", input, why);
 			goto bad;
 		}
-		f->path = xasprintf("%s/%s", cfg.out, it.dest);
 		f->has_time = it.has_time;
 		f->created = it.time;
 		f->favorite = it.favorite;

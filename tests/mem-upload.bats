@@ -674,3 +674,16 @@ GET /api/server/media-types"
 	cmp expect stdout
 	[ "$(requests POST /api/assets)" -eq 1 ]
 }
+
+@test "a password in the server URL is never printed nor written to the ledger" {
+	double_start
+	make_jpegs "$OUT" 1
+	url="http://jo:hunter2@127.0.0.1:$DOUBLE_PORT"
+	run -0 up -o "$OUT" -u "$url" "$OUT/img1.jpg"
+	refute_output --partial hunter2
+	[ -s "$OUT/.mem/upload.ledger" ]
+	run -1 grep -c hunter2 "$OUT/.mem/upload.ledger"
+	run -2 env IMMICH_API_KEY=wrong mem-upload -o "$OUT" --recheck -u "$url" "$OUT/img1.jpg"
+	assert_output --partial "http://***@127.0.0.1:$DOUBLE_PORT: the API key was refused"
+	refute_output --partial hunter2
+}

@@ -45,7 +45,7 @@ struct upfile {
 };
 
 struct config {
-	const char *url;	/* as given */
+	const char *url;	/* as given, any "user:password@" as "***@" */
 	char	*root;		/* url without a trailing "/" or "/api" */
 	char	*api;		/* the API base, ".../api" */
 	char	*key;		/* the API key: never printed */

@@ -56,7 +56,7 @@ static int jflag;
 static void
 usage(FILE *fp, int status)
 {
-	fprintf(fp, "usage: %s [--parallel-exports P] [--workers W] [-o OUT] [--json]\n"
+	fprintf(fp, "usage: %s [--parallel-exports P] [-w W] [-o OUT] [--json]\n"
 	    "       [--cores N] [--mem-available BYTES] [--free-space BYTES]\n"
 	    "       [--rotational] [--network-fs] [--open-files N] [--] [path ...]\n",
 	    progname);

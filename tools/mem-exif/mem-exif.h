@@ -52,6 +52,8 @@ int	 copy_plain(int srcfd, off_t size, const char *dst, const struct meta *m,
 /* The mtime of an output: the capture instant when known. */
 int	 set_mtime_fd(int fd, const struct meta *m, int srcfd);
 int	 set_mtime_path(const char *path, const struct meta *m, int srcfd);
+uint32_t be32(const unsigned char *p);
+void	 put_be32(unsigned char *p, uint32_t v);
 
 /* jpeg.c: where the segments of a JPEG are, without reading its image data. */
 typedef int (*reader_fn)(void *ctx, off_t off, void *buf, size_t n);

@@ -106,6 +106,7 @@ void	 api_setup(CURL *h, struct curl_slist **hdrs, int json_body);
 /* A JSON call with retries; 0 on 2xx, -1 with r->err set otherwise. */
 int	 api_call(const char *method, const char *path, json_t *body, struct reply *r);
 void	 reply_free(struct reply *r);
+size_t	 reply_body(char *p, size_t size, size_t n, void *arg);
 int	 retryable_status(long status);
 int	 retryable_curl(CURLcode rc);
 long	 retry_after_of(CURL *h);

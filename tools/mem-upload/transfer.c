@@ -133,21 +133,6 @@ fail(struct upfile *f, char *why)
 	done_files++;
 }
 
-static size_t
-collect(char *p, size_t size, size_t n, void *arg)
-{
-	struct reply *r = arg;
-
-	n *= size;
-	if (r->len + n > (1 << 20))
-		return 0;
-	r->body = xrealloc(r->body, r->len + n + 1);
-	memcpy(r->body + r->len, p, n);
-	r->len += n;
-	r->body[r->len] = '\0';
-	return n;
-}
-
 /*
  * A transfer that moves no byte for --timeout seconds is given up (and
  * retried). libcurl's own low-speed check averages over a window of
@@ -207,7 +192,7 @@ start(struct upfile *f)
 	curl_easy_setopt(x->h, CURLOPT_XFERINFODATA, x);
 	curl_easy_setopt(x->h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, &x->r);
-	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, reply_body);
 	x->errbuf[0] = '\0';
 	if (curl_multi_add_handle(multi, x->h) != CURLM_OK)
 		die(ST_FATAL, "libcurl: cannot add a transfer");

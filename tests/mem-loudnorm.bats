@@ -374,6 +374,10 @@ no_temps() {
 	assert_line --index 5 'Linear: 2, limited: 0, capped: 0, unchanged: 0'
 	assert_line --index 6 --regexp '^Loudness error: mean 0\.0[0-9]+ LU, max 0\.0[0-9]+ LU$'
 	run -2 mem-loudnorm --summary "$BATS_TEST_TMPDIR/none.jsonl"
+	# an option after --summary is still checked
+	run -2 --separate-stderr mem-loudnorm --summary "$BATS_TEST_TMPDIR/r.jsonl" --bogus
+	[ -z "$output" ]
+	[[ $stderr == *usage:* ]]
 }
 
 @test "--verify measures lossless outputs too; a range over --lra is kept and said" {

@@ -446,7 +446,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct input in;
-	const char *path, *reportpath = NULL;
+	const char *path, *reportpath = NULL, *summarypath = NULL;
 	int ch, status = ST_OK;
 
 	setprogname(argv[0]);
@@ -531,10 +531,8 @@ main(int argc, char *argv[])
 				die(ST_USAGE, "--meter: %s: not builtin or ebur128", optarg);
 			break;
 		case O_SUMMARY:
-			if (summarize(optarg) < 0)
-				die_errno(ST_FATAL, "%s", optarg);
-			out_close();
-			return ST_OK;
+			summarypath = optarg;
+			break;
 		case O_VERSION:
 			print_version();
 			return ST_OK;
@@ -545,6 +543,13 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	/* after every option is checked: a bad one after it is still exit 2 */
+	if (summarypath != NULL) {
+		if (summarize(summarypath) < 0)
+			die_errno(ST_FATAL, "%s", summarypath);
+		out_close();
+		return ST_OK;
+	}
 	setup(reportpath);
 
 	input_init(&in, argc, argv);

@@ -178,3 +178,10 @@ SUGGESTION: Try --parallel-exports 4 --workers 3
 	[[ $stderr == *"mem-advise: $PWD/in/dir.jpg: not a regular file"* ]]
 	[ "$(jq .input.items <<<"$output")" = 2 ]
 }
+
+@test "a record whose source is missing is named first, then its source" {
+	printf 'mem-item=1\0source=%s\0kind=image\0' "$PWD/in/gone.jpg" > r.item
+	run -1 --separate-stderr mem-advise --json "${quiet_machine[@]}" r.item
+	[[ $stderr == *"mem-advise: r.item: $PWD/in/gone.jpg: No such file or directory"* ]]
+	[ "$(jq .input.items <<<"$output")" = 0 ]
+}

@@ -687,3 +687,11 @@ GET /api/server/media-types"
 	assert_output --partial "http://***@127.0.0.1:$DOUBLE_PORT: the API key was refused"
 	refute_output --partial hunter2
 }
+
+@test "a record whose output file is missing is named first, then that file" {
+	double_start
+	write_record r.item source=/in/1.jpg dest=e/gone.jpg kind=image
+	run -1 up -o "$OUT" r.item
+	assert_output --partial "mem-upload: r.item: $OUT/e/gone.jpg: No such file or directory"
+	[ ! -s stdout ]
+}

@@ -294,7 +294,8 @@ count(struct inputset *in, const char *path)
 		kind = kind_of_name(path);
 	}
 	if (stat(media, &st) < 0) {
-		warn_("%s", media);
+		/* a record is the item: its name leads, then its source's */
+		warn_("%s%s%s", rec ? path : "", rec ? ": " : "", media);
 		item_free(&it);
 		return -1;
 	}

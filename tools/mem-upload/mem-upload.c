@@ -164,7 +164,7 @@ resolve(const char *input, int *status)
 	struct upfile *f = xcalloc(1, sizeof(*f));
 	struct item it;
 	struct stat st;
-	const char *why = NULL, *base;
+	const char *why = NULL, *base, *pre, *sep;
 	char *real, *album;
 	size_t i;
 	int r;
@@ -197,16 +197,19 @@ resolve(const char *input, int *status)
 		f->is_audio = kind_of_name(f->path) == KIND_AUDIO;
 	}
 	item_free(&it);
+	/* a record is the item: its name leads, then the file it names */
+	pre = r == 1 ? input : "";
+	sep = r == 1 ? ": " : "";
 	if (stat(f->path, &st) < 0) {
-		warn_("%s", f->path);
+		warn_("%s%s%s", pre, sep, f->path);
 		goto bad;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		warnx_("%s: not a regular file", f->path);
+		warnx_("%s%s%s: not a regular file", pre, sep, f->path);
 		goto bad;
 	}
 	if ((real = realpath(f->path, NULL)) == NULL) {
-		warn_("%s", f->path);
+		warn_("%s%s%s", pre, sep, f->path);
 		goto bad;
 	}
 	f->key = real;

@@ -74,6 +74,7 @@ main(void)
 		die_errno(2, "%s", p);
 	ok(item_or_path(&it, p, &why) == -1 && strcmp(why, "not a regular file") == 0,
 	    "a FIFO is refused without blocking");
+	ok(item_sniff(p) != 1, "item_sniff of a FIFO returns without a writer");
 	unlink(p);
 	free(p);
 	ok(item_or_path(&it, dir, &why) == -1 && strcmp(why, "not a regular file") == 0,

@@ -484,9 +484,12 @@ cmp_dup(const void *a, const void *b)
 		return xs < ys ? -1 : 1;
 	if (x->hash != y->hash)
 		return x->hash < y->hash ? -1 : 1;
-	/* the copy with a sidecar first, then by path */
+	/* the copy with a sidecar first, the year folder's (which holds
+	 * every photo) before an album's, then by path */
 	if ((x->side != NULL) != (y->side != NULL))
 		return x->side ? -1 : 1;
+	if (year_folder(x->g->album, x->g->alen) != year_folder(y->g->album, y->g->alen))
+		return year_folder(x->g->album, x->g->alen) ? -1 : 1;
 	return cmp_size(a, b);
 }
 

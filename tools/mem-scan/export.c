@@ -499,7 +499,7 @@ safe_join(const char *dir, const char *name)
 {
 	const char *p = name;
 
-	if (name == NULL || *name == '\0' || *name == '/')
+	if (name == NULL || *name == '\0' || *name == '/' || name[strlen(name) - 1] == '/')
 		return NULL;
 	while (*p) {
 		const char *e = strchr(p, '/');

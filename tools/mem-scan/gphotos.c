@@ -300,6 +300,7 @@ gp_parse(const char *buf, size_t len, struct gp_meta *m, const char **why)
 	m->favorite = json_is_true(json_object_get(root, "favorited"));
 	json_decref(root);
 	if (!m->has_time && m->title == NULL) {
+		gp_meta_free(m);
 		*why = "not a Google Photos sidecar (no title, no time)";
 		return -1;
 	}

@@ -595,3 +595,20 @@ meta your_instagram_activity/content/posts_1.json | uri points outside the expor
 	run -0 report "$OUT" instagram-jane_doe-20240103
 	assert_line 'meta your_instagram_activity/content/reels.json | uri points outside the export'
 }
+
+@test "a large album is parsed in parallel with the same results and one warning per bad sidecar" {
+	local i
+	mkdir -p "$GP/Photos from 2022"
+	for i in $(seq 1000 1299); do
+		printf 'photo %s\n' "$i" > "$GP/Photos from 2022/IMG_$i.jpg"
+		printf '{"title": "IMG_%s.jpg", "photoTakenTime": {"timestamp": "%s"}}' \
+		    "$i" "$((1600000000 + i * 60))" > "$GP/Photos from 2022/IMG_$i.jpg.supplemental-metadata.json"
+	done
+	printf '{"title": "IMG_1200.jpg", "photoTak' > "$GP/Photos from 2022/IMG_1200.jpg.supplemental-metadata.json"
+	run -0 --separate-stderr mem-scan -o "$OUT" "$G"
+	[ "$stderr" = "mem-scan: $G/Takeout/Google Photos/Photos from 2022/IMG_1200.jpg.supplemental-metadata.json: malformed or truncated JSON" ]
+	[ "$(ls "$OUT/.mem/items" | wc -l)" -eq 300 ]
+	[ "$(field "$OUT" "$GP/Photos from 2022/IMG_1299.jpg" time)" = "$(date -u -d @$((1600000000 + 1299 * 60)) +%FT%TZ)" ]
+	[ "$(field "$OUT" "$GP/Photos from 2022/IMG_1200.jpg" time_source)" = mtime ]
+	[ "$(grep -l 'time_source=json' "$OUT"/.mem/items/*.item | wc -l)" -eq 299 ]
+}

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,6 +25,8 @@ struct gfile {
 	char	*key;		/* sidecars: the media name it describes */
 	int	 used;		/* sidecar matched by some media */
 	int	 parsed;	/* 0 not yet, 1 ok, -1 bad */
+	const char *why;	/* when bad: a reason, or NULL and err */
+	int	 err;
 	char	*title;		/* the album's title, owned by its first file */
 	struct gp_meta meta;
 };
@@ -385,26 +388,140 @@ detect(struct export *ex)
 	return 0;
 }
 
-/* Parse a sidecar once, however many media use it. */
-static struct gp_meta *
-meta_of(struct export *ex, struct gfile *g)
+/* A sidecar's bytes, without messages (worker threads call it). */
+static char *
+read_all(const struct export *ex, const struct file *f, size_t *len, int *err)
 {
-	const char *why;
+	size_t n = 0, cap = 8192;
+	char *buf;
+	ssize_t r;
+	int fd;
+
+	if ((fd = file_open(ex, f)) < 0) {
+		*err = errno;
+		return NULL;
+	}
+	buf = xmalloc(cap);
+	for (;;) {
+		if (n + 1 >= cap) {
+			if (cap > MAXJSON) {
+				*err = EFBIG;
+				break;
+			}
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		r = read(fd, buf + n, cap - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r < 0)
+				*err = errno;
+			break;
+		}
+		n += (size_t)r;
+	}
+	close(fd);
+	if (*err != 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static void
+parse_one(const struct export *ex, struct gfile *g)
+{
 	size_t len;
 	char *buf;
 
-	if (g->parsed == 0) {
-		g->parsed = -1;
-		buf = file_slurp(ex, &ex->files[g->idx], MAXJSON, &len);
-		if (buf != NULL) {
-			if (gp_parse(buf, len, &g->meta, &why) == 0)
-				g->parsed = 1;
-			else
-				scan_warn(ex, ex->files[g->idx].rel, "%s", why);
-			free(buf);
+	g->parsed = -1;
+	g->err = 0;
+	g->why = NULL;
+	if ((buf = read_all(ex, &ex->files[g->idx], &len, &g->err)) == NULL)
+		return;
+	if (gp_parse(buf, len, &g->meta, &g->why) == 0)
+		g->parsed = 1;
+	free(buf);
+}
+
+/* Parse a sidecar once, however many media use it; say why once. */
+static struct gp_meta *
+meta_of(struct export *ex, struct gfile *g)
+{
+	if (g->parsed == 0)
+		parse_one(ex, g);
+	if (g->parsed == -1) {
+		if (g->why != NULL)
+			scan_warn(ex, ex->files[g->idx].rel, "%s", g->why);
+		else if (g->err != 0) {
+			scan_warn(ex, ex->files[g->idx].rel, "%s", strerror(g->err));
+			ex->status = ST_ITEM;
 		}
+		g->parsed = -2;	/* told */
 	}
 	return g->parsed == 1 ? &g->meta : NULL;
+}
+
+/*
+ * Reading and parsing 50,000 sidecars is most of a scan: spread it over
+ * the CPUs. Workers only fill their gfile; messages wait for meta_of().
+ */
+struct pool {
+	const struct export *ex;
+	struct gfile *gf;
+	size_t	 n, next;
+	pthread_mutex_t mu;
+};
+
+static void *
+worker(void *arg)
+{
+	struct pool *p = arg;
+	size_t i;
+
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		i = p->next;
+		p->next += 64;
+		pthread_mutex_unlock(&p->mu);
+		if (i >= p->n)
+			return NULL;
+		for (; i < p->n && i % 64 != 63; i++)
+			if (p->gf[i].key != NULL)
+				parse_one(p->ex, &p->gf[i]);
+		if (i < p->n && p->gf[i].key != NULL)
+			parse_one(p->ex, &p->gf[i]);
+	}
+}
+
+static void
+parse_all(const struct export *ex, struct gfile *gf, size_t n)
+{
+	pthread_t th[8];
+	struct pool p;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int i, nt = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (int)ncpu, started = 0;
+
+	if (n < 512 || nt < 2)
+		return;	/* parsed on demand */
+	json_object_seed(0);	/* before threads, as jansson asks */
+	memset(&p, 0, sizeof(p));
+	p.ex = ex;
+	p.gf = gf;
+	p.n = n;
+	if (pthread_mutex_init(&p.mu, NULL) != 0)
+		return;
+	for (i = 0; i < nt; i++)
+		if (pthread_create(&th[started], NULL, worker, &p) == 0)
+			started++;
+	if (started == 0)
+		worker(&p);
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&p.mu);
 }
 
 /* A 64-bit hash eight bytes at a time (FNV byte by byte is too slow for
@@ -545,6 +662,7 @@ scan(struct export *ex, const struct platform *p)
 	}
 	if (ng > 0)
 		qsort(gf, ng, sizeof(*gf), cmp_gfile);
+	parse_all(ex, gf, ng);
 	/* per album: the sidecars are the tail of the run, sorted by key */
 	for (i = 0; i < ng; i = j) {
 		char **keys;

@@ -61,7 +61,7 @@ paren_index(const char *s, size_t n)
 		return n;
 	for (i = n - 2; i > 0 && s[i] >= '0' && s[i] <= '9'; i--)
 		;
-	return s[i] == '(' && i < n - 2 ? i : n;
+	return i < n - 2 && s[i] == '(' ? i : n;
 }
 
 /*
@@ -545,7 +545,7 @@ hash_words(const unsigned char *p, size_t n, uint64_t h)
  * the coded data). Takeout's duplicates are byte-identical copies; two
  * different photos of one size never share both ends, and reading only
  * the ends keeps the scan from reading every media byte. A file that
- * cannot be read gets a value of its own: it is never merged.
+ * cannot be read has a value of its own: it is never merged.
  */
 static uint64_t
 content_hash(struct export *ex, struct file *f)
@@ -648,7 +648,9 @@ scan(struct export *ex, const struct platform *p)
 
 		if (f->claimed || split(f->rel, &g.album, &g.alen, &g.base) < 0)
 			continue;
-		memset(&g.meta, 0, sizeof(g.meta));
+		memset(&g, 0, sizeof(g));
+		if (split(f->rel, &g.album, &g.alen, &g.base) < 0)
+			continue;
 		g.idx = i;
 		g.used = g.parsed = 0;
 		g.key = NULL;

@@ -32,7 +32,7 @@
  *   - Problems: orphan_media() and orphan_meta() feed the export's
  *     issues/failure-report.json; scan_warn() prints one warning line and
  *     records it under failed_processing. None of them fails the run: an
- *     item with bad metadata still gets a record with a fallback time.
+ *     item with bad metadata still has a record with a fallback time.
  *
  *   - safe_join() turns a name read from metadata into a path relative to
  *     the export, refusing absolute names and "..".

@@ -612,3 +612,37 @@ meta your_instagram_activity/content/posts_1.json | uri points outside the expor
 	[ "$(field "$OUT" "$GP/Photos from 2022/IMG_1200.jpg" time_source)" = mtime ]
 	[ "$(grep -l 'time_source=json' "$OUT"/.mem/items/*.item | wc -l)" -eq 299 ]
 }
+
+@test "records do not depend on the machine's time zone" {
+	media "$GP/A/IMG_20230115_103045.jpg"
+	media "$GP/A/b.jpg"
+	sidecar "$GP/A/b.jpg.json" b.jpg 1673778645
+	jpeg_at pixel/c.jpg '2023:01:15 23:30:00'
+	TZ=UTC mem-scan -o utc "$G" pixel > /dev/null
+	TZ=Asia/Tokyo mem-scan -o tokyo "$G" pixel > /dev/null
+	TZ=America/Los_Angeles mem-scan -o la "$G" pixel > /dev/null
+	diff -r utc/.mem tokyo/.mem
+	diff -r utc/.mem la/.mem
+	[ "$(field utc "$PWD/pixel/c.jpg" dest)" = pixel/media/folder-pixel-20230115.jpg ]
+}
+
+@test "a malformed Instagram file costs a warning; its media still get records and are reported" {
+	I=instagram-jane_doe-20240103
+	media "$I/media/posts/202301/IMG_20230101_101010.jpg"
+	mkdir -p "$I/your_instagram_activity/content"
+	printf '[{"media": [{"uri": "media/posts/202301/IMG_2023' > "$I/your_instagram_activity/content/posts_1.json"
+	run -0 --separate-stderr mem-scan -o "$OUT" "$I"
+	[[ "$stderr" == *"content/posts_1.json: malformed or truncated JSON"* ]]
+	[ "$(field "$OUT" "$PWD/$I/media/posts/202301/IMG_20230101_101010.jpg" time_source)" = filename ]
+	run -0 report "$OUT" "$I"
+	assert_line 'media media/posts/202301/IMG_20230101_101010.jpg | not named by any post, story or message'
+}
+
+@test "a user name in any script stays readable in dest names" {
+	E=google-$'j\xc3\xb6rg_\xe6\x9d\x8e'-20240101
+	media "$E/Takeout/Google Photos/A/x.jpg"
+	sidecar "$E/Takeout/Google Photos/A/x.jpg.json" x.jpg 1673778645
+	run -0 mem-scan -o "$OUT" "$E"
+	[ "$(field "$OUT" "$PWD/$E/Takeout/Google Photos/A/x.jpg" user)" = $'j\xc3\xb6rg_\xe6\x9d\x8e' ]
+	[ "$(field "$OUT" "$PWD/$E/Takeout/Google Photos/A/x.jpg" dest)" = "$E/photos/gphotos-"$'j\xc3\xb6rg_\xe6\x9d\x8e'"-20230115.jpg" ]
+}

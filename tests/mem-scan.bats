@@ -646,3 +646,19 @@ meta your_instagram_activity/content/posts_1.json | uri points outside the expor
 	[ "$(field "$OUT" "$PWD/$E/Takeout/Google Photos/A/x.jpg" user)" = $'j\xc3\xb6rg_\xe6\x9d\x8e' ]
 	[ "$(field "$OUT" "$PWD/$E/Takeout/Google Photos/A/x.jpg" dest)" = "$E/photos/gphotos-"$'j\xc3\xb6rg_\xe6\x9d\x8e'"-20230115.jpg" ]
 }
+
+@test "a Takeout JPEG's EXIF wall clock gives the offset Google's UTC time lacks" {
+	jpeg_at "$GP/A/paris.jpg" '2023:01:15 11:30:45'
+	sidecar "$GP/A/paris.jpg.json" paris.jpg 1673778645
+	jpeg_at "$GP/A/nyc.jpg" '2023:01:15 23:00:00'
+	sidecar "$GP/A/nyc.jpg.json" nyc.jpg "$(date -u -d '2023-01-16 04:00:00' +%s)"
+	jpeg_at "$GP/A/edited-clock.jpg" '2023:01:15 11:37:00'
+	sidecar "$GP/A/edited-clock.jpg.json" edited-clock.jpg 1673778645
+	run -0 mem-scan -o "$OUT" "$G"
+	[ "$(field "$OUT" "$GP/A/paris.jpg" time) $(field "$OUT" "$GP/A/paris.jpg" offset)" = '2023-01-15T10:30:45Z +01:00' ]
+	# the day in the name is the wall-clock day there
+	[ "$(field "$OUT" "$GP/A/nyc.jpg" offset)" = -05:00 ]
+	[ "$(field "$OUT" "$GP/A/nyc.jpg" dest)" = google-john.doe-20240101/photos/gphotos-john.doe-20230115_2.jpg ]
+	# not a whole quarter hour away: no offset is better than a wrong one
+	[ "$(field "$OUT" "$GP/A/edited-clock.jpg" offset)" = '' ]
+}

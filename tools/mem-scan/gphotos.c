@@ -27,6 +27,8 @@ struct gfile {
 	int	 parsed;	/* 0 not yet, 1 ok, -1 bad */
 	const char *why;	/* when bad: a reason, or NULL and err */
 	int	 err;
+	int	 walled;	/* media: 0 not read, 1 wall clock found, -1 none */
+	int64_t	 wall;		/* EXIF DateTimeOriginal as if UTC */
 	char	*title;		/* the album's title, owned by its first file */
 	struct gp_meta meta;
 };
@@ -447,6 +449,49 @@ parse_one(const struct export *ex, struct gfile *g)
 	free(buf);
 }
 
+/* A JPEG's EXIF wall clock (DateTimeOriginal), read once. */
+static void
+read_wall(const struct export *ex, struct gfile *g)
+{
+	const struct file *f = &ex->files[g->idx];
+	const char *ext = strrchr(f->rel, '.');
+	int64_t utc;
+	int32_t off;
+	int fd;
+
+	g->walled = -1;
+	if (ext == NULL || (strcasecmp(ext, ".jpg") != 0 && strcasecmp(ext, ".jpeg") != 0))
+		return;
+	if ((fd = file_open(ex, f)) < 0)
+		return;
+	if (jpeg_exif_time(fd, &utc, &off) == 0) {
+		g->wall = utc + (off == OFFSET_UNKNOWN ? 0 : (int64_t)off * 60);
+		g->walled = 1;
+	}
+	close(fd);
+}
+
+/*
+ * Google gives the instant in UTC and no zone; the camera's EXIF gives the
+ * wall clock. Their difference, when it is a whole quarter hour within
+ * +-14 h (a minute of slack), is the offset the photo was taken at.
+ */
+static int32_t
+offset_of(struct export *ex, struct gfile *g, int64_t utc)
+{
+	int64_t d, q;
+
+	if (g->walled == 0)
+		read_wall(ex, g);
+	if (g->walled != 1)
+		return OFFSET_UNKNOWN;
+	d = g->wall - utc;
+	q = (d >= 0 ? d + 450 : d - 450) / 900 * 900;
+	if (q < -14 * 3600 || q > 14 * 3600 || d - q > 60 || q - d > 60)
+		return OFFSET_UNKNOWN;
+	return (int32_t)(q / 60);
+}
+
 /* Parse a sidecar once, however many media use it; say why once. */
 static struct gp_meta *
 meta_of(struct export *ex, struct gfile *g)
@@ -489,11 +534,14 @@ worker(void *arg)
 		pthread_mutex_unlock(&p->mu);
 		if (i >= p->n)
 			return NULL;
-		for (; i < p->n && i % 64 != 63; i++)
+		for (; i < p->n; i++) {
 			if (p->gf[i].key != NULL)
 				parse_one(p->ex, &p->gf[i]);
-		if (i < p->n && p->gf[i].key != NULL)
-			parse_one(p->ex, &p->gf[i]);
+			else
+				read_wall(p->ex, &p->gf[i]);
+			if (i % 64 == 63)
+				break;
+		}
 	}
 }
 
@@ -736,7 +784,8 @@ scan(struct export *ex, const struct platform *p)
 		}
 		if (m != NULL) {
 			if (m->has_time)
-				set_time(&e->it, m->time, OFFSET_UNKNOWN, "json");
+				set_time(&e->it, m->time, offset_of(ex, gm[i].g, m->time),
+				    "json");
 			if (m->has_gps)
 				set_gps(&e->it, m->lat, m->lon, m->has_alt, m->alt);
 			item_set(&e->it.caption, m->description);

@@ -122,6 +122,7 @@ int	 write_report(struct export *ex, const char *out);
 
 /* fallback.c: the time a file carries itself. */
 void	 fallback_time(struct export *ex, struct file *f, struct item *it);
+int	 jpeg_exif_time(int fd, int64_t *utc, int32_t *off);
 int	 exif_time(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off);
 int	 mvhd_time(const unsigned char *buf, size_t len, int64_t *utc);
 int	 name_time(const char *base, int64_t *utc);

@@ -383,6 +383,7 @@ fallback_time(struct export *ex, struct file *f, struct item *it)
 	int32_t off;
 	int fd;
 
+	(void)file_stat(ex, f);
 	fd = file_open(ex, f);
 	if (fd >= 0) {
 		const char *ext = strrchr(f->rel, '.');

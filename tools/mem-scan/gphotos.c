@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mem.h"
@@ -460,21 +461,41 @@ parse_one(const struct export *ex, struct gfile *g)
 	free(buf);
 }
 
-/* A JPEG's EXIF wall clock (DateTimeOriginal), read once. */
+/*
+ * What dedup and offsets need of a media file: its size and mtime, and a
+ * JPEG's EXIF wall clock (DateTimeOriginal), read once. Worker threads
+ * call it; each touches only its own file.
+ */
 static void
 read_wall(const struct export *ex, struct gfile *g)
 {
-	const struct file *f = &ex->files[g->idx];
+	struct file *f = &ex->files[g->idx];
 	const char *ext = strrchr(f->rel, '.');
+	struct stat st;
 	int64_t utc;
 	int32_t off;
 	int fd;
 
 	g->walled = -1;
-	if (ext == NULL || (strcasecmp(ext, ".jpg") != 0 && strcasecmp(ext, ".jpeg") != 0))
+	if (ext == NULL || (strcasecmp(ext, ".jpg") != 0 && strcasecmp(ext, ".jpeg") != 0)) {
+		if (!f->stated && g->dfd >= 0 && fstatat(g->dfd, g->base, &st, 0) == 0) {
+			f->size = st.st_size;
+			f->mtime = (int64_t)st.st_mtime;
+			f->stated = 1;
+		} else {
+			(void)file_stat(ex, f);
+		}
 		return;
-	if ((fd = gopen(ex, g)) < 0)
+	}
+	if ((fd = gopen(ex, g)) < 0) {
+		(void)file_stat(ex, f);
 		return;
+	}
+	if (!f->stated && fstat(fd, &st) == 0) {
+		f->size = st.st_size;
+		f->mtime = (int64_t)st.st_mtime;
+		f->stated = 1;
+	}
 	if (jpeg_exif_time(fd, &utc, &off) == 0) {
 		g->wall = utc + (off == OFFSET_UNKNOWN ? 0 : (int64_t)off * 60);
 		g->walled = 1;
@@ -564,15 +585,18 @@ parse_all(const struct export *ex, struct gfile *gf, size_t n)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int i, nt = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (int)ncpu, started = 0;
 
-	if (n < 512 || nt < 2)
-		return;	/* parsed on demand */
 	json_object_seed(0);	/* before threads, as jansson asks */
 	memset(&p, 0, sizeof(p));
 	p.ex = ex;
 	p.gf = gf;
 	p.n = n;
 	if (pthread_mutex_init(&p.mu, NULL) != 0)
+		die(ST_FATAL, "pthread_mutex_init failed");
+	if (n < 512 || nt < 2) {
+		worker(&p);	/* not worth a thread */
+		pthread_mutex_destroy(&p.mu);
 		return;
+	}
 	for (i = 0; i < nt; i++)
 		if (pthread_create(&th[started], NULL, worker, &p) == 0)
 			started++;

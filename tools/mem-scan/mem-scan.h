@@ -3,7 +3,8 @@
  *
  * How a platform plugs in (one file a platform, e.g. gphotos.c):
  *
- *   - Add a struct platform to the table in platforms.c: its record name
+ *   - Add a struct platform to the table in platforms.c (an extern const
+ *     struct platform defined in the platform's file): its record name
  *     ("google-photos"), a title for --list-processors, the prefix of export
  *     directory names that carries the user (memoria's, "google"), and two
  *     functions:
@@ -20,8 +21,9 @@
  *     The walk does not stat files (d_type says what they are): call
  *     file_stat() before using f->size or f->mtime.
  *
- *   - scan_add(ex, f, p, folder, prefix) makes the item for media file f,
- *     marks f claimed and returns the entry to fill: it->time etc. through
+ *   - scan_add(ex, f, folder, prefix) makes the item for media file f (its
+ *     platform and user from ex->cur, the platform being scanned), marks f
+ *     claimed and returns the entry to fill: it->time etc. through
  *     set_time(), set_gps(), item_add_album(), item_set(&it->caption, ...).
  *     The dest name is given later by the core (name_all): one numbering
  *     rule for every platform. folder is the platform folder under the

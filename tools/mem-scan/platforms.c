@@ -10,6 +10,8 @@
 
 extern const struct platform platform_gphotos, platform_snapchat,
     platform_instagram;
+/* the message platforms (issue 8) */
+extern const struct platform platform_snapmsgs;
 
 /* Media no platform claimed: dated by the file itself. Audio keeps its
  * folder and name (songs, voice notes for mem-loudnorm). */
@@ -50,8 +52,8 @@ static const struct platform platform_folder = {
 };
 
 static const struct platform *table[] = {
-	&platform_snapchat, &platform_instagram, &platform_gphotos,
-	&platform_folder
+	&platform_snapmsgs, &platform_snapchat, &platform_instagram,
+	&platform_gphotos, &platform_folder
 };
 
 const size_t nplatforms = LEN(table);

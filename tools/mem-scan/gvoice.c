@@ -1,5 +1,5 @@
 /*
- * gvoice.c -- Google Voice in a Takeout: [Takeout/]Voice/Calls/*.html, one
+ * gvoice.c -- Google Voice in a Takeout: [Takeout/]Voice/Calls/ (HTML pages), one
  * page a conversation, voicemail or recorded call, with its files beside it.
  *
  * The pages are read with libxml2's HTML parser. A text message is a

@@ -219,8 +219,12 @@ device(struct export *ex)
 				dev = xstrdup(line);
 		}
 		free(buf);
-		if (dev != NULL)
-			return dev;
+		if (dev != NULL) {	/* "Jane's iPhone" names files as janes_iphone */
+			char *slug = conv_slug(dev);
+
+			free(dev);
+			return slug;
+		}
 	}
 	return user_of(ex->name, "imessage");
 }
@@ -230,7 +234,7 @@ scan(struct export *ex, const struct platform *p)
 {
 	struct state s;
 	char *dev, *album, ts[20], *conv, *orig;
-	size_t i;
+	size_t i, k;
 
 	(void)p;
 	memset(&s, 0, sizeof(s));
@@ -265,7 +269,10 @@ scan(struct export *ex, const struct platform *p)
 			msg_caption(&e->it, album, conv, r->sender, r->text);
 		} else {
 			msg_caption(&e->it, album, conv, conv, NULL);
-			if (s.nr > 0)
+			for (k = 0; k < s.nr; k++)	/* only when its CSV is there */
+				if (strcmp(s.r[k].session, conv) == 0)
+					break;
+			if (k < s.nr)
 				orphan_media(ex, f, "no row of the Messages CSV names it");
 		}
 		free(conv);

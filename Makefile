@@ -72,7 +72,7 @@ lint: deps
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem --inline-suppr -Ilib lib tools
 	mandoc -Tlint -Wwarning $(MANS)
-	@if grep -nEw 'sprintf|strcpy|strcat|gets|atoi|system|popen|tmpnam' \
+	@if grep -nE '\<(sprintf|strcpy|strcat|gets|atoi|system|popen|tmpnam)[[:space:]]*\(' \
 		lib/*.c lib/*.h $$(find tools -name '*.c' -o -name '*.h'); then \
 		echo 'lint: banned function (see STYLE)'; exit 1; fi
 

@@ -82,8 +82,6 @@ item_init(struct item *it)
 {
 	memset(it, 0, sizeof(*it));
 	it->offset_min = OFFSET_UNKNOWN;
-	it->albums = xcalloc(1, sizeof(char *));
-	it->extra = xcalloc(1, sizeof(char *));
 }
 
 void
@@ -106,7 +104,7 @@ item_free(struct item *it)
 	for (i = 0; i < it->nextra; i++)
 		free(it->extra[i]);
 	free(it->extra);
-	memset(it, 0, sizeof(*it));
+	item_init(it);
 }
 
 void
@@ -266,7 +264,6 @@ item_parse(struct item *it, const char *buf, size_t len, const char **why)
 	return 0;
 bad:
 	item_free(it);
-	item_init(it);
 	return -1;
 }
 
@@ -320,11 +317,10 @@ item_load(struct item *it, const char *path, const char **why)
 	int rc;
 
 	*why = NULL;
+	item_init(it);
 	buf = slurp(path, &len);
-	if (buf == NULL) {
-		item_init(it);
+	if (buf == NULL)
 		return -1;
-	}
 	rc = item_parse(it, buf, len, why);
 	free(buf);
 	return rc;

@@ -128,19 +128,19 @@ struct item {
 	double	 lat, lon;	/* degrees, north and east positive */
 	int	 has_alt;
 	double	 alt;		/* metres above sea level */
-	char	**albums;	/* NULL-terminated; may be empty */
+	char	**albums;	/* albums[0..nalbums), NULL-terminated when not empty */
 	size_t	 nalbums;
 	char	*caption;	/* UTF-8 */
 	char	*overlay;	/* Snapchat overlay PNG to merge, or NULL */
 	int	 favorite;
 	/* Fields this reader does not know, kept so a rewrite loses nothing. */
-	char	**extra;	/* "key=value" strings, NULL-terminated */
+	char	**extra;	/* "key=value" strings, extra[0..nextra) */
 	size_t	 nextra;
 };
 void	 item_init(struct item *it);
 void	 item_free(struct item *it);
 /* Read one record from a whole buffer (len bytes). Returns 0, or -1 with a
- * reason in *why. */
+ * reason in *why; after a failure *it holds nothing to free. */
 int	 item_parse(struct item *it, const char *buf, size_t len, const char **why);
 /* Load the record file at path. Returns 0, -1 (errno set, *why NULL) when it
  * cannot be read, or -1 with *why when it is not a valid record. */
@@ -156,3 +156,19 @@ enum item_kind kind_of_name(const char *path);	/* by extension */
 void	 item_set(char **field, const char *value);	/* free + xstrdup */
 uint64_t fnv1a64(const void *p, size_t n, uint64_t h);
 #define FNV64_INIT 0xcbf29ce484222325ULL
+
+/* sha1.c (mem-upload): Immich identifies an asset by the SHA-1 of its bytes. */
+#define SHA1_LEN 20
+#define SHA1_HEXLEN 40
+struct sha1 {
+	uint32_t	 h[5];
+	uint64_t	 len;		/* bytes so far */
+	unsigned char	 buf[64];
+	size_t		 n;		/* bytes waiting in buf */
+};
+void	 sha1_init(struct sha1 *s);
+void	 sha1_update(struct sha1 *s, const void *data, size_t len);
+void	 sha1_final(struct sha1 *s, unsigned char out[SHA1_LEN]);
+void	 sha1_hex(const unsigned char sum[SHA1_LEN], char hex[SHA1_HEXLEN + 1]);
+/* The file's SHA-1 as 40 lower-case hex digits; 0, or -1 with errno set. */
+int	 sha1_file(const char *path, char hex[SHA1_HEXLEN + 1]);

@@ -3,13 +3,16 @@
 
 static int tap_n, tap_failed;
 
+/* cond is evaluated once; each line is flushed so a crash keeps the count. */
 #define ok(cond, ...) do { \
+	int tap_ok_ = (cond); \
 	tap_n++; \
-	if (!(cond)) tap_failed++; \
-	printf("%sok %d - ", (cond) ? "" : "not ", tap_n); \
+	if (!tap_ok_) tap_failed++; \
+	printf("%sok %d - ", tap_ok_ ? "" : "not ", tap_n); \
 	printf(__VA_ARGS__); \
 	printf("\n"); \
-	if (!(cond)) printf("#   failed at %s:%d\n", __FILE__, __LINE__); \
+	if (!tap_ok_) printf("#   failed at %s:%d\n", __FILE__, __LINE__); \
+	fflush(stdout); \
 } while (0)
 
 static int

@@ -293,15 +293,12 @@ fallback_time(struct export *ex, struct file *f, struct item *it)
 {
 	unsigned char *buf;
 	const char *base;
-	char *path;
 	int64_t t;
 	int32_t off;
 	ssize_t n;
 	int fd;
 
-	path = file_path(ex, f);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	free(path);
+	fd = file_open(ex, f);
 	if (fd >= 0) {
 		const char *ext = strrchr(f->rel, '.');
 

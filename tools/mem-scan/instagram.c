@@ -488,7 +488,7 @@ text_of(const char *p, const char *end, const char *cls)
 
 			if (te == NULL)
 				break;
-			if (strncasecmp(stop, "<br", 3) == 0)
+			if (te - stop >= 3 && strncasecmp(stop, "<br", 3) == 0)
 				*w++ = '\n';
 			else if (stop[1] == '/') {
 				if (depth-- == 0)
@@ -621,9 +621,9 @@ ig_html_posts(const char *buf, size_t len, void (*fn)(const struct ig_post *, vo
 			const char *q;
 			size_t skip;
 
-			if (strncmp(a, "href=\"", 6) == 0)
+			if (next - a >= 6 && memcmp(a, "href=\"", 6) == 0)
 				skip = 6;
-			else if (strncmp(a, "src=\"", 5) == 0)
+			else if (next - a >= 5 && memcmp(a, "src=\"", 5) == 0)
 				skip = 5;
 			else
 				continue;

@@ -50,7 +50,7 @@ struct platform;
 /* One regular file of an export. */
 struct file {
 	char	*rel;		/* path relative to the export */
-	off_t	 size;
+	off_t	 size;		/* -1 for metadata (not media): not stat'ed */
 	int64_t	 mtime;
 	unsigned char kind;	/* enum item_kind by extension */
 	unsigned char claimed;	/* used by a platform (item, overlay, metadata) */
@@ -61,6 +61,7 @@ struct entry {
 	struct item it;
 	const char *folder;	/* platform folder under the export */
 	const char *prefix;	/* file name prefix: "gphotos", "snap-memories" */
+	const char *platform;	/* the record's platform */
 	int	 keepname;	/* audio from a folder: dest keeps its path */
 	size_t	 file;		/* index in ex->files */
 	char	*conv;		/* conversation in the name, or NULL (owned) */
@@ -69,6 +70,7 @@ struct entry {
 struct export {
 	char	*path;		/* absolute directory */
 	char	*name;		/* its base name */
+	int	 fd;		/* the directory, open */
 	struct file *files;
 	size_t	 nfiles;
 	struct entry *items;
@@ -102,6 +104,8 @@ struct file *export_find(struct export *ex, const char *rel);
 /* Files whose path starts with dir + "/": *n of them from the result. */
 struct file *export_under(struct export *ex, const char *dir, size_t *n);
 char	*file_path(const struct export *ex, const struct file *f);
+int	 file_open(const struct export *ex, const struct file *f);
+void	 entry_id(const struct export *ex, const struct entry *e, char id[17]);
 char	*file_slurp(struct export *ex, const struct file *f, size_t max, size_t *len);
 struct entry *scan_add(struct export *ex, struct file *f, const char *folder,
 	    const char *prefix);

@@ -1,0 +1,169 @@
+/*
+ * jpeg.c -- find the segments of a JPEG without reading its image data.
+ *
+ * The scan reads marker headers through a reader callback (pread on a
+ * file, memcpy in the fuzzer), so a 5 MB photo costs a few small reads:
+ * everything from SOS on is copied, never parsed.
+ */
+#include <stdint.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "mem.h"
+#include "mem-exif.h"
+
+/* JPEG Annex K.1, the luminance table IJG quality 50 scales from. */
+static const unsigned char std_luma[64] = {
+	16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55,
+	14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
+	18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
+	49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99
+};
+
+static int
+is_sof(unsigned m)
+{
+	return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
+}
+
+/* The quality a re-encode should aim at: the table's sum against the
+ * standard one's (order does not matter for a sum, so no zigzag). */
+static void
+note_dqt(struct jpeg_layout *l, const unsigned char *p, size_t n)
+{
+	unsigned sum = 0, ssum = 0;
+	size_t i;
+
+	if (l->scale != 0 || n < 65 || (p[0] >> 4) != 0)
+		return;
+	for (i = 0; i < 64; i++) {
+		sum += p[1 + i];
+		ssum += std_luma[i];
+	}
+	l->scale = (int)((sum * 100 + ssum / 2) / ssum);
+	if (l->scale == 0)
+		l->scale = 1;
+}
+
+static void
+note_sof(struct jpeg_layout *l, const unsigned char *p, size_t n)
+{
+	if (n >= 9 && p[5] == 3)
+		l->subsampled = (p[7] >> 4) > 1 || (p[7] & 15) > 1;
+}
+
+int
+jpeg_scan(reader_fn rd, void *ctx, off_t size, struct jpeg_layout *l,
+    const char **why)
+{
+	unsigned char b[2], head[72];
+	off_t off = 2, at;
+	size_t len, n;
+	unsigned m;
+
+	memset(l, 0, sizeof(*l));
+	l->exif = -1;
+	l->insert_at = 2;
+	if (size < 2 || rd(ctx, 0, b, 2) < 0 || b[0] != 0xFF || b[1] != 0xD8) {
+		*why = size == 0 ? "empty file" : "not a JPEG (no SOI marker)";
+		return -1;
+	}
+	for (;;) {
+		at = off;
+		if (off + 2 > size || rd(ctx, off, b, 2) < 0)
+			goto truncated;
+		if (b[0] != 0xFF) {
+			*why = "corrupt JPEG (no marker where one should be)";
+			return -1;
+		}
+		/* any number of FF fill bytes may precede a marker */
+		while (b[1] == 0xFF) {
+			if (++off + 2 > size || rd(ctx, off, b, 2) < 0)
+				goto truncated;
+		}
+		m = b[1];
+		off += 2;
+		if ((m >= 0xD0 && m <= 0xD7) || m == 0x01)
+			continue;	/* standalone markers */
+		if (m == 0xD9) {
+			*why = "corrupt JPEG (no image data before EOI)";
+			return -1;
+		}
+		if (m == 0x00 || m == 0xD8) {
+			*why = "corrupt JPEG (bad marker in header)";
+			return -1;
+		}
+		if (off + 2 > size || rd(ctx, off, b, 2) < 0)
+			goto truncated;
+		len = (size_t)b[0] << 8 | b[1];
+		if (len < 2) {
+			*why = "corrupt JPEG (segment length under 2)";
+			return -1;
+		}
+		if (off + (off_t)len > size)
+			goto truncated;
+		if (m == 0xDA) {
+			l->sos_off = at;
+			return 0;
+		}
+		if (l->nseg == JPEG_MAXSEG) {
+			*why = "corrupt JPEG (too many segments)";
+			return -1;
+		}
+		n = len - 2 < sizeof(head) ? len - 2 : sizeof(head);
+		if (n > 0 && rd(ctx, off + 2, head, n) < 0)
+			goto truncated;
+		l->seg[l->nseg].off = at;
+		l->seg[l->nseg].len = (size_t)(off - at) + len;
+		l->seg[l->nseg].plen = len - 2;
+		l->seg[l->nseg].marker = (unsigned char)m;
+		memset(l->seg[l->nseg].id, 0, sizeof(l->seg[0].id));
+		memcpy(l->seg[l->nseg].id, head, n < 7 ? n : 7);
+		if (m == 0xE1 && l->exif < 0 && n >= 6 && memcmp(head, "Exif\0\0", 6) == 0)
+			l->exif = (int)l->nseg;
+		/* a new APP1 goes after the JFIF/JFXX APP0s that lead the file */
+		if (m == 0xE0 && l->insert_at == at)
+			l->insert_at = off + (off_t)len;
+		if (m == 0xDB)
+			note_dqt(l, head, n);
+		if (is_sof(m))
+			note_sof(l, head, n);
+		l->nseg++;
+		off += (off_t)len;
+	}
+truncated:
+	*why = "truncated JPEG (ends inside its header)";
+	return -1;
+}
+
+/*
+ * Whether an EOI marker follows the SOS at sos: a file cut short in its
+ * image data has none. Searched from the end, where it nearly always is
+ * (data a phone appends after EOI is short), so a good file costs one read.
+ */
+int
+jpeg_has_eoi(reader_fn rd, void *ctx, off_t sos, off_t size)
+{
+	unsigned char buf[65536];
+	off_t end = size, start;
+	size_t i, n;
+
+	/* the usual case: EOI is the last two bytes */
+	if (size - sos >= 2 && rd(ctx, size - 2, buf, 2) == 0 && buf[0] == 0xFF &&
+	    buf[1] == 0xD9)
+		return 1;
+	while (end - sos >= 2) {
+		start = end - (off_t)sizeof(buf) > sos ? end - (off_t)sizeof(buf) : sos;
+		n = (size_t)(end - start);
+		if (rd(ctx, start, buf, n) < 0)
+			return 0;
+		for (i = n - 1; i > 0; i--)
+			if (buf[i - 1] == 0xFF && buf[i] == 0xD9)
+				return 1;
+		/* overlap one byte so a marker split across reads is seen */
+		end = start + 1;
+		if (start == sos)
+			break;
+	}
+	return 0;
+}

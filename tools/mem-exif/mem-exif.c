@@ -1,0 +1,423 @@
+/*
+ * mem-exif -- write each item's capture date, UTC offset, GPS position and
+ * caption into its output file under -o DIR, and merge Snapchat overlays.
+ *
+ * Items are item records (mem-scan) or plain media paths, as operands or
+ * NUL-separated on stdin; each output path is printed with a NUL. JPEG and
+ * PNG get an EXIF block built with libexif and spliced in by hand, videos
+ * go through FFmpeg with stream copy, anything else gets an XMP sidecar.
+ * Outputs appear atomically; sources are never modified.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mem.h"
+#include "mem-exif.h"
+
+char		 whybuf[512];
+const char	*cur_label = "";
+
+static const char *outdir;
+static struct meta opt;		/* what --time, --gps, --caption said */
+static int	 opt_time, opt_gps, opt_caption, keep_original;
+
+static void
+usage(FILE *fp, int status)
+{
+	fprintf(fp, "usage: %s [-hkw] -o dir [-t time] [-g lat,lon[,alt]] "
+	    "[-c caption] [--] [path ...]\n", progname);
+	exit(status);
+}
+
+const char *
+why_errno(const char *what)
+{
+	snprintf(whybuf, sizeof(whybuf), "%s: %s", what, strerror(errno));
+	return whybuf;
+}
+
+/* The extension without its dot, or "". */
+const char *
+ext_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *dot = strrchr(slash ? slash + 1 : path, '.');
+
+	return dot != NULL && dot[1] != '\0' ? dot + 1 : "";
+}
+
+static void
+parse_gps(const char *s)
+{
+	char *v = xstrdup(s), *lat = v, *lon, *alt;
+
+	if ((lon = strchr(v, ',')) == NULL)
+		die(ST_USAGE, "--gps %s: want LAT,LON[,ALT]", s);
+	*lon++ = '\0';
+	if ((alt = strchr(lon, ',')) != NULL)
+		*alt++ = '\0';
+	opt.lat = num_d("--gps latitude", lat, -90, 90);
+	opt.lon = num_d("--gps longitude", lon, -180, 180);
+	if (alt != NULL) {
+		opt.alt = num_d("--gps altitude", alt, -20000, 100000);
+		opt.has_alt = 1;
+	}
+	opt.has_gps = 1;
+	free(v);
+}
+
+/* A record's dest must stay inside OUT. */
+static int
+dest_ok(const char *d)
+{
+	const char *p;
+	size_t n;
+
+	if (*d == '\0' || *d == '/')
+		return 0;
+	for (p = d; *p != '\0'; p += n + (p[n] == '/')) {
+		n = strcspn(p, "/");
+		if ((n == 2 && p[0] == '.' && p[1] == '.') || (n == 1 && p[0] == '.') ||
+		    n == 0)
+			return 0;
+	}
+	return d[strlen(d) - 1] != '/';
+}
+
+static int
+has_meta(const struct meta *m)
+{
+	return m->has_time || m->has_gps || m->caption != NULL;
+}
+
+static void
+meta_from_item(struct meta *m, const struct item *it)
+{
+	memset(m, 0, sizeof(*m));
+	m->offset_min = OFFSET_UNKNOWN;
+	if (it->has_time) {
+		m->has_time = 1;
+		m->time = it->time;
+		m->offset_min = it->offset_min;
+	}
+	if (it->has_gps) {
+		m->has_gps = 1;
+		m->lat = it->lat;
+		m->lon = it->lon;
+		m->has_alt = it->has_alt;
+		m->alt = it->alt;
+	}
+	m->caption = it->caption;
+}
+
+/* The options win over what a record says. */
+static void
+meta_apply_options(struct meta *m)
+{
+	if (opt_time) {
+		m->has_time = 1;
+		m->time = opt.time;
+		m->offset_min = opt.offset_min;
+	}
+	if (opt_gps) {
+		m->has_gps = 1;
+		m->lat = opt.lat;
+		m->lon = opt.lon;
+		m->has_alt = opt.has_alt;
+		m->alt = opt.alt;
+	}
+	if (opt_caption)
+		m->caption = opt.caption;
+	m->overwrite = opt.overwrite;
+}
+
+static int
+is_jpeg_magic(const unsigned char *b, ssize_t n)
+{
+	return n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF;
+}
+
+static int
+is_png_magic(const unsigned char *b, ssize_t n)
+{
+	return n >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0;
+}
+
+/*
+ * One output from one source. The writer is picked by content for JPEG
+ * and PNG (messaging apps misname them), by name for the rest.
+ */
+static int
+write_one(const char *src, int fd, off_t size, const char *dst,
+    const struct meta *m, const char **why)
+{
+	unsigned char magic[8];
+	const char *e = ext_of(src);
+	ssize_t n = size >= 8 ? 8 : (ssize_t)size;
+
+	if (!has_meta(m))
+		return copy_plain(fd, size, dst, m, why);
+	if (n > 0 && read_at(fd, 0, magic, (size_t)n) < 0) {
+		*why = why_errno("read");
+		return -1;
+	}
+	if (size == 0) {
+		*why = "empty file";
+		return -1;
+	}
+	if (is_jpeg_magic(magic, n) || strcasecmp(e, "jpg") == 0 ||
+	    strcasecmp(e, "jpeg") == 0) {
+		if (is_png_magic(magic, n))
+			return png_write(fd, size, dst, m, why);
+		return jpeg_write(fd, size, dst, m, why);
+	}
+	if (is_png_magic(magic, n) || strcasecmp(e, "png") == 0)
+		return png_write(fd, size, dst, m, why);
+	if (is_video_ffmpeg_writes(src) && is_video_ffmpeg_writes(dst))
+		return video_write(src, dst, m, why);
+	if (copy_plain(fd, size, dst, m, why) < 0)
+		return -1;
+	return xmp_write(dst, m, fd, why);
+}
+
+/* "dir/name.ext" -> "dir/name_original.ext" */
+static char *
+original_name(const char *dst)
+{
+	const char *e = ext_of(dst);
+	size_t stem = *e ? (size_t)(e - dst) - 1 : strlen(dst);
+
+	return xasprintf("%.*s_original%s%s", (int)stem, dst, *e ? "." : "", e);
+}
+
+/* mkdir -p of dst's directory, skipped when the last item's was the same:
+ * a run writes many files into few directories. */
+static int
+make_parent(const char *dst)
+{
+	static char *lastdir;
+	const char *slash = strrchr(dst, '/');
+	size_t n = slash != NULL ? (size_t)(slash - dst) : 0;
+
+	if (lastdir != NULL && strlen(lastdir) == n && memcmp(lastdir, dst, n) == 0)
+		return 0;
+	if (mkdir_parent(dst) < 0)
+		return -1;
+	free(lastdir);
+	lastdir = xmemdup(dst, n);
+	return 0;
+}
+
+/* Is the file open at fd an item record? Plain media paths are opened
+ * once, for the sniff and the copy. */
+static int
+is_record(int fd)
+{
+	char buf[sizeof(ITEM_MAGIC)];
+
+	return read_at(fd, 0, buf, sizeof(buf)) == 0 &&
+	    memcmp(buf, ITEM_MAGIC, sizeof(buf)) == 0;
+}
+
+static int
+same_file(const char *dst, const struct stat *src)
+{
+	struct stat st;
+
+	return stat(dst, &st) == 0 && st.st_dev == src->st_dev && st.st_ino == src->st_ino;
+}
+
+/* One item: 0, or -1 with its one line already printed. */
+static int
+process(const char *path)
+{
+	struct item it;
+	struct meta m;
+	struct stat st;
+	const char *why = NULL, *src, *ovl = NULL, *base;
+	char *dst = NULL, *orig = NULL;
+	enum item_kind kind;
+	int fd = -1, rc = -1, rec;
+
+	cur_label = path;
+	item_init(&it);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		warn_("%s", path);
+		goto out;
+	}
+	rec = is_record(fd);
+	if (rec) {
+		close(fd);
+		fd = -1;
+		item_free(&it);
+		if (item_load(&it, path, &why) < 0) {
+			if (why == NULL)
+				warn_("%s", path);
+			else
+				warnx_("%s: %s", path, why);
+			goto out;
+		}
+		if (it.dest == NULL || !dest_ok(it.dest)) {
+			warnx_("%s: record has %s dest (want a relative path inside -o)", path,
+			    it.dest == NULL ? "no" : "a bad");
+			goto out;
+		}
+		src = it.source;
+		ovl = it.overlay;
+		kind = it.kind;
+		meta_from_item(&m, &it);
+		dst = xasprintf("%s/%s", outdir, it.dest);
+	} else {
+		src = path;
+		kind = kind_of_name(path);
+		memset(&m, 0, sizeof(m));
+		m.offset_min = OFFSET_UNKNOWN;
+		base = strrchr(path, '/');
+		base = base != NULL ? base + 1 : path;
+		if (*base == '\0') {
+			warnx_("%s: not a file name", path);
+			goto out;
+		}
+		dst = xasprintf("%s/%s", outdir, base);
+	}
+	meta_apply_options(&m);
+	if (kind == KIND_AUDIO) {
+		warnx_("%s: audio is not for mem-exif (mem-loudnorm writes audio)", path);
+		goto out;
+	}
+	if ((fd < 0 && (fd = open(src, O_RDONLY | O_CLOEXEC)) < 0) || fstat(fd, &st) < 0) {
+		warn_("%s%s%s", rec ? path : "", rec ? ": " : "", src);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		warnx_("%s: not a regular file", path);
+		goto out;
+	}
+	if (same_file(dst, &st)) {
+		warnx_("%s: the output %s is the source itself", path, dst);
+		goto out;
+	}
+	if (make_parent(dst) < 0) {
+		warn_("%s: cannot create the directory of %s", path, dst);
+		goto out;
+	}
+	if (ovl != NULL) {
+		if (access(ovl, R_OK) < 0) {
+			warn_("%s: overlay %s", path, ovl);
+			goto out;
+		}
+		if (keep_original) {
+			orig = original_name(dst);
+			if (write_one(src, fd, st.st_size, orig, &m, &why) < 0)
+				goto fail;
+		}
+		if (kind == KIND_VIDEO)
+			rc = overlay_video(src, ovl, dst, &m, &why);
+		else
+			rc = overlay_image(src, fd, st.st_size, ovl, dst, &m, &why);
+	} else
+		rc = write_one(src, fd, st.st_size, dst, &m, &why);
+	if (rc < 0)
+		goto fail;
+	if (orig != NULL)
+		out_path(orig);
+	out_path(dst);
+	goto out;
+fail:
+	rc = -1;
+	if (rec)
+		warnx_("%s: %s: %s", path, src, why);
+	else
+		warnx_("%s: %s", path, why);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(dst);
+	free(orig);
+	item_free(&it);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "time", required_argument, NULL, 't' },
+		{ "gps", required_argument, NULL, 'g' },
+		{ "caption", required_argument, NULL, 'c' },
+		{ "overwrite", no_argument, NULL, 'w' },
+		{ "keep-original", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct input in;
+	struct stat st;
+	const char *path;
+	int ch, status = ST_OK;
+
+	setprogname(argv[0]);
+	opt.offset_min = OFFSET_UNKNOWN;
+	while ((ch = getopt_long(argc, argv, "+o:t:g:c:wkh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'o':
+			outdir = optarg;
+			break;
+		case 't':
+			if (time_parse(optarg, &opt.time, &opt.offset_min) < 0)
+				die(ST_USAGE, "--time %s: not an ISO 8601 date and time",
+				    optarg);
+			opt.has_time = opt_time = 1;
+			break;
+		case 'g':
+			parse_gps(optarg);
+			opt_gps = 1;
+			break;
+		case 'c':
+			opt.caption = optarg;
+			opt_caption = 1;
+			break;
+		case 'w':
+			opt.overwrite = 1;
+			break;
+		case 'k':
+			keep_original = 1;
+			break;
+		case 'h':
+			usage(stdout, ST_OK);
+			break;
+		case 'V':
+			print_version();
+			return ST_OK;
+		default:
+			usage(stderr, ST_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (outdir == NULL || *outdir == '\0') {
+		warnx_("-o DIR is required");
+		usage(stderr, ST_USAGE);
+	}
+	if (mkdir_p(outdir, 0777) < 0)
+		die_errno(ST_FATAL, "%s", outdir);
+	if (stat(outdir, &st) < 0 || !S_ISDIR(st.st_mode))
+		die(ST_FATAL, "%s: not a directory", outdir);
+	if (access(outdir, W_OK | X_OK) < 0)
+		die_errno(ST_FATAL, "%s", outdir);
+
+	input_init(&in, argc, argv);
+	while ((path = input_next(&in, &status)) != NULL)
+		if (process(path) < 0)
+			status = ST_ITEM;
+	input_free(&in);
+	out_close();
+	return status;
+}

@@ -1,0 +1,115 @@
+/*
+ * mem-exif.h -- private to mem-exif: what one item wants written, and the
+ * writers for each kind of file (JPEG, PNG, video, XMP sidecar).
+ */
+#include <sys/types.h>
+
+/* The metadata to embed; every part is optional. */
+struct meta {
+	int	 has_time;
+	int64_t	 time;		/* capture instant, UTC seconds */
+	int32_t	 offset_min;	/* its UTC offset, or OFFSET_UNKNOWN */
+	int	 has_gps;
+	double	 lat, lon;	/* degrees, north and east positive */
+	int	 has_alt;
+	double	 alt;		/* metres above sea level */
+	const char *caption;	/* UTF-8, or NULL */
+	int	 overwrite;	/* replace the camera's own date and GPS */
+	int	 no_thumbnail;	/* drop the EXIF thumbnail (the image changed) */
+};
+
+/* A part of the output: bytes in memory, or a range of the source file. */
+struct piece {
+	const unsigned char *mem;	/* NULL: the range [off, off+len) of fd */
+	int	 fd;
+	off_t	 off;
+	size_t	 len;
+};
+
+/* copy.c */
+/* Write the pieces in order to fd; -1 with errno set on error. */
+int	 pieces_write(int fd, const struct piece *p, size_t n);
+/* Read exactly n bytes at off; -1 with errno (EIO for a short file). */
+int	 read_at(int fd, off_t off, void *buf, size_t n);
+/* A reader that serves the small reads of a header scan from one buffer. */
+struct cached {
+	int	 fd;
+	off_t	 boff;
+	size_t	 blen;
+	unsigned char buf[16384];
+};
+int	 cached_reader(void *ctx, off_t off, void *buf, size_t n);
+/* Copy the whole source to dst atomically with its mtime (or t). */
+int	 copy_plain(int srcfd, off_t size, const char *dst, const struct meta *m,
+	    const char **why);
+/* The mtime of an output: the capture instant when known. */
+int	 set_mtime_fd(int fd, const struct meta *m, int srcfd);
+int	 set_mtime_path(const char *path, const struct meta *m, int srcfd);
+
+/* jpeg.c: where the segments of a JPEG are, without reading its image data. */
+typedef int (*reader_fn)(void *ctx, off_t off, void *buf, size_t n);
+#define JPEG_MAXSEG 1024
+struct jpeg_seg {
+	off_t	 off;		/* at its FF */
+	size_t	 len;		/* marker, length and payload */
+	size_t	 plen;		/* payload (after the length bytes) */
+	unsigned char marker;	/* 0xE1 for APP1 ... */
+	char	 id[8];		/* payload start: "Exif", "ICC_PRO", "MPF", ... */
+};
+struct jpeg_layout {
+	struct jpeg_seg seg[JPEG_MAXSEG];	/* every segment before SOS */
+	size_t	 nseg;
+	int	 exif;		/* index of the first Exif APP1, or -1 */
+	off_t	 insert_at;	/* where a new APP1 goes when there is none */
+	off_t	 sos_off;	/* the first SOS marker */
+	int	 scale;		/* first DQT as a percentage of the standard
+				 * luminance table (IJG scaling), or 0 */
+	int	 subsampled;	/* chroma subsampled (4:2:0 or 4:2:2) */
+};
+int	 jpeg_scan(reader_fn rd, void *ctx, off_t size, struct jpeg_layout *l,
+	    const char **why);
+int	 jpeg_has_eoi(reader_fn rd, void *ctx, off_t sos, off_t size);
+
+/* exifmerge.c: build the new EXIF block ("Exif\0\0" + TIFF) with libexif. */
+#define EXIF_MAX_APP1 65533	/* APP1 payload: 65535 minus the length bytes */
+/*
+ * Merge m into the EXIF block old (olen bytes, "Exif\0\0" first; NULL for
+ * none). Returns a malloc'd block in *out, or -1 with *why. *thumb_dropped
+ * is set when the embedded thumbnail had to go to fit max bytes.
+ */
+int	 exif_merge(const unsigned char *old, size_t olen, const struct meta *m,
+	    size_t max, unsigned char **out, size_t *outlen, int *thumb_dropped,
+	    int *orientation, const char **why);
+
+/* jpegfile.c, pngfile.c: one item of each kind; 0 or -1 with *why. */
+int	 jpeg_write(int srcfd, off_t size, const char *dst, const struct meta *m,
+	    const char **why);
+int	 jpeg_write_from(int srcfd, off_t size, int basefd, off_t basesize,
+	    const char *dst, const struct meta *m, const char **why);
+int	 jpeg_info(int fd, off_t size, int *orientation, int *scale, int *subsampled,
+	    const char **why);
+int	 png_write(int srcfd, off_t size, const char *dst, const struct meta *m,
+	    const char **why);
+int	 png_scan(reader_fn rd, void *ctx, off_t size, off_t *exif_off,
+	    size_t *exif_len, off_t *insert_at, const char **why);
+
+/* video.c: FFmpeg does the writing. */
+int	 video_write(const char *src, const char *dst, const struct meta *m,
+	    const char **why);
+int	 overlay_image(const char *src, int srcfd, off_t size, const char *ovl,
+	    const char *dst, const struct meta *m, const char **why);
+int	 overlay_video(const char *src, const char *ovl, const char *dst,
+	    const struct meta *m, const char **why);
+int	 is_video_ffmpeg_writes(const char *path);
+
+/* mp4box.c: ©xyz into moov/udta of a file whose moov is last. */
+int	 mp4_put_xyz(const char *path, const char *iso6709, const char **why);
+
+/* xmp.c: a sidecar for the formats we do not write into. */
+int	 xmp_write(const char *dst, const struct meta *m, int srcfd, const char **why);
+
+/* mem-exif.c */
+extern char	 whybuf[512];	/* room for a formatted reason */
+extern const char *cur_label;	/* the item, for notes on stderr */
+const char *why_errno(const char *what);	/* "what: strerror(errno)" */
+const char *ext_of(const char *path);

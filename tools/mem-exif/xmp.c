@@ -1,0 +1,131 @@
+/*
+ * xmp.c -- an XMP sidecar (NAME.EXT.xmp) for the files mem-exif does not
+ * write into (HEIC, WebP, GIF, AVIF, TIFF, AVI, ...): Immich reads it with
+ * the asset, and mem-upload sends it as sidecarData.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+#include "mem-exif.h"
+
+/* Text as XML character data: escaped, control characters and bytes that
+ * are not UTF-8 dropped (XML 1.0 allows neither). */
+static void
+xml_text(FILE *fp, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int n, i, ok;
+
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			if (*p == '&')
+				fputs("&amp;", fp);
+			else if (*p == '<')
+				fputs("&lt;", fp);
+			else if (*p == '>')
+				fputs("&gt;", fp);
+			else if (*p == '"')
+				fputs("&quot;", fp);
+			else if (*p == '\r')
+				fputs("&#13;", fp);
+			else if (*p >= 0x20 || *p == '\n' || *p == '\t')
+				fputc(*p, fp);
+			p++;
+			continue;
+		}
+		n = (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2 :
+		    (*p & 0xF8) == 0xF0 ? 3 : -1;
+		ok = n > 0 && !(*p == 0xC0 || *p == 0xC1 || *p > 0xF4);
+		for (i = 1; ok && i <= n; i++)
+			ok = (p[i] & 0xC0) == 0x80;
+		if (ok)
+			fwrite(p, 1, (size_t)n + 1, fp);
+		p += ok ? n + 1 : 1;
+	}
+}
+
+/* XMP's GPSCoordinate: "DDD,MM.mmmmmmK". */
+static void
+coord(FILE *fp, const char *name, double v, char pos, char neg)
+{
+	double a = fabs(v);
+	int deg = (int)a;
+	double min = (a - deg) * 60;
+
+	if (min >= 59.9999995) {
+		deg++;
+		min = 0;
+	}
+	fprintf(fp, "   exif:%s=\"%d,%.6f%c\"\n", name, deg, min, v < 0 ? neg : pos);
+}
+
+static void
+body(FILE *fp, const struct meta *m)
+{
+	char when[40];
+
+	fputs("<?xpacket begin=\"\xEF\xBB\xBF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
+	    "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\" x:xmptk=\"mem-exif\">\n"
+	    " <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n"
+	    "  <rdf:Description rdf:about=\"\"\n"
+	    "   xmlns:exif=\"http://ns.adobe.com/exif/1.0/\"\n"
+	    "   xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"\n"
+	    "   xmlns:photoshop=\"http://ns.adobe.com/photoshop/1.0/\"\n"
+	    "   xmlns:dc=\"http://purl.org/dc/elements/1.1/\"\n", fp);
+	if (m->has_time) {
+		/* with the offset when known; XMP reads a bare time as local */
+		time_format(m->time, m->offset_min, when, sizeof(when));
+		if (m->offset_min == OFFSET_UNKNOWN)
+			when[strlen(when) - 1] = '\0';
+		fprintf(fp, "   exif:DateTimeOriginal=\"%s\"\n", when);
+		fprintf(fp, "   xmp:CreateDate=\"%s\"\n", when);
+		fprintf(fp, "   photoshop:DateCreated=\"%s\"\n", when);
+	}
+	if (m->has_gps) {
+		fputs("   exif:GPSVersionID=\"2.3.0.0\"\n", fp);
+		coord(fp, "GPSLatitude", m->lat, 'N', 'S');
+		coord(fp, "GPSLongitude", m->lon, 'E', 'W');
+		if (m->has_alt) {
+			fprintf(fp, "   exif:GPSAltitudeRef=\"%d\"\n", m->alt < 0);
+			fprintf(fp, "   exif:GPSAltitude=\"%lld/100\"\n",
+			    (long long)llround(fabs(m->alt) * 100));
+		}
+	}
+	if (m->caption == NULL) {
+		fputs("  />\n", fp);
+	} else {
+		fputs("  >\n   <dc:description>\n    <rdf:Alt>\n"
+		    "     <rdf:li xml:lang=\"x-default\">", fp);
+		xml_text(fp, m->caption);
+		fputs("</rdf:li>\n    </rdf:Alt>\n   </dc:description>\n"
+		    "  </rdf:Description>\n", fp);
+	}
+	fputs(" </rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"w\"?>\n", fp);
+}
+
+int
+xmp_write(const char *dst, const struct meta *m, int srcfd, const char **why)
+{
+	char *path = xasprintf("%s.xmp", dst);
+	struct atomic a;
+	int rc = -1;
+
+	if (atomic_open(&a, path, "") < 0) {
+		*why = why_errno(path);
+		goto out;
+	}
+	body(a.fp, m);
+	if (fflush(a.fp) == EOF || ferror(a.fp) || set_mtime_fd(a.fd, m, srcfd) < 0 ||
+	    atomic_commit(&a) < 0) {
+		*why = why_errno(path);
+		atomic_abort(&a);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(path);
+	return rc;
+}

@@ -1,0 +1,648 @@
+/*
+ * mem-loudnorm -- EBU R128 loudness normalization with the FFmpeg CLI.
+ *
+ * For each audio or video file (operands, else NUL-separated paths or item
+ * records on stdin): measure once with ebur128, apply the exact linear gain
+ * T - I, limit only when the true peak would pass the ceiling, measure lossy
+ * or limited outputs again and correct from the source until the error is
+ * under the threshold. Print each output path, NUL-terminated.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "mem.h"
+#include "mem-loudnorm.h"
+
+#define MAXPASSES 5
+
+enum mode { LINEAR, LIMITED, CAPPED };
+static const char *mode_names[] = { "linear", "limited", "capped" };
+
+/* What happened to one item, for the report line. */
+struct result {
+	const char *input;
+	const char *output;
+	const char *status;	/* normalized, measured, failed */
+	const char *reason;	/* why it failed, or NULL */
+	struct loudness in, out;
+	int	 have_in, have_out;
+	int	 verified;	/* out was measured, not predicted */
+	enum mode mode;
+	double	 gain;
+	int	 passes;
+	double	 error;		/* out.i - target */
+	int	 wide;		/* input LRA above --lra (kept) */
+};
+
+static struct settings set = {
+	.target = -16, .tpmax = -1.5, .lra = 11, .threshold = 0.1,
+	.maxpasses = 3, .metadata = 1, .limit = 1,
+};
+static const char *outdir;
+static int measure_only, quiet, json;
+static FILE *report;
+static unsigned long ntotal, ndone, nfailed;
+static double maxerr;
+
+_Noreturn static void
+usage(FILE *fp, int status)
+{
+	fprintf(fp, "usage: %s [-q] [--measure] [--json] [--report FILE] "
+	    "[--target LUFS]\n"
+	    "       [--true-peak dBTP] [--tp-mode limit|cap] [--lra LU] "
+	    "[--threshold LU]\n"
+	    "       [--max-passes N] [--format same|mp3|flac|wav|m4a|opus] "
+	    "[--bitrate RATE]\n"
+	    "       [--sample-rate HZ] [--dual-mono] [--[no-]keep-metadata] "
+	    "[--verify]\n"
+	    "       -o DIR [--] [file ...]\n", progname);
+	exit(status);
+}
+
+/* "192k", "192000", "320K": bits per second. */
+static long
+parse_bitrate(const char *s)
+{
+	size_t n = strlen(s);
+	char *num;
+	long long v;
+
+	if (n > 0 && (s[n - 1] == 'k' || s[n - 1] == 'K')) {
+		num = xmemdup(s, n - 1);
+		v = num_ll("--bitrate", num, 6, 512) * 1000;
+		free(num);
+		return (long)v;
+	}
+	return (long)num_ll("--bitrate", s, 6000, 512000);
+}
+
+static const char *
+base_name(const char *path)
+{
+	const char *p = strrchr(path, '/');
+
+	return p ? p + 1 : path;
+}
+
+/* OUT/rel, its extension replaced by ext when ext is not "". */
+static char *
+out_name(const char *rel, const char *ext)
+{
+	const char *b = base_name(rel), *dot = strrchr(b, '.');
+	size_t keep = strlen(rel);
+
+	if (*ext != '\0' && dot != NULL && dot != b)
+		keep = (size_t)(dot - rel);
+	return xasprintf("%s/%.*s%s", outdir, (int)keep, rel, ext);
+}
+
+/* JSON strings must be UTF-8; a name is any bytes: bad bytes become U+FFFD. */
+static json_t *
+jpath(const char *s)
+{
+	size_t n = strlen(s), i = 0, o = 0;
+	char *buf = xmalloc(n * 3 + 1);
+	json_t *j;
+
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 :
+		    (c >> 3) == 30 ? 4 : 0;
+		size_t k;
+
+		for (k = 1; len > 0 && k < len; k++)
+			if (i + k >= n || ((unsigned char)s[i + k] >> 6) != 2)
+				len = 0;
+		if (len == 0) {
+			memcpy(buf + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		} else {
+			memcpy(buf + o, s + i, len);
+			o += len;
+			i += len;
+		}
+	}
+	j = json_stringn(buf, o);
+	free(buf);
+	return j != NULL ? j : json_string("?");
+}
+
+static json_t *
+jround(double d, double scale)
+{
+	if (!isfinite(d))
+		return json_null();
+	return json_real(round(d * scale) / scale);
+}
+
+static void
+report_json(const struct result *r)
+{
+	json_t *o = json_object();
+	char *s;
+
+	json_object_set_new(o, "input", jpath(r->input));
+	if (r->output != NULL)
+		json_object_set_new(o, "output", jpath(r->output));
+	json_object_set_new(o, "status", json_string(r->status));
+	if (r->reason != NULL)
+		json_object_set_new(o, "reason", jpath(r->reason));
+	json_object_set_new(o, "target", jround(set.target, 100));
+	json_object_set_new(o, "true_peak_limit", jround(set.tpmax, 100));
+	if (r->have_in) {
+		json_object_set_new(o, "input_i", jround(r->in.i, 1000));
+		json_object_set_new(o, "input_tp", jround(r->in.tp, 100));
+		json_object_set_new(o, "input_lra", jround(r->in.lra, 100));
+		json_object_set_new(o, "duration", jround(r->in.seconds, 10));
+	}
+	if (r->have_out) {
+		json_object_set_new(o, "mode", json_string(mode_names[r->mode]));
+		json_object_set_new(o, "gain", jround(r->gain, 1000));
+		json_object_set_new(o, "output_i", jround(r->out.i, 1000));
+		json_object_set_new(o, "output_tp", jround(r->out.tp, 100));
+		json_object_set_new(o, "output_lra", jround(r->out.lra, 100));
+		json_object_set_new(o, "verified", json_boolean(r->verified));
+		json_object_set_new(o, "passes", json_integer(r->passes));
+		json_object_set_new(o, "error", jround(r->error, 1000));
+	}
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	json_decref(o);
+	if (s != NULL)
+		fprintf(report, "%s\n", s);
+	else
+		warnx_("%s: cannot write its JSON report", r->input);
+	free(s);
+}
+
+/* One line a file, LevelUp's figures: input, gain, output, passes, error. */
+static void
+report_line(const struct result *r)
+{
+	if (quiet && strcmp(r->status, "failed") != 0)
+		return;
+	if (json) {
+		report_json(r);
+	} else if (strcmp(r->status, "failed") == 0) {
+		if (report == stderr)
+			return;		/* the failure line already said it */
+		fprintf(report, "%s: %s: failed: %s\n", progname, r->input, r->reason);
+	} else {
+		fprintf(report, "%s: %s: I %.2f LUFS, TP %.2f dBTP, LRA %.1f LU",
+		    progname, r->input, r->in.i, r->in.tp, r->in.lra);
+		if (r->have_out)
+			fprintf(report, "; gain %+.2f dB %s; out I %.2f LUFS, TP %.2f "
+			    "dBTP, LRA %.1f LU%s; %d pass%s, error %+.2f LU",
+			    r->gain, mode_names[r->mode], r->out.i, r->out.tp,
+			    r->out.lra, r->verified ? "" : " (exact, not re-measured)",
+			    r->passes, r->passes == 1 ? "" : "es", r->error);
+		if (r->mode == LIMITED)
+			fprintf(report, "; dynamics changed by the true-peak limiter");
+		if (r->mode == CAPPED)
+			fprintf(report, "; %.2f LU under target to keep the true peak",
+			    -r->error);
+		if (r->wide)
+			fprintf(report, "; LRA over --lra %.1f kept", set.lra);
+		fputc('\n', report);
+	}
+	if (fflush(report) == EOF)
+		die_errno(ST_FATAL, "report");
+}
+
+static int
+same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* A candidate output of one pass. */
+struct pass {
+	struct atomic a;
+	struct loudness m;
+	int	 open;
+};
+
+static void
+pass_drop(struct pass *p)
+{
+	if (p->open)
+		atomic_abort(&p->a);
+	p->open = 0;
+}
+
+/*
+ * Render until the output is within the threshold: each pass starts from
+ * the source with the gain corrected by the last measured error (a lossy
+ * encoder's loudness shift hardly depends on the gain, so one correction
+ * usually does), and lowers the limiter ceiling by any true-peak overshoot.
+ * Keeps the best output whose true peak is under the limit.
+ */
+static int
+normalize(const char *src, const char *dst, const struct probe *p,
+    const struct target *t, struct result *r, struct pass *best,
+    char *why, size_t whysize)
+{
+	struct pass cur;
+	double gain, ceiling = INFINITY, goal = set.target, preerr = INFINITY;
+	int verify, pass;
+
+	gain = set.target - r->in.i;
+	r->mode = LINEAR;
+	if (r->in.tp + gain > set.tpmax) {
+		if (set.limit) {
+			r->mode = LIMITED;
+			ceiling = set.tpmax - 0.3;
+		} else {
+			r->mode = CAPPED;
+			gain = set.tpmax - r->in.tp;
+			goal = r->in.i + gain;
+		}
+	}
+	verify = set.verify || t->lossy || r->mode == LIMITED ||
+	    (set.rate > 0 && set.rate != p->rate);
+	if (t->lossy)
+		gain -= t->shift;
+	memset(best, 0, sizeof(*best));
+	for (pass = 1; pass <= set.maxpasses; pass++) {
+		double err, over;
+
+		memset(&cur, 0, sizeof(cur));
+		if (atomic_open(&cur.a, dst, "") < 0) {
+			snprintf(why, whysize, "%s: %s", dst, strerror(errno));
+			return -1;
+		}
+		cur.open = 1;
+		if (render(src, cur.a.tmp, p, t, &set, gain, ceiling, why, whysize) < 0) {
+			pass_drop(&cur);
+			return -1;
+		}
+		r->passes = pass;
+		if (!verify) {
+			cur.m.i = r->in.i + gain;
+			cur.m.tp = r->in.tp + gain;
+			cur.m.lra = r->in.lra;
+			cur.m.seconds = r->in.seconds;
+			r->gain = gain;
+			*best = cur;
+			return 0;
+		}
+		if (measure(cur.a.tmp, set.dualmono, &cur.m, why, whysize) < 0) {
+			pass_drop(&cur);
+			return -1;
+		}
+		err = cur.m.i - goal;
+		over = cur.m.tp - set.tpmax;
+		if (over <= 0 && (!best->open || fabs(err) < fabs(best->m.i - goal))) {
+			pass_drop(best);
+			*best = cur;
+			r->gain = gain;
+			r->verified = 1;
+		} else {
+			pass_drop(&cur);
+		}
+		if (over <= 0 && fabs(err) <= set.threshold)
+			break;
+		/* LevelUp's third stop: a pass that did not improve. */
+		if (over <= 0 && pass > 1 && fabs(err) >= fabs(preerr) - 0.005)
+			break;
+		preerr = err;
+		gain -= err;
+		if (over > 0) {
+			if (r->mode == CAPPED || !set.limit) {
+				r->mode = CAPPED;
+				gain -= over + 0.05;
+				goal -= over + 0.05;
+			} else {
+				if (!isfinite(ceiling))
+					ceiling = fmin(r->in.tp + gain + err, set.tpmax);
+				ceiling -= over + 0.1;
+				r->mode = LIMITED;
+			}
+		}
+	}
+	if (!best->open) {
+		snprintf(why, whysize, "true peak stays over %.1f dBTP after %d "
+		    "passes", set.tpmax, r->passes);
+		return -1;
+	}
+	if (fabs(best->m.i - goal) > set.threshold) {
+		snprintf(why, whysize, "target unreachable: best %.2f LUFS "
+		    "(%+.2f LU) at %.1f dBTP after %d passes; try --tp-mode cap or "
+		    "a lower --target", best->m.i, best->m.i - set.target,
+		    set.tpmax, r->passes);
+		pass_drop(best);
+		return -1;
+	}
+	return 0;
+}
+
+/* The capture instant of an item is the output's mtime (design §5). */
+static void
+set_mtime(const char *path, const struct item *it)
+{
+	struct timespec ts[2];
+
+	if (it == NULL || !it->has_time)
+		return;
+	ts[0].tv_sec = ts[1].tv_sec = (time_t)it->time;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	if (utimensat(AT_FDCWD, path, ts, 0) < 0)
+		warn_("%s: cannot set time", path);
+}
+
+static int
+process(const char *path, struct result *r, char *why, size_t whysize)
+{
+	struct item it, *itp = NULL;
+	struct probe p;
+	struct target t;
+	struct pass best;
+	const char *src = path, *rel, *w;
+	char *dst = NULL;
+	int rc = -1, sniff;
+
+	sniff = item_sniff(path);
+	if (sniff < 0) {
+		snprintf(why, whysize, "%s", strerror(errno));
+		return -1;
+	}
+	item_init(&it);
+	if (sniff == 1) {
+		if (item_load(&it, path, &w) < 0) {
+			snprintf(why, whysize, "%s", w ? w : strerror(errno));
+			item_free(&it);
+			return -1;
+		}
+		itp = &it;
+		src = it.source;
+		if (it.kind == KIND_IMAGE) {
+			snprintf(why, whysize, "an image item, not audio");
+			goto out;
+		}
+	}
+	if (probe_file(src, &p, why, whysize) < 0)
+		goto out;
+	if (p.duration >= 0 && p.duration < 0.4) {
+		snprintf(why, whysize, "too short (%.2f s): integrated loudness "
+		    "is undefined under 0.4 s", p.duration);
+		goto outp;
+	}
+	if (measure(src, set.dualmono, &r->in, why, whysize) < 0)
+		goto outp;
+	r->have_in = 1;
+	if (p.duration > 0 && r->in.seconds + fmax(0.5, 0.02 * p.duration) < p.duration) {
+		snprintf(why, whysize, "truncated: %.1f s of %.1f s decode",
+		    r->in.seconds, p.duration);
+		goto outp;
+	}
+	if (r->in.seconds < 0.4) {
+		snprintf(why, whysize, "too short (%.2f s): integrated loudness "
+		    "is undefined under 0.4 s", r->in.seconds);
+		goto outp;
+	}
+	if (r->in.i <= -69.995) {
+		snprintf(why, whysize, "silent (integrated loudness -inf): "
+		    "not normalized");
+		goto outp;
+	}
+	r->wide = r->in.lra > set.lra;
+	if (measure_only) {
+		r->status = "measured";
+		rc = 0;
+		goto outp;
+	}
+	if (pick_target(&p, &set, src, &t, why, whysize) < 0)
+		goto outp;
+	rel = itp && it.dest && *it.dest ? it.dest : base_name(src);
+	dst = out_name(rel, t.ext);
+	if (same_file(src, dst)) {
+		snprintf(why, whysize, "the output %s would replace the source", dst);
+		goto outp;
+	}
+	if (mkdir_parent(dst) < 0) {
+		snprintf(why, whysize, "%s: %s", dst, strerror(errno));
+		goto outp;
+	}
+	if (normalize(src, dst, &p, &t, r, &best, why, whysize) < 0)
+		goto outp;
+	set_mtime(best.a.tmp, itp);
+	r->out = best.m;
+	r->have_out = 1;
+	r->error = best.m.i - set.target;
+	if (atomic_commit(&best.a) < 0) {
+		snprintf(why, whysize, "%s: %s", dst, strerror(errno));
+		goto outp;
+	}
+	r->status = "normalized";
+	r->output = dst;
+	out_path(dst);
+	dst = NULL;	/* r->output keeps it until the report */
+	rc = 0;
+outp:
+	probe_free(&p);
+out:
+	if (rc < 0)
+		free(dst);
+	item_free(&it);
+	return rc;
+}
+
+/* A LevelUp-style batch summary, one line, when more than one file ran. */
+static void
+summary(void)
+{
+	if (ntotal < 2 || quiet)
+		return;
+	if (json) {
+		fprintf(report, "{\"summary\":{\"total\":%lu,\"completed\":%lu,"
+		    "\"failed\":%lu,\"success_rate\":%.1f,\"max_error\":%.3f}}\n",
+		    ntotal, ndone, nfailed, 100.0 * ndone / ntotal, maxerr);
+	} else {
+		fprintf(report, "%s: summary: %lu files, %lu completed, %lu failed, "
+		    "success rate %.1f%%, max |error| %.2f LU\n", progname, ntotal,
+		    ndone, nfailed, 100.0 * ndone / ntotal, maxerr);
+	}
+	if (fflush(report) == EOF)
+		die_errno(ST_FATAL, "report");
+}
+
+static void
+setup(const char *reportpath)
+{
+	if (!have_program("ffmpeg") || !have_program("ffprobe"))
+		die(ST_FATAL, "ffmpeg and ffprobe are needed and not on PATH");
+	if (!measure_only) {
+		if (outdir == NULL) {
+			warnx_("-o DIR is required (or --measure)");
+			usage(stderr, ST_USAGE);
+		}
+		if (mkdir_p(outdir, 0777) < 0)
+			die_errno(ST_FATAL, "%s", outdir);
+		if (access(outdir, W_OK | X_OK) < 0)
+			die_errno(ST_FATAL, "%s", outdir);
+	}
+	report = stderr;
+	if (reportpath != NULL && (report = fopen(reportpath, "a")) == NULL)
+		die_errno(ST_FATAL, "%s", reportpath);
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum { O_TARGET = 256, O_TP, O_TPMODE, O_LRA, O_THRESHOLD, O_PASSES,
+	    O_FORMAT, O_BITRATE, O_RATE, O_DUAL, O_KEEP, O_NOKEEP, O_MEASURE,
+	    O_JSON, O_REPORT, O_VERIFY, O_VERSION };
+	static const struct option longopts[] = {
+		{ "target", required_argument, NULL, O_TARGET },
+		{ "true-peak", required_argument, NULL, O_TP },
+		{ "tp-mode", required_argument, NULL, O_TPMODE },
+		{ "lra", required_argument, NULL, O_LRA },
+		{ "threshold", required_argument, NULL, O_THRESHOLD },
+		{ "max-passes", required_argument, NULL, O_PASSES },
+		{ "format", required_argument, NULL, O_FORMAT },
+		{ "bitrate", required_argument, NULL, O_BITRATE },
+		{ "sample-rate", required_argument, NULL, O_RATE },
+		{ "dual-mono", no_argument, NULL, O_DUAL },
+		{ "keep-metadata", no_argument, NULL, O_KEEP },
+		{ "no-keep-metadata", no_argument, NULL, O_NOKEEP },
+		{ "measure", no_argument, NULL, O_MEASURE },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "report", required_argument, NULL, O_REPORT },
+		{ "verify", no_argument, NULL, O_VERIFY },
+		{ "output", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct input in;
+	const char *path, *reportpath = NULL;
+	int ch, status = ST_OK;
+
+	setprogname(argv[0]);
+	while ((ch = getopt_long(argc, argv, "+ho:q", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			usage(stdout, ST_OK);
+			/* NOTREACHED */
+		case 'o':
+			outdir = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case O_TARGET:
+			set.target = num_d("--target", optarg, -70, -5);
+			break;
+		case O_TP:
+			set.tpmax = num_d("--true-peak", optarg, -20, 0);
+			break;
+		case O_TPMODE:
+			if (strcmp(optarg, "limit") == 0)
+				set.limit = 1;
+			else if (strcmp(optarg, "cap") == 0)
+				set.limit = 0;
+			else
+				die(ST_USAGE, "--tp-mode: %s: not limit or cap", optarg);
+			break;
+		case O_LRA:
+			set.lra = num_d("--lra", optarg, 1, 50);
+			break;
+		case O_THRESHOLD:
+			set.threshold = num_d("--threshold", optarg, 0.01, 5);
+			break;
+		case O_PASSES:
+			set.maxpasses = (int)num_ll("--max-passes", optarg, 1, MAXPASSES);
+			break;
+		case O_FORMAT:
+			if (strcmp(optarg, "same") == 0)
+				set.format = NULL;
+			else if (strcmp(optarg, "mp3") == 0 || strcmp(optarg, "flac") == 0 ||
+			    strcmp(optarg, "wav") == 0 || strcmp(optarg, "m4a") == 0 ||
+			    strcmp(optarg, "opus") == 0)
+				set.format = optarg;
+			else
+				die(ST_USAGE, "--format: %s: not same, mp3, flac, wav, "
+				    "m4a or opus", optarg);
+			break;
+		case O_BITRATE:
+			set.bitrate = parse_bitrate(optarg);
+			break;
+		case O_RATE:
+			set.rate = (int)num_ll("--sample-rate", optarg, 8000, 384000);
+			break;
+		case O_DUAL:
+			set.dualmono = 1;
+			break;
+		case O_KEEP:
+			set.metadata = 1;
+			break;
+		case O_NOKEEP:
+			set.metadata = 0;
+			break;
+		case O_MEASURE:
+			measure_only = 1;
+			break;
+		case O_JSON:
+			json = 1;
+			break;
+		case O_REPORT:
+			reportpath = optarg;
+			break;
+		case O_VERIFY:
+			set.verify = 1;
+			break;
+		case O_VERSION:
+			print_version();
+			return ST_OK;
+		default:
+			usage(stderr, ST_USAGE);
+			/* NOTREACHED */
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	setup(reportpath);
+
+	input_init(&in, argc, argv);
+	while ((path = input_next(&in, &status)) != NULL) {
+		struct result r;
+		char why[1024];
+
+		memset(&r, 0, sizeof(r));
+		r.input = path;
+		ntotal++;
+		if (process(path, &r, why, sizeof(why)) < 0) {
+			warnx_("%s: %s", path, why);
+			r.status = "failed";
+			r.reason = why;
+			status = ST_ITEM;
+			nfailed++;
+		} else {
+			ndone++;
+			if (r.have_out && fabs(r.error) > maxerr && r.mode != CAPPED)
+				maxerr = fabs(r.error);
+			if (measure_only)
+				out_path(path);
+		}
+		report_line(&r);
+		free((char *)r.output);
+	}
+	input_free(&in);
+	summary();
+	if (report != stderr && fclose(report) == EOF)
+		die_errno(ST_FATAL, "report");
+	out_close();
+	return status;
+}

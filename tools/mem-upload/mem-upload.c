@@ -1,0 +1,719 @@
+/*
+ * mem-upload -- put output files into a self-hosted Immich server.
+ *
+ * Reads media paths or item records (operands, else NUL-separated records
+ * on stdin), and for each file: skips it when the ledger under OUT already
+ * holds it unchanged, else hashes it (SHA-1), asks the server in batches
+ * which it lacks, uploads those over --concurrency parallel transfers with
+ * retries, and adds every file to its albums (memoria's names from the
+ * records, or --album). One run at a time holds the lock under OUT, so
+ * parallel make jobs queue their uploads. Prints each file that is on the
+ * server, NUL-terminated, in input order; a summary goes to stderr.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mem.h"
+#include "mem-upload.h"
+
+struct config cfg;
+struct stats stats;
+
+static char **envkeys, **envvals;	/* from the .env file */
+static size_t nenv;
+
+static void
+usage(FILE *fp, int status)
+{
+	fprintf(fp,
+	    "usage: %s [-n] [-o OUT] [-u URL] [--key-file FILE] [-A NAME]... [-c N]\n"
+	    "       [-i GLOB]... [--lock FILE] [--ledger FILE] [--env-file FILE]\n"
+	    "       [--no-album] [--recheck] [--restore-trashed] [--insecure]\n"
+	    "       [--retries N] [--retry-delay S] [--timeout S] [--connect-timeout S]\n"
+	    "       [--] [path | record ...]\n"
+	    "Uploads files (or the files that item records name under OUT) to Immich.\n"
+	    "The server comes from --url or IMMICH_INSTANCE_URL, the key from\n"
+	    "--key-file or IMMICH_API_KEY (also read from ./.env); never from argv.\n",
+	    progname);
+	exit(status);
+}
+
+/* KEY=VALUE lines; "#" comments, "export ", quotes stripped, as dotenv does. */
+static void
+load_env(const char *path, int must)
+{
+	char *line = NULL, *k, *v, *e;
+	size_t cap = 0, n;
+	FILE *fp;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (must || errno != ENOENT)
+			die_errno(ST_FATAL, "%s", path);
+		return;
+	}
+	while (getline(&line, &cap, fp) >= 0) {
+		for (k = line; *k == ' ' || *k == '\t'; k++)
+			;
+		if (strncmp(k, "export ", 7) == 0)
+			k += 7;
+		if (*k == '#' || (v = strchr(k, '=')) == NULL)
+			continue;
+		for (e = v; e > k && (e[-1] == ' ' || e[-1] == '\t'); e--)
+			;
+		*e = '\0';
+		for (v++; *v == ' ' || *v == '\t'; v++)
+			;
+		n = strcspn(v, "\r\n");
+		while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+			n--;
+		if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+			v++;
+			n -= 2;
+		}
+		envkeys = xrealloc(envkeys, (nenv + 1) * sizeof(*envkeys));
+		envvals = xrealloc(envvals, (nenv + 1) * sizeof(*envvals));
+		envkeys[nenv] = xstrdup(k);
+		envvals[nenv++] = xmemdup(v, n);
+	}
+	if (ferror(fp))
+		die_errno(ST_FATAL, "%s", path);
+	free(line);
+	fclose(fp);
+}
+
+/* The environment first, then .env (flags were looked at before). */
+static const char *
+setting(const char *name)
+{
+	const char *v = getenv(name);
+	size_t i;
+
+	if (v != NULL && *v != '\0')
+		return v;
+	for (i = nenv; i-- > 0;)
+		if (strcmp(envkeys[i], name) == 0 && envvals[i][0] != '\0')
+			return envvals[i];
+	return NULL;
+}
+
+static void
+add_str(char ***list, size_t *n, const char *s)
+{
+	*list = xrealloc(*list, (*n + 2) * sizeof(**list));
+	(*list)[(*n)++] = xstrdup(s);
+	(*list)[*n] = NULL;
+}
+
+static int
+has_space_or_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+static char *
+read_key_file(const char *path)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *fp;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		die_errno(ST_FATAL, "--key-file %s", path);
+	n = getline(&line, &cap, fp);
+	if (n < 0 && ferror(fp))
+		die_errno(ST_FATAL, "--key-file %s", path);
+	fclose(fp);
+	if (n < 0)
+		die(ST_FATAL, "--key-file %s: empty", path);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' ||
+	    line[n - 1] == ' ' || line[n - 1] == '\t'))
+		line[--n] = '\0';
+	return line;
+}
+
+/*
+ * URL and key, checked before any item: http(s) only, no spaces or control
+ * bytes anywhere (they would forge headers), "/api" optional.
+ */
+static void
+config_server(const char *keyfile)
+{
+	unsigned char sum[SHA1_LEN];
+	char hex[SHA1_HEXLEN + 1];
+	struct sha1 s;
+	const char *k;
+	size_t n;
+
+	if (cfg.url == NULL && (cfg.url = setting("IMMICH_INSTANCE_URL")) == NULL)
+		die(ST_FATAL, "no server: set IMMICH_INSTANCE_URL or give --url");
+	n = strncmp(cfg.url, "http://", 7) == 0 ? 7 :
+	    strncmp(cfg.url, "https://", 8) == 0 ? 8 : 0;
+	if (n == 0 || cfg.url[n] == '\0' || cfg.url[n] == '/' ||
+	    has_space_or_control(cfg.url) || strchr(cfg.url, '#') != NULL ||
+	    strchr(cfg.url, '?') != NULL)
+		die(ST_FATAL, "%s: not an http:// or https:// server URL", cfg.url);
+	cfg.root = xstrdup(cfg.url);
+	n = strlen(cfg.root);
+	while (n > 0 && cfg.root[n - 1] == '/')
+		cfg.root[--n] = '\0';
+	if (n >= 4 && strcmp(cfg.root + n - 4, "/api") == 0)
+		cfg.root[n -= 4] = '\0';
+	while (n > 0 && cfg.root[n - 1] == '/')
+		cfg.root[--n] = '\0';
+	cfg.api = xasprintf("%s/api", cfg.root);
+
+	if (keyfile != NULL)
+		cfg.key = read_key_file(keyfile);
+	else if ((k = setting("IMMICH_API_KEY")) != NULL)
+		cfg.key = xstrdup(k);
+	else
+		die(ST_FATAL, "no API key: set IMMICH_API_KEY or give --key-file");
+	if (cfg.key[0] == '\0' || has_space_or_control(cfg.key))
+		die(ST_FATAL, "the API key is empty or holds spaces or control characters");
+	/* The ledger trusts entries made with this server and key only. */
+	sha1_init(&s);
+	sha1_update(&s, "mem-upload ledger\n", 18);
+	sha1_update(&s, cfg.key, strlen(cfg.key));
+	sha1_final(&s, sum);
+	sha1_hex(sum, hex);
+	cfg.serverkey = xasprintf("%s#%.16s", cfg.root, hex);
+}
+
+static void
+config_rest(int have_ignores, int have_conc)
+{
+	static const char *defaults[] = { "issues/**", "**/*matching/**" };
+	const char *v;
+	char *list, *p, *tok, *save = NULL, *e;
+	size_t i;
+
+	if (!have_conc) {
+		cfg.concurrency = 4;
+		if ((v = setting("IMMICH_UPLOAD_CONCURRENCY")) != NULL)
+			cfg.concurrency = num_ll("IMMICH_UPLOAD_CONCURRENCY", v, 1, 64);
+	}
+	if (!have_ignores) {
+		if ((v = setting("IMMICH_IGNORE_PATTERNS")) != NULL) {
+			list = xstrdup(v);
+			for (p = list; (tok = strtok_r(p, ",", &save)) != NULL; p = NULL) {
+				while (*tok == ' ' || *tok == '\t')
+					tok++;
+				e = tok + strlen(tok);
+				while (e > tok && (e[-1] == ' ' || e[-1] == '\t'))
+					*--e = '\0';
+				if (*tok != '\0')
+					add_str(&cfg.ignores, &cfg.nignores, tok);
+			}
+			free(list);
+		} else {
+			for (i = 0; i < LEN(defaults); i++)
+				add_str(&cfg.ignores, &cfg.nignores, defaults[i]);
+		}
+	}
+}
+
+static char *outreal;	/* realpath of OUT, for paths relative to it */
+
+/* The path the ignore patterns see: relative to OUT when inside it. */
+static const char *
+rel_path(const struct upfile *f, const char *given)
+{
+	size_t n = outreal ? strlen(outreal) : 0;
+
+	if (n > 0 && strncmp(f->key, outreal, n) == 0 && f->key[n] == '/')
+		return f->key + n + 1;
+	while (strncmp(given, "./", 2) == 0)
+		given += 2;
+	return given;
+}
+
+static void
+find_sidecar(struct upfile *f)
+{
+	const char *slash = strrchr(f->path, '/');
+	const char *dot = strrchr(slash ? slash + 1 : f->path, '.');
+	char *c[2];
+	struct stat st;
+	size_t i;
+
+	c[0] = dot ? xasprintf("%.*s.xmp", (int)(dot - f->path), f->path) : NULL;
+	c[1] = xasprintf("%s.xmp", f->path);
+	for (i = 0; i < 2; i++) {
+		if (f->sidecar == NULL && c[i] != NULL && stat(c[i], &st) == 0 &&
+		    S_ISREG(st.st_mode))
+			f->sidecar = c[i];
+		else
+			free(c[i]);
+	}
+}
+
+static void
+free_file(struct upfile *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nalbums; i++)
+		free(f->albums[i]);
+	free(f->albums);
+	free(f->input);
+	free(f->path);
+	free(f->key);
+	free(f->sidecar);
+	free(f->asset);
+	free(f->why);
+	free(f);
+}
+
+/*
+ * Resolve one input into a file: a record names OUT/dest, its time, its
+ * albums and its kind; a path stands for itself. NULL after reporting.
+ */
+static struct upfile *
+resolve(const char *input, int *status)
+{
+	struct upfile *f = xcalloc(1, sizeof(*f));
+	struct item it;
+	struct stat st;
+	const char *why = NULL, *base;
+	char *real;
+	size_t i;
+	int r;
+
+	f->input = xstrdup(input);
+	item_init(&it);
+	if ((r = item_sniff(input)) < 0) {
+		warn_("%s", input);
+		goto bad;
+	}
+	if (r == 1) {
+		if (item_load(&it, input, &why) < 0) {
+			if (why)
+				warnx_("%s: %s", input, why);
+			else
+				warn_("%s", input);
+			goto bad;
+		}
+		if (it.dest == NULL || it.dest[0] == '\0') {
+			warnx_("%s: the record has no dest (run mem-scan -o OUT first)", input);
+			goto bad;
+		}
+		f->path = xasprintf("%s/%s", cfg.out, it.dest);
+		f->has_time = it.has_time;
+		f->created = it.time;
+		f->favorite = it.favorite;
+		f->is_audio = it.kind == KIND_AUDIO ||
+		    (it.kind == KIND_UNKNOWN && kind_of_name(f->path) == KIND_AUDIO);
+		for (i = 0; i < it.nalbums; i++)
+			if (it.albums[i][0] != '\0')
+				add_str(&f->albums, &f->nalbums, it.albums[i]);
+	} else {
+		f->path = xstrdup(input);
+		f->is_audio = kind_of_name(f->path) == KIND_AUDIO;
+	}
+	item_free(&it);
+	if (stat(f->path, &st) < 0) {
+		warn_("%s", f->path);
+		goto bad;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		warnx_("%s: not a regular file", f->path);
+		goto bad;
+	}
+	if ((real = realpath(f->path, NULL)) == NULL) {
+		warn_("%s", f->path);
+		goto bad;
+	}
+	f->key = real;
+	f->size = st.st_size;
+	f->mtime = st.st_mtim;
+	if (cfg.no_album) {
+		for (i = 0; i < f->nalbums; i++)
+			free(f->albums[i]);
+		f->nalbums = 0;
+	} else if (cfg.nalbums > 0) {
+		for (i = 0; i < f->nalbums; i++)
+			free(f->albums[i]);
+		f->nalbums = 0;
+		for (i = 0; i < cfg.nalbums; i++)
+			add_str(&f->albums, &f->nalbums, cfg.albums[i]);
+	}
+	base = strrchr(f->path, '/');
+	base = base ? base + 1 : f->path;
+	if (is_temp_name(base) || ignored(rel_path(f, r == 1 ? f->path : input)))
+		f->state = F_IGNORED;
+	else if (f->is_audio)
+		f->state = F_AUDIO;
+	else
+		find_sidecar(f);
+	return f;
+bad:
+	item_free(&it);
+	free_file(f);
+	*status = ST_ITEM;
+	return NULL;
+}
+
+static const char *
+human(long long bytes)
+{
+	static char buf[4][32];
+	static int k;
+	const char *unit[] = { "B", "kB", "MB", "GB", "TB" };
+	double v = (double)bytes;
+	size_t u = 0;
+
+	k = (k + 1) % 4;
+	while (v >= 1000 && u + 1 < LEN(unit)) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(buf[k], sizeof(buf[k]), u ? "%.1f %s" : "%.0f %s", v, unit[u]);
+	return buf[k];
+}
+
+static void
+summary(struct upfile **fs, size_t n)
+{
+	long long would = 0;
+	long nwould = 0, albums = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		switch (fs[i]->state) {
+		case F_CREATED:
+			stats.created++;
+			break;
+		case F_DUPLICATE:
+			stats.duplicates++;
+			break;
+		case F_LEDGER:
+			stats.ledger++;
+			break;
+		case F_AUDIO:
+			stats.audio++;
+			break;
+		case F_IGNORED:
+			stats.ignored++;
+			break;
+		case F_FAILED:
+			stats.failed++;
+			break;
+		case F_NEW:
+		case F_UPLOAD:
+			nwould++;
+			would += (long long)fs[i]->size;
+			break;
+		}
+		albums += (long)fs[i]->nalbums;
+	}
+	if (cfg.dry_run) {
+		warnx_("dry run: would upload %ld file%s (%s) unless the server has them; "
+		    "%ld unchanged (ledger), %ld skipped (audio), %ld ignored, %ld failed",
+		    nwould, nwould == 1 ? "" : "s", human(would), stats.ledger,
+		    stats.audio, stats.ignored, stats.failed);
+		return;
+	}
+	warnx_("%ld uploaded (%s), %ld duplicate%s, %ld unchanged (ledger), "
+	    "%ld skipped (audio), %ld ignored, %ld failed; albums: %ld created, "
+	    "%ld updated", stats.created, human(stats.bytes_sent), stats.duplicates,
+	    stats.duplicates == 1 ? "" : "s", stats.ledger, stats.audio, stats.ignored,
+	    stats.failed, stats.albums_created, stats.albums_updated);
+}
+
+/* Trashed duplicates stay invisible: say so, or bring them back. */
+static void
+trashed(struct upfile **fs, size_t n)
+{
+	struct reply r;
+	json_t *ids = json_array(), *body;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!fs[i]->trashed || fs[i]->asset == NULL)
+			continue;
+		if (cfg.restore_trashed)
+			json_array_append_new(ids, json_string(fs[i]->asset));
+		else
+			warnx_("%s: on the server, but in its trash (restore it in Immich, "
+			    "or run again with --restore-trashed)", fs[i]->path);
+	}
+	if (json_array_size(ids) > 0) {
+		body = json_pack("{s:O}", "ids", ids);
+		if (api_call("POST", "/trash/restore/assets", body, &r) < 0)
+			warnx_("restoring %zu file%s from the trash: %s", json_array_size(ids),
+			    json_array_size(ids) == 1 ? "" : "s", r.err);
+		json_decref(body);
+		reply_free(&r);
+	}
+	json_decref(ids);
+}
+
+static struct upfile **
+find_same(struct upfile **table, size_t cap, struct upfile *f)
+{
+	size_t i = fnv1a64(f->key, strlen(f->key), FNV64_INIT) % cap;
+
+	while (table[i] != NULL && strcmp(table[i]->key, f->key) != 0)
+		i = (i + 1) % cap;
+	return &table[i];
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum { O_KEYFILE = 256, O_ENVFILE, O_LOCK, O_LEDGER, O_NOALBUM, O_INSECURE,
+	    O_RECHECK, O_RETRIES, O_DELAY, O_TIMEOUT, O_CTIMEOUT, O_RESTORE, O_VERSION };
+	static const struct option longopts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "key-file", required_argument, NULL, O_KEYFILE },
+		{ "env-file", required_argument, NULL, O_ENVFILE },
+		{ "album", required_argument, NULL, 'A' },
+		{ "album-name", required_argument, NULL, 'A' },
+		{ "no-album", no_argument, NULL, O_NOALBUM },
+		{ "concurrency", required_argument, NULL, 'c' },
+		{ "ignore", required_argument, NULL, 'i' },
+		{ "lock", required_argument, NULL, O_LOCK },
+		{ "ledger", required_argument, NULL, O_LEDGER },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "insecure", no_argument, NULL, O_INSECURE },
+		{ "recheck", no_argument, NULL, O_RECHECK },
+		{ "restore-trashed", no_argument, NULL, O_RESTORE },
+		{ "retries", required_argument, NULL, O_RETRIES },
+		{ "retry-delay", required_argument, NULL, O_DELAY },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "connect-timeout", required_argument, NULL, O_CTIMEOUT },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct upfile **fs = NULL, **table, *f, **slot;
+	struct input in;
+	const char *p, *keyfile = NULL;
+	size_t n = 0, cap, i, j;
+	int ch, status = ST_OK, have_ignores = 0, have_conc = 0, need_net = 0;
+	int want_albums = 0;
+	FILE *ledger = NULL;
+	struct stat st;
+
+	setprogname(argv[0]);
+	cfg.out = ".";
+	cfg.envfile = NULL;
+	cfg.retries = 5;
+	cfg.retry_delay = 1;
+	cfg.timeout = 300;
+	cfg.connect_timeout = 10;
+	while ((ch = getopt_long(argc, argv, "+A:c:hi:no:u:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'A':
+			if (*optarg == '\0')
+				die(ST_USAGE, "--album: empty name");
+			add_str(&cfg.albums, &cfg.nalbums, optarg);
+			break;
+		case 'c':
+			cfg.concurrency = num_ll("--concurrency", optarg, 1, 64);
+			have_conc = 1;
+			break;
+		case 'h':
+			usage(stdout, ST_OK);
+			break;
+		case 'i':
+			add_str(&cfg.ignores, &cfg.nignores, optarg);
+			have_ignores = 1;
+			break;
+		case 'n':
+			cfg.dry_run = 1;
+			break;
+		case 'o':
+			cfg.out = optarg;
+			break;
+		case 'u':
+			cfg.url = optarg;
+			break;
+		case O_KEYFILE:
+			keyfile = optarg;
+			break;
+		case O_ENVFILE:
+			cfg.envfile = optarg;
+			break;
+		case O_LOCK:
+			cfg.lock = optarg;
+			break;
+		case O_LEDGER:
+			cfg.ledger = optarg;
+			break;
+		case O_NOALBUM:
+			cfg.no_album = 1;
+			break;
+		case O_INSECURE:
+			cfg.insecure = 1;
+			break;
+		case O_RECHECK:
+			cfg.recheck = 1;
+			break;
+		case O_RESTORE:
+			cfg.restore_trashed = 1;
+			break;
+		case O_RETRIES:
+			cfg.retries = num_ll("--retries", optarg, 0, 20);
+			break;
+		case O_DELAY:
+			cfg.retry_delay = num_d("--retry-delay", optarg, 0, 60);
+			break;
+		case O_TIMEOUT:
+			cfg.timeout = num_d("--timeout", optarg, 1, 86400);
+			break;
+		case O_CTIMEOUT:
+			cfg.connect_timeout = num_d("--connect-timeout", optarg, 0.1, 600);
+			break;
+		case O_VERSION:
+			print_version();
+			out_close();
+			return ST_OK;
+		default:
+			usage(stderr, ST_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (cfg.no_album && cfg.nalbums > 0)
+		die(ST_USAGE, "--album and --no-album exclude each other");
+
+	/* Global setup: every problem here exits 2 before the first item. */
+	load_env(cfg.envfile ? cfg.envfile : ".env", cfg.envfile != NULL);
+	config_server(keyfile);
+	config_rest(have_ignores, have_conc);
+	if (stat(cfg.out, &st) < 0) {
+		if (!cfg.dry_run)
+			die_errno(ST_FATAL, "-o %s", cfg.out);
+	} else if (!S_ISDIR(st.st_mode)) {
+		die(ST_FATAL, "-o %s: not a directory", cfg.out);
+	} else if ((outreal = realpath(cfg.out, NULL)) == NULL) {
+		die_errno(ST_FATAL, "-o %s", cfg.out);
+	}
+	if (cfg.lock == NULL)
+		cfg.lock = xasprintf("%s/.mem/upload.lock", cfg.out);
+	if (cfg.ledger == NULL)
+		cfg.ledger = xasprintf("%s/.mem/upload.ledger", cfg.out);
+	cfg.progress = isatty(STDERR_FILENO);
+
+	input_init(&in, argc, argv);
+	cap = 0;
+	while ((p = input_next(&in, &status)) != NULL) {
+		if ((f = resolve(p, &status)) == NULL)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			fs = xrealloc(fs, cap * sizeof(*fs));
+		}
+		fs[n++] = f;
+	}
+	input_free(&in);
+
+	/* The same file named twice is sent once; its albums are merged. */
+	cap = 2 * n + 1;
+	table = xcalloc(cap, sizeof(*table));
+	for (i = 0; i < n; i++) {
+		if (fs[i]->state != F_NEW)
+			continue;
+		slot = find_same(table, cap, fs[i]);
+		if (*slot == NULL) {
+			*slot = fs[i];
+			continue;
+		}
+		fs[i]->same = *slot;
+		for (j = 0; j < fs[i]->nalbums; j++)
+			add_str(&(*slot)->albums, &(*slot)->nalbums, fs[i]->albums[j]);
+	}
+	free(table);
+
+	for (i = 0; i < n; i++)
+		if (fs[i]->state == F_NEW && fs[i]->same == NULL)
+			need_net = 1;
+	if (need_net && !cfg.dry_run) {
+		lock_take(cfg.lock);	/* held until exit */
+	}
+	if (need_net && !cfg.recheck)
+		ledger_load(cfg.ledger);
+	need_net = 0;
+	for (i = 0; i < n; i++) {
+		f = fs[i];
+		if (f->state != F_NEW || f->same != NULL)
+			continue;
+		if (!cfg.recheck && ledger_lookup(f))
+			f->state = F_LEDGER;
+		else
+			need_net = 1;
+		for (j = 0; j < f->nalbums; j++) {
+			want_albums = 1;
+			if (f->state != F_LEDGER || !ledger_in_album(f->asset, f->albums[j]))
+				need_net = 1;
+		}
+		if (cfg.dry_run && f->state == F_NEW && !ext_allowed(f->path)) {
+			f->state = F_FAILED;
+			f->why = xstrdup("not a type Immich accepts (by its extension)");
+		}
+	}
+
+	if (need_net && !cfg.dry_run) {
+		api_init();
+		preflight(want_albums);
+		for (i = 0; i < n; i++) {
+			if (fs[i]->state == F_NEW && fs[i]->same == NULL &&
+			    !ext_allowed(fs[i]->path)) {
+				fs[i]->state = F_FAILED;
+				fs[i]->why = xstrdup("not a type this Immich server accepts "
+				    "(by its extension)");
+			}
+		}
+		ledger = ledger_open(cfg.ledger);
+		transfer(fs, n, ledger);
+		trashed(fs, n);
+		albums_apply(fs, n, ledger);
+		if (fclose(ledger) == EOF)
+			warn_("%s", cfg.ledger);
+		api_cleanup();
+	}
+
+	for (i = 0; i < n; i++) {
+		f = fs[i];
+		if (f->same != NULL) {
+			f->state = f->same->state == F_CREATED ? F_DUPLICATE : f->same->state;
+			if (f->same->why != NULL)
+				f->why = xstrdup(f->same->why);
+		}
+		switch (f->state) {
+		case F_CREATED:
+		case F_DUPLICATE:
+		case F_LEDGER:
+			out_path(f->path);
+			break;
+		case F_NEW:
+			if (cfg.dry_run)
+				out_path(f->path);
+			break;
+		case F_FAILED:
+			warnx_("%s: %s", f->input, f->why ? f->why : "failed");
+			status = ST_ITEM;
+			break;
+		default:
+			break;
+		}
+	}
+	summary(fs, n);
+	for (i = 0; i < n; i++)
+		free_file(fs[i]);
+	free(fs);
+	ledger_free();
+	out_close();
+	return status;
+}

@@ -1,0 +1,453 @@
+/*
+ * transfer.c -- hashing, bulk checks and uploads in one loop over one
+ * libcurl multi handle: while up to --concurrency uploads are on the wire,
+ * the loop hashes the next files, so the disk and the network work at the
+ * same time; checked batches grow (8, 32, ... 5000) so the first upload
+ * starts early and big runs need few checks.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mem.h"
+#include "mem-upload.h"
+
+#define MAXBATCH 5000
+
+struct xfer {
+	CURL	*h;
+	struct upfile *f;
+	curl_mime *mime;
+	struct curl_slist *hdrs;
+	struct reply r;
+	char	 errbuf[CURL_ERROR_SIZE];
+};
+
+struct job {
+	struct upfile *f;
+	double	 not_before;
+};
+
+static CURLM *multi;
+static struct job *jobs;	/* uploads waiting for a slot or a retry time */
+static size_t njobs;
+static FILE *ledger_fp;
+static long long done_bytes, total_bytes;
+static long done_files, total_files;
+static double started, last_progress;
+static int progress_shown;
+
+static char *
+iso_time(int64_t sec, long nsec)
+{
+	struct tm tm;
+	char buf[64];
+
+	time_wall(sec, 0, &tm);
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, nsec / 1000000);
+	return xstrdup(buf);
+}
+
+static const char *
+base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+static void
+text_part(curl_mime *mime, const char *name, const char *value)
+{
+	curl_mimepart *p = curl_mime_addpart(mime);
+
+	if (p == NULL || curl_mime_name(p, name) != CURLE_OK ||
+	    curl_mime_data(p, value, CURL_ZERO_TERMINATED) != CURLE_OK)
+		die(ST_FATAL, "libcurl: out of memory");
+}
+
+static int
+file_part(curl_mime *mime, const char *name, const char *path, const char *type)
+{
+	curl_mimepart *p = curl_mime_addpart(mime);
+
+	if (p == NULL || curl_mime_name(p, name) != CURLE_OK)
+		die(ST_FATAL, "libcurl: out of memory");
+	if (curl_mime_filedata(p, path) != CURLE_OK)
+		return -1;
+	if (curl_mime_filename(p, base_name(path)) != CURLE_OK ||
+	    curl_mime_type(p, type) != CURLE_OK)
+		die(ST_FATAL, "libcurl: out of memory");
+	return 0;
+}
+
+/*
+ * The body of immich.md section 5: text fields first (the server's type
+ * check sees only fields that came before a file part), deviceAssetId and
+ * deviceId for servers before v3 (v3 ignores them), times in UTC with "Z",
+ * no duration; then the file, the XMP sidecar, and last the exact name
+ * (curl escapes quotes in the part's filename; a "filename" field before
+ * the sidecar would make the server check the sidecar by the asset's name).
+ */
+static curl_mime *
+build_body(CURL *h, struct upfile *f)
+{
+	curl_mime *mime = curl_mime_init(h);
+	char *devid, *s, *d, *t;
+
+	if (mime == NULL)
+		die(ST_FATAL, "libcurl: out of memory");
+	devid = xasprintf("%s-%lld", base_name(f->path), (long long)f->size);
+	for (s = d = devid; *s != '\0'; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+			*d++ = *s;
+	*d = '\0';
+	text_part(mime, "deviceAssetId", devid);
+	free(devid);
+	text_part(mime, "deviceId", "mem-upload");
+	t = f->has_time ? iso_time(f->created, 0) : iso_time(f->mtime.tv_sec, f->mtime.tv_nsec);
+	text_part(mime, "fileCreatedAt", t);
+	free(t);
+	t = iso_time(f->mtime.tv_sec, f->mtime.tv_nsec);
+	text_part(mime, "fileModifiedAt", t);
+	free(t);
+	text_part(mime, "isFavorite", f->favorite ? "true" : "false");
+	if (file_part(mime, "assetData", f->path, "application/octet-stream") < 0 ||
+	    (f->sidecar != NULL &&
+	    file_part(mime, "sidecarData", f->sidecar, "application/xml") < 0)) {
+		curl_mime_free(mime);
+		return NULL;
+	}
+	text_part(mime, "filename", base_name(f->path));
+	return mime;
+}
+
+static void
+fail(struct upfile *f, char *why)
+{
+	f->state = F_FAILED;
+	free(f->why);
+	f->why = why;
+	done_files++;
+}
+
+static size_t
+collect(char *p, size_t size, size_t n, void *arg)
+{
+	struct reply *r = arg;
+
+	n *= size;
+	if (r->len + n > (1 << 20))
+		return 0;
+	r->body = xrealloc(r->body, r->len + n + 1);
+	memcpy(r->body + r->len, p, n);
+	r->len += n;
+	r->body[r->len] = '\0';
+	return n;
+}
+
+static void
+start(struct upfile *f)
+{
+	struct xfer *x = xcalloc(1, sizeof(*x));
+	char *ck, *url;
+
+	x->f = f;
+	if ((x->h = curl_easy_init()) == NULL)
+		die(ST_FATAL, "libcurl: out of memory");
+	api_setup(x->h, &x->hdrs, 0);
+	ck = xasprintf("x-immich-checksum: %s", f->sha1);
+	x->hdrs = curl_slist_append(x->hdrs, ck);
+	free(ck);
+	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, x->hdrs);
+	if ((x->mime = build_body(x->h, f)) == NULL) {
+		fail(f, xasprintf("%s", strerror(errno ? errno : EIO)));
+		curl_slist_free_all(x->hdrs);
+		curl_easy_cleanup(x->h);
+		free(x);
+		return;
+	}
+	x->f->attempts++;
+	url = xasprintf("%s/assets", cfg.api);
+	curl_easy_setopt(x->h, CURLOPT_URL, url);
+	free(url);
+	curl_easy_setopt(x->h, CURLOPT_MIMEPOST, x->mime);
+	curl_easy_setopt(x->h, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(x->h, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, &x->r);
+	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, collect);
+	x->errbuf[0] = '\0';
+	if (curl_multi_add_handle(multi, x->h) != CURLM_OK)
+		die(ST_FATAL, "libcurl: cannot add a transfer");
+}
+
+static void
+enqueue(struct upfile *f, double not_before)
+{
+	jobs = xrealloc(jobs, (njobs + 1) * sizeof(*jobs));
+	jobs[njobs].f = f;
+	jobs[njobs].not_before = not_before;
+	njobs++;
+}
+
+static long
+retry_after(CURL *h)
+{
+	struct curl_header *hd;
+	char *end;
+	long v;
+
+	if (curl_easy_header(h, "Retry-After", 0, CURLH_HEADER, -1, &hd) != CURLHE_OK)
+		return 0;
+	v = strtol(hd->value, &end, 10);
+	return end != hd->value && *end == '\0' && v > 0 ? v : 0;
+}
+
+/*
+ * An answer, or none. A complete 200/201 counts even when the send failed:
+ * a server that knows the checksum answers "duplicate" before reading the
+ * body and closes the connection.
+ */
+static void
+finish(struct xfer *x, CURLcode rc)
+{
+	struct upfile *f = x->f;
+	const char *st, *id;
+	char *why;
+	long status = 0, ra = 0;
+	int again = 0;
+	curl_off_t sent = 0;
+
+	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(x->h, CURLINFO_SIZE_UPLOAD_T, &sent);
+	if (x->r.body != NULL)
+		x->r.json = json_loadb(x->r.body, x->r.len, 0, NULL);
+	st = json_string_value(json_object_get(x->r.json, "status"));
+	id = json_string_value(json_object_get(x->r.json, "id"));
+	if ((status == 200 || status == 201) && st != NULL && id != NULL &&
+	    (rc == CURLE_OK || rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR)) {
+		free(f->asset);
+		f->asset = xstrdup(id);
+		if (strcmp(st, "duplicate") == 0) {
+			f->state = F_DUPLICATE;
+		} else {
+			f->state = F_CREATED;
+			stats.bytes_sent += (long long)f->size;
+		}
+		done_files++;
+		done_bytes += (long long)f->size;
+		ledger_file(ledger_fp, f);
+		return;
+	}
+	if (rc != CURLE_OK) {
+		why = xasprintf("%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+		again = retryable_curl(rc);
+		if (rc == CURLE_READ_ERROR)
+			again = 0;
+	} else if (status >= 300 && status < 400) {
+		why = xasprintf("HTTP %ld: redirected (not followed)", status);
+	} else if (status >= 200 && status < 300) {
+		why = xasprintf("HTTP %ld: unexpected answer: %.200s", status,
+		    x->r.body ? x->r.body : "");
+	} else {
+		why = xasprintf("HTTP %ld%s%s", status, *server_message(&x->r) ? ": " : "",
+		    server_message(&x->r));
+		again = retryable_status(status);
+		ra = retry_after(x->h);
+	}
+	if (again && f->attempts <= cfg.retries) {
+		free(f->why);
+		f->why = why;
+		enqueue(f, now_s() + backoff(f->attempts - 1, ra));
+		return;
+	}
+	if (again && f->attempts > 1) {
+		fail(f, xasprintf("%s (after %d attempts)", why, f->attempts));
+		free(why);
+	} else {
+		fail(f, why);
+	}
+	done_bytes += (long long)f->size;
+}
+
+static void
+reap(void)
+{
+	struct xfer *x;
+	CURLMsg *m;
+	int left;
+
+	while ((m = curl_multi_info_read(multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		finish(x, m->data.result);
+		curl_multi_remove_handle(multi, x->h);
+		curl_easy_cleanup(x->h);
+		curl_mime_free(x->mime);
+		curl_slist_free_all(x->hdrs);
+		reply_free(&x->r);
+		free(x);
+	}
+}
+
+/* Ask the server which of the hashed files it lacks. */
+static void
+bulk_check(struct upfile **batch, size_t n)
+{
+	json_t *body, *list, *res, *v;
+	struct reply r;
+	const char *action, *id;
+	char idx[32];
+	size_t i, k;
+
+	if (n == 0)
+		return;
+	list = json_array();
+	for (i = 0; i < n; i++) {
+		snprintf(idx, sizeof(idx), "%zu", i);
+		json_array_append_new(list, json_pack("{s:s,s:s}", "id", idx,
+		    "checksum", batch[i]->sha1));
+	}
+	body = json_pack("{s:o}", "assets", list);
+	if (api_call("POST", "/assets/bulk-upload-check", body, &r) < 0 ||
+	    !json_is_array(res = json_object_get(r.json, "results"))) {
+		for (i = 0; i < n; i++)
+			fail(batch[i], xasprintf("checksum check: %s", r.err[0] ? r.err :
+			    "no results in the answer"));
+		json_decref(body);
+		reply_free(&r);
+		return;
+	}
+	json_array_foreach(res, k, v) {
+		id = json_string_value(json_object_get(v, "id"));
+		action = json_string_value(json_object_get(v, "action"));
+		if (id == NULL || action == NULL || (i = strtoul(id, NULL, 10)) >= n)
+			continue;
+		if (strcmp(action, "accept") == 0) {
+			batch[i]->state = F_UPLOAD;
+			total_bytes += (long long)batch[i]->size;
+			enqueue(batch[i], 0);
+		} else if ((id = json_string_value(json_object_get(v, "assetId"))) != NULL) {
+			batch[i]->state = F_DUPLICATE;
+			batch[i]->asset = xstrdup(id);
+			batch[i]->trashed = json_is_true(json_object_get(v, "isTrashed"));
+			done_files++;
+			ledger_file(ledger_fp, batch[i]);
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (batch[i]->state == F_NEW)
+			fail(batch[i], xstrdup("checksum check: the server did not answer "
+			    "for this file"));
+	json_decref(body);
+	reply_free(&r);
+}
+
+static void
+progress(int last)
+{
+	double t = now_s(), rate, eta;
+
+	if (!cfg.progress || (!last && t - last_progress < 0.25))
+		return;
+	last_progress = t;
+	rate = t > started ? (double)stats.bytes_sent / (t - started) : 0;
+	eta = rate > 0 ? (double)(total_bytes - done_bytes) / rate : 0;
+	fprintf(stderr, "\r%s: %ld/%ld files, %.1f/%.1f MB, %.1f MB/s, ETA %d:%02d \033[K",
+	    progname, done_files, total_files, done_bytes / 1e6, total_bytes / 1e6,
+	    rate / 1e6, (int)(eta / 60), (int)eta % 60);
+	if (last)
+		fputc('\n', stderr);
+	progress_shown = 1;
+}
+
+/* Start what may start now; the earliest retry time, or 0 for none. */
+static double
+start_ready(int running)
+{
+	double t = now_s(), next = 0;
+	size_t i, j;
+
+	for (i = j = 0; i < njobs; i++) {
+		if (running < cfg.concurrency && jobs[i].not_before <= t) {
+			start(jobs[i].f);
+			running++;
+			continue;
+		}
+		if (jobs[i].not_before > t && (next == 0 || jobs[i].not_before < next))
+			next = jobs[i].not_before;
+		jobs[j++] = jobs[i];
+	}
+	njobs = j;
+	return next;
+}
+
+void
+transfer(struct upfile **files, size_t n, FILE *ledger)
+{
+	struct upfile **batch;
+	size_t hi = 0, nb = 0, want = 8, i;
+	int running = 0, waiting;
+	double next;
+	long timeout;
+
+	ledger_fp = ledger;
+	for (i = 0; i < n; i++)
+		if (files[i]->state == F_NEW)
+			total_files++;
+	if (total_files == 0)
+		return;
+	if ((multi = curl_multi_init()) == NULL)
+		die(ST_FATAL, "libcurl: out of memory");
+	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, cfg.concurrency);
+	batch = xcalloc(MAXBATCH, sizeof(*batch));
+	started = now_s();
+	for (;;) {
+		next = start_ready(running);
+		/* Hash one file between turns of the transfers. */
+		while (hi < n && files[hi]->state != F_NEW)
+			hi++;
+		if (hi < n) {
+			if (sha1_file(files[hi]->path, files[hi]->sha1) < 0)
+				fail(files[hi], xasprintf("%s", strerror(errno)));
+			else
+				batch[nb++] = files[hi];
+			hi++;
+		}
+		if (nb > 0 && (nb >= want || hi >= n)) {
+			bulk_check(batch, nb);
+			nb = 0;
+			want = want * 4 < MAXBATCH ? want * 4 : MAXBATCH;
+			next = start_ready(running);
+		}
+		if (curl_multi_perform(multi, &running) != CURLM_OK)
+			die(ST_FATAL, "libcurl: transfer loop failed");
+		reap();
+		progress(0);
+		waiting = hi < n || nb > 0;
+		if (!waiting && running == 0 && njobs == 0)
+			break;
+		if (waiting)
+			timeout = 0;
+		else if (next > 0)
+			timeout = (long)((next - now_s()) * 1000) + 1;
+		else
+			timeout = 1000;
+		if (timeout < 0)
+			timeout = 0;
+		if (timeout > 1000)
+			timeout = 1000;
+		if (running > 0 || timeout > 0)
+			curl_multi_poll(multi, NULL, 0, (int)timeout, NULL);
+	}
+	if (progress_shown)
+		progress(1);
+	free(batch);
+	free(jobs);
+	jobs = NULL;
+	curl_multi_cleanup(multi);
+}

@@ -50,7 +50,7 @@ conv_slug(const char *name)
 	char *out = xmalloc(strlen((const char *)s) + 1);
 	size_t n = 0, k;
 
-	while (*s) {
+	while (*s && n < 50) {
 		k = utf8_len(s);
 		if (k == 0) {
 			s++;
@@ -80,8 +80,6 @@ conv_slug(const char *name)
 				out[n++] = '-';
 		}
 		s++;
-		if (n >= 50)
-			break;
 	}
 	while (n > 0 && (out[n - 1] == '_' || out[n - 1] == '-'))
 		n--;

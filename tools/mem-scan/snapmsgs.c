@@ -290,6 +290,56 @@ dist(int64_t a, int64_t b)
 	return a > b ? a - b : b - a;
 }
 
+static int
+cmp_mtime(const void *a, const void *b)
+{
+	const struct smfile *x = *(struct smfile *const *)a;
+	const struct smfile *y = *(struct smfile *const *)b;
+
+	if (x->f->mtime != y->f->mtime)
+		return x->f->mtime < y->f->mtime ? -1 : 1;
+	return strcmp(x->f->rel, y->f->rel);
+}
+
+/* The unmatched files a message may take by time (not b~ ones, which have
+ * their id), sorted by mtime: each message then looks at a window. */
+static struct smfile **
+by_mtime(struct state *s, int cls, size_t *n)
+{
+	struct smfile **v = xcalloc(s->nsf + 1, sizeof(*v));
+	size_t i;
+
+	*n = 0;
+	for (i = 0; i < s->nsf; i++) {
+		struct smfile *sf = &s->sf[i];
+
+		if (sf->used || sf->cls == SM_OVERLAY || sf->cls == SM_SKIP ||
+		    sf->cls == SM_B || (cls != 0 && sf->cls != cls))
+			continue;
+		v[(*n)++] = sf;
+	}
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), cmp_mtime);
+	return v;
+}
+
+/* The first of v[0..n) with mtime >= t. */
+static size_t
+lower(struct smfile **v, size_t n, int64_t t)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid]->f->mtime < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /*
  * The offset of the unzipping machine's clock: of the shifts (multiples of
  * 15 minutes, within 14 hours) that bring an unmatched file within the
@@ -298,60 +348,54 @@ dist(int64_t a, int64_t b)
 static int64_t
 best_shift(struct state *s, int cls)
 {
-	static unsigned votes[2 * MAXSHIFT / 900 + 1];
-	size_t i, k, b = 0;
-	int64_t sh;
+	unsigned votes[2 * MAXSHIFT / 900 + 1];
+	struct smfile **v;
+	size_t i, k, n, b = LEN(votes) / 2;
 
 	memset(votes, 0, sizeof(votes));
-	for (i = 0; i < s->nsf; i++) {
-		if (s->sf[i].used || s->sf[i].cls != cls)
+	v = by_mtime(s, cls, &n);
+	for (k = 0; n > 0 && k < s->nm; k++) {
+		if (!s->m[k].has_time || !wants_media(&s->m[k]))
 			continue;
-		for (k = 0; k < s->nm; k++) {
-			int64_t d;
+		for (i = 0; i < LEN(votes); i++) {
+			int64_t sh = (int64_t)i * 900 - MAXSHIFT;
+			size_t j = lower(v, n, s->m[k].time + sh - TOLERANCE);
 
-			if (!s->m[k].has_time || !wants_media(&s->m[k]))
-				continue;
-			d = s->sf[i].f->mtime - s->m[k].time;
-			if (d < -MAXSHIFT - TOLERANCE || d > MAXSHIFT + TOLERANCE)
-				continue;
-			sh = (d >= 0 ? d + 450 : d - 450) / 900 * 900;
-			if (sh != 0 && dist(d, sh) <= TOLERANCE)
-				votes[(sh + MAXSHIFT) / 900]++;
+			if (sh != 0 && j < n && v[j]->f->mtime <= s->m[k].time + sh + TOLERANCE)
+				votes[i]++;
 		}
 	}
-	for (i = 1; i < LEN(votes); i++)
+	free(v);
+	for (i = 0; i < LEN(votes); i++)
 		if (votes[i] > votes[b] || (votes[i] == votes[b] && votes[i] > 0 &&
 		    dist((int64_t)i * 900, MAXSHIFT) < dist((int64_t)b * 900, MAXSHIFT)))
 			b = i;
 	return votes[b] ? (int64_t)b * 900 - MAXSHIFT : 0;
 }
 
-/* Unmatched media files within the tolerance of messages, at a shift. */
+/* Unmatched media files within the tolerance of messages, at a shift: the
+ * nearest first. */
 static void
 match_time(struct state *s, int64_t shift)
 {
-	size_t k, i;
+	struct smfile **v;
+	size_t k, n;
 
-	for (k = 0; k < s->nm; k++) {
+	v = by_mtime(s, 0, &n);
+	for (k = 0; n > 0 && k < s->nm; k++) {
 		struct smsg *m = &s->m[k];
 
 		while (m->has_time && wants_media(m)) {
 			struct smfile *best = NULL;
-			int64_t bd = TOLERANCE + 1;
+			int64_t bd = TOLERANCE + 1, want = m->time + shift;
+			size_t j;
 
-			for (i = 0; i < s->nsf; i++) {
-				struct smfile *sf = &s->sf[i];
-				int64_t d;
-
-				if (sf->used || sf->cls == SM_OVERLAY || sf->cls == SM_SKIP ||
-				    sf->cls == SM_B)
-					continue;
-				d = dist(sf->f->mtime - shift, m->time);
-				if (d < bd) {
-					bd = d;
-					best = sf;
+			for (j = lower(v, n, want - TOLERANCE); j < n &&
+			    v[j]->f->mtime <= want + TOLERANCE; j++)
+				if (!v[j]->used && dist(v[j]->f->mtime, want) < bd) {
+					bd = dist(v[j]->f->mtime, want);
+					best = v[j];
 				}
-			}
 			if (best == NULL)
 				break;
 			best->used = 1;
@@ -359,6 +403,7 @@ match_time(struct state *s, int64_t shift)
 			m->nfiles++;
 		}
 	}
+	free(v);
 }
 
 static const char *

@@ -55,7 +55,7 @@ struct conv {
 
 /*
  * Classify a chat_media base name; the id (b~..., or the UUID in upper
- * case) into id. memoria's order: system names, b~, media~, overlay~,
+ * case) into id. memoria's order: hidden names, b~, media~, overlay~,
  * thumbnail~, date_hash; anything else is media without an id.
  */
 int

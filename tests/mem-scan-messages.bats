@@ -330,3 +330,45 @@ setup() {
 	run -0 find "$OUT/.mem/items" -name '*.item'
 	assert_output ''
 }
+
+@test "an iMessage HEIC Live Photo and its MOV are items of one message, dated from a seconds database" {
+	ex=$BATS_TEST_TMPDIR/mac-messages-20240303
+	mkdir -p "$ex/Attachments/01/GUID"
+	printf 'heic bytes' > "$ex/Attachments/01/GUID/lp_image.HEIC"
+	make_video "$ex/Attachments/01/GUID/lp_image.MOV"
+	sqlite3 "$ex/chat.db" <<-'EOF'
+	CREATE TABLE handle (ROWID INTEGER PRIMARY KEY, id TEXT NOT NULL, service TEXT);
+	CREATE TABLE chat (ROWID INTEGER PRIMARY KEY, guid TEXT, style INTEGER, chat_identifier TEXT, display_name TEXT);
+	CREATE TABLE message (ROWID INTEGER PRIMARY KEY, guid TEXT, text TEXT, handle_id INTEGER, date INTEGER, is_from_me INTEGER);
+	CREATE TABLE attachment (ROWID INTEGER PRIMARY KEY, guid TEXT, filename TEXT, mime_type TEXT, transfer_name TEXT, transfer_state INTEGER);
+	CREATE TABLE chat_message_join (chat_id INTEGER, message_id INTEGER, message_date INTEGER);
+	CREATE TABLE message_attachment_join (message_id INTEGER, attachment_id INTEGER);
+	CREATE TABLE chat_handle_join (chat_id INTEGER, handle_id INTEGER);
+	INSERT INTO handle VALUES (1, 'kim@example.com', 'iMessage');
+	INSERT INTO chat VALUES (1, 'iMessage;-;kim@example.com', 45, 'kim@example.com', NULL);
+	INSERT INTO chat_handle_join VALUES (1, 1);
+	INSERT INTO message VALUES (1, 'G1', 'live', 1, 300000000, 0);
+	INSERT INTO chat_message_join VALUES (1, 1, 300000000);
+	INSERT INTO attachment VALUES (1, 'A1', '~/Library/Messages/Attachments/01/GUID/lp_image.HEIC', 'image/heic', 'lp_image.HEIC', 5);
+	INSERT INTO message_attachment_join VALUES (1, 1);
+	EOF
+	OUT=$BATS_TEST_TMPDIR/out
+	run -0 mem-scan -o "$OUT" "$ex"
+	# 300000000 s after 2001-01-01 is 2010-07-05T05:20:00Z
+	r=$(rec GUID/lp_image.HEIC)
+	assert_equal "$(field "$r" time)" 2010-07-05T05:20:00Z
+	assert_equal "$(field "$r" kind)" image
+	assert_equal "$(field "$r" dest)" mac-messages-20240303/messages/imessage-mac-kimexamplecom-20100705.heic
+	r=$(rec GUID/lp_image.MOV)
+	assert_equal "$(field "$r" dest)" mac-messages-20240303/messages/imessage-mac-kimexamplecom-20100705.mov
+	assert_equal "$(field "$r" kind)" video
+}
+
+@test "Discord's user comes from account/user.json when the directory does not name it" {
+	cp -r "$MS/discord-gamer-20240106" "$BATS_TEST_TMPDIR/package"
+	OUT=$BATS_TEST_TMPDIR/out
+	run -0 mem-scan -o "$OUT" "$BATS_TEST_TMPDIR/package"
+	r=$(rec "c111/screen shot.png")
+	assert_equal "$(field "$r" user)" gamer
+	assert_equal "$(field "$r" dest)" package/messages/discord-gamer-pal-20220701.png
+}

@@ -595,3 +595,70 @@ meta your_instagram_activity/content/posts_1.json | uri points outside the expor
 	run -0 report "$OUT" instagram-jane_doe-20240103
 	assert_line 'meta your_instagram_activity/content/reels.json | uri points outside the export'
 }
+
+@test "a large album is parsed in parallel with the same results and one warning per bad sidecar" {
+	local i
+	mkdir -p "$GP/Photos from 2022"
+	for i in $(seq 1000 1299); do
+		printf 'photo %s\n' "$i" > "$GP/Photos from 2022/IMG_$i.jpg"
+		printf '{"title": "IMG_%s.jpg", "photoTakenTime": {"timestamp": "%s"}}' \
+		    "$i" "$((1600000000 + i * 60))" > "$GP/Photos from 2022/IMG_$i.jpg.supplemental-metadata.json"
+	done
+	printf '{"title": "IMG_1200.jpg", "photoTak' > "$GP/Photos from 2022/IMG_1200.jpg.supplemental-metadata.json"
+	run -0 --separate-stderr mem-scan -o "$OUT" "$G"
+	[ "$stderr" = "mem-scan: $G/Takeout/Google Photos/Photos from 2022/IMG_1200.jpg.supplemental-metadata.json: malformed or truncated JSON" ]
+	[ "$(ls "$OUT/.mem/items" | wc -l)" -eq 300 ]
+	[ "$(field "$OUT" "$GP/Photos from 2022/IMG_1299.jpg" time)" = "$(date -u -d @$((1600000000 + 1299 * 60)) +%FT%TZ)" ]
+	[ "$(field "$OUT" "$GP/Photos from 2022/IMG_1200.jpg" time_source)" = mtime ]
+	[ "$(grep -l 'time_source=json' "$OUT"/.mem/items/*.item | wc -l)" -eq 299 ]
+}
+
+@test "records do not depend on the machine's time zone" {
+	media "$GP/A/IMG_20230115_103045.jpg"
+	media "$GP/A/b.jpg"
+	sidecar "$GP/A/b.jpg.json" b.jpg 1673778645
+	jpeg_at pixel/c.jpg '2023:01:15 23:30:00'
+	TZ=UTC mem-scan -o utc "$G" pixel > /dev/null
+	TZ=Asia/Tokyo mem-scan -o tokyo "$G" pixel > /dev/null
+	TZ=America/Los_Angeles mem-scan -o la "$G" pixel > /dev/null
+	diff -r utc/.mem tokyo/.mem
+	diff -r utc/.mem la/.mem
+	[ "$(field utc "$PWD/pixel/c.jpg" dest)" = pixel/media/folder-pixel-20230115.jpg ]
+}
+
+@test "a malformed Instagram file costs a warning; its media still get records and are reported" {
+	I=instagram-jane_doe-20240103
+	media "$I/media/posts/202301/IMG_20230101_101010.jpg"
+	mkdir -p "$I/your_instagram_activity/content"
+	printf '[{"media": [{"uri": "media/posts/202301/IMG_2023' > "$I/your_instagram_activity/content/posts_1.json"
+	run -0 --separate-stderr mem-scan -o "$OUT" "$I"
+	[[ "$stderr" == *"content/posts_1.json: malformed or truncated JSON"* ]]
+	[ "$(field "$OUT" "$PWD/$I/media/posts/202301/IMG_20230101_101010.jpg" time_source)" = filename ]
+	run -0 report "$OUT" "$I"
+	assert_line 'media media/posts/202301/IMG_20230101_101010.jpg | not named by any post, story or message'
+}
+
+@test "a user name in any script stays readable in dest names" {
+	E=google-$'j\xc3\xb6rg_\xe6\x9d\x8e'-20240101
+	media "$E/Takeout/Google Photos/A/x.jpg"
+	sidecar "$E/Takeout/Google Photos/A/x.jpg.json" x.jpg 1673778645
+	run -0 mem-scan -o "$OUT" "$E"
+	[ "$(field "$OUT" "$PWD/$E/Takeout/Google Photos/A/x.jpg" user)" = $'j\xc3\xb6rg_\xe6\x9d\x8e' ]
+	[ "$(field "$OUT" "$PWD/$E/Takeout/Google Photos/A/x.jpg" dest)" = "$E/photos/gphotos-"$'j\xc3\xb6rg_\xe6\x9d\x8e'"-20230115.jpg" ]
+}
+
+@test "a Takeout JPEG's EXIF wall clock gives the offset Google's UTC time lacks" {
+	jpeg_at "$GP/A/paris.jpg" '2023:01:15 11:30:45'
+	sidecar "$GP/A/paris.jpg.json" paris.jpg 1673778645
+	jpeg_at "$GP/A/nyc.jpg" '2023:01:15 23:00:00'
+	sidecar "$GP/A/nyc.jpg.json" nyc.jpg "$(date -u -d '2023-01-16 04:00:00' +%s)"
+	jpeg_at "$GP/A/edited-clock.jpg" '2023:01:15 11:37:00'
+	sidecar "$GP/A/edited-clock.jpg.json" edited-clock.jpg 1673778645
+	run -0 mem-scan -o "$OUT" "$G"
+	[ "$(field "$OUT" "$GP/A/paris.jpg" time) $(field "$OUT" "$GP/A/paris.jpg" offset)" = '2023-01-15T10:30:45Z +01:00' ]
+	# the day in the name is the wall-clock day there
+	[ "$(field "$OUT" "$GP/A/nyc.jpg" offset)" = -05:00 ]
+	[ "$(field "$OUT" "$GP/A/nyc.jpg" dest)" = google-john.doe-20240101/photos/gphotos-john.doe-20230115_2.jpg ]
+	# not a whole quarter hour away: no offset is better than a wrong one
+	[ "$(field "$OUT" "$GP/A/edited-clock.jpg" offset)" = '' ]
+}

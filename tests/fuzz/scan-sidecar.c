@@ -22,7 +22,7 @@ int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	char *buf = xmemdup(data, size), *line, *save = NULL, *media = NULL;
-	char *keys[64], key[4096];
+	char *keys[64] = { NULL }, key[4096];
 	struct gp_meta m;
 	const char *why;
 	size_t n = 0, i;

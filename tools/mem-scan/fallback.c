@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -71,6 +72,61 @@ exif_time(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off)
 	}
 	exif_data_unref(ed);
 	return rc;
+}
+
+/*
+ * The EXIF time of the JPEG open on fd, reading only its APP1 "Exif"
+ * segment (at most 64 KiB, within the file's first 64 KiB of headers):
+ * the segments before it are skipped by their lengths, and a file
+ * without EXIF costs one small read.
+ */
+int
+jpeg_exif_time(int fd, int64_t *utc, int32_t *off)
+{
+	unsigned char h[4096], *seg;
+	off_t pos = 2;
+	ssize_t n;
+	size_t len;
+	int i, rc;
+
+	if ((n = pread(fd, h, sizeof(h), 0)) < 4 || h[0] != 0xff || h[1] != 0xd8)
+		return -1;
+	for (i = 0; i < 16 && pos < EXIF_HEAD; i++) {
+		unsigned char m[10];
+
+		if (pos + 10 <= n)
+			memcpy(m, h + pos, 10);
+		else if (pread(fd, m, 10, pos) != 10)
+			return -1;
+		if (m[0] != 0xff)
+			return -1;
+		if (m[1] == 0xd8 || (m[1] >= 0xd0 && m[1] <= 0xd7) || m[1] == 0x01) {
+			pos += 2;
+			continue;
+		}
+		if (!((m[1] >= 0xe0 && m[1] <= 0xef) || m[1] == 0xfe))
+			return -1;	/* image data begins: no EXIF */
+		len = (size_t)m[2] << 8 | m[3];
+		if (len < 2)
+			return -1;
+		if (m[1] == 0xe1 && len >= 8 && memcmp(m + 4, "Exif\0\0", 6) == 0) {
+			/* SOI + this segment is what libexif's loader wants */
+			seg = xmalloc(len + 4);
+			seg[0] = 0xff;
+			seg[1] = 0xd8;
+			if (pos + 2 + (off_t)len <= n)
+				memcpy(seg + 2, h + pos, len + 2);
+			else if (pread(fd, seg + 2, len + 2, pos) != (ssize_t)(len + 2)) {
+				free(seg);
+				return -1;
+			}
+			rc = exif_time(seg, len + 4, utc, off);
+			free(seg);
+			return rc;
+		}
+		pos += 2 + (off_t)len;
+	}
+	return -1;
 }
 
 static uint64_t
@@ -291,11 +347,9 @@ name_time(const char *base, int64_t *utc)
 void
 fallback_time(struct export *ex, struct file *f, struct item *it)
 {
-	unsigned char *buf;
 	const char *base;
 	int64_t t;
 	int32_t off;
-	ssize_t n;
 	int fd;
 
 	fd = file_open(ex, f);
@@ -303,15 +357,11 @@ fallback_time(struct export *ex, struct file *f, struct item *it)
 		const char *ext = strrchr(f->rel, '.');
 
 		if (ext && (strcasecmp(ext, ".jpg") == 0 || strcasecmp(ext, ".jpeg") == 0)) {
-			buf = xmalloc(EXIF_HEAD);
-			n = pread(fd, buf, EXIF_HEAD, 0);
-			if (n > 0 && exif_time(buf, (size_t)n, &t, &off) == 0) {
+			if (jpeg_exif_time(fd, &t, &off) == 0) {
 				set_time(it, t, off, "exif");
-				free(buf);
 				close(fd);
 				return;
 			}
-			free(buf);
 		} else if (f->kind == KIND_VIDEO || (ext && (strcasecmp(ext, ".m4a") == 0 ||
 		    strcasecmp(ext, ".heic") == 0))) {
 			if (mvhd_file(fd, f->size, &t) == 0) {

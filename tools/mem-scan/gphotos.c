@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,6 +25,10 @@ struct gfile {
 	char	*key;		/* sidecars: the media name it describes */
 	int	 used;		/* sidecar matched by some media */
 	int	 parsed;	/* 0 not yet, 1 ok, -1 bad */
+	const char *why;	/* when bad: a reason, or NULL and err */
+	int	 err;
+	int	 walled;	/* media: 0 not read, 1 wall clock found, -1 none */
+	int64_t	 wall;		/* EXIF DateTimeOriginal as if UTC */
 	char	*title;		/* the album's title, owned by its first file */
 	struct gp_meta meta;
 };
@@ -58,7 +63,7 @@ paren_index(const char *s, size_t n)
 		return n;
 	for (i = n - 2; i > 0 && s[i] >= '0' && s[i] <= '9'; i--)
 		;
-	return s[i] == '(' && i < n - 2 ? i : n;
+	return i < n - 2 && s[i] == '(' ? i : n;
 }
 
 /*
@@ -385,26 +390,186 @@ detect(struct export *ex)
 	return 0;
 }
 
-/* Parse a sidecar once, however many media use it. */
-static struct gp_meta *
-meta_of(struct export *ex, struct gfile *g)
+/* A sidecar's bytes, without messages (worker threads call it). */
+static char *
+read_all(const struct export *ex, const struct file *f, size_t *len, int *err)
 {
-	const char *why;
+	size_t n = 0, cap = 8192;
+	char *buf;
+	ssize_t r;
+	int fd;
+
+	if ((fd = file_open(ex, f)) < 0) {
+		*err = errno;
+		return NULL;
+	}
+	buf = xmalloc(cap);
+	for (;;) {
+		if (n + 1 >= cap) {
+			if (cap > MAXJSON) {
+				*err = EFBIG;
+				break;
+			}
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		r = read(fd, buf + n, cap - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r < 0)
+				*err = errno;
+			break;
+		}
+		n += (size_t)r;
+	}
+	close(fd);
+	if (*err != 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static void
+parse_one(const struct export *ex, struct gfile *g)
+{
 	size_t len;
 	char *buf;
 
-	if (g->parsed == 0) {
-		g->parsed = -1;
-		buf = file_slurp(ex, &ex->files[g->idx], MAXJSON, &len);
-		if (buf != NULL) {
-			if (gp_parse(buf, len, &g->meta, &why) == 0)
-				g->parsed = 1;
-			else
-				scan_warn(ex, ex->files[g->idx].rel, "%s", why);
-			free(buf);
+	g->parsed = -1;
+	g->err = 0;
+	g->why = NULL;
+	if ((buf = read_all(ex, &ex->files[g->idx], &len, &g->err)) == NULL)
+		return;
+	if (gp_parse(buf, len, &g->meta, &g->why) == 0)
+		g->parsed = 1;
+	free(buf);
+}
+
+/* A JPEG's EXIF wall clock (DateTimeOriginal), read once. */
+static void
+read_wall(const struct export *ex, struct gfile *g)
+{
+	const struct file *f = &ex->files[g->idx];
+	const char *ext = strrchr(f->rel, '.');
+	int64_t utc;
+	int32_t off;
+	int fd;
+
+	g->walled = -1;
+	if (ext == NULL || (strcasecmp(ext, ".jpg") != 0 && strcasecmp(ext, ".jpeg") != 0))
+		return;
+	if ((fd = file_open(ex, f)) < 0)
+		return;
+	if (jpeg_exif_time(fd, &utc, &off) == 0) {
+		g->wall = utc + (off == OFFSET_UNKNOWN ? 0 : (int64_t)off * 60);
+		g->walled = 1;
+	}
+	close(fd);
+}
+
+/*
+ * Google gives the instant in UTC and no zone; the camera's EXIF gives the
+ * wall clock. Their difference, when it is a whole quarter hour within
+ * +-14 h (a minute of slack), is the offset the photo was taken at.
+ */
+static int32_t
+offset_of(struct export *ex, struct gfile *g, int64_t utc)
+{
+	int64_t d, q;
+
+	if (g->walled == 0)
+		read_wall(ex, g);
+	if (g->walled != 1)
+		return OFFSET_UNKNOWN;
+	d = g->wall - utc;
+	q = (d >= 0 ? d + 450 : d - 450) / 900 * 900;
+	if (q < -14 * 3600 || q > 14 * 3600 || d - q > 60 || q - d > 60)
+		return OFFSET_UNKNOWN;
+	return (int32_t)(q / 60);
+}
+
+/* Parse a sidecar once, however many media use it; say why once. */
+static struct gp_meta *
+meta_of(struct export *ex, struct gfile *g)
+{
+	if (g->parsed == 0)
+		parse_one(ex, g);
+	if (g->parsed == -1) {
+		if (g->why != NULL)
+			scan_warn(ex, ex->files[g->idx].rel, "%s", g->why);
+		else if (g->err != 0) {
+			scan_warn(ex, ex->files[g->idx].rel, "%s", strerror(g->err));
+			ex->status = ST_ITEM;
 		}
+		g->parsed = -2;	/* told */
 	}
 	return g->parsed == 1 ? &g->meta : NULL;
+}
+
+/*
+ * Reading and parsing 50,000 sidecars is most of a scan: spread it over
+ * the CPUs. Workers only fill their gfile; messages wait for meta_of().
+ */
+struct pool {
+	const struct export *ex;
+	struct gfile *gf;
+	size_t	 n, next;
+	pthread_mutex_t mu;
+};
+
+static void *
+worker(void *arg)
+{
+	struct pool *p = arg;
+	size_t i;
+
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		i = p->next;
+		p->next += 64;
+		pthread_mutex_unlock(&p->mu);
+		if (i >= p->n)
+			return NULL;
+		for (; i < p->n; i++) {
+			if (p->gf[i].key != NULL)
+				parse_one(p->ex, &p->gf[i]);
+			else
+				read_wall(p->ex, &p->gf[i]);
+			if (i % 64 == 63)
+				break;
+		}
+	}
+}
+
+static void
+parse_all(const struct export *ex, struct gfile *gf, size_t n)
+{
+	pthread_t th[8];
+	struct pool p;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int i, nt = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (int)ncpu, started = 0;
+
+	if (n < 512 || nt < 2)
+		return;	/* parsed on demand */
+	json_object_seed(0);	/* before threads, as jansson asks */
+	memset(&p, 0, sizeof(p));
+	p.ex = ex;
+	p.gf = gf;
+	p.n = n;
+	if (pthread_mutex_init(&p.mu, NULL) != 0)
+		return;
+	for (i = 0; i < nt; i++)
+		if (pthread_create(&th[started], NULL, worker, &p) == 0)
+			started++;
+	if (started == 0)
+		worker(&p);
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&p.mu);
 }
 
 /* A 64-bit hash eight bytes at a time (FNV byte by byte is too slow for
@@ -428,7 +593,7 @@ hash_words(const unsigned char *p, size_t n, uint64_t h)
  * the coded data). Takeout's duplicates are byte-identical copies; two
  * different photos of one size never share both ends, and reading only
  * the ends keeps the scan from reading every media byte. A file that
- * cannot be read gets a value of its own: it is never merged.
+ * cannot be read has a value of its own: it is never merged.
  */
 static uint64_t
 content_hash(struct export *ex, struct file *f)
@@ -531,7 +696,9 @@ scan(struct export *ex, const struct platform *p)
 
 		if (f->claimed || split(f->rel, &g.album, &g.alen, &g.base) < 0)
 			continue;
-		memset(&g.meta, 0, sizeof(g.meta));
+		memset(&g, 0, sizeof(g));
+		if (split(f->rel, &g.album, &g.alen, &g.base) < 0)
+			continue;
 		g.idx = i;
 		g.used = g.parsed = 0;
 		g.key = NULL;
@@ -545,6 +712,7 @@ scan(struct export *ex, const struct platform *p)
 	}
 	if (ng > 0)
 		qsort(gf, ng, sizeof(*gf), cmp_gfile);
+	parse_all(ex, gf, ng);
 	/* per album: the sidecars are the tail of the run, sorted by key */
 	for (i = 0; i < ng; i = j) {
 		char **keys;
@@ -616,7 +784,8 @@ scan(struct export *ex, const struct platform *p)
 		}
 		if (m != NULL) {
 			if (m->has_time)
-				set_time(&e->it, m->time, OFFSET_UNKNOWN, "json");
+				set_time(&e->it, m->time, offset_of(ex, gm[i].g, m->time),
+				    "json");
 			if (m->has_gps)
 				set_gps(&e->it, m->lat, m->lon, m->has_alt, m->alt);
 			item_set(&e->it.caption, m->description);

@@ -32,7 +32,7 @@
  *   - Problems: orphan_media() and orphan_meta() feed the export's
  *     issues/failure-report.json; scan_warn() prints one warning line and
  *     records it under failed_processing. None of them fails the run: an
- *     item with bad metadata still gets a record with a fallback time.
+ *     item with bad metadata still has a record with a fallback time.
  *
  *   - safe_join() turns a name read from metadata into a path relative to
  *     the export, refusing absolute names and "..".
@@ -123,6 +123,7 @@ int	 write_report(struct export *ex, const char *out);
 
 /* fallback.c: the time a file carries itself. */
 void	 fallback_time(struct export *ex, struct file *f, struct item *it);
+int	 jpeg_exif_time(int fd, int64_t *utc, int32_t *off);
 int	 exif_time(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off);
 int	 mvhd_time(const unsigned char *buf, size_t len, int64_t *utc);
 int	 name_time(const char *base, int64_t *utc);

@@ -372,3 +372,25 @@ setup() {
 	assert_equal "$(field "$r" user)" gamer
 	assert_equal "$(field "$r" dest)" package/messages/discord-gamer-pal-20220701.png
 }
+
+@test "Snapchat's older export (messages/json, Received/Sent lists) names conversations by the other user" {
+	ex=$BATS_TEST_TMPDIR/snapchat-lou-20200101
+	mkdir -p "$ex/messages/json" "$ex/messages/chat_media"
+	make_jpeg "$ex/messages/chat_media/2019-09-09_b~OLD1.jpg"
+	make_jpeg "$ex/messages/chat_media/2019-09-10_b~OLD2.jpg"
+	cat > "$ex/messages/json/chat_history.json" <<-'EOF'
+	{"Received Saved Chat History": [{"From": "max", "Media Type": "MEDIA",
+	  "Created": "2019-09-09 09:09:09 UTC", "Text": "", "Media IDs": "b~OLD1"}],
+	 "Sent Saved Chat History": [{"To": "ida", "Media Type": "MEDIA",
+	  "Created": "2019-09-10 10:10:10 UTC", "Text": "", "Media IDs": "b~OLD2"}]}
+	EOF
+	printf '{}' > "$ex/messages/json/snap_history.json"
+	OUT=$BATS_TEST_TMPDIR/out
+	run -0 mem-scan -o "$OUT" "$ex"
+	assert_equal "$(field "$(rec chat_media/2019-09-09_b~OLD1.jpg)" dest)" \
+	    snapchat-lou-20200101/messages/snap-messages-lou-max-20190909.jpg
+	r=$(rec chat_media/2019-09-10_b~OLD2.jpg)
+	assert_equal "$(field "$r" dest)" snapchat-lou-20200101/messages/snap-messages-lou-ida-20190910.jpg
+	field "$r" caption | grep -qx 'Sender: "lou"'
+	assert_file_not_exists "$OUT/snapchat-lou-20200101/issues/failure-report.json"
+}

@@ -394,3 +394,17 @@ setup() {
 	field "$r" caption | grep -qx 'Sender: "lou"'
 	assert_file_not_exists "$OUT/snapchat-lou-20200101/issues/failure-report.json"
 }
+
+@test "through mem-exif, Voice's offset and iMazing's local wall clock reach the files (read back with exiftool)" {
+	OUT=$BATS_TEST_TMPDIR/out
+	run -0 mem-scan -o "$OUT" "$MS/google-john.doe-20240105" "$MS/iphone-imazing-20240109"
+	a=$(rec "+15551234567 - Text - 2016-05-18T15_00_23Z-1-1.jpg")
+	b=$(rec "2023-01-15 10 30 45 - Jane Roe - IMG_0001.jpg")
+	run -0 mem-exif -o "$OUT" "$a" "$b"
+	f="$OUT/$(field "$a" dest)"
+	assert_equal "$(exiftool -s3 -DateTimeOriginal -OffsetTimeOriginal "$f" | tr '\n' ' ')" \
+	    "2016:05:18 11:00:23 -04:00 "
+	f="$OUT/$(field "$b" dest)"
+	assert_equal "$(exiftool -s3 -DateTimeOriginal "$f")" "2023:01:15 10:30:45"
+	assert_equal "$(exiftool -s3 -OffsetTimeOriginal "$f")" ""
+}

@@ -9,7 +9,9 @@
  *
  * FUZZ_SOURCES: tools/mem-scan/*.c
  */
+#define _XOPEN_SOURCE 700	/* nftw */
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,23 @@ static const char *media[] = { "chat_media/2023-01-01_b~x.jpg",
     "Messages/c1/a.jpg", "2023-01-01 10 00 00 - A - a.jpg",
     "Attachments/a/a.jpg" };
 
+static int
+rm1(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* The scratch export goes when the fuzzer exits. */
+static void
+cleanup(void)
+{
+	if (root[0] != '\0')
+		nftw(root, rm1, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void
 put(const char *rel, const unsigned char *data, size_t size)
 {
@@ -60,6 +79,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		snprintf(root, sizeof(root), "/tmp/mem-fuzz-XXXXXX");
 		if (mkdtemp(root) == NULL)
 			abort();
+		atexit(cleanup);
 		for (i = 0; i < LEN(dirs); i++) {
 			char *p = xasprintf("%s/%s", root, dirs[i]);
 

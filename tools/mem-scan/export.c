@@ -58,8 +58,9 @@ add_file(struct walk *w, const char *rel, const struct stat *st)
 	}
 	f = &ex->files[ex->nfiles++];
 	f->rel = xstrdup(rel);
-	f->size = st->st_size;
-	f->mtime = (int64_t)st->st_mtime;
+	f->size = st ? st->st_size : -1;
+	f->mtime = st ? (int64_t)st->st_mtime : 0;
+	f->stated = st != NULL;
 	f->kind = (unsigned char)kind_of_name(rel);
 	f->claimed = 0;
 }
@@ -100,11 +101,10 @@ walk_dir(struct walk *w, int dfd, char *rel, size_t rlen)
 		} else {
 			memcpy(rel, de->d_name, nlen + 1);
 		}
-		/* metadata needs no stat: it is read whole anyway */
-		if (de->d_type == DT_REG && kind_of_name(de->d_name) == KIND_UNKNOWN) {
-			memset(&st, 0, sizeof(st));
-			st.st_size = -1;
-			add_file(w, rel, &st);
+		/* no stat when d_type tells: most files never need one
+		 * (file_stat() does it when they do) */
+		if (de->d_type == DT_REG) {
+			add_file(w, rel, NULL);
 			continue;
 		}
 		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0) {
@@ -279,6 +279,21 @@ file_path(const struct export *ex, const struct file *f)
 	return xasprintf("%s/%s", ex->path, f->rel);
 }
 
+int
+file_stat(const struct export *ex, struct file *f)
+{
+	struct stat st;
+
+	if (f->stated)
+		return 0;
+	if (fstatat(ex->fd, f->rel, &st, 0) < 0)
+		return -1;
+	f->size = st.st_size;
+	f->mtime = (int64_t)st.st_mtime;
+	f->stated = 1;
+	return 0;
+}
+
 /* Relative to the export's directory: no lookup of the path above it. */
 int
 file_open(const struct export *ex, const struct file *f)
@@ -451,6 +466,7 @@ orphan_media(struct export *ex, struct file *f, const char *reason)
 {
 	char *p = file_path(ex, f);
 
+	(void)file_stat(ex, f);
 	append(ex->orphan_media, json_pack("{s:o, s:s, s:{s:s, s:o, s:I}}",
 	    "file_path", jstr(p), "reason", reason, "context", "platform",
 	    ex->cur ? ex->cur->name : "folder", "relative_path", jstr(f->rel),

@@ -42,34 +42,62 @@ exif_string(ExifData *ed, ExifIfd ifd, ExifTag tag, char *buf, size_t size)
  * and the wall clock is stored as if UTC (docs/design.md: never the
  * machine's local time).
  */
+static int exif_time_raw(const unsigned char *, size_t, int64_t *, int32_t *);
+
+static int
+exif_dto(ExifData *ed, int64_t *utc, int32_t *off)
+{
+	char dt[32], ot[16], s[64];
+	int32_t o;
+
+	if (exif_string(ed, EXIF_IFD_EXIF, EXIF_TAG_DATE_TIME_ORIGINAL, dt, sizeof(dt)) < 0 ||
+	    strncmp(dt, "0000", 4) == 0)
+		return -1;
+	if (exif_string(ed, EXIF_IFD_EXIF, (ExifTag)TAG_OFFSET_TIME_ORIGINAL,
+	    ot, sizeof(ot)) == 0 && (ot[0] == '+' || ot[0] == '-'))
+		snprintf(s, sizeof(s), "%.19s%s", dt, ot);
+	else
+		snprintf(s, sizeof(s), "%.19s", dt);
+	if (time_parse(s, utc, &o) < 0 && time_parse(dt, utc, &o) < 0)
+		return -1;
+	*off = o;
+	return 0;
+}
+
 int
 exif_time(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off)
 {
+	const unsigned char *p;
+	unsigned int n;
 	ExifLoader *l;
-	ExifData *ed;
-	char dt[32], ot[16], s[64];
-	int32_t o;
 	int rc = -1;
 
 	if ((l = exif_loader_new()) == NULL)
 		return -1;
 	exif_loader_write(l, (unsigned char *)(uintptr_t)buf, (unsigned int)len);
-	ed = exif_loader_get_data(l);
+	exif_loader_get_buf(l, &p, &n);
+	if (p != NULL && n > 0)
+		rc = exif_time_raw(p, n, utc, off);
 	exif_loader_unref(l);
+	return rc;
+}
+
+/* EXIF data that starts with "Exif\0\0", maybe cut short: libexif keeps
+ * the directories that fit. */
+static int
+exif_time_raw(const unsigned char *p, size_t n, int64_t *utc, int32_t *off)
+{
+	ExifData *ed = exif_data_new();
+	int rc;
+
 	if (ed == NULL)
 		return -1;
-	if (exif_string(ed, EXIF_IFD_EXIF, EXIF_TAG_DATE_TIME_ORIGINAL, dt, sizeof(dt)) == 0 &&
-	    strncmp(dt, "0000", 4) != 0) {
-		if (exif_string(ed, EXIF_IFD_EXIF, (ExifTag)TAG_OFFSET_TIME_ORIGINAL,
-		    ot, sizeof(ot)) == 0 && (ot[0] == '+' || ot[0] == '-'))
-			snprintf(s, sizeof(s), "%.19s%s", dt, ot);
-		else
-			snprintf(s, sizeof(s), "%.19s", dt);
-		if (time_parse(s, utc, &o) == 0 || time_parse(dt, utc, &o) == 0) {
-			*off = o;
-			rc = 0;
-		}
-	}
+	/* reading only: checking every tag against the specification (the
+	 * default) costs more than all the rest of a scan */
+	exif_data_unset_option(ed, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
+	exif_data_unset_option(ed, EXIF_DATA_OPTION_IGNORE_UNKNOWN_TAGS);
+	exif_data_load_data(ed, p, (unsigned int)n);
+	rc = exif_dto(ed, utc, off);
 	exif_data_unref(ed);
 	return rc;
 }
@@ -110,17 +138,20 @@ jpeg_exif_time(int fd, int64_t *utc, int32_t *off)
 		if (len < 2)
 			return -1;
 		if (m[1] == 0xe1 && len >= 8 && memcmp(m + 4, "Exif\0\0", 6) == 0) {
-			/* SOI + this segment is what libexif's loader wants */
-			seg = xmalloc(len + 4);
-			seg[0] = 0xff;
-			seg[1] = 0xd8;
+			/* the directories sit at the start of the segment; the
+			 * rest (thumbnail, maker notes) is read only if needed */
+			if (pos + 4 < n && exif_time_raw(h + pos + 4,
+			    (size_t)(n - pos - 4) < len - 2 ? (size_t)(n - pos - 4) : len - 2,
+			    utc, off) == 0)
+				return 0;
 			if (pos + 2 + (off_t)len <= n)
-				memcpy(seg + 2, h + pos, len + 2);
-			else if (pread(fd, seg + 2, len + 2, pos) != (ssize_t)(len + 2)) {
+				return -1;	/* all of it was there */
+			seg = xmalloc(len);
+			if (pread(fd, seg, len - 2, pos + 4) != (ssize_t)(len - 2)) {
 				free(seg);
 				return -1;
 			}
-			rc = exif_time(seg, len + 4, utc, off);
+			rc = exif_time_raw(seg, len - 2, utc, off);
 			free(seg);
 			return rc;
 		}
@@ -352,6 +383,7 @@ fallback_time(struct export *ex, struct file *f, struct item *it)
 	int32_t off;
 	int fd;
 
+	(void)file_stat(ex, f);
 	fd = file_open(ex, f);
 	if (fd >= 0) {
 		const char *ext = strrchr(f->rel, '.');

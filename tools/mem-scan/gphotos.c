@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mem.h"
@@ -27,6 +28,7 @@ struct gfile {
 	int	 parsed;	/* 0 not yet, 1 ok, -1 bad */
 	const char *why;	/* when bad: a reason, or NULL and err */
 	int	 err;
+	int	 dfd;		/* its directory, open (-1: use the export's) */
 	int	 walled;	/* media: 0 not read, 1 wall clock found, -1 none */
 	int64_t	 wall;		/* EXIF DateTimeOriginal as if UTC */
 	char	*title;		/* the album's title, owned by its first file */
@@ -391,15 +393,25 @@ detect(struct export *ex)
 }
 
 /* A sidecar's bytes, without messages (worker threads call it). */
+/* Open a file of the album: from its directory when that is open, so
+ * 50,000 opens do not each walk Takeout/Google Photos/ALBUM/. */
+static int
+gopen(const struct export *ex, const struct gfile *g)
+{
+	if (g->dfd >= 0)
+		return openat(g->dfd, g->base, O_RDONLY | O_CLOEXEC);
+	return file_open(ex, &ex->files[g->idx]);
+}
+
 static char *
-read_all(const struct export *ex, const struct file *f, size_t *len, int *err)
+read_all(const struct export *ex, const struct gfile *g, size_t *len, int *err)
 {
 	size_t n = 0, cap = 8192;
 	char *buf;
 	ssize_t r;
 	int fd;
 
-	if ((fd = file_open(ex, f)) < 0) {
+	if ((fd = gopen(ex, g)) < 0) {
 		*err = errno;
 		return NULL;
 	}
@@ -442,28 +454,48 @@ parse_one(const struct export *ex, struct gfile *g)
 	g->parsed = -1;
 	g->err = 0;
 	g->why = NULL;
-	if ((buf = read_all(ex, &ex->files[g->idx], &len, &g->err)) == NULL)
+	if ((buf = read_all(ex, g, &len, &g->err)) == NULL)
 		return;
 	if (gp_parse(buf, len, &g->meta, &g->why) == 0)
 		g->parsed = 1;
 	free(buf);
 }
 
-/* A JPEG's EXIF wall clock (DateTimeOriginal), read once. */
+/*
+ * What dedup and offsets need of a media file: its size and mtime, and a
+ * JPEG's EXIF wall clock (DateTimeOriginal), read once. Worker threads
+ * call it; each touches only its own file.
+ */
 static void
 read_wall(const struct export *ex, struct gfile *g)
 {
-	const struct file *f = &ex->files[g->idx];
+	struct file *f = &ex->files[g->idx];
 	const char *ext = strrchr(f->rel, '.');
+	struct stat st;
 	int64_t utc;
 	int32_t off;
 	int fd;
 
 	g->walled = -1;
-	if (ext == NULL || (strcasecmp(ext, ".jpg") != 0 && strcasecmp(ext, ".jpeg") != 0))
+	if (ext == NULL || (strcasecmp(ext, ".jpg") != 0 && strcasecmp(ext, ".jpeg") != 0)) {
+		if (!f->stated && g->dfd >= 0 && fstatat(g->dfd, g->base, &st, 0) == 0) {
+			f->size = st.st_size;
+			f->mtime = (int64_t)st.st_mtime;
+			f->stated = 1;
+		} else {
+			(void)file_stat(ex, f);
+		}
 		return;
-	if ((fd = file_open(ex, f)) < 0)
+	}
+	if ((fd = gopen(ex, g)) < 0) {
+		(void)file_stat(ex, f);
 		return;
+	}
+	if (!f->stated && fstat(fd, &st) == 0) {
+		f->size = st.st_size;
+		f->mtime = (int64_t)st.st_mtime;
+		f->stated = 1;
+	}
 	if (jpeg_exif_time(fd, &utc, &off) == 0) {
 		g->wall = utc + (off == OFFSET_UNKNOWN ? 0 : (int64_t)off * 60);
 		g->walled = 1;
@@ -553,15 +585,18 @@ parse_all(const struct export *ex, struct gfile *gf, size_t n)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int i, nt = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (int)ncpu, started = 0;
 
-	if (n < 512 || nt < 2)
-		return;	/* parsed on demand */
 	json_object_seed(0);	/* before threads, as jansson asks */
 	memset(&p, 0, sizeof(p));
 	p.ex = ex;
 	p.gf = gf;
 	p.n = n;
 	if (pthread_mutex_init(&p.mu, NULL) != 0)
+		die(ST_FATAL, "pthread_mutex_init failed");
+	if (n < 512 || nt < 2) {
+		worker(&p);	/* not worth a thread */
+		pthread_mutex_destroy(&p.mu);
 		return;
+	}
 	for (i = 0; i < nt; i++)
 		if (pthread_create(&th[started], NULL, worker, &p) == 0)
 			started++;
@@ -686,8 +721,9 @@ scan(struct export *ex, const struct platform *p)
 {
 	struct gfile *gf = NULL;
 	struct gmedia *gm = NULL;
-	size_t ng = 0, nm = 0, i, j, k;
-	char key[4096];
+	size_t ng = 0, nm = 0, i, j, k, ndirs = 0;
+	char key[4096], *rdir;
+	int *dirs = NULL;
 
 	for (i = 0; i < ex->nfiles; i++) {
 		struct file *f = &ex->files[i];
@@ -712,6 +748,23 @@ scan(struct export *ex, const struct platform *p)
 	}
 	if (ng > 0)
 		qsort(gf, ng, sizeof(*gf), cmp_gfile);
+	/* one open directory for each run of files in the same folder */
+	for (i = 0; i < ng; i++) {
+		const char *r = ex->files[gf[i].idx].rel, *pr;
+		size_t dl = (size_t)(gf[i].base - r);
+
+		gf[i].dfd = -1;
+		if (i > 0 && (pr = ex->files[gf[i - 1].idx].rel) != NULL &&
+		    (size_t)(gf[i - 1].base - pr) == dl && memcmp(r, pr, dl) == 0) {
+			gf[i].dfd = gf[i - 1].dfd;
+			continue;
+		}
+		dirs = xrealloc(dirs, (ndirs + 1) * sizeof(*dirs));
+		rdir = xmemdup(r, dl);
+		dirs[ndirs] = openat(ex->fd, rdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		free(rdir);
+		gf[i].dfd = dirs[ndirs++];
+	}
 	parse_all(ex, gf, ng);
 	/* per album: the sidecars are the tail of the run, sorted by key */
 	for (i = 0; i < ng; i = j) {
@@ -818,6 +871,10 @@ scan(struct export *ex, const struct platform *p)
 		free(gf[i].key);
 	}
 	(void)p;
+	for (i = 0; i < ndirs; i++)
+		if (dirs[i] >= 0)
+			close(dirs[i]);
+	free(dirs);
 	free(gf);
 	free(gm);
 }

@@ -17,6 +17,8 @@
  *     relative to the export, banned names, hidden names, our temp files and
  *     OUT left out. export_find() looks a path up; export_under() gives the
  *     range of files below a directory; file_slurp() reads one (bounded).
+ *     The walk does not stat files (d_type says what they are): call
+ *     file_stat() before using f->size or f->mtime.
  *
  *   - scan_add(ex, f, p, folder, prefix) makes the item for media file f,
  *     marks f claimed and returns the entry to fill: it->time etc. through
@@ -50,8 +52,9 @@ struct platform;
 /* One regular file of an export. */
 struct file {
 	char	*rel;		/* path relative to the export */
-	off_t	 size;		/* -1 for metadata (not media): not stat'ed */
-	int64_t	 mtime;
+	off_t	 size;		/* size and mtime: valid once stated, see */
+	int64_t	 mtime;		/* file_stat() (-1 and 0 before) */
+	unsigned char stated;
 	unsigned char kind;	/* enum item_kind by extension */
 	unsigned char claimed;	/* used by a platform (item, overlay, metadata) */
 };
@@ -105,6 +108,7 @@ struct file *export_find(struct export *ex, const char *rel);
 struct file *export_under(struct export *ex, const char *dir, size_t *n);
 char	*file_path(const struct export *ex, const struct file *f);
 int	 file_open(const struct export *ex, const struct file *f);
+int	 file_stat(const struct export *ex, struct file *f);	/* 0 or -1 */
 void	 entry_id(const struct export *ex, const struct entry *e, char id[17]);
 char	*file_slurp(struct export *ex, const struct file *f, size_t max, size_t *len);
 struct entry *scan_add(struct export *ex, struct file *f, const char *folder,

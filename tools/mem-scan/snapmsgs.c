@@ -14,6 +14,7 @@
  * with the one media of a message of the same time.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -558,6 +559,10 @@ scan(struct export *ex, const struct platform *p)
 
 		if (f[i].claimed)
 			continue;
+		if (file_stat(ex, &f[i]) < 0) {	/* its mtime dates it */
+			scan_warn(ex, f[i].rel, "%s", strerror(errno));
+			continue;
+		}
 		sf->f = &f[i];
 		sf->cls = snapmsg_file(path_base(f[i].rel), sf->id, sizeof(sf->id), &ov);
 		if (sf->cls == SM_SKIP || (sf->cls != SM_OVERLAY &&

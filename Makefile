@@ -10,6 +10,8 @@ include config.mk
 BUILDDIR ?= build
 BINDIR   ?= bin
 CFLAGS   += $(EXTRA_CFLAGS)
+# Short build lines; make V=1 shows the commands.
+Q = $(if $(V),,@)
 
 LIBSRC  := $(sort $(wildcard lib/*.c))
 LIBOBJ  := $(LIBSRC:%.c=$(BUILDDIR)/%.o)
@@ -30,20 +32,27 @@ all: $(BINS)
 
 $(BUILDDIR)/%.o: %.c $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "CC	$<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILDDIR)/libmem.a: $(LIBOBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	@$(if $(Q),echo "AR	$@")
+	$(Q)$(AR) rcs $@ $^
+
+# Objects reached through the tool rule are intermediates to make; keep them.
+.PRECIOUS: $(BUILDDIR)/%.o
 
 .SECONDEXPANSION:
 $(BINDIR)/mem-%: $$(call tool_objs,mem-$$*) $(BUILDDIR)/libmem.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@$(if $(Q),echo "LD	$@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILDDIR)/unit/%: tests/unit/%.c $(BUILDDIR)/libmem.a $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILDDIR)/libmem.a $(LDLIBS)
+	@$(if $(Q),echo "LD	$@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILDDIR)/libmem.a $(LDLIBS)
 
 units: $(UNITS)
 
@@ -70,7 +79,8 @@ fuzz: deps
 
 lint: deps
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-		--suppress=missingIncludeSystem --inline-suppr -Ilib lib tools
+		--suppress=missingIncludeSystem --inline-suppr --include=tests/cppcheck.h \
+		-Ilib lib tools
 	mandoc -Tlint -Wwarning $(MANS)
 	@if grep -nE '\<(sprintf|strcpy|strcat|gets|atoi|system|popen|tmpnam)[[:space:]]*\(' \
 		lib/*.c lib/*.h $$(find tools -name '*.c' -o -name '*.h'); then \

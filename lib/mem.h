@@ -4,6 +4,9 @@
  * Contracts (exit statuses, NUL streams, the item record) are written down
  * in docs/design.md; this file only declares the code that keeps them.
  */
+#ifndef MEM_H
+#define MEM_H
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -172,3 +175,5 @@ void	 sha1_final(struct sha1 *s, unsigned char out[SHA1_LEN]);
 void	 sha1_hex(const unsigned char sum[SHA1_LEN], char hex[SHA1_HEXLEN + 1]);
 /* The file's SHA-1 as 40 lower-case hex digits; 0, or -1 with errno set. */
 int	 sha1_file(const char *path, char hex[SHA1_HEXLEN + 1]);
+
+#endif /* MEM_H */

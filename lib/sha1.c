@@ -5,8 +5,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define HAVE_SHANI 1
+#endif
 
 #include "mem.h"
 
@@ -33,7 +40,7 @@ be32(const unsigned char *p)
 } while (0)
 
 static void
-sha1_block(uint32_t h[5], const unsigned char *p)
+sha1_block_c(uint32_t h[5], const unsigned char *p)
 {
 	uint32_t w[80], a, b, c, d, e, t;
 	int i;
@@ -60,6 +67,89 @@ sha1_block(uint32_t h[5], const unsigned char *p)
 	h[2] += c;
 	h[3] += d;
 	h[4] += e;
+}
+
+#ifdef HAVE_SHANI
+/*
+ * The same 80 rounds with the x86 SHA extensions, four rounds an
+ * instruction: about three times the speed of the C rounds, which matters
+ * when a 2-core machine hashes while it uploads. Used only when CPUID says
+ * the instructions exist; the unit tests compare both paths.
+ */
+#define SHANI_TARGET __attribute__((target("sha,sse4.1,ssse3")))
+
+SHANI_TARGET static __m128i
+shani_rounds(__m128i abcd, __m128i e, int group)
+{
+	switch (group / 5) {
+	case 0:
+		return _mm_sha1rnds4_epu32(abcd, e, 0);
+	case 1:
+		return _mm_sha1rnds4_epu32(abcd, e, 1);
+	case 2:
+		return _mm_sha1rnds4_epu32(abcd, e, 2);
+	default:
+		return _mm_sha1rnds4_epu32(abcd, e, 3);
+	}
+}
+
+SHANI_TARGET static void
+sha1_block_shani(uint32_t h[5], const unsigned char *p)
+{
+	const __m128i swap = _mm_set_epi64x(0x0001020304050607LL, 0x08090a0b0c0d0e0fLL);
+	__m128i abcd, abcd0, e0, e, prev, w[4];
+	int i;
+
+	abcd = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)h), 0x1b);
+	abcd0 = abcd;
+	e0 = _mm_set_epi32((int)h[4], 0, 0, 0);
+	prev = abcd;
+	for (i = 0; i < 20; i++) {
+		/* the schedule four words at a time: w[i] from w[i-4..i-1] */
+		if (i < 4)
+			w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * i)),
+			    swap);
+		else
+			w[i % 4] = _mm_sha1msg2_epu32(_mm_xor_si128(
+			    _mm_sha1msg1_epu32(w[i % 4], w[(i + 1) % 4]), w[(i + 2) % 4]),
+			    w[(i + 3) % 4]);
+		e = i == 0 ? _mm_add_epi32(e0, w[0]) : _mm_sha1nexte_epu32(prev, w[i % 4]);
+		prev = abcd;
+		abcd = shani_rounds(abcd, e, i);
+	}
+	e0 = _mm_sha1nexte_epu32(prev, e0);
+	abcd = _mm_add_epi32(abcd, abcd0);
+	_mm_storeu_si128((__m128i *)h, _mm_shuffle_epi32(abcd, 0x1b));
+	h[4] = (uint32_t)_mm_extract_epi32(e0, 3);
+}
+
+static int
+have_shani(void)
+{
+	static int known = -1;
+	unsigned a, b, c, d;
+
+	if (known < 0) {
+		known = 0;
+		if (getenv("MEM_SHA1_PORTABLE") == NULL &&
+		    __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_1) && (c & bit_SSSE3) &&
+		    __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA))
+			known = 1;
+	}
+	return known;
+}
+#endif
+
+static void
+sha1_block(uint32_t h[5], const unsigned char *p)
+{
+#ifdef HAVE_SHANI
+	if (have_shani()) {
+		sha1_block_shani(h, p);
+		return;
+	}
+#endif
+	sha1_block_c(h, p);
 }
 
 void

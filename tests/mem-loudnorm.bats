@@ -118,6 +118,10 @@ no_temps() {
 	assert_output --partial 'under target to keep the true peak'
 	atmost "$(dbtp "$OUT/music.wav")" -1.5
 	near "$(lra "$OUT/music.wav")" "$(lra "$F/music.wav")" 0.05
+	# a lossy output is capped by its own measured true peak
+	run -0 mem-loudnorm -o "$OUT" --target -11 --tp-mode cap --format mp3 "$F/music.wav"
+	assert_output --partial 'capped'
+	atmost "$(dbtp "$OUT/music.mp3")" -1.5
 }
 
 @test "a 128 kb/s MP3 lands within 0.1 LU although LAME loses half an LU" {
@@ -207,10 +211,16 @@ no_temps() {
 	near "$i" "$(lufs "$BATS_TEST_TMPDIR/ending.wav")" 0.05
 }
 
-@test "an output already on target stays on target when run again" {
-	run -0 mem-loudnorm -o "$OUT" "$F/music.wav"
-	run -0 mem-loudnorm -o "$OUT/again" "$OUT/music.wav"
-	near "$(lufs "$OUT/again/music.wav")" -16 0.05
+@test "an output already on target is copied, not encoded again, when run again" {
+	run -0 mem-loudnorm -o "$OUT" "$F/music.wav" "$F/cbr128.mp3"
+	run -0 mem-loudnorm -o "$OUT/again" "$OUT/music.wav" "$OUT/cbr128.mp3"
+	assert_output --partial 'music.wav: I -16.00 LUFS'
+	assert_output --partial 'already on target: copied, not re-encoded'
+	cmp "$OUT/music.wav" "$OUT/again/music.wav"
+	cmp "$OUT/cbr128.mp3" "$OUT/again/cbr128.mp3"
+	# a different target is rendered, of course
+	run -0 mem-loudnorm -o "$OUT/other" --target -23 "$OUT/music.wav"
+	near "$(lufs "$OUT/other/music.wav")" -23 0.05
 }
 
 @test "silence is refused with a clear message, exit 1, nothing written" {
@@ -230,7 +240,7 @@ no_temps() {
 
 @test "a file with no audio stream is refused" {
 	ffmpeg -nostdin -v error -y -f lavfi -i testsrc=s=64x48:d=1 -c:v mpeg4 \
-		"$BATS_TEST_TMPDIR/mute.mp4"
+		-metadata REPLAYGAIN_TRACK_GAIN='-1.00 dB' "$BATS_TEST_TMPDIR/mute.mp4"
 	run -1 mem-loudnorm -o "$OUT" "$BATS_TEST_TMPDIR/mute.mp4"
 	assert_output "mem-loudnorm: $BATS_TEST_TMPDIR/mute.mp4: no audio stream"
 }
@@ -330,4 +340,84 @@ no_temps() {
 	assert_output --partial 'try --tp-mode cap'
 	[ ! -e "$OUT/hot.wav" ]
 	no_temps
+}
+
+@test "the built-in meter agrees with libebur128 and with FFmpeg's ebur128" {
+	for f in music.wav surround.wav mono.wav quiet96.wav cbr128.mp3 tagged.flac hot.wav; do
+		mem-loudnorm --measure --json --report "$BATS_TEST_TMPDIR/b.jsonl" "$F/$f" >/dev/null
+		mem-loudnorm --measure --json --meter ebur128 --report "$BATS_TEST_TMPDIR/e.jsonl" \
+			"$F/$f" >/dev/null
+	done
+	paste <(jq -r '[.input, .input_i, .input_tp] | @tsv' "$BATS_TEST_TMPDIR/b.jsonl") \
+		<(jq -r '[.input_i, .input_tp] | @tsv' "$BATS_TEST_TMPDIR/e.jsonl") |
+	while IFS=$'\t' read -r f i tp ei etp; do
+		echo "$f: $i $tp / ebur128 $ei $etp / loudgain $(lufs "$f") $(dbtp "$f")"
+		near "$i" "$(lufs "$f")" 0.01 || exit 1
+		near "$i" "$ei" 0.02 || exit 1
+		near "$tp" "$(dbtp "$f")" 0.03 || exit 1
+	done
+}
+
+@test "--summary prints LevelUp's batch summary of reports appended by many runs" {
+	for f in music.wav mono.wav; do
+		mem-loudnorm -o "$OUT" --json --report "$BATS_TEST_TMPDIR/r.jsonl" "$F/$f" >/dev/null
+	done
+	ffmpeg -nostdin -v error -y -f lavfi -i anullsrc=d=2 "$BATS_TEST_TMPDIR/silence.wav"
+	run -1 mem-loudnorm -o "$OUT" --json --report "$BATS_TEST_TMPDIR/r.jsonl" \
+		"$BATS_TEST_TMPDIR/silence.wav"
+	run -0 mem-loudnorm --summary "$BATS_TEST_TMPDIR/r.jsonl"
+	assert_line --index 0 '=== LOUDNESS NORMALIZATION SUMMARY ==='
+	assert_line --index 1 'Total files: 3'
+	assert_line --index 2 'Completed: 2'
+	assert_line --index 3 'Failed: 1'
+	assert_line --index 4 'Success rate: 66.7%'
+	assert_line --index 5 'Linear: 2, limited: 0, capped: 0, unchanged: 0'
+	assert_line --index 6 --regexp '^Loudness error: mean 0\.0[0-9]+ LU, max 0\.0[0-9]+ LU$'
+	run -2 mem-loudnorm --summary "$BATS_TEST_TMPDIR/none.jsonl"
+}
+
+@test "--verify measures lossless outputs too; a range over --lra is kept and said" {
+	run -0 mem-loudnorm -o "$OUT" --verify --lra 5 "$F/music.wav"
+	assert_output --partial 'LRA over --lra 5.0 kept'
+	refute_output --partial 'not re-measured'
+	near "$(lra "$OUT/music.wav")" "$(lra "$F/music.wav")" 0.05
+	run -0 bash -c 'mem-loudnorm -q -o "$1" --verify --json --report "$2" "$3" >/dev/null' _ \
+		"$OUT/j" "$BATS_TEST_TMPDIR/r.jsonl" "$F/music.wav"
+	run -0 jq -r '.verified' "$BATS_TEST_TMPDIR/r.jsonl"
+	assert_output true
+}
+
+# ebu_sines OUT LEVEL:SECONDS...: a 1 kHz stereo sine at each level (dBFS) in
+# turn, as EBU Tech 3341 and 3342 build their test signals.
+ebu_sines() {
+	local out=$1 n=0 in=() chain=''
+	shift
+	for seg; do
+		# lavfi's sine has amplitude 1/8: 18.0618 dB under full scale
+		in+=(-f lavfi -i "sine=f=1000:r=48000:d=${seg#*:},volume=$(
+			awk -v l="${seg%%:*}" 'BEGIN { printf "%.4f", l + 18.0618 }')dB")
+		chain="$chain[$n]"
+		n=$((n + 1))
+	done
+	ffmpeg -nostdin -v error -y "${in[@]}" -filter_complex \
+		"${chain}concat=n=$n:v=0:a=1,pan=stereo|c0=c0|c1=c0" -c:a pcm_f32le "$out"
+}
+
+@test "the meter gives EBU Tech 3341 and 3342's known answers" {
+	local t=$BATS_TEST_TMPDIR
+	ebu_sines "$t/3341-1.wav" -23:20
+	ebu_sines "$t/3341-3.wav" -36:10 -23:60 -36:10
+	ebu_sines "$t/3341-5.wav" -26:20 -20:20.1 -26:20
+	ebu_sines "$t/3342-1.wav" -20:20 -30:20
+	ebu_sines "$t/3342-2.wav" -20:20 -15:20
+	mem-loudnorm --measure --json --report "$t/r.jsonl" "$t"/33*.wav >/dev/null
+	run -0 jq -r 'select(.input) | "\(.input | sub(".*/"; "")) \(.input_i) \(.input_lra)"' "$t/r.jsonl"
+	printf "%s\n" "$output"	# shown when the test fails
+	while read -r f i lra; do
+		case $f in
+		3341-*) near "$i" -23 0.1 || return 1 ;;
+		3342-1.wav) near "$lra" 10 1 || return 1 ;;
+		3342-2.wav) near "$lra" 5 1 || return 1 ;;
+		esac
+	done <<<"$output"
 }

@@ -43,7 +43,7 @@ setup() {
 	assert_line --partial 'snapchat-memories'
 	assert_line --partial 'instagram'
 	assert_line --partial 'folder'
-	assert_line 'Total: 4 processor(s)'
+	assert_line 'Total: 10 processor(s)'
 }
 
 @test "empty stdin is no exports: exit 0 and no output" {

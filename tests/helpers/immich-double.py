@@ -10,15 +10,19 @@ It is proven faithful by the official @immich/cli (tests/immich-double.bats).
 Usage:
   immich-double.py --port-file FILE [--profile v2|v3] [--key SECRET=USER:PERMS]...
                    [--lifetime SECONDS] [--checksum-early] [--latency SECONDS]
+                   [--tls-cert PEM --tls-key PEM]
 
 Control endpoints (no auth), for tests:
   GET  /__double/state    assets and albums as JSON
   GET  /__double/log      every request, in order, with parsed multipart fields
   POST /__double/faults   [{"match":"POST /api/assets","kind":"status","status":500,
+                            (match is exact, or a prefix when it ends in "*")
                             "count":2,"skip":0,"retry_after":1}, ...]
-                          kinds: status hang reset slow redirect
+                          kinds: status (with "message", e.g. the quota's
+                          "Quota has been exceeded!"), hang, reset, slow, redirect
   POST /__double/trash    {"checksum": "<hex>"}: move that asset to the trash
-  POST /__double/config   {"checksum_early": true, "latency": 0.1, "profile": "v2"}
+  POST /__double/config   {"checksum_early": true, "latency": 0.1, "profile": "v2",
+                           "stale_check": true}
 """
 
 import argparse
@@ -30,6 +34,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -62,6 +67,7 @@ class State:
         self.log = []
         self.faults = []
         self.checksum_early = False
+        self.stale_check = False    # bulk checks answer "accept" (a race)
         self.latency = 0.0
         self.stopping = False
         for spec in keys:
@@ -123,13 +129,13 @@ def parse_multipart(body, ctype):
         if hend < 0:
             raise ValueError("unterminated part headers")
         headers = {}
-        for line in body[pos:hend].split(b"\r\n"):
+        for line in bytes(body[pos:hend]).split(b"\r\n"):
             k, _, v = line.partition(b":")
             headers[k.strip().lower().decode("latin1")] = v.strip()
         nxt = body.find(b"\r\n" + delim, hend + 4)
         if nxt < 0:
             raise ValueError("unterminated part")
-        data = body[hend + 4:nxt]
+        data = memoryview(body)[hend + 4:nxt]
         disp = headers.get("content-disposition", b"")
         name = re.search(rb'(?:^|;)\s*name="([^"]*)"', disp)
         fname = re.search(rb';\s*filename="((?:[^"\\]|\\.)*)"', disp)
@@ -146,6 +152,7 @@ def ext_of(name):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # no 40 ms delayed-ACK stalls between header and body writes
     server_version = "immich-double"
     sys_version = ""
 
@@ -177,9 +184,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 out += self.rfile.read(size)
                 self.rfile.readline()
         n = int(self.headers.get("content-length") or 0)
-        data = self.rfile.read(n) if n else b""
-        if len(data) != n:
-            raise ConnectionError("short body")
+        data = bytearray(n)
+        view, got = memoryview(data), 0
+        while got < n:
+            k = self.rfile.readinto(view[got:])
+            if not k:
+                raise ConnectionError("short body")
+            got += k
         return data
 
     def reply(self, status, obj=None, extra=None, close=False):
@@ -203,6 +214,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             self.wfile.write(body)
         self.entry["status"] = status
+        self.entry["end"] = time.time()
         return status
 
     def error(self, status, message, error=None):
@@ -248,7 +260,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def take_fault(self, key):
         st = self.server.state
         for f in st.faults:
-            if not key.startswith(f.get("match", "")):
+            m = f.get("match", "")
+            if not (key == m or (m.endswith("*") and key.startswith(m[:-1]))):
                 continue
             if f.get("skip", 0) > 0:
                 f["skip"] -= 1
@@ -268,7 +281,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             extra = {}
             if "retry_after" in f:
                 extra["Retry-After"] = str(f["retry_after"])
-            self.reply(f.get("status", 500), {"message": "injected fault",
+            self.reply(f.get("status", 500), {"message": f.get("message", "injected fault"),
                                               "statusCode": f.get("status", 500)}, extra)
             return True
         if kind == "redirect":
@@ -324,6 +337,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 st.checksum_early = body.get("checksum_early", st.checksum_early)
                 st.latency = body.get("latency", st.latency)
                 st.profile = body.get("profile", st.profile)
+                st.stale_check = body.get("stale_check", st.stale_check)
                 return self.reply(200, {"ok": True})
             if path == "/__double/trash":
                 for a in st.assets:
@@ -493,7 +507,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 hexsum = checksum_hex(a.get("checksum", ""))
                 if hexsum is None:
                     return self.error(400, ["checksum must be a sha1 hex or base64"])
-                have = st.asset_by_checksum(user, hexsum)
+                have = None if st.stale_check else st.asset_by_checksum(user, hexsum)
                 if have:
                     results.append({"id": a["id"], "action": "reject",
                                     "reason": "duplicate", "assetId": have["id"],
@@ -521,7 +535,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         fields, files, seen_filename = {}, {}, None
         for name, fname, headers, data in parts:
             if fname is None:
-                fields[name] = data.decode("utf-8", "replace")
+                fields[name] = bytes(data).decode("utf-8", "replace")
                 if name == "filename":
                     seen_filename = fields[name]
                 continue
@@ -534,7 +548,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.error(400, "Unsupported file type %s" % checked)
             files[name] = {"filename": decoded, "size": len(data),
                            "sha1": hashlib.sha1(data).hexdigest(), "data": data,
-                           "type": headers.get("content-type", b"").decode("latin1")}
+                           "type": bytes(headers.get("content-type", b"")).decode("latin1")}
         self.entry["fields"] = fields
         self.entry["files"] = {k: {kk: vv for kk, vv in v.items() if kk != "data"}
                                for k, v in files.items()}
@@ -701,12 +715,18 @@ def main():
                     help="stop by itself after this many seconds")
     ap.add_argument("--checksum-early", action="store_true")
     ap.add_argument("--latency", type=float, default=0.0)
+    ap.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
+    ap.add_argument("--tls-key", help="and this key (PEM)")
     args = ap.parse_args()
     state = State(args.profile, args.key or ["k=admin:all"])
     state.checksum_early = args.checksum_early
     state.latency = args.latency
     srv = Server(("127.0.0.1", 0), Handler)
     srv.state = state
+    if args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 
     def stop(*_):
         state.stopping = True

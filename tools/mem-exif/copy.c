@@ -12,7 +12,6 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "mem.h"
 #include "mem-exif.h"
 
 int

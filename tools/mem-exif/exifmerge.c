@@ -2,8 +2,9 @@
  * exifmerge.c -- merge an item's date, offset, GPS and caption into an
  * EXIF block with libexif, keeping every tag already there.
  *
- * libexif is told to keep unknown tags and not to "fix" the block to the
- * specification: both of its defaults would drop camera data.
+ * libexif is told to keep unknown tags, not to "fix" the block to the
+ * specification, and to keep maker notes as bytes: its defaults would drop
+ * camera data (an iPhone's maker note entirely).
  */
 #include <math.h>
 #include <stdarg.h>
@@ -17,7 +18,6 @@
 #include <libexif/exif-mem.h>
 #include <libexif/exif-utils.h>
 
-#include "mem.h"
 #include "mem-exif.h"
 
 /* The first complaint libexif makes about the block, if any. */
@@ -33,8 +33,11 @@ on_log(ExifLog *log, ExifLogCode code, const char *domain, const char *fmt,
 	struct corrupt *c = data;
 
 	(void)log;
-	(void)domain;
 	if (code != EXIF_LOG_CODE_CORRUPT_DATA && code != EXIF_LOG_CODE_NO_MEMORY)
+		return;
+	/* a maker note libexif cannot parse is still kept, byte for byte */
+	if (code == EXIF_LOG_CODE_CORRUPT_DATA && domain != NULL &&
+	    strncmp(domain, "ExifMnote", 9) == 0)
 		return;
 	if (!c->seen)
 		vsnprintf(c->msg, sizeof(c->msg), fmt, ap);
@@ -130,6 +133,7 @@ static int
 put_dates(ExifData *ed, ExifMem *mem, const struct meta *m)
 {
 	char wall[64], off[16];
+	const char *known = NULL;
 	struct tm tm;
 	int o;
 
@@ -141,15 +145,14 @@ put_dates(ExifData *ed, ExifMem *mem, const struct meta *m)
 		o = m->offset_min < 0 ? -m->offset_min : m->offset_min;
 		snprintf(off, sizeof(off), "%c%02d:%02d", m->offset_min < 0 ? '-' : '+',
 		    o / 60 % 100, o % 60);
+		known = off;
 	}
 	if (put_date(ed, mem, EXIF_IFD_EXIF, EXIF_TAG_DATE_TIME_ORIGINAL,
-	    EXIF_TAG_OFFSET_TIME_ORIGINAL, m, wall,
-	    m->offset_min != OFFSET_UNKNOWN ? off : NULL) < 0 ||
+	    EXIF_TAG_OFFSET_TIME_ORIGINAL, m, wall, known) < 0 ||
 	    put_date(ed, mem, EXIF_IFD_EXIF, EXIF_TAG_DATE_TIME_DIGITIZED,
-	    EXIF_TAG_OFFSET_TIME_DIGITIZED, m, wall,
-	    m->offset_min != OFFSET_UNKNOWN ? off : NULL) < 0 ||
+	    EXIF_TAG_OFFSET_TIME_DIGITIZED, m, wall, known) < 0 ||
 	    put_date(ed, mem, EXIF_IFD_0, EXIF_TAG_DATE_TIME, EXIF_TAG_OFFSET_TIME, m,
-	    wall, m->offset_min != OFFSET_UNKNOWN ? off : NULL) < 0)
+	    wall, known) < 0)
 		return -1;
 	return 0;
 }
@@ -316,6 +319,31 @@ put_comment(ExifData *ed, ExifMem *mem, const char *text)
 	return rc;
 }
 
+/*
+ * What libexif gives up on without a word: a block it cannot read at all
+ * would otherwise be replaced by ours, and the camera's tags lost.
+ */
+static const char *
+bad_header(const unsigned char *b, size_t n)
+{
+	uint32_t off;
+	int be;
+
+	if (n < 6 + 8 || memcmp(b, "Exif\0\0", 6) != 0)
+		return "corrupt EXIF (too short)";
+	if (memcmp(b + 6, "MM\0\x2a", 4) == 0)
+		be = 1;
+	else if (memcmp(b + 6, "II\x2a\0", 4) == 0)
+		be = 0;
+	else
+		return "corrupt EXIF (no TIFF header)";
+	off = be ? (uint32_t)b[10] << 24 | (uint32_t)b[11] << 16 | (uint32_t)b[12] << 8 | b[13]
+	    : (uint32_t)b[13] << 24 | (uint32_t)b[12] << 16 | (uint32_t)b[11] << 8 | b[10];
+	if (off < 8 || off > n - 6 - 2 || off > 0xfffe - 8)
+		return "corrupt EXIF (IFD0 outside the block)";
+	return NULL;
+}
+
 static int
 orientation_of(ExifData *ed)
 {
@@ -324,6 +352,24 @@ orientation_of(ExifData *ed)
 	if (e == NULL || e->format != EXIF_FORMAT_SHORT || e->size < 2)
 		return 1;
 	return exif_get_short(e->data, exif_data_get_byte_order(ed));
+}
+
+/*
+ * libexif's save with the maker note kept as bytes, its offsets then
+ * fixed if they count from the TIFF header (makernote.c).
+ */
+static void
+save(ExifData *ed, const unsigned char *old, size_t olen, unsigned char **d,
+    unsigned int *dlen)
+{
+	uint32_t oldoff, n, newoff, newn;
+
+	exif_data_save_data(ed, d, dlen);
+	if (*d == NULL || old == NULL || mnote_find(old, olen, &oldoff, &n) < 0 ||
+	    mnote_find(*d, *dlen, &newoff, &newn) < 0 || newn != n ||
+	    memcmp(*d + 6 + newoff, old + 6 + oldoff, n) != 0)
+		return;
+	mnote_shift(*d, *dlen, oldoff, newoff, n);
 }
 
 static void
@@ -361,7 +407,10 @@ exif_merge(const unsigned char *old, size_t olen, const struct meta *m,
 	exif_data_log(ed, log);
 	exif_data_unset_option(ed, EXIF_DATA_OPTION_IGNORE_UNKNOWN_TAGS);
 	exif_data_unset_option(ed, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
+	exif_data_set_option(ed, EXIF_DATA_OPTION_DONT_CHANGE_MAKER_NOTE);
 	if (old != NULL) {
+		if ((*why = bad_header(old, olen)) != NULL)
+			goto out;
 		exif_data_load_data(ed, old, (unsigned)olen);
 		if (c.seen) {
 			snprintf(whybuf, sizeof(whybuf), "corrupt EXIF (%s)", c.msg);
@@ -386,14 +435,14 @@ exif_merge(const unsigned char *old, size_t olen, const struct meta *m,
 		goto nomem;
 	if (m->no_thumbnail && ed->data != NULL)
 		drop_thumbnail(ed, mem);
-	exif_data_save_data(ed, &d, &dlen);
+	save(ed, old, olen, &d, &dlen);
 	if (d != NULL && dlen > max && ed->data != NULL) {
 		/* the thumbnail is the one part a viewer can rebuild */
 		free(d);
 		d = NULL;
 		drop_thumbnail(ed, mem);
 		*thumb_dropped = 1;
-		exif_data_save_data(ed, &d, &dlen);
+		save(ed, old, olen, &d, &dlen);
 	}
 	if (d == NULL || c.seen)
 		goto nomem;

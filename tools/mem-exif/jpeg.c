@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "mem.h"
 #include "mem-exif.h"
 
 /* JPEG Annex K.1, the luminance table IJG quality 50 scales from. */

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "mem.h"
 #include "mem-exif.h"
 
 /* Layout of the file at fd, checked whole: header and EOI. */

@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "mem.h"
 #include "mem-exif.h"
 
 char		 whybuf[512];
@@ -55,11 +54,12 @@ ext_of(const char *path)
 static void
 parse_gps(const char *s)
 {
-	char *v = xstrdup(s), *lat = v, *lon, *alt;
+	char *v = xstrdup(s), *lat = v, *lon = strchr(v, ','), *alt = NULL;
 
-	if ((lon = strchr(v, ',')) == NULL)
+	if (lon == NULL)
 		die(ST_USAGE, "--gps %s: want LAT,LON[,ALT]", s);
-	*lon++ = '\0';
+	else
+		*lon++ = '\0';
 	if ((alt = strchr(lon, ',')) != NULL)
 		*alt++ = '\0';
 	opt.lat = num_d("--gps latitude", lat, -90, 90);
@@ -247,8 +247,13 @@ process(const char *path)
 
 	cur_label = path;
 	item_init(&it);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	/* O_NONBLOCK: a FIFO named by mistake must not hang the run */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0 || fstat(fd, &st) < 0) {
 		warn_("%s", path);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		warnx_("%s: not a regular file", path);
 		goto out;
 	}
 	rec = is_record(fd);
@@ -291,7 +296,8 @@ process(const char *path)
 		warnx_("%s: audio is not for mem-exif (mem-loudnorm writes audio)", path);
 		goto out;
 	}
-	if ((fd < 0 && (fd = open(src, O_RDONLY | O_CLOEXEC)) < 0) || fstat(fd, &st) < 0) {
+	if ((fd < 0 && (fd = open(src, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) ||
+	    fstat(fd, &st) < 0) {
 		warn_("%s%s%s", rec ? path : "", rec ? ": " : "", src);
 		goto out;
 	}

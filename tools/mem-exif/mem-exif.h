@@ -2,7 +2,14 @@
  * mem-exif.h -- private to mem-exif: what one item wants written, and the
  * writers for each kind of file (JPEG, PNG, video, XMP sidecar).
  */
+#ifndef MEM_EXIF_H
+#define MEM_EXIF_H
+/* mem.h has no include guard; the fuzz target includes several of these
+ * files, so they reach it only through this header. */
 #include <sys/types.h>
+#include <stdint.h>
+
+#include "mem.h"
 
 /* The metadata to embed; every part is optional. */
 struct meta {
@@ -81,6 +88,12 @@ int	 exif_merge(const unsigned char *old, size_t olen, const struct meta *m,
 	    size_t max, unsigned char **out, size_t *outlen, int *thumb_dropped,
 	    int *orientation, const char **why);
 
+/* makernote.c: the MakerNote's place in a block, and its offsets fixed
+ * after libexif moved it from oldoff to newoff. */
+int	 mnote_find(const unsigned char *blk, size_t len, uint32_t *off, uint32_t *n);
+void	 mnote_shift(unsigned char *blk, size_t len, uint32_t oldoff, uint32_t newoff,
+	    uint32_t n);
+
 /* jpegfile.c, pngfile.c: one item of each kind; 0 or -1 with *why. */
 int	 jpeg_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 	    const char **why);
@@ -113,3 +126,5 @@ extern char	 whybuf[512];	/* room for a formatted reason */
 extern const char *cur_label;	/* the item, for notes on stderr */
 const char *why_errno(const char *what);	/* "what: strerror(errno)" */
 const char *ext_of(const char *path);
+
+#endif

@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "mem.h"
 #include "mem-exif.h"
 
 #define MAXMOOV (256u << 20)

@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "mem.h"
 #include "mem-exif.h"
 
 #define MAXARGS 64
@@ -180,10 +179,12 @@ meta_args(struct args *a, const char *src, const struct meta *m, char **loc)
 	if (m->has_gps && (have == NULL || m->overwrite)) {
 		free(have);
 		*loc = iso6709(m);
+	}
+	/* the camera's place too: an iPhone keeps it in an mdta key that
+	 * FFmpeg drops, so it is handed back as the key muxers write */
+	if (*loc != NULL) {
 		arg(a, "-metadata");
 		argf(a, xasprintf("location=%s", *loc));
-		arg(a, "-metadata");
-		argf(a, xasprintf("location-eng=%s", *loc));
 	}
 	if (m->caption != NULL) {
 		arg(a, "-metadata");
@@ -210,7 +211,8 @@ finish(struct args *a, struct atomic *t, const struct meta *m, int srcfd,
 		atomic_abort(t);
 		return -1;
 	}
-	if (loc != NULL && strcmp(fmt, "mp4") == 0 && mp4_put_xyz(t->tmp, loc, why) < 0) {
+	if (loc != NULL && (strcmp(fmt, "mp4") == 0 || strcmp(fmt, "3gp") == 0) &&
+	    mp4_put_xyz(t->tmp, loc, why) < 0) {
 		atomic_abort(t);
 		return -1;
 	}

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
 #include "mem-exif.h"
 
 /* Text as XML character data: escaped, control characters and bytes that

@@ -2,10 +2,11 @@
  * mem-loudnorm -- EBU R128 loudness normalization with the FFmpeg CLI.
  *
  * For each audio or video file (operands, else NUL-separated paths or item
- * records on stdin): measure once with ebur128, apply the exact linear gain
- * T - I, limit only when the true peak would pass the ceiling, measure lossy
- * or limited outputs again and correct from the source until the error is
- * under the threshold. Print each output path, NUL-terminated.
+ * records on stdin): measure once (BS.1770 over ffmpeg's decode), apply the
+ * exact linear gain T - I, limit only when the true peak would pass the
+ * ceiling, measure lossy or limited outputs again and correct from the
+ * source until the error is under the threshold. Print each output path,
+ * NUL-terminated; report each file on stderr (or --report).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,41 +17,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "mem.h"
 #include "mem-loudnorm.h"
 
 #define MAXPASSES 5
+/*
+ * True-peak readings of two 4x meters differ by a few hundredths of a dB
+ * (interpolator and grid); decisions keep this much away from the ceiling
+ * so that another meter never reads an output over it.
+ */
+#define TPGUARD 0.05
 
-enum mode { LINEAR, LIMITED, CAPPED };
-static const char *mode_names[] = { "linear", "limited", "capped" };
-
-/* What happened to one item, for the report line. */
-struct result {
-	const char *input;
-	const char *output;
-	const char *status;	/* normalized, measured, failed */
-	const char *reason;	/* why it failed, or NULL */
-	struct loudness in, out;
-	int	 have_in, have_out;
-	int	 verified;	/* out was measured, not predicted */
-	enum mode mode;
-	double	 gain;
-	int	 passes;
-	double	 error;		/* out.i - target */
-	int	 wide;		/* input LRA above --lra (kept) */
-};
-
-static struct settings set = {
+struct settings set = {
 	.target = -16, .tpmax = -1.5, .lra = 11, .threshold = 0.1,
 	.maxpasses = 3, .metadata = 1, .limit = 1,
 };
 static const char *outdir;
-static int measure_only, quiet, json;
-static FILE *report;
-static unsigned long ntotal, ndone, nfailed;
-static double maxerr;
+static int measure_only;
+int quiet, json;
+FILE *report;
+unsigned long ntotal, ndone, nfailed;
+double maxerr;
 
 _Noreturn static void
 usage(FILE *fp, int status)
@@ -63,7 +50,9 @@ usage(FILE *fp, int status)
 	    "[--bitrate RATE]\n"
 	    "       [--sample-rate HZ] [--dual-mono] [--[no-]keep-metadata] "
 	    "[--verify]\n"
-	    "       -o DIR [--] [file ...]\n", progname);
+	    "       [--meter builtin|ebur128]\n"
+	    "       -o DIR [--] [file ...]\n"
+	    "       %s --summary REPORT\n", progname, progname);
 	exit(status);
 }
 
@@ -104,119 +93,6 @@ out_name(const char *rel, const char *ext)
 	return xasprintf("%s/%.*s%s", outdir, (int)keep, rel, ext);
 }
 
-/* JSON strings must be UTF-8; a name is any bytes: bad bytes become U+FFFD. */
-static json_t *
-jpath(const char *s)
-{
-	size_t n = strlen(s), i = 0, o = 0;
-	char *buf = xmalloc(n * 3 + 1);
-	json_t *j;
-
-	while (i < n) {
-		unsigned char c = (unsigned char)s[i];
-		size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 :
-		    (c >> 3) == 30 ? 4 : 0;
-		size_t k;
-
-		for (k = 1; len > 0 && k < len; k++)
-			if (i + k >= n || ((unsigned char)s[i + k] >> 6) != 2)
-				len = 0;
-		if (len == 0) {
-			memcpy(buf + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
-		} else {
-			memcpy(buf + o, s + i, len);
-			o += len;
-			i += len;
-		}
-	}
-	j = json_stringn(buf, o);
-	free(buf);
-	return j != NULL ? j : json_string("?");
-}
-
-static json_t *
-jround(double d, double scale)
-{
-	if (!isfinite(d))
-		return json_null();
-	return json_real(round(d * scale) / scale);
-}
-
-static void
-report_json(const struct result *r)
-{
-	json_t *o = json_object();
-	char *s;
-
-	json_object_set_new(o, "input", jpath(r->input));
-	if (r->output != NULL)
-		json_object_set_new(o, "output", jpath(r->output));
-	json_object_set_new(o, "status", json_string(r->status));
-	if (r->reason != NULL)
-		json_object_set_new(o, "reason", jpath(r->reason));
-	json_object_set_new(o, "target", jround(set.target, 100));
-	json_object_set_new(o, "true_peak_limit", jround(set.tpmax, 100));
-	if (r->have_in) {
-		json_object_set_new(o, "input_i", jround(r->in.i, 1000));
-		json_object_set_new(o, "input_tp", jround(r->in.tp, 100));
-		json_object_set_new(o, "input_lra", jround(r->in.lra, 100));
-		json_object_set_new(o, "duration", jround(r->in.seconds, 10));
-	}
-	if (r->have_out) {
-		json_object_set_new(o, "mode", json_string(mode_names[r->mode]));
-		json_object_set_new(o, "gain", jround(r->gain, 1000));
-		json_object_set_new(o, "output_i", jround(r->out.i, 1000));
-		json_object_set_new(o, "output_tp", jround(r->out.tp, 100));
-		json_object_set_new(o, "output_lra", jround(r->out.lra, 100));
-		json_object_set_new(o, "verified", json_boolean(r->verified));
-		json_object_set_new(o, "passes", json_integer(r->passes));
-		json_object_set_new(o, "error", jround(r->error, 1000));
-	}
-	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-	json_decref(o);
-	if (s != NULL)
-		fprintf(report, "%s\n", s);
-	else
-		warnx_("%s: cannot write its JSON report", r->input);
-	free(s);
-}
-
-/* One line a file, LevelUp's figures: input, gain, output, passes, error. */
-static void
-report_line(const struct result *r)
-{
-	if (quiet && strcmp(r->status, "failed") != 0)
-		return;
-	if (json) {
-		report_json(r);
-	} else if (strcmp(r->status, "failed") == 0) {
-		if (report == stderr)
-			return;		/* the failure line already said it */
-		fprintf(report, "%s: %s: failed: %s\n", progname, r->input, r->reason);
-	} else {
-		fprintf(report, "%s: %s: I %.2f LUFS, TP %.2f dBTP, LRA %.1f LU",
-		    progname, r->input, r->in.i, r->in.tp, r->in.lra);
-		if (r->have_out)
-			fprintf(report, "; gain %+.2f dB %s; out I %.2f LUFS, TP %.2f "
-			    "dBTP, LRA %.1f LU%s; %d pass%s, error %+.2f LU",
-			    r->gain, mode_names[r->mode], r->out.i, r->out.tp,
-			    r->out.lra, r->verified ? "" : " (exact, not re-measured)",
-			    r->passes, r->passes == 1 ? "" : "es", r->error);
-		if (r->mode == LIMITED)
-			fprintf(report, "; dynamics changed by the true-peak limiter");
-		if (r->mode == CAPPED)
-			fprintf(report, "; %.2f LU under target to keep the true peak",
-			    -r->error);
-		if (r->wide)
-			fprintf(report, "; LRA over --lra %.1f kept", set.lra);
-		fputc('\n', report);
-	}
-	if (fflush(report) == EOF)
-		die_errno(ST_FATAL, "report");
-}
-
 static int
 same_file(const char *a, const char *b)
 {
@@ -242,6 +118,43 @@ pass_drop(struct pass *p)
 }
 
 /*
+ * A file already on target (a second run over its own output) is copied
+ * byte for byte: re-encoding a lossy file would only cost a generation.
+ */
+static int
+on_target(const struct result *r, const struct target *t, const struct probe *p)
+{
+	double tol = t->lossy ? set.threshold : fmin(set.threshold, 0.05);
+
+	return fabs(r->in.i - set.target) <= tol &&
+	    r->in.tp <= set.tpmax - TPGUARD && set.format == NULL &&
+	    (set.rate == 0 || set.rate == p->rate) && set.metadata;
+}
+
+static int
+copy_file(const char *src, struct pass *out, char *why, size_t whysize)
+{
+	char buf[65536];
+	size_t n;
+	FILE *in = fopen(src, "rb");
+
+	if (in == NULL) {
+		snprintf(why, whysize, "%s", strerror(errno));
+		return -1;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out->a.fp) != n)
+			break;
+	if (ferror(in) || ferror(out->a.fp)) {
+		snprintf(why, whysize, "copy: %s", strerror(errno));
+		fclose(in);
+		return -1;
+	}
+	fclose(in);
+	return 0;
+}
+
+/*
  * Render until the output is within the threshold: each pass starts from
  * the source with the gain corrected by the last measured error (a lossy
  * encoder's loudness shift hardly depends on the gain, so one correction
@@ -254,26 +167,43 @@ normalize(const char *src, const char *dst, const struct probe *p,
     char *why, size_t whysize)
 {
 	struct pass cur;
+	struct probe op;
 	double gain, ceiling = INFINITY, goal = set.target, preerr = INFINITY;
 	int verify, pass;
 
+	memset(best, 0, sizeof(*best));
+	if (on_target(r, t, p)) {
+		if (atomic_open(&best->a, dst, "") < 0) {
+			snprintf(why, whysize, "%s: %s", dst, strerror(errno));
+			return -1;
+		}
+		best->open = 1;
+		if (copy_file(src, best, why, whysize) < 0) {
+			pass_drop(best);
+			return -1;
+		}
+		r->mode = UNCHANGED;
+		r->gain = 0;
+		r->passes = 0;
+		best->m = r->in;
+		return 0;
+	}
 	gain = set.target - r->in.i;
 	r->mode = LINEAR;
-	if (r->in.tp + gain > set.tpmax) {
+	if (r->in.tp + gain > set.tpmax - TPGUARD) {
 		if (set.limit) {
 			r->mode = LIMITED;
 			ceiling = set.tpmax - 0.3;
 		} else {
 			r->mode = CAPPED;
-			gain = set.tpmax - r->in.tp;
+			gain = set.tpmax - TPGUARD - r->in.tp;
 			goal = r->in.i + gain;
 		}
 	}
 	verify = set.verify || t->lossy || r->mode == LIMITED ||
 	    (set.rate > 0 && set.rate != p->rate);
-	if (t->lossy)
+	if (t->lossy && r->mode != CAPPED)
 		gain -= t->shift;
-	memset(best, 0, sizeof(*best));
 	for (pass = 1; pass <= set.maxpasses; pass++) {
 		double err, over;
 
@@ -297,12 +227,15 @@ normalize(const char *src, const char *dst, const struct probe *p,
 			*best = cur;
 			return 0;
 		}
-		if (measure(cur.a.tmp, set.dualmono, &cur.m, why, whysize) < 0) {
+		if (probe_file(cur.a.tmp, &op, why, whysize) < 0 ||
+		    measure(cur.a.tmp, &op, set.dualmono, &cur.m, why, whysize) < 0) {
+			probe_free(&op);
 			pass_drop(&cur);
 			return -1;
 		}
+		probe_free(&op);
 		err = cur.m.i - goal;
-		over = cur.m.tp - set.tpmax;
+		over = cur.m.tp - (set.tpmax - TPGUARD);
 		if (over <= 0 && (!best->open || fabs(err) < fabs(best->m.i - goal))) {
 			pass_drop(best);
 			*best = cur;
@@ -310,6 +243,14 @@ normalize(const char *src, const char *dst, const struct probe *p,
 			r->verified = 1;
 		} else {
 			pass_drop(&cur);
+		}
+		/* Capped: the true peak decides alone, the shortfall is reported. */
+		if (r->mode == CAPPED || (over > 0 && !set.limit)) {
+			if (over <= 0)
+				break;
+			r->mode = CAPPED;
+			gain -= over + 0.05;
+			continue;
 		}
 		if (over <= 0 && fabs(err) <= set.threshold)
 			break;
@@ -319,16 +260,10 @@ normalize(const char *src, const char *dst, const struct probe *p,
 		preerr = err;
 		gain -= err;
 		if (over > 0) {
-			if (r->mode == CAPPED || !set.limit) {
-				r->mode = CAPPED;
-				gain -= over + 0.05;
-				goal -= over + 0.05;
-			} else {
-				if (!isfinite(ceiling))
-					ceiling = fmin(r->in.tp + gain + err, set.tpmax);
-				ceiling -= over + 0.1;
-				r->mode = LIMITED;
-			}
+			if (!isfinite(ceiling))
+				ceiling = fmin(r->in.tp + gain + err, set.tpmax - TPGUARD);
+			ceiling -= over + 0.1;
+			r->mode = LIMITED;
 		}
 	}
 	if (!best->open) {
@@ -336,7 +271,7 @@ normalize(const char *src, const char *dst, const struct probe *p,
 		    "passes", set.tpmax, r->passes);
 		return -1;
 	}
-	if (fabs(best->m.i - goal) > set.threshold) {
+	if (r->mode != CAPPED && fabs(best->m.i - goal) > set.threshold) {
 		snprintf(why, whysize, "target unreachable: best %.2f LUFS "
 		    "(%+.2f LU) at %.1f dBTP after %d passes; try --tp-mode cap or "
 		    "a lower --target", best->m.i, best->m.i - set.target,
@@ -377,8 +312,10 @@ process(const char *path, struct result *r, char *why, size_t whysize)
 		snprintf(why, whysize, "%s", strerror(errno));
 		return -1;
 	}
-	item_init(&it);
-	if (sniff == 1) {
+	if (sniff == 0) {
+		item_init(&it);
+	} else {
+		/* item_load initializes the record itself */
 		if (item_load(&it, path, &w) < 0) {
 			snprintf(why, whysize, "%s", w ? w : strerror(errno));
 			item_free(&it);
@@ -398,11 +335,11 @@ process(const char *path, struct result *r, char *why, size_t whysize)
 		    "is undefined under 0.4 s", p.duration);
 		goto outp;
 	}
-	if (measure(src, set.dualmono, &r->in, why, whysize) < 0)
+	if (measure(src, &p, set.dualmono, &r->in, why, whysize) < 0)
 		goto outp;
 	r->have_in = 1;
 	if (p.duration > 0 && r->in.seconds + fmax(0.5, 0.02 * p.duration) < p.duration) {
-		snprintf(why, whysize, "truncated: %.1f s of %.1f s decode",
+		snprintf(why, whysize, "truncated: only %.1f s of %.1f s decode",
 		    r->in.seconds, p.duration);
 		goto outp;
 	}
@@ -411,7 +348,7 @@ process(const char *path, struct result *r, char *why, size_t whysize)
 		    "is undefined under 0.4 s", r->in.seconds);
 		goto outp;
 	}
-	if (r->in.i <= -69.995) {
+	if (!(r->in.i > -69.995)) {
 		snprintf(why, whysize, "silent (integrated loudness -inf): "
 		    "not normalized");
 		goto outp;
@@ -458,25 +395,6 @@ out:
 	return rc;
 }
 
-/* A LevelUp-style batch summary, one line, when more than one file ran. */
-static void
-summary(void)
-{
-	if (ntotal < 2 || quiet)
-		return;
-	if (json) {
-		fprintf(report, "{\"summary\":{\"total\":%lu,\"completed\":%lu,"
-		    "\"failed\":%lu,\"success_rate\":%.1f,\"max_error\":%.3f}}\n",
-		    ntotal, ndone, nfailed, 100.0 * ndone / ntotal, maxerr);
-	} else {
-		fprintf(report, "%s: summary: %lu files, %lu completed, %lu failed, "
-		    "success rate %.1f%%, max |error| %.2f LU\n", progname, ntotal,
-		    ndone, nfailed, 100.0 * ndone / ntotal, maxerr);
-	}
-	if (fflush(report) == EOF)
-		die_errno(ST_FATAL, "report");
-}
-
 static void
 setup(const char *reportpath)
 {
@@ -502,7 +420,7 @@ main(int argc, char *argv[])
 {
 	enum { O_TARGET = 256, O_TP, O_TPMODE, O_LRA, O_THRESHOLD, O_PASSES,
 	    O_FORMAT, O_BITRATE, O_RATE, O_DUAL, O_KEEP, O_NOKEEP, O_MEASURE,
-	    O_JSON, O_REPORT, O_VERIFY, O_VERSION };
+	    O_JSON, O_REPORT, O_VERIFY, O_METER, O_SUMMARY, O_VERSION };
 	static const struct option longopts[] = {
 		{ "target", required_argument, NULL, O_TARGET },
 		{ "true-peak", required_argument, NULL, O_TP },
@@ -520,6 +438,8 @@ main(int argc, char *argv[])
 		{ "json", no_argument, NULL, O_JSON },
 		{ "report", required_argument, NULL, O_REPORT },
 		{ "verify", no_argument, NULL, O_VERIFY },
+		{ "meter", required_argument, NULL, O_METER },
+		{ "summary", required_argument, NULL, O_SUMMARY },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -603,6 +523,19 @@ main(int argc, char *argv[])
 		case O_VERIFY:
 			set.verify = 1;
 			break;
+		case O_METER:
+			if (strcmp(optarg, "builtin") == 0)
+				use_ebur128 = 0;
+			else if (strcmp(optarg, "ebur128") == 0)
+				use_ebur128 = 1;
+			else
+				die(ST_USAGE, "--meter: %s: not builtin or ebur128", optarg);
+			break;
+		case O_SUMMARY:
+			if (summarize(optarg) < 0)
+				die_errno(ST_FATAL, "%s", optarg);
+			out_close();
+			return ST_OK;
 		case O_VERSION:
 			print_version();
 			return ST_OK;

@@ -11,6 +11,7 @@ struct probe {
 	int	 ncover;	/* attached pictures */
 	char	 codec[32];	/* the audio stream's codec_name */
 	char	 sample_fmt[16];
+	char	 layout[64];	/* channel_layout: "stereo", "5.1(side)" */
 	char	 format[96];	/* format_name: "wav", "mov,mp4,m4a,3gp,3g2,mj2" */
 	int	 rate;
 	int	 channels;
@@ -63,11 +64,47 @@ struct settings {
 int	 probe_file(const char *path, struct probe *p, char *why, size_t whysize);
 void	 probe_free(struct probe *p);
 
-int	 measure(const char *path, int dualmono, struct loudness *m,
-	    char *why, size_t whysize);
+/* The meter that measure() uses: the built-in one or FFmpeg's ebur128. */
+extern int use_ebur128;
+int	 measure(const char *path, const struct probe *p, int dualmono,
+	    struct loudness *m, char *why, size_t whysize);
+int	 measure_builtin(const char *path, const struct probe *p, int dualmono,
+	    struct loudness *m, char *why, size_t whysize);
+const char *damaged(const char *err, char *buf, size_t size);
 
 int	 pick_target(const struct probe *p, const struct settings *s,
 	    const char *srcpath, struct target *t, char *why, size_t whysize);
 int	 render(const char *src, const char *dst, const struct probe *p,
 	    const struct target *t, const struct settings *s, double gain,
 	    double ceiling, char *why, size_t whysize);
+
+enum mode { LINEAR, LIMITED, CAPPED, UNCHANGED };
+
+/* What happened to one item, for the report line. */
+struct result {
+	const char *input;
+	const char *output;
+	const char *status;	/* normalized, measured, failed */
+	const char *reason;	/* why it failed, or NULL */
+	struct loudness in, out;
+	int	 have_in, have_out;
+	int	 verified;	/* out was measured, not predicted */
+	enum mode mode;
+	double	 gain;
+	int	 passes;
+	double	 error;		/* out.i - target */
+	int	 wide;		/* input LRA above --lra (kept) */
+};
+
+/* The run's settings and report stream (mem-loudnorm.c). */
+extern struct settings set;
+extern int quiet, json;
+extern FILE *report;
+extern unsigned long ntotal, ndone, nfailed;
+extern double maxerr;
+
+/* report.c: one line (or JSON object) a file, and the batch summaries. */
+extern const char *mode_names[];
+void	 report_line(const struct result *r);
+void	 summary(void);
+int	 summarize(const char *path);

@@ -54,8 +54,8 @@ summary_peak(const char *err)
 }
 
 /* A decoder that met damaged data says so on stderr; ffmpeg still exits 0. */
-static const char *
-damage(const char *err, char *buf, size_t size)
+const char *
+damaged(const char *err, char *buf, size_t size)
 {
 	static const char *marks[] = { "Error while decoding", "Invalid data found",
 	    "corrupt", "Header missing", "invalid frame", "Error submitting" };
@@ -74,9 +74,11 @@ damage(const char *err, char *buf, size_t size)
 	return NULL;
 }
 
+int use_ebur128;
+
 int
-measure(const char *path, int dualmono, struct loudness *m, char *why,
-    size_t whysize)
+measure(const char *path, const struct probe *p, int dualmono,
+    struct loudness *m, char *why, size_t whysize)
 {
 	char *in = xasprintf("file:%s", path);
 	char *af = xasprintf("ebur128=peak=true:framelog=verbose:metadata=1%s,"
@@ -89,6 +91,11 @@ measure(const char *path, int dualmono, struct loudness *m, char *why,
 	double lin, db, t;
 	int rc;
 
+	if (!use_ebur128) {
+		free(in);
+		free(af);
+		return measure_builtin(path, p, dualmono, m, why, whysize);
+	}
 	rc = spawn_run(argv, 1, &o);
 	free(in);
 	free(af);
@@ -102,7 +109,7 @@ measure(const char *path, int dualmono, struct loudness *m, char *why,
 		proc_out_free(&o);
 		return -1;
 	}
-	if (damage(o.err, line, sizeof(line)) != NULL) {
+	if (damaged(o.err, line, sizeof(line)) != NULL) {
 		snprintf(why, whysize, "damaged audio (ffmpeg: %s)", line);
 		proc_out_free(&o);
 		return -1;

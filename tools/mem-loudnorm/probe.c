@@ -79,6 +79,7 @@ take_audio(struct probe *p, json_t *st)
 	p->aindex = (int)jnum(st, "index", 0);
 	copy(p->codec, sizeof(p->codec), codec);
 	copy(p->sample_fmt, sizeof(p->sample_fmt), jstr(st, "sample_fmt"));
+	copy(p->layout, sizeof(p->layout), jstr(st, "channel_layout"));
 	p->rate = (int)jnum(st, "sample_rate", 0);
 	p->channels = (int)jnum(st, "channels", 0);
 	p->bitrate = (long)jnum(st, "bit_rate", 0);
@@ -153,10 +154,12 @@ probe_file(const char *path, struct probe *p, char *why, size_t whysize)
 		p->duration = fdur;
 	if (p->naudio == 0) {
 		snprintf(why, whysize, "no audio stream");
+		probe_free(p);
 		return -1;
 	}
 	if (p->rate <= 0 || p->channels <= 0) {
 		snprintf(why, whysize, "audio stream without rate or channels");
+		probe_free(p);
 		return -1;
 	}
 	return 0;

@@ -19,7 +19,7 @@ encoder_for(const char *codec)
 		{ "flac", "flac" }, { "alac", "alac" }, { "mp3", "libmp3lame" },
 		{ "aac", "aac" }, { "opus", "libopus" }, { "vorbis", "libvorbis" },
 		{ "ac3", "ac3" }, { "eac3", "eac3" }, { "mp2", "mp2" },
-		{ "wmav2", "wmav2" }, { "wmav1", "wmav1" },
+		{ "wmav2", "wmav2" }, { "wmav1", "wmav1" }, { "wavpack", "wavpack" },
 	};
 	size_t i;
 
@@ -35,7 +35,7 @@ static int
 is_lossy(const char *enc)
 {
 	return strncmp(enc, "pcm_", 4) != 0 && strcmp(enc, "flac") != 0 &&
-	    strcmp(enc, "alac") != 0;
+	    strcmp(enc, "alac") != 0 && strcmp(enc, "wavpack") != 0;
 }
 
 /*
@@ -77,7 +77,8 @@ static void
 lossless_depth(const struct probe *p, struct target *t)
 {
 	int bits = p->bits > 0 ? p->bits : 16;
-	int planar = strcmp(t->codec, "alac") == 0;
+	int planar = strcmp(t->codec, "alac") == 0 ||
+	    strcmp(t->codec, "wavpack") == 0;
 
 	if (strncmp(t->codec, "pcm_", 4) == 0)
 		return;
@@ -186,6 +187,8 @@ pick_target(const struct probe *p, const struct settings *s, const char *src,
 	    strcmp(fmt, "mpegts") == 0 || strcmp(fmt, "asf") == 0) {
 		t->muxer = fmt;
 		t->covers = strcmp(fmt, "flac") == 0 || strcmp(fmt, "mp3") == 0;
+	} else if (strcmp(fmt, "aac") == 0 || strcmp(fmt, "wv") == 0) {
+		t->muxer = strcmp(fmt, "aac") == 0 ? "adts" : "wv";
 	} else if (strncmp(fmt, "mov,mp4", 7) == 0) {
 		t->muxer = strcasecmp(ext, "mov") == 0 ? "mov" : "mp4";
 		t->covers = 1;
@@ -196,7 +199,8 @@ pick_target(const struct probe *p, const struct settings *s, const char *src,
 		return -1;
 	}
 	if (t->codec == NULL) {
-		snprintf(why, whysize, "no encoder for %s audio", p->codec);
+		snprintf(why, whysize, "FFmpeg cannot encode %s audio: choose "
+		    "--format", p->codec);
 		return -1;
 	}
 	t->video = s->format == NULL && p->nvideo > 0;

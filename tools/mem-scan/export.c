@@ -207,8 +207,10 @@ export_free(struct export *ex)
 	for (i = 0; i < ex->nfiles; i++)
 		free(ex->files[i].rel);
 	free(ex->files);
-	for (i = 0; i < ex->nitems; i++)
+	for (i = 0; i < ex->nitems; i++) {
 		item_free(&ex->items[i].it);
+		free(ex->items[i].conv);
+	}
 	free(ex->items);
 	json_decref(ex->orphan_media);
 	json_decref(ex->orphan_meta);
@@ -673,8 +675,9 @@ name_all(struct export *ex)
 			    (tm.tm_year + 1900) % 10000, tm.tm_mon + 1, tm.tm_mday);
 		}
 		/* the base without extension first; the rest is added below */
-		e->it.dest = xasprintf("%s/%s/%s-%s-%s", ex->name, e->folder,
-		    e->prefix, e->it.user, date);
+		e->it.dest = xasprintf("%s/%s/%s-%s-%s%s%s", ex->name, e->folder,
+		    e->prefix, e->it.user, e->conv ? e->conv : "", e->conv ? "-" : "",
+		    date);
 		v[n++] = e;
 	}
 	sort_ex = ex;

@@ -37,7 +37,8 @@ static void
 usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: %s [-o OUT] [--records] [--list] [--platform NAME] "
-	    "[--originals DIR | EXPORT ...]\n"
+	    "[--contacts VCF]\n"
+	    "       [--originals DIR | EXPORT ...]\n"
 	    "       %s --list-processors\n", progname, progname);
 	exit(status);
 }
@@ -282,7 +283,7 @@ int
 main(int argc, char *argv[])
 {
 	enum { OPT_RECORDS = 256, OPT_LIST, OPT_LISTPROC, OPT_ORIGINALS,
-	    OPT_PLATFORM, OPT_VERSION };
+	    OPT_PLATFORM, OPT_VERSION, OPT_CONTACTS };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "records", no_argument, NULL, OPT_RECORDS },
@@ -291,6 +292,7 @@ main(int argc, char *argv[])
 		{ "originals", required_argument, NULL, OPT_ORIGINALS },
 		{ "platform", required_argument, NULL, OPT_PLATFORM },
 		{ "processor", required_argument, NULL, OPT_PLATFORM },
+		{ "contacts", required_argument, NULL, OPT_CONTACTS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
@@ -328,6 +330,9 @@ main(int argc, char *argv[])
 				usage(stderr, ST_USAGE);
 			}
 			break;
+		case OPT_CONTACTS:
+			scan_contacts = optarg;
+			break;
 		case OPT_VERSION:
 			print_version();
 			out_close();
@@ -360,6 +365,8 @@ main(int argc, char *argv[])
 		if (stat(out, &outst) < 0 || access(itemdir, W_OK) < 0)
 			die_errno(ST_FATAL, "%s", out);
 	}
+	if (scan_contacts != NULL && access(scan_contacts, R_OK) < 0)
+		die_errno(ST_FATAL, "--contacts %s", scan_contacts);
 	if (orig != NULL) {
 		if (stat(orig, &st) < 0)
 			die_errno(ST_FATAL, "--originals %s", orig);

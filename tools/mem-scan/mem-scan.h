@@ -69,6 +69,7 @@ struct entry {
 	const char *platform;	/* the record's platform */
 	int	 keepname;	/* audio from a folder: dest keeps its path */
 	size_t	 file;		/* index in ex->files */
+	char	*conv;		/* conversation in the name, or NULL (owned) */
 };
 
 struct export {
@@ -163,3 +164,56 @@ void	 ig_html_posts(const char *buf, size_t len,
 
 /* snapchat.c */
 int	 snap_location(const char *s, double *lat, double *lon);
+
+/* msgs.c: what the message platforms share (Snapchat messages, Google
+ * Chat and Voice, Discord, iMessage, iMazing). */
+extern const char *scan_contacts;	/* --contacts FILE (vCard), or NULL */
+char	*conv_slug(const char *name);
+void	 entry_conv(struct entry *e, const char *conv);
+void	 msg_caption(struct item *it, const char *source, const char *conv,
+	    const char *sender, const char *text);
+void	 item_extra(struct item *it, const char *key, const char *value);
+char	*path_dir(const char *rel);
+const char *path_base(const char *rel);
+struct csv {
+	const char *p, *end;
+	char	**f;		/* the fields of the last row */
+	size_t	 n, cap;
+};
+void	 csv_init(struct csv *c, const char *buf, size_t len);
+int	 csv_row(struct csv *c);	/* 1 with c->f/c->n, 0 at the end */
+void	 csv_free(struct csv *c);
+int	 csv_col(const struct csv *hdr, const char *name);	/* index or -1 */
+/* A vCard file: each TEL (digits, leading +) and EMAIL (lower case) to FN. */
+struct contacts {
+	char	**key, **name;
+	size_t	 n;
+};
+void	 vcard_parse(const char *buf, size_t len, struct contacts *c);
+const char *contact_name(const struct contacts *c, const char *handle);
+void	 contacts_free(struct contacts *c);
+
+/* snapmsgs.c */
+int	 snapmsg_file(const char *base, char *id, size_t idsize, int *overlay);
+/* gchat.c */
+int	 gchat_date(const char *s, int64_t *utc, int32_t *off);
+/* gvoice.c */
+struct gv_ref {
+	char	*src;		/* the file named in the page */
+	char	*sender, *text;
+	int	 has_time;
+	int64_t	 time;
+	int32_t	 off;
+};
+struct gv_page {
+	char	*title;
+	char	**people;	/* participants other than "Me" */
+	size_t	 npeople;
+	struct gv_ref *refs;
+	size_t	 nrefs;
+};
+int	 gv_parse(const char *buf, size_t len, struct gv_page *pg);
+void	 gv_page_free(struct gv_page *pg);
+/* imessage.c */
+int64_t	 apple_time(int64_t v);
+char	*typedstream_text(const unsigned char *buf, size_t len);

@@ -187,6 +187,13 @@ fill_album(const char *name, struct upfile **fs, size_t n, FILE *ledger)
 					ledger_album(ledger, id, name);
 				} else if (error != NULL && strcmp(error, "duplicate") == 0) {
 					ledger_album(ledger, id, name);
+				} else if (error != NULL && strcmp(error, "not_found") == 0 &&
+				    fs[j]->state == F_LEDGER) {
+					fs[j]->state = F_FAILED;
+					free(fs[j]->why);
+					fs[j]->why = xasprintf("the ledger names asset %s, which the "
+					    "server no longer has (run with --recheck to send the "
+					    "file again)", id);
 				} else {
 					album_fail(fs[j], name, error ? error : "refused");
 				}

@@ -397,7 +397,7 @@ preflight(int want_albums)
 		refused("user.read", &r);
 	if ((id = json_string_value(json_object_get(r.json, "id"))) == NULL)
 		die(ST_FATAL, "%s: /users/me: no user id in the answer", cfg.url);
-	cfg.user_id = xstrdup(id);
+	cfg.user_id = xstrdup(id ? id : "");	/* (die does not return) */
 	reply_free(&r);
 
 	/* v2 and later tell a key's permissions; v1 servers answer 404. */

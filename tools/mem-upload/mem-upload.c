@@ -24,9 +24,6 @@
 struct config cfg;
 struct stats stats;
 
-static char **envkeys, **envvals;	/* from the .env file */
-static size_t nenv;
-
 static void
 usage(FILE *fp, int status)
 {
@@ -43,185 +40,15 @@ usage(FILE *fp, int status)
 	exit(status);
 }
 
-/* KEY=VALUE lines; "#" comments, "export ", quotes stripped, as dotenv does. */
-static void
-load_env(const char *path, int must)
-{
-	char *line = NULL, *k, *v, *e;
-	size_t cap = 0, n;
-	FILE *fp;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		if (must || errno != ENOENT)
-			die_errno(ST_FATAL, "%s", path);
-		return;
-	}
-	while (getline(&line, &cap, fp) >= 0) {
-		for (k = line; *k == ' ' || *k == '\t'; k++)
-			;
-		if (strncmp(k, "export ", 7) == 0)
-			k += 7;
-		if (*k == '#' || (v = strchr(k, '=')) == NULL)
-			continue;
-		for (e = v; e > k && (e[-1] == ' ' || e[-1] == '\t'); e--)
-			;
-		*e = '\0';
-		for (v++; *v == ' ' || *v == '\t'; v++)
-			;
-		n = strcspn(v, "\r\n");
-		while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
-			n--;
-		if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
-			v++;
-			n -= 2;
-		}
-		envkeys = xrealloc(envkeys, (nenv + 1) * sizeof(*envkeys));
-		envvals = xrealloc(envvals, (nenv + 1) * sizeof(*envvals));
-		envkeys[nenv] = xstrdup(k);
-		envvals[nenv++] = xmemdup(v, n);
-	}
-	if (ferror(fp))
-		die_errno(ST_FATAL, "%s", path);
-	free(line);
-	fclose(fp);
-}
-
-/* The environment first, then .env (flags were looked at before). */
-static const char *
-setting(const char *name)
-{
-	const char *v = getenv(name);
-	size_t i;
-
-	if (v != NULL && *v != '\0')
-		return v;
-	for (i = nenv; i-- > 0;)
-		if (strcmp(envkeys[i], name) == 0 && envvals[i][0] != '\0')
-			return envvals[i];
-	return NULL;
-}
-
-static void
-add_str(char ***list, size_t *n, const char *s)
-{
-	*list = xrealloc(*list, (*n + 2) * sizeof(**list));
-	(*list)[(*n)++] = xstrdup(s);
-	(*list)[*n] = NULL;
-}
+static char *outreal;	/* realpath of OUT, for paths relative to it */
 
 static int
-has_space_or_control(const char *s)
+inside_out(const struct upfile *f)
 {
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s <= ' ' || *s == 0x7f)
-			return 1;
-	return 0;
+	size_t n = outreal ? strlen(outreal) : 0;
+
+	return n > 0 && strncmp(f->key, outreal, n) == 0 && f->key[n] == '/';
 }
-
-static char *
-read_key_file(const char *path)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	FILE *fp;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		die_errno(ST_FATAL, "--key-file %s", path);
-	n = getline(&line, &cap, fp);
-	if (n < 0 && ferror(fp))
-		die_errno(ST_FATAL, "--key-file %s", path);
-	fclose(fp);
-	if (n < 0)
-		die(ST_FATAL, "--key-file %s: empty", path);
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' ||
-	    line[n - 1] == ' ' || line[n - 1] == '\t'))
-		line[--n] = '\0';
-	return line;
-}
-
-/*
- * URL and key, checked before any item: http(s) only, no spaces or control
- * bytes anywhere (they would forge headers), "/api" optional.
- */
-static void
-config_server(const char *keyfile)
-{
-	unsigned char sum[SHA1_LEN];
-	char hex[SHA1_HEXLEN + 1];
-	struct sha1 s;
-	const char *k;
-	size_t n;
-
-	if (cfg.url == NULL && (cfg.url = setting("IMMICH_INSTANCE_URL")) == NULL)
-		die(ST_FATAL, "no server: set IMMICH_INSTANCE_URL or give --url");
-	n = strncmp(cfg.url, "http://", 7) == 0 ? 7 :
-	    strncmp(cfg.url, "https://", 8) == 0 ? 8 : 0;
-	if (n == 0 || cfg.url[n] == '\0' || cfg.url[n] == '/' ||
-	    has_space_or_control(cfg.url) || strchr(cfg.url, '#') != NULL ||
-	    strchr(cfg.url, '?') != NULL)
-		die(ST_FATAL, "%s: not an http:// or https:// server URL", cfg.url);
-	cfg.root = xstrdup(cfg.url);
-	n = strlen(cfg.root);
-	while (n > 0 && cfg.root[n - 1] == '/')
-		cfg.root[--n] = '\0';
-	if (n >= 4 && strcmp(cfg.root + n - 4, "/api") == 0)
-		cfg.root[n -= 4] = '\0';
-	while (n > 0 && cfg.root[n - 1] == '/')
-		cfg.root[--n] = '\0';
-	cfg.api = xasprintf("%s/api", cfg.root);
-
-	if (keyfile != NULL)
-		cfg.key = read_key_file(keyfile);
-	else if ((k = setting("IMMICH_API_KEY")) != NULL)
-		cfg.key = xstrdup(k);
-	else
-		die(ST_FATAL, "no API key: set IMMICH_API_KEY or give --key-file");
-	if (cfg.key[0] == '\0' || has_space_or_control(cfg.key))
-		die(ST_FATAL, "the API key is empty or holds spaces or control characters");
-	/* The ledger trusts entries made with this server and key only. */
-	sha1_init(&s);
-	sha1_update(&s, "mem-upload ledger\n", 18);
-	sha1_update(&s, cfg.key, strlen(cfg.key));
-	sha1_final(&s, sum);
-	sha1_hex(sum, hex);
-	cfg.serverkey = xasprintf("%s#%.16s", cfg.root, hex);
-}
-
-static void
-config_rest(int have_ignores, int have_conc)
-{
-	static const char *defaults[] = { "issues/**", "**/*matching/**" };
-	const char *v;
-	char *list, *p, *tok, *save = NULL, *e;
-	size_t i;
-
-	if (!have_conc) {
-		cfg.concurrency = 4;
-		if ((v = setting("IMMICH_UPLOAD_CONCURRENCY")) != NULL)
-			cfg.concurrency = num_ll("IMMICH_UPLOAD_CONCURRENCY", v, 1, 64);
-	}
-	if (!have_ignores) {
-		if ((v = setting("IMMICH_IGNORE_PATTERNS")) != NULL) {
-			list = xstrdup(v);
-			for (p = list; (tok = strtok_r(p, ",", &save)) != NULL; p = NULL) {
-				while (*tok == ' ' || *tok == '\t')
-					tok++;
-				e = tok + strlen(tok);
-				while (e > tok && (e[-1] == ' ' || e[-1] == '\t'))
-					*--e = '\0';
-				if (*tok != '\0')
-					add_str(&cfg.ignores, &cfg.nignores, tok);
-			}
-			free(list);
-		} else {
-			for (i = 0; i < LEN(defaults); i++)
-				add_str(&cfg.ignores, &cfg.nignores, defaults[i]);
-		}
-	}
-}
-
-static char *outreal;	/* realpath of OUT, for paths relative to it */
 
 /* The path the ignore patterns see: relative to OUT when inside it. */
 static const char *
@@ -256,6 +83,60 @@ find_sidecar(struct upfile *f)
 	}
 }
 
+/*
+ * memoria's album for a record that names none (memoria.md section 2):
+ * "Platform/user", with Instagram's and Snapchat's sub-albums. NULL for
+ * plain folders and records without a user.
+ */
+static char *
+memoria_album(const struct item *it)
+{
+	static const struct {
+		const char *platform, *fmt;
+	} names[] = {
+		{ "google-photos", "Google Photos/%s" },
+		{ "google-chat", "Google Chat/%s" },
+		{ "google-voice", "Google Voice/%s" },
+		{ "snapchat-memories", "Snapchat/%s/memories" },
+		{ "snapchat-messages", "Snapchat/%s/messages" },
+		{ "discord", "Discord/%s" },
+		{ "imessage", "iMessage/%s" },
+		{ "imessage-imazing", "iMessage/%s" },
+	};
+	const char *p, *e;
+	size_t i;
+
+	if (it->platform == NULL || it->user == NULL || it->user[0] == '\0')
+		return NULL;
+	for (i = 0; i < LEN(names); i++)
+		if (strcmp(it->platform, names[i].platform) == 0)
+			return xasprintf(names[i].fmt, it->user);
+	if (strcmp(it->platform, "instagram") != 0)
+		return NULL;
+	/* public-media/<type>/ names the album; messages/ are messages */
+	if (it->dest != NULL && (p = strstr(it->dest, "public-media/")) != NULL) {
+		p += strlen("public-media/");
+		if ((e = strchr(p, '/')) != NULL && e > p)
+			return xasprintf("Instagram/%s/%.*s", it->user, (int)(e - p), p);
+	}
+	if (it->dest != NULL && strstr(it->dest, "messages/") != NULL)
+		return xasprintf("Instagram/%s/messages", it->user);
+	return xasprintf("Instagram/%s/posts", it->user);
+}
+
+/* A hidden component ("/.mem/", ".name"): the tools' own files, skipped. */
+static int
+hidden(const char *rel)
+{
+	const char *s;
+
+	for (s = rel; s != NULL; s = strchr(s, '/'), s = s ? s + 1 : NULL)
+		if (s[0] == '.' && s[1] != '/' && s[1] != '\0' &&
+		    !(s[1] == '.' && (s[2] == '/' || s[2] == '\0')))
+			return 1;
+	return 0;
+}
+
 static void
 free_file(struct upfile *f)
 {
@@ -284,7 +165,7 @@ resolve(const char *input, int *status)
 	struct item it;
 	struct stat st;
 	const char *why = NULL, *base;
-	char *real;
+	char *real, *album;
 	size_t i;
 	int r;
 
@@ -295,6 +176,7 @@ resolve(const char *input, int *status)
 		goto bad;
 	}
 	if (r == 1) {
+		item_free(&it);		/* item_load initialises it again */
 		if (item_load(&it, input, &why) < 0) {
 			if (why)
 				warnx_("%s: %s", input, why);
@@ -315,6 +197,10 @@ resolve(const char *input, int *status)
 		for (i = 0; i < it.nalbums; i++)
 			if (it.albums[i][0] != '\0')
 				add_str(&f->albums, &f->nalbums, it.albums[i]);
+		if (f->nalbums == 0 && (album = memoria_album(&it)) != NULL) {
+			add_str(&f->albums, &f->nalbums, album);
+			free(album);
+		}
 	} else {
 		f->path = xstrdup(input);
 		f->is_audio = kind_of_name(f->path) == KIND_AUDIO;
@@ -348,7 +234,8 @@ resolve(const char *input, int *status)
 	}
 	base = strrchr(f->path, '/');
 	base = base ? base + 1 : f->path;
-	if (is_temp_name(base) || ignored(rel_path(f, r == 1 ? f->path : input)))
+	if (is_temp_name(base) || ignored(rel_path(f, r == 1 ? f->path : input)) ||
+	    (r == 0 && inside_out(f) && hidden(rel_path(f, input))))
 		f->state = F_IGNORED;
 	else if (f->is_audio)
 		f->state = F_AUDIO;
@@ -409,8 +296,10 @@ summary(struct upfile **fs, size_t n)
 			break;
 		case F_NEW:
 		case F_UPLOAD:
-			nwould++;
-			would += (long long)fs[i]->size;
+			if (fs[i]->same == NULL) {
+				nwould++;
+				would += (long long)fs[i]->size;
+			}
 			break;
 		}
 		albums += (long)fs[i]->nalbums;

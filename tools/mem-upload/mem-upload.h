@@ -1,7 +1,7 @@
 /*
  * mem-upload.h -- private to mem-upload: the run's configuration, the
  * files of a run, and the calls between its parts (api.c: JSON calls and
- * the preflight; transfer.c: hashing, checks and uploads over one libcurl
+ * the preflight; config.c: options, environment and .env; transfer.c: hashing, checks and uploads over one libcurl
  * multi handle; album.c: get-or-create and membership; ledger.c: the
  * record of confirmed uploads and the queue lock; match.c: ignore globs).
  */
@@ -84,6 +84,12 @@ struct stats {
 
 extern struct config cfg;
 extern struct stats stats;
+
+/* config.c */
+void	 load_env(const char *path, int must);
+void	 config_server(const char *keyfile);
+void	 config_rest(int have_ignores, int have_conc);
+void	 add_str(char ***list, size_t *n, const char *s);
 
 /* api.c */
 struct reply {

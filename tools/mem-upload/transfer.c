@@ -22,6 +22,9 @@ struct xfer {
 	struct curl_slist *hdrs;
 	struct reply r;
 	char	 errbuf[CURL_ERROR_SIZE];
+	curl_off_t moved;	/* bytes up and down so far */
+	double	 moved_at;	/* when they last grew */
+	int	 stalled;
 };
 
 struct job {
@@ -30,8 +33,12 @@ struct job {
 };
 
 static CURLM *multi;
-static struct job *jobs;	/* uploads waiting for a slot or a retry time */
-static size_t njobs;
+/* Uploads waiting: fresh ones in order, retries with their earliest time. */
+static struct upfile **fresh;
+static size_t nfresh, fresh_head;
+static struct job *later;
+static size_t nlater;
+static int inflight;		/* handles in the multi, counted here */
 static FILE *ledger_fp;
 static long long done_bytes, total_bytes;
 static long done_files, total_files;
@@ -149,6 +156,31 @@ collect(char *p, size_t size, size_t n, void *arg)
 	return n;
 }
 
+/*
+ * A transfer that moves no byte for --timeout seconds is given up (and
+ * retried). libcurl's own low-speed check averages over a window of
+ * seconds; this one counts from the last byte.
+ */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
+{
+	struct xfer *x = arg;
+	double t = now_s();
+
+	(void)dltotal;
+	(void)ultotal;
+	if (dlnow + ulnow != x->moved || x->moved_at == 0) {
+		x->moved = dlnow + ulnow;
+		x->moved_at = t;
+		return 0;
+	}
+	if (t - x->moved_at < cfg.timeout)
+		return 0;
+	x->stalled = 1;
+	return 1;
+}
+
 static void
 start(struct upfile *f)
 {
@@ -175,22 +207,33 @@ start(struct upfile *f)
 	curl_easy_setopt(x->h, CURLOPT_URL, url);
 	free(url);
 	curl_easy_setopt(x->h, CURLOPT_MIMEPOST, x->mime);
+	/* big reads: fewer trips through the loop for multi-megabyte files */
+	curl_easy_setopt(x->h, CURLOPT_UPLOAD_BUFFERSIZE, 1L << 20);
 	curl_easy_setopt(x->h, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(x->h, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(x->h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(x->h, CURLOPT_XFERINFODATA, x);
+	curl_easy_setopt(x->h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, &x->r);
 	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, collect);
 	x->errbuf[0] = '\0';
 	if (curl_multi_add_handle(multi, x->h) != CURLM_OK)
 		die(ST_FATAL, "libcurl: cannot add a transfer");
+	inflight++;
 }
 
 static void
 enqueue(struct upfile *f, double not_before)
 {
-	jobs = xrealloc(jobs, (njobs + 1) * sizeof(*jobs));
-	jobs[njobs].f = f;
-	jobs[njobs].not_before = not_before;
-	njobs++;
+	if (not_before <= 0) {
+		fresh = xrealloc(fresh, (nfresh + 1) * sizeof(*fresh));
+		fresh[nfresh++] = f;
+		return;
+	}
+	later = xrealloc(later, (nlater + 1) * sizeof(*later));
+	later[nlater].f = f;
+	later[nlater].not_before = not_before;
+	nlater++;
 }
 
 static long
@@ -219,10 +262,8 @@ finish(struct xfer *x, CURLcode rc)
 	char *why;
 	long status = 0, ra = 0;
 	int again = 0;
-	curl_off_t sent = 0;
 
 	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_getinfo(x->h, CURLINFO_SIZE_UPLOAD_T, &sent);
 	if (x->r.body != NULL)
 		x->r.json = json_loadb(x->r.body, x->r.len, 0, NULL);
 	st = json_string_value(json_object_get(x->r.json, "status"));
@@ -242,7 +283,10 @@ finish(struct xfer *x, CURLcode rc)
 		ledger_file(ledger_fp, f);
 		return;
 	}
-	if (rc != CURLE_OK) {
+	if (x->stalled) {
+		why = xasprintf("no progress for %g seconds", cfg.timeout);
+		again = 1;
+	} else if (rc != CURLE_OK) {
 		why = xasprintf("%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
 		again = retryable_curl(rc);
 		if (rc == CURLE_READ_ERROR)
@@ -286,6 +330,7 @@ reap(void)
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
 		finish(x, m->data.result);
 		curl_multi_remove_handle(multi, x->h);
+		inflight--;
 		curl_easy_cleanup(x->h);
 		curl_mime_free(x->mime);
 		curl_slist_free_all(x->hdrs);
@@ -365,25 +410,48 @@ progress(int last)
 	progress_shown = 1;
 }
 
-/* Start what may start now; the earliest retry time, or 0 for none. */
-static double
-start_ready(int running)
+static size_t
+queued(void)
 {
-	double t = now_s(), next = 0;
+	return nfresh - fresh_head + nlater;
+}
+
+/* Start what may start now: retries that are due first, then fresh files. */
+static void
+start_ready(void)
+{
+	double t = now_s();
 	size_t i, j;
 
-	for (i = j = 0; i < njobs; i++) {
-		if (running < cfg.concurrency && jobs[i].not_before <= t) {
-			start(jobs[i].f);
-			running++;
+	for (i = j = 0; i < nlater; i++) {
+		if (inflight < cfg.concurrency && later[i].not_before <= t) {
+			start(later[i].f);
 			continue;
 		}
-		if (jobs[i].not_before > t && (next == 0 || jobs[i].not_before < next))
-			next = jobs[i].not_before;
-		jobs[j++] = jobs[i];
+		later[j++] = later[i];
 	}
-	njobs = j;
-	return next;
+	nlater = j;
+	while (inflight < cfg.concurrency && fresh_head < nfresh)
+		start(fresh[fresh_head++]);
+}
+
+/* How long the loop may sleep: until a retry is due, at most a second. */
+static long
+sleep_ms(void)
+{
+	double next = 0;
+	long ms;
+	size_t i;
+
+	if (inflight < cfg.concurrency && fresh_head < nfresh)
+		return 0;
+	for (i = 0; inflight < cfg.concurrency && i < nlater; i++)
+		if (next == 0 || later[i].not_before < next)
+			next = later[i].not_before;
+	if (next == 0)
+		return 1000;
+	ms = (long)((next - now_s()) * 1000) + 1;
+	return ms < 0 ? 0 : ms > 1000 ? 1000 : ms;
 }
 
 void
@@ -392,12 +460,11 @@ transfer(struct upfile **files, size_t n, FILE *ledger)
 	struct upfile **batch;
 	size_t hi = 0, nb = 0, want = 8, i;
 	int running = 0, waiting;
-	double next;
 	long timeout;
 
 	ledger_fp = ledger;
 	for (i = 0; i < n; i++)
-		if (files[i]->state == F_NEW)
+		if (files[i]->state == F_NEW && files[i]->same == NULL)
 			total_files++;
 	if (total_files == 0)
 		return;
@@ -407,9 +474,9 @@ transfer(struct upfile **files, size_t n, FILE *ledger)
 	batch = xcalloc(MAXBATCH, sizeof(*batch));
 	started = now_s();
 	for (;;) {
-		next = start_ready(running);
+		start_ready();
 		/* Hash one file between turns of the transfers. */
-		while (hi < n && files[hi]->state != F_NEW)
+		while (hi < n && (files[hi]->state != F_NEW || files[hi]->same != NULL))
 			hi++;
 		if (hi < n) {
 			if (sha1_file(files[hi]->path, files[hi]->sha1) < 0)
@@ -422,32 +489,25 @@ transfer(struct upfile **files, size_t n, FILE *ledger)
 			bulk_check(batch, nb);
 			nb = 0;
 			want = want * 4 < MAXBATCH ? want * 4 : MAXBATCH;
-			next = start_ready(running);
+			start_ready();
 		}
 		if (curl_multi_perform(multi, &running) != CURLM_OK)
 			die(ST_FATAL, "libcurl: transfer loop failed");
 		reap();
 		progress(0);
 		waiting = hi < n || nb > 0;
-		if (!waiting && running == 0 && njobs == 0)
+		if (!waiting && inflight == 0 && queued() == 0)
 			break;
-		if (waiting)
-			timeout = 0;
-		else if (next > 0)
-			timeout = (long)((next - now_s()) * 1000) + 1;
-		else
-			timeout = 1000;
-		if (timeout < 0)
-			timeout = 0;
-		if (timeout > 1000)
-			timeout = 1000;
-		if (running > 0 || timeout > 0)
+		timeout = waiting ? 0 : sleep_ms();
+		if (inflight > 0 || timeout > 0)
 			curl_multi_poll(multi, NULL, 0, (int)timeout, NULL);
 	}
 	if (progress_shown)
 		progress(1);
 	free(batch);
-	free(jobs);
-	jobs = NULL;
+	free(fresh);
+	free(later);
+	fresh = NULL;
+	later = NULL;
 	curl_multi_cleanup(multi);
 }

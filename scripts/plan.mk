@@ -1,0 +1,47 @@
+# plan.mk -- the rules of the pipeline's per-item steps; GNU make 4.3 or later.
+#
+# The data (item IDs per export and per stage) comes from the generated
+# $(OUT)/.mem/plan/plan.mk, written by mem-plan. No path ever appears in
+# either file: an item is its ID, and its record OUT/.mem/items/ID.item is
+# the sidecar that holds the paths. See docs/pipeline.md.
+#
+#	make -f scripts/plan.mk -k -jN OUT=/output		every item
+#	make -f scripts/plan.mk -k OUT=/output upload		every export's upload
+#	make -f scripts/plan.mk OUT=/output /output/.mem/stamp/ID.ok	one item
+#
+# mem-job, mem-exif, mem-loudnorm and mem-upload are found on PATH.
+
+ifeq ($(OUT),)
+$(error OUT is not set: make -f plan.mk OUT=/output)
+endif
+
+MAKEFLAGS += --no-builtin-rules --no-builtin-variables
+.SUFFIXES:
+.DELETE_ON_ERROR:
+.SECONDARY:
+SHELL := /bin/sh
+
+M := $(OUT)/.mem
+include $(M)/plan/plan.mk
+
+EXIF_OK := $(EXIF:%=$(M)/stamp/%.ok)
+NORM_OK := $(NORM:%=$(M)/stamp/%.ok)
+
+all: $(EXIF_OK) $(NORM_OK)
+
+# One tool call per recipe: mem-job runs the tool with the item's record,
+# keeps its log, and writes the stamp only when the tool succeeded.
+$(EXIF_OK): $(M)/stamp/%.ok: $(M)/items/%.item $(M)/sig/%.sig
+	@mem-job $(OUT) exif $*
+
+$(NORM_OK): $(M)/stamp/%.ok: $(M)/items/%.item $(M)/sig/%.sig
+	@mem-job $(OUT) norm $*
+
+# Uploads of what is done, export by export; mem-upload's lock makes them
+# run one at a time even under -j.
+upload: $(EXPORTS:%=upload-%)
+
+$(EXPORTS:%=upload-%): upload-%:
+	@mem-job $(OUT) upload $*
+
+.PHONY: all upload $(EXPORTS:%=upload-%)

@@ -1,0 +1,530 @@
+#!/usr/bin/env bats
+# mem-exif: every tag read back with exiftool, segments and streams compared
+# byte for byte with the source by independent readers (Python, ffmpeg).
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers/exif
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	OUT=$BATS_TEST_TMPDIR/out
+}
+
+# exiftool's value of a tag, printed plainly (-s3), numbers with -n.
+tag() {
+	exiftool -s3 "$@"
+}
+
+@test "a JPEG gets dates, offsets, GPS with refs and a caption that exiftool reads back" {
+	make_jpeg in.jpg
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 \
+		--gps -33.8568,-151.2153,-12.5 --caption 'Café “at” the beach 🎉' in.jpg
+	[ "$(tag -ExifIFD:DateTimeOriginal out/in.jpg)" = "2023:01:15 10:30:45" ]
+	[ "$(tag -ExifIFD:CreateDate out/in.jpg)" = "2023:01:15 10:30:45" ]
+	[ "$(tag -IFD0:ModifyDate out/in.jpg)" = "2023:01:15 10:30:45" ]
+	[ "$(tag -OffsetTimeOriginal out/in.jpg)" = "+02:00" ]
+	[ "$(tag -OffsetTimeDigitized out/in.jpg)" = "+02:00" ]
+	[ "$(tag -OffsetTime out/in.jpg)" = "+02:00" ]
+	[ "$(tag -GPSVersionID out/in.jpg)" = "2.3.0.0" ]
+	[ "$(tag -n -GPSLatitudeRef out/in.jpg)" = "S" ]
+	[ "$(tag -n -GPSLongitudeRef out/in.jpg)" = "W" ]
+	[ "$(tag -n -GPS:GPSLatitude out/in.jpg)" = "33.8568" ]
+	[ "$(tag -n -GPS:GPSLongitude out/in.jpg)" = "151.2153" ]
+	[ "$(tag -n -Composite:GPSLatitude out/in.jpg)" = "-33.8568" ]
+	[ "$(tag -n -GPSAltitude out/in.jpg)" = "-12.5" ]	# -n applies the ref
+	[ "$(tag -n -GPSAltitudeRef out/in.jpg)" = "1" ]
+	[ "$(tag -GPSDateStamp out/in.jpg)" = "2023:01:15" ]
+	[ "$(tag -GPSTimeStamp out/in.jpg)" = "08:30:45" ]
+	[ "$(tag -Make out/in.jpg)" = "Canon" ]
+	exiftool -b -ImageDescription out/in.jpg > desc
+	printf 'Café “at” the beach 🎉' > want
+	cmp desc want
+	exiftool -b -UserComment out/in.jpg > comment
+	cmp comment want
+}
+
+@test "an ASCII caption with a newline is stored as ASCII UserComment" {
+	make_jpeg in.jpg
+	run -0 mem-exif -o "$OUT" --caption $'line one\nline two' in.jpg
+	exiftool -b -UserComment out/in.jpg > got
+	printf 'line one\nline two' > want
+	cmp got want
+}
+
+@test "the image data and every other JPEG segment are byte-identical to the source" {
+	make_jpeg in.jpg 320x240
+	# ICC, XMP and a comment around the EXIF, as phones write them
+	exiftool -q -overwrite_original '-ICC_Profile<=/usr/share/color/icc/sRGB.icc' \
+		-XMP-dc:Title=kept -Comment='a comment' in.jpg 2>/dev/null ||
+		exiftool -q -overwrite_original -XMP-dc:Title=kept -Comment='a comment' in.jpg
+	cp in.jpg orig.jpg
+	run -0 mem-exif -o "$OUT" --time 2021-06-01T12:00:00Z --gps 1,2 in.jpg
+	jpeg_segments in.jpg skip > src.segs
+	jpeg_segments out/in.jpg skip > out.segs
+	diff src.segs out.segs
+	grep -q '^ffe0 ' src.segs
+	grep -q '^image ' src.segs
+	cmp in.jpg orig.jpg	# the source is never modified
+	[ "$(tag -XMP-dc:Title out/in.jpg)" = kept ]
+	[ "$(tag -Comment out/in.jpg)" = 'a comment' ]
+}
+
+@test "a JPEG without EXIF gets a new APP1 after its JFIF segment" {
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48 -frames:v 1 \
+		-f image2 -c:v mjpeg in.jpg
+	run -0 mem-exif -o "$OUT" --time 2020-02-29T23:59:59-05:30 in.jpg
+	[ "$(tag -DateTimeOriginal out/in.jpg)" = "2020:02:29 23:59:59" ]
+	[ "$(tag -OffsetTimeOriginal out/in.jpg)" = "-05:30" ]
+	jpeg_segments out/in.jpg | head -2 | cut -c1-4 > order
+	printf 'ffe0\nffe1\n' > want
+	diff order want
+	run -0 exiftool -validate -warning -error -a out/in.jpg
+	refute_output --partial 'Error'
+}
+
+@test "every tag already in a camera-like EXIF block is kept, thumbnail included" {
+	make_jpeg in.jpg 320x240
+	ffmpeg -nostdin -loglevel error -i in.jpg -vf scale=80:-1 -f image2 th.jpg
+	exiftool -q -overwrite_original -Software=16.5 -ExposureTime=1/120 -FNumber=1.78 \
+		-ISO=64 -FocalLength=6.86 -LensModel='iPhone lens' -ColorSpace#=1 \
+		-Orientation#=6 -SubSecTimeOriginal=123 -Artist=me -Copyright=c \
+		-InteropIndex=R98 '-ThumbnailImage<=th.jpg' in.jpg
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 --gps 1,2 in.jpg
+	exiftool -a -G1 -s -x System:all -x File:all -x IFD1:ThumbnailOffset in.jpg > before
+	exiftool -a -G1 -s -x System:all -x File:all -x IFD1:ThumbnailOffset out/in.jpg > after
+	[ -z "$(diff before after | grep '^<')" ]	# nothing removed or changed
+	cmp <(exiftool -b -ThumbnailImage in.jpg) <(exiftool -b -ThumbnailImage out/in.jpg)
+	[ "$(tag -n -Orientation out/in.jpg)" = 6 ]
+}
+
+@test "an iPhone maker note survives the merge and exiftool still decodes it" {
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48 -frames:v 1 \
+		-f image2 -c:v mjpeg plain.jpg
+	with_makernote plain.jpg in.jpg apple
+	exiftool -s -a -MakerNotes:all in.jpg > want
+	grep -q 'HDRImageType *: HDR Image' want
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 --gps 1,2 \
+		--caption 'moves the note' in.jpg
+	exiftool -s -a -MakerNotes:all out/in.jpg > got
+	diff want got
+}
+
+@test "a maker note with offsets from the TIFF header is fixed when it moves" {
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48 -frames:v 1 \
+		-f image2 -c:v mjpeg plain.jpg
+	with_makernote plain.jpg in.jpg canon
+	exiftool -s -a -MakerNotes:all in.jpg > want
+	grep -q 'CanonFirmwareVersion *: Firmware Version 1.0.0' want
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 --gps 1,2 \
+		--caption 'moves the note' in.jpg
+	run -0 exiftool -s -a -warning -MakerNotes:all out/in.jpg
+	[ "$output" = "$(cat want)" ]	# no "Adjusted MakerNotes base" warning either
+}
+
+@test "the camera's own date and GPS are kept unless --overwrite" {
+	make_jpeg in.jpg
+	exiftool -q -overwrite_original -DateTimeOriginal='2019:05:05 05:05:05' \
+		-GPSLatitude=10 -GPSLatitudeRef=N -GPSLongitude=20 -GPSLongitudeRef=E in.jpg
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 --gps 48.5,2.5 in.jpg
+	[ "$(tag -DateTimeOriginal out/in.jpg)" = "2019:05:05 05:05:05" ]
+	[ "$(tag -OffsetTimeOriginal out/in.jpg)" = "" ]
+	[ "$(tag -CreateDate out/in.jpg)" = "2023:01:15 10:30:45" ]
+	[ "$(tag -n -GPSLatitude out/in.jpg)" = "10" ]
+	run -0 mem-exif -o "$OUT" --overwrite --time 2023-01-15T10:30:45+02:00 \
+		--gps 48.5,2.5 in.jpg
+	[ "$(tag -DateTimeOriginal out/in.jpg)" = "2023:01:15 10:30:45" ]
+	[ "$(tag -OffsetTimeOriginal out/in.jpg)" = "+02:00" ]
+	[ "$(tag -n -GPSLatitude out/in.jpg)" = "48.5" ]
+}
+
+@test "a camera date that matches the item's wall time gets the known offset" {
+	make_jpeg in.jpg
+	exiftool -q -overwrite_original -DateTimeOriginal='2023:01:15 10:30:45' in.jpg
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 in.jpg
+	[ "$(tag -OffsetTimeOriginal out/in.jpg)" = "+02:00" ]
+}
+
+@test "an unknown offset writes the UTC wall time and no OffsetTime tags" {
+	make_jpeg in.jpg
+	run -0 mem-exif -o "$OUT" --time '2023-01-15 08:30:45' in.jpg
+	[ "$(tag -DateTimeOriginal out/in.jpg)" = "2023:01:15 08:30:45" ]
+	[ "$(tag -OffsetTimeOriginal -OffsetTime out/in.jpg)" = "" ]
+}
+
+@test "the output's mtime is the capture instant; without a time it is the source's" {
+	make_jpeg a.jpg
+	make_jpeg b.jpg
+	touch -d '2001-02-03 04:05:06 UTC' b.jpg
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 a.jpg
+	[ "$(stat -c %Y out/a.jpg)" = "$(date -d 2023-01-15T08:30:45Z +%s)" ]
+	run -0 mem-exif -o "$OUT" --caption hi b.jpg
+	[ "$(stat -c %Y out/b.jpg)" = "$(date -d '2001-02-03 04:05:06 UTC' +%s)" ]
+}
+
+@test "a path with no metadata to write is copied byte for byte with its mtime" {
+	printf 'not even media' > notes.jpg
+	touch -d '2001-02-03 04:05:06 UTC' notes.jpg
+	run -0 --separate-stderr mem-exif -o "$OUT" notes.jpg
+	cmp notes.jpg out/notes.jpg
+	[ "$(stat -c %Y out/notes.jpg)" = "$(stat -c %Y notes.jpg)" ]
+	printf '%s\0' "$OUT/notes.jpg" > want
+	mem-exif -o "$OUT" notes.jpg > got
+	cmp got want
+}
+
+@test "an item record writes to OUT/dest, creating its directories, and prints that path" {
+	make_jpeg src.jpg
+	make_record r.item "source=$PWD/src.jpg" dest='exp/photos/gphotos-u-20230115.jpg' \
+		kind=image time=2023-01-15T08:30:45Z offset=-05:00 lat=40.7128000 \
+		lon=-74.0060000 alt=10.00 caption='from the record'
+	mem-exif -o "$OUT" r.item > got
+	printf '%s\0' "$OUT/exp/photos/gphotos-u-20230115.jpg" > want
+	cmp got want
+	f=out/exp/photos/gphotos-u-20230115.jpg
+	[ "$(tag -DateTimeOriginal $f)" = "2023:01:15 03:30:45" ]
+	[ "$(tag -OffsetTimeOriginal $f)" = "-05:00" ]
+	[ "$(tag -n -Composite:GPSLongitude $f)" = "-74.006" ]
+	[ "$(tag -ImageDescription $f)" = "from the record" ]
+}
+
+@test "options override what a record says" {
+	make_jpeg src.jpg
+	make_record r.item "source=$PWD/src.jpg" dest=a.jpg time=2023-01-15T08:30:45Z
+	run -0 mem-exif -o "$OUT" --time 1999-12-31T23:59:59Z r.item
+	[ "$(tag -DateTimeOriginal out/a.jpg)" = "1999:12:31 23:59:59" ]
+}
+
+@test "an audio item is refused with one line and exit 1, and the other items are done" {
+	make_audio song.m4a
+	make_jpeg ok.jpg
+	make_record a.item "source=$PWD/song.m4a" dest=a.m4a kind=audio
+	run -1 --separate-stderr mem-exif -o "$OUT" --time 2023-01-01T00:00:00Z a.item ok.jpg
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == "mem-exif: a.item: audio is not for mem-exif"* ]]
+	[ -f out/ok.jpg ]
+	[ ! -e out/a.m4a ]
+}
+
+@test "a record whose dest would leave OUT is refused" {
+	make_jpeg src.jpg
+	make_record r.item "source=$PWD/src.jpg" dest=../escape.jpg
+	run -1 --separate-stderr mem-exif -o "$OUT" r.item
+	[[ "$stderr" == *"bad dest"* ]]
+	[ ! -e escape.jpg ]
+}
+
+@test "an output that would replace its own source is refused" {
+	mkdir -p out
+	make_jpeg out/self.jpg
+	cp out/self.jpg keep.jpg
+	run -1 --separate-stderr mem-exif -o "$OUT" --time 2023-01-01T00:00:00Z out/self.jpg
+	[[ "$stderr" == *"is the source itself"* ]]
+	cmp out/self.jpg keep.jpg
+}
+
+@test "bad JPEGs fail one line each, leave no temp file, and the good one is done" {
+	make_jpeg good.jpg 160x120
+	printf 'GIF89a not a jpeg' > notjpeg.jpg
+	: > empty.jpg
+	head -c 100 good.jpg > cuthead.jpg
+	size=$(stat -c %s good.jpg)
+	head -c $((size - 200)) good.jpg > cutdata.jpg
+	# an APP1 that says Exif but holds no TIFF header
+	python3 -c '
+import sys
+d = open("good.jpg", "rb").read()
+bad = b"Exif\0\0" + b"XX\0\x2a" + b"\xff" * 40
+seg = b"\xff\xe1" + (len(bad) + 2).to_bytes(2, "big") + bad
+open("badexif.jpg", "wb").write(d[:2] + seg + d[2:])
+# a TIFF header whose IFD0 lies past the block: libexif says nothing
+bad = b"Exif\0\0" + b"II\x2a\0" + (60000).to_bytes(4, "little") + b"\0" * 40
+seg = b"\xff\xe1" + (len(bad) + 2).to_bytes(2, "big") + bad
+open("badifd.jpg", "wb").write(d[:2] + seg + d[2:])'
+	run -1 --separate-stderr mem-exif -o "$OUT" --time 2023-01-01T00:00:00Z \
+		notjpeg.jpg empty.jpg cuthead.jpg cutdata.jpg badexif.jpg badifd.jpg good.jpg
+	[ "${#stderr_lines[@]}" -eq 6 ]
+	[ "${stderr_lines[0]}" = "mem-exif: notjpeg.jpg: not a JPEG (no SOI marker)" ]
+	[ "${stderr_lines[1]}" = "mem-exif: empty.jpg: empty file" ]
+	[ "${stderr_lines[2]}" = "mem-exif: cuthead.jpg: truncated JPEG (ends inside its header)" ]
+	[ "${stderr_lines[3]}" = "mem-exif: cutdata.jpg: truncated JPEG (no EOI marker after the image data)" ]
+	[ "${stderr_lines[4]}" = "mem-exif: badexif.jpg: corrupt EXIF (no TIFF header)" ]
+	[ "${stderr_lines[5]}" = "mem-exif: badifd.jpg: corrupt EXIF (IFD0 outside the block)" ]
+	[ "$(ls out)" = good.jpg ]
+	no_temp_files out
+}
+
+@test "a directory or a FIFO is refused without hanging" {
+	mkdir adir
+	mkfifo afifo
+	run -1 --separate-stderr timeout 10 mem-exif -o "$OUT" --time 2023-01-01T00:00:00Z adir afifo
+	[ "${stderr_lines[0]}" = "mem-exif: adir: not a regular file" ]
+	[ "${stderr_lines[1]}" = "mem-exif: afifo: not a regular file" ]
+}
+
+@test "an unreadable source is one line and exit 1" {
+	run -1 --separate-stderr mem-exif -o "$OUT" --time 2023-01-01T00:00:00Z missing.jpg
+	[ "$stderr" = "mem-exif: missing.jpg: No such file or directory" ]
+}
+
+@test "a file in the way of the destination directory fails that item only" {
+	make_jpeg src.jpg
+	mkdir -p out
+	: > out/blocked
+	make_record r.item "source=$PWD/src.jpg" dest=blocked/a.jpg time=2023-01-01T00:00:00Z
+	run -1 --separate-stderr mem-exif -o "$OUT" r.item src.jpg
+	[[ "$stderr" == "mem-exif: r.item: cannot create the directory of "* ]]
+	[ -f out/src.jpg ]
+}
+
+@test "an EXIF block over 64 KiB loses its embedded thumbnail with a note" {
+	make_jpeg in.jpg 64x48
+	ffmpeg -nostdin -loglevel error -f lavfi -i "testsrc2=size=320x240,noise=alls=60:allf=u" \
+		-frames:v 1 -q:v 2 -f image2 thumb.jpg
+	size=$(stat -c %s thumb.jpg)
+	[ "$size" -gt 36000 ] && [ "$size" -lt 60000 ]	# fits alone, not with the caption
+	exiftool -q -overwrite_original '-ThumbnailImage<=thumb.jpg' in.jpg
+	caption=$(head -c 30000 /dev/zero | tr '\0' x)
+	run -0 --separate-stderr mem-exif -o "$OUT" --caption "$caption" in.jpg
+	[ "$stderr" = "mem-exif: in.jpg: EXIF block over 64 KiB: embedded thumbnail dropped" ]
+	[ "$(exiftool -b -ThumbnailImage out/in.jpg | wc -c)" -eq 0 ]
+	[ "$(tag -ImageDescription out/in.jpg)" = "$caption" ]
+	[ "$(tag -Make out/in.jpg)" = Canon ]
+}
+
+@test "a PNG gets an eXIf chunk exiftool reads, and its other chunks are unchanged" {
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48 -frames:v 1 in.png
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 --gps 51.5,-0.12 \
+		--caption 'png caption' in.png
+	[ "$(tag -EXIF:DateTimeOriginal out/in.png)" = "2023:01:15 10:30:45" ]
+	[ "$(tag -OffsetTimeOriginal out/in.png)" = "+02:00" ]
+	[ "$(tag -n -Composite:GPSLongitude out/in.png)" = "-0.12" ]
+	[ "$(tag -ImageDescription out/in.png)" = "png caption" ]
+	png_chunks in.png skip > a
+	png_chunks out/in.png skip > b
+	diff a b
+	png_chunks out/in.png | cut -d' ' -f1 | tr '\n' ' ' > order
+	[[ "$(cat order)" == "IHDR "*"eXIf IDAT "*"IEND " ]]
+	# a second run replaces the chunk instead of adding one
+	run -0 mem-exif -o out2 --overwrite --time 2000-01-01T00:00:00Z out/in.png
+	[ "$(png_chunks out2/in.png | grep -c '^eXIf ')" -eq 1 ]
+	[ "$(tag -DateTimeOriginal out2/in.png)" = "2000:01:01 00:00:00" ]
+}
+
+@test "an MP4 gets creation_time and a ©xyz location by stream copy, streams bit-identical" {
+	make_video in.mp4
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 \
+		--gps 48.858400,2.294500,35.5 --caption 'a video' in.mp4
+	[ "$(ffprobe -v error -show_entries format_tags=creation_time -of csv=p=0 out/in.mp4)" = \
+		"2023-01-15T08:30:45.000000Z" ]
+	[ "$(tag -n -UserData:GPSCoordinates out/in.mp4)" = "48.8584 2.2945 35.5" ]
+	[ "$(tag -QuickTime:CreateDate out/in.mp4)" = "2023:01:15 08:30:45" ]
+	[ "$(tag -ItemList:Description out/in.mp4)" = "a video" ]
+	stream_hashes in.mp4 > a
+	stream_hashes out/in.mp4 > b
+	diff a b
+	[ "$(stat -c %Y out/in.mp4)" = "$(date -d 2023-01-15T08:30:45Z +%s)" ]
+	run -0 exiftool -warning -s3 out/in.mp4
+	[ -z "$output" ]
+}
+
+@test "a video's own creation time and location are kept unless --overwrite" {
+	make_video in.mp4
+	run -0 mem-exif -o o1 --time 2010-01-01T00:00:00Z --gps 10,20 in.mp4
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 --gps 48.5,2.5 o1/in.mp4
+	[ "$(tag -QuickTime:CreateDate out/in.mp4)" = "2010:01:01 00:00:00" ]
+	[ "$(tag -n -UserData:GPSCoordinates out/in.mp4)" = "10 20" ]
+	run -0 mem-exif -o o3 --overwrite --time 2023-01-15T10:30:45+02:00 --gps 48.5,2.5 o1/in.mp4
+	[ "$(tag -QuickTime:CreateDate o3/in.mp4)" = "2023:01:15 08:30:45" ]
+	[ "$(tag -n -UserData:GPSCoordinates o3/in.mp4)" = "48.5 2.5" ]
+}
+
+@test "an iPhone MOV's own location (an mdta key FFmpeg drops) comes out as ©xyz" {
+	make_video v.mp4
+	ffmpeg -nostdin -loglevel error -i v.mp4 -c copy -movflags use_metadata_tags \
+		-metadata com.apple.quicktime.location.ISO6709=+37.3349-122.0090+010.000/ \
+		-f mov in.mov
+	[ "$(tag -n -Keys:GPSCoordinates in.mov)" = "37.3349 -122.009 10" ]
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45Z --gps 1,2 in.mov
+	[ "$(tag -n -UserData:GPSCoordinates out/in.mov)" = "37.3349 -122.009 10" ]
+}
+
+@test "a MOV gets ©xyz and an MKV gets creation_time, streams copied" {
+	make_video v.mp4
+	ffmpeg -nostdin -loglevel error -i v.mp4 -c copy -f mov in.mov
+	ffmpeg -nostdin -loglevel error -i v.mp4 -c copy -f matroska in.mkv
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45Z --gps -1.5,-2.5 in.mov in.mkv
+	[ "$(tag -n -UserData:GPSCoordinates out/in.mov)" = "-1.5 -2.5" ]
+	[ "$(ffprobe -v error -show_entries format_tags=creation_time -of csv=p=0 out/in.mkv)" = \
+		"2023-01-15T10:30:45.000000Z" ]
+	stream_hashes in.mkv > a
+	stream_hashes out/in.mkv > b
+	diff a b
+}
+
+@test "a video FFmpeg cannot read fails with its reason and leaves no temp file" {
+	head -c 3000 /dev/urandom > bad.mp4
+	make_video good.mp4
+	run -1 --separate-stderr mem-exif -o "$OUT" --time 2023-01-15T10:30:45Z bad.mp4 good.mp4
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == "mem-exif: bad.mp4: ffmpeg failed (status "* ]]
+	[ -f out/good.mp4 ]
+	[ ! -e out/bad.mp4 ]
+	no_temp_files out
+}
+
+@test "a GIF gets an XMP sidecar with the offset date, GPS and caption that exiftool reads" {
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=32x24:rate=1 -frames:v 1 in.gif
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 --gps -33.5,151.25,5 \
+		--caption 'Fish & <chips>' in.gif
+	printf '%s\0' "$OUT/in.gif" > want
+	mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 in.gif > got
+	cmp got want
+	cmp in.gif out/in.gif
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 --gps -33.5,151.25,5 \
+		--caption 'Fish & <chips>' in.gif
+	x=out/in.gif.xmp
+	[ "$(tag -XMP-exif:DateTimeOriginal $x)" = "2023:01:15 10:30:45+02:00" ]
+	[ "$(tag -n -XMP-exif:GPSLatitude $x)" = "-33.5" ]
+	[ "$(tag -n -XMP-exif:GPSLongitude $x)" = "151.25" ]
+	[ "$(tag -n -XMP-exif:GPSAltitude $x)" = "5" ]
+	[ "$(tag -XMP-dc:Description $x)" = 'Fish & <chips>' ]
+	[ "$(stat -c %Y out/in.gif)" = "$(date -d 2023-01-15T08:30:45Z +%s)" ]
+}
+
+@test "a Snapchat image overlay is composited upright and the source EXIF is kept" {
+	make_jpeg src.jpg 200x100
+	exiftool -q -overwrite_original -Orientation#=6 -Model=Kept src.jpg
+	make_overlay ovl.png 100x200	# drawn upright: portrait, like the picture shown
+	make_record r.item "source=$PWD/src.jpg" dest=snap/m.jpg kind=image \
+		time=2023-01-15T08:30:45Z offset=+01:00 "overlay=$PWD/ovl.png"
+	run -0 mem-exif -o "$OUT" r.item
+	f=out/snap/m.jpg
+	[ "$(tag -Model $f)" = Kept ]
+	[ "$(tag -n -Orientation $f)" = 6 ]
+	[ "$(tag -OffsetTimeOriginal $f)" = "+01:00" ]
+	# shown upright (100x200), the box covers x 10..40, y 20..80: blue there
+	read -r r g b <<< "$(pixel $f 25 50)"
+	[ "$b" -gt 200 ] && [ "$r" -lt 60 ] && [ "$g" -lt 60 ]
+	read -r r g b <<< "$(pixel $f 80 180)"
+	[ "$b" -lt 200 ] || [ "$r" -gt 60 ] || [ "$g" -gt 60 ]
+	[ "$(stat -c %Y $f)" = "$(date -d 2023-01-15T08:30:45Z +%s)" ]
+}
+
+@test "a Snapchat video overlay is burned into an H.264/AAC MP4; --keep-original keeps the unmerged one" {
+	make_video src.mp4
+	make_overlay ovl.png 64x48
+	make_record r.item "source=$PWD/src.mp4" dest=snap/v.mp4 kind=video \
+		time=2023-01-15T08:30:45Z lat=52.5200000 lon=13.4050000 "overlay=$PWD/ovl.png"
+	mem-exif -o "$OUT" --keep-original r.item > got
+	printf '%s\0' "$OUT/snap/v_original.mp4" "$OUT/snap/v.mp4" > want
+	cmp got want
+	f=out/snap/v.mp4
+	[ "$(ffprobe -v error -select_streams v:0 -show_entries stream=codec_name -of csv=p=0 $f)" = h264 ]
+	[ "$(ffprobe -v error -select_streams a:0 -show_entries stream=codec_name -of csv=p=0 $f)" = aac ]
+	[ "$(tag -n -UserData:GPSCoordinates $f)" = "52.52 13.405" ]
+	read -r r g b <<< "$(pixel $f 12 10)"
+	[ "$b" -gt 180 ] && [ "$r" -lt 80 ] && [ "$g" -lt 80 ]
+	stream_hashes src.mp4 > a
+	stream_hashes out/snap/v_original.mp4 > b
+	diff a b
+}
+
+@test "a rotated video gets its overlay upright" {
+	ffmpeg -nostdin -loglevel error -f lavfi -i "testsrc=size=64x48:rate=10:duration=1" \
+		-c:v libx264 -pix_fmt yuv420p -f mp4 src.mp4
+	exiftool -q -overwrite_original -Rotation=90 src.mp4	# a phone held upright
+	[ "$(ffprobe -v error -select_streams v:0 -show_entries stream_side_data=rotation -of csv=p=0 src.mp4)" = "-90" ]
+	make_overlay ovl.png 48x64	# upright: portrait
+	make_record r.item "source=$PWD/src.mp4" dest=v.mp4 kind=video "overlay=$PWD/ovl.png"
+	run -0 mem-exif -o "$OUT" r.item
+	[ "$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0 out/v.mp4)" = "48,64" ]
+	read -r r g b <<< "$(pixel out/v.mp4 10 10)"
+	[ "$b" -gt 180 ] && [ "$r" -lt 80 ] && [ "$g" -lt 80 ]
+}
+
+@test "a PNG with an overlay is composited and gets its eXIf chunk" {
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=100x80 -frames:v 1 src.png
+	make_overlay ovl.png 100x80
+	make_record r.item "source=$PWD/src.png" dest=p.png time=2023-01-15T08:30:45Z \
+		"overlay=$PWD/ovl.png"
+	run -0 mem-exif -o "$OUT" r.item
+	[ "$(tag -DateTimeOriginal out/p.png)" = "2023:01:15 08:30:45" ]
+	[ "$(pixel out/p.png 20 15)" = "0 0 255" ]
+	png_chunks out/p.png > /dev/null	# every CRC right
+}
+
+@test "without ffmpeg on PATH a video fails with one line and the JPEG is still done" {
+	make_video in.mp4
+	make_jpeg in.jpg
+	run -1 --separate-stderr env PATH="$MEM_BIN" mem-exif -o "$OUT" \
+		--time 2023-01-15T08:30:45Z in.mp4 in.jpg
+	[ "$stderr" = "mem-exif: in.mp4: cannot run ffmpeg: No such file or directory" ]
+	[ -f out/in.jpg ] && [ ! -e out/in.mp4 ]
+	no_temp_files out
+}
+
+@test "a missing overlay fails the item" {
+	make_jpeg src.jpg
+	make_record r.item "source=$PWD/src.jpg" dest=m.jpg "overlay=$PWD/nope.png"
+	run -1 --separate-stderr mem-exif -o "$OUT" r.item
+	[[ "$stderr" == "mem-exif: r.item: overlay $PWD/nope.png: No such file or directory" ]]
+}
+
+@test "bad --time, --gps and a missing -o are usage errors before any item" {
+	make_jpeg in.jpg
+	run -2 --separate-stderr mem-exif -o "$OUT" --time yesterday in.jpg
+	[[ "$stderr" == *"--time yesterday"* ]]
+	run -2 mem-exif -o "$OUT" --gps 91,0 in.jpg
+	run -2 mem-exif -o "$OUT" --gps 1 in.jpg
+	run -2 mem-exif -o "$OUT" --gps 1,2,x in.jpg
+	run -2 --separate-stderr mem-exif in.jpg
+	[[ "$stderr" == *"usage:"* ]]
+	[ ! -e out/in.jpg ]
+}
+
+@test "an output directory that cannot be made is fatal before the first item" {
+	make_jpeg in.jpg
+	: > file
+	run -2 --separate-stderr mem-exif -o file/sub --time 2023-01-01T00:00:00Z in.jpg
+	[[ "$stderr" == "mem-exif: file/sub: "* ]]
+	[ -z "$output" ]
+}
+
+@test "odd names go through a NUL stream, in order" {
+	make_jpeg base.jpg
+	names=('a b.jpg' $'new\nline.jpg' "qu'o\"te.jpg" 'd$llar.jpg' 'co:lon.jpg'
+		'per%cent.jpg' 'ha#sh.jpg' '-dash.jpg' $'\377byte.jpg')
+	: > want
+	for n in "${names[@]}"; do
+		cp -- base.jpg "$n"
+		printf '%s\0' "$PWD/$n" >> list
+		printf '%s\0' "$OUT/$n" >> want
+	done
+	mem-exif -o "$OUT" --time 2023-01-01T00:00:00Z < list > got
+	cmp got want
+	[ "$(tag -DateTimeOriginal "out/-dash.jpg")" = "2023:01:01 00:00:00" ]
+}
+
+@test "an empty record on stdin is reported with its number and the rest go on" {
+	make_jpeg a.jpg
+	printf '\0%s\0' "$PWD/a.jpg" > list
+	run -1 --separate-stderr mem-exif -o "$OUT" < list
+	[ "$stderr" = "mem-exif: -:1: empty path" ]
+	[ -f out/a.jpg ]
+}
+
+@test "empty stdin exits 0 with no output; -h, --version and a bad option behave" {
+	run -0 --separate-stderr mem-exif -o "$OUT" < /dev/null
+	[ -z "$output" ] && [ -z "$stderr" ]
+	run -0 mem-exif -h
+	[[ "$output" == "usage: mem-exif "* ]]
+	run -0 mem-exif --version
+	[[ "$output" == "mem-exif (mem) "* ]]
+	run -2 --separate-stderr mem-exif --bogus
+	[[ "$stderr" == *"usage: mem-exif "* ]]
+}
+
+@test "a full stdout is fatal (exit 2)" {
+	make_jpeg a.jpg
+	run -2 sh -c 'mem-exif -o "$1" a.jpg > /dev/full' sh "$OUT"
+}

@@ -206,7 +206,8 @@ field(struct item *it, const char *key, size_t klen, const char *val, const char
 			it->lon = v;
 		it->has_gps |= IS("lat") ? 1 : 2;
 	} else if (IS("alt")) {
-		if (parse_double(val, &it->alt) < 0) {
+		/* beyond the Mariana Trench and low orbit is a broken value */
+		if (parse_double(val, &it->alt) < 0 || fabs(it->alt) > 1e6) {
 			*why = "bad altitude";
 			return -1;
 		}

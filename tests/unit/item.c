@@ -101,6 +101,7 @@ test_bad(void)
 	static const char nomagic[] = "source=/a.jpg";
 	static const char badtime[] = "mem-item=1\0source=/a.jpg\0time=2023-01-15T10:30:45+02:00";
 	static const char halfgps[] = "mem-item=1\0source=/a.jpg\0lat=1.5";
+	static const char hugealt[] = "mem-item=1\0source=/a\0lat=1\0lon=2\0alt=1666666666666666666666666";
 	static const char nosource[] = "mem-item=1\0kind=image";
 	static const char noeq[] = "mem-item=1\0source=/a.jpg\0garbage";
 	char *buf;
@@ -116,6 +117,7 @@ test_bad(void)
 	ok(item_parse(&it, nomagic, sizeof(nomagic), &why) < 0 && strstr(why, "header"),
 	    "a file without the header is refused: %s", why);
 	ok(item_parse(&it, badtime, sizeof(badtime), &why) < 0, "time must be UTC with Z");
+	ok(item_parse(&it, hugealt, sizeof(hugealt), &why) < 0, "an altitude past 1000 km is refused");
 	ok(item_parse(&it, halfgps, sizeof(halfgps), &why) < 0, "lat without lon is refused");
 	ok(item_parse(&it, nosource, sizeof(nosource), &why) < 0, "a record needs a source");
 	ok(item_parse(&it, noeq, sizeof(noeq), &why) < 0, "a field without '=' is refused");

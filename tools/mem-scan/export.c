@@ -58,8 +58,9 @@ add_file(struct walk *w, const char *rel, const struct stat *st)
 	}
 	f = &ex->files[ex->nfiles++];
 	f->rel = xstrdup(rel);
-	f->size = st->st_size;
-	f->mtime = (int64_t)st->st_mtime;
+	f->size = st ? st->st_size : -1;
+	f->mtime = st ? (int64_t)st->st_mtime : 0;
+	f->stated = st != NULL;
 	f->kind = (unsigned char)kind_of_name(rel);
 	f->claimed = 0;
 }
@@ -99,6 +100,12 @@ walk_dir(struct walk *w, int dfd, char *rel, size_t rlen)
 			memcpy(rel + rlen + 1, de->d_name, nlen + 1);
 		} else {
 			memcpy(rel, de->d_name, nlen + 1);
+		}
+		/* no stat when d_type tells: most files never need one
+		 * (file_stat() does it when they do) */
+		if (de->d_type == DT_REG) {
+			add_file(w, rel, NULL);
+			continue;
 		}
 		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0) {
 			scan_warn(w->ex, rel, "%s", strerror(errno));
@@ -153,6 +160,7 @@ export_walk(struct export *ex, const char *path, dev_t outdev, ino_t outino, int
 	int fd;
 
 	memset(ex, 0, sizeof(*ex));
+	ex->fd = -1;
 	ex->path = xstrdup(path);
 	len = strlen(ex->path);
 	while (len > 1 && ex->path[len - 1] == '/')
@@ -168,6 +176,10 @@ export_walk(struct export *ex, const char *path, dev_t outdev, ino_t outino, int
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		if (fd >= 0)
 			close(fd);
+		return -1;
+	}
+	if ((ex->fd = dup(fd)) < 0) {
+		close(fd);
 		return -1;
 	}
 	memset(&w, 0, sizeof(w));
@@ -195,15 +207,20 @@ export_free(struct export *ex)
 	for (i = 0; i < ex->nfiles; i++)
 		free(ex->files[i].rel);
 	free(ex->files);
-	for (i = 0; i < ex->nitems; i++)
+	for (i = 0; i < ex->nitems; i++) {
 		item_free(&ex->items[i].it);
+		free(ex->items[i].conv);
+	}
 	free(ex->items);
 	json_decref(ex->orphan_media);
 	json_decref(ex->orphan_meta);
 	json_decref(ex->failed);
 	free(ex->path);
 	free(ex->name);
+	if (ex->fd >= 0)
+		close(ex->fd);
 	memset(ex, 0, sizeof(*ex));
+	ex->fd = -1;
 }
 
 struct file *
@@ -262,29 +279,52 @@ file_path(const struct export *ex, const struct file *f)
 	return xasprintf("%s/%s", ex->path, f->rel);
 }
 
+int
+file_stat(const struct export *ex, struct file *f)
+{
+	struct stat st;
+
+	if (f->stated)
+		return 0;
+	if (fstatat(ex->fd, f->rel, &st, 0) < 0)
+		return -1;
+	f->size = st.st_size;
+	f->mtime = (int64_t)st.st_mtime;
+	f->stated = 1;
+	return 0;
+}
+
+/* Relative to the export's directory: no lookup of the path above it. */
+int
+file_open(const struct export *ex, const struct file *f)
+{
+	if (ex->fd >= 0)
+		return openat(ex->fd, f->rel, O_RDONLY | O_CLOEXEC);
+	return -1;
+}
+
 /* The whole file, NUL-terminated, or NULL with a warning. */
 char *
 file_slurp(struct export *ex, const struct file *f, size_t max, size_t *len)
 {
-	char *path = file_path(ex, f), *buf;
+	char *buf;
 	size_t n = 0, cap;
 	ssize_t r;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	free(path);
+	fd = file_open(ex, f);
 	if (fd < 0) {
 		scan_warn(ex, f->rel, "%s", strerror(errno));
 		ex->status = ST_ITEM;
 		return NULL;
 	}
-	if ((size_t)f->size > max) {
+	if (f->size > 0 && (size_t)f->size > max) {
 		close(fd);
 		scan_warn(ex, f->rel, "too large to be metadata (%lld bytes)",
 		    (long long)f->size);
 		return NULL;
 	}
-	cap = (size_t)f->size + 1;
+	cap = f->size >= 0 ? (size_t)f->size + 1 : 8192;
 	buf = xmalloc(cap);
 	for (;;) {
 		if (n + 1 >= cap) {
@@ -306,6 +346,8 @@ file_slurp(struct export *ex, const struct file *f, size_t max, size_t *len)
 		if (r == 0)
 			break;
 		n += (size_t)r;
+		if (f->size >= 0 && n == (size_t)f->size)
+			break;	/* as large as the walk saw it: no read for EOF */
 	}
 	close(fd);
 	buf[n] = '\0';
@@ -317,8 +359,6 @@ struct entry *
 scan_add(struct export *ex, struct file *f, const char *folder, const char *prefix)
 {
 	struct entry *e;
-	char id[17];
-	uint64_t h;
 	size_t i;
 
 	if (ex->nitems == ex->capitems) {
@@ -332,19 +372,27 @@ scan_add(struct export *ex, struct file *f, const char *folder, const char *pref
 	e->prefix = prefix;
 	e->file = (size_t)(f - ex->files);
 	f->claimed = 1;
-	h = fnv1a64(ex->name, strlen(ex->name) + 1, FNV64_INIT);
-	h = fnv1a64(f->rel, strlen(f->rel), h);
-	snprintf(id, sizeof(id), "%016llx", (unsigned long long)h);
-	item_set(&e->it.id, id);
-	e->it.source = file_path(ex, f);
-	item_set(&e->it.export, ex->name);
-	item_set(&e->it.platform, ex->cur ? ex->cur->name : "folder");
+	/* id, source, export and platform are filled in when the record is
+	 * written (entry_id, mem-scan.c): 50,000 items need not hold them */
+	e->platform = ex->cur ? ex->cur->name : "folder";
 	e->it.user = user_of(ex->name, ex->cur ? ex->cur->dirprefix : NULL);
 	e->it.kind = (enum item_kind)f->kind;
 	for (i = 0; i < ex->nfound; i++)
 		if (ex->found[i] == ex->cur)
 			ex->nitem_by[i]++;
 	return e;
+}
+
+/* FNV-1a 64 of the export name, a NUL, and the path in the export. */
+void
+entry_id(const struct export *ex, const struct entry *e, char id[17])
+{
+	const char *rel = ex->files[e->file].rel;
+	uint64_t h;
+
+	h = fnv1a64(ex->name, strlen(ex->name) + 1, FNV64_INIT);
+	h = fnv1a64(rel, strlen(rel), h);
+	snprintf(id, 17, "%016llx", (unsigned long long)h);
 }
 
 void
@@ -418,6 +466,7 @@ orphan_media(struct export *ex, struct file *f, const char *reason)
 {
 	char *p = file_path(ex, f);
 
+	(void)file_stat(ex, f);
 	append(ex->orphan_media, json_pack("{s:o, s:s, s:{s:s, s:o, s:I}}",
 	    "file_path", jstr(p), "reason", reason, "context", "platform",
 	    ex->cur ? ex->cur->name : "folder", "relative_path", jstr(f->rel),
@@ -468,7 +517,7 @@ safe_join(const char *dir, const char *name)
 {
 	const char *p = name;
 
-	if (name == NULL || *name == '\0' || *name == '/')
+	if (name == NULL || *name == '\0' || *name == '/' || name[strlen(name) - 1] == '/')
 		return NULL;
 	while (*p) {
 		const char *e = strchr(p, '/');
@@ -587,14 +636,13 @@ cmp_entry(const void *a, const void *b)
 	const struct entry *x = *(struct entry *const *)a, *y = *(struct entry *const *)b;
 	int c;
 
-	(void)sort_ex;
 	if ((c = strcmp(x->it.dest, y->it.dest)) != 0)
 		return c;
 	if (x->it.has_time != y->it.has_time)
 		return x->it.has_time ? -1 : 1;
 	if (x->it.time != y->it.time)
 		return x->it.time < y->it.time ? -1 : 1;
-	return strcmp(x->it.source, y->it.source);
+	return strcmp(sort_ex->files[x->file].rel, sort_ex->files[y->file].rel);
 }
 
 /*
@@ -627,8 +675,9 @@ name_all(struct export *ex)
 			    (tm.tm_year + 1900) % 10000, tm.tm_mon + 1, tm.tm_mday);
 		}
 		/* the base without extension first; the rest is added below */
-		e->it.dest = xasprintf("%s/%s/%s-%s-%s", ex->name, e->folder,
-		    e->prefix, e->it.user, date);
+		e->it.dest = xasprintf("%s/%s/%s-%s-%s%s%s", ex->name, e->folder,
+		    e->prefix, e->it.user, e->conv ? e->conv : "", e->conv ? "-" : "",
+		    date);
 		v[n++] = e;
 	}
 	sort_ex = ex;
@@ -637,13 +686,13 @@ name_all(struct export *ex)
 		int num = 0;
 
 		for (j = i; j < n && strcmp(v[j]->it.dest, v[i]->it.dest) == 0; j++) {
+			const char *a = ex->files[v[j]->file].rel;
+			const char *b = j > i ? ex->files[v[j - 1]->file].rel : a;
+
 			if (j > i && !(v[j]->it.has_time && v[j - 1]->it.has_time &&
 			    v[j]->it.time == v[j - 1]->it.time &&
-			    stem_len(v[j]->it.source) == stem_len(v[j - 1]->it.source) &&
-			    strncmp(v[j]->it.source, v[j - 1]->it.source,
-			    stem_len(v[j]->it.source)) == 0 &&
-			    strcasecmp(extension(v[j]->it.source),
-			    extension(v[j - 1]->it.source)) != 0))
+			    stem_len(a) == stem_len(b) && strncmp(a, b, stem_len(a)) == 0 &&
+			    strcasecmp(extension(a), extension(b)) != 0))
 				num++;
 			v[j]->keepname = -num;	/* remembered until all are compared */
 		}
@@ -653,7 +702,7 @@ name_all(struct export *ex)
 		int num = -v[i]->keepname;
 		size_t k;
 
-		ext = xstrdup(extension(v[i]->it.source));
+		ext = xstrdup(extension(ex->files[v[i]->file].rel));
 		for (k = 0; ext[k]; k++)
 			if (ext[k] >= 'A' && ext[k] <= 'Z')
 				ext[k] = (char)(ext[k] - 'A' + 'a');

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -41,36 +42,122 @@ exif_string(ExifData *ed, ExifIfd ifd, ExifTag tag, char *buf, size_t size)
  * and the wall clock is stored as if UTC (docs/design.md: never the
  * machine's local time).
  */
+static int exif_time_raw(const unsigned char *, size_t, int64_t *, int32_t *);
+
+static int
+exif_dto(ExifData *ed, int64_t *utc, int32_t *off)
+{
+	char dt[32], ot[16], s[64];
+	int32_t o;
+
+	if (exif_string(ed, EXIF_IFD_EXIF, EXIF_TAG_DATE_TIME_ORIGINAL, dt, sizeof(dt)) < 0 ||
+	    strncmp(dt, "0000", 4) == 0)
+		return -1;
+	if (exif_string(ed, EXIF_IFD_EXIF, (ExifTag)TAG_OFFSET_TIME_ORIGINAL,
+	    ot, sizeof(ot)) == 0 && (ot[0] == '+' || ot[0] == '-'))
+		snprintf(s, sizeof(s), "%.19s%s", dt, ot);
+	else
+		snprintf(s, sizeof(s), "%.19s", dt);
+	if (time_parse(s, utc, &o) < 0 && time_parse(dt, utc, &o) < 0)
+		return -1;
+	*off = o;
+	return 0;
+}
+
 int
 exif_time(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off)
 {
+	const unsigned char *p;
+	unsigned int n;
 	ExifLoader *l;
-	ExifData *ed;
-	char dt[32], ot[16], s[64];
-	int32_t o;
 	int rc = -1;
 
 	if ((l = exif_loader_new()) == NULL)
 		return -1;
 	exif_loader_write(l, (unsigned char *)(uintptr_t)buf, (unsigned int)len);
-	ed = exif_loader_get_data(l);
+	exif_loader_get_buf(l, &p, &n);
+	if (p != NULL && n > 0)
+		rc = exif_time_raw(p, n, utc, off);
 	exif_loader_unref(l);
+	return rc;
+}
+
+/* EXIF data that starts with "Exif\0\0", maybe cut short: libexif keeps
+ * the directories that fit. */
+static int
+exif_time_raw(const unsigned char *p, size_t n, int64_t *utc, int32_t *off)
+{
+	ExifData *ed = exif_data_new();
+	int rc;
+
 	if (ed == NULL)
 		return -1;
-	if (exif_string(ed, EXIF_IFD_EXIF, EXIF_TAG_DATE_TIME_ORIGINAL, dt, sizeof(dt)) == 0 &&
-	    strncmp(dt, "0000", 4) != 0) {
-		if (exif_string(ed, EXIF_IFD_EXIF, (ExifTag)TAG_OFFSET_TIME_ORIGINAL,
-		    ot, sizeof(ot)) == 0 && (ot[0] == '+' || ot[0] == '-'))
-			snprintf(s, sizeof(s), "%.19s%s", dt, ot);
-		else
-			snprintf(s, sizeof(s), "%.19s", dt);
-		if (time_parse(s, utc, &o) == 0 || time_parse(dt, utc, &o) == 0) {
-			*off = o;
-			rc = 0;
-		}
-	}
+	/* reading only: checking every tag against the specification (the
+	 * default) costs more than all the rest of a scan */
+	exif_data_unset_option(ed, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
+	exif_data_unset_option(ed, EXIF_DATA_OPTION_IGNORE_UNKNOWN_TAGS);
+	exif_data_load_data(ed, p, (unsigned int)n);
+	rc = exif_dto(ed, utc, off);
 	exif_data_unref(ed);
 	return rc;
+}
+
+/*
+ * The EXIF time of the JPEG open on fd, reading only its APP1 "Exif"
+ * segment (at most 64 KiB, within the file's first 64 KiB of headers):
+ * the segments before it are skipped by their lengths, and a file
+ * without EXIF costs one small read.
+ */
+int
+jpeg_exif_time(int fd, int64_t *utc, int32_t *off)
+{
+	unsigned char h[4096], *seg;
+	off_t pos = 2;
+	ssize_t n;
+	size_t len;
+	int i, rc;
+
+	if ((n = pread(fd, h, sizeof(h), 0)) < 4 || h[0] != 0xff || h[1] != 0xd8)
+		return -1;
+	for (i = 0; i < 16 && pos < EXIF_HEAD; i++) {
+		unsigned char m[10];
+
+		if (pos + 10 <= n)
+			memcpy(m, h + pos, 10);
+		else if (pread(fd, m, 10, pos) != 10)
+			return -1;
+		if (m[0] != 0xff)
+			return -1;
+		if (m[1] == 0xd8 || (m[1] >= 0xd0 && m[1] <= 0xd7) || m[1] == 0x01) {
+			pos += 2;
+			continue;
+		}
+		if (!((m[1] >= 0xe0 && m[1] <= 0xef) || m[1] == 0xfe))
+			return -1;	/* image data begins: no EXIF */
+		len = (size_t)m[2] << 8 | m[3];
+		if (len < 2)
+			return -1;
+		if (m[1] == 0xe1 && len >= 8 && memcmp(m + 4, "Exif\0\0", 6) == 0) {
+			/* the directories sit at the start of the segment; the
+			 * rest (thumbnail, maker notes) is read only if needed */
+			if (pos + 4 < n && exif_time_raw(h + pos + 4,
+			    (size_t)(n - pos - 4) < len - 2 ? (size_t)(n - pos - 4) : len - 2,
+			    utc, off) == 0)
+				return 0;
+			if (pos + 2 + (off_t)len <= n)
+				return -1;	/* all of it was there */
+			seg = xmalloc(len);
+			if (pread(fd, seg, len - 2, pos + 4) != (ssize_t)(len - 2)) {
+				free(seg);
+				return -1;
+			}
+			rc = exif_time_raw(seg, len - 2, utc, off);
+			free(seg);
+			return rc;
+		}
+		pos += 2 + (off_t)len;
+	}
+	return -1;
 }
 
 static uint64_t
@@ -291,30 +378,22 @@ name_time(const char *base, int64_t *utc)
 void
 fallback_time(struct export *ex, struct file *f, struct item *it)
 {
-	unsigned char *buf;
 	const char *base;
-	char *path;
 	int64_t t;
 	int32_t off;
-	ssize_t n;
 	int fd;
 
-	path = file_path(ex, f);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	free(path);
+	(void)file_stat(ex, f);
+	fd = file_open(ex, f);
 	if (fd >= 0) {
 		const char *ext = strrchr(f->rel, '.');
 
 		if (ext && (strcasecmp(ext, ".jpg") == 0 || strcasecmp(ext, ".jpeg") == 0)) {
-			buf = xmalloc(EXIF_HEAD);
-			n = pread(fd, buf, EXIF_HEAD, 0);
-			if (n > 0 && exif_time(buf, (size_t)n, &t, &off) == 0) {
+			if (jpeg_exif_time(fd, &t, &off) == 0) {
 				set_time(it, t, off, "exif");
-				free(buf);
 				close(fd);
 				return;
 			}
-			free(buf);
 		} else if (f->kind == KIND_VIDEO || (ext && (strcasecmp(ext, ".m4a") == 0 ||
 		    strcasecmp(ext, ".heic") == 0))) {
 			if (mvhd_file(fd, f->size, &t) == 0) {

@@ -5,9 +5,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mem.h"
@@ -24,6 +26,11 @@ struct gfile {
 	char	*key;		/* sidecars: the media name it describes */
 	int	 used;		/* sidecar matched by some media */
 	int	 parsed;	/* 0 not yet, 1 ok, -1 bad */
+	const char *why;	/* when bad: a reason, or NULL and err */
+	int	 err;
+	int	 dfd;		/* its directory, open (-1: use the export's) */
+	int	 walled;	/* media: 0 not read, 1 wall clock found, -1 none */
+	int64_t	 wall;		/* EXIF DateTimeOriginal as if UTC */
 	char	*title;		/* the album's title, owned by its first file */
 	struct gp_meta meta;
 };
@@ -58,7 +65,7 @@ paren_index(const char *s, size_t n)
 		return n;
 	for (i = n - 2; i > 0 && s[i] >= '0' && s[i] <= '9'; i--)
 		;
-	return s[i] == '(' && i < n - 2 ? i : n;
+	return i < n - 2 && s[i] == '(' ? i : n;
 }
 
 /*
@@ -300,6 +307,7 @@ gp_parse(const char *buf, size_t len, struct gp_meta *m, const char **why)
 	m->favorite = json_is_true(json_object_get(root, "favorited"));
 	json_decref(root);
 	if (!m->has_time && m->title == NULL) {
+		gp_meta_free(m);
 		*why = "not a Google Photos sidecar (no title, no time)";
 		return -1;
 	}
@@ -384,46 +392,266 @@ detect(struct export *ex)
 	return 0;
 }
 
-/* Parse a sidecar once, however many media use it. */
-static struct gp_meta *
-meta_of(struct export *ex, struct gfile *g)
+/* A sidecar's bytes, without messages (worker threads call it). */
+/* Open a file of the album: from its directory when that is open, so
+ * 50,000 opens do not each walk Takeout/Google Photos/ALBUM/. */
+static int
+gopen(const struct export *ex, const struct gfile *g)
 {
-	const char *why;
+	if (g->dfd >= 0)
+		return openat(g->dfd, g->base, O_RDONLY | O_CLOEXEC);
+	return file_open(ex, &ex->files[g->idx]);
+}
+
+static char *
+read_all(const struct export *ex, const struct gfile *g, size_t *len, int *err)
+{
+	size_t n = 0, cap = 8192;
+	char *buf;
+	ssize_t r;
+	int fd;
+
+	if ((fd = gopen(ex, g)) < 0) {
+		*err = errno;
+		return NULL;
+	}
+	buf = xmalloc(cap);
+	for (;;) {
+		if (n + 1 >= cap) {
+			if (cap > MAXJSON) {
+				*err = EFBIG;
+				break;
+			}
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		r = read(fd, buf + n, cap - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r < 0)
+				*err = errno;
+			break;
+		}
+		n += (size_t)r;
+	}
+	close(fd);
+	if (*err != 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static void
+parse_one(const struct export *ex, struct gfile *g)
+{
 	size_t len;
 	char *buf;
 
-	if (g->parsed == 0) {
-		g->parsed = -1;
-		buf = file_slurp(ex, &ex->files[g->idx], MAXJSON, &len);
-		if (buf != NULL) {
-			if (gp_parse(buf, len, &g->meta, &why) == 0)
-				g->parsed = 1;
-			else
-				scan_warn(ex, ex->files[g->idx].rel, "%s", why);
-			free(buf);
+	g->parsed = -1;
+	g->err = 0;
+	g->why = NULL;
+	if ((buf = read_all(ex, g, &len, &g->err)) == NULL)
+		return;
+	if (gp_parse(buf, len, &g->meta, &g->why) == 0)
+		g->parsed = 1;
+	free(buf);
+}
+
+/*
+ * What dedup and offsets need of a media file: its size and mtime, and a
+ * JPEG's EXIF wall clock (DateTimeOriginal), read once. Worker threads
+ * call it; each touches only its own file.
+ */
+static void
+read_wall(const struct export *ex, struct gfile *g)
+{
+	struct file *f = &ex->files[g->idx];
+	const char *ext = strrchr(f->rel, '.');
+	struct stat st;
+	int64_t utc;
+	int32_t off;
+	int fd;
+
+	g->walled = -1;
+	if (ext == NULL || (strcasecmp(ext, ".jpg") != 0 && strcasecmp(ext, ".jpeg") != 0)) {
+		if (!f->stated && g->dfd >= 0 && fstatat(g->dfd, g->base, &st, 0) == 0) {
+			f->size = st.st_size;
+			f->mtime = (int64_t)st.st_mtime;
+			f->stated = 1;
+		} else {
+			(void)file_stat(ex, f);
 		}
+		return;
+	}
+	if ((fd = gopen(ex, g)) < 0) {
+		(void)file_stat(ex, f);
+		return;
+	}
+	if (!f->stated && fstat(fd, &st) == 0) {
+		f->size = st.st_size;
+		f->mtime = (int64_t)st.st_mtime;
+		f->stated = 1;
+	}
+	if (jpeg_exif_time(fd, &utc, &off) == 0) {
+		g->wall = utc + (off == OFFSET_UNKNOWN ? 0 : (int64_t)off * 60);
+		g->walled = 1;
+	}
+	close(fd);
+}
+
+/*
+ * Google gives the instant in UTC and no zone; the camera's EXIF gives the
+ * wall clock. Their difference, when it is a whole quarter hour within
+ * +-14 h (a minute of slack), is the offset the photo was taken at.
+ */
+static int32_t
+offset_of(struct export *ex, struct gfile *g, int64_t utc)
+{
+	int64_t d, q;
+
+	if (g->walled == 0)
+		read_wall(ex, g);
+	if (g->walled != 1)
+		return OFFSET_UNKNOWN;
+	d = g->wall - utc;
+	q = (d >= 0 ? d + 450 : d - 450) / 900 * 900;
+	if (q < -14 * 3600 || q > 14 * 3600 || d - q > 60 || q - d > 60)
+		return OFFSET_UNKNOWN;
+	return (int32_t)(q / 60);
+}
+
+/* Parse a sidecar once, however many media use it; say why once. */
+static struct gp_meta *
+meta_of(struct export *ex, struct gfile *g)
+{
+	if (g->parsed == 0)
+		parse_one(ex, g);
+	if (g->parsed == -1) {
+		if (g->why != NULL)
+			scan_warn(ex, ex->files[g->idx].rel, "%s", g->why);
+		else if (g->err != 0) {
+			scan_warn(ex, ex->files[g->idx].rel, "%s", strerror(g->err));
+			ex->status = ST_ITEM;
+		}
+		g->parsed = -2;	/* told */
 	}
 	return g->parsed == 1 ? &g->meta : NULL;
 }
 
-/* Content identity for dedup: only files whose sizes collide are read. */
+/*
+ * Reading and parsing 50,000 sidecars is most of a scan: spread it over
+ * the CPUs. Workers only fill their gfile; messages wait for meta_of().
+ */
+struct pool {
+	const struct export *ex;
+	struct gfile *gf;
+	size_t	 n, next;
+	pthread_mutex_t mu;
+};
+
+static void *
+worker(void *arg)
+{
+	struct pool *p = arg;
+	size_t i;
+
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		i = p->next;
+		p->next += 64;
+		pthread_mutex_unlock(&p->mu);
+		if (i >= p->n)
+			return NULL;
+		for (; i < p->n; i++) {
+			if (p->gf[i].key != NULL)
+				parse_one(p->ex, &p->gf[i]);
+			else
+				read_wall(p->ex, &p->gf[i]);
+			if (i % 64 == 63)
+				break;
+		}
+	}
+}
+
+static void
+parse_all(const struct export *ex, struct gfile *gf, size_t n)
+{
+	pthread_t th[8];
+	struct pool p;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int i, nt = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (int)ncpu, started = 0;
+
+	json_object_seed(0);	/* before threads, as jansson asks */
+	memset(&p, 0, sizeof(p));
+	p.ex = ex;
+	p.gf = gf;
+	p.n = n;
+	if (pthread_mutex_init(&p.mu, NULL) != 0)
+		die(ST_FATAL, "pthread_mutex_init failed");
+	if (n < 512 || nt < 2) {
+		worker(&p);	/* not worth a thread */
+		pthread_mutex_destroy(&p.mu);
+		return;
+	}
+	for (i = 0; i < nt; i++)
+		if (pthread_create(&th[started], NULL, worker, &p) == 0)
+			started++;
+	if (started == 0)
+		worker(&p);
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&p.mu);
+}
+
+/* A 64-bit hash eight bytes at a time (FNV byte by byte is too slow for
+ * whole videos). */
+static uint64_t
+hash_words(const unsigned char *p, size_t n, uint64_t h)
+{
+	uint64_t w;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+	}
+	return fnv1a64(p, n, h);
+}
+
+/*
+ * Content identity for dedup, only for files whose sizes collide: the
+ * first and the last 16 KiB (JPEG and MP4 headers, EXIF dates, the end of
+ * the coded data). Takeout's duplicates are byte-identical copies; two
+ * different photos of one size never share both ends, and reading only
+ * the ends keeps the scan from reading every media byte. A file that
+ * cannot be read has a value of its own: it is never merged.
+ */
 static uint64_t
 content_hash(struct export *ex, struct file *f)
 {
-	unsigned char buf[65536];
-	char *path = file_path(ex, f);
+	static unsigned char buf[16384];
 	uint64_t h = FNV64_INIT;
+	off_t tail;
 	ssize_t r;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	free(path);
-	if (fd < 0)
-		return (uint64_t)(f - ex->files) + 1;	/* unique: never merged */
-	while ((r = read(fd, buf, sizeof(buf))) > 0)
-		h = fnv1a64(buf, (size_t)r, h);
+	if ((fd = file_open(ex, f)) < 0)
+		return (uint64_t)(f - ex->files) + 1;
+	r = pread(fd, buf, sizeof(buf), 0);
+	if (r >= 0)
+		h = hash_words(buf, (size_t)r, h);
+	tail = f->size - (off_t)sizeof(buf);
+	if (r >= 0 && tail > (off_t)sizeof(buf)) {
+		r = pread(fd, buf, sizeof(buf), tail);
+		if (r >= 0)
+			h = hash_words(buf, (size_t)r, h);
+	}
 	close(fd);
-	return r < 0 ? (uint64_t)(f - ex->files) + 1 : h;
+	return r < 0 ? (uint64_t)(f - ex->files) + 1 : h | 1;
 }
 
 /* A media file and what it resolved to, for the dedup pass. */
@@ -457,9 +685,12 @@ cmp_dup(const void *a, const void *b)
 		return xs < ys ? -1 : 1;
 	if (x->hash != y->hash)
 		return x->hash < y->hash ? -1 : 1;
-	/* the copy with a sidecar first, then by path */
+	/* the copy with a sidecar first, the year folder's (which holds
+	 * every photo) before an album's, then by path */
 	if ((x->side != NULL) != (y->side != NULL))
 		return x->side ? -1 : 1;
+	if (year_folder(x->g->album, x->g->alen) != year_folder(y->g->album, y->g->alen))
+		return year_folder(x->g->album, x->g->alen) ? -1 : 1;
 	return cmp_size(a, b);
 }
 
@@ -490,8 +721,9 @@ scan(struct export *ex, const struct platform *p)
 {
 	struct gfile *gf = NULL;
 	struct gmedia *gm = NULL;
-	size_t ng = 0, nm = 0, i, j, k;
-	char key[4096];
+	size_t ng = 0, nm = 0, i, j, k, ndirs = 0;
+	char key[4096], *rdir;
+	int *dirs = NULL;
 
 	for (i = 0; i < ex->nfiles; i++) {
 		struct file *f = &ex->files[i];
@@ -500,7 +732,9 @@ scan(struct export *ex, const struct platform *p)
 
 		if (f->claimed || split(f->rel, &g.album, &g.alen, &g.base) < 0)
 			continue;
-		memset(&g.meta, 0, sizeof(g.meta));
+		memset(&g, 0, sizeof(g));
+		if (split(f->rel, &g.album, &g.alen, &g.base) < 0)
+			continue;
 		g.idx = i;
 		g.used = g.parsed = 0;
 		g.key = NULL;
@@ -514,6 +748,24 @@ scan(struct export *ex, const struct platform *p)
 	}
 	if (ng > 0)
 		qsort(gf, ng, sizeof(*gf), cmp_gfile);
+	/* one open directory for each run of files in the same folder */
+	for (i = 0; i < ng; i++) {
+		const char *r = ex->files[gf[i].idx].rel, *pr;
+		size_t dl = (size_t)(gf[i].base - r);
+
+		gf[i].dfd = -1;
+		if (i > 0 && (pr = ex->files[gf[i - 1].idx].rel) != NULL &&
+		    (size_t)(gf[i - 1].base - pr) == dl && memcmp(r, pr, dl) == 0) {
+			gf[i].dfd = gf[i - 1].dfd;
+			continue;
+		}
+		dirs = xrealloc(dirs, (ndirs + 1) * sizeof(*dirs));
+		rdir = xmemdup(r, dl);
+		dirs[ndirs] = openat(ex->fd, rdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		free(rdir);
+		gf[i].dfd = dirs[ndirs++];
+	}
+	parse_all(ex, gf, ng);
 	/* per album: the sidecars are the tail of the run, sorted by key */
 	for (i = 0; i < ng; i = j) {
 		char **keys;
@@ -585,7 +837,8 @@ scan(struct export *ex, const struct platform *p)
 		}
 		if (m != NULL) {
 			if (m->has_time)
-				set_time(&e->it, m->time, OFFSET_UNKNOWN, "json");
+				set_time(&e->it, m->time, offset_of(ex, gm[i].g, m->time),
+				    "json");
 			if (m->has_gps)
 				set_gps(&e->it, m->lat, m->lon, m->has_alt, m->alt);
 			item_set(&e->it.caption, m->description);
@@ -618,6 +871,10 @@ scan(struct export *ex, const struct platform *p)
 		free(gf[i].key);
 	}
 	(void)p;
+	for (i = 0; i < ndirs; i++)
+		if (dirs[i] >= 0)
+			close(dirs[i]);
+	free(dirs);
 	free(gf);
 	free(gm);
 }

@@ -280,8 +280,8 @@ media_ref(struct ig *g, const char *uri, json_t *obj, int64_t t, int has_t,
 static int
 find_gps(json_t *o, double *lat, double *lon, int depth)
 {
-	json_t *la, *lo, *v;
-	const char *k;
+	json_t *la, *lo;
+	void *it;
 	size_t i;
 
 	if (depth > 6 || o == NULL)
@@ -294,12 +294,12 @@ find_gps(json_t *o, double *lat, double *lon, int depth)
 			*lon = json_number_value(lo);
 			return 0;
 		}
-		json_object_foreach(o, k, v)
-			if (find_gps(v, lat, lon, depth + 1) == 0)
+		for (it = json_object_iter(o); it; it = json_object_iter_next(o, it))
+			if (find_gps(json_object_iter_value(it), lat, lon, depth + 1) == 0)
 				return 0;
 	} else if (json_is_array(o)) {
-		json_array_foreach(o, i, v)
-			if (find_gps(v, lat, lon, depth + 1) == 0)
+		for (i = 0; i < json_array_size(o); i++)
+			if (find_gps(json_array_get(o, i), lat, lon, depth + 1) == 0)
 				return 0;
 	}
 	return -1;
@@ -337,7 +337,8 @@ static void
 walk_json(struct ig *g, json_t *o, int64_t pt, int has_pt, const char *pcap, int depth)
 {
 	json_t *v, *uri;
-	const char *k, *cap = pcap;
+	const char *cap = pcap;
+	void *it;
 	int64_t t = pt;
 	int has_t = has_pt;
 	size_t i;
@@ -345,8 +346,8 @@ walk_json(struct ig *g, json_t *o, int64_t pt, int has_pt, const char *pcap, int
 	if (depth > 12)
 		return;
 	if (json_is_array(o)) {
-		json_array_foreach(o, i, v)
-			walk_json(g, v, pt, has_pt, pcap, depth + 1);
+		for (i = 0; i < json_array_size(o); i++)
+			walk_json(g, json_array_get(o, i), pt, has_pt, pcap, depth + 1);
 		return;
 	}
 	if (!json_is_object(o))
@@ -369,7 +370,10 @@ walk_json(struct ig *g, json_t *o, int64_t pt, int has_pt, const char *pcap, int
 		    gps, lat, lon);
 		return;
 	}
-	json_object_foreach(o, k, v) {
+	for (it = json_object_iter(o); it; it = json_object_iter_next(o, it)) {
+		const char *k = json_object_iter_key(it);
+
+		v = json_object_iter_value(it);
 		if (strcmp(k, "participants") == 0 || strcmp(k, "media_metadata") == 0)
 			continue;
 		if (json_is_object(v) || json_is_array(v))
@@ -488,7 +492,7 @@ text_of(const char *p, const char *end, const char *cls)
 
 			if (te == NULL)
 				break;
-			if (strncasecmp(stop, "<br", 3) == 0)
+			if (te - stop >= 3 && strncasecmp(stop, "<br", 3) == 0)
 				*w++ = '\n';
 			else if (stop[1] == '/') {
 				if (depth-- == 0)
@@ -621,9 +625,9 @@ ig_html_posts(const char *buf, size_t len, void (*fn)(const struct ig_post *, vo
 			const char *q;
 			size_t skip;
 
-			if (strncmp(a, "href=\"", 6) == 0)
+			if (next - a >= 6 && memcmp(a, "href=\"", 6) == 0)
 				skip = 6;
-			else if (strncmp(a, "src=\"", 5) == 0)
+			else if (next - a >= 5 && memcmp(a, "src=\"", 5) == 0)
 				skip = 5;
 			else
 				continue;

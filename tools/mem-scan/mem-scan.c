@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,7 +20,7 @@
 /* One line of output, kept until every export is scanned. */
 struct result {
 	char	*source;
-	char	*record;	/* NULL without -o */
+	char	 id[17];	/* the record is ITEMDIR/ID.item */
 };
 
 static struct result *results;
@@ -36,7 +37,8 @@ static void
 usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: %s [-o OUT] [--records] [--list] [--platform NAME] "
-	    "[--originals DIR | EXPORT ...]\n"
+	    "[--contacts VCF]\n"
+	    "       [--originals DIR | EXPORT ...]\n"
 	    "       %s --list-processors\n", progname, progname);
 	exit(status);
 }
@@ -95,14 +97,14 @@ save_record(const struct item *it, const char *path)
 }
 
 static void
-add_result(const char *source, char *record)
+add_result(char *source, const char *id)
 {
 	if (nresults == capresults) {
 		capresults = capresults ? capresults * 2 : 256;
 		results = xrealloc(results, capresults * sizeof(*results));
 	}
-	results[nresults].source = xstrdup(source);
-	results[nresults++].record = record;
+	results[nresults].source = source;
+	memcpy(results[nresults++].id, id, 17);
 }
 
 static int
@@ -144,7 +146,7 @@ scan_export(const char *arg)
 {
 	struct export ex;
 	struct stat st;
-	char abs[PATH_MAX], *name, *tmp;
+	char abs[PATH_MAX], *name;
 	size_t i, k;
 	int status = ST_OK;
 
@@ -190,19 +192,30 @@ scan_export(const char *arg)
 	ex.cur = NULL;
 	name_all(&ex);
 	for (i = 0; i < ex.nitems; i++) {
-		struct item *it = &ex.items[i].it;
-		char *rec = NULL;
+		struct entry *e = &ex.items[i];
+		struct item *it = &e->it;
+		char id[17], *rec;
 
+		/* the fields every record of the export shares, lent */
+		entry_id(&ex, e, id);
+		it->id = id;
+		it->source = file_path(&ex, &ex.files[e->file]);
+		it->export = ex.name;
+		it->platform = (char *)(uintptr_t)e->platform;
 		if (out != NULL) {
-			rec = xasprintf("%s/%s.item", itemdir, it->id);
+			rec = xasprintf("%s/%s.item", itemdir, id);
 			if (save_record(it, rec) < 0) {
 				warn_("%s: cannot write %s", it->source, rec);
-				free(rec);
+				free(it->source);
 				status = ST_ITEM;
-				continue;
+			} else {
+				add_result(it->source, id);
 			}
+			free(rec);
+		} else {
+			add_result(it->source, id);
 		}
-		add_result(it->source, rec);
+		it->id = it->source = it->export = it->platform = NULL;
 	}
 	if (out != NULL && write_report(&ex, out) < 0)
 		status = ST_ITEM;
@@ -212,8 +225,6 @@ scan_export(const char *arg)
 		if (ex.nfound == 0)
 			list_row(&ex, "-", 0, 0);
 	}
-	tmp = NULL;
-	free(tmp);
 	if (ex.status != ST_OK)
 		status = ex.status;
 	export_free(&ex);
@@ -272,7 +283,7 @@ int
 main(int argc, char *argv[])
 {
 	enum { OPT_RECORDS = 256, OPT_LIST, OPT_LISTPROC, OPT_ORIGINALS,
-	    OPT_PLATFORM, OPT_VERSION };
+	    OPT_PLATFORM, OPT_VERSION, OPT_CONTACTS };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "records", no_argument, NULL, OPT_RECORDS },
@@ -281,6 +292,7 @@ main(int argc, char *argv[])
 		{ "originals", required_argument, NULL, OPT_ORIGINALS },
 		{ "platform", required_argument, NULL, OPT_PLATFORM },
 		{ "processor", required_argument, NULL, OPT_PLATFORM },
+		{ "contacts", required_argument, NULL, OPT_CONTACTS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
@@ -318,6 +330,9 @@ main(int argc, char *argv[])
 				usage(stderr, ST_USAGE);
 			}
 			break;
+		case OPT_CONTACTS:
+			scan_contacts = optarg;
+			break;
 		case OPT_VERSION:
 			print_version();
 			out_close();
@@ -350,6 +365,8 @@ main(int argc, char *argv[])
 		if (stat(out, &outst) < 0 || access(itemdir, W_OK) < 0)
 			die_errno(ST_FATAL, "%s", out);
 	}
+	if (scan_contacts != NULL && access(scan_contacts, R_OK) < 0)
+		die_errno(ST_FATAL, "--contacts %s", scan_contacts);
 	if (orig != NULL) {
 		if (stat(orig, &st) < 0)
 			die_errno(ST_FATAL, "--originals %s", orig);
@@ -370,10 +387,15 @@ main(int argc, char *argv[])
 	if (nresults > 0)
 		qsort(results, nresults, sizeof(*results), cmp_result);
 	for (i = 0; i < nresults; i++) {
-		if (!listflag)
-			out_path(records ? results[i].record : results[i].source);
+		if (!listflag && records) {
+			char *rec = xasprintf("%s/%s.item", itemdir, results[i].id);
+
+			out_path(rec);
+			free(rec);
+		} else if (!listflag) {
+			out_path(results[i].source);
+		}
 		free(results[i].source);
-		free(results[i].record);
 	}
 	free(results);
 	for (i = 0; i < nnames; i++)

@@ -3,7 +3,8 @@
  *
  * How a platform plugs in (one file a platform, e.g. gphotos.c):
  *
- *   - Add a struct platform to the table in platforms.c: its record name
+ *   - Add a struct platform to the table in platforms.c (an extern const
+ *     struct platform defined in the platform's file): its record name
  *     ("google-photos"), a title for --list-processors, the prefix of export
  *     directory names that carries the user (memoria's, "google"), and two
  *     functions:
@@ -17,9 +18,12 @@
  *     relative to the export, banned names, hidden names, our temp files and
  *     OUT left out. export_find() looks a path up; export_under() gives the
  *     range of files below a directory; file_slurp() reads one (bounded).
+ *     The walk does not stat files (d_type says what they are): call
+ *     file_stat() before using f->size or f->mtime.
  *
- *   - scan_add(ex, f, p, folder, prefix) makes the item for media file f,
- *     marks f claimed and returns the entry to fill: it->time etc. through
+ *   - scan_add(ex, f, folder, prefix) makes the item for media file f (its
+ *     platform and user from ex->cur, the platform being scanned), marks f
+ *     claimed and returns the entry to fill: it->time etc. through
  *     set_time(), set_gps(), item_add_album(), item_set(&it->caption, ...).
  *     The dest name is given later by the core (name_all): one numbering
  *     rule for every platform. folder is the platform folder under the
@@ -32,7 +36,7 @@
  *   - Problems: orphan_media() and orphan_meta() feed the export's
  *     issues/failure-report.json; scan_warn() prints one warning line and
  *     records it under failed_processing. None of them fails the run: an
- *     item with bad metadata still gets a record with a fallback time.
+ *     item with bad metadata still has a record with a fallback time.
  *
  *   - safe_join() turns a name read from metadata into a path relative to
  *     the export, refusing absolute names and "..".
@@ -50,8 +54,9 @@ struct platform;
 /* One regular file of an export. */
 struct file {
 	char	*rel;		/* path relative to the export */
-	off_t	 size;
-	int64_t	 mtime;
+	off_t	 size;		/* size and mtime: valid once stated, see */
+	int64_t	 mtime;		/* file_stat() (-1 and 0 before) */
+	unsigned char stated;
 	unsigned char kind;	/* enum item_kind by extension */
 	unsigned char claimed;	/* used by a platform (item, overlay, metadata) */
 };
@@ -61,13 +66,16 @@ struct entry {
 	struct item it;
 	const char *folder;	/* platform folder under the export */
 	const char *prefix;	/* file name prefix: "gphotos", "snap-memories" */
+	const char *platform;	/* the record's platform */
 	int	 keepname;	/* audio from a folder: dest keeps its path */
 	size_t	 file;		/* index in ex->files */
+	char	*conv;		/* conversation in the name, or NULL (owned) */
 };
 
 struct export {
 	char	*path;		/* absolute directory */
 	char	*name;		/* its base name */
+	int	 fd;		/* the directory, open */
 	struct file *files;
 	size_t	 nfiles;
 	struct entry *items;
@@ -101,6 +109,9 @@ struct file *export_find(struct export *ex, const char *rel);
 /* Files whose path starts with dir + "/": *n of them from the result. */
 struct file *export_under(struct export *ex, const char *dir, size_t *n);
 char	*file_path(const struct export *ex, const struct file *f);
+int	 file_open(const struct export *ex, const struct file *f);
+int	 file_stat(const struct export *ex, struct file *f);	/* 0 or -1 */
+void	 entry_id(const struct export *ex, const struct entry *e, char id[17]);
 char	*file_slurp(struct export *ex, const struct file *f, size_t max, size_t *len);
 struct entry *scan_add(struct export *ex, struct file *f, const char *folder,
 	    const char *prefix);
@@ -118,6 +129,7 @@ int	 write_report(struct export *ex, const char *out);
 
 /* fallback.c: the time a file carries itself. */
 void	 fallback_time(struct export *ex, struct file *f, struct item *it);
+int	 jpeg_exif_time(int fd, int64_t *utc, int32_t *off);
 int	 exif_time(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off);
 int	 mvhd_time(const unsigned char *buf, size_t len, int64_t *utc);
 int	 name_time(const char *base, int64_t *utc);
@@ -152,3 +164,56 @@ void	 ig_html_posts(const char *buf, size_t len,
 
 /* snapchat.c */
 int	 snap_location(const char *s, double *lat, double *lon);
+
+/* msgs.c: what the message platforms share (Snapchat messages, Google
+ * Chat and Voice, Discord, iMessage, iMazing). */
+extern const char *scan_contacts;	/* --contacts FILE (vCard), or NULL */
+char	*conv_slug(const char *name);
+void	 entry_conv(struct entry *e, const char *conv);
+void	 msg_caption(struct item *it, const char *source, const char *conv,
+	    const char *sender, const char *text);
+void	 item_extra(struct item *it, const char *key, const char *value);
+char	*path_dir(const char *rel);
+const char *path_base(const char *rel);
+struct csv {
+	const char *p, *end;
+	char	**f;		/* the fields of the last row */
+	size_t	 n, cap;
+};
+void	 csv_init(struct csv *c, const char *buf, size_t len);
+int	 csv_row(struct csv *c);	/* 1 with c->f/c->n, 0 at the end */
+void	 csv_free(struct csv *c);
+int	 csv_col(const struct csv *hdr, const char *name);	/* index or -1 */
+/* A vCard file: each TEL (digits, leading +) and EMAIL (lower case) to FN. */
+struct contacts {
+	char	**key, **name;
+	size_t	 n;
+};
+void	 vcard_parse(const char *buf, size_t len, struct contacts *c);
+const char *contact_name(const struct contacts *c, const char *handle);
+void	 contacts_free(struct contacts *c);
+
+/* snapmsgs.c */
+int	 snapmsg_file(const char *base, char *id, size_t idsize, int *overlay);
+/* gchat.c */
+int	 gchat_date(const char *s, int64_t *utc, int32_t *off);
+/* gvoice.c */
+struct gv_ref {
+	char	*src;		/* the file named in the page */
+	char	*sender, *text;
+	int	 has_time;
+	int64_t	 time;
+	int32_t	 off;
+};
+struct gv_page {
+	char	*title;
+	char	**people;	/* participants other than "Me" */
+	size_t	 npeople;
+	struct gv_ref *refs;
+	size_t	 nrefs;
+};
+int	 gv_parse(const char *buf, size_t len, struct gv_page *pg);
+void	 gv_page_free(struct gv_page *pg);
+/* imessage.c */
+int64_t	 apple_time(int64_t v);
+char	*typedstream_text(const unsigned char *buf, size_t len);

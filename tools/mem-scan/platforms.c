@@ -10,6 +10,9 @@
 
 extern const struct platform platform_gphotos, platform_snapchat,
     platform_instagram;
+/* the message platforms (issue 8) */
+extern const struct platform platform_snapmsgs, platform_gchat,
+    platform_gvoice, platform_discord, platform_imessage, platform_imazing;
 
 /* Media no platform claimed: dated by the file itself. Audio keeps its
  * folder and name (songs, voice notes for mem-loudnorm). */
@@ -50,8 +53,10 @@ static const struct platform platform_folder = {
 };
 
 static const struct platform *table[] = {
-	&platform_snapchat, &platform_instagram, &platform_gphotos,
-	&platform_folder
+	&platform_imazing, &platform_snapmsgs, &platform_imessage,
+	&platform_snapchat, &platform_discord,
+	&platform_instagram,
+	&platform_gchat, &platform_gphotos, &platform_gvoice, &platform_folder
 };
 
 const size_t nplatforms = LEN(table);

@@ -163,12 +163,13 @@ scan_memoria(struct export *ex, const char *base, struct file *mf)
 {
 	char *mdir = xasprintf("%s%smedia", base, *base ? "/" : "");
 	char *odir = xasprintf("%s%soverlays", base, *base ? "/" : "");
-	json_t *root = load(ex, mf), *v;
+	json_t *root = load(ex, mf);
 	size_t i;
 
 	if (root != NULL && !json_is_array(root))
 		scan_warn(ex, mf->rel, "not a list of memories");
-	json_array_foreach(json_is_array(root) ? root : NULL, i, v) {
+	for (i = 0; i < json_array_size(root); i++) {
+		json_t *v = json_array_get(root, i);
 		const char *name = json_string_value(json_object_get(v, "media_filename"));
 		const char *ov = json_string_value(json_object_get(v, "overlay_filename"));
 		char *rel = safe_join(mdir, name), *orel;
@@ -270,7 +271,7 @@ link_id(json_t *v)
 static void
 scan_history(struct export *ex, struct file *hf)
 {
-	json_t *root = load(ex, hf), *list, *v;
+	json_t *root = load(ex, hf), *list;
 	struct snapfile *sf = NULL;
 	char *dir, *slash;
 	size_t nsf = 0, i, n, k;
@@ -302,7 +303,8 @@ scan_history(struct export *ex, struct file *hf)
 	list = json_object_get(root, "Saved Media");
 	if (root != NULL && !json_is_array(list))
 		scan_warn(ex, hf->rel, "no \"Saved Media\" list");
-	json_array_foreach(json_is_array(list) ? list : NULL, i, v) {
+	for (i = 0; i < json_array_size(list); i++) {
+		json_t *v = json_array_get(list, i);
 		const char *type = json_string_value(json_object_get(v, "Media Type"));
 		const char *loc = json_string_value(json_object_get(v, "Location"));
 		const char *date = json_string_value(json_object_get(v, "Date"));

@@ -1,0 +1,55 @@
+# scan.bash -- fixtures and readers for tests/mem-scan.bats.
+
+# record_of OUT SOURCE: the record whose source is SOURCE, one field a line,
+# without its id (checked apart); nothing when there is none.
+record_of() {
+	local f
+	for f in "$1"/.mem/items/*.item; do
+		[ -e "$f" ] || continue
+		if tr '\0' '\n' < "$f" | grep -qxF "source=$2"; then
+			tr '\0' '\n' < "$f" | grep -v '^id='
+			return 0
+		fi
+	done
+	return 1
+}
+
+# field OUT SOURCE KEY: the values of KEY in SOURCE's record.
+field() {
+	record_of "$1" "$2" | sed -n "s/^$3=//p"
+}
+
+# sidecar FILE TITLE EPOCH [LAT LON ALT]: a Google Photos JSON sidecar.
+sidecar() {
+	local geo='"latitude": 0.0, "longitude": 0.0, "altitude": 0.0'
+	[ $# -ge 6 ] && geo="\"latitude\": $4, \"longitude\": $5, \"altitude\": $6"
+	mkdir -p "$(dirname "$1")"
+	printf '{\n  "title": "%s",\n  "description": "",\n  "photoTakenTime": {"timestamp": "%s", "formatted": ""},\n  "creationTime": {"timestamp": "1700000000", "formatted": ""},\n  "geoData": {%s},\n  "geoDataExif": {"latitude": 0.0, "longitude": 0.0, "altitude": 0.0}\n}\n' \
+	    "$2" "$3" "$geo" > "$1"
+}
+
+# media FILE [TEXT]: a small file of distinct content (mem-scan only reads
+# the media it must date by itself).
+media() {
+	mkdir -p "$(dirname "$1")"
+	printf 'media %s\n' "${2:-$1}" > "$1"
+}
+
+# jpeg_at FILE 'YYYY:MM:DD HH:MM:SS' [OFFSET]: a real JPEG with EXIF dates.
+jpeg_at() {
+	mkdir -p "$(dirname "$1")"
+	make_jpeg "$1" &&
+	if [ -n "${3:-}" ]; then
+		exiftool -q -overwrite_original "-DateTimeOriginal=$2" "-OffsetTimeOriginal=$3" "$1"
+	else
+		exiftool -q -overwrite_original "-DateTimeOriginal=$2" "$1"
+	fi
+}
+
+# the report of an export as compact JSON lines, for grep
+report() {
+	python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))
+for e in r["failed_matching"]["orphaned_media"]: print("media", e["context"]["relative_path"], "|", e["reason"])
+for e in r["failed_matching"]["orphaned_metadata"]: print("meta", e["context"]["metadata_file"], "|", e["reason"])
+for e in r["failed_processing"]: print("failed", e["file_path"], "|", e["reason"])' "$1/$2/issues/failure-report.json"
+}

@@ -79,6 +79,7 @@ walk_dir(struct walk *w, int dfd, char *rel, size_t rlen)
 	int fd;
 
 	if ((d = fdopendir(dfd)) == NULL) {
+		w->ex->partial = 1;
 		scan_warn(w->ex, rlen ? rel : ".", "%s", strerror(errno));
 		close(dfd);
 		return;
@@ -108,6 +109,9 @@ walk_dir(struct walk *w, int dfd, char *rel, size_t rlen)
 			continue;
 		}
 		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0) {
+			/* a dangling link hides nothing; EACCES may */
+			if (errno != ENOENT && errno != ELOOP)
+				w->ex->partial = 1;
 			scan_warn(w->ex, rel, "%s", strerror(errno));
 			continue;
 		}
@@ -124,11 +128,18 @@ walk_dir(struct walk *w, int dfd, char *rel, size_t rlen)
 			if (w->devs[i] == st.st_dev && w->inos[i] == st.st_ino)
 				break;
 		if (i < w->depth || w->depth == MAXDEPTH) {
-			scan_warn(w->ex, rel, "directory loop, not followed");
+			if (i == w->depth) {	/* too deep, not a loop */
+				w->ex->partial = 1;
+				scan_warn(w->ex, rel, "more than %d directories deep, "
+				    "not followed", MAXDEPTH);
+			} else {
+				scan_warn(w->ex, rel, "directory loop, not followed");
+			}
 			continue;
 		}
 		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0) {
+			w->ex->partial = 1;
 			scan_warn(w->ex, rel, "%s", strerror(errno));
 			continue;
 		}
@@ -138,8 +149,10 @@ walk_dir(struct walk *w, int dfd, char *rel, size_t rlen)
 		w->depth--;
 		rel[rlen] = '\0';
 	}
-	if (errno != 0)
+	if (errno != 0) {
+		w->ex->partial = 1;
 		scan_warn(w->ex, rlen ? rel : ".", "%s", strerror(errno));
+	}
 	closedir(d);
 }
 

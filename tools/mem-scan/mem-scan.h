@@ -86,6 +86,7 @@ struct export {
 	size_t	 nitem_by[16], norphan_by[16];	/* per found platform, --list */
 	const struct platform *cur;	/* the platform being scanned */
 	int	 status;	/* ST_ITEM when a file could not be read */
+	int	 partial;	/* the walk missed a directory: keep old records */
 };
 
 struct platform {

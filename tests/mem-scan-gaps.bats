@@ -17,6 +17,13 @@ records() {
 	(cd "$OUT/.mem/items" && ls -1 | grep '\.item$' | LC_ALL=C sort) || true
 }
 
+# video_at FILE ISO-UTC: a short MP4/MOV whose mvhd says that instant
+video_at() {
+	mkdir -p "$(dirname "$1")"
+	ffmpeg -nostdin -loglevel error -y -f lavfi -i "testsrc=size=32x24:rate=5:duration=0.4" \
+		-c:v libx264 -pix_fmt yuv420p -metadata "creation_time=$2" -f mov "$1"
+}
+
 # --- records of vanished media -------------------------------------------
 
 @test "a source deleted since the last scan loses its record; the others stay byte for byte" {
@@ -125,4 +132,54 @@ records() {
 	rm songs/a.mp3
 	run -0 mem-scan songs
 	[ "$(records | wc -l)" -eq 1 ]
+}
+
+# --- Live Photos ----------------------------------------------------------
+
+@test "a Live Photo's video takes the UTC offset of its image's EXIF, and its day" {
+	jpeg_at cam/IMG_0001.JPG '2023:05:02 00:30:00' '+02:00'
+	video_at cam/IMG_0001.MOV 2023-05-01T22:30:00Z
+	run -0 mem-scan -o "$OUT" cam
+	[ "$(field "$OUT" "$PWD/cam/IMG_0001.JPG" offset)" = '+02:00' ]
+	[ "$(field "$OUT" "$PWD/cam/IMG_0001.MOV" time)" = 2023-05-01T22:30:00Z ]
+	[ "$(field "$OUT" "$PWD/cam/IMG_0001.MOV" time_source)" = quicktime ]
+	[ "$(field "$OUT" "$PWD/cam/IMG_0001.MOV" offset)" = '+02:00' ]
+	# One wall-clock day (02 May, not UTC's 01 May) and one number.
+	[ "$(field "$OUT" "$PWD/cam/IMG_0001.JPG" dest)" = cam/media/folder-cam-20230502.jpg ]
+	[ "$(field "$OUT" "$PWD/cam/IMG_0001.MOV" dest)" = cam/media/folder-cam-20230502.mov ]
+}
+
+@test "a video is no Live Photo of an image of another folder, another stem or another time" {
+	jpeg_at a/IMG_0002.JPG '2023:05:02 00:30:00' '-05:00'
+	video_at b/IMG_0002.MOV 2023-05-02T05:30:00Z
+	video_at a/IMG_0003.MOV 2023-05-02T05:30:00Z
+	video_at a/IMG_0002.MP4 2023-05-02T06:30:00Z
+	run -0 mem-scan -o "$OUT" a
+	run -0 mem-scan -o "$OUT" b
+	[ "$(field "$OUT" "$PWD/a/IMG_0002.JPG" offset)" = '-05:00' ]
+	[ "$(field "$OUT" "$PWD/b/IMG_0002.MOV" offset)" = '' ]
+	[ "$(field "$OUT" "$PWD/a/IMG_0003.MOV" offset)" = '' ]
+	[ "$(field "$OUT" "$PWD/a/IMG_0002.MP4" offset)" = '' ]
+}
+
+@test "an image without an EXIF offset gives its video none" {
+	jpeg_at cam/IMG_0004.JPG '2023:05:02 00:30:00'
+	video_at cam/IMG_0004.MOV 2023-05-02T00:30:00Z
+	run -0 mem-scan -o "$OUT" cam
+	[ "$(field "$OUT" "$PWD/cam/IMG_0004.JPG" offset)" = '' ]
+	[ "$(field "$OUT" "$PWD/cam/IMG_0004.MOV" offset)" = '' ]
+}
+
+@test "a Takeout Live Photo's MP4 takes the offset Google's JPEG got from its EXIF" {
+	G=google-john.doe-20240101
+	GP="$G/Takeout/Google Photos/Photos from 2023"
+	# 2023-05-01T22:30:00Z, shown as 00:30 the next day at +02:00
+	jpeg_at "$GP/IMG_0005.JPG" '2023:05:02 00:30:00'
+	video_at "$GP/IMG_0005.MP4" 2023-05-01T22:30:00Z
+	sidecar "$GP/IMG_0005.JPG.json" IMG_0005.JPG 1682980200
+	run -0 mem-scan -o "$OUT" "$G"
+	[ "$(field "$OUT" "$PWD/$GP/IMG_0005.JPG" offset)" = '+02:00' ]
+	[ "$(field "$OUT" "$PWD/$GP/IMG_0005.MP4" time)" = 2023-05-01T22:30:00Z ]
+	[ "$(field "$OUT" "$PWD/$GP/IMG_0005.MP4" offset)" = '+02:00' ]
+	[ "$(field "$OUT" "$PWD/$GP/IMG_0005.MP4" dest)" = "$G/photos/gphotos-john.doe-20230502.mp4" ]
 }

@@ -296,6 +296,7 @@ scan_export(const char *arg)
 		}
 	}
 	ex.cur = NULL;
+	live_offsets(&ex);
 	name_all(&ex);
 	for (i = 0; i < ex.nitems; i++) {
 		struct entry *e = &ex.items[i];

@@ -125,6 +125,7 @@ void	 scan_warn(struct export *ex, const char *rel, const char *fmt, ...);
 json_t	*jstr(const char *s);	/* any bytes as a JSON string */
 char	*safe_join(const char *dir, const char *name);
 char	*user_of(const char *exportname, const char *prefix);
+void	 live_offsets(struct export *ex);	/* before name_all() */
 void	 name_all(struct export *ex);
 int	 write_report(struct export *ex, const char *out);
 

@@ -183,3 +183,75 @@ video_at() {
 	[ "$(field "$OUT" "$PWD/$GP/IMG_0005.MP4" offset)" = '+02:00' ]
 	[ "$(field "$OUT" "$PWD/$GP/IMG_0005.MP4" dest)" = "$G/photos/gphotos-john.doe-20230502.mp4" ]
 }
+
+# --- instaloader's .json.xz ------------------------------------------------
+
+# loader_json FILE EPOCH CAPTION: instaloader's post JSON, xz-compressed
+loader_json() {
+	printf '{"node": {"__typename": "GraphImage", "taken_at_timestamp": %s, "edge_media_to_caption": {"edges": [{"node": {"text": "%s"}}]}, "location": {"name": "Lisbon", "lat": 38.7223, "lng": -9.1393}}, "instaloader": {"version": "4.10", "node_type": "Post"}}' \
+		"$2" "$3" | xz -c > "$1"
+}
+
+@test "instaloader's .json.xz gives the time, caption and place; the .txt is not needed" {
+	I=instagram-jane_doe-20240103
+	make_jpeg "$BATS_TEST_TMPDIR/p.jpg"
+	mkdir -p "$I"
+	cp p.jpg "$I/2021-02-03_08-30-00_UTC.jpg"
+	loader_json "$I/2021-02-03_08-30-00_UTC.json.xz" 1612341005 'Caf\u00e9 by the river'
+	run -0 --separate-stderr mem-scan -o "$OUT" "$I"
+	[ "$stderr" = '' ]
+	R="$PWD/$I/2021-02-03_08-30-00_UTC.jpg"
+	[ "$(field "$OUT" "$R" time)" = 2021-02-03T08:30:05Z ]
+	[ "$(field "$OUT" "$R" time_source)" = json ]
+	[ "$(field "$OUT" "$R" lat)" = 38.7223000 ]
+	[ "$(field "$OUT" "$R" lon)" = -9.1393000 ]
+	[ "$(field "$OUT" "$R" caption)" = 'Café by the river' ]
+	[ "$(field "$OUT" "$R" platform)" = instagram ]
+	# The sidecar is metadata, not an item, and no orphan.
+	run -1 record_of "$OUT" "$PWD/$I/2021-02-03_08-30-00_UTC.json.xz"
+	assert_file_not_exists "$OUT/$I/issues/failure-report.json"
+}
+
+@test "a plain .json wins over a .json.xz of the same post" {
+	I=instagram-jane_doe-20240103
+	media "$I/2021-02-03_08-30-00_UTC.jpg"
+	loader_json "$I/2021-02-03_08-30-00_UTC.json.xz" 1612341005 'compressed'
+	printf '%s' '{"node": {"taken_at_timestamp": 1612341009, "edge_media_to_caption": {"edges": [{"node": {"text": "plain"}}]}}}' \
+		> "$I/2021-02-03_08-30-00_UTC.json"
+	run -0 mem-scan -o "$OUT" "$I"
+	[ "$(field "$OUT" "$PWD/$I/2021-02-03_08-30-00_UTC.jpg" caption)" = plain ]
+	[ "$(field "$OUT" "$PWD/$I/2021-02-03_08-30-00_UTC.jpg" time)" = 2021-02-03T08:30:09Z ]
+}
+
+@test "a corrupt, truncated or non-xz .json.xz is reported and the post keeps the time of its name" {
+	I=instagram-jane_doe-20240103
+	media "$I/2021-01-01_10-00-00_UTC.jpg"
+	media "$I/2021-01-02_10-00-00_UTC.jpg"
+	media "$I/2021-01-03_10-00-00_UTC.jpg"
+	printf 'plain text, not xz' > "$I/2021-01-01_10-00-00_UTC.json.xz"
+	loader_json full.xz 1612341005 'cut short'
+	head -c 40 full.xz > "$I/2021-01-02_10-00-00_UTC.json.xz"
+	printf 'not json' | xz -c > "$I/2021-01-03_10-00-00_UTC.json.xz"
+	run -0 --separate-stderr mem-scan -o "$OUT" "$I"
+	[[ "$stderr" == *"2021-01-01_10-00-00_UTC.json.xz: not xz data"* ]]
+	[[ "$stderr" == *"2021-01-02_10-00-00_UTC.json.xz: truncated xz data"* || \
+	   "$stderr" == *"2021-01-02_10-00-00_UTC.json.xz: corrupt or truncated xz data"* ]]
+	[[ "$stderr" == *"2021-01-03_10-00-00_UTC.json.xz: malformed or truncated JSON"* ]]
+	for d in 01 02 03; do
+		[ "$(field "$OUT" "$PWD/$I/2021-01-${d}_10-00-00_UTC.jpg" time)" = "2021-01-${d}T10:00:00Z" ]
+		[ "$(field "$OUT" "$PWD/$I/2021-01-${d}_10-00-00_UTC.jpg" time_source)" = filename ]
+	done
+	run -0 report "$OUT" "$I"
+	assert_line --partial 'failed 2021-01-01_10-00-00_UTC.json.xz | not xz data'
+}
+
+@test "xz streams written one after another read as one file, as xz -dc does" {
+	I=instagram-jane_doe-20240103
+	media "$I/2021-02-03_08-30-00_UTC.jpg"
+	{ printf '{"node": {"taken_at_timestamp": 1612341005, ' | xz -c
+	  printf '"edge_media_to_caption": {"edges": [{"node": {"text": "two streams"}}]}}}' | xz -c
+	} > "$I/2021-02-03_08-30-00_UTC.json.xz"
+	xz -dc "$I/2021-02-03_08-30-00_UTC.json.xz" | python3 -c 'import json, sys; json.load(sys.stdin)'
+	run -0 mem-scan -o "$OUT" "$I"
+	[ "$(field "$OUT" "$PWD/$I/2021-02-03_08-30-00_UTC.jpg" caption)" = 'two streams' ]
+}

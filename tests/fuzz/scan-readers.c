@@ -1,7 +1,8 @@
 /*
  * scan-readers.c -- libFuzzer target for mem-scan's other readers: the
  * Instagram HTML pages and mojibake repair, Snapchat locations, the
- * QuickTime mvhd box, EXIF dates, dates in file names, sandboxed joins.
+ * QuickTime mvhd box, EXIF dates, dates in file names, sandboxed joins,
+ * instaloader's xz sidecars.
  *
  * FUZZ_SOURCES: tools/mem-scan/*.c
  */
@@ -25,7 +26,9 @@ post(const struct ig_post *p, void *arg)
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-	char *s = xmemdup(data, size), *t, *j;
+	char *s = xmemdup(data, size), *t, *j, *x;
+	const char *why;
+	size_t xlen;
 	double lat, lon;
 	int64_t utc;
 	int32_t off;
@@ -42,6 +45,13 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		if (strstr(j, "/../") != NULL || j[strlen(j) - 1] == '/')
 			abort();
 		free(j);
+	}
+	if ((x = xz_decode(data, size, 1 << 20, &xlen, &why)) != NULL) {
+		if (xlen > 1 << 20 || x[xlen] != '\0')
+			abort();
+		free(x);
+	} else if (why == NULL) {
+		abort();
 	}
 	free(s);
 	return 0;

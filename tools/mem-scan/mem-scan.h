@@ -160,6 +160,10 @@ struct ig_post {
 	int64_t	 time;
 	double	 lat, lon;
 };
+/* An xz file's content (NUL-terminated, at most max bytes), or NULL with
+ * a reason. */
+char	*xz_decode(const unsigned char *in, size_t inlen, size_t max,
+	    size_t *outlen, const char **why);
 /* Calls fn for each post container of an Instagram HTML page. */
 void	 ig_html_posts(const char *buf, size_t len,
 	    void (*fn)(const struct ig_post *, void *), void *arg);

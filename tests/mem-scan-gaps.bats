@@ -255,3 +255,93 @@ loader_json() {
 	run -0 mem-scan -o "$OUT" "$I"
 	[ "$(field "$OUT" "$PWD/$I/2021-02-03_08-30-00_UTC.jpg" caption)" = 'two streams' ]
 }
+
+# --- Snapchat's HTML-only memories_history.html -----------------------------
+
+# snap_html FILE: Snapchat's HTML download page with three memories, the
+# links in onclick (newer) and in a javascript: href (older)
+snap_html() {
+	mkdir -p "$(dirname "$1")"
+	cat > "$1" <<'HTML'
+<!DOCTYPE html>
+<html><head><meta charset="UTF-8"><title>Memories</title>
+<script>function downloadMemories(url, el, isGet) { }</script></head>
+<body><div class="leftpanel"><ul><li><a href="account.html">Account</a></li></ul></div>
+<div class="rightpanel"><h1>Memories</h1>
+<table>
+<tbody>
+<tr><th><b>Date</b></th><th><b>Media Type</b></th><th><b>Location</b></th><th><b></b></th></tr>
+<tr><td>2022-06-01 18:11:44 UTC</td><td>Image</td><td>Latitude, Longitude: 40.6892494, -74.0445004</td>
+<td><a href="#" onclick="downloadMemories('https://app.snapchat.com/dmd/memories?uid=u&amp;sid=s&amp;mid=aaaa-1111&amp;ts=1&amp;sig=x', this, true); return false;">Download</a></td></tr>
+<tr><td>2022-06-01 22:30:00 UTC</td><td>Video</td><td>Latitude, Longitude: 0.0, 0.0</td>
+<td><a href="javascript:downloadMemories('https://app.snapchat.com/dmd/memories?uid=u&amp;mid=bbbb-2222&amp;ts=1');">Download</a></td></tr>
+<tr><td>2022-06-03 07:00:00 UTC</td><td>Image</td><td>Latitude, Longitude: 0.0, 0.0</td>
+<td><a href="javascript:downloadMemories('https://app.snapchat.com/dmd/memories?uid=u&amp;mid=cccc-3333&amp;ts=1');">Download</a></td></tr>
+</tbody></table></div></body></html>
+HTML
+}
+
+@test "Snapchat's HTML-only memories_history.html dates its files by id, with overlay and place" {
+	S=snapchat-jane-20240102
+	media "$S/memories/2022-06-01_aaaa-1111-main.jpg"
+	media "$S/memories/2022-06-01_aaaa-1111-overlay.png"
+	media "$S/memories/2022-06-01_bbbb-2222-main.mp4"
+	snap_html "$S/html/memories_history.html"
+	run -0 --separate-stderr mem-scan -o "$OUT" "$S"
+	[ "$stderr" = '' ]
+	run -0 record_of "$OUT" "$PWD/$S/memories/2022-06-01_aaaa-1111-main.jpg"
+	assert_output "mem-item=1
+source=$PWD/$S/memories/2022-06-01_aaaa-1111-main.jpg
+export=snapchat-jane-20240102
+platform=snapchat-memories
+user=jane
+dest=snapchat-jane-20240102/memories/snap-memories-jane-20220601.jpg
+kind=image
+time=2022-06-01T18:11:44Z
+time_source=html
+lat=40.6892494
+lon=-74.0445004
+album=Snapchat/jane/memories
+overlay=$PWD/$S/memories/2022-06-01_aaaa-1111-overlay.png"
+	R="$PWD/$S/memories/2022-06-01_bbbb-2222-main.mp4"
+	[ "$(field "$OUT" "$R" time)" = 2022-06-01T22:30:00Z ]
+	[ "$(field "$OUT" "$R" platform)" = snapchat-memories ]
+	[ "$(field "$OUT" "$R" lat)" = '' ]
+	# the memory with no downloaded file is reported, the page is no orphan
+	run -0 report "$OUT" "$S"
+	assert_output 'meta html/memories_history.html | no downloaded file for this memory'
+	mem-scan "$S" | tr '\0' '\n' > list
+	[ "$(wc -l < list)" -eq 2 ]
+}
+
+@test "the HTML table's columns are found by their headers, and a page with no table is reported" {
+	S=snapchat-jane-20240102
+	media "$S/memories/2022-06-01_aaaa-1111-main.jpg"
+	mkdir -p "$S/html"
+	printf '%s' '<html><body><table><tr><th>Media Type</th><th>Location</th><th>Date</th><th></th></tr>
+<tr><td>Image</td><td>Latitude, Longitude: 52.37, 4.89</td><td>2022-06-01 18:11:44 UTC</td>
+<td><a href="https://app.snapchat.com/dmd/memories?mid=aaaa-1111&amp;ts=1">Download</a></td></tr></table></body></html>' \
+		> "$S/html/memories_history.html"
+	run -0 mem-scan -o "$OUT" "$S"
+	R="$PWD/$S/memories/2022-06-01_aaaa-1111-main.jpg"
+	[ "$(field "$OUT" "$R" time)" = 2022-06-01T18:11:44Z ]
+	[ "$(field "$OUT" "$R" lat)" = 52.3700000 ]
+	[ "$(field "$OUT" "$R" lon)" = 4.8900000 ]
+	printf '<html><body><p>Nothing here</p></body></html>' > "$S/html/memories_history.html"
+	run -0 --separate-stderr mem-scan -o "$OUT" "$S"
+	[ "$stderr" = "mem-scan: $PWD/$S/html/memories_history.html: no memories table" ]
+	[ "$(field "$OUT" "$R" time_source)" = filename ]
+}
+
+@test "with both downloads the JSON is read and the HTML is not an orphan" {
+	S=snapchat-jane-20240102
+	media "$S/memories/2022-06-01_aaaa-1111-main.jpg"
+	snap_html "$S/html/memories_history.html"
+	mkdir -p "$S/json"
+	printf '%s' '{"Saved Media": [{"Date": "2022-06-01 18:11:50 UTC", "Media Type": "Image",
+	  "Download Link": "https://app.snapchat.com/dmd/memories?mid=aaaa-1111"}]}' \
+		> "$S/json/memories_history.json"
+	run -0 mem-scan -o "$OUT" "$S"
+	[ "$(field "$OUT" "$PWD/$S/memories/2022-06-01_aaaa-1111-main.jpg" time)" = 2022-06-01T18:11:50Z ]
+	assert_file_not_exists "$OUT/$S/issues/failure-report.json"
+}

@@ -2,7 +2,7 @@
  * scan-readers.c -- libFuzzer target for mem-scan's other readers: the
  * Instagram HTML pages and mojibake repair, Snapchat locations, the
  * QuickTime mvhd box, EXIF dates, dates in file names, sandboxed joins,
- * instaloader's xz sidecars.
+ * instaloader's xz sidecars, Snapchat's memories_history.html.
  *
  * FUZZ_SOURCES: tools/mem-scan/*.c
  */
@@ -34,6 +34,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	int32_t off;
 
 	ig_html_posts((const char *)data, size, post, NULL);
+	json_decref(snap_html_memories((const char *)data, size));
 	t = fix_mojibake(s);
 	free(t);
 	if (snap_location(s, &lat, &lon) == 0 && (lat < -90 || lat > 90))

@@ -170,6 +170,9 @@ void	 ig_html_posts(const char *buf, size_t len,
 
 /* snapchat.c */
 int	 snap_location(const char *s, double *lat, double *lon);
+/* memories_history.html as the JSON's {"Saved Media": [{"Date", "Media
+ * Type", "Location", "Download Link"}...]}, or NULL when it is no HTML. */
+json_t	*snap_html_memories(const char *buf, size_t len);
 
 /* msgs.c: what the message platforms share (Snapchat messages, Google
  * Chat and Voice, Discord, iMessage, iMazing). */
@@ -219,6 +222,9 @@ struct gv_page {
 	size_t	 nrefs;
 };
 int	 gv_parse(const char *buf, size_t len, struct gv_page *pg);
+struct _xmlNode;
+/* A node's text, white space collapsed, or NULL when empty (malloc'd). */
+char	*html_text(struct _xmlNode *n);
 void	 gv_page_free(struct gv_page *pg);
 /* imessage.c */
 int64_t	 apple_time(int64_t v);

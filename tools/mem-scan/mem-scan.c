@@ -183,8 +183,8 @@ prune_records(void)
 		return ST_ITEM;
 	}
 	while ((errno = 0, de = readdir(d)) != NULL) {
-		if (!record_name(de->d_name, id) ||
-		    bsearch(id, made, nmade, sizeof(*made), cmp_id) != NULL)
+		if (!record_name(de->d_name, id) || (nmade > 0 &&
+		    bsearch(id, made, nmade, sizeof(*made), cmp_id) != NULL))
 			continue;
 		rec = xasprintf("%s/%s", itemdir, de->d_name);
 		if (item_load(&it, rec, &why) < 0) {

@@ -33,6 +33,12 @@
  *   - fallback_time(ex, f, it) fills the time from the file itself (EXIF,
  *     QuickTime, file name, mtime) when the platform has none.
  *
+ *   - After every platform, the core gives a Live Photo's video the offset
+ *     of its image (live_offsets), then names (name_all); mem-scan.c writes
+ *     the records and, once every export is done, removes the records of
+ *     the scanned exports that were not written again (their media are
+ *     gone) unless the export's walk was partial (ex->partial).
+ *
  *   - Problems: orphan_media() and orphan_meta() feed the export's
  *     issues/failure-report.json; scan_warn() prints one warning line and
  *     records it under failed_processing. None of them fails the run: an

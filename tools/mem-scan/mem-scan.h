@@ -189,7 +189,6 @@ void	 msg_caption(struct item *it, const char *source, const char *conv,
 	    const char *sender, const char *text);
 void	 item_extra(struct item *it, const char *key, const char *value);
 char	*path_dir(const char *rel);
-const char *path_base(const char *rel);
 struct csv {
 	const char *p, *end;
 	char	**f;		/* the fields of the last row */

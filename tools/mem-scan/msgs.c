@@ -152,14 +152,6 @@ path_dir(const char *rel)
 	return s ? xmemdup(rel, (size_t)(s - rel)) : xstrdup("");
 }
 
-const char *
-path_base(const char *rel)
-{
-	const char *s = strrchr(rel, '/');
-
-	return s ? s + 1 : rel;
-}
-
 /* RFC 4180: quoted fields hold commas, "" and newlines; a BOM is skipped. */
 void
 csv_init(struct csv *c, const char *buf, size_t len)

@@ -56,25 +56,6 @@ detect(struct export *ex)
 	return hit;
 }
 
-static json_t *
-load_json(struct export *ex, struct file *f)
-{
-	json_error_t err;
-	size_t len;
-	char *buf;
-	json_t *root;
-
-	f->claimed = 1;
-	if ((buf = file_slurp(ex, f, MAXMETA, &len)) == NULL)
-		return NULL;
-	root = json_loadb(buf, len, 0, &err);
-	free(buf);
-	if (root == NULL)
-		scan_warn(ex, f->rel, "malformed or truncated JSON (line %d: %s)",
-		    err.line, err.text);
-	return root;
-}
-
 /* messages.csv (ID,Timestamp,Contents,Attachments) as messages.json's list. */
 static json_t *
 load_csv(struct export *ex, struct file *f)
@@ -251,11 +232,11 @@ scan_channel(struct export *ex, const char *cdir, json_t *index, const char *use
 
 	rel = xasprintf("%s/channel.json", cdir);
 	if ((f = export_find(ex, rel)) != NULL)
-		info = load_json(ex, f);
+		info = file_json(ex, f, MAXMETA);
 	free(rel);
 	rel = xasprintf("%s/messages.json", cdir);
 	if ((mf = export_find(ex, rel)) != NULL)
-		list = load_json(ex, mf);
+		list = file_json(ex, mf, MAXMETA);
 	free(rel);
 	if (mf == NULL) {
 		rel = xasprintf("%s/messages.csv", cdir);
@@ -358,7 +339,7 @@ account_user(struct export *ex, const char *mdir)
 		rel = xasprintf("%s%sAccount/user.json", parent, *parent ? "/" : "");
 		f = export_find(ex, rel);
 	}
-	if (f != NULL && (j = load_json(ex, f)) != NULL) {
+	if (f != NULL && (j = file_json(ex, f, MAXMETA)) != NULL) {
 		const char *s = json_string_value(json_object_get(j, "username"));
 
 		if (s && *s)
@@ -383,7 +364,7 @@ scan(struct export *ex, const struct platform *p)
 		return;
 	rel = xasprintf("%s/index.json", mdir);
 	if ((f = export_find(ex, rel)) != NULL)
-		index = load_json(ex, f);
+		index = file_json(ex, f, MAXMETA);
 	free(rel);
 	user = user_of(ex->name, "discord");
 	if (strcmp(user, "unknown") == 0 && (src = account_user(ex, mdir)) != NULL) {

@@ -317,6 +317,27 @@ file_open(const struct export *ex, const struct file *f)
 }
 
 /* The whole file, NUL-terminated, or NULL with a warning. */
+/* A metadata file, claimed and parsed; a malformed one costs a warning
+ * (naming its line), never the scan. NULL when unreadable or malformed. */
+json_t *
+file_json(struct export *ex, struct file *f, size_t max)
+{
+	json_error_t err;
+	size_t len;
+	char *buf;
+	json_t *root;
+
+	f->claimed = 1;
+	if ((buf = file_slurp(ex, f, max, &len)) == NULL)
+		return NULL;
+	root = json_loadb(buf, len, 0, &err);
+	free(buf);
+	if (root == NULL)
+		scan_warn(ex, f->rel, "malformed or truncated JSON (line %d: %s)",
+		    err.line, err.text);
+	return root;
+}
+
 char *
 file_slurp(struct export *ex, const struct file *f, size_t max, size_t *len)
 {

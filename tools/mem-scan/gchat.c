@@ -206,25 +206,6 @@ detect(struct export *ex)
 	return n > 0;
 }
 
-static json_t *
-load(struct export *ex, struct file *f)
-{
-	json_error_t err;
-	size_t len;
-	char *buf;
-	json_t *root;
-
-	f->claimed = 1;
-	if ((buf = file_slurp(ex, f, MAXJSON, &len)) == NULL)
-		return NULL;
-	root = json_loadb(buf, len, 0, &err);
-	free(buf);
-	if (root == NULL)
-		scan_warn(ex, f->rel, "malformed or truncated JSON (line %d: %s)",
-		    err.line, err.text);
-	return root;
-}
-
 /* The export user's address, from the first Users/<id>/user_info.json. */
 static char *
 user_email(struct export *ex, const char *root)
@@ -240,7 +221,7 @@ user_email(struct export *ex, const char *root)
 
 		if (strcmp(path_base(f[i].rel), "user_info.json") != 0)
 			continue;
-		if ((j = load(ex, &f[i])) == NULL)
+		if ((j = file_json(ex, &f[i], MAXJSON)) == NULL)
 			continue;
 		e = json_string_value(json_object_get(json_object_get(j, "user"), "email"));
 		if (e != NULL && *e)
@@ -382,13 +363,13 @@ scan_group(struct export *ex, const char *gdir, const char *email,
 
 	free(rel);
 	if (f != NULL)
-		info = load(ex, f);
+		info = file_json(ex, f, MAXJSON);
 	conv = conv_name(info, gid, email);
 	src = xasprintf("Google Chat/%s", user);
 	rel = xasprintf("%s/messages.json", gdir);
 	f = export_find(ex, rel);
 	free(rel);
-	root = f ? load(ex, f) : NULL;
+	root = f ? file_json(ex, f, MAXJSON) : NULL;
 	msgs = json_object_get(root, "messages");
 	if (root != NULL && !json_is_array(msgs))
 		scan_warn(ex, f->rel, "no \"messages\" list");

@@ -388,21 +388,10 @@ walk_json(struct ig *g, json_t *o, int64_t pt, int has_pt, const char *pcap, int
 static void
 scan_json(struct ig *g, struct file *f)
 {
-	json_error_t err;
-	size_t len;
-	char *buf;
 	json_t *root;
 
-	f->claimed = 1;
-	if ((buf = file_slurp(g->ex, f, MAXMETA, &len)) == NULL)
+	if ((root = file_json(g->ex, f, MAXMETA)) == NULL)
 		return;
-	root = json_loadb(buf, len, 0, &err);
-	free(buf);
-	if (root == NULL) {
-		scan_warn(g->ex, f->rel, "malformed or truncated JSON (line %d: %s)",
-		    err.line, err.text);
-		return;
-	}
 	g->metafile = f->rel;
 	walk_json(g, root, 0, 0, NULL, 0);
 	json_decref(root);

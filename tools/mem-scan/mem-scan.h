@@ -119,6 +119,7 @@ char	*file_path(const struct export *ex, const struct file *f);
 int	 file_open(const struct export *ex, const struct file *f);
 int	 file_stat(const struct export *ex, struct file *f);	/* 0 or -1 */
 void	 entry_id(const struct export *ex, const struct entry *e, char id[17]);
+json_t	*file_json(struct export *ex, struct file *f, size_t max);
 char	*file_slurp(struct export *ex, const struct file *f, size_t max, size_t *len);
 struct entry *scan_add(struct export *ex, struct file *f, const char *folder,
 	    const char *prefix);

@@ -285,25 +285,6 @@ number(json_t *v, double *d)
 	return -1;
 }
 
-static json_t *
-load(struct export *ex, struct file *f)
-{
-	json_error_t err;
-	size_t len;
-	char *buf;
-	json_t *root;
-
-	f->claimed = 1;
-	if ((buf = file_slurp(ex, f, MAXJSON, &len)) == NULL)
-		return NULL;
-	root = json_loadb(buf, len, 0, &err);
-	free(buf);
-	if (root == NULL)
-		scan_warn(ex, f->rel, "malformed or truncated JSON (line %d: %s)",
-		    err.line, err.text);
-	return root;
-}
-
 /* Media left in a folder that the metadata never named: still items. */
 static void
 leftovers(struct export *ex, const char *dir, int overlays)
@@ -332,7 +313,7 @@ scan_memoria(struct export *ex, const char *base, struct file *mf)
 {
 	char *mdir = xasprintf("%s%smedia", base, *base ? "/" : "");
 	char *odir = xasprintf("%s%soverlays", base, *base ? "/" : "");
-	json_t *root = load(ex, mf);
+	json_t *root = file_json(ex, mf, MAXJSON);
 	size_t i;
 
 	if (root != NULL && !json_is_array(root))
@@ -465,7 +446,7 @@ scan_history(struct export *ex, struct file *hf)
 	size_t nsf = 0, i, n, k;
 	struct file *f;
 
-	root = html ? load_html(ex, hf) : load(ex, hf);
+	root = html ? load_html(ex, hf) : file_json(ex, hf, MAXJSON);
 	/* memories/ beside the json/ (or html/) folder */
 	slash = strrchr(hf->rel, '/');
 	if (slash == NULL)

@@ -179,22 +179,12 @@ old_conv(const char *key, json_t *v)
 static void
 load(struct state *s, struct file *f, int slot)
 {
-	json_error_t err;
 	json_t *root, *list, *v;
 	const char *key;
-	size_t len, i;
-	char *buf;
+	size_t i;
 
-	f->claimed = 1;
-	if ((buf = file_slurp(s->ex, f, MAXJSON, &len)) == NULL)
+	if ((root = file_json(s->ex, f, MAXJSON)) == NULL)
 		return;
-	root = json_loadb(buf, len, 0, &err);
-	free(buf);
-	if (root == NULL) {
-		scan_warn(s->ex, f->rel, "malformed or truncated JSON (line %d: %s)",
-		    err.line, err.text);
-		return;
-	}
 	if (!json_is_object(root)) {
 		scan_warn(s->ex, f->rel, "not an object of conversations");
 		json_decref(root);

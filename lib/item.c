@@ -332,7 +332,8 @@ item_sniff(const char *path)
 {
 	char buf[sizeof(ITEM_MAGIC)];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not make a sniff wait for a writer */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0)
 		return -1;

@@ -176,4 +176,24 @@ void	 sha1_hex(const unsigned char sum[SHA1_LEN], char hex[SHA1_HEXLEN + 1]);
 /* The file's SHA-1 as 40 lower-case hex digits; 0, or -1 with errno set. */
 int	 sha1_file(const char *path, char hex[SHA1_HEXLEN + 1]);
 
+/* path.c (review: shared by mem-exif, mem-loudnorm, mem-upload). */
+const char *path_base(const char *path);	/* after the last '/' */
+const char *path_ext(const char *path);	/* of the base, no dot; "" if none */
+/* Is rel relative, non-empty, without "", "." or ".." components and
+ * without a trailing '/'? (a record's dest must stay inside OUT) */
+int	 path_inside(const char *rel);
+/* mkdir -p dir, then check it can be written into; 0, or -1 with errno. */
+int	 outdir_ready(const char *dir);
+
+/* record.c (review): inputs that are item records or media paths. */
+/*
+ * Load path into *it when it is an item record (1), or leave *it empty for
+ * a plain media path (0). -1 with *why (a strerror text, or what is wrong
+ * with the record) when it can be neither; *it then holds nothing.
+ */
+int	 item_or_path(struct item *it, const char *path, const char **why);
+/* "OUT/dest" of a record, malloc'd; NULL with *why when the record has no
+ * dest or one that would leave OUT. */
+char	*item_dest(const struct item *it, const char *outdir, const char **why);
+
 #endif /* MEM_H */

@@ -167,3 +167,21 @@ SUGGESTION: Try --parallel-exports 4 --workers 3
 	run -2 mem-advise -o "$BATS_TEST_TMPDIR/nope" </dev/null
 	[[ $output == *"nope: No such file or directory"* ]]
 }
+
+@test "a FIFO or a directory is reported and not waited on, exit 1" {
+	media 2 image
+	mkfifo "$PWD/in/fifo.jpg"
+	mkdir "$PWD/in/dir.jpg"
+	printf '%s\0' "$PWD/in/fifo.jpg" "$PWD/in/dir.jpg" >> list.nul
+	run -1 --separate-stderr timeout 20 mem-advise --json "${quiet_machine[@]}" < list.nul
+	[[ $stderr == *"mem-advise: $PWD/in/fifo.jpg: not a regular file"* ]]
+	[[ $stderr == *"mem-advise: $PWD/in/dir.jpg: not a regular file"* ]]
+	[ "$(jq .input.items <<<"$output")" = 2 ]
+}
+
+@test "a record whose source is missing is named first, then its source" {
+	printf 'mem-item=1\0source=%s\0kind=image\0' "$PWD/in/gone.jpg" > r.item
+	run -1 --separate-stderr mem-advise --json "${quiet_machine[@]}" r.item
+	[[ $stderr == *"mem-advise: r.item: $PWD/in/gone.jpg: No such file or directory"* ]]
+	[ "$(jq .input.items <<<"$output")" = 0 ]
+}

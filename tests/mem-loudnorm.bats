@@ -374,6 +374,10 @@ no_temps() {
 	assert_line --index 5 'Linear: 2, limited: 0, capped: 0, unchanged: 0'
 	assert_line --index 6 --regexp '^Loudness error: mean 0\.0[0-9]+ LU, max 0\.0[0-9]+ LU$'
 	run -2 mem-loudnorm --summary "$BATS_TEST_TMPDIR/none.jsonl"
+	# an option after --summary is still checked
+	run -2 --separate-stderr mem-loudnorm --summary "$BATS_TEST_TMPDIR/r.jsonl" --bogus
+	[ -z "$output" ]
+	[[ $stderr == *usage:* ]]
 }
 
 @test "--verify measures lossless outputs too; a range over --lra is kept and said" {
@@ -420,4 +424,29 @@ ebu_sines() {
 		3342-2.wav) near "$lra" 5 1 || return 1 ;;
 		esac
 	done <<<"$output"
+}
+
+@test "a FIFO or a directory, named or as a record's source, fails alone without hanging" {
+	local t=$BATS_TEST_TMPDIR
+	mkfifo "$t/fifo.wav"
+	mkdir "$t/dir.wav"
+	nul_write "$t/f.item" 'mem-item=1' "source=$t/fifo.wav" 'dest=f.wav' 'kind=audio'
+	run -1 timeout 60 mem-loudnorm -q -o "$OUT" "$t/fifo.wav" "$t/dir.wav" "$t/f.item" \
+		"$F/mono.wav"
+	assert_line --index 0 "mem-loudnorm: $t/fifo.wav: not a regular file"
+	assert_line --index 1 "mem-loudnorm: $t/dir.wav: not a regular file"
+	assert_line --index 2 "mem-loudnorm: $t/f.item: $t/fifo.wav: not a regular file"
+	[ "${#lines[@]}" -eq 4 ]	# and the path of the one done
+	[ -f "$OUT/mono.wav" ]
+}
+
+@test "a record whose dest would leave OUT is refused and nothing is written outside" {
+	local t=$BATS_TEST_TMPDIR
+	nul_write "$t/up.item" 'mem-item=1' "source=$F/mono.wav" 'dest=../escape.wav' 'kind=audio'
+	nul_write "$t/abs.item" 'mem-item=1' "source=$F/mono.wav" "dest=$t/abs.wav" 'kind=audio'
+	run -1 mem-loudnorm -q -o "$OUT" "$t/up.item" "$t/abs.item"
+	assert_line --index 0 "mem-loudnorm: $t/up.item: the record has a bad dest (absolute, or leaving OUT)"
+	assert_line --index 1 "mem-loudnorm: $t/abs.item: the record has a bad dest (absolute, or leaving OUT)"
+	[ ! -e "$t/escape.wav" ] && [ ! -e "$t/abs.wav" ]
+	no_temps
 }

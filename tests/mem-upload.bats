@@ -650,3 +650,48 @@ GET /api/server/media-types"
 	assert_output --regexp $'\rmem-upload: 2/2 files, [0-9.]+/[0-9.]+ MB, [0-9.]+ MB/s, ETA [0-9]+:[0-9]{2}'
 	assert_output --partial '2 uploaded'
 }
+
+@test "a FIFO named as an input fails alone instead of hanging the run" {
+	double_start
+	make_jpegs "$OUT" 1
+	mkfifo "$OUT/fifo.jpg"
+	run -1 timeout 30 bash -c 'mem-upload --retry-delay 0.05 -o "$1" "$1/fifo.jpg" "$1/img1.jpg" > stdout' _ "$OUT"
+	assert_output --partial "fifo.jpg: not a regular file"
+	nul_write expect "$OUT/img1.jpg"
+	cmp expect stdout
+}
+
+@test "a record whose dest would leave OUT is refused and that file is not sent" {
+	double_start
+	make_jpegs "$OUT" 1
+	make_jpegs "$BATS_TEST_TMPDIR/outside" 1 secret
+	write_record bad.item source=/in/1.jpg dest=../outside/secret1.jpg kind=image
+	write_record abs.item source=/in/1.jpg "dest=$BATS_TEST_TMPDIR/outside/secret1.jpg" kind=image
+	run -1 up -o "$OUT" bad.item abs.item "$OUT/img1.jpg"
+	assert_output --partial 'bad.item: the record has a bad dest (absolute, or leaving OUT)'
+	assert_output --partial 'abs.item: the record has a bad dest (absolute, or leaving OUT)'
+	nul_write expect "$OUT/img1.jpg"
+	cmp expect stdout
+	[ "$(requests POST /api/assets)" -eq 1 ]
+}
+
+@test "a password in the server URL is never printed nor written to the ledger" {
+	double_start
+	make_jpegs "$OUT" 1
+	url="http://jo:hunter2@127.0.0.1:$DOUBLE_PORT"
+	run -0 up -o "$OUT" -u "$url" "$OUT/img1.jpg"
+	refute_output --partial hunter2
+	[ -s "$OUT/.mem/upload.ledger" ]
+	run -1 grep -c hunter2 "$OUT/.mem/upload.ledger"
+	run -2 env IMMICH_API_KEY=wrong mem-upload -o "$OUT" --recheck -u "$url" "$OUT/img1.jpg"
+	assert_output --partial "http://***@127.0.0.1:$DOUBLE_PORT: the API key was refused"
+	refute_output --partial hunter2
+}
+
+@test "a record whose output file is missing is named first, then that file" {
+	double_start
+	write_record r.item source=/in/1.jpg dest=e/gone.jpg kind=image
+	run -1 up -o "$OUT" r.item
+	assert_output --partial "mem-upload: r.item: $OUT/e/gone.jpg: No such file or directory"
+	[ ! -s stdout ]
+}

@@ -635,3 +635,36 @@ print((t - d.timedelta(minutes=m)).strftime("%Y-%m-%dT%H:%M:%SZ"))')
 		"$BATS_TEST_TMPDIR/state2.json"
 	assert_output "$media"
 }
+
+@test "a rerun after a source was deleted: exit 0, no failure, its record and plan entry gone" {
+	real_tools
+	SRC=$BATS_TEST_TMPDIR/pics
+	mkdir -p "$SRC"
+	for d in 01 02 03; do
+		make_jpeg "$SRC/IMG_$d.jpg"
+		exiftool -q -overwrite_original "-DateTimeOriginal=2023:05:$d 12:00:00" "$SRC/IMG_$d.jpg"
+	done
+	run make -s -C "$REPO" -j2 IN="$SRC" OUT="$OUT" SKIP_UPLOAD=1
+	[ "$status" -eq 0 ]
+	assert_line "Completed: 3"
+	[ "$(ls "$OUT/.mem/items" | grep -c '\.item$')" -eq 3 ]
+	rm "$SRC/IMG_02.jpg"
+	run make -s -C "$REPO" -j2 IN="$SRC" OUT="$OUT" SKIP_UPLOAD=1
+	[ "$status" -eq 0 ]
+	assert_line "Already done: 2 of 2 (unchanged since the last run)"
+	assert_line "Failed: 0"
+	refute_output --partial IMG_02
+	# Only the records of the sources that are there, every one planned.
+	[ "$(ls "$OUT/.mem/items" | grep -c '\.item$')" -eq 2 ]
+	run -1 grep -rl "$SRC/IMG_02.jpg" "$OUT/.mem/items"
+	[ "$(grep -c . "$OUT/.mem/plan/items")" -eq 2 ]
+	for r in "$OUT"/.mem/items/*.item; do
+		grep -q "$(basename "$r" .item)" "$OUT/.mem/plan/items"
+		assert_file_exists "$OUT/$(record_field "$r" dest)"
+	done
+	assert_file_not_exists "$OUT/pics/issues/failure-report.json"
+	# A third run has nothing to do and nothing to say about the gone source.
+	run make -s -C "$REPO" -j2 IN="$SRC" OUT="$OUT" SKIP_UPLOAD=1
+	[ "$status" -eq 0 ]
+	assert_line "Already done: 2 of 2 (unchanged since the last run)"
+}

@@ -56,7 +56,7 @@ static int jflag;
 static void
 usage(FILE *fp, int status)
 {
-	fprintf(fp, "usage: %s [--parallel-exports P] [--workers W] [-o OUT] [--json]\n"
+	fprintf(fp, "usage: %s [--parallel-exports P] [-w W] [-o OUT] [--json]\n"
 	    "       [--cores N] [--mem-available BYTES] [--free-space BYTES]\n"
 	    "       [--rotational] [--network-fs] [--open-files N] [--] [path ...]\n",
 	    progname);
@@ -272,21 +272,14 @@ count(struct inputset *in, const char *path)
 	struct stat st;
 	const char *why, *media = path;
 	enum item_kind kind;
-	int rec = item_sniff(path);
+	int rec;
 	size_t i;
 
-	if (rec < 0) {
-		warn_("%s", path);
+	if ((rec = item_or_path(&it, path, &why)) < 0) {
+		warnx_("%s: %s", path, why);
 		return -1;
 	}
 	if (rec == 1) {
-		if (item_load(&it, path, &why) < 0) {
-			if (why)
-				warnx_("%s: %s", path, why);
-			else
-				warn_("%s", path);
-			return -1;
-		}
 		media = it.source;
 		kind = it.kind;
 		if (it.export != NULL) {
@@ -298,11 +291,11 @@ count(struct inputset *in, const char *path)
 			}
 		}
 	} else {
-		item_init(&it);
 		kind = kind_of_name(path);
 	}
 	if (stat(media, &st) < 0) {
-		warn_("%s", media);
+		/* a record is the item: its name leads, then its source's */
+		warn_("%s%s%s", rec ? path : "", rec ? ": " : "", media);
 		item_free(&it);
 		return -1;
 	}

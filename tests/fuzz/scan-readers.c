@@ -1,7 +1,8 @@
 /*
  * scan-readers.c -- libFuzzer target for mem-scan's other readers: the
  * Instagram HTML pages and mojibake repair, Snapchat locations, the
- * QuickTime mvhd box, EXIF dates, dates in file names, sandboxed joins.
+ * QuickTime mvhd box, EXIF dates, dates in file names, sandboxed joins,
+ * instaloader's xz sidecars, Snapchat's memories_history.html.
  *
  * FUZZ_SOURCES: tools/mem-scan/*.c
  */
@@ -25,12 +26,15 @@ post(const struct ig_post *p, void *arg)
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-	char *s = xmemdup(data, size), *t, *j;
+	char *s = xmemdup(data, size), *t, *j, *x;
+	const char *why;
+	size_t xlen;
 	double lat, lon;
 	int64_t utc;
 	int32_t off;
 
 	ig_html_posts((const char *)data, size, post, NULL);
+	json_decref(snap_html_memories((const char *)data, size));
 	t = fix_mojibake(s);
 	free(t);
 	if (snap_location(s, &lat, &lon) == 0 && (lat < -90 || lat > 90))
@@ -42,6 +46,13 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		if (strstr(j, "/../") != NULL || j[strlen(j) - 1] == '/')
 			abort();
 		free(j);
+	}
+	if ((x = xz_decode(data, size, 1 << 20, &xlen, &why)) != NULL) {
+		if (xlen > 1 << 20 || x[xlen] != '\0')
+			abort();
+		free(x);
+	} else if (why == NULL) {
+		abort();
 	}
 	free(s);
 	return 0;

@@ -213,21 +213,6 @@ crc32_png(uint32_t crc, const unsigned char *p, size_t n)
 	return crc ^ 0xFFFFFFFFU;
 }
 
-static uint32_t
-be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put_be32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
 /*
  * Chunks up to the first IDAT, then a look at the file's last 12 bytes for
  * IEND: the image data in between is never read.

@@ -41,16 +41,6 @@ why_errno(const char *what)
 	return whybuf;
 }
 
-/* The extension without its dot, or "". */
-const char *
-ext_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	const char *dot = strrchr(slash ? slash + 1 : path, '.');
-
-	return dot != NULL && dot[1] != '\0' ? dot + 1 : "";
-}
-
 static void
 parse_gps(const char *s)
 {
@@ -70,24 +60,6 @@ parse_gps(const char *s)
 	}
 	opt.has_gps = 1;
 	free(v);
-}
-
-/* A record's dest must stay inside OUT. */
-static int
-dest_ok(const char *d)
-{
-	const char *p;
-	size_t n;
-
-	if (*d == '\0' || *d == '/')
-		return 0;
-	for (p = d; *p != '\0'; p += n + (p[n] == '/')) {
-		n = strcspn(p, "/");
-		if ((n == 2 && p[0] == '.' && p[1] == '.') || (n == 1 && p[0] == '.') ||
-		    n == 0)
-			return 0;
-	}
-	return d[strlen(d) - 1] != '/';
 }
 
 static int
@@ -158,7 +130,7 @@ write_one(const char *src, int fd, off_t size, const char *dst,
     const struct meta *m, const char **why)
 {
 	unsigned char magic[8];
-	const char *e = ext_of(src);
+	const char *e = path_ext(src);
 	ssize_t n = size >= 8 ? 8 : (ssize_t)size;
 
 	if (!has_meta(m))
@@ -190,7 +162,7 @@ write_one(const char *src, int fd, off_t size, const char *dst,
 static char *
 original_name(const char *dst)
 {
-	const char *e = ext_of(dst);
+	const char *e = path_ext(dst);
 	size_t stem = *e ? (size_t)(e - dst) - 1 : strlen(dst);
 
 	return xasprintf("%.*s_original%s%s", (int)stem, dst, *e ? "." : "", e);
@@ -268,23 +240,20 @@ process(const char *path)
 				warnx_("%s: %s", path, why);
 			goto out;
 		}
-		if (it.dest == NULL || !dest_ok(it.dest)) {
-			warnx_("%s: record has %s dest (want a relative path inside -o)", path,
-			    it.dest == NULL ? "no" : "a bad");
+		if ((dst = item_dest(&it, outdir, &why)) == NULL) {
+			warnx_("%s: %s", path, why);
 			goto out;
 		}
 		src = it.source;
 		ovl = it.overlay;
 		kind = it.kind;
 		meta_from_item(&m, &it);
-		dst = xasprintf("%s/%s", outdir, it.dest);
 	} else {
 		src = path;
 		kind = kind_of_name(path);
 		memset(&m, 0, sizeof(m));
 		m.offset_min = OFFSET_UNKNOWN;
-		base = strrchr(path, '/');
-		base = base != NULL ? base + 1 : path;
+		base = path_base(path);
 		if (*base == '\0') {
 			warnx_("%s: not a file name", path);
 			goto out;
@@ -365,7 +334,6 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct input in;
-	struct stat st;
 	const char *path;
 	int ch, status = ST_OK;
 
@@ -412,11 +380,7 @@ main(int argc, char *argv[])
 		warnx_("-o DIR is required");
 		usage(stderr, ST_USAGE);
 	}
-	if (mkdir_p(outdir, 0777) < 0)
-		die_errno(ST_FATAL, "%s", outdir);
-	if (stat(outdir, &st) < 0 || !S_ISDIR(st.st_mode))
-		die(ST_FATAL, "%s: not a directory", outdir);
-	if (access(outdir, W_OK | X_OK) < 0)
+	if (outdir_ready(outdir) < 0)
 		die_errno(ST_FATAL, "%s", outdir);
 
 	input_init(&in, argc, argv);

@@ -52,6 +52,8 @@ int	 copy_plain(int srcfd, off_t size, const char *dst, const struct meta *m,
 /* The mtime of an output: the capture instant when known. */
 int	 set_mtime_fd(int fd, const struct meta *m, int srcfd);
 int	 set_mtime_path(const char *path, const struct meta *m, int srcfd);
+uint32_t be32(const unsigned char *p);
+void	 put_be32(unsigned char *p, uint32_t v);
 
 /* jpeg.c: where the segments of a JPEG are, without reading its image data. */
 typedef int (*reader_fn)(void *ctx, off_t off, void *buf, size_t n);
@@ -125,6 +127,5 @@ int	 xmp_write(const char *dst, const struct meta *m, int srcfd, const char **wh
 extern char	 whybuf[512];	/* room for a formatted reason */
 extern const char *cur_label;	/* the item, for notes on stderr */
 const char *why_errno(const char *what);	/* "what: strerror(errno)" */
-const char *ext_of(const char *path);
 
 #endif

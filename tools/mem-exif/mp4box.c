@@ -19,33 +19,18 @@
 
 #define MAXMOOV (256u << 20)
 
-static uint32_t
-get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-set32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
 /* A box header at p (n bytes left): its size and header length, or -1. */
 static int
 box(const unsigned char *p, uint64_t n, uint64_t *size, unsigned *hlen)
 {
 	if (n < 8)
 		return -1;
-	*size = get32(p);
+	*size = be32(p);
 	*hlen = 8;
 	if (*size == 1) {
 		if (n < 16)
 			return -1;
-		*size = (uint64_t)get32(p + 8) << 32 | get32(p + 12);
+		*size = (uint64_t)be32(p + 8) << 32 | be32(p + 12);
 		*hlen = 16;
 	} else if (*size == 0)
 		*size = n;
@@ -59,7 +44,7 @@ xyz_box(const char *loc, size_t *len)
 	size_t n = strlen(loc);
 	unsigned char *b = xmalloc(12 + n);
 
-	set32(b, (uint32_t)(12 + n));
+	put_be32(b, (uint32_t)(12 + n));
 	memcpy(b + 4, "\xA9xyz", 4);
 	b[8] = (unsigned char)(n >> 8);
 	b[9] = (unsigned char)n;
@@ -108,16 +93,16 @@ rebuild(const unsigned char *moov, size_t mlen, const char *loc, size_t *outlen)
 		}
 		memcpy(out + o, xyz, xlen);
 		o += xlen;
-		set32(out + udta_at, (uint32_t)(o - udta_at));
+		put_be32(out + udta_at, (uint32_t)(o - udta_at));
 		i += (size_t)sz;
 	}
 	if (udta_at == 0) {
-		set32(out + o, (uint32_t)(8 + xlen));
+		put_be32(out + o, (uint32_t)(8 + xlen));
 		memcpy(out + o + 4, "udta", 4);
 		memcpy(out + o + 8, xyz, xlen);
 		o += 8 + xlen;
 	}
-	set32(out, (uint32_t)o);
+	put_be32(out, (uint32_t)o);
 	free(xyz);
 	*outlen = o;
 	return out;

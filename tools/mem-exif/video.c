@@ -62,7 +62,7 @@ muxer_of(const char *path)
 		{ "mp4", "mp4" }, { "m4v", "mp4" }, { "mov", "mov" }, { "3gp", "3gp" },
 		{ "mkv", "matroska" }, { "webm", "webm" },
 	};
-	const char *e = ext_of(path);
+	const char *e = path_ext(path);
 	size_t i;
 
 	for (i = 0; i < LEN(map); i++)
@@ -224,6 +224,32 @@ finish(struct args *a, struct atomic *t, const struct meta *m, int srcfd,
 	return 0;
 }
 
+/*
+ * The tail both writers share: the source's metadata and ours, the muxer,
+ * the temp file as the output; then run and finish. Frees a.
+ */
+static int
+run_into(struct args *a, struct atomic *t, const char *src, const struct meta *m,
+    const char *fmt, const char **why)
+{
+	char *loc = NULL;
+	int rc, srcfd;
+
+	arg(a, "-map_metadata");
+	arg(a, "0");
+	meta_args(a, src, m, &loc);
+	arg(a, "-f");
+	arg(a, fmt);
+	argf(a, xasprintf("file:%s", t->tmp));
+	srcfd = open(src, O_RDONLY | O_CLOEXEC);
+	rc = finish(a, t, m, srcfd, fmt, loc, why);
+	free(loc);
+	if (srcfd >= 0)
+		close(srcfd);
+	args_free(a);
+	return rc;
+}
+
 static void
 ffmpeg_head(struct args *a)
 {
@@ -242,10 +268,9 @@ video_write(const char *src, const char *dst, const struct meta *m, const char *
 	const char *fmt = muxer_of(dst);
 	struct args a = { 0 };
 	struct atomic t;
-	char suffix[16], *loc = NULL;
-	int rc, srcfd;
+	char suffix[16];
 
-	snprintf(suffix, sizeof(suffix), ".%s", ext_of(dst));
+	snprintf(suffix, sizeof(suffix), ".%s", path_ext(dst));
 	if (fmt == NULL) {
 		*why = "no muxer for this extension";
 		return -1;
@@ -261,19 +286,7 @@ video_write(const char *src, const char *dst, const struct meta *m, const char *
 	arg(&a, "0");
 	arg(&a, "-c");
 	arg(&a, "copy");
-	arg(&a, "-map_metadata");
-	arg(&a, "0");
-	meta_args(&a, src, m, &loc);
-	arg(&a, "-f");
-	arg(&a, fmt);
-	argf(&a, xasprintf("file:%s", t.tmp));
-	srcfd = open(src, O_RDONLY | O_CLOEXEC);
-	rc = finish(&a, &t, m, srcfd, fmt, loc, why);
-	free(loc);
-	if (srcfd >= 0)
-		close(srcfd);
-	args_free(&a);
-	return rc;
+	return run_into(&a, &t, src, m, fmt, why);
 }
 
 /*
@@ -306,7 +319,7 @@ overlay_image(const char *src, int srcfd, off_t size, const char *ovl,
 	struct meta mm = *m;
 	struct stat st;
 	int orientation = 1, scale = 50, sub = 1, png, rc = -1, q;
-	const char *e = ext_of(dst);
+	const char *e = path_ext(dst);
 
 	png = strcasecmp(e, "png") == 0;
 	if (!png && strcasecmp(e, "jpg") != 0 && strcasecmp(e, "jpeg") != 0) {
@@ -381,15 +394,15 @@ overlay_video(const char *src, const char *ovl, const char *dst,
 	const char *fmt = muxer_of(dst);
 	struct args a = { 0 };
 	struct atomic t;
-	char suffix[16], *loc = NULL;
-	int rc, srcfd, webm;
+	char suffix[16];
+	int webm;
 
 	if (fmt == NULL) {
 		*why = "overlays are merged into MP4, MOV, MKV and WebM videos only";
 		return -1;
 	}
 	webm = strcmp(fmt, "webm") == 0;
-	snprintf(suffix, sizeof(suffix), ".%s", ext_of(dst));
+	snprintf(suffix, sizeof(suffix), ".%s", path_ext(dst));
 	if (atomic_open(&t, dst, suffix) < 0) {
 		*why = why_errno(dst);
 		return -1;
@@ -432,17 +445,5 @@ overlay_video(const char *src, const char *ovl, const char *dst,
 		arg(&a, "-b:a");
 		arg(&a, "192k");
 	}
-	arg(&a, "-map_metadata");
-	arg(&a, "0");
-	meta_args(&a, src, m, &loc);
-	arg(&a, "-f");
-	arg(&a, fmt);
-	argf(&a, xasprintf("file:%s", t.tmp));
-	srcfd = open(src, O_RDONLY | O_CLOEXEC);
-	rc = finish(&a, &t, m, srcfd, fmt, loc, why);
-	free(loc);
-	if (srcfd >= 0)
-		close(srcfd);
-	args_free(&a);
-	return rc;
+	return run_into(&a, &t, src, m, fmt, why);
 }

@@ -73,19 +73,11 @@ parse_bitrate(const char *s)
 	return (long)num_ll("--bitrate", s, 6000, 512000);
 }
 
-static const char *
-base_name(const char *path)
-{
-	const char *p = strrchr(path, '/');
-
-	return p ? p + 1 : path;
-}
-
 /* OUT/rel, its extension replaced by ext when ext is not "". */
 static char *
 out_name(const char *rel, const char *ext)
 {
-	const char *b = base_name(rel), *dot = strrchr(b, '.');
+	const char *b = path_base(rel), *dot = strrchr(b, '.');
 	size_t keep = strlen(rel);
 
 	if (*ext != '\0' && dot != NULL && dot != b)
@@ -305,26 +297,35 @@ process(const char *path, struct result *r, char *why, size_t whysize)
 	struct pass best;
 	const char *src = path, *rel, *w;
 	char *dst = NULL;
-	int rc = -1, sniff;
+	struct stat st;
+	int rc = -1, rec;
 
-	sniff = item_sniff(path);
-	if (sniff < 0) {
-		snprintf(why, whysize, "%s", strerror(errno));
+	if ((rec = item_or_path(&it, path, &w)) < 0) {
+		snprintf(why, whysize, "%s", w);
 		return -1;
 	}
-	if (sniff == 0) {
-		item_init(&it);
-	} else {
-		/* item_load initializes the record itself */
-		if (item_load(&it, path, &w) < 0) {
-			snprintf(why, whysize, "%s", w ? w : strerror(errno));
-			item_free(&it);
-			return -1;
-		}
+	if (rec == 1) {
 		itp = &it;
 		src = it.source;
 		if (it.kind == KIND_IMAGE) {
 			snprintf(why, whysize, "an image item, not audio");
+			goto out;
+		}
+		/* a dest is joined to OUT: it must not climb out of it */
+		if (!measure_only && it.dest != NULL && *it.dest != '\0' &&
+		    (dst = item_dest(&it, outdir, &w)) == NULL) {
+			snprintf(why, whysize, "%s", w);
+			goto out;
+		}
+		free(dst);
+		dst = NULL;
+		/* ffprobe would wait forever on a FIFO */
+		if (stat(src, &st) < 0) {
+			snprintf(why, whysize, "%s: %s", src, strerror(errno));
+			goto out;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			snprintf(why, whysize, "%s: not a regular file", src);
 			goto out;
 		}
 	}
@@ -361,7 +362,7 @@ process(const char *path, struct result *r, char *why, size_t whysize)
 	}
 	if (pick_target(&p, &set, src, &t, why, whysize) < 0)
 		goto outp;
-	rel = itp && it.dest && *it.dest ? it.dest : base_name(src);
+	rel = itp && it.dest && *it.dest ? it.dest : path_base(src);
 	dst = out_name(rel, t.ext);
 	if (same_file(src, dst)) {
 		snprintf(why, whysize, "the output %s would replace the source", dst);
@@ -405,9 +406,7 @@ setup(const char *reportpath)
 			warnx_("-o DIR is required (or --measure)");
 			usage(stderr, ST_USAGE);
 		}
-		if (mkdir_p(outdir, 0777) < 0)
-			die_errno(ST_FATAL, "%s", outdir);
-		if (access(outdir, W_OK | X_OK) < 0)
+		if (outdir_ready(outdir) < 0)
 			die_errno(ST_FATAL, "%s", outdir);
 	}
 	report = stderr;
@@ -447,7 +446,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct input in;
-	const char *path, *reportpath = NULL;
+	const char *path, *reportpath = NULL, *summarypath = NULL;
 	int ch, status = ST_OK;
 
 	setprogname(argv[0]);
@@ -532,10 +531,8 @@ main(int argc, char *argv[])
 				die(ST_USAGE, "--meter: %s: not builtin or ebur128", optarg);
 			break;
 		case O_SUMMARY:
-			if (summarize(optarg) < 0)
-				die_errno(ST_FATAL, "%s", optarg);
-			out_close();
-			return ST_OK;
+			summarypath = optarg;
+			break;
 		case O_VERSION:
 			print_version();
 			return ST_OK;
@@ -546,6 +543,13 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	/* after every option is checked: a bad one after it is still exit 2 */
+	if (summarypath != NULL) {
+		if (summarize(summarypath) < 0)
+			die_errno(ST_FATAL, "%s", summarypath);
+		out_close();
+		return ST_OK;
+	}
 	setup(reportpath);
 
 	input_init(&in, argc, argv);

@@ -63,15 +63,6 @@ encoder_shift(const char *enc, long bitrate, int quality)
 	return 0;	/* AAC, Opus, Vorbis: within 0.05 LU */
 }
 
-static const char *
-ext_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	const char *dot = strrchr(slash ? slash + 1 : path, '.');
-
-	return dot && dot[1] != '\0' ? dot + 1 : "";
-}
-
 /* The lossless sample format that keeps the source's bit depth. */
 static void
 lossless_depth(const struct probe *p, struct target *t)
@@ -150,7 +141,7 @@ int
 pick_target(const struct probe *p, const struct settings *s, const char *src,
     struct target *t, char *why, size_t whysize)
 {
-	const char *fmt = p->format, *ext = ext_of(src);
+	const char *fmt = p->format, *ext = path_ext(src);
 
 	memset(t, 0, sizeof(*t));
 	t->ext = "";

@@ -79,6 +79,7 @@ walk_dir(struct walk *w, int dfd, char *rel, size_t rlen)
 	int fd;
 
 	if ((d = fdopendir(dfd)) == NULL) {
+		w->ex->partial = 1;
 		scan_warn(w->ex, rlen ? rel : ".", "%s", strerror(errno));
 		close(dfd);
 		return;
@@ -108,6 +109,9 @@ walk_dir(struct walk *w, int dfd, char *rel, size_t rlen)
 			continue;
 		}
 		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0) {
+			/* a dangling link hides nothing; EACCES may */
+			if (errno != ENOENT && errno != ELOOP)
+				w->ex->partial = 1;
 			scan_warn(w->ex, rel, "%s", strerror(errno));
 			continue;
 		}
@@ -124,11 +128,18 @@ walk_dir(struct walk *w, int dfd, char *rel, size_t rlen)
 			if (w->devs[i] == st.st_dev && w->inos[i] == st.st_ino)
 				break;
 		if (i < w->depth || w->depth == MAXDEPTH) {
-			scan_warn(w->ex, rel, "directory loop, not followed");
+			if (i == w->depth) {	/* too deep, not a loop */
+				w->ex->partial = 1;
+				scan_warn(w->ex, rel, "more than %d directories deep, "
+				    "not followed", MAXDEPTH);
+			} else {
+				scan_warn(w->ex, rel, "directory loop, not followed");
+			}
 			continue;
 		}
 		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0) {
+			w->ex->partial = 1;
 			scan_warn(w->ex, rel, "%s", strerror(errno));
 			continue;
 		}
@@ -138,8 +149,10 @@ walk_dir(struct walk *w, int dfd, char *rel, size_t rlen)
 		w->depth--;
 		rel[rlen] = '\0';
 	}
-	if (errno != 0)
+	if (errno != 0) {
+		w->ex->partial = 1;
 		scan_warn(w->ex, rlen ? rel : ".", "%s", strerror(errno));
+	}
 	closedir(d);
 }
 
@@ -628,6 +641,86 @@ stem_len(const char *path)
 }
 
 static struct export *sort_ex;
+
+/* By directory and stem ("DIR/IMG_1234"), then kind. */
+static int
+cmp_stem(const void *a, const void *b)
+{
+	const struct entry *x = *(struct entry *const *)a, *y = *(struct entry *const *)b;
+	const char *p = sort_ex->files[x->file].rel, *q = sort_ex->files[y->file].rel;
+	size_t m = stem_len(p), n = stem_len(q);
+	int c;
+
+	if ((c = memcmp(p, q, m < n ? m : n)) != 0)
+		return c;
+	if (m != n)
+		return m < n ? -1 : 1;
+	if (x->it.kind != y->it.kind)
+		return x->it.kind < y->it.kind ? -1 : 1;
+	return strcmp(p, q);
+}
+
+/*
+ * A Live Photo is an image and a video of one stem in one folder
+ * (IMG_1234.HEIC + IMG_1234.MOV). The video's QuickTime time is UTC with
+ * no zone, while the image's EXIF often says its offset: the video takes
+ * the offset of the image of its stem (and platform) captured closest to
+ * it, within LIVE_SLACK seconds, so the two show one wall clock and land
+ * on one day. Videos whose offset is known already are left alone.
+ */
+#define LIVE_SLACK 60
+void
+live_offsets(struct export *ex)
+{
+	struct entry **v;
+	size_t i, j, k, n = 0;
+
+	v = xcalloc(ex->nitems + 1, sizeof(*v));
+	for (i = 0; i < ex->nitems; i++)
+		if (ex->items[i].it.has_time && (ex->items[i].it.kind == KIND_IMAGE ||
+		    ex->items[i].it.kind == KIND_VIDEO))
+			v[n++] = &ex->items[i];
+	sort_ex = ex;
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_stem);
+	for (i = 0; i < n; i = j) {
+		const char *a = ex->files[v[i]->file].rel;
+		size_t len = stem_len(a);
+
+		for (j = i + 1; j < n; j++) {
+			const char *b = ex->files[v[j]->file].rel;
+
+			if (stem_len(b) != len || memcmp(a, b, len) != 0)
+				break;
+		}
+		for (k = i; k < j; k++) {
+			struct entry *vid = v[k], *best = NULL;
+			int64_t bestd = LIVE_SLACK + 1, d;
+			size_t m;
+
+			if (vid->it.kind != KIND_VIDEO || vid->it.offset_min != OFFSET_UNKNOWN)
+				continue;
+			for (m = i; m < j; m++) {
+				struct entry *img = v[m];
+
+				if (img->it.kind != KIND_IMAGE ||
+				    img->it.offset_min == OFFSET_UNKNOWN ||
+				    strcmp(img->platform, vid->platform) != 0)
+					continue;
+				d = img->it.time - vid->it.time;
+				if (d < 0)
+					d = -d;
+				if (d < bestd) {
+					bestd = d;
+					best = img;
+				}
+			}
+			if (best != NULL)
+				vid->it.offset_min = best->it.offset_min;
+		}
+	}
+	free(v);
+}
 
 /* Group by folder and base name, then capture instant, then source. */
 static int

@@ -98,6 +98,13 @@ text(xmlNode *n)
 	return t;
 }
 
+/* text() for the other HTML readers of mem-scan (snapchat.c). */
+char *
+html_text(xmlNode *n)
+{
+	return text(n);
+}
+
 static char *
 prop(xmlNode *n, const char *name)
 {

@@ -2,13 +2,16 @@
  * instagram.c -- Instagram exports: the JSON download (posts, archived
  * posts, reels, stories, profile photos, messages in every message_N.json),
  * the HTML download (every page), and instaloader's layout
- * (YYYY-MM-DD_HH-MM-SS_UTC[_N].jpg with .txt/.json beside). Instagram's
+ * (YYYY-MM-DD_HH-MM-SS_UTC[_N].jpg with .txt and .json or .json.xz
+ * beside, xz read with liblzma). Instagram's
  * JSON stores UTF-8 bytes as \u00XX escapes; captions are repaired.
  */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <lzma.h>
 
 #include "mem.h"
 #include "mem-scan.h"
@@ -671,6 +674,106 @@ scan_html(struct ig *g, struct file *f)
 	free(buf);
 }
 
+/*
+ * The whole of an xz file (instaloader compresses its JSON by default),
+ * NUL-terminated, at most max bytes; NULL with *why otherwise. In memory
+ * with liblzma rather than an xz process a post: an account has thousands.
+ * Concatenated streams are read as one, like xz -dc does.
+ */
+char *
+xz_decode(const unsigned char *in, size_t inlen, size_t max, size_t *outlen,
+    const char **why)
+{
+	lzma_stream zs = LZMA_STREAM_INIT;
+	lzma_ret r;
+	char *out;
+	size_t cap = inlen * 4 + 64;
+
+	*why = NULL;
+	if (lzma_stream_decoder(&zs, 256u << 20, LZMA_CONCATENATED) != LZMA_OK) {
+		*why = "cannot start the xz decoder";
+		return NULL;
+	}
+	if (cap > max + 1)
+		cap = max + 1;
+	out = xmalloc(cap);
+	zs.next_in = in;
+	zs.avail_in = inlen;
+	zs.next_out = (uint8_t *)out;
+	zs.avail_out = cap - 1;
+	for (;;) {
+		r = lzma_code(&zs, LZMA_FINISH);
+		if (r == LZMA_STREAM_END)
+			break;
+		if (r != LZMA_OK && r != LZMA_BUF_ERROR) {
+			*why = r == LZMA_FORMAT_ERROR ? "not xz data" :
+			    r == LZMA_MEMLIMIT_ERROR ? "xz data needing too much memory" :
+			    "corrupt or truncated xz data";
+			break;
+		}
+		if (zs.avail_out > 0) {		/* input used up, no end */
+			*why = "truncated xz data";
+			break;
+		}
+		if (cap - 1 >= max) {
+			*why = "too large to be metadata once uncompressed";
+			break;
+		}
+		cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+		out = xrealloc(out, cap);
+		zs.next_out = (uint8_t *)out + zs.total_out;
+		zs.avail_out = cap - 1 - zs.total_out;
+	}
+	if (*why != NULL) {
+		lzma_end(&zs);
+		free(out);
+		return NULL;
+	}
+	*outlen = zs.total_out;
+	out[*outlen] = '\0';
+	lzma_end(&zs);
+	return out;
+}
+
+/* instaloader's BASE.json, else BASE.json.xz, parsed (claimed either way). */
+static json_t *
+loader_json(struct export *ex, const char *base)
+{
+	struct file *side;
+	json_t *root = NULL;
+	const char *why;
+	char *rel, *buf, *plain;
+	size_t len, plen;
+	int xz;
+
+	rel = xasprintf("%s.json", base);
+	if ((xz = (side = export_find(ex, rel)) == NULL)) {
+		free(rel);
+		rel = xasprintf("%s.json.xz", base);
+		side = export_find(ex, rel);
+	}
+	free(rel);
+	if (side == NULL)
+		return NULL;
+	side->claimed = 1;
+	if ((buf = file_slurp(ex, side, MAXMETA, &len)) == NULL)
+		return NULL;
+	if (xz) {
+		plain = xz_decode((unsigned char *)buf, len, MAXMETA, &plen, &why);
+		free(buf);
+		if (plain == NULL) {
+			scan_warn(ex, side->rel, "%s", why);
+			return NULL;
+		}
+		buf = plain;
+		len = plen;
+	}
+	if ((root = json_loadb(buf, len, 0, NULL)) == NULL)
+		scan_warn(ex, side->rel, "malformed or truncated JSON");
+	free(buf);
+	return root;
+}
+
 static void
 scan_loader(struct export *ex)
 {
@@ -687,18 +790,7 @@ scan_loader(struct export *ex)
 			continue;
 		base = xmemdup(f->rel, bl);
 		e = add(ex, f, "posts");
-		/* the caption: BASE.txt, or BASE_1.txt for a carousel */
-		rel = xasprintf("%s.json", base);
-		if ((side = export_find(ex, rel)) != NULL) {
-			size_t len;
-			char *buf = file_slurp(ex, side, MAXMETA, &len);
-
-			side->claimed = 1;
-			if (buf && (root = json_loadb(buf, len, 0, NULL)) == NULL)
-				scan_warn(ex, side->rel, "malformed or truncated JSON");
-			free(buf);
-		}
-		free(rel);
+		root = loader_json(ex, base);
 		v = json_object_get(json_object_get(root, "node"), "taken_at_timestamp");
 		if (json_is_integer(v) && json_integer_value(v) > 0)
 			set_time(&e->it, (int64_t)json_integer_value(v), OFFSET_UNKNOWN, "json");
@@ -712,6 +804,7 @@ scan_loader(struct export *ex)
 			set_gps(&e->it, json_number_value(json_object_get(v, "lat")),
 			    json_number_value(json_object_get(v, "lng")), 0, 0);
 		json_decref(root);
+		/* the caption: BASE.txt, or BASE_1.txt for a carousel */
 		if (e->it.caption == NULL) {
 			static const char *sfx[] = { ".txt", "_1.txt" };
 			size_t k;

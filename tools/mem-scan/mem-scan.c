@@ -32,6 +32,10 @@ static char *itemdir;
 static struct stat outst;
 static const struct platform *only;
 static int records, listflag;
+static char (*made)[17];	/* the IDs of every record this scan made */
+static size_t nmade, capmade;
+static char **pruned;		/* exports whose stale records go */
+static size_t npruned;
 
 static void
 usage(FILE *fp, int status)
@@ -105,6 +109,108 @@ add_result(char *source, const char *id)
 	}
 	results[nresults].source = source;
 	memcpy(results[nresults++].id, id, 17);
+}
+
+static void
+add_made(const char *id)
+{
+	if (nmade == capmade) {
+		capmade = capmade ? capmade * 2 : 256;
+		made = xrealloc(made, capmade * sizeof(*made));
+	}
+	memcpy(made[nmade++], id, 17);
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	return memcmp(a, b, 17);
+}
+
+/* ID.item with ID 16 lower-case hex digits: a record's file name. */
+static int
+record_name(const char *name, char id[17])
+{
+	size_t i;
+
+	for (i = 0; i < 16; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') ||
+		    (name[i] >= 'a' && name[i] <= 'f')))
+			return 0;
+	if (strcmp(name + 16, ".item") != 0)
+		return 0;
+	memcpy(id, name, 16);
+	id[16] = '\0';
+	return 1;
+}
+
+static int
+was_pruned(const char *export)
+{
+	size_t i;
+
+	for (i = 0; i < npruned; i++)
+		if (strcmp(pruned[i], export) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A source deleted since the last scan must not stay planned: remove the
+ * records of the exports scanned here that this scan did not make. Only
+ * records naming one of those exports go (with --platform, only that
+ * platform's); other exports' records, foreign files and records that
+ * cannot be read are left alone. An export whose walk missed a directory
+ * is not in the list (what it did not see may still be there). Each
+ * removal is one unlink(2): a reader sees the record whole or not at all.
+ */
+static int
+prune_records(void)
+{
+	DIR *d;
+	struct dirent *de;
+	struct item it;
+	const char *why;
+	char id[17], *rec;
+	int status = ST_OK;
+
+	if (npruned == 0)
+		return ST_OK;
+	if (nmade > 0)
+		qsort(made, nmade, sizeof(*made), cmp_id);
+	if ((d = opendir(itemdir)) == NULL) {
+		warn_("%s", itemdir);
+		return ST_ITEM;
+	}
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (!record_name(de->d_name, id) || (nmade > 0 &&
+		    bsearch(id, made, nmade, sizeof(*made), cmp_id) != NULL))
+			continue;
+		rec = xasprintf("%s/%s", itemdir, de->d_name);
+		if (item_load(&it, rec, &why) < 0) {
+			if (why == NULL && errno != ENOENT) {
+				warn_("%s", rec);
+				status = ST_ITEM;
+			}
+			free(rec);
+			continue;
+		}
+		if (it.export != NULL && was_pruned(it.export) && (only == NULL ||
+		    (it.platform != NULL && strcmp(it.platform, only->name) == 0)) &&
+		    unlink(rec) < 0 && errno != ENOENT) {
+			warn_("%s: cannot remove the record of vanished %s", rec,
+			    it.source ? it.source : "media");
+			status = ST_ITEM;
+		}
+		item_free(&it);
+		free(rec);
+	}
+	if (errno != 0) {
+		warn_("%s", itemdir);
+		status = ST_ITEM;
+	}
+	closedir(d);
+	return status;
 }
 
 static int
@@ -190,6 +296,7 @@ scan_export(const char *arg)
 		}
 	}
 	ex.cur = NULL;
+	live_offsets(&ex);
 	name_all(&ex);
 	for (i = 0; i < ex.nitems; i++) {
 		struct entry *e = &ex.items[i];
@@ -204,6 +311,7 @@ scan_export(const char *arg)
 		it->platform = (char *)(uintptr_t)e->platform;
 		if (out != NULL) {
 			rec = xasprintf("%s/%s.item", itemdir, id);
+			add_made(id);
 			if (save_record(it, rec) < 0) {
 				warn_("%s: cannot write %s", it->source, rec);
 				free(it->source);
@@ -219,6 +327,10 @@ scan_export(const char *arg)
 	}
 	if (out != NULL && write_report(&ex, out) < 0)
 		status = ST_ITEM;
+	if (out != NULL && !ex.partial) {
+		pruned = xrealloc(pruned, (npruned + 1) * sizeof(*pruned));
+		pruned[npruned++] = xstrdup(name);
+	}
 	if (listflag) {
 		for (k = 0; k < ex.nfound; k++)
 			list_row(&ex, ex.found[k]->name, ex.nitem_by[k], ex.norphan_by[k]);
@@ -384,6 +496,8 @@ main(int argc, char *argv[])
 				status = rc;
 		input_free(&in);
 	}
+	if (out != NULL && (rc = prune_records()) != ST_OK)
+		status = rc;
 	if (nresults > 0)
 		qsort(results, nresults, sizeof(*results), cmp_result);
 	for (i = 0; i < nresults; i++) {
@@ -401,6 +515,10 @@ main(int argc, char *argv[])
 	for (i = 0; i < nnames; i++)
 		free(names[i]);
 	free(names);
+	for (i = 0; i < npruned; i++)
+		free(pruned[i]);
+	free(pruned);
+	free(made);
 	free(itemdir);
 	out_close();
 	return status;

@@ -33,6 +33,12 @@
  *   - fallback_time(ex, f, it) fills the time from the file itself (EXIF,
  *     QuickTime, file name, mtime) when the platform has none.
  *
+ *   - After every platform, the core gives a Live Photo's video the offset
+ *     of its image (live_offsets), then names (name_all); mem-scan.c writes
+ *     the records and, once every export is done, removes the records of
+ *     the scanned exports that were not written again (their media are
+ *     gone) unless the export's walk was partial (ex->partial).
+ *
  *   - Problems: orphan_media() and orphan_meta() feed the export's
  *     issues/failure-report.json; scan_warn() prints one warning line and
  *     records it under failed_processing. None of them fails the run: an
@@ -86,6 +92,7 @@ struct export {
 	size_t	 nitem_by[16], norphan_by[16];	/* per found platform, --list */
 	const struct platform *cur;	/* the platform being scanned */
 	int	 status;	/* ST_ITEM when a file could not be read */
+	int	 partial;	/* the walk missed a directory: keep old records */
 };
 
 struct platform {
@@ -124,6 +131,7 @@ void	 scan_warn(struct export *ex, const char *rel, const char *fmt, ...);
 json_t	*jstr(const char *s);	/* any bytes as a JSON string */
 char	*safe_join(const char *dir, const char *name);
 char	*user_of(const char *exportname, const char *prefix);
+void	 live_offsets(struct export *ex);	/* before name_all() */
 void	 name_all(struct export *ex);
 int	 write_report(struct export *ex, const char *out);
 
@@ -158,12 +166,19 @@ struct ig_post {
 	int64_t	 time;
 	double	 lat, lon;
 };
+/* An xz file's content (NUL-terminated, at most max bytes), or NULL with
+ * a reason. */
+char	*xz_decode(const unsigned char *in, size_t inlen, size_t max,
+	    size_t *outlen, const char **why);
 /* Calls fn for each post container of an Instagram HTML page. */
 void	 ig_html_posts(const char *buf, size_t len,
 	    void (*fn)(const struct ig_post *, void *), void *arg);
 
 /* snapchat.c */
 int	 snap_location(const char *s, double *lat, double *lon);
+/* memories_history.html as the JSON's {"Saved Media": [{"Date", "Media
+ * Type", "Location", "Download Link"}...]}, or NULL when it is no HTML. */
+json_t	*snap_html_memories(const char *buf, size_t len);
 
 /* msgs.c: what the message platforms share (Snapchat messages, Google
  * Chat and Voice, Discord, iMessage, iMazing). */
@@ -213,6 +228,9 @@ struct gv_page {
 	size_t	 nrefs;
 };
 int	 gv_parse(const char *buf, size_t len, struct gv_page *pg);
+struct _xmlNode;
+/* A node's text, white space collapsed, or NULL when empty (malloc'd). */
+char	*html_text(struct _xmlNode *n);
 void	 gv_page_free(struct gv_page *pg);
 /* imessage.c */
 int64_t	 apple_time(int64_t v);

@@ -4,14 +4,19 @@
  *     {date, media_type, media_filename, overlay_filename, latitude,
  *     longitude});
  *   Snapchat's own: json/memories_history.json ("Saved Media": Date in UTC,
- *     Media Type, Location "Latitude, Longitude: a, b", Download Link) with
- *     the files in memories/ as <date>_<id>-main.<ext> and
- *     <date>_<id>-overlay.png.
+ *     Media Type, Location "Latitude, Longitude: a, b", Download Link), or
+ *     the HTML-only download's html/memories_history.html (the same table,
+ *     read with libxml2), with the files in memories/ as
+ *     <date>_<id>-main.<ext> and <date>_<id>-overlay.png.
  * Snapchat dates are UTC instants; the wall-clock offset is not known.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
 
 #include "mem.h"
 #include "mem-scan.h"
@@ -61,13 +66,177 @@ memoria_base(struct export *ex, struct file **meta)
 	return NULL;
 }
 
-/* json/memories_history.json, or memories_history.json at the top. */
+/*
+ * The memories' list: json/memories_history.json, memories_history.json at
+ * the top, else the HTML-only download's html/memories_history.html (or at
+ * the top). When both formats were downloaded the JSON is read and the
+ * HTML, the same list, is claimed as metadata.
+ */
 static struct file *
 history(struct export *ex)
 {
-	struct file *f = export_find(ex, "json/memories_history.json");
+	static const char *names[] = { "json/memories_history.json",
+	    "memories_history.json", "html/memories_history.html",
+	    "memories_history.html" };
+	struct file *f, *hit = NULL;
+	size_t i;
 
-	return f ? f : export_find(ex, "memories_history.json");
+	for (i = 0; i < LEN(names); i++)
+		if ((f = export_find(ex, names[i])) != NULL) {
+			if (hit == NULL)
+				hit = f;
+			else
+				f->claimed = 1;
+		}
+	return hit;
+}
+
+static int
+is_element(xmlNode *n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && xmlStrcasecmp(n->name, BAD_CAST name) == 0;
+}
+
+/* The first http(s) URL in an attribute of a link under n: the download
+ * link sits in href="javascript:downloadMemories('URL', ...)" or in an
+ * onclick, depending on the export's age. */
+static char *
+row_link(xmlNode *n)
+{
+	static const char *attrs[] = { "href", "onclick" };
+	xmlNode *c;
+	xmlChar *v;
+	const char *p;
+	char *url;
+	size_t i, len;
+
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		for (i = 0; is_element(n, "a") && i < LEN(attrs); i++) {
+			if ((v = xmlGetProp(n, BAD_CAST attrs[i])) == NULL)
+				continue;
+			if ((p = strstr((const char *)v, "http")) != NULL) {
+				len = strcspn(p, "'\" \t\n)");
+				url = xmemdup(p, len);
+				xmlFree(v);
+				return url;
+			}
+			xmlFree(v);
+		}
+		if ((c = n->children) != NULL && (url = row_link(c)) != NULL)
+			return url;
+	}
+	return NULL;
+}
+
+struct memtable {
+	json_t	*list;
+	int	 col[3];	/* Date, Media Type, Location; -1 unknown */
+	int	 header;	/* a header row was seen */
+};
+
+static const char *memcols[] = { "Date", "Media Type", "Location" };
+
+/* One <tr>: a header row sets the columns, a data row adds a memory. */
+static void
+table_row(xmlNode *tr, struct memtable *t)
+{
+	xmlNode *c;
+	char *cell[16] = { NULL }, *link;
+	size_t n = 0, i, k;
+	int th = 0;
+	json_t *o;
+
+	for (c = tr->children; c != NULL && n < LEN(cell); c = c->next) {
+		if (!is_element(c, "td") && !is_element(c, "th"))
+			continue;
+		th |= is_element(c, "th");
+		cell[n++] = html_text(c);
+	}
+	if (th) {
+		for (k = 0; k < LEN(memcols); k++) {
+			t->col[k] = -1;
+			for (i = 0; i < n; i++)
+				if (cell[i] && strcasecmp(cell[i], memcols[k]) == 0)
+					t->col[k] = (int)i;
+		}
+		t->header = 1;
+	} else if (n > 0) {
+		o = json_object();
+		for (k = 0; o != NULL && k < LEN(memcols); k++) {
+			int col = t->header ? t->col[k] : (int)k;
+
+			if (col >= 0 && (size_t)col < n && cell[col] != NULL)
+				json_object_set_new(o, memcols[k], jstr(cell[col]));
+		}
+		if (o != NULL && (link = row_link(tr->children)) != NULL) {
+			json_object_set_new(o, "Download Link", jstr(link));
+			free(link);
+		}
+		/* a row with no date is no memory (a layout row) */
+		if (o != NULL && json_object_get(o, "Date") != NULL)
+			json_array_append(t->list, o);
+		json_decref(o);
+	}
+	for (i = 0; i < n; i++)
+		free(cell[i]);
+}
+
+static void
+table_walk(xmlNode *n, struct memtable *t)
+{
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (is_element(n, "tr"))
+			table_row(n, t);
+		else if (n->children != NULL)
+			table_walk(n->children, t);
+	}
+}
+
+/*
+ * Snapchat's HTML download has the memories as a table: a header row
+ * (Date, Media Type, Location) and one row per memory, its download link
+ * in the last cell. The columns are found by their headers, so that a
+ * reordered or widened table still reads.
+ */
+json_t *
+snap_html_memories(const char *buf, size_t len)
+{
+	htmlDocPtr doc;
+	xmlNode *root;
+	struct memtable t;
+	json_t *out;
+
+	if (len > INT_MAX)
+		return NULL;
+	doc = htmlReadMemory(buf, (int)len, NULL, "UTF-8", HTML_PARSE_RECOVER |
+	    HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+	if (doc == NULL)
+		return NULL;
+	if ((root = xmlDocGetRootElement(doc)) == NULL) {
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	memset(&t, 0, sizeof(t));
+	t.col[0] = 0;
+	t.col[1] = 1;
+	t.col[2] = 2;
+	if ((t.list = json_array()) == NULL)
+		die(ST_FATAL, "out of memory");
+	table_walk(root, &t);
+	xmlFreeDoc(doc);
+	if (!t.header && json_array_size(t.list) == 0) {
+		json_decref(t.list);	/* no table: no list */
+		out = json_object();
+	} else {
+		out = json_pack("{s:o}", "Saved Media", t.list);
+	}
+	if (out == NULL)
+		die(ST_FATAL, "out of memory");
+	return out;
 }
 
 static int
@@ -268,16 +437,36 @@ link_id(json_t *v)
 	return NULL;
 }
 
+static json_t *
+load_html(struct export *ex, struct file *f)
+{
+	size_t len;
+	char *buf;
+	json_t *root;
+
+	f->claimed = 1;
+	if ((buf = file_slurp(ex, f, MAXJSON, &len)) == NULL)
+		return NULL;
+	root = snap_html_memories(buf, len);
+	free(buf);
+	if (root == NULL)
+		scan_warn(ex, f->rel, "not an HTML page");
+	return root;
+}
+
 static void
 scan_history(struct export *ex, struct file *hf)
 {
-	json_t *root = load(ex, hf), *list;
+	size_t hl = strlen(hf->rel);
+	int html = hl > 5 && strcmp(hf->rel + hl - 5, ".html") == 0;
+	json_t *root, *list;
 	struct snapfile *sf = NULL;
 	char *dir, *slash;
 	size_t nsf = 0, i, n, k;
 	struct file *f;
 
-	/* memories/ beside the json/ folder */
+	root = html ? load_html(ex, hf) : load(ex, hf);
+	/* memories/ beside the json/ (or html/) folder */
 	slash = strrchr(hf->rel, '/');
 	if (slash == NULL)
 		dir = xstrdup("memories");
@@ -302,7 +491,8 @@ scan_history(struct export *ex, struct file *hf)
 	}
 	list = json_object_get(root, "Saved Media");
 	if (root != NULL && !json_is_array(list))
-		scan_warn(ex, hf->rel, "no \"Saved Media\" list");
+		scan_warn(ex, hf->rel, "%s", html ? "no memories table" :
+		    "no \"Saved Media\" list");
 	for (i = 0; i < json_array_size(list); i++) {
 		json_t *v = json_array_get(list, i);
 		const char *type = json_string_value(json_object_get(v, "Media Type"));
@@ -332,7 +522,7 @@ scan_history(struct export *ex, struct file *hf)
 		}
 		e = add(ex, hit->f);
 		if (snap_date(json_object_get(v, "Date"), &t) == 0)
-			set_time(&e->it, t, OFFSET_UNKNOWN, "json");
+			set_time(&e->it, t, OFFSET_UNKNOWN, html ? "html" : "json");
 		else {
 			scan_warn(ex, hit->f->rel, "memory without a valid Date");
 			fallback_time(ex, hit->f, &e->it);
@@ -369,6 +559,6 @@ scan(struct export *ex, const struct platform *p)
 
 const struct platform platform_snapchat = {
 	"snapchat-memories",
-	"Snapchat Memories (memories_history.json, or memoria's metadata.json)",
+	"Snapchat Memories (memories_history.json or .html, or memoria's metadata.json)",
 	"snapchat", detect, scan
 };

@@ -73,8 +73,10 @@ find_album(const char *name, char *err, size_t errlen)
 		if (best == NULL || (c != NULL && bc != NULL && strcmp(c, bc) < 0))
 			best = al;
 	}
-	if (best != NULL)
-		id = xstrdup(json_string_value(json_object_get(best, "id")));
+	if (best != NULL && (c = json_string_value(json_object_get(best, "id"))) != NULL)
+		id = xstrdup(c);
+	else if (best != NULL)
+		snprintf(err, errlen, "listing albums: an album without an id");
 	reply_free(&r);
 	return id;
 }

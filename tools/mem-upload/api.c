@@ -127,8 +127,10 @@ api_setup(CURL *h, struct curl_slist **hdrs, int json_body)
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, *hdrs);
 }
 
-static size_t
-on_body(char *p, size_t size, size_t n, void *arg)
+/* libcurl's write callback for every answer: the body, NUL-terminated,
+ * up to MAXBODY (a bigger one fails the transfer). */
+size_t
+reply_body(char *p, size_t size, size_t n, void *arg)
 {
 	struct reply *r = arg;
 
@@ -179,7 +181,8 @@ server_message(const struct reply *r)
 	return buf;
 }
 
-static long
+/* Seconds the server asked us to wait (Retry-After: N), or 0. */
+long
 retry_after_of(CURL *h)
 {
 	struct curl_header *hd;
@@ -211,7 +214,7 @@ call_once(const char *method, const char *url, const char *body, struct reply *r
 		curl_easy_setopt(sync_h, CURLOPT_POSTFIELDS, body);
 	else if (strcmp(method, "GET") != 0)
 		curl_easy_setopt(sync_h, CURLOPT_POSTFIELDS, "");
-	curl_easy_setopt(sync_h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(sync_h, CURLOPT_WRITEFUNCTION, reply_body);
 	curl_easy_setopt(sync_h, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(sync_h, CURLOPT_ERRORBUFFER, errbuf);
 	errbuf[0] = '\0';

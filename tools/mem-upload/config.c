@@ -111,6 +111,31 @@ read_key_file(const char *path)
 }
 
 /*
+ * A URL with "user:password@" (basic auth at a reverse proxy) is a secret
+ * too: messages and the ledger get it as "***@". *userinfo is set to
+ * where the user information starts, or NULL.
+ */
+static char *
+redacted(const char *url, const char **userinfo)
+{
+	const char *host = strstr(url, "://"), *at = NULL, *p;
+	size_t n;
+
+	*userinfo = NULL;
+	if (host == NULL)
+		return xstrdup(url);
+	host += 3;
+	n = strcspn(host, "/");
+	for (p = host; p < host + n; p++)
+		if (*p == '@')
+			at = p;
+	if (at == NULL)
+		return xstrdup(url);
+	*userinfo = host;
+	return xasprintf("%.*s***%s", (int)(host - url), url, at);
+}
+
+/*
  * URL and key, checked before any item: http(s) only, no spaces or control
  * bytes anywhere (they would forge headers), "/api" optional.
  */
@@ -120,18 +145,21 @@ config_server(const char *keyfile)
 	unsigned char sum[SHA1_LEN];
 	char hex[SHA1_HEXLEN + 1];
 	struct sha1 s;
-	const char *k;
+	const char *k, *url, *userinfo;
+	char *shown;
 	size_t n;
 
 	if (cfg.url == NULL && (cfg.url = setting("IMMICH_INSTANCE_URL")) == NULL)
 		die(ST_FATAL, "no server: set IMMICH_INSTANCE_URL or give --url");
-	n = strncmp(cfg.url, "http://", 7) == 0 ? 7 :
-	    strncmp(cfg.url, "https://", 8) == 0 ? 8 : 0;
-	if (n == 0 || cfg.url[n] == '\0' || cfg.url[n] == '/' ||
-	    has_space_or_control(cfg.url) || strchr(cfg.url, '#') != NULL ||
-	    strchr(cfg.url, '?') != NULL)
+	url = cfg.url;
+	cfg.url = redacted(url, &userinfo);	/* what messages show */
+	n = strncmp(url, "http://", 7) == 0 ? 7 :
+	    strncmp(url, "https://", 8) == 0 ? 8 : 0;
+	if (n == 0 || url[n] == '\0' || url[n] == '/' ||
+	    has_space_or_control(url) || strchr(url, '#') != NULL ||
+	    strchr(url, '?') != NULL)
 		die(ST_FATAL, "%s: not an http:// or https:// server URL", cfg.url);
-	cfg.root = xstrdup(cfg.url);
+	cfg.root = xstrdup(url);
 	n = strlen(cfg.root);
 	while (n > 0 && cfg.root[n - 1] == '/')
 		cfg.root[--n] = '\0';
@@ -153,9 +181,13 @@ config_server(const char *keyfile)
 	sha1_init(&s);
 	sha1_update(&s, "mem-upload ledger\n", 18);
 	sha1_update(&s, cfg.key, strlen(cfg.key));
+	if (userinfo != NULL)
+		sha1_update(&s, userinfo, strcspn(userinfo, "@"));
 	sha1_final(&s, sum);
 	sha1_hex(sum, hex);
-	cfg.serverkey = xasprintf("%s#%.16s", cfg.root, hex);
+	shown = redacted(cfg.root, &userinfo);
+	cfg.serverkey = xasprintf("%s#%.16s", shown, hex);
+	free(shown);
 }
 
 void

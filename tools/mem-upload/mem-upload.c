@@ -164,31 +164,22 @@ resolve(const char *input, int *status)
 	struct upfile *f = xcalloc(1, sizeof(*f));
 	struct item it;
 	struct stat st;
-	const char *why = NULL, *base;
+	const char *why = NULL, *base, *pre, *sep;
 	char *real, *album;
 	size_t i;
 	int r;
 
 	f->input = xstrdup(input);
-	item_init(&it);
-	if ((r = item_sniff(input)) < 0) {
-		warn_("%s", input);
+	if ((r = item_or_path(&it, input, &why)) < 0) {
+		warnx_("%s: %s", input, why);
 		goto bad;
 	}
 	if (r == 1) {
-		item_free(&it);		/* item_load initialises it again */
-		if (item_load(&it, input, &why) < 0) {
-			if (why)
-				warnx_("%s: %s", input, why);
-			else
-				warn_("%s", input);
+		/* only OUT/dest is sent: a dest that leaves OUT is refused */
+		if ((f->path = item_dest(&it, cfg.out, &why)) == NULL) {
+			warnx_("%s: %s", input, why);
 			goto bad;
 		}
-		if (it.dest == NULL || it.dest[0] == '\0') {
-			warnx_("%s: the record has no dest (run mem-scan -o OUT first)", input);
-			goto bad;
-		}
-		f->path = xasprintf("%s/%s", cfg.out, it.dest);
 		f->has_time = it.has_time;
 		f->created = it.time;
 		f->favorite = it.favorite;
@@ -206,16 +197,19 @@ resolve(const char *input, int *status)
 		f->is_audio = kind_of_name(f->path) == KIND_AUDIO;
 	}
 	item_free(&it);
+	/* a record is the item: its name leads, then the file it names */
+	pre = r == 1 ? input : "";
+	sep = r == 1 ? ": " : "";
 	if (stat(f->path, &st) < 0) {
-		warn_("%s", f->path);
+		warn_("%s%s%s", pre, sep, f->path);
 		goto bad;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		warnx_("%s: not a regular file", f->path);
+		warnx_("%s%s%s: not a regular file", pre, sep, f->path);
 		goto bad;
 	}
 	if ((real = realpath(f->path, NULL)) == NULL) {
-		warn_("%s", f->path);
+		warn_("%s%s%s", pre, sep, f->path);
 		goto bad;
 	}
 	f->key = real;
@@ -232,8 +226,7 @@ resolve(const char *input, int *status)
 		for (i = 0; i < cfg.nalbums; i++)
 			add_str(&f->albums, &f->nalbums, cfg.albums[i]);
 	}
-	base = strrchr(f->path, '/');
-	base = base ? base + 1 : f->path;
+	base = path_base(f->path);
 	if (is_temp_name(base) || ignored(rel_path(f, r == 1 ? f->path : input)) ||
 	    (r == 0 && inside_out(f) && hidden(rel_path(f, input))))
 		f->state = F_IGNORED;

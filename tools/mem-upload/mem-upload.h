@@ -45,7 +45,7 @@ struct upfile {
 };
 
 struct config {
-	const char *url;	/* as given */
+	const char *url;	/* as given, any "user:password@" as "***@" */
 	char	*root;		/* url without a trailing "/" or "/api" */
 	char	*api;		/* the API base, ".../api" */
 	char	*key;		/* the API key: never printed */
@@ -106,8 +106,10 @@ void	 api_setup(CURL *h, struct curl_slist **hdrs, int json_body);
 /* A JSON call with retries; 0 on 2xx, -1 with r->err set otherwise. */
 int	 api_call(const char *method, const char *path, json_t *body, struct reply *r);
 void	 reply_free(struct reply *r);
+size_t	 reply_body(char *p, size_t size, size_t n, void *arg);
 int	 retryable_status(long status);
 int	 retryable_curl(CURLcode rc);
+long	 retry_after_of(CURL *h);
 double	 backoff(int attempt, long retry_after);
 double	 now_s(void);
 void	 sleep_s(double s);

@@ -58,14 +58,6 @@ iso_time(int64_t sec, long nsec)
 	return xstrdup(buf);
 }
 
-static const char *
-base_name(const char *path)
-{
-	const char *s = strrchr(path, '/');
-
-	return s ? s + 1 : path;
-}
-
 static void
 text_part(curl_mime *mime, const char *name, const char *value)
 {
@@ -85,7 +77,7 @@ file_part(curl_mime *mime, const char *name, const char *path, const char *type)
 		die(ST_FATAL, "libcurl: out of memory");
 	if (curl_mime_filedata(p, path) != CURLE_OK)
 		return -1;
-	if (curl_mime_filename(p, base_name(path)) != CURLE_OK ||
+	if (curl_mime_filename(p, path_base(path)) != CURLE_OK ||
 	    curl_mime_type(p, type) != CURLE_OK)
 		die(ST_FATAL, "libcurl: out of memory");
 	return 0;
@@ -107,7 +99,7 @@ build_body(CURL *h, struct upfile *f)
 
 	if (mime == NULL)
 		die(ST_FATAL, "libcurl: out of memory");
-	devid = xasprintf("%s-%lld", base_name(f->path), (long long)f->size);
+	devid = xasprintf("%s-%lld", path_base(f->path), (long long)f->size);
 	for (s = d = devid; *s != '\0'; s++)
 		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
 			*d++ = *s;
@@ -128,7 +120,7 @@ build_body(CURL *h, struct upfile *f)
 		curl_mime_free(mime);
 		return NULL;
 	}
-	text_part(mime, "filename", base_name(f->path));
+	text_part(mime, "filename", path_base(f->path));
 	return mime;
 }
 
@@ -139,21 +131,6 @@ fail(struct upfile *f, char *why)
 	free(f->why);
 	f->why = why;
 	done_files++;
-}
-
-static size_t
-collect(char *p, size_t size, size_t n, void *arg)
-{
-	struct reply *r = arg;
-
-	n *= size;
-	if (r->len + n > (1 << 20))
-		return 0;
-	r->body = xrealloc(r->body, r->len + n + 1);
-	memcpy(r->body + r->len, p, n);
-	r->len += n;
-	r->body[r->len] = '\0';
-	return n;
 }
 
 /*
@@ -215,7 +192,7 @@ start(struct upfile *f)
 	curl_easy_setopt(x->h, CURLOPT_XFERINFODATA, x);
 	curl_easy_setopt(x->h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, &x->r);
-	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, reply_body);
 	x->errbuf[0] = '\0';
 	if (curl_multi_add_handle(multi, x->h) != CURLM_OK)
 		die(ST_FATAL, "libcurl: cannot add a transfer");
@@ -234,19 +211,6 @@ enqueue(struct upfile *f, double not_before)
 	later[nlater].f = f;
 	later[nlater].not_before = not_before;
 	nlater++;
-}
-
-static long
-retry_after(CURL *h)
-{
-	struct curl_header *hd;
-	char *end;
-	long v;
-
-	if (curl_easy_header(h, "Retry-After", 0, CURLH_HEADER, -1, &hd) != CURLHE_OK)
-		return 0;
-	v = strtol(hd->value, &end, 10);
-	return end != hd->value && *end == '\0' && v > 0 ? v : 0;
 }
 
 /*
@@ -300,7 +264,7 @@ finish(struct xfer *x, CURLcode rc)
 		why = xasprintf("HTTP %ld%s%s", status, *server_message(&x->r) ? ": " : "",
 		    server_message(&x->r));
 		again = retryable_status(status);
-		ra = retry_after(x->h);
+		ra = retry_after_of(x->h);
 	}
 	if (again && f->attempts <= cfg.retries) {
 		free(f->why);

@@ -27,7 +27,9 @@ include $(M)/plan/plan.mk
 EXIF_OK := $(EXIF:%=$(M)/stamp/%.ok)
 NORM_OK := $(NORM:%=$(M)/stamp/%.ok)
 
-all: $(EXIF_OK) $(NORM_OK)
+# RUN is the order to start the jobs in (long items first, see mem-plan);
+# make drops the repeated prerequisites, and a plan without RUN still works.
+all: $(RUN:%=$(M)/stamp/%.ok) $(EXIF_OK) $(NORM_OK)
 
 # One tool call per recipe: mem-job runs the tool with the item's record,
 # keeps its log, and writes the stamp only when the tool succeeded.

@@ -54,6 +54,43 @@ setup() {
 	assert_output --partial "collides"
 }
 
+@test "the engines start the songs and videos first, the longest first, then the rest in plan order" {
+	mkdir -p "$SRC/a" "$SRC/b"
+	printf 'x' > "$SRC/a/1.jpg"
+	head -c 200000 /dev/zero > "$SRC/a/2.jpg"
+	head -c 1000000 /dev/zero > "$SRC/a/clip.mp4"
+	head -c 100000 /dev/zero > "$SRC/b/long.mp3"
+	head -c 10000 /dev/zero > "$SRC/b/short.wav"
+	printf 'x' > "$SRC/b/3.jpg"
+	make_record "$OUT" a000000000000001 a "$SRC/a/1.jpg" image a/1.jpg
+	make_record "$OUT" a000000000000002 a "$SRC/a/2.jpg" image a/2.jpg
+	make_record "$OUT" a000000000000003 a "$SRC/a/clip.mp4" video a/clip.mp4
+	make_record "$OUT" b000000000000001 b "$SRC/b/short.wav" audio b/short.wav
+	make_record "$OUT" b000000000000002 b "$SRC/b/long.mp3" audio b/long.mp3
+	make_record "$OUT" b000000000000003 b "$SRC/b/3.jpg" image b/3.jpg
+	find "$OUT/.mem/items" -name '*.item' -print0 | sort -z > "$BATS_TEST_TMPDIR/recs"
+	run -0 mem-plan -o "$OUT" < "$BATS_TEST_TMPDIR/recs"
+	run -0 grep '^RUN := ' "$OUT/.mem/plan/plan.mk"
+	assert_output "RUN := b000000000000002 b000000000000001 a000000000000003 a000000000000001 a000000000000002 b000000000000003"
+	# GNU parallel's list in the same order; the job numbers stay the plan's.
+	printf 'norm\tb000000000000002\0norm\tb000000000000001\0exif\ta000000000000003\0exif\ta000000000000001\0exif\ta000000000000002\0exif\tb000000000000003\0' \
+		> "$BATS_TEST_TMPDIR/want"
+	cmp "$BATS_TEST_TMPDIR/want" "$OUT/.mem/plan/todo"
+	run -0 cut -f 1,2 "$OUT/.mem/plan/items"
+	assert_output "$(printf '1\ta000000000000001\n2\ta000000000000002\n3\ta000000000000003\n4\tb000000000000001\n5\tb000000000000002\n6\tb000000000000003')"
+	# make starts them in that order, one at a time at -j1.
+	MEM_BIN=$STUBS run -0 mem-pipeline -o "$OUT" -j1 "$SRC"
+	run -0 awk '$2 == "start" { printf "%s ", $4 }' "$STUB_TRACE"
+	assert_output "b000000000000002 b000000000000001 a000000000000003 a000000000000001 a000000000000002 b000000000000003 "
+}
+
+@test "a record given from outside OUT is copied into the plan" {
+	make_record "$BATS_TEST_TMPDIR/elsewhere" c000000000000001 c /etc/hostname image c/x.jpg
+	run -0 mem-plan -o "$OUT" "$BATS_TEST_TMPDIR/elsewhere/.mem/items/c000000000000001.item"
+	cmp "$BATS_TEST_TMPDIR/elsewhere/.mem/items/c000000000000001.item" \
+		"$OUT/.mem/items/c000000000000001.item"
+}
+
 # -- a run ------------------------------------------------------------------------
 
 @test "a run prints LevelUp's batch lines, the per-export lines and the summary, exit 0" {
@@ -523,6 +560,9 @@ print((t - d.timedelta(minutes=m)).strftime("%Y-%m-%dT%H:%M:%SZ"))')
 	done
 	kill -9 -- "-$pid"
 	wait "$pid" || true
+	# The killed run's last processes (an ffmpeg of a song) may take a
+	# moment to die; until then they hold the run's lock.
+	flock -w 30 "$OUT/.mem/run.lock" true
 	done_before=$(ls "$OUT/.mem/stamp" | grep -c '\.ok$')
 	run "$REPO/scripts/mem-pipeline" --skip-upload -o "$OUT" -j2 --originals "$SAMPLE"
 	[ "$status" -eq 0 ]

@@ -95,6 +95,10 @@ struct proc_out {
  * not be started (ENOENT: not installed).
  */
 int	 spawn_run(char *const argv[], int capture_out, struct proc_out *o);
+/* The same, with the child's stdout handed to sink chunk by chunk as it
+ * comes (a decoder's PCM), not kept; sink NULL sends it to /dev/null. */
+int	 spawn_stream(char *const argv[], void (*sink)(void *arg, const char *p,
+	    size_t n), void *arg, struct proc_out *o);
 void	 proc_out_free(struct proc_out *o);
 const char *last_line(const char *text, char *buf, size_t size);
 int	 have_program(const char *name);	/* found on PATH and executable */

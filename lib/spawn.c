@@ -42,11 +42,12 @@ pipe_cloexec(int p[2])
 }
 
 int
-spawn_run(char *const argv[], int capture_out, struct proc_out *o)
+spawn_stream(char *const argv[], void (*sink)(void *arg, const char *p, size_t n),
+    void *arg, struct proc_out *o)
 {
 	posix_spawn_file_actions_t fa;
-	int errp[2], outp[2] = { -1, -1 }, status, rc;
-	size_t ocap = 0, ecap = 0;
+	int errp[2], outp[2] = { -1, -1 }, status, rc, capture_out = sink != NULL;
+	size_t ecap = 0;
 	pid_t pid;
 	struct pollfd pf[2];
 	char chunk[65536];
@@ -79,8 +80,6 @@ spawn_run(char *const argv[], int capture_out, struct proc_out *o)
 		return -1;
 	}
 	append(&o->err, &o->errlen, &ecap, "", 0);
-	if (capture_out)
-		append(&o->out, &o->outlen, &ocap, "", 0);
 	pf[0].fd = errp[0];
 	pf[0].events = POLLIN;
 	pf[1].fd = capture_out ? outp[0] : -1;
@@ -107,7 +106,7 @@ spawn_run(char *const argv[], int capture_out, struct proc_out *o)
 			} else if (i == 0)
 				append(&o->err, &o->errlen, &ecap, chunk, (size_t)n);
 			else
-				append(&o->out, &o->outlen, &ocap, chunk, (size_t)n);
+				sink(arg, chunk, (size_t)n);
 		}
 	}
 	for (int i = 0; i < 2; i++)
@@ -120,6 +119,32 @@ spawn_run(char *const argv[], int capture_out, struct proc_out *o)
 		return 128 + WTERMSIG(status);
 	/* posix_spawnp reports a missing program as exit 127 on glibc. */
 	return WEXITSTATUS(status);
+}
+
+/* spawn_run's sink: stdout gathered into o->out. */
+struct gather {
+	struct proc_out *o;
+	size_t	 cap;
+};
+
+static void
+gather(void *arg, const char *p, size_t n)
+{
+	struct gather *g = arg;
+
+	append(&g->o->out, &g->o->outlen, &g->cap, p, n);
+}
+
+int
+spawn_run(char *const argv[], int capture_out, struct proc_out *o)
+{
+	struct gather g = { o, 0 };
+	int rc;
+
+	rc = spawn_stream(argv, capture_out ? gather : NULL, &g, o);
+	if (rc >= 0 && capture_out && o->out == NULL)
+		o->out = xstrdup("");	/* captured, and it said nothing */
+	return rc;
 }
 
 void

@@ -10,24 +10,15 @@
  * more than the decode.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "mem.h"
 #include "mem-loudnorm.h"
 
 #define MAXCH	 32
 #define MAXTAPS	 12	/* per phase */
-#define ERRMAX	 65536	/* stderr kept from the decoder */
-
-extern char **environ;
 
 struct biquad {
 	double	 b0, b1, b2, a1, a2;
@@ -278,15 +269,33 @@ gated(const struct meter *m, size_t len, double rel, int lra)
 	return res;
 }
 
-/* The decoder's stderr, kept short. */
+/* PCM from the decoder, fed to the meter in whole frames as it arrives. */
+struct pcm {
+	struct meter *m;
+	size_t	 fsize, have;	/* bytes a frame; bytes waiting in buf */
+	union { float f[4096 * 2]; char c[4096 * 2 * sizeof(float)]; } buf;
+};
+
 static void
-keep_err(char *err, size_t *len, const char *p, size_t n)
+pcm_sink(void *arg, const char *p, size_t n)
 {
-	if (*len + n >= ERRMAX)
-		n = ERRMAX - 1 - *len;
-	memcpy(err + *len, p, n);
-	*len += n;
-	err[*len] = '\0';
+	struct pcm *pc = arg;
+	size_t take, whole;
+
+	while (n > 0) {
+		take = sizeof(pc->buf.c) - pc->have;
+		if (take > n)
+			take = n;
+		memcpy(pc->buf.c + pc->have, p, take);
+		pc->have += take;
+		p += take;
+		n -= take;
+		/* whole frames only; a partial one waits for its rest */
+		whole = pc->have / pc->fsize * pc->fsize;
+		feed(pc->m, pc->buf.f, pc->have / pc->fsize);
+		memmove(pc->buf.c, pc->buf.c + whole, pc->have - whole);
+		pc->have -= whole;
+	}
 }
 
 int
@@ -294,17 +303,13 @@ measure_builtin(const char *path, const struct probe *pr, int dualmono,
     struct loudness *out, char *why, size_t whysize)
 {
 	struct meter *m;
-	char *in = xasprintf("file:%s", path), rate[16], chans[16];
+	struct pcm *pc;
+	struct proc_out po;
+	char *in = xasprintf("file:%s", path), rate[16], chans[16], line[256];
 	char *argv[] = { "ffmpeg", "-nostdin", "-hide_banner", "-nostats",
 	    "-v", "error", "-i", in, "-map", "0:a:0", "-ac", chans, "-ar", rate,
 	    "-c:a", "pcm_f32le", "-f", "f32le", "-", NULL };
-	posix_spawn_file_actions_t fa;
-	int outp[2], errp[2], status, rc, i;
-	struct pollfd pf[2];
-	char *err, line[256];
-	size_t errlen = 0, have = 0, fsize;
-	union { float f[4096 * 2]; char c[4096 * 2 * sizeof(float)]; } *buf;
-	pid_t pid;
+	int status, rc;
 
 	if (pr->channels > MAXCH) {
 		snprintf(why, whysize, "%d channels: too many", pr->channels);
@@ -313,37 +318,6 @@ measure_builtin(const char *path, const struct probe *pr, int dualmono,
 	}
 	snprintf(rate, sizeof(rate), "%d", pr->rate);
 	snprintf(chans, sizeof(chans), "%d", pr->channels);
-	if (pipe(outp) < 0) {
-		free(in);
-		snprintf(why, whysize, "pipe: %s", strerror(errno));
-		return -1;
-	}
-	if (pipe(errp) < 0) {
-		close(outp[0]);
-		close(outp[1]);
-		free(in);
-		snprintf(why, whysize, "pipe: %s", strerror(errno));
-		return -1;
-	}
-	for (i = 0; i < 2; i++) {
-		fcntl(outp[i], F_SETFD, FD_CLOEXEC);
-		fcntl(errp[i], F_SETFD, FD_CLOEXEC);
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
-	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(outp[1]);
-	close(errp[1]);
-	free(in);
-	if (rc != 0) {
-		close(outp[0]);
-		close(errp[0]);
-		snprintf(why, whysize, "cannot run ffmpeg: %s", strerror(rc));
-		return -1;
-	}
 	m = xcalloc(1, sizeof(*m));
 	m->ch = pr->channels;
 	m->rate = pr->rate;
@@ -351,61 +325,18 @@ measure_builtin(const char *path, const struct probe *pr, int dualmono,
 	kweight(m);
 	interpolator(m);
 	weights(m, pr->layout, dualmono);
-	buf = xmalloc(sizeof(*buf));
-	err = xmalloc(ERRMAX);
-	err[0] = '\0';
-	fsize = sizeof(float) * (size_t)m->ch;
-	pf[0].fd = outp[0];
-	pf[1].fd = errp[0];
-	pf[0].events = pf[1].events = POLLIN;
-	while (pf[0].fd >= 0 || pf[1].fd >= 0) {
-		if (poll(pf, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		for (i = 0; i < 2; i++) {
-			char tmp[4096];
-			ssize_t n;
-
-			if (pf[i].fd < 0 || pf[i].revents == 0)
-				continue;
-			if (i == 0)
-				n = read(pf[0].fd, buf->c + have, sizeof(buf->c) - have);
-			else
-				n = read(pf[1].fd, tmp, sizeof(tmp));
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				close(pf[i].fd);
-				pf[i].fd = -1;
-				continue;
-			}
-			if (i == 1) {
-				keep_err(err, &errlen, tmp, (size_t)n);
-				continue;
-			}
-			have += (size_t)n;
-			/* whole frames only; a partial one waits for its rest */
-			if (have >= fsize) {
-				size_t whole = have / fsize * fsize;
-
-				feed(m, buf->f, have / fsize);
-				memmove(buf->c, buf->c + whole, have - whole);
-				have -= whole;
-			}
-		}
-	}
-	for (i = 0; i < 2; i++)
-		if (pf[i].fd >= 0)
-			close(pf[i].fd);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	pc = xcalloc(1, sizeof(*pc));
+	pc->m = m;
+	pc->fsize = sizeof(float) * (size_t)m->ch;
+	status = spawn_stream(argv, pcm_sink, pc, &po);
+	free(in);
 	rc = -1;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	if (status < 0)
+		snprintf(why, whysize, "cannot run ffmpeg: %s", strerror(errno));
+	else if (status != 0)
 		snprintf(why, whysize, "cannot decode (ffmpeg: %s)",
-		    last_line(err, line, sizeof(line)));
-	else if (damaged(err, line, sizeof(line)) != NULL)
+		    last_line(po.err, line, sizeof(line)));
+	else if (damaged(po.err, line, sizeof(line)) != NULL)
 		snprintf(why, whysize, "damaged audio (ffmpeg: %s)", line);
 	else if (m->frames == 0)
 		snprintf(why, whysize, "no audio decoded");
@@ -417,8 +348,8 @@ measure_builtin(const char *path, const struct probe *pr, int dualmono,
 		out->tp = m->peak > 0 ? 20 * log10(m->peak) : -HUGE_VAL;
 		out->seconds = (double)m->frames / m->rate;
 	}
-	free(err);
-	free(buf);
+	proc_out_free(&po);
+	free(pc);
 	free(m->e);
 	free(m);
 	return rc;

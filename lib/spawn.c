@@ -138,9 +138,12 @@ gather(void *arg, const char *p, size_t n)
 int
 spawn_run(char *const argv[], int capture_out, struct proc_out *o)
 {
-	struct gather g = { o, 0 };
+	struct gather g;
 	int rc;
 
+	memset(o, 0, sizeof(*o));
+	g.o = o;
+	g.cap = 0;
 	rc = spawn_stream(argv, capture_out ? gather : NULL, &g, o);
 	if (rc >= 0 && capture_out && o->out == NULL)
 		o->out = xstrdup("");	/* captured, and it said nothing */

@@ -101,7 +101,60 @@ GET /api/server/media-types"
 	[ "$(state '.assets | length')" -eq 3 ]
 	[ "$(requests POST /api/assets)" -eq 3 ]
 	[ "$(state '.albums[0].assets | length')" -eq 1 ]
-	[ "$(nul_list out.nul | grep -c '/exp/photos/')" -eq 4 ]
+	[ "$(nul_list out.nul | grep -c '/exp/photos/')" -eq 3 ]
+}
+
+@test "find OUT -type f: a record and the file it names are one asset, counted and printed once, with the record's time" {
+	double_start
+	make_jpegs "$OUT/exp/photos" 2
+	mkdir -p "$OUT/.mem/items"
+	write_record "$OUT/.mem/items/0000000000000001.item" source=/in/1.jpg dest=exp/photos/img1.jpg \
+		kind=image album=A time=2019-07-08T09:10:11Z favorite=1
+	write_record "$OUT/.mem/items/0000000000000002.item" source=/in/2.jpg dest=exp/photos/img2.jpg \
+		kind=image album=B time=2020-01-02T03:04:05Z
+	# both orders: the record before its file (sort) and after it (reverse sort)
+	for order in -z -zr; do
+		double_stop
+		double_start
+		rm -f "$OUT/.mem/upload.ledger"
+		run -0 bash -c "find '$OUT' -type f -print0 | sort $order | mem-upload -o '$OUT' > out.nul"
+		assert_output --partial '2 uploaded'
+		assert_output --partial '0 duplicates'
+		assert_output --partial '0 failed'
+		[ "$(requests POST /api/assets)" -eq 2 ]
+		nul_list out.nul | sort > got
+		printf '%s\n' "$OUT/exp/photos/img1.jpg" "$OUT/exp/photos/img2.jpg" > want
+		diff want got
+		[ "$(state '[.albums[] | .name + "=" + (.assets | length | tostring)] | sort | join(",")')" = "A=1,B=1" ]
+		run -0 bash -c "curl -sf $DOUBLE_URL/__double/log | jq -r '[.[] | select(.path == \"/api/assets\") | .fields | .fileCreatedAt + \" \" + .isFavorite] | sort | join(\",\")'"
+		assert_output "2019-07-08T09:10:11.000Z true,2020-01-02T03:04:05.000Z false"
+	done
+}
+
+@test "files under .mem/ are never uploaded: relative or absolute, operands or stdin, with or without -o" {
+	double_start
+	make_jpegs "$OUT/exp" 1
+	mkdir -p "$OUT/.mem/log"
+	make_jpeg "$OUT/.mem/log/looks-like-media.jpg"
+	printf 'x\n' > "$OUT/.mem/upload.ledger.txt"
+	cd "$OUT"
+	run -0 mem-upload --retry-delay 0.05 -- .mem/log/looks-like-media.jpg "$OUT/.mem/log/looks-like-media.jpg" \
+		"$OUT/.mem/upload.ledger.txt" ./exp/img1.jpg
+	assert_output --partial '1 uploaded'
+	assert_output --partial '3 ignored'
+	run -0 bash -c "find . '$OUT' -type f -print0 | mem-upload --retry-delay 0.05 > '$BATS_TEST_TMPDIR/all.nul'"
+	assert_output --partial '0 failed'
+	cd "$BATS_TEST_TMPDIR"
+	run -0 bash -c "find '$OUT' -type f -print0 | mem-upload -o '$OUT' > all.nul"
+	assert_output --partial '0 failed'
+	run -0 bash -c "cd '$BATS_TEST_TMPDIR' && find out -type f -print0 | mem-upload -o out > all.nul"
+	assert_output --partial '0 failed'
+	run -0 bash -c "find out -type f -print0 | mem-upload > all.nul"
+	assert_output --partial '0 failed'
+	[ "$(state '.assets | length')" -eq 1 ]
+	[ "$(requests POST /api/assets)" -eq 1 ]
+	nul_write expect out/exp/img1.jpg
+	cmp expect all.nul
 }
 
 @test "the v2 profile gets deviceAssetId and deviceId and accepts the upload" {

@@ -137,6 +137,22 @@ hidden(const char *rel)
 	return 0;
 }
 
+/*
+ * A path through a ".mem" directory: the tools' own files (records, ledger,
+ * logs) are never media, whether the path is relative or absolute and
+ * whether or not OUT is given.
+ */
+static int
+in_mem_dir(const char *path)
+{
+	const char *s;
+
+	for (s = path; s != NULL; s = strchr(s, '/'), s = s ? s + 1 : NULL)
+		if (strncmp(s, ".mem/", 5) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 free_file(struct upfile *f)
 {
@@ -180,6 +196,7 @@ resolve(const char *input, int *status)
 			warnx_("%s: %s", input, why);
 			goto bad;
 		}
+		f->from_record = 1;
 		f->has_time = it.has_time;
 		f->created = it.time;
 		f->favorite = it.favorite;
@@ -228,7 +245,8 @@ resolve(const char *input, int *status)
 	}
 	base = path_base(f->path);
 	if (is_temp_name(base) || ignored(rel_path(f, r == 1 ? f->path : input)) ||
-	    (r == 0 && inside_out(f) && hidden(rel_path(f, input))))
+	    (r == 0 && (in_mem_dir(input) || in_mem_dir(f->key) ||
+	    (inside_out(f) && hidden(rel_path(f, input))))))
 		f->state = F_IGNORED;
 	else if (f->is_audio)
 		f->state = F_AUDIO;
@@ -268,6 +286,8 @@ summary(struct upfile **fs, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
+		if (fs[i]->absorbed)
+			continue;
 		switch (fs[i]->state) {
 		case F_CREATED:
 			stats.created++;
@@ -347,6 +367,27 @@ find_same(struct upfile **table, size_t cap, struct upfile *f)
 	while (table[i] != NULL && strcmp(table[i]->key, f->key) != 0)
 		i = (i + 1) % cap;
 	return &table[i];
+}
+
+/*
+ * A record and the file it names both among the inputs (find OUT -type f
+ * reaches OUT/.mem/items/ too): one asset, counted and printed once, with
+ * the record's time and favourite, whichever of the two came first.
+ */
+static void
+absorb_record(struct upfile *first, struct upfile *later)
+{
+	if (first->from_record == later->from_record)
+		return;
+	if (later->from_record) {
+		first->has_time = later->has_time;
+		first->created = later->created;
+		first->favorite = later->favorite;
+		first->from_record = 1;
+		later->absorbed = 1;
+	} else {
+		later->absorbed = 1;
+	}
 }
 
 int
@@ -515,6 +556,7 @@ main(int argc, char *argv[])
 		fs[i]->same = *slot;
 		for (j = 0; j < fs[i]->nalbums; j++)
 			add_str(&(*slot)->albums, &(*slot)->nalbums, fs[i]->albums[j]);
+		absorb_record(*slot, fs[i]);
 	}
 	free(table);
 
@@ -573,6 +615,8 @@ main(int argc, char *argv[])
 			if (f->same->why != NULL)
 				f->why = xstrdup(f->same->why);
 		}
+		if (f->absorbed)
+			continue;
 		switch (f->state) {
 		case F_CREATED:
 		case F_DUPLICATE:

@@ -42,6 +42,8 @@ struct upfile {
 	enum fstate state;
 	char	*why;		/* failure reason */
 	struct upfile *same;	/* an earlier input naming the same file */
+	int	 from_record;	/* the input was an item record */
+	int	 absorbed;	/* a record of a file also named directly: not counted */
 };
 
 struct config {

@@ -2,6 +2,7 @@
 #
 #	make			build every tool into bin/
 #	make check		install missing packages, build, run unit tests and bats suites
+#	make check-immich	only the suite against a real Immich server (tests/immich/server)
 #	make demo		the whole pipeline on a generated sample, into ./out
 #	make -jN IN=DIR OUT=DIR	the pipeline on your own exports (pipeline.mk)
 
@@ -63,6 +64,12 @@ check: deps
 	$(MAKE) all units
 	scripts/check
 
+# The real Immich server suite alone (tests/immich/server builds the server
+# once into MEM_IMMICH_CACHE; the suite starts and stops its own instance).
+check-immich: deps
+	$(MAKE) all
+	scripts/check tests/immich-real.bats
+
 # The same suite against tools built with AddressSanitizer and UBSan.
 asan: deps
 	$(MAKE) BUILDDIR=build/asan BINDIR=build/asan/bin EXTRA_CFLAGS='$(ASAN_FLAGS)' all units
@@ -106,6 +113,6 @@ uninstall:
 clean:
 	rm -rf $(BUILDDIR) $(BINDIR)
 
-.PHONY: all units deps check asan fuzz lint bench demo install uninstall clean
+.PHONY: all units deps check check-immich asan fuzz lint bench demo install uninstall clean
 
 include pipeline.mk

@@ -1,0 +1,151 @@
+#!/usr/bin/env bats
+# What a user's Immich shows after the pipeline: the bundled sample
+# (scripts/mksample) run through mem-pipeline and uploaded to a real Immich
+# v3.1.0 server (tests/immich/server), read back through the API after the
+# server's own metadata and thumbnail jobs, and held against the item records.
+# A disagreement the server shows today is a known failure naming the issue
+# that fixes it (it counts as skipped, and passes by itself once fixed).
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers/immich-real
+
+# The server, a fresh user, the sample, one pipeline run with upload, and the
+# read-back: once for the file, so every test sees one upload by one user.
+setup_file() {
+	real_server_start || return 1
+	[ ! -s "$BATS_FILE_TMPDIR/unavailable" ] || return 0
+	local F=$BATS_FILE_TMPDIR
+	IMMICH_INSTANCE_URL=$(cat "$F/url") IMMICH_API_KEY=$(cat "$F/user.key")
+	export IMMICH_INSTANCE_URL IMMICH_API_KEY
+	"$REPO/scripts/mksample" "$F/sample" > "$F/mksample.log" 2>&1 || return 1
+	mem-pipeline -j2 --originals "$F/sample" -o "$F/out" > "$F/console" 2>&1
+	echo $? > "$F/status"
+	MEM_IMMICH_RUN=$(cat "$F/run") real_dump "$F/out" "$F/dump.json" 2> "$F/dump.log"
+	echo $? > "$F/dump.status"
+}
+
+teardown_file() {
+	real_server_stop
+}
+
+setup() {
+	real_server_env
+	OUT=$BATS_FILE_TMPDIR/out
+	DUMP=$BATS_FILE_TMPDIR/dump.json
+	cd "$BATS_TEST_TMPDIR" || return 1
+}
+
+# check WHAT: the server against the records on WHAT (tests/immich/realcheck).
+check() {
+	"$REALCHECK" check "$1" "$OUT" "$DUMP"
+}
+
+@test "the pipeline uploads the sample to the real server: exit 0, the server's jobs finish" {
+	run cat "$BATS_FILE_TMPDIR/console"
+	assert_equal "$(cat "$BATS_FILE_TMPDIR/status")" 0
+	assert_line "Failed: 0"
+	run cat "$BATS_FILE_TMPDIR/dump.log"
+	assert_equal "$(cat "$BATS_FILE_TMPDIR/dump.status")" 0
+	refute_output --partial "$IMMICH_API_KEY"
+	run -1 grep -r -F "$IMMICH_API_KEY" "$OUT"
+}
+
+@test "every image and video is on the server exactly once, owned by the uploading user" {
+	run -0 check count
+	assert_output ''
+	# the sample has both kinds, and audio is not for Immich
+	[ "$(jq '[.assets[] | select(.type == "IMAGE")] | length' "$DUMP")" -gt 10 ]
+	[ "$(jq '[.assets[] | select(.type == "VIDEO")] | length' "$DUMP")" -ge 3 ]
+	[ "$(jq '[.assets[] | select(.type == "AUDIO" or .type == "OTHER")] | length' "$DUMP")" -eq 0 ]
+}
+
+@test "items with an offset: fileCreatedAt and exifInfo.dateTimeOriginal are the record's instant" {
+	[ "$(grep -l 'offset=' "$OUT"/.mem/items/*.item | wc -l)" -ge 5 ]
+	run -0 check instant-offset
+	assert_output ''
+}
+
+@test "items without an offset: fileCreatedAt and exifInfo.dateTimeOriginal are the record's instant" {
+	# The server reads a JPEG's DateTimeOriginal without OffsetTimeOriginal as the
+	# wall clock of its GPS position's zone; mem-scan writing an offset always fixes it.
+	known_failure "issue 12: the server reads a time without an offset as the GPS zone's wall clock" \
+		check instant-no-offset
+	assert_output ''
+}
+
+@test "images with an offset: localDateTime is the record's wall clock and exifInfo.timeZone its offset" {
+	run -0 check local-image
+	assert_output ''
+}
+
+@test "videos with an offset: localDateTime is the record's wall clock and exifInfo.timeZone its offset" {
+	known_failure "not filed yet: the server takes a video's zone from its GPS position, never from the record's offset" \
+		check local-video
+	assert_output ''
+}
+
+@test "exifInfo latitude and longitude are the record's, and none where the record has none" {
+	[ "$(jq '[.assets[] | select(.exifInfo.latitude != null)] | length' "$DUMP")" -ge 5 ]
+	run -0 check gps
+	assert_output ''
+}
+
+@test "exifInfo.description is the record's caption, empty where it has none" {
+	[ "$(jq '[.assets[] | select(.exifInfo.description != "")] | length' "$DUMP")" -ge 3 ]
+	run -0 check description
+	assert_output ''
+}
+
+@test "isFavorite is the record's favorite" {
+	[ "$(jq '[.assets[] | select(.isFavorite)] | length' "$DUMP")" -ge 1 ]
+	run -0 check favorite
+	assert_output ''
+}
+
+@test "each album of the records exists once, holds exactly the assets whose records name it, the user its only member" {
+	[ "$(jq '.albums | length' "$DUMP")" -ge 5 ]
+	run -0 check albums
+	assert_output ''
+}
+
+@test "a Live Photo's still links its video (livePhotoVideoId)" {
+	known_failure "not filed yet: mem-upload sends no livePhotoVideoId and the pair has no ContentIdentifier for the server to link" \
+		check live-photo
+	assert_output ''
+}
+
+@test "visibility: everything on the timeline, a Live Photo's video hidden" {
+	known_failure "not filed yet: the Live Photo's video stays on the timeline while the pair is not linked" \
+		check visibility
+	assert_output ''
+}
+
+@test "no asset is stacked: no record asks for a stack" {
+	run -0 check stack
+	assert_output ''
+}
+
+@test "an unchanged rerun uploads nothing: the same assets, ids and albums" {
+	run -0 mem-pipeline -j2 --originals "$BATS_FILE_TMPDIR/sample" -o "$OUT"
+	assert_line "Failed: 0"
+	real_dump "$OUT" again.json
+	jq -S '[.assets[] | {id, checksum, fileCreatedAt, isFavorite}] | sort_by(.id)' "$DUMP" > before
+	jq -S '[.assets[] | {id, checksum, fileCreatedAt, isFavorite}] | sort_by(.id)' again.json > after
+	cmp before after
+	jq -S '[.albums[] | {id, albumName, m: (.memberIds | sort)}] | sort_by(.id)' "$DUMP" > before
+	jq -S '[.albums[] | {id, albumName, m: (.memberIds | sort)}] | sort_by(.id)' again.json > after
+	cmp before after
+}
+
+@test "find OUT -type f | mem-upload -o OUT: every asset counted and printed once, nothing new on the server" {
+	run -0 bash -c "find '$OUT' -type f -print0 | mem-upload -o '$OUT' > up.nul"
+	media=$(jq '.assets | length' "$DUMP")
+	assert_output --partial "0 uploaded"
+	assert_output --partial "0 failed"
+	# each image and video once on stdout, nothing under .mem/
+	[ "$(tr '\0' '\n' < up.nul | grep -vc -e '\.mp3$' -e '\.wav$' -e '\.flac$')" -eq "$media" ]
+	[ "$(tr '\0' '\n' < up.nul | sort | uniq -d | wc -l)" -eq 0 ]
+	run -1 grep -F '/.mem/' up.nul
+	real_dump "$OUT" again.json
+	[ "$(jq '.assets | length' again.json)" -eq "$media" ]
+}

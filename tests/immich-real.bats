@@ -8,6 +8,7 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers/immich-real
+load helpers/immich
 
 # The server, a fresh user, the sample, one pipeline run with upload, and the
 # read-back: once for the file, so every test sees one upload by one user.
@@ -148,4 +149,39 @@ check() {
 	run -1 grep -F '/.mem/' up.nul
 	real_dump "$OUT" again.json
 	[ "$(jq '.assets | length' again.json)" -eq "$media" ]
+}
+
+# The double (tests/helpers/immich-double.py) against the real server: the
+# same steps, a fresh user of the real server, compared line by line.
+protocol_both() {
+	make_jpeg a.jpg
+	cp a.jpg b.jpg
+	printf 'b' >> b.jpg
+	echo 'not media' > not-media.txt
+	"$SERVER" user real.key > /dev/null
+	protocol_trace "$IMMICH_INSTANCE_URL" real.key . > real.trace
+	double_start
+	printf 'k' > double.key
+	protocol_trace "$DOUBLE_URL" double.key . > double.trace
+	double_stop
+}
+
+@test "the double answers uploads (201, then 200 duplicate), bulk checks and albums exactly as the real server" {
+	protocol_both
+	grep -v '^error-' real.trace > real
+	grep -v '^error-' double.trace > double
+	[ "$(grep -c . real)" -eq 8 ]
+	run -0 diff real double
+}
+
+@test "the double answers errors with the real server's status and message" {
+	protocol_both
+	grep '^error-' real.trace | cut -d' ' -f1,2 > real
+	grep '^error-' double.trace | cut -d' ' -f1,2 > double
+	[ "$(grep -c . real)" -eq 3 ]
+	run -0 diff real double
+	grep '^error-' real.trace > real
+	grep '^error-' double.trace > double
+	known_failure "not filed yet: the double says 'Not found or no albumAsset.create access' where v3.1.0 says 'Album not found'" \
+		diff real double
 }

@@ -7,6 +7,27 @@ order, albums are sets with names that need not be unique, keys carry
 permissions, and a v2 and a v3 profile differ where the real servers do.
 It is proven faithful by the official @immich/cli (tests/immich-double.bats).
 
+Checked against the real server (Immich v3.1.0 built from source by
+tests/immich/server; tests/immich-real.bats replays the same requests on both
+and compares them line by line):
+  - POST /api/assets: 201 {"status":"created","id"} for new bytes, then 200
+    {"status":"duplicate"} with the same id for the same bytes (per user);
+  - POST /api/assets/bulk-upload-check: 200, one result per asset in request
+    order, ids echoed verbatim (a repeated id too), hex and base64 checksums,
+    reject + reason "duplicate" + assetId + isTrashed false, or accept;
+  - POST /api/albums: 201 {albumName, assetCount 0}; the same name again makes
+    a second album; GET /api/albums lists both with their counts;
+  - PUT /api/albums/ID/assets: 200 [{id, success true}], then [{id, success
+    false, error "duplicate"}] for a member already in;
+  - the statuses of errors: 400 for an unsupported file type and for an
+    unknown album, 401 for a bad key.
+Known differences from v3.1.0: its error bodies are only {"message"} (the
+double adds Nest's statusCode and error), and for an unknown album it says
+"Album not found" (the double: "Not found or no albumAsset.create access").
+What a real server cannot be made to do on demand stays the double's alone:
+5xx and 429 with Retry-After, hangs, resets, slow bodies, redirects, TLS
+errors, the early checksum answer, the v2 profile, the trash.
+
 Usage:
   immich-double.py --port-file FILE [--profile v2|v3] [--key SECRET=USER:PERMS]...
                    [--lifetime SECONDS] [--checksum-early] [--latency SECONDS]

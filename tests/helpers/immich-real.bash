@@ -64,3 +64,37 @@ known_failure() {
 	   return 1 ;;
 	esac
 }
+
+# protocol_trace URL KEYFILE DIR: the upload protocol's steps against a server,
+# one line each, "STEP STATUS projection" (ids as booleans: same or not), so
+# the real server and the double can be compared line by line. DIR holds two
+# JPEGs a.jpg and b.jpg; the key goes in a header file, never on a command line.
+protocol_trace() {
+	local url=$1 kf=$2 d=$3 id al hex hexb b64
+	printf 'x-api-key: %s\n' "$(cat "$kf")" > "$d/hdr"
+	hex=$(sha1sum "$d/a.jpg" | cut -c1-40)
+	hexb=$(sha1sum "$d/b.jpg" | cut -c1-40)
+	b64=$(printf '%s' "$hex" | xxd -r -p | base64)
+	_up() {
+		curl -s -o "$d/body" -w '%{http_code}' -H "@$d/hdr" -F fileCreatedAt=2020-01-02T03:04:05.000Z \
+			-F fileModifiedAt=2020-01-02T03:04:05.000Z -F isFavorite=false -F "assetData=@$1" "$url/api/assets"
+	}
+	_js() {
+		curl -s -o "$d/body" -w '%{http_code}' -H "@$d/hdr" -H 'Content-Type: application/json' \
+			-X "$1" ${3:+--data "$3"} "$url/api$2"
+	}
+	echo "upload $(_up "$d/a.jpg") $(jq -c '{status, id: (.id | test("^[0-9a-f-]{36}$"))}' "$d/body")"
+	id=$(jq -r .id "$d/body")
+	echo "upload-again $(_up "$d/a.jpg") $(jq -c --arg id "$id" '{status, same: (.id == $id)}' "$d/body")"
+	echo "bulk-check $(_js POST /assets/bulk-upload-check "{\"assets\":[{\"id\":\"x1\",\"checksum\":\"$hex\"},{\"id\":\"x2\",\"checksum\":\"$hexb\"},{\"id\":\"x3\",\"checksum\":\"$b64\"},{\"id\":\"x1\",\"checksum\":\"$hexb\"}]}") $(jq -c --arg id "$id" '[.results[] | {id, action, reason, isTrashed, same: (.assetId == $id)}]' "$d/body")"
+	echo "album-create $(_js POST /albums '{"albumName":"A"}') $(jq -c '{albumName, assetCount}' "$d/body")"
+	al=$(jq -r .id "$d/body")
+	echo "album-add $(_js PUT "/albums/$al/assets" "{\"ids\":[\"$id\"]}") $(jq -c --arg id "$id" '[.[] | {success, error, same: (.id == $id)}]' "$d/body")"
+	echo "album-add-again $(_js PUT "/albums/$al/assets" "{\"ids\":[\"$id\"]}") $(jq -c --arg id "$id" '[.[] | {success, error, same: (.id == $id)}]' "$d/body")"
+	echo "album-same-name $(_js POST /albums '{"albumName":"A"}') $(jq -c --arg al "$al" '{albumName, assetCount, new: (.id != $al)}' "$d/body")"
+	echo "albums $(_js GET /albums) $(jq -c '[.[] | {albumName, assetCount}] | sort_by(.assetCount)' "$d/body")"
+	echo "error-unsupported $(_up "$d/not-media.txt") $(jq -c '.message' "$d/body")"
+	echo "error-unknown-album $(_js PUT /albums/00000000-0000-4000-8000-000000000000/assets "{\"ids\":[\"$id\"]}") $(jq -c '.message' "$d/body")"
+	printf 'x-api-key: not-a-key\n' > "$d/hdr"
+	echo "error-bad-key $(_js GET /users/me) $(jq -c '.message' "$d/body")"
+}

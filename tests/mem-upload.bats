@@ -151,6 +151,15 @@ GET /api/server/media-types"
 	assert_output --partial '0 failed'
 	run -0 bash -c "find out -type f -print0 | mem-upload > all.nul"
 	assert_output --partial '0 failed'
+	# from a folder beside OUT, absolute paths, no -o: OUT is nowhere above
+	mkdir elsewhere
+	n=$(find "$OUT/.mem" -type f | wc -l)
+	[ "$n" -ge 2 ]
+	run -0 bash -c "cd elsewhere && find '$OUT' -type f -print0 | mem-upload --retry-delay 0.05 > ../far.nul"
+	assert_output --partial "$n ignored"
+	assert_output --partial '0 failed'
+	nul_write expect "$OUT/exp/img1.jpg"
+	cmp expect far.nul
 	[ "$(state '.assets | length')" -eq 1 ]
 	[ "$(requests POST /api/assets)" -eq 1 ]
 	nul_write expect out/exp/img1.jpg

@@ -109,7 +109,7 @@ tag() {
 	diff want got
 }
 
-@test "a maker note with offsets from the TIFF header is fixed when it moves" {
+@test "a maker note with offsets from the TIFF header stays valid: no byte of the old block moves" {
 	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48 -frames:v 1 \
 		-f image2 -c:v mjpeg plain.jpg
 	with_makernote plain.jpg in.jpg canon
@@ -119,6 +119,13 @@ tag() {
 		--caption 'moves the note' in.jpg
 	run -0 exiftool -s -a -warning -MakerNotes:all out/in.jpg
 	[ "$output" = "$(cat want)" ]	# no "Adjusted MakerNotes base" warning either
+	# the old TIFF block is the new one's start, but for the IFD0 offset
+	python3 -c '
+def exif(p):
+    d = open(p, "rb").read(); i = d.index(b"Exif\0\0")
+    return d[i + 6:i - 2 + int.from_bytes(d[i - 2:i], "big")]
+a, b = exif("in.jpg"), exif("out/in.jpg")
+assert len(b) > len(a) and b[:4] == a[:4] and b[8:len(a)] == a[8:], "old bytes moved"'
 }
 
 @test "the camera's own date and GPS are kept unless --overwrite" {
@@ -222,7 +229,7 @@ tag() {
 	cmp out/self.jpg keep.jpg
 }
 
-@test "bad JPEGs fail one line each, leave no temp file, and the good one is done" {
+@test "bad JPEGs fail one line each, leave no temp file, and the good ones are done" {
 	make_jpeg good.jpg 160x120
 	printf 'GIF89a not a jpeg' > notjpeg.jpg
 	: > empty.jpg
@@ -242,15 +249,32 @@ seg = b"\xff\xe1" + (len(bad) + 2).to_bytes(2, "big") + bad
 open("badifd.jpg", "wb").write(d[:2] + seg + d[2:])'
 	run -1 --separate-stderr mem-exif -o "$OUT" --time 2023-01-01T00:00:00Z \
 		notjpeg.jpg empty.jpg cuthead.jpg cutdata.jpg badexif.jpg badifd.jpg good.jpg
-	[ "${#stderr_lines[@]}" -eq 6 ]
+	[ "${#stderr_lines[@]}" -eq 5 ]
 	[ "${stderr_lines[0]}" = "mem-exif: notjpeg.jpg: not a JPEG (no SOI marker)" ]
 	[ "${stderr_lines[1]}" = "mem-exif: empty.jpg: empty file" ]
 	[ "${stderr_lines[2]}" = "mem-exif: cuthead.jpg: truncated JPEG (ends inside its header)" ]
-	[ "${stderr_lines[3]}" = "mem-exif: cutdata.jpg: truncated JPEG (no EOI marker after the image data)" ]
-	[ "${stderr_lines[4]}" = "mem-exif: badexif.jpg: corrupt EXIF (no TIFF header)" ]
-	[ "${stderr_lines[5]}" = "mem-exif: badifd.jpg: corrupt EXIF (IFD0 outside the block)" ]
-	[ "$(ls out)" = good.jpg ]
+	[ "${stderr_lines[3]}" = "mem-exif: badexif.jpg: corrupt EXIF (no TIFF header)" ]
+	[ "${stderr_lines[4]}" = "mem-exif: badifd.jpg: corrupt EXIF (IFD0 outside the block)" ]
+	[ "$(ls out | tr '\n' ' ')" = "cutdata.jpg good.jpg " ]
 	no_temp_files out
+}
+
+@test "a JPEG with no EOI and stray bytes between segments is written as exiftool would, those bytes kept" {
+	make_jpeg good.jpg 160x120
+	python3 -c '
+d = open("good.jpg", "rb").read()
+# three stray bytes after the first segment (APP0), and the EOI cut off
+n = 4 + int.from_bytes(d[4:6], "big")
+open("odd.jpg", "wb").write(d[:n] + b"\x00\x12\x34" + d[n:-2])'
+	exiftool -validate -warning -a odd.jpg > before.txt || true
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 odd.jpg
+	[ "$(tag -DateTimeOriginal out/odd.jpg)" = "2023:01:15 10:30:45" ]
+	# the stray bytes and everything from SOS on are there as they were
+	python3 -c '
+src = open("odd.jpg", "rb").read(); out = open("out/odd.jpg", "rb").read()
+assert b"\x00\x12\x34\xff" in out
+sos = src.index(b"\xff\xda")
+assert out.endswith(src[sos:]), "scan data changed"'
 }
 
 @test "a directory or a FIFO is refused without hanging" {
@@ -276,19 +300,20 @@ open("badifd.jpg", "wb").write(d[:2] + seg + d[2:])'
 	[ -f out/src.jpg ]
 }
 
-@test "an EXIF block over 64 KiB loses its embedded thumbnail with a note" {
+@test "an EXIF block that would outgrow 64 KiB fails that item, the thumbnail untouched, the rest go on" {
 	make_jpeg in.jpg 64x48
+	make_jpeg other.jpg 64x48
 	ffmpeg -nostdin -loglevel error -f lavfi -i "testsrc2=size=320x240,noise=alls=60:allf=u" \
 		-frames:v 1 -q:v 2 -f image2 thumb.jpg
 	size=$(stat -c %s thumb.jpg)
 	[ "$size" -gt 36000 ] && [ "$size" -lt 60000 ]	# fits alone, not with the caption
 	exiftool -q -overwrite_original '-ThumbnailImage<=thumb.jpg' in.jpg
 	caption=$(head -c 30000 /dev/zero | tr '\0' x)
-	run -0 --separate-stderr mem-exif -o "$OUT" --caption "$caption" in.jpg
-	[ "$stderr" = "mem-exif: in.jpg: EXIF block over 64 KiB: embedded thumbnail dropped" ]
-	[ "$(exiftool -b -ThumbnailImage out/in.jpg | wc -c)" -eq 0 ]
-	[ "$(tag -ImageDescription out/in.jpg)" = "$caption" ]
-	[ "$(tag -Make out/in.jpg)" = Canon ]
+	run -1 --separate-stderr mem-exif -o "$OUT" --caption "$caption" in.jpg other.jpg
+	[[ "$stderr" == "mem-exif: in.jpg: EXIF block too big ("*" bytes, at most 65533 fit in a JPEG)" ]]
+	[ "$(ls out)" = other.jpg ]
+	[ "$(tag -ImageDescription out/other.jpg)" = "$caption" ]
+	no_temp_files out
 }
 
 @test "a PNG gets an eXIf chunk exiftool reads, and its other chunks are unchanged" {

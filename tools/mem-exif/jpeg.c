@@ -51,8 +51,26 @@ note_dqt(struct jpeg_layout *l, const unsigned char *p, size_t n)
 static void
 note_sof(struct jpeg_layout *l, const unsigned char *p, size_t n)
 {
+	if (n >= 5 && l->img.width == 0) {
+		l->img.height = (uint32_t)p[1] << 8 | p[2];
+		l->img.width = (uint32_t)p[3] << 8 | p[4];
+	}
 	if (n >= 9 && p[5] == 3)
 		l->subsampled = (p[7] >> 4) > 1 || (p[7] & 15) > 1;
+}
+
+/* JFIF's pixel density, for the resolution tags of a new EXIF block. */
+static void
+note_jfif(struct jpeg_layout *l, const unsigned char *p, size_t n)
+{
+	if (n < 12 || memcmp(p, "JFIF\0", 5) != 0 || (p[7] != 1 && p[7] != 2) ||
+	    l->img.xres != 0)
+		return;
+	l->img.unit = p[7] == 1 ? 2 : 3;
+	l->img.xres = (uint32_t)p[8] << 8 | p[9];
+	l->img.yres = (uint32_t)p[10] << 8 | p[11];
+	if (l->img.xres == 0 || l->img.yres == 0)
+		l->img.xres = l->img.yres = 0;
 }
 
 int
@@ -75,10 +93,13 @@ jpeg_scan(reader_fn rd, void *ctx, off_t size, struct jpeg_layout *l,
 		at = off;
 		if (off + 2 > size || rd(ctx, off, b, 2) < 0)
 			goto truncated;
-		if (b[0] != 0xFF) {
-			*why = "corrupt JPEG (no marker where one should be)";
-			return -1;
+		/* bytes between segments: skipped, as exiftool does, and
+		 * copied as they are, since the writers copy ranges */
+		while (b[0] != 0xFF) {
+			if (++off + 2 > size || rd(ctx, off, b, 2) < 0)
+				goto truncated;
 		}
+		at = off;
 		/* any number of FF fill bytes may precede a marker */
 		while (b[1] == 0xFF) {
 			if (++off + 2 > size || rd(ctx, off, b, 2) < 0)
@@ -127,6 +148,8 @@ jpeg_scan(reader_fn rd, void *ctx, off_t size, struct jpeg_layout *l,
 		/* a new APP1 goes after the JFIF/JFXX APP0s that lead the file */
 		if (m == 0xE0 && l->insert_at == at)
 			l->insert_at = off + (off_t)len;
+		if (m == 0xE0)
+			note_jfif(l, head, n);
 		if (m == 0xDB)
 			note_dqt(l, head, n);
 		if (is_sof(m))
@@ -171,9 +194,13 @@ jpeg_has_eoi(reader_fn rd, void *ctx, off_t sos, off_t size)
 	return 0;
 }
 
-/* Layout of the file at fd, checked whole: header and EOI. */
+/*
+ * Layout of the file at fd. A missing EOI is taken as exiftool takes it
+ * (the bytes after SOS are copied as they are) unless need_eoi: an image
+ * to be decoded again must be whole.
+ */
 static struct jpeg_layout *
-layout(int fd, off_t size, const char **why)
+layout(int fd, off_t size, int need_eoi, const char **why)
 {
 	struct jpeg_layout *l = xmalloc(sizeof(*l));
 	struct cached c;
@@ -182,7 +209,7 @@ layout(int fd, off_t size, const char **why)
 	c.blen = 0;
 	if (jpeg_scan(cached_reader, &c, size, l, why) < 0)
 		goto bad;
-	if (!jpeg_has_eoi(cached_reader, &c, l->sos_off, size)) {
+	if (need_eoi && !jpeg_has_eoi(cached_reader, &c, l->sos_off, size)) {
 		*why = "truncated JPEG (no EOI marker after the image data)";
 		goto bad;
 	}
@@ -192,31 +219,44 @@ bad:
 	return NULL;
 }
 
-/* The merged EXIF block of the file at fd, as a whole APP1 segment. */
-static unsigned char *
-new_app1(int fd, const struct jpeg_layout *l, const struct meta *m, size_t *len,
-    int *orientation, const char **why)
+/* The payload of the Exif APP1 of the file at fd (malloc'd), or NULL
+ * with *len 0 when there is none; -1 on a read error. */
+static int
+old_exif(int fd, const struct jpeg_layout *l, unsigned char **blk, size_t *len)
 {
 	const struct jpeg_seg *s = l->exif >= 0 ? &l->seg[l->exif] : NULL;
-	unsigned char *old = NULL, *blk, *app1;
-	size_t blen;
-	int dropped, rc;
 
-	if (s != NULL) {
-		old = xmalloc(s->plen);
-		if (read_at(fd, s->off + (off_t)(s->len - s->plen), old, s->plen) < 0) {
-			free(old);
-			*why = why_errno("read");
-			return NULL;
-		}
+	*blk = NULL;
+	*len = 0;
+	if (s == NULL)
+		return 0;
+	*blk = xmalloc(s->plen);
+	if (read_at(fd, s->off + (off_t)(s->len - s->plen), *blk, s->plen) < 0) {
+		free(*blk);
+		*blk = NULL;
+		return -1;
 	}
-	rc = exif_merge(old, s ? s->plen : 0, m, EXIF_MAX_APP1, &blk, &blen, &dropped,
-	    orientation, why);
+	*len = s->plen;
+	return 0;
+}
+
+/* The edited EXIF block of the file at fd, as a whole APP1 segment. */
+static unsigned char *
+new_app1(int fd, const struct jpeg_layout *l, const struct meta *m, size_t *len,
+    const char **why)
+{
+	unsigned char *old, *blk, *app1;
+	size_t olen, blen;
+	int rc;
+
+	if (old_exif(fd, l, &old, &olen) < 0) {
+		*why = why_errno("read");
+		return NULL;
+	}
+	rc = exif_edit(old, olen, m, &l->img, EXIF_MAX_APP1, &blk, &blen, why);
 	free(old);
 	if (rc < 0)
 		return NULL;
-	if (dropped && !m->no_thumbnail)
-		warnx_("%s: EXIF block over 64 KiB: embedded thumbnail dropped", cur_label);
 	app1 = xmalloc(blen + 4);
 	app1[0] = 0xFF;
 	app1[1] = 0xE1;
@@ -239,9 +279,9 @@ jpeg_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 	off_t cut, resume;
 	int rc;
 
-	if ((l = layout(srcfd, size, why)) == NULL)
+	if ((l = layout(srcfd, size, 0, why)) == NULL)
 		return -1;
-	if ((app1 = new_app1(srcfd, l, m, &alen, NULL, why)) == NULL) {
+	if ((app1 = new_app1(srcfd, l, m, &alen, why)) == NULL) {
 		free(l);
 		return -1;
 	}
@@ -295,13 +335,13 @@ jpeg_write_from(int srcfd, off_t size, int basefd, off_t basesize,
 	size_t alen, n = 0, i;
 	int rc;
 
-	if ((src = layout(srcfd, size, why)) == NULL)
+	if ((src = layout(srcfd, size, 0, why)) == NULL)
 		return -1;
-	if ((base = layout(basefd, basesize, why)) == NULL) {
+	if ((base = layout(basefd, basesize, 1, why)) == NULL) {
 		free(src);
 		return -1;
 	}
-	if ((app1 = new_app1(srcfd, src, m, &alen, NULL, why)) == NULL) {
+	if ((app1 = new_app1(srcfd, src, m, &alen, why)) == NULL) {
 		free(src);
 		free(base);
 		return -1;
@@ -333,21 +373,20 @@ jpeg_info(int fd, off_t size, int *orientation, int *scale, int *subsampled,
     const char **why)
 {
 	struct jpeg_layout *l;
-	struct meta none;
-	unsigned char *app1;
-	size_t alen;
+	unsigned char *old;
+	size_t olen;
 
-	if ((l = layout(fd, size, why)) == NULL)
+	if ((l = layout(fd, size, 1, why)) == NULL)
 		return -1;
-	memset(&none, 0, sizeof(none));
-	none.offset_min = OFFSET_UNKNOWN;
-	none.no_thumbnail = 1;
-	app1 = new_app1(fd, l, &none, &alen, orientation, why);
+	if (old_exif(fd, l, &old, &olen) < 0) {
+		*why = why_errno("read");
+		free(l);
+		return -1;
+	}
+	*orientation = old != NULL ? exif_orientation(old, olen) : 1;
 	*scale = l->scale ? l->scale : 50;
 	*subsampled = l->subsampled;
+	free(old);
 	free(l);
-	if (app1 == NULL)
-		return -1;
-	free(app1);
 	return 0;
 }

@@ -1,7 +1,7 @@
 /*
  * mem-exif.h -- private to mem-exif. Three layers, each using only the ones
  * above it: the shared pieces (plan.c: what one item wants written;
- * bytes.c: byte I/O; exif.c, makernote.c: the EXIF block; ffmpeg.c: its
+ * bytes.c: byte I/O; tiff.c: the EXIF block; ffmpeg.c: its
  * argument vectors), the format writers (jpeg.c, png.c, mp4.c, xmp.c,
  * overlay.c), and mem-exif.c, the main loop over items.
  */
@@ -78,6 +78,13 @@ int	 args_run(struct args *a, const char **why);
 const char *muxer_of(const char *path);	/* ffmpeg's muxer for a name, or NULL */
 int	 is_video_ffmpeg_writes(const char *path);
 
+/* What a block made from nothing says of the image. */
+struct exif_image {
+	uint32_t width, height;
+	uint32_t xres, yres;	/* pixels per unit, 0 for unknown (72 dpi) */
+	unsigned unit;		/* 2 inch, 3 cm */
+	int	 rgb;		/* components RGB (PNG), else YCbCr (JPEG) */
+};
 /* jpeg.c: where the segments of a JPEG are, without reading its image data. */
 typedef int (*reader_fn)(void *ctx, off_t off, void *buf, size_t n);
 #define JPEG_MAXSEG 1024
@@ -97,27 +104,22 @@ struct jpeg_layout {
 	int	 scale;		/* first DQT as a percentage of the standard
 				 * luminance table (IJG scaling), or 0 */
 	int	 subsampled;	/* chroma subsampled (4:2:0 or 4:2:2) */
+	struct exif_image img;	/* size (SOF) and density (JFIF) */
 };
 int	 jpeg_scan(reader_fn rd, void *ctx, off_t size, struct jpeg_layout *l,
 	    const char **why);
 int	 jpeg_has_eoi(reader_fn rd, void *ctx, off_t sos, off_t size);
 
-/* exif.c: build the new EXIF block ("Exif\0\0" + TIFF) with libexif. */
+/* tiff.c: the EXIF block ("Exif\0\0" + TIFF) with m's tags, the old
+ * block's bytes kept where they are and the changed IFDs after them. */
 #define EXIF_MAX_APP1 65533	/* APP1 payload: 65535 minus the length bytes */
-/*
- * Merge m into the EXIF block old (olen bytes, "Exif\0\0" first; NULL for
- * none). Returns a malloc'd block in *out, or -1 with *why. *thumb_dropped
- * is set when the embedded thumbnail had to go to fit max bytes.
- */
-int	 exif_merge(const unsigned char *old, size_t olen, const struct meta *m,
-	    size_t max, unsigned char **out, size_t *outlen, int *thumb_dropped,
-	    int *orientation, const char **why);
-
-/* makernote.c: the MakerNote's place in a block, and its offsets fixed
- * after libexif moved it from oldoff to newoff. */
-int	 mnote_find(const unsigned char *blk, size_t len, uint32_t *off, uint32_t *n);
-void	 mnote_shift(unsigned char *blk, size_t len, uint32_t oldoff, uint32_t newoff,
-	    uint32_t n);
+/* Edit the block old (olen bytes; NULL for none: a new one for img) into
+ * a malloc'd *out of at most max bytes; 0, or -1 with *why. */
+int	 exif_edit(const unsigned char *old, size_t olen, const struct meta *m,
+	    const struct exif_image *img, size_t max, unsigned char **out,
+	    size_t *outlen, const char **why);
+/* Its Orientation tag, 1 when absent or unreadable. */
+int	 exif_orientation(const unsigned char *blk, size_t len);
 
 /* jpeg.c, png.c: one item of each kind; 0 or -1 with *why. */
 int	 jpeg_write(int srcfd, off_t size, const char *dst, const struct meta *m,

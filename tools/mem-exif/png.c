@@ -10,8 +10,8 @@
 #include "mem-exif.h"
 
 /*
- * Chunks up to the first IDAT, then a look at the file's last 12 bytes for
- * IEND: the image data in between is never read.
+ * Every chunk's header up to IEND (an eXIf may follow the image data, and
+ * there must never be two); the image data itself is never read.
  */
 int
 png_scan(reader_fn rd, void *ctx, off_t size, off_t *exif_off, size_t *exif_len,
@@ -24,6 +24,7 @@ png_scan(reader_fn rd, void *ctx, off_t size, off_t *exif_off, size_t *exif_len,
 	off_t off = 8;
 	uint32_t len;
 
+	*insert_at = -1;
 	*exif_off = -1;
 	*exif_len = 0;
 	if (size < 8 || rd(ctx, 0, h, 8) < 0 || memcmp(h, sig, 8) != 0) {
@@ -49,12 +50,14 @@ png_scan(reader_fn rd, void *ctx, off_t size, off_t *exif_off, size_t *exif_len,
 			*exif_off = off;
 			*exif_len = 12 + (size_t)len;
 		}
-		if (memcmp(h + 4, "IDAT", 4) == 0 || memcmp(h + 4, "IEND", 4) == 0)
+		if ((memcmp(h + 4, "IDAT", 4) == 0 || memcmp(h + 4, "IEND", 4) == 0) &&
+		    *insert_at < 0)
+			*insert_at = off;
+		if (memcmp(h + 4, "IEND", 4) == 0)
 			break;
 		off += 12 + (off_t)len;
 	}
-	*insert_at = off;
-	if (size < off + 12 || rd(ctx, size - 12, h, 12) < 0 || memcmp(h, iend, 12) != 0) {
+	if (size < off + 12 || rd(ctx, off, h, 12) < 0 || memcmp(h, iend, 12) != 0) {
 		*why = "truncated PNG (no IEND chunk at the end)";
 		return -1;
 	}
@@ -69,7 +72,8 @@ png_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 	off_t exif_off, insert_at, cut, resume;
 	size_t exif_len, blen, clen;
 	struct piece p[3];
-	int dropped, rc;
+	struct exif_image img;
+	int rc;
 	uint32_t crc;
 	struct cached c;
 
@@ -77,8 +81,20 @@ png_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 	c.blen = 0;
 	if (png_scan(cached_reader, &c, size, &exif_off, &exif_len, &insert_at, why) < 0)
 		return -1;
+	memset(&img, 0, sizeof(img));
+	img.rgb = 1;
+	{
+		unsigned char ihdr[8];
+
+		if (read_at(srcfd, 16, ihdr, 8) < 0) {
+			*why = why_errno("read");
+			return -1;
+		}
+		img.width = be32(ihdr);
+		img.height = be32(ihdr + 4);
+	}
 	if (exif_off >= 0) {
-		/* libexif wants the JPEG-style "Exif\0\0" header first */
+		/* the editor takes the JPEG-style "Exif\0\0" header first */
 		old = xmalloc(exif_len - 12 + 6);
 		memcpy(old, "Exif\0\0", 6);
 		if (read_at(srcfd, exif_off + 8, old + 6, exif_len - 12) < 0) {
@@ -87,8 +103,8 @@ png_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 			return -1;
 		}
 	}
-	rc = exif_merge(old, exif_off >= 0 ? exif_len - 12 + 6 : 0, m, 0x7FFFFFF0,
-	    &blk, &blen, &dropped, NULL, why);
+	rc = exif_edit(old, exif_off >= 0 ? exif_len - 12 + 6 : 0, m, &img, 0x7FFFFFF0,
+	    &blk, &blen, why);
 	free(old);
 	if (rc < 0)
 		return -1;

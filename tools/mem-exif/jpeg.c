@@ -268,14 +268,80 @@ new_app1(int fd, const struct jpeg_layout *l, const struct meta *m, size_t *len,
 	return app1;
 }
 
+#define AFCP_MAXREC 64
+
+/* An AFCP trailer (AXS File Concatenation Protocol): its directory at
+ * the start and its end record, with absolute offsets in both. */
+struct afcp {
+	off_t	 start;			/* "AXS!" of the directory */
+	size_t	 dirlen;		/* directory: 12 + 12 per record */
+	unsigned char dir[12 + 12 * AFCP_MAXREC];
+	unsigned char end[12];		/* "AXS!", start, 0 */
+};
+
+static uint32_t
+afcp_get32(int le, const unsigned char *p)
+{
+	return le ? (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0]
+	    : be32(p);
+}
+
+static void
+afcp_put32(int le, unsigned char *p, uint32_t v)
+{
+	if (!le)
+		put_be32(p, v);
+	else {
+		p[0] = (unsigned char)v;
+		p[1] = (unsigned char)(v >> 8);
+		p[2] = (unsigned char)(v >> 16);
+		p[3] = (unsigned char)(v >> 24);
+	}
+}
+
+/*
+ * An AFCP trailer after from, with its offsets moved by delta: the bytes
+ * after an APP1 that grew all move, and so must the absolute offsets that
+ * point at them. 1 when there is one to fix, else 0 (nothing to do).
+ */
+static int
+afcp_shift(int fd, off_t from, off_t size, off_t delta, struct afcp *a)
+{
+	uint32_t start, n, i, off;
+	int le;
+
+	if (delta == 0 || size - from < 24 || read_at(fd, size - 12, a->end, 12) < 0 ||
+	    memcmp(a->end, "AXS", 3) != 0 || (a->end[3] != '!' && a->end[3] != '*'))
+		return 0;
+	le = a->end[3] == '*';
+	start = afcp_get32(le, a->end + 4);
+	if (start < from || start > size - 24 || read_at(fd, start, a->dir, 12) < 0 ||
+	    memcmp(a->dir, a->end, 4) != 0)
+		return 0;
+	n = afcp_get32(le, a->dir + 4) & 0xFFFF;
+	if (n > AFCP_MAXREC || (off_t)(12 + 12 * n) > size - 12 - (off_t)start ||
+	    read_at(fd, start + 12, a->dir + 12, 12 * n) < 0)
+		return 0;
+	a->start = start;
+	a->dirlen = 12 + 12 * n;
+	for (i = 0; i < n; i++) {
+		off = afcp_get32(le, a->dir + 12 + 12 * i + 8);
+		if (off >= from)
+			afcp_put32(le, a->dir + 12 + 12 * i + 8, (uint32_t)(off + delta));
+	}
+	afcp_put32(le, a->end + 4, (uint32_t)(start + delta));
+	return 1;
+}
+
 int
 jpeg_write(int srcfd, off_t size, const char *dst, const struct meta *m,
     const char **why)
 {
 	struct jpeg_layout *l;
-	struct piece p[2];
+	struct piece p[5];
+	struct afcp *afcp;
 	unsigned char *app1, *head;
-	size_t alen;
+	size_t alen, np = 0;
 	off_t cut, resume;
 	int rc;
 
@@ -290,6 +356,7 @@ jpeg_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 		resume = cut + (off_t)l->seg[l->exif].len;
 	} else
 		cut = resume = l->insert_at;
+	afcp = xmalloc(sizeof(*afcp));
 	/* the head (SOI, JFIF) is a few bytes: one write with the APP1 */
 	head = xmalloc((size_t)cut + alen);
 	if (read_at(srcfd, 0, head, (size_t)cut) < 0) {
@@ -297,10 +364,20 @@ jpeg_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 		rc = -1;
 	} else {
 		memcpy(head + cut, app1, alen);
-		p[0] = (struct piece){ head, -1, 0, (size_t)cut + alen };
-		p[1] = (struct piece){ NULL, srcfd, resume, (size_t)(size - resume) };
-		rc = pieces_commit(dst, p, LEN(p), m, srcfd, why);
+		p[np++] = (struct piece){ head, -1, 0, (size_t)cut + alen };
+		if (afcp_shift(srcfd, resume, size, (off_t)alen - (resume - cut), afcp)) {
+			p[np++] = (struct piece){ NULL, srcfd, resume,
+			    (size_t)(afcp->start - resume) };
+			p[np++] = (struct piece){ afcp->dir, -1, 0, afcp->dirlen };
+			resume = afcp->start + (off_t)afcp->dirlen;
+			p[np++] = (struct piece){ NULL, srcfd, resume,
+			    (size_t)(size - 12 - resume) };
+			p[np++] = (struct piece){ afcp->end, -1, 0, 12 };
+		} else
+			p[np++] = (struct piece){ NULL, srcfd, resume, (size_t)(size - resume) };
+		rc = pieces_commit(dst, p, np, m, srcfd, why);
 	}
+	free(afcp);
 	free(head);
 	free(app1);
 	free(l);

@@ -487,23 +487,30 @@ put_comment(const struct tiff *t, struct ifd *exif, const char *text)
 	free(buf);
 }
 
-/* The tags EXIF 2.32 requires of a block that we make from nothing. */
+/* The tags EXIF 2.32 requires in IFD0, for a block made from nothing. */
 static void
-put_required(const struct tiff *t, struct ifd *ifd0, struct ifd *exif,
-    const struct exif_image *img)
+put_required_ifd0(const struct tiff *t, struct ifd *ifd0, const struct exif_image *img)
 {
-	static const unsigned char v0232[4] = { '0', '2', '3', '2' };
-	static const unsigned char fpx[4] = { '0', '1', '0', '0' };
-	static const unsigned char ycc[4] = { 1, 2, 3, 0 }, rgb[4] = { 4, 5, 6, 0 };
 	uint32_t num[1], den[1] = { 1 };
-	unsigned char b[4];
 
 	num[0] = img->xres ? img->xres : 72;
 	set_rationals(t, ifd0, TAG_XRES, num, den, 1);
 	num[0] = img->yres ? img->yres : 72;
 	set_rationals(t, ifd0, TAG_YRES, num, den, 1);
 	set_short(t, ifd0, TAG_RESUNIT, img->xres ? img->unit : 2);
-	set_short(t, ifd0, TAG_YCBCRPOS, 1);
+	if (!img->rgb)
+		set_short(t, ifd0, TAG_YCBCRPOS, 1);
+}
+
+/* ... and in an Exif IFD we make (the block had none). */
+static void
+put_required_exif(const struct tiff *t, struct ifd *exif, const struct exif_image *img)
+{
+	static const unsigned char v0232[4] = { '0', '2', '3', '2' };
+	static const unsigned char fpx[4] = { '0', '1', '0', '0' };
+	static const unsigned char ycc[4] = { 1, 2, 3, 0 }, rgb[4] = { 4, 5, 6, 0 };
+	unsigned char b[4];
+
 	ifd_set(t, exif, TAG_EXIF_VERSION, T_UNDEFINED, 4, v0232, 4);
 	ifd_set(t, exif, TAG_COMPONENTS, T_UNDEFINED, 4, img->rgb ? rgb : ycc, 4);
 	ifd_set(t, exif, TAG_FLASHPIX, T_UNDEFINED, 4, fpx, 4);
@@ -547,15 +554,23 @@ ifd_write(const struct tiff *t, const struct ifd *d, unsigned char *out, size_t 
 	return (uint32_t)off;
 }
 
-/* The sub-IFD a pointer tag of ifd0 names: read, or empty when absent;
- * -1 when the pointer is there but leads outside the block. */
+/*
+ * The sub-IFD a pointer tag of ifd0 names: read, or empty when absent or
+ * not a pointer at all (a wrong type or count: readers do not follow it,
+ * and neither do we, or its target's bytes would become tags); -1 when
+ * it is a pointer but leads outside the block.
+ */
 static int
 sub_ifd(const struct tiff *t, const struct ifd *ifd0, unsigned tag, struct ifd *d)
 {
 	int i = ifd_find(t, ifd0, tag);
+	unsigned type;
 
 	memset(d, 0, sizeof(*d));
 	if (i < 0)
+		return 0;
+	type = get16(t, ifd0->e[i].raw + 2);
+	if ((type != T_LONG && type != T_IFD) || get32(t, ifd0->e[i].raw + 4) != 1)
 		return 0;
 	return ifd_read(t, get32(t, ifd0->e[i].raw + 8), d);
 }
@@ -664,7 +679,7 @@ exif_edit(const unsigned char *old, size_t olen, const struct meta *m,
 		t.p = fresh;
 		t.len = 8;
 		t.be = 1;
-		put_required(&t, &ifd0, &exif, img);
+		put_required_ifd0(&t, &ifd0, img);
 	}
 	dates_of(m, &ds);
 	if (m->has_time)
@@ -675,6 +690,8 @@ exif_edit(const unsigned char *old, size_t olen, const struct meta *m,
 		set_ascii(&t, &ifd0, TAG_DESCRIPTION, m->caption);
 		put_comment(&t, &exif, m->caption);
 	}
+	if (!exif.present && (exif.changed || old == NULL))
+		put_required_exif(&t, &exif, img);
 	if (m->no_thumbnail)
 		ifd0.next = 0;
 	/* the new IFDs go after the old block, at an even offset */

@@ -335,21 +335,63 @@ assert out.endswith(src[sos:]), "scan data changed"'
 	[ "$(tag -DateTimeOriginal out2/in.png)" = "2000:01:01 00:00:00" ]
 }
 
-@test "an MP4 gets creation_time and a ©xyz location by stream copy, streams bit-identical" {
+@test "an MP4 gets its times, dated and placed keys and a caption in moov only; every other box byte for byte" {
 	make_video in.mp4
 	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 \
-		--gps 48.858400,2.294500,35.5 --caption 'a video' in.mp4
+		--gps 48.858400,2.294500,35.5 --caption 'a vidéo' in.mp4
 	[ "$(ffprobe -v error -show_entries format_tags=creation_time -of csv=p=0 out/in.mp4)" = \
 		"2023-01-15T08:30:45.000000Z" ]
-	[ "$(tag -n -UserData:GPSCoordinates out/in.mp4)" = "48.8584 2.2945 35.5" ]
 	[ "$(tag -QuickTime:CreateDate out/in.mp4)" = "2023:01:15 08:30:45" ]
-	[ "$(tag -ItemList:Description out/in.mp4)" = "a video" ]
+	[ "$(tag -Track1:TrackCreateDate out/in.mp4)" = "2023:01:15 08:30:45" ]
+	[ "$(tag -Track2:MediaCreateDate out/in.mp4)" = "2023:01:15 08:30:45" ]
+	[ "$(tag -Keys:CreationDate out/in.mp4)" = "2023:01:15 10:30:45+02:00" ]
+	[ "$(tag -n -UserData:GPSCoordinates out/in.mp4)" = "48.8584 2.2945 35.5" ]
+	[ "$(tag -n -Keys:GPSCoordinates out/in.mp4)" = "48.8584 2.2945 35.5" ]
+	[ "$(tag -UserData:Comment out/in.mp4)" = "a vidéo" ]
 	stream_hashes in.mp4 > a
 	stream_hashes out/in.mp4 > b
 	diff a b
-	[ "$(stat -c %Y out/in.mp4)" = "$(date -d 2023-01-15T08:30:45Z +%s)" ]
-	run -0 exiftool -warning -s3 out/in.mp4
+	printf '%s\t%s\n' "$PWD/in.mp4" "$PWD/out/in.mp4" > pairs
+	run -0 python3 "$REPO/tests/helpers/corpus-data.py" pairs
 	[ -z "$output" ]
+	[ "$(stat -c %Y out/in.mp4)" = "$(date -d 2023-01-15T08:30:45Z +%s)" ]
+	run -0 exiftool -validate -warning -a -s3 out/in.mp4
+	[ "$output" = OK ]
+}
+
+@test "a faststart MP4 whose moov grows gets its chunk offsets shifted; a free box after moov takes up the growth" {
+	make_video v.mp4
+	ffmpeg -nostdin -loglevel error -i v.mp4 -c copy -movflags +faststart -f mp4 fast.mp4
+	ffmpeg -nostdin -loglevel error -i v.mp4 -c copy -moov_size 20000 -f mp4 roomy.mp4
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 --gps 1,2 --caption c \
+		fast.mp4 roomy.mp4
+	for f in fast roomy; do
+		ffmpeg -nostdin -loglevel error -i $f.mp4 -map 0 -c copy -f framemd5 - > a
+		ffmpeg -nostdin -loglevel error -i out/$f.mp4 -map 0 -c copy -f framemd5 - > b
+		diff a b
+		[ "$(tag -n -Keys:GPSCoordinates out/$f.mp4)" = "1 2" ]
+	done
+	[ "$(stat -c %s out/fast.mp4)" -gt "$(stat -c %s fast.mp4)" ]
+	[ "$(stat -c %s out/roomy.mp4)" = "$(stat -c %s roomy.mp4)" ]
+	# in the roomy one, all from the first byte after the free box on is the same
+	python3 -c '
+import sys
+a = open("roomy.mp4", "rb").read(); b = open("out/roomy.mp4", "rb").read()
+i = a.index(b"mdat") - 4
+assert a[i:] == b[i:], "mdat moved"'
+}
+
+@test "a truncated faststart MP4 and a file that is no MP4 fail one line each; the good one is done" {
+	make_video v.mp4
+	ffmpeg -nostdin -loglevel error -i v.mp4 -c copy -movflags +faststart -f mp4 fast.mp4
+	head -c $(($(stat -c %s fast.mp4) - 1000)) fast.mp4 > cut.mp4
+	head -c 3000 /dev/urandom > bad.mp4
+	run -1 --separate-stderr mem-exif -o "$OUT" --time 2023-01-15T10:30:45Z cut.mp4 bad.mp4 v.mp4
+	[ "${#stderr_lines[@]}" -eq 2 ]
+	[ "${stderr_lines[0]}" = "mem-exif: cut.mp4: truncated MP4 (a box runs past the end of the file)" ]
+	[ "${stderr_lines[1]}" = "mem-exif: bad.mp4: not an MP4 or QuickTime file (no ftyp box)" ]
+	[ "$(ls out)" = v.mp4 ]
+	no_temp_files out
 }
 
 @test "a video's own creation time and location are kept unless --overwrite" {
@@ -360,17 +402,69 @@ assert out.endswith(src[sos:]), "scan data changed"'
 	[ "$(tag -n -UserData:GPSCoordinates out/in.mp4)" = "10 20" ]
 	run -0 mem-exif -o o3 --overwrite --time 2023-01-15T10:30:45+02:00 --gps 48.5,2.5 o1/in.mp4
 	[ "$(tag -QuickTime:CreateDate o3/in.mp4)" = "2023:01:15 08:30:45" ]
+	[ "$(tag -Keys:CreationDate o3/in.mp4)" = "2023:01:15 10:30:45+02:00" ]
 	[ "$(tag -n -UserData:GPSCoordinates o3/in.mp4)" = "48.5 2.5" ]
+	[ "$(tag -n -Keys:GPSCoordinates o3/in.mp4)" = "48.5 2.5" ]
 }
 
-@test "an iPhone MOV's own location (an mdta key FFmpeg drops) comes out as ©xyz" {
+@test "a video with no known offset gets the wall clock as it is" {
+	make_video in.mp4
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45 in.mp4
+	[ "$(tag -QuickTime:CreateDate out/in.mp4)" = "2023:01:15 10:30:45" ]
+	[ "$(tag -Keys:CreationDate out/in.mp4)" = "2023:01:15 10:30:45" ]
+}
+
+@test "a MOV's Keys (a Live Photo's ContentIdentifier, the camera's place) survive byte for byte" {
 	make_video v.mp4
 	ffmpeg -nostdin -loglevel error -i v.mp4 -c copy -movflags use_metadata_tags \
+		-metadata com.apple.quicktime.content.identifier=8D3A1A6E-1B2C-4D5E-9F00-112233445566 \
 		-metadata com.apple.quicktime.location.ISO6709=+37.3349-122.0090+010.000/ \
 		-f mov in.mov
-	[ "$(tag -n -Keys:GPSCoordinates in.mov)" = "37.3349 -122.009 10" ]
-	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45Z --gps 1,2 in.mov
-	[ "$(tag -n -UserData:GPSCoordinates out/in.mov)" = "37.3349 -122.009 10" ]
+	[ "$(tag -Keys:ContentIdentifier in.mov)" = 8D3A1A6E-1B2C-4D5E-9F00-112233445566 ]
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45Z --gps 1,2 --caption c in.mov
+	[ "$(tag -Keys:ContentIdentifier out/in.mov)" = 8D3A1A6E-1B2C-4D5E-9F00-112233445566 ]
+	[ "$(tag -n -Keys:GPSCoordinates out/in.mov)" = "37.3349 -122.009 10" ]
+	# the key entries and their ilst items, as bytes, are all still there
+	python3 - in.mov out/in.mov <<'PY'
+import sys
+def box(d, path):
+    i = 0
+    for name in path:
+        end = len(d) if i == 0 else i + int.from_bytes(d[i:i + 4], "big")
+        j = i + (0 if i == 0 else 8)
+        while j < end:
+            n = int.from_bytes(d[j:j + 4], "big")
+            if d[j + 4:j + 8] == name:
+                i = j
+                break
+            j += n
+        else:
+            raise SystemExit("no " + name.decode())
+    return d[i:i + int.from_bytes(d[i:i + 4], "big")]
+def items(d):
+    # Apple keeps its keys in moov/meta, FFmpeg in moov/udta/meta
+    try:
+        meta = box(d, [b"moov", b"meta"])
+    except SystemExit:
+        meta = box(d, [b"moov", b"udta", b"meta"])
+    keys = meta[meta.index(b"keys") - 4:]
+    keys = keys[:int.from_bytes(keys[:4], "big")]
+    ilst = meta[meta.index(b"ilst") - 4:]
+    ilst = ilst[:int.from_bytes(ilst[:4], "big")]
+    names, j = [], 16
+    while j < len(keys):
+        n = int.from_bytes(keys[j:j + 4], "big"); names.append(keys[j + 8:j + n]); j += n
+    out, j = {}, 8
+    while j < len(ilst):
+        n = int.from_bytes(ilst[j:j + 4], "big")
+        out[names[int.from_bytes(ilst[j + 4:j + 8], "big") - 1]] = ilst[j + 8:j + n]
+        j += n
+    return out
+a, b = items(open(sys.argv[1], "rb").read()), items(open(sys.argv[2], "rb").read())
+for k, v in a.items():
+    assert b.get(k) == v, k
+assert b[b"com.apple.quicktime.creationdate"][16:] == b"2023-01-15T10:30:45+0000"
+PY
 }
 
 @test "a MOV gets ©xyz and an MKV gets creation_time, streams copied" {
@@ -386,14 +480,15 @@ assert out.endswith(src[sos:]), "scan data changed"'
 	diff a b
 }
 
-@test "a video FFmpeg cannot read fails with its reason and leaves no temp file" {
-	head -c 3000 /dev/urandom > bad.mp4
-	make_video good.mp4
-	run -1 --separate-stderr mem-exif -o "$OUT" --time 2023-01-15T10:30:45Z bad.mp4 good.mp4
+@test "a Matroska video FFmpeg cannot read fails with its reason and leaves no temp file" {
+	head -c 3000 /dev/urandom > bad.mkv
+	make_video v.mp4
+	ffmpeg -nostdin -loglevel error -i v.mp4 -c copy -f matroska good.mkv
+	run -1 --separate-stderr mem-exif -o "$OUT" --time 2023-01-15T10:30:45Z bad.mkv good.mkv
 	[ "${#stderr_lines[@]}" -eq 1 ]
-	[[ "$stderr" == "mem-exif: bad.mp4: ffmpeg failed (status "* ]]
-	[ -f out/good.mp4 ]
-	[ ! -e out/bad.mp4 ]
+	[[ "$stderr" == "mem-exif: bad.mkv: ffmpeg failed (status "* ]]
+	[ -f out/good.mkv ]
+	[ ! -e out/bad.mkv ]
 	no_temp_files out
 }
 
@@ -478,13 +573,14 @@ assert out.endswith(src[sos:]), "scan data changed"'
 	png_chunks out/p.png > /dev/null	# every CRC right
 }
 
-@test "without ffmpeg on PATH a video fails with one line and the JPEG is still done" {
+@test "without ffmpeg on PATH an MKV fails with one line; the MP4 and the JPEG are still done" {
 	make_video in.mp4
+	ffmpeg -nostdin -loglevel error -i in.mp4 -c copy -f matroska in.mkv
 	make_jpeg in.jpg
 	run -1 --separate-stderr env PATH="$MEM_BIN" mem-exif -o "$OUT" \
-		--time 2023-01-15T08:30:45Z in.mp4 in.jpg
-	[ "$stderr" = "mem-exif: in.mp4: cannot run ffmpeg: No such file or directory" ]
-	[ -f out/in.jpg ] && [ ! -e out/in.mp4 ]
+		--time 2023-01-15T08:30:45Z in.mkv in.mp4 in.jpg
+	[ "$stderr" = "mem-exif: in.mkv: cannot run ffmpeg: No such file or directory" ]
+	[ -f out/in.jpg ] && [ -f out/in.mp4 ] && [ ! -e out/in.mkv ]
 	no_temp_files out
 }
 

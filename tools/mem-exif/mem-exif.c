@@ -141,6 +141,8 @@ write_one(const char *src, int fd, off_t size, const char *dst,
 	}
 	if (is_png_magic(magic, n) || strcasecmp(e, "png") == 0)
 		return png_write(fd, size, dst, m, why);
+	if (is_mp4_name(src) && is_mp4_name(dst))
+		return mp4_write(fd, size, dst, m, why);
 	if (is_video_ffmpeg_writes(src) && is_video_ffmpeg_writes(dst))
 		return video_write(src, dst, m, why);
 	if (copy_plain(fd, size, dst, m, why) < 0)

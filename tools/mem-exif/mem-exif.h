@@ -133,14 +133,20 @@ int	 png_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 int	 png_scan(reader_fn rd, void *ctx, off_t size, off_t *exif_off,
 	    size_t *exif_len, off_t *insert_at, const char **why);
 
-/* mp4.c: FFmpeg does the writing; ©xyz into moov/udta of a file whose
- * moov is last. run_into runs a (which writes t), with the source's and
- * m's metadata, and commits t; it frees a. */
+/* mp4.c: MP4, MOV, 3GP, M4V by their boxes; ©xyz into moov/udta of a
+ * file whose moov is last (FFmpeg's output). */
+int	 is_mp4_name(const char *path);
+int	 mp4_write(int srcfd, off_t size, const char *dst, const struct meta *m,
+	    const char **why);
+int	 mp4_put_xyz(const char *path, const char *iso6709, const char **why);
+
+/* remux.c: Matroska and WebM by FFmpeg's stream copy. run_into runs a
+ * (which writes t), with the source's and m's metadata, and commits t;
+ * it frees a. */
 int	 video_write(const char *src, const char *dst, const struct meta *m,
 	    const char **why);
 int	 run_into(struct args *a, struct atomic *t, const char *src,
 	    const struct meta *m, const char *fmt, const char **why);
-int	 mp4_put_xyz(const char *path, const char *iso6709, const char **why);
 
 /* overlay.c: a Snapchat overlay burned into an image or a video. */
 int	 overlay_image(const char *src, int srcfd, off_t size, const char *ovl,
@@ -155,5 +161,6 @@ int	 xmp_write(const char *dst, const struct meta *m, int srcfd, const char **wh
 extern char	 whybuf[512];	/* room for a formatted reason */
 extern const char *cur_label;	/* the item, for notes on stderr */
 const char *why_errno(const char *what);	/* "what: strerror(errno)" */
+char	*meta_iso6709(const struct meta *m);	/* "+48.858400+002.294500/", malloc'd */
 
 #endif

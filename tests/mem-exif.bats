@@ -511,6 +511,18 @@ PY
 	[ "$(stat -c %Y out/in.gif)" = "$(date -d 2023-01-15T08:30:45Z +%s)" ]
 }
 
+@test "a caption with U+FFFE and a control character keeps well-formed XMP, with a note, and goes whole into EXIF" {
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=32x24:rate=1 -frames:v 1 in.gif
+	make_jpeg in.jpg
+	caption=$(printf 'a\xef\xbf\xbeb\x01c \xe2\x98\x95')
+	run -0 --separate-stderr mem-exif -o "$OUT" --caption "$caption" in.gif in.jpg
+	[ "$stderr" = "mem-exif: in.gif: caption: characters XML cannot hold written as U+FFFD" ]
+	xmllint --noout out/in.gif.xmp
+	[ "$(tag -XMP-dc:Description out/in.gif.xmp)" = "$(printf 'a\xef\xbf\xbdb\xef\xbf\xbdc \xe2\x98\x95')" ]
+	[ "$(exiftool -b -IFD0:ImageDescription out/in.jpg)" = "$caption" ]
+	[ "$(exiftool -b -ExifIFD:UserComment out/in.jpg)" = "$caption" ]
+}
+
 @test "a Snapchat image overlay is composited upright and the source EXIF is kept" {
 	make_jpeg src.jpg 200x100
 	exiftool -q -overwrite_original -Orientation#=6 -Model=Kept src.jpg

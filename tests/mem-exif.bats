@@ -335,6 +335,54 @@ assert out.endswith(src[sos:]), "scan data changed"'
 	[ "$(tag -DateTimeOriginal out2/in.png)" = "2000:01:01 00:00:00" ]
 }
 
+@test "a PNG whose eXIf follows the image data gets it edited there, never a second one" {
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48 -frames:v 1 plain.png
+	make_jpeg cam.jpg
+	exiftool -q -overwrite_original -Orientation#=6 cam.jpg
+	python3 - plain.png cam.jpg in.png <<'PY'
+import sys, zlib
+png, jpg = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+i = jpg.index(b"Exif\0\0")
+tiff = jpg[i + 6:i - 2 + int.from_bytes(jpg[i - 2:i], "big")]
+chunk = len(tiff).to_bytes(4, "big") + b"eXIf" + tiff + zlib.crc32(b"eXIf" + tiff).to_bytes(4, "big")
+open(sys.argv[3], "wb").write(png[:-12] + chunk + png[-12:])   # after IDAT, before IEND
+PY
+	[ "$(tag -n -Orientation in.png)" = 6 ]
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 in.png
+	png_chunks out/in.png | cut -d' ' -f1 | tr '\n' ' ' > order
+	[[ "$(cat order)" == "IHDR "*"IDAT eXIf IEND " ]]
+	[ "$(tag -n -Orientation out/in.png)" = 6 ]
+	[ "$(tag -Make out/in.png)" = Canon ]
+	[ "$(tag -DateTimeOriginal out/in.png)" = "2023:01:15 10:30:45" ]
+}
+
+@test "a PNG whose only EXIF is an ImageMagick raw profile gets it edited inside that zTXt chunk" {
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48 -frames:v 1 plain.png
+	make_jpeg cam.jpg
+	python3 - plain.png cam.jpg in.png <<'PY'
+import sys, zlib
+png, jpg = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+i = jpg.index(b"Exif\0\0")
+blk = jpg[i:i - 2 + int.from_bytes(jpg[i - 2:i], "big")]
+h = blk.hex()
+text = "\nexif\n%8d\n" % len(blk) + "\n".join(h[k:k + 72] for k in range(0, len(h), 72)) + "\n"
+data = b"Raw profile type exif\0\0" + zlib.compress(text.encode())
+chunk = len(data).to_bytes(4, "big") + b"zTXt" + data + zlib.crc32(b"zTXt" + data).to_bytes(4, "big")
+n = 8 + 25    # after IHDR
+open(sys.argv[3], "wb").write(png[:n] + chunk + png[n:])
+PY
+	[ "$(tag -Make in.png)" = Canon ]
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 --caption 'raw' in.png
+	png_chunks out/in.png | cut -d' ' -f1 | tr '\n' ' ' > order
+	[[ "$(cat order)" == "IHDR zTXt "*"IDAT "*"IEND " ]]
+	[[ "$(cat order)" != *eXIf* ]]
+	[ "$(tag -Make out/in.png)" = Canon ]
+	[ "$(tag -DateTimeOriginal out/in.png)" = "2023:01:15 10:30:45" ]
+	[ "$(tag -ImageDescription out/in.png)" = raw ]
+	# nothing new to say (the raw profile's own "non-standard" note stays)
+	[ "$(exiftool -validate -warning -a -s3 out/in.png)" = "$(exiftool -validate -warning -a -s3 in.png)" ]
+}
+
 @test "an MP4 gets its times, dated and placed keys and a caption in moov only; every other box byte for byte" {
 	make_video in.mp4
 	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 \

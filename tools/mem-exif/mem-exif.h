@@ -130,8 +130,14 @@ int	 jpeg_info(int fd, off_t size, int *orientation, int *scale, int *subsampled
 	    const char **why);
 int	 png_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 	    const char **why);
-int	 png_scan(reader_fn rd, void *ctx, off_t size, off_t *exif_off,
-	    size_t *exif_len, off_t *insert_at, const char **why);
+/* Where a PNG's chunks are: the first eXIf, the first raw EXIF profile
+ * (tEXt, zTXt or iTXt), and where a new eXIf goes (the first IDAT). */
+struct png_layout {
+	off_t	 exif_off, raw_off, insert_at;
+	size_t	 exif_len, raw_len;	/* whole chunks */
+};
+int	 png_scan(reader_fn rd, void *ctx, off_t size, struct png_layout *l,
+	    const char **why);
 
 /* mp4.c: MP4, MOV, 3GP, M4V by their boxes; ©xyz into moov/udta of a
  * file whose moov is last (FFmpeg's output). */

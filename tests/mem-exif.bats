@@ -128,6 +128,36 @@ a, b = exif("in.jpg"), exif("out/in.jpg")
 assert len(b) > len(a) and b[:4] == a[:4] and b[8:len(a)] == a[8:], "old bytes moved"'
 }
 
+@test "a zero-length thumbnail, an empty entry and a duplicate entry are all still there, as exiftool saw them" {
+	make_jpeg plain.jpg
+	exiftool -q -overwrite_original -all= plain.jpg
+	python3 - plain.jpg in.jpg <<'PY'
+import struct, sys
+# IFD0: Make, an empty Artist (count 0), Software twice; IFD1 with a
+# zero-length thumbnail
+def entry(tag, typ, count, value):
+    return struct.pack("<HHI", tag, typ, count) + value.ljust(4, b"\0")
+ifd0_at, ifd1_at = 8, 8 + 2 + 4 * 12 + 4
+data_at = ifd1_at + 2 + 2 * 12 + 4
+make = b"Cam\0"
+ifd0 = struct.pack("<H", 4) + entry(0x010F, 2, 4, make) + entry(0x013B, 2, 0, b"") \
+    + entry(0x0131, 2, 3, b"v1\0") + entry(0x0131, 2, 3, b"v2\0") + struct.pack("<I", ifd1_at)
+ifd1 = struct.pack("<H", 2) + entry(0x0201, 4, 1, struct.pack("<I", data_at)) \
+    + entry(0x0202, 4, 1, struct.pack("<I", 0)) + struct.pack("<I", 0)
+tiff = b"II*\0" + struct.pack("<I", ifd0_at) + ifd0 + ifd1 + b"\0" * 4
+blk = b"Exif\0\0" + tiff
+d = open(sys.argv[1], "rb").read()
+open(sys.argv[2], "wb").write(d[:2] + b"\xff\xe1" + (len(blk) + 2).to_bytes(2, "big") + blk + d[2:])
+PY
+	exiftool -a -G1 -s -x System:all -x File:all in.jpg > before
+	grep -q 'ThumbnailLength *: 0' before
+	[ "$(grep -c '\[IFD0\] *Software' before)" -eq 2 ]
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 --gps 1,2 --caption c in.jpg
+	exiftool -a -G1 -s -x System:all -x File:all out/in.jpg > after
+	[ -z "$(diff before after | grep '^<')" ]	# nothing removed or changed
+	[ "$(tag -DateTimeOriginal out/in.jpg)" = "2023:01:15 10:30:45" ]
+}
+
 @test "the camera's own date and GPS are kept unless --overwrite" {
 	make_jpeg in.jpg
 	exiftool -q -overwrite_original -DateTimeOriginal='2019:05:05 05:05:05' \

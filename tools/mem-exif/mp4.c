@@ -739,7 +739,7 @@ mp4_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 	struct qt_have have;
 	struct qt_plan pl;
 	struct piece p[4];
-	size_t k = 0;
+	size_t k = 0, head = 0;
 	int64_t delta;
 	int rc = -1;
 
@@ -754,11 +754,23 @@ mp4_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 	look(moov, (size_t)msz, &have);
 	if (plan_of(m, &have, &pl, why) < 0)
 		goto out;
+	/* what comes before moov is usually a few bytes (ftyp): it goes out
+	 * in the same write as moov, not as a copy of its own */
+	if (moov_off <= 65536) {
+		o.cap = (size_t)moov_off + (size_t)msz + 4096;
+		o.p = xmalloc(o.cap);
+		if (read_at(srcfd, 0, o.p, (size_t)moov_off) < 0) {
+			*why = why_errno("read");
+			goto out;
+		}
+		o.n = (size_t)moov_off;
+		head = (size_t)moov_off;
+	} else
+		p[k++] = (struct piece){ NULL, srcfd, 0, (size_t)moov_off };
 	edit_moov(&o, moov, (size_t)msz, &pl);
-	p[k++] = (struct piece){ NULL, srcfd, 0, (size_t)moov_off };
 	p[k++] = (struct piece){ o.p, -1, 0, o.n };
 	resume = moov_off + (off_t)msz;
-	delta = (int64_t)o.n - (int64_t)msz;
+	delta = (int64_t)(o.n - head) - (int64_t)msz;
 	/* a free box right after moov takes up its growth; a shrink leaves one */
 	fsz = 0;
 	if (delta > 0 && resume + 8 <= size && read_at(srcfd, resume, h, 8) == 0 &&
@@ -781,7 +793,7 @@ mp4_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 		p[k++] = (struct piece){ pad, -1, 0, (size_t)-delta };
 		delta = 0;
 	}
-	if (fix_boxes(o.p + 8, o.n - 8, pl.set_time, pl.qt_time, (uint64_t)moov_off + msz,
+	if (fix_boxes(o.p + head + 8, o.n - head - 8, pl.set_time, pl.qt_time, (uint64_t)moov_off + msz,
 	    delta, (uint64_t)size, why) < 0)
 		goto out;
 	p[k++] = (struct piece){ NULL, srcfd, resume, (size_t)(size - resume) };

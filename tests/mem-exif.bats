@@ -109,7 +109,7 @@ tag() {
 	diff want got
 }
 
-@test "a maker note with offsets from the TIFF header is fixed when it moves" {
+@test "a maker note with offsets from the TIFF header stays valid: no byte of the old block moves" {
 	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48 -frames:v 1 \
 		-f image2 -c:v mjpeg plain.jpg
 	with_makernote plain.jpg in.jpg canon
@@ -119,6 +119,43 @@ tag() {
 		--caption 'moves the note' in.jpg
 	run -0 exiftool -s -a -warning -MakerNotes:all out/in.jpg
 	[ "$output" = "$(cat want)" ]	# no "Adjusted MakerNotes base" warning either
+	# the old TIFF block is the new one's start, but for the IFD0 offset
+	python3 -c '
+def exif(p):
+    d = open(p, "rb").read(); i = d.index(b"Exif\0\0")
+    return d[i + 6:i - 2 + int.from_bytes(d[i - 2:i], "big")]
+a, b = exif("in.jpg"), exif("out/in.jpg")
+assert len(b) > len(a) and b[:4] == a[:4] and b[8:len(a)] == a[8:], "old bytes moved"'
+}
+
+@test "a zero-length thumbnail, an empty entry and a duplicate entry are all still there, as exiftool saw them" {
+	make_jpeg plain.jpg
+	exiftool -q -overwrite_original -all= plain.jpg
+	python3 - plain.jpg in.jpg <<'PY'
+import struct, sys
+# IFD0: Make, an empty Artist (count 0), Software twice; IFD1 with a
+# zero-length thumbnail
+def entry(tag, typ, count, value):
+    return struct.pack("<HHI", tag, typ, count) + value.ljust(4, b"\0")
+ifd0_at, ifd1_at = 8, 8 + 2 + 4 * 12 + 4
+data_at = ifd1_at + 2 + 2 * 12 + 4
+make = b"Cam\0"
+ifd0 = struct.pack("<H", 4) + entry(0x010F, 2, 4, make) + entry(0x013B, 2, 0, b"") \
+    + entry(0x0131, 2, 3, b"v1\0") + entry(0x0131, 2, 3, b"v2\0") + struct.pack("<I", ifd1_at)
+ifd1 = struct.pack("<H", 2) + entry(0x0201, 4, 1, struct.pack("<I", data_at)) \
+    + entry(0x0202, 4, 1, struct.pack("<I", 0)) + struct.pack("<I", 0)
+tiff = b"II*\0" + struct.pack("<I", ifd0_at) + ifd0 + ifd1 + b"\0" * 4
+blk = b"Exif\0\0" + tiff
+d = open(sys.argv[1], "rb").read()
+open(sys.argv[2], "wb").write(d[:2] + b"\xff\xe1" + (len(blk) + 2).to_bytes(2, "big") + blk + d[2:])
+PY
+	exiftool -a -G1 -s -x System:all -x File:all in.jpg > before
+	grep -q 'ThumbnailLength *: 0' before
+	[ "$(grep -c '\[IFD0\] *Software' before)" -eq 2 ]
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 --gps 1,2 --caption c in.jpg
+	exiftool -a -G1 -s -x System:all -x File:all out/in.jpg > after
+	[ -z "$(diff before after | grep '^<')" ]	# nothing removed or changed
+	[ "$(tag -DateTimeOriginal out/in.jpg)" = "2023:01:15 10:30:45" ]
 }
 
 @test "the camera's own date and GPS are kept unless --overwrite" {
@@ -222,7 +259,7 @@ tag() {
 	cmp out/self.jpg keep.jpg
 }
 
-@test "bad JPEGs fail one line each, leave no temp file, and the good one is done" {
+@test "bad JPEGs fail one line each, leave no temp file, and the good ones are done" {
 	make_jpeg good.jpg 160x120
 	printf 'GIF89a not a jpeg' > notjpeg.jpg
 	: > empty.jpg
@@ -242,15 +279,32 @@ seg = b"\xff\xe1" + (len(bad) + 2).to_bytes(2, "big") + bad
 open("badifd.jpg", "wb").write(d[:2] + seg + d[2:])'
 	run -1 --separate-stderr mem-exif -o "$OUT" --time 2023-01-01T00:00:00Z \
 		notjpeg.jpg empty.jpg cuthead.jpg cutdata.jpg badexif.jpg badifd.jpg good.jpg
-	[ "${#stderr_lines[@]}" -eq 6 ]
+	[ "${#stderr_lines[@]}" -eq 5 ]
 	[ "${stderr_lines[0]}" = "mem-exif: notjpeg.jpg: not a JPEG (no SOI marker)" ]
 	[ "${stderr_lines[1]}" = "mem-exif: empty.jpg: empty file" ]
 	[ "${stderr_lines[2]}" = "mem-exif: cuthead.jpg: truncated JPEG (ends inside its header)" ]
-	[ "${stderr_lines[3]}" = "mem-exif: cutdata.jpg: truncated JPEG (no EOI marker after the image data)" ]
-	[ "${stderr_lines[4]}" = "mem-exif: badexif.jpg: corrupt EXIF (no TIFF header)" ]
-	[ "${stderr_lines[5]}" = "mem-exif: badifd.jpg: corrupt EXIF (IFD0 outside the block)" ]
-	[ "$(ls out)" = good.jpg ]
+	[ "${stderr_lines[3]}" = "mem-exif: badexif.jpg: corrupt EXIF (no TIFF header)" ]
+	[ "${stderr_lines[4]}" = "mem-exif: badifd.jpg: corrupt EXIF (IFD0 outside the block)" ]
+	[ "$(ls out | tr '\n' ' ')" = "cutdata.jpg good.jpg " ]
 	no_temp_files out
+}
+
+@test "a JPEG with no EOI and stray bytes between segments is written as exiftool would, those bytes kept" {
+	make_jpeg good.jpg 160x120
+	python3 -c '
+d = open("good.jpg", "rb").read()
+# three stray bytes after the first segment (APP0), and the EOI cut off
+n = 4 + int.from_bytes(d[4:6], "big")
+open("odd.jpg", "wb").write(d[:n] + b"\x00\x12\x34" + d[n:-2])'
+	exiftool -validate -warning -a odd.jpg > before.txt || true
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 odd.jpg
+	[ "$(tag -DateTimeOriginal out/odd.jpg)" = "2023:01:15 10:30:45" ]
+	# the stray bytes and everything from SOS on are there as they were
+	python3 -c '
+src = open("odd.jpg", "rb").read(); out = open("out/odd.jpg", "rb").read()
+assert b"\x00\x12\x34\xff" in out
+sos = src.index(b"\xff\xda")
+assert out.endswith(src[sos:]), "scan data changed"'
 }
 
 @test "a directory or a FIFO is refused without hanging" {
@@ -276,19 +330,20 @@ open("badifd.jpg", "wb").write(d[:2] + seg + d[2:])'
 	[ -f out/src.jpg ]
 }
 
-@test "an EXIF block over 64 KiB loses its embedded thumbnail with a note" {
+@test "an EXIF block that would outgrow 64 KiB fails that item, the thumbnail untouched, the rest go on" {
 	make_jpeg in.jpg 64x48
+	make_jpeg other.jpg 64x48
 	ffmpeg -nostdin -loglevel error -f lavfi -i "testsrc2=size=320x240,noise=alls=60:allf=u" \
 		-frames:v 1 -q:v 2 -f image2 thumb.jpg
 	size=$(stat -c %s thumb.jpg)
 	[ "$size" -gt 36000 ] && [ "$size" -lt 60000 ]	# fits alone, not with the caption
 	exiftool -q -overwrite_original '-ThumbnailImage<=thumb.jpg' in.jpg
 	caption=$(head -c 30000 /dev/zero | tr '\0' x)
-	run -0 --separate-stderr mem-exif -o "$OUT" --caption "$caption" in.jpg
-	[ "$stderr" = "mem-exif: in.jpg: EXIF block over 64 KiB: embedded thumbnail dropped" ]
-	[ "$(exiftool -b -ThumbnailImage out/in.jpg | wc -c)" -eq 0 ]
-	[ "$(tag -ImageDescription out/in.jpg)" = "$caption" ]
-	[ "$(tag -Make out/in.jpg)" = Canon ]
+	run -1 --separate-stderr mem-exif -o "$OUT" --caption "$caption" in.jpg other.jpg
+	[[ "$stderr" == "mem-exif: in.jpg: EXIF block too big ("*" bytes, at most 65533 fit in a JPEG)" ]]
+	[ "$(ls out)" = other.jpg ]
+	[ "$(tag -ImageDescription out/other.jpg)" = "$caption" ]
+	no_temp_files out
 }
 
 @test "a PNG gets an eXIf chunk exiftool reads, and its other chunks are unchanged" {
@@ -310,21 +365,111 @@ open("badifd.jpg", "wb").write(d[:2] + seg + d[2:])'
 	[ "$(tag -DateTimeOriginal out2/in.png)" = "2000:01:01 00:00:00" ]
 }
 
-@test "an MP4 gets creation_time and a ©xyz location by stream copy, streams bit-identical" {
+@test "a PNG whose eXIf follows the image data gets it edited there, never a second one" {
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48 -frames:v 1 plain.png
+	make_jpeg cam.jpg
+	exiftool -q -overwrite_original -Orientation#=6 cam.jpg
+	python3 - plain.png cam.jpg in.png <<'PY'
+import sys, zlib
+png, jpg = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+i = jpg.index(b"Exif\0\0")
+tiff = jpg[i + 6:i - 2 + int.from_bytes(jpg[i - 2:i], "big")]
+chunk = len(tiff).to_bytes(4, "big") + b"eXIf" + tiff + zlib.crc32(b"eXIf" + tiff).to_bytes(4, "big")
+open(sys.argv[3], "wb").write(png[:-12] + chunk + png[-12:])   # after IDAT, before IEND
+PY
+	[ "$(tag -n -Orientation in.png)" = 6 ]
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 in.png
+	png_chunks out/in.png | cut -d' ' -f1 | tr '\n' ' ' > order
+	[[ "$(cat order)" == "IHDR "*"IDAT eXIf IEND " ]]
+	[ "$(tag -n -Orientation out/in.png)" = 6 ]
+	[ "$(tag -Make out/in.png)" = Canon ]
+	[ "$(tag -DateTimeOriginal out/in.png)" = "2023:01:15 10:30:45" ]
+}
+
+@test "a PNG whose only EXIF is an ImageMagick raw profile gets it edited inside that zTXt chunk" {
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48 -frames:v 1 plain.png
+	make_jpeg cam.jpg
+	python3 - plain.png cam.jpg in.png <<'PY'
+import sys, zlib
+png, jpg = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+i = jpg.index(b"Exif\0\0")
+blk = jpg[i:i - 2 + int.from_bytes(jpg[i - 2:i], "big")]
+h = blk.hex()
+text = "\nexif\n%8d\n" % len(blk) + "\n".join(h[k:k + 72] for k in range(0, len(h), 72)) + "\n"
+data = b"Raw profile type exif\0\0" + zlib.compress(text.encode())
+chunk = len(data).to_bytes(4, "big") + b"zTXt" + data + zlib.crc32(b"zTXt" + data).to_bytes(4, "big")
+n = 8 + 25    # after IHDR
+open(sys.argv[3], "wb").write(png[:n] + chunk + png[n:])
+PY
+	[ "$(tag -Make in.png)" = Canon ]
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 --caption 'raw' in.png
+	png_chunks out/in.png | cut -d' ' -f1 | tr '\n' ' ' > order
+	[[ "$(cat order)" == "IHDR zTXt "*"IDAT "*"IEND " ]]
+	[[ "$(cat order)" != *eXIf* ]]
+	[ "$(tag -Make out/in.png)" = Canon ]
+	[ "$(tag -DateTimeOriginal out/in.png)" = "2023:01:15 10:30:45" ]
+	[ "$(tag -ImageDescription out/in.png)" = raw ]
+	# nothing new to say (the raw profile's own "non-standard" note stays)
+	[ "$(exiftool -validate -warning -a -s3 out/in.png)" = "$(exiftool -validate -warning -a -s3 in.png)" ]
+}
+
+@test "an MP4 gets its times, dated and placed keys and a caption in moov only; every other box byte for byte" {
 	make_video in.mp4
 	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 \
-		--gps 48.858400,2.294500,35.5 --caption 'a video' in.mp4
+		--gps 48.858400,2.294500,35.5 --caption 'a vidéo' in.mp4
 	[ "$(ffprobe -v error -show_entries format_tags=creation_time -of csv=p=0 out/in.mp4)" = \
 		"2023-01-15T08:30:45.000000Z" ]
-	[ "$(tag -n -UserData:GPSCoordinates out/in.mp4)" = "48.8584 2.2945 35.5" ]
 	[ "$(tag -QuickTime:CreateDate out/in.mp4)" = "2023:01:15 08:30:45" ]
-	[ "$(tag -ItemList:Description out/in.mp4)" = "a video" ]
+	[ "$(tag -Track1:TrackCreateDate out/in.mp4)" = "2023:01:15 08:30:45" ]
+	[ "$(tag -Track2:MediaCreateDate out/in.mp4)" = "2023:01:15 08:30:45" ]
+	[ "$(tag -Keys:CreationDate out/in.mp4)" = "2023:01:15 10:30:45+02:00" ]
+	[ "$(tag -n -UserData:GPSCoordinates out/in.mp4)" = "48.8584 2.2945 35.5" ]
+	[ "$(tag -n -Keys:GPSCoordinates out/in.mp4)" = "48.8584 2.2945 35.5" ]
+	[ "$(tag -UserData:Comment out/in.mp4)" = "a vidéo" ]
 	stream_hashes in.mp4 > a
 	stream_hashes out/in.mp4 > b
 	diff a b
-	[ "$(stat -c %Y out/in.mp4)" = "$(date -d 2023-01-15T08:30:45Z +%s)" ]
-	run -0 exiftool -warning -s3 out/in.mp4
+	printf '%s\t%s\n' "$PWD/in.mp4" "$PWD/out/in.mp4" > pairs
+	run -0 python3 "$REPO/tests/helpers/corpus-data.py" pairs
 	[ -z "$output" ]
+	[ "$(stat -c %Y out/in.mp4)" = "$(date -d 2023-01-15T08:30:45Z +%s)" ]
+	run -0 exiftool -validate -warning -a -s3 out/in.mp4
+	[ "$output" = OK ]
+}
+
+@test "a faststart MP4 whose moov grows gets its chunk offsets shifted; a free box after moov takes up the growth" {
+	make_video v.mp4
+	ffmpeg -nostdin -loglevel error -i v.mp4 -c copy -movflags +faststart -f mp4 fast.mp4
+	ffmpeg -nostdin -loglevel error -i v.mp4 -c copy -moov_size 20000 -f mp4 roomy.mp4
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 --gps 1,2 --caption c \
+		fast.mp4 roomy.mp4
+	for f in fast roomy; do
+		ffmpeg -nostdin -loglevel error -i $f.mp4 -map 0 -c copy -f framemd5 - > a
+		ffmpeg -nostdin -loglevel error -i out/$f.mp4 -map 0 -c copy -f framemd5 - > b
+		diff a b
+		[ "$(tag -n -Keys:GPSCoordinates out/$f.mp4)" = "1 2" ]
+	done
+	[ "$(stat -c %s out/fast.mp4)" -gt "$(stat -c %s fast.mp4)" ]
+	[ "$(stat -c %s out/roomy.mp4)" = "$(stat -c %s roomy.mp4)" ]
+	# in the roomy one, all from the first byte after the free box on is the same
+	python3 -c '
+import sys
+a = open("roomy.mp4", "rb").read(); b = open("out/roomy.mp4", "rb").read()
+i = a.index(b"mdat") - 4
+assert a[i:] == b[i:], "mdat moved"'
+}
+
+@test "a truncated faststart MP4 and a file that is no MP4 fail one line each; the good one is done" {
+	make_video v.mp4
+	ffmpeg -nostdin -loglevel error -i v.mp4 -c copy -movflags +faststart -f mp4 fast.mp4
+	head -c $(($(stat -c %s fast.mp4) - 1000)) fast.mp4 > cut.mp4
+	head -c 3000 /dev/urandom > bad.mp4
+	run -1 --separate-stderr mem-exif -o "$OUT" --time 2023-01-15T10:30:45Z cut.mp4 bad.mp4 v.mp4
+	[ "${#stderr_lines[@]}" -eq 2 ]
+	[ "${stderr_lines[0]}" = "mem-exif: cut.mp4: truncated MP4 (a box runs past the end of the file)" ]
+	[ "${stderr_lines[1]}" = "mem-exif: bad.mp4: not an MP4 or QuickTime file (no ftyp box)" ]
+	[ "$(ls out)" = v.mp4 ]
+	no_temp_files out
 }
 
 @test "a video's own creation time and location are kept unless --overwrite" {
@@ -335,17 +480,69 @@ open("badifd.jpg", "wb").write(d[:2] + seg + d[2:])'
 	[ "$(tag -n -UserData:GPSCoordinates out/in.mp4)" = "10 20" ]
 	run -0 mem-exif -o o3 --overwrite --time 2023-01-15T10:30:45+02:00 --gps 48.5,2.5 o1/in.mp4
 	[ "$(tag -QuickTime:CreateDate o3/in.mp4)" = "2023:01:15 08:30:45" ]
+	[ "$(tag -Keys:CreationDate o3/in.mp4)" = "2023:01:15 10:30:45+02:00" ]
 	[ "$(tag -n -UserData:GPSCoordinates o3/in.mp4)" = "48.5 2.5" ]
+	[ "$(tag -n -Keys:GPSCoordinates o3/in.mp4)" = "48.5 2.5" ]
 }
 
-@test "an iPhone MOV's own location (an mdta key FFmpeg drops) comes out as ©xyz" {
+@test "a video with no known offset gets the wall clock as it is" {
+	make_video in.mp4
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45 in.mp4
+	[ "$(tag -QuickTime:CreateDate out/in.mp4)" = "2023:01:15 10:30:45" ]
+	[ "$(tag -Keys:CreationDate out/in.mp4)" = "2023:01:15 10:30:45" ]
+}
+
+@test "a MOV's Keys (a Live Photo's ContentIdentifier, the camera's place) survive byte for byte" {
 	make_video v.mp4
 	ffmpeg -nostdin -loglevel error -i v.mp4 -c copy -movflags use_metadata_tags \
+		-metadata com.apple.quicktime.content.identifier=8D3A1A6E-1B2C-4D5E-9F00-112233445566 \
 		-metadata com.apple.quicktime.location.ISO6709=+37.3349-122.0090+010.000/ \
 		-f mov in.mov
-	[ "$(tag -n -Keys:GPSCoordinates in.mov)" = "37.3349 -122.009 10" ]
-	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45Z --gps 1,2 in.mov
-	[ "$(tag -n -UserData:GPSCoordinates out/in.mov)" = "37.3349 -122.009 10" ]
+	[ "$(tag -Keys:ContentIdentifier in.mov)" = 8D3A1A6E-1B2C-4D5E-9F00-112233445566 ]
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45Z --gps 1,2 --caption c in.mov
+	[ "$(tag -Keys:ContentIdentifier out/in.mov)" = 8D3A1A6E-1B2C-4D5E-9F00-112233445566 ]
+	[ "$(tag -n -Keys:GPSCoordinates out/in.mov)" = "37.3349 -122.009 10" ]
+	# the key entries and their ilst items, as bytes, are all still there
+	python3 - in.mov out/in.mov <<'PY'
+import sys
+def box(d, path):
+    i = 0
+    for name in path:
+        end = len(d) if i == 0 else i + int.from_bytes(d[i:i + 4], "big")
+        j = i + (0 if i == 0 else 8)
+        while j < end:
+            n = int.from_bytes(d[j:j + 4], "big")
+            if d[j + 4:j + 8] == name:
+                i = j
+                break
+            j += n
+        else:
+            raise SystemExit("no " + name.decode())
+    return d[i:i + int.from_bytes(d[i:i + 4], "big")]
+def items(d):
+    # Apple keeps its keys in moov/meta, FFmpeg in moov/udta/meta
+    try:
+        meta = box(d, [b"moov", b"meta"])
+    except SystemExit:
+        meta = box(d, [b"moov", b"udta", b"meta"])
+    keys = meta[meta.index(b"keys") - 4:]
+    keys = keys[:int.from_bytes(keys[:4], "big")]
+    ilst = meta[meta.index(b"ilst") - 4:]
+    ilst = ilst[:int.from_bytes(ilst[:4], "big")]
+    names, j = [], 16
+    while j < len(keys):
+        n = int.from_bytes(keys[j:j + 4], "big"); names.append(keys[j + 8:j + n]); j += n
+    out, j = {}, 8
+    while j < len(ilst):
+        n = int.from_bytes(ilst[j:j + 4], "big")
+        out[names[int.from_bytes(ilst[j + 4:j + 8], "big") - 1]] = ilst[j + 8:j + n]
+        j += n
+    return out
+a, b = items(open(sys.argv[1], "rb").read()), items(open(sys.argv[2], "rb").read())
+for k, v in a.items():
+    assert b.get(k) == v, k
+assert b[b"com.apple.quicktime.creationdate"][16:] == b"2023-01-15T10:30:45+0000"
+PY
 }
 
 @test "a MOV gets ©xyz and an MKV gets creation_time, streams copied" {
@@ -361,14 +558,15 @@ open("badifd.jpg", "wb").write(d[:2] + seg + d[2:])'
 	diff a b
 }
 
-@test "a video FFmpeg cannot read fails with its reason and leaves no temp file" {
-	head -c 3000 /dev/urandom > bad.mp4
-	make_video good.mp4
-	run -1 --separate-stderr mem-exif -o "$OUT" --time 2023-01-15T10:30:45Z bad.mp4 good.mp4
+@test "a Matroska video FFmpeg cannot read fails with its reason and leaves no temp file" {
+	head -c 3000 /dev/urandom > bad.mkv
+	make_video v.mp4
+	ffmpeg -nostdin -loglevel error -i v.mp4 -c copy -f matroska good.mkv
+	run -1 --separate-stderr mem-exif -o "$OUT" --time 2023-01-15T10:30:45Z bad.mkv good.mkv
 	[ "${#stderr_lines[@]}" -eq 1 ]
-	[[ "$stderr" == "mem-exif: bad.mp4: ffmpeg failed (status "* ]]
-	[ -f out/good.mp4 ]
-	[ ! -e out/bad.mp4 ]
+	[[ "$stderr" == "mem-exif: bad.mkv: ffmpeg failed (status "* ]]
+	[ -f out/good.mkv ]
+	[ ! -e out/bad.mkv ]
 	no_temp_files out
 }
 
@@ -389,6 +587,18 @@ open("badifd.jpg", "wb").write(d[:2] + seg + d[2:])'
 	[ "$(tag -n -XMP-exif:GPSAltitude $x)" = "5" ]
 	[ "$(tag -XMP-dc:Description $x)" = 'Fish & <chips>' ]
 	[ "$(stat -c %Y out/in.gif)" = "$(date -d 2023-01-15T08:30:45Z +%s)" ]
+}
+
+@test "a caption with U+FFFE and a control character keeps well-formed XMP, with a note, and goes whole into EXIF" {
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=32x24:rate=1 -frames:v 1 in.gif
+	make_jpeg in.jpg
+	caption=$(printf 'a\xef\xbf\xbeb\x01c \xe2\x98\x95')
+	run -0 --separate-stderr mem-exif -o "$OUT" --caption "$caption" in.gif in.jpg
+	[ "$stderr" = "mem-exif: in.gif: caption: characters XML cannot hold written as U+FFFD" ]
+	xmllint --noout out/in.gif.xmp
+	[ "$(tag -XMP-dc:Description out/in.gif.xmp)" = "$(printf 'a\xef\xbf\xbdb\xef\xbf\xbdc \xe2\x98\x95')" ]
+	[ "$(exiftool -b -IFD0:ImageDescription out/in.jpg)" = "$caption" ]
+	[ "$(exiftool -b -ExifIFD:UserComment out/in.jpg)" = "$caption" ]
 }
 
 @test "a Snapchat image overlay is composited upright and the source EXIF is kept" {
@@ -453,13 +663,14 @@ open("badifd.jpg", "wb").write(d[:2] + seg + d[2:])'
 	png_chunks out/p.png > /dev/null	# every CRC right
 }
 
-@test "without ffmpeg on PATH a video fails with one line and the JPEG is still done" {
+@test "without ffmpeg on PATH an MKV fails with one line; the MP4 and the JPEG are still done" {
 	make_video in.mp4
+	ffmpeg -nostdin -loglevel error -i in.mp4 -c copy -f matroska in.mkv
 	make_jpeg in.jpg
 	run -1 --separate-stderr env PATH="$MEM_BIN" mem-exif -o "$OUT" \
-		--time 2023-01-15T08:30:45Z in.mp4 in.jpg
-	[ "$stderr" = "mem-exif: in.mp4: cannot run ffmpeg: No such file or directory" ]
-	[ -f out/in.jpg ] && [ ! -e out/in.mp4 ]
+		--time 2023-01-15T08:30:45Z in.mkv in.mp4 in.jpg
+	[ "$stderr" = "mem-exif: in.mkv: cannot run ffmpeg: No such file or directory" ]
+	[ -f out/in.jpg ] && [ -f out/in.mp4 ] && [ ! -e out/in.mkv ]
 	no_temp_files out
 }
 

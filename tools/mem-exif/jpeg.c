@@ -1,11 +1,15 @@
 /*
- * jpeg.c -- find the segments of a JPEG without reading its image data.
+ * jpeg.c -- JPEG: find the segments without reading the image data, and
+ * write a JPEG with a new EXIF APP1; the segments before and after it,
+ * and the image data, are copied from the source byte for byte.
  *
  * The scan reads marker headers through a reader callback (pread on a
  * file, memcpy in the fuzzer), so a 5 MB photo costs a few small reads:
  * everything from SOS on is copied, never parsed.
  */
+#include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 
@@ -47,8 +51,26 @@ note_dqt(struct jpeg_layout *l, const unsigned char *p, size_t n)
 static void
 note_sof(struct jpeg_layout *l, const unsigned char *p, size_t n)
 {
+	if (n >= 5 && l->img.width == 0) {
+		l->img.height = (uint32_t)p[1] << 8 | p[2];
+		l->img.width = (uint32_t)p[3] << 8 | p[4];
+	}
 	if (n >= 9 && p[5] == 3)
 		l->subsampled = (p[7] >> 4) > 1 || (p[7] & 15) > 1;
+}
+
+/* JFIF's pixel density, for the resolution tags of a new EXIF block. */
+static void
+note_jfif(struct jpeg_layout *l, const unsigned char *p, size_t n)
+{
+	if (n < 12 || memcmp(p, "JFIF\0", 5) != 0 || (p[7] != 1 && p[7] != 2) ||
+	    l->img.xres != 0)
+		return;
+	l->img.unit = p[7] == 1 ? 2 : 3;
+	l->img.xres = (uint32_t)p[8] << 8 | p[9];
+	l->img.yres = (uint32_t)p[10] << 8 | p[11];
+	if (l->img.xres == 0 || l->img.yres == 0)
+		l->img.xres = l->img.yres = 0;
 }
 
 int
@@ -71,10 +93,13 @@ jpeg_scan(reader_fn rd, void *ctx, off_t size, struct jpeg_layout *l,
 		at = off;
 		if (off + 2 > size || rd(ctx, off, b, 2) < 0)
 			goto truncated;
-		if (b[0] != 0xFF) {
-			*why = "corrupt JPEG (no marker where one should be)";
-			return -1;
+		/* bytes between segments: skipped, as exiftool does, and
+		 * copied as they are, since the writers copy ranges */
+		while (b[0] != 0xFF) {
+			if (++off + 2 > size || rd(ctx, off, b, 2) < 0)
+				goto truncated;
 		}
+		at = off;
 		/* any number of FF fill bytes may precede a marker */
 		while (b[1] == 0xFF) {
 			if (++off + 2 > size || rd(ctx, off, b, 2) < 0)
@@ -123,6 +148,8 @@ jpeg_scan(reader_fn rd, void *ctx, off_t size, struct jpeg_layout *l,
 		/* a new APP1 goes after the JFIF/JFXX APP0s that lead the file */
 		if (m == 0xE0 && l->insert_at == at)
 			l->insert_at = off + (off_t)len;
+		if (m == 0xE0)
+			note_jfif(l, head, n);
 		if (m == 0xDB)
 			note_dqt(l, head, n);
 		if (is_sof(m))
@@ -164,5 +191,279 @@ jpeg_has_eoi(reader_fn rd, void *ctx, off_t sos, off_t size)
 		if (start == sos)
 			break;
 	}
+	return 0;
+}
+
+/*
+ * Layout of the file at fd. A missing EOI is taken as exiftool takes it
+ * (the bytes after SOS are copied as they are) unless need_eoi: an image
+ * to be decoded again must be whole.
+ */
+static struct jpeg_layout *
+layout(int fd, off_t size, int need_eoi, const char **why)
+{
+	struct jpeg_layout *l = xmalloc(sizeof(*l));
+	struct cached c;
+
+	c.fd = fd;
+	c.blen = 0;
+	if (jpeg_scan(cached_reader, &c, size, l, why) < 0)
+		goto bad;
+	if (need_eoi && !jpeg_has_eoi(cached_reader, &c, l->sos_off, size)) {
+		*why = "truncated JPEG (no EOI marker after the image data)";
+		goto bad;
+	}
+	return l;
+bad:
+	free(l);
+	return NULL;
+}
+
+/* The payload of the Exif APP1 of the file at fd (malloc'd), or NULL
+ * with *len 0 when there is none; -1 on a read error. */
+static int
+old_exif(int fd, const struct jpeg_layout *l, unsigned char **blk, size_t *len)
+{
+	const struct jpeg_seg *s = l->exif >= 0 ? &l->seg[l->exif] : NULL;
+
+	*blk = NULL;
+	*len = 0;
+	if (s == NULL)
+		return 0;
+	*blk = xmalloc(s->plen);
+	if (read_at(fd, s->off + (off_t)(s->len - s->plen), *blk, s->plen) < 0) {
+		free(*blk);
+		*blk = NULL;
+		return -1;
+	}
+	*len = s->plen;
+	return 0;
+}
+
+/* The edited EXIF block of the file at fd, as a whole APP1 segment. */
+static unsigned char *
+new_app1(int fd, const struct jpeg_layout *l, const struct meta *m, size_t *len,
+    const char **why)
+{
+	unsigned char *old, *blk, *app1;
+	size_t olen, blen;
+	int rc;
+
+	if (old_exif(fd, l, &old, &olen) < 0) {
+		*why = why_errno("read");
+		return NULL;
+	}
+	rc = exif_edit(old, olen, m, &l->img, EXIF_MAX_APP1, &blk, &blen, why);
+	free(old);
+	if (rc < 0)
+		return NULL;
+	app1 = xmalloc(blen + 4);
+	app1[0] = 0xFF;
+	app1[1] = 0xE1;
+	app1[2] = (unsigned char)((blen + 2) >> 8);
+	app1[3] = (unsigned char)((blen + 2) & 0xFF);
+	memcpy(app1 + 4, blk, blen);
+	free(blk);
+	*len = blen + 4;
+	return app1;
+}
+
+#define AFCP_MAXREC 64
+
+/* An AFCP trailer (AXS File Concatenation Protocol): its directory at
+ * the start and its end record, with absolute offsets in both. */
+struct afcp {
+	off_t	 start;			/* "AXS!" of the directory */
+	size_t	 dirlen;		/* directory: 12 + 12 per record */
+	unsigned char dir[12 + 12 * AFCP_MAXREC];
+	unsigned char end[12];		/* "AXS!", start, 0 */
+};
+
+static uint32_t
+afcp_get32(int le, const unsigned char *p)
+{
+	return le ? (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0]
+	    : be32(p);
+}
+
+static void
+afcp_put32(int le, unsigned char *p, uint32_t v)
+{
+	if (!le)
+		put_be32(p, v);
+	else {
+		p[0] = (unsigned char)v;
+		p[1] = (unsigned char)(v >> 8);
+		p[2] = (unsigned char)(v >> 16);
+		p[3] = (unsigned char)(v >> 24);
+	}
+}
+
+/*
+ * An AFCP trailer after from, with its offsets moved by delta: the bytes
+ * after an APP1 that grew all move, and so must the absolute offsets that
+ * point at them. 1 when there is one to fix, else 0 (nothing to do).
+ */
+static int
+afcp_shift(int fd, off_t from, off_t size, off_t delta, struct afcp *a)
+{
+	uint32_t start, n, i, off;
+	int le;
+
+	if (delta == 0 || size - from < 24 || read_at(fd, size - 12, a->end, 12) < 0 ||
+	    memcmp(a->end, "AXS", 3) != 0 || (a->end[3] != '!' && a->end[3] != '*'))
+		return 0;
+	le = a->end[3] == '*';
+	start = afcp_get32(le, a->end + 4);
+	if (start < from || start > size - 24 || read_at(fd, start, a->dir, 12) < 0 ||
+	    memcmp(a->dir, a->end, 4) != 0)
+		return 0;
+	n = afcp_get32(le, a->dir + 4) & 0xFFFF;
+	if (n > AFCP_MAXREC || (off_t)(12 + 12 * n) > size - 12 - (off_t)start ||
+	    read_at(fd, start + 12, a->dir + 12, 12 * n) < 0)
+		return 0;
+	a->start = start;
+	a->dirlen = 12 + 12 * n;
+	for (i = 0; i < n; i++) {
+		off = afcp_get32(le, a->dir + 12 + 12 * i + 8);
+		if (off >= from)
+			afcp_put32(le, a->dir + 12 + 12 * i + 8, (uint32_t)(off + delta));
+	}
+	afcp_put32(le, a->end + 4, (uint32_t)(start + delta));
+	return 1;
+}
+
+int
+jpeg_write(int srcfd, off_t size, const char *dst, const struct meta *m,
+    const char **why)
+{
+	struct jpeg_layout *l;
+	struct piece p[5];
+	struct afcp *afcp;
+	unsigned char *app1, *head;
+	size_t alen, np = 0;
+	off_t cut, resume;
+	int rc;
+
+	if ((l = layout(srcfd, size, 0, why)) == NULL)
+		return -1;
+	if ((app1 = new_app1(srcfd, l, m, &alen, why)) == NULL) {
+		free(l);
+		return -1;
+	}
+	if (l->exif >= 0) {
+		cut = l->seg[l->exif].off;
+		resume = cut + (off_t)l->seg[l->exif].len;
+	} else
+		cut = resume = l->insert_at;
+	afcp = xmalloc(sizeof(*afcp));
+	/* the head (SOI, JFIF) is a few bytes: one write with the APP1 */
+	head = xmalloc((size_t)cut + alen);
+	if (read_at(srcfd, 0, head, (size_t)cut) < 0) {
+		*why = why_errno("read");
+		rc = -1;
+	} else {
+		memcpy(head + cut, app1, alen);
+		p[np++] = (struct piece){ head, -1, 0, (size_t)cut + alen };
+		if (afcp_shift(srcfd, resume, size, (off_t)alen - (resume - cut), afcp)) {
+			p[np++] = (struct piece){ NULL, srcfd, resume,
+			    (size_t)(afcp->start - resume) };
+			p[np++] = (struct piece){ afcp->dir, -1, 0, afcp->dirlen };
+			resume = afcp->start + (off_t)afcp->dirlen;
+			p[np++] = (struct piece){ NULL, srcfd, resume,
+			    (size_t)(size - 12 - resume) };
+			p[np++] = (struct piece){ afcp->end, -1, 0, 12 };
+		} else
+			p[np++] = (struct piece){ NULL, srcfd, resume, (size_t)(size - resume) };
+		rc = pieces_commit(dst, p, np, m, srcfd, why);
+	}
+	free(afcp);
+	free(head);
+	free(app1);
+	free(l);
+	return rc;
+}
+
+/* Segments of the source that still describe a re-encoded image. */
+static int
+keep_from_source(const struct jpeg_seg *s)
+{
+	if (s->marker == 0xFE)
+		return 1;	/* COM */
+	if (s->marker < 0xE1 || s->marker > 0xEF)
+		return 0;	/* APP0 (the new file has its own), tables, frame */
+	/* MPF points at images that follow in the source file only */
+	return !(s->marker == 0xE2 && memcmp(s->id, "MPF", 4) == 0);
+}
+
+/*
+ * A re-encoded image (the overlay composite at basefd) with the source's
+ * metadata: its EXIF merged, ICC profile, XMP and comments; the encoder's
+ * JFIF, tables and image data.
+ */
+int
+jpeg_write_from(int srcfd, off_t size, int basefd, off_t basesize,
+    const char *dst, const struct meta *m, const char **why)
+{
+	static const unsigned char soi[2] = { 0xFF, 0xD8 };
+	struct jpeg_layout *src, *base;
+	struct piece *p;
+	unsigned char *app1;
+	size_t alen, n = 0, i;
+	int rc;
+
+	if ((src = layout(srcfd, size, 0, why)) == NULL)
+		return -1;
+	if ((base = layout(basefd, basesize, 1, why)) == NULL) {
+		free(src);
+		return -1;
+	}
+	if ((app1 = new_app1(srcfd, src, m, &alen, why)) == NULL) {
+		free(src);
+		free(base);
+		return -1;
+	}
+	p = xcalloc(src->nseg + base->nseg + 4, sizeof(*p));
+	p[n++] = (struct piece){ soi, -1, 0, 2 };
+	for (i = 0; i < base->nseg && base->seg[i].marker == 0xE0; i++)
+		p[n++] = (struct piece){ NULL, basefd, base->seg[i].off, base->seg[i].len };
+	p[n++] = (struct piece){ app1, -1, 0, alen };
+	for (i = 0; i < src->nseg; i++)
+		if ((int)i != src->exif && keep_from_source(&src->seg[i]))
+			p[n++] = (struct piece){ NULL, srcfd, src->seg[i].off, src->seg[i].len };
+	for (i = 0; i < base->nseg; i++)
+		if (base->seg[i].marker != 0xFE &&
+		    (base->seg[i].marker < 0xE0 || base->seg[i].marker > 0xEF))
+			p[n++] = (struct piece){ NULL, basefd, base->seg[i].off, base->seg[i].len };
+	p[n++] = (struct piece){ NULL, basefd, base->sos_off, (size_t)(basesize - base->sos_off) };
+	rc = pieces_commit(dst, p, n, m, srcfd, why);
+	free(p);
+	free(app1);
+	free(src);
+	free(base);
+	return rc;
+}
+
+/* What an overlay re-encode must match: orientation, quality, chroma. */
+int
+jpeg_info(int fd, off_t size, int *orientation, int *scale, int *subsampled,
+    const char **why)
+{
+	struct jpeg_layout *l;
+	unsigned char *old;
+	size_t olen;
+
+	if ((l = layout(fd, size, 1, why)) == NULL)
+		return -1;
+	if (old_exif(fd, l, &old, &olen) < 0) {
+		*why = why_errno("read");
+		free(l);
+		return -1;
+	}
+	*orientation = old != NULL ? exif_orientation(old, olen) : 1;
+	*scale = l->scale ? l->scale : 50;
+	*subsampled = l->subsampled;
+	free(old);
+	free(l);
 	return 0;
 }

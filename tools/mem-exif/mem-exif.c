@@ -19,9 +19,6 @@
 
 #include "mem-exif.h"
 
-char		 whybuf[512];
-const char	*cur_label = "";
-
 static const char *outdir;
 static struct meta opt;		/* what --time, --gps, --caption said */
 static int	 opt_time, opt_gps, opt_caption, keep_original;
@@ -32,13 +29,6 @@ usage(FILE *fp, int status)
 	fprintf(fp, "usage: %s [-hkw] -o dir [-t time] [-g lat,lon[,alt]] "
 	    "[-c caption] [--] [path ...]\n", progname);
 	exit(status);
-}
-
-const char *
-why_errno(const char *what)
-{
-	snprintf(whybuf, sizeof(whybuf), "%s: %s", what, strerror(errno));
-	return whybuf;
 }
 
 static void
@@ -151,6 +141,8 @@ write_one(const char *src, int fd, off_t size, const char *dst,
 	}
 	if (is_png_magic(magic, n) || strcasecmp(e, "png") == 0)
 		return png_write(fd, size, dst, m, why);
+	if (is_mp4_name(src) && is_mp4_name(dst))
+		return mp4_write(fd, size, dst, m, why);
 	if (is_video_ffmpeg_writes(src) && is_video_ffmpeg_writes(dst))
 		return video_write(src, dst, m, why);
 	if (copy_plain(fd, size, dst, m, why) < 0)

@@ -10,13 +10,19 @@
 
 #include "mem-exif.h"
 
-/* Text as XML character data: escaped, control characters and bytes that
- * are not UTF-8 dropped (XML 1.0 allows neither). */
-static void
+/*
+ * Text as XML character data, escaped. What XML 1.0 cannot hold at all,
+ * not even as a character reference (control characters, U+FFFE, U+FFFF,
+ * surrogates, bytes that are not UTF-8), becomes U+FFFD, so the sidecar
+ * stays well-formed and the caption keeps its length; returns how many,
+ * for a note.
+ */
+static int
 xml_text(FILE *fp, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	int n, i, ok;
+	unsigned long c;
+	int n, i, ok, whole, bad = 0;
 
 	while (*p != '\0') {
 		if (*p < 0x80) {
@@ -32,18 +38,35 @@ xml_text(FILE *fp, const char *s)
 				fputs("&#13;", fp);
 			else if (*p >= 0x20 || *p == '\n' || *p == '\t')
 				fputc(*p, fp);
+			else {
+				fputs("\xEF\xBF\xBD", fp);
+				bad++;
+			}
 			p++;
 			continue;
 		}
 		n = (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2 :
 		    (*p & 0xF8) == 0xF0 ? 3 : -1;
-		ok = n > 0 && !(*p == 0xC0 || *p == 0xC1 || *p > 0xF4);
-		for (i = 1; ok && i <= n; i++)
+		c = n == 1 ? *p & 0x1Fu : n == 2 ? *p & 0x0Fu : *p & 0x07u;
+		ok = n > 0;
+		for (i = 1; ok && i <= n; i++) {
 			ok = (p[i] & 0xC0) == 0x80;
+			c = c << 6 | (p[i] & 0x3Fu);
+		}
+		whole = ok;	/* a well-formed sequence: one character, good or not */
+		/* no overlong forms, surrogates or non-characters XML forbids */
+		ok = ok && !((n == 1 && c < 0x80) || (n == 2 && c < 0x800) ||
+		    (n == 3 && c < 0x10000) || c > 0x10FFFF ||
+		    (c >= 0xD800 && c <= 0xDFFF) || c == 0xFFFE || c == 0xFFFF);
 		if (ok)
 			fwrite(p, 1, (size_t)n + 1, fp);
-		p += ok ? n + 1 : 1;
+		else {
+			fputs("\xEF\xBF\xBD", fp);
+			bad++;
+		}
+		p += whole ? n + 1 : 1;
 	}
+	return bad;
 }
 
 /* XMP's GPSCoordinate: "DDD,MM.mmmmmmK". */
@@ -98,7 +121,9 @@ body(FILE *fp, const struct meta *m)
 	} else {
 		fputs("  >\n   <dc:description>\n    <rdf:Alt>\n"
 		    "     <rdf:li xml:lang=\"x-default\">", fp);
-		xml_text(fp, m->caption);
+		if (xml_text(fp, m->caption) > 0)
+			warnx_("%s: caption: characters XML cannot hold written as U+FFFD",
+			    cur_label);
 		fputs("</rdf:li>\n    </rdf:Alt>\n   </dc:description>\n"
 		    "  </rdf:Description>\n", fp);
 	}

@@ -27,7 +27,7 @@ clip() {
 # side FILE EPOCH [EXTRA-JSON]: a sidecar whose photoTakenTime is EPOCH.
 side() {
 	mkdir -p "$(dirname "$1")"
-	printf '{"title": "t", "description": "", "photoTakenTime": {"timestamp": "%s"}%s}\n' \
+	printf '{"title": "t", "photoTakenTime": {"timestamp": "%s"}%s}\n' \
 		"$2" "${3:+, $3}" > "$1"
 }
 

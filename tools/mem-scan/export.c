@@ -80,6 +80,7 @@ walk_dir(struct walk *w, int dfd, char *rel, size_t rlen)
 
 	if ((d = fdopendir(dfd)) == NULL) {
 		w->ex->partial = 1;
+		w->ex->status = ST_ITEM;
 		scan_warn(w->ex, rlen ? rel : ".", "%s", strerror(errno));
 		close(dfd);
 		return;
@@ -109,9 +110,11 @@ walk_dir(struct walk *w, int dfd, char *rel, size_t rlen)
 			continue;
 		}
 		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0) {
-			/* a dangling link hides nothing; EACCES may */
+			/* a dangling link hides nothing; EACCES may. Each
+			 * is an item that cannot be had: status 1. */
 			if (errno != ENOENT && errno != ELOOP)
 				w->ex->partial = 1;
+			w->ex->status = ST_ITEM;
 			scan_warn(w->ex, rel, "%s", strerror(errno));
 			continue;
 		}
@@ -130,6 +133,7 @@ walk_dir(struct walk *w, int dfd, char *rel, size_t rlen)
 		if (i < w->depth || w->depth == MAXDEPTH) {
 			if (i == w->depth) {	/* too deep, not a loop */
 				w->ex->partial = 1;
+				w->ex->status = ST_ITEM;
 				scan_warn(w->ex, rel, "more than %d directories deep, "
 				    "not followed", MAXDEPTH);
 			} else {
@@ -140,6 +144,7 @@ walk_dir(struct walk *w, int dfd, char *rel, size_t rlen)
 		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0) {
 			w->ex->partial = 1;
+			w->ex->status = ST_ITEM;
 			scan_warn(w->ex, rel, "%s", strerror(errno));
 			continue;
 		}
@@ -151,6 +156,7 @@ walk_dir(struct walk *w, int dfd, char *rel, size_t rlen)
 	}
 	if (errno != 0) {
 		w->ex->partial = 1;
+		w->ex->status = ST_ITEM;
 		scan_warn(w->ex, rlen ? rel : ".", "%s", strerror(errno));
 	}
 	closedir(d);

@@ -116,3 +116,44 @@ mem-scan: $Y/loop-b: Too many levels of symbolic links"
 	assert_line 'failed Takeout/Google Photos/Photos from 2021/loop-a | Too many levels of symbolic links'
 	assert_line 'failed Takeout/Google Photos/Photos from 2021/loop-b | Too many levels of symbolic links'
 }
+
+# discord_with USER: a Discord package (its directory names no user) whose
+# account/user.json holds USER, one DM with one real PNG.
+discord_with() {
+	local P="$BATS_TEST_TMPDIR/package" c="$BATS_TEST_TMPDIR/package/Messages/c111"
+	rm -rf "$P" "$OUT"
+	mkdir -p "$P/account" "$c"
+	python3 - "$P" "$1" <<'PY'
+import json, sys
+p, user = sys.argv[1], sys.argv[2]
+json.dump({"id": "1", "username": user}, open(p + "/account/user.json", "w"))
+json.dump({"111": "Direct Message with pal#0"}, open(p + "/Messages/index.json", "w"))
+json.dump({"id": "111", "type": 1, "recipients": ["1", "2"]}, open(p + "/Messages/c111/channel.json", "w"))
+json.dump([{"ID": 9001, "Timestamp": "2022-07-01 18:30:00", "Contents": "hi",
+            "Attachments": "https://cdn.discordapp.com/attachments/111/9001/shot.png"}],
+          open(p + "/Messages/c111/messages.json", "w"))
+PY
+	ffmpeg -nostdin -loglevel error -y -f lavfi -i "testsrc=size=32x24" -frames:v 1 "$c/shot.png"
+	run -0 --separate-stderr mem-scan -o "$OUT" "$P"
+	[ "$stderr" = '' ]
+	[ "$output" = "$c/shot.png" ]
+	dest=$(field "$OUT" "$c/shot.png" dest)
+}
+
+@test "a user name read from JSON with a slash stays inside one file name" {
+	discord_with 'sub/dir'
+	[ "$dest" = package/messages/discord-sub_dir-pal-20220701.png ]
+	[ "$(field "$OUT" "$BATS_TEST_TMPDIR/package/Messages/c111/shot.png" user)" = sub/dir ]
+}
+
+@test "a user name read from JSON that is .. is not a path step" {
+	discord_with '..'
+	[ "$dest" = package/messages/discord-__-pal-20220701.png ]
+}
+
+@test "a user name of 300 characters read from JSON is cut to a file name that can be made" {
+	discord_with "$(printf 'é%.0s' $(seq 150))"
+	[ "$dest" = "package/messages/discord-$(printf 'é%.0s' $(seq 32))-pal-20220701.png" ]
+	mkdir -p "$OUT/$(dirname "$dest")"
+	: > "$OUT/$dest"
+}

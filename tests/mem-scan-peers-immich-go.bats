@@ -194,3 +194,106 @@ lang() {
 	run -0 mem-scan -o "$OUT" "$G"
 	[ "$(field "$OUT" "$G/Takeout/Google Photos/Trip/IMG_1.jpg" album | tail -1)" = Trip ]
 }
+
+# --- Google's own folders and flags (docs/misc/google-takeout.md) ----------
+
+@test "immich-go doc: trashed items (the Trash folder, trashed: true) are left out by default and said so" {
+	R="$G/Takeout/Google Photos"
+	side "$R/Trash/IMG_1.jpg.json" 1600000001
+	photo "$R/Trash/IMG_1.jpg"
+	side "$Y/IMG_2.jpg.json" 1600000002 '"trashed": true'
+	photo "$Y/IMG_2.jpg"
+	side "$Y/IMG_3.jpg.json" 1600000003
+	photo "$Y/IMG_3.jpg"
+	run -0 --separate-stderr mem-scan -o "$OUT" "$G"
+	[ "$output" = "$Y/IMG_3.jpg" ]
+	[ "$stderr" = "mem-scan: $G: 2 item(s) in Google Photos' trash left out (--include-trashed keeps them)" ]
+	[ ! -e "$OUT/google-ann-20240101/issues/failure-report.json" ]
+}
+
+@test "immich-go doc: --include-trashed keeps trashed items, and Trash is no album" {
+	R="$G/Takeout/Google Photos"
+	side "$R/Trash/IMG_1.jpg.json" 1600000001
+	photo "$R/Trash/IMG_1.jpg"
+	run -0 --separate-stderr mem-scan --include-trashed -o "$OUT" "$G"
+	[ "$stderr" = '' ]
+	taken "$OUT" "$R/Trash/IMG_1.jpg" 1600000001
+	[ "$(field "$OUT" "$R/Trash/IMG_1.jpg" album)" = 'Google Photos/ann' ]
+}
+
+@test "immich-go doc: archived items are kept with the archive visibility, Archive is no album" {
+	R="$G/Takeout/Google Photos"
+	side "$R/Archive/IMG_1.jpg.json" 1600000001
+	photo "$R/Archive/IMG_1.jpg"
+	side "$Y/IMG_2.jpg.json" 1600000002 '"archived": true'
+	photo "$Y/IMG_2.jpg"
+	run -0 mem-scan -o "$OUT" "$G"
+	taken "$OUT" "$R/Archive/IMG_1.jpg" 1600000001
+	[ "$(field "$OUT" "$R/Archive/IMG_1.jpg" visibility)" = archive ]
+	[ "$(field "$OUT" "$R/Archive/IMG_1.jpg" album)" = 'Google Photos/ann' ]
+	[ "$(field "$OUT" "$Y/IMG_2.jpg" visibility)" = archive ]
+}
+
+@test "immich-go doc: Locked Folder items are left out by default, --include-locked keeps them locked" {
+	R="$G/Takeout/Google Photos"
+	side "$R/Locked Folder/IMG_1.jpg.json" 1600000001
+	photo "$R/Locked Folder/IMG_1.jpg"
+	run -0 --separate-stderr mem-scan -o "$OUT" "$G"
+	[ "$output" = '' ]
+	[ "$stderr" = "mem-scan: $G: 1 item(s) of the Locked Folder left out (--include-locked keeps them, locked on the server)" ]
+	run -0 mem-scan --include-locked -o "$OUT" "$G"
+	taken "$OUT" "$R/Locked Folder/IMG_1.jpg" 1600000001
+	[ "$(field "$OUT" "$R/Locked Folder/IMG_1.jpg" visibility)" = locked ]
+}
+
+@test "immich-go doc: partner-shared items are kept and marked, --skip-partner leaves them out" {
+	side "$Y/IMG_1.jpg.json" 1600000001 '"googlePhotosOrigin": {"fromPartnerSharing": {}}'
+	photo "$Y/IMG_1.jpg"
+	side "$Y/IMG_2.jpg.json" 1600000002 '"googlePhotosOrigin": {"mobileUpload": {}}'
+	photo "$Y/IMG_2.jpg"
+	run -0 mem-scan -o "$OUT" "$G"
+	[ "$(field "$OUT" "$Y/IMG_1.jpg" partner)" = 1 ]
+	[ "$(field "$OUT" "$Y/IMG_2.jpg" partner)" = '' ]
+	rm -rf "$OUT"
+	run -0 --separate-stderr mem-scan --skip-partner -o "$OUT" "$G"
+	[ "$output" = "$Y/IMG_2.jpg" ]
+	[ "$stderr" = "mem-scan: $G: 1 partner-shared item(s) left out (--skip-partner)" ]
+}
+
+@test "immich-go doc: Failed Videos is not an album" {
+	R="$G/Takeout/Google Photos"
+	side "$R/Failed Videos/VID_1.mp4.json" 1600000001
+	clip "$R/Failed Videos/VID_1.mp4"
+	run -0 mem-scan -o "$OUT" "$G"
+	taken "$OUT" "$R/Failed Videos/VID_1.mp4" 1600000001
+	[ "$(field "$OUT" "$R/Failed Videos/VID_1.mp4" album)" = 'Google Photos/ann' ]
+}
+
+@test "immich-go doc: a favorite keeps favorite=1" {
+	side "$Y/IMG_1.jpg.json" 1600000001 '"favorited": true'
+	photo "$Y/IMG_1.jpg"
+	run -0 mem-scan -o "$OUT" "$G"
+	[ "$(field "$OUT" "$Y/IMG_1.jpg" favorite)" = 1 ]
+}
+
+@test "immich-go: a Takeout with its year folders at the top (no Google Photos folder) is recognised" {
+	B="$G/Photos from 2019"
+	side "$B/IMG_1.jpg.json" 1600000001
+	photo "$B/IMG_1.jpg"
+	side "$G/Trip/IMG_2.jpg.json" 1600000002
+	photo "$G/Trip/IMG_2.jpg"
+	run -0 mem-scan -o "$OUT" "$G"
+	taken "$OUT" "$B/IMG_1.jpg" 1600000001
+	taken "$OUT" "$G/Trip/IMG_2.jpg" 1600000002
+	[ "$(field "$OUT" "$G/Trip/IMG_2.jpg" platform)" = google-photos ]
+	[ "$(field "$OUT" "$G/Trip/IMG_2.jpg" album | tail -1)" = Trip ]
+}
+
+@test "immich-go: an album metadata in the older {albumData: {title}} form names the album" {
+	R="$G/Takeout/Google Photos"
+	side "$R/Trip 6-10-23/IMG_1.jpg.json" 1600000001
+	photo "$R/Trip 6-10-23/IMG_1.jpg"
+	printf '{"albumData": {"title": "Trip 6/10/23", "date": {"timestamp": "1"}}}\n' > "$R/Trip 6-10-23/metadata.json"
+	run -0 mem-scan -o "$OUT" "$G"
+	[ "$(field "$OUT" "$R/Trip 6-10-23/IMG_1.jpg" album | tail -1)" = 'Trip 6/10/23' ]
+}

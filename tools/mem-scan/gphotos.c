@@ -40,6 +40,38 @@ static const char *roots[] = { "Google Photos", "Google Fotos", "Google Foto",
     "Fotky Google", "Google \xd0\xa4\xd0\xbe\xd1\x82\xd0\xbe",
     "Google \xd0\xa1\xd0\xbd\xd0\xb8\xd0\xbc\xd0\xba\xd0\xb8" };
 
+int gp_include_trashed, gp_include_locked, gp_skip_partner;
+
+/* Google's own folders, which are not albums the user made. */
+enum { SPECIAL_NONE, SPECIAL_TRASH, SPECIAL_ARCHIVE, SPECIAL_LOCKED, SPECIAL_FAILED };
+static const struct {
+	const char *name;
+	int	 kind;
+} specials[] = {
+	{ "Trash", SPECIAL_TRASH }, { "Bin", SPECIAL_TRASH },
+	{ "Corbeille", SPECIAL_TRASH }, { "Papierkorb", SPECIAL_TRASH },
+	{ "Papelera", SPECIAL_TRASH }, { "Cestino", SPECIAL_TRASH },
+	{ "Prullenbak", SPECIAL_TRASH }, { "Lixeira", SPECIAL_TRASH },
+	{ "Kosz", SPECIAL_TRASH }, { "Ko\xc5\xa1", SPECIAL_TRASH },
+	{ "Archive", SPECIAL_ARCHIVE }, { "Archiv", SPECIAL_ARCHIVE },
+	{ "Archives", SPECIAL_ARCHIVE }, { "Archivio", SPECIAL_ARCHIVE },
+	{ "Archivo", SPECIAL_ARCHIVE }, { "Archief", SPECIAL_ARCHIVE },
+	{ "Arquivo", SPECIAL_ARCHIVE },
+	{ "Locked Folder", SPECIAL_LOCKED },
+	{ "Failed Videos", SPECIAL_FAILED },
+};
+
+static int
+special_folder(const char *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < LEN(specials); i++)
+		if (strlen(specials[i].name) == n && memcmp(a, specials[i].name, n) == 0)
+			return specials[i].kind;
+	return SPECIAL_NONE;
+}
+
 /* The album's own metadata file, named in the user's language. */
 static const char *album_meta[] = { "metadata.json",
     "m\xc3\xa9tadonn\xc3\xa9\x65s.json", "metadati.json", "metad\xc3\xa1ta.json",
@@ -380,6 +412,12 @@ gp_parse(const char *buf, size_t len, struct gp_meta *m, const char **why)
 	m->title = str(root, "title");
 	m->description = str(root, "description");
 	m->favorite = json_is_true(json_object_get(root, "favorited"));
+	m->trashed = json_is_true(json_object_get(root, "trashed"));
+	m->archived = json_is_true(json_object_get(root, "archived"));
+	m->locked = json_is_true(json_object_get(root, "inLockedFolder"));
+	/* present at all means shared by a partner (immich-go reads it so) */
+	m->partner = json_object_get(json_object_get(root, "googlePhotosOrigin"),
+	    "fromPartnerSharing") != NULL;
 	json_decref(root);
 	if (!m->has_time && m->title == NULL) {
 		gp_meta_free(m);
@@ -901,7 +939,9 @@ scan(struct export *ex, const struct platform *p)
 {
 	struct gfile *gf = NULL;
 	struct gmedia *gm = NULL;
-	size_t ng = 0, nm = 0, i, j, k, ndirs = 0;
+	size_t ng = 0, nm = 0, i, j, k, ndirs = 0, ntrash, nlocked;
+	size_t left_trash = 0, left_locked = 0, left_partner = 0;
+	int trashed, locked, archived, partner;
 	char key[4096], *rdir;
 	int *dirs = NULL;
 
@@ -957,7 +997,8 @@ scan(struct export *ex, const struct platform *p)
 			;
 		for (first = i; first < j && gf[first].key == NULL; first++)
 			;
-		gf[i].title = year_folder(gf[i].album, gf[i].alen) ? NULL :
+		gf[i].title = year_folder(gf[i].album, gf[i].alen) ||
+		    special_folder(gf[i].album, gf[i].alen) != SPECIAL_NONE ? NULL :
 		    album_title(ex, &gf[i]);
 		for (k = i + 1; k < j; k++)
 			gf[k].title = gf[i].title;
@@ -1008,7 +1049,36 @@ scan(struct export *ex, const struct platform *p)
 		for (k = i; k < j && m == NULL; k++)
 			if (gm[k].side)
 				m = meta_of(ex, gm[k].side);
+		for (k = i, ntrash = nlocked = archived = 0; k < j; k++) {
+			int sp = special_folder(gm[k].g->album, gm[k].g->alen);
+
+			ntrash += sp == SPECIAL_TRASH;
+			nlocked += sp == SPECIAL_LOCKED;
+			archived |= sp == SPECIAL_ARCHIVE;
+		}
+		trashed = (m != NULL && m->trashed) || ntrash == j - i;
+		locked = (m != NULL && m->locked) || nlocked == j - i;
+		archived |= m != NULL && m->archived;
+		partner = m != NULL && m->partner;
+		if ((trashed && !gp_include_trashed) || (locked && !gp_include_locked) ||
+		    (partner && gp_skip_partner)) {
+			for (k = i; k < j; k++)
+				ex->files[gm[k].g->idx].claimed = 1;
+			if (trashed && !gp_include_trashed)
+				left_trash++;
+			else if (locked && !gp_include_locked)
+				left_locked++;
+			else
+				left_partner++;
+			continue;
+		}
 		e = scan_add(ex, f, "photos", "gphotos");
+		if (locked)
+			item_extra(&e->it, "visibility", "locked");
+		else if (archived)
+			item_extra(&e->it, "visibility", "archive");
+		if (partner)
+			item_extra(&e->it, "partner", "1");
 		album = xasprintf("Google Photos/%s", e->it.user);
 		item_add_album(&e->it, album);
 		free(album);
@@ -1032,6 +1102,16 @@ scan(struct export *ex, const struct platform *p)
 			orphan_media(ex, f, gm[i].side ? "its JSON sidecar is unreadable" :
 			    "no JSON sidecar matched");
 	}
+	if (left_trash > 0)
+		warnx_("%s: %zu item(s) in Google Photos' trash left out "
+		    "(--include-trashed keeps them)", ex->path, left_trash);
+	if (left_locked > 0)
+		warnx_("%s: %zu item(s) of the Locked Folder left out "
+		    "(--include-locked keeps them, locked on the server)", ex->path,
+		    left_locked);
+	if (left_partner > 0)
+		warnx_("%s: %zu partner-shared item(s) left out (--skip-partner)",
+		    ex->path, left_partner);
 	for (i = 0; i < ng; i++) {
 		struct file *f = &ex->files[gf[i].idx];
 

@@ -146,6 +146,23 @@ loader_base(const char *name)
 	return i;
 }
 
+/* An inbox holds messages when a conversation in it has message_N.html or
+ * message_N.json: a folder of other files is no conversation. */
+static int
+inbox_has_messages(struct export *ex, const char *inbox)
+{
+	size_t i, n;
+	struct file *f = export_under(ex, inbox, &n);
+
+	for (i = 0; i < n; i++) {
+		const char *b = strrchr(f[i].rel, '/') + 1;
+
+		if (is_message_file(b, ".html") || is_message_file(b, ".json"))
+			return 1;
+	}
+	return 0;
+}
+
 static int
 detect(struct export *ex)
 {
@@ -159,17 +176,23 @@ detect(struct export *ex)
 	export_under(ex, "media/posts", &n);
 	if (n > 0)
 		return 1;
-	export_under(ex, "messages/inbox", &n);
+	export_under(ex, "media/archived_posts", &n);
 	if (n > 0)
 		return 1;
-	export_under(ex, "your_instagram_activity/messages/inbox", &n);
-	if (n > 0)
+	if (inbox_has_messages(ex, "messages/inbox") ||
+	    inbox_has_messages(ex, "your_instagram_activity/messages/inbox"))
 		return 1;
-	for (i = 0; i < ex->nfiles; i++)
-		if (strchr(ex->files[i].rel, '/') == NULL && ex->files[i].kind != KIND_UNKNOWN &&
-		    loader_base(ex->files[i].rel))
-			return 1;
-	return 0;
+	/* instaloader: two names at least (a post and its .txt/.json.xz,
+	 * or two posts; one dated name is any camera's), a carousel's _N
+	 * not counted */
+	for (i = 0, n = 0; i < ex->nfiles; i++) {
+		const char *r = ex->files[i].rel;
+		size_t b;
+
+		if (strchr(r, '/') == NULL && (b = loader_base(r)) > 0 && r[b] == '.')
+			n++;
+	}
+	return n >= 2;
 }
 
 static struct entry *

@@ -114,16 +114,33 @@ root_of(struct export *ex)
 	static const char *names[] = { "chat_history.json", "snap_history.json" };
 	size_t i, k;
 
-	for (i = 0; i < LEN(roots); i++)
+	/* both files (memoria's rule: one alone is not this export), or
+	 * chat_history.json with the chat_media/ it describes (exports
+	 * without snap_history.json exist) */
+	for (i = 0; i < LEN(roots); i++) {
+		int have[2] = { 0, 0 };
+		size_t n;
+		char *media;
+
 		for (k = 0; k < LEN(names); k++) {
 			char *rel = xasprintf("%s%sjson/%s", roots[i],
 			    *roots[i] ? "/" : "", names[k]);
-			struct file *f = export_find(ex, rel);
 
+			have[k] = export_find(ex, rel) != NULL;
 			free(rel);
-			if (f != NULL)
-				return roots[i];
 		}
+		media = xasprintf("%s%schat_media", roots[i], *roots[i] ? "/" : "");
+		export_under(ex, media, &n);
+		free(media);
+		if (n == 0) {	/* chat_media/ inside json/ (memoria) */
+			media = xasprintf("%s%sjson/chat_media", roots[i],
+			    *roots[i] ? "/" : "");
+			export_under(ex, media, &n);
+			free(media);
+		}
+		if ((have[0] && have[1]) || (have[0] && n > 0))
+			return roots[i];
+	}
 	return NULL;
 }
 

@@ -83,3 +83,42 @@ rejects() {
 @test "memoria imessage: chat.db with Attachments/ is iMessage" { detects imessage-mac imessage; }
 @test "memoria imessage: SMS/sms.db with SMS/Attachments/ is iMessage" { detects imessage-iphone imessage; }
 @test "memoria imessage: a chat.db without Attachments/ is not iMessage" { rejects imessage-no-attachments imessage; }
+
+# --- what memoria's fixtures hold, read ------------------------------------
+
+@test "memoria instagram: a post's own photo1.jpg.json gives its caption and taken_at" {
+	tree igpublic-posts
+	run -0 mem-scan -o "$OUT" "$E"
+	r="$E/media/posts/202101/photo1.jpg"
+	[ "$(field "$OUT" "$r" time)" = 2021-01-01T12:00:00Z ]
+	[ "$(field "$OUT" "$r" time_source)" = json ]
+	[ "$(field "$OUT" "$r" caption)" = 'Test post' ]
+	[ ! -e "$OUT/x-igpublic-posts-20240101/issues/failure-report.json" ]
+}
+
+@test "memoria instagram: an archived post's photo2.jpg.json is read too, into archived_posts" {
+	tree igpublic-archived
+	run -0 mem-scan -o "$OUT" "$E"
+	r="$E/media/archived_posts/202101/photo2.jpg"
+	[ "$(field "$OUT" "$r" time)" = 2021-01-15T12:00:00Z ]
+	[ "$(field "$OUT" "$r" caption)" = 'Archived post' ]
+	[[ "$(field "$OUT" "$r" dest)" == */public-media/archived_posts/* ]]
+}
+
+@test "memoria instagram: a post's X.json (no media extension) is its sidecar too" {
+	mkdir -p "instagram-ann-20240101/media/posts/202102"
+	E="$BATS_TEST_TMPDIR/instagram-ann-20240101"
+	make_jpeg "$E/media/posts/202102/p.jpg"
+	printf '{"caption": "c", "taken_at": 1612345678}' > "$E/media/posts/202102/p.json"
+	run -0 mem-scan -o "$OUT" "$E"
+	[ "$(field "$OUT" "$E/media/posts/202102/p.jpg" time)" = 2021-02-03T09:47:58Z ]
+	[ "$(field "$OUT" "$E/media/posts/202102/p.jpg" offset)" = +00:00 ]
+}
+
+@test "memoria snapchat: a memories metadata.json naming a missing file is reported" {
+	tree snapmem
+	rm "$E/media/memory2.mp4"
+	run -0 mem-scan -o "$OUT" "$E"
+	run -0 report "$OUT" x-snapmem-20240101
+	assert_output 'meta metadata.json | media file not found'
+}

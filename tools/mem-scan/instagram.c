@@ -875,6 +875,53 @@ type_of_path(const char *rel)
 	return NULL;
 }
 
+/*
+ * A post's own sidecar, as memoria's public-media fixtures have it:
+ * X.jpg.json or X.json beside the media, {"caption", "taken_at"} with
+ * taken_at epoch seconds or an ISO time (no zone: offset unknown).
+ * Returns 1 when it gave the item its time.
+ */
+static int
+file_sidecar(struct export *ex, struct file *f, struct entry *e)
+{
+	const char *dot = strrchr(f->rel, '.');
+	char *names[2];
+	struct file *sf = NULL;
+	json_t *root, *v;
+	int64_t t;
+	int32_t off = OFFSET_UNKNOWN;
+	int ok = 0;
+	size_t i;
+
+	names[0] = xasprintf("%s.json", f->rel);
+	names[1] = dot ? xasprintf("%.*s.json", (int)(dot - f->rel), f->rel) : NULL;
+	for (i = 0; i < 2 && sf == NULL; i++)
+		if (names[i] != NULL)
+			sf = export_find(ex, names[i]);
+	free(names[0]);
+	free(names[1]);
+	if (sf == NULL || (root = file_json(ex, sf, MAXMETA)) == NULL)
+		return 0;
+	v = json_object_get(root, "taken_at");
+	if (json_is_integer(v) && json_integer_value(v) > 0) {
+		t = (int64_t)json_integer_value(v);
+		off = 0;
+		ok = 1;
+	} else if (json_is_string(v) && time_parse(json_string_value(v), &t, &off) == 0) {
+		ok = 1;
+	}
+	if (ok) {
+		set_time(&e->it, t, off, "json");
+		v = json_object_get(root, "caption");
+		if (json_is_string(v) && json_string_length(v) > 0)
+			item_set(&e->it.caption, json_string_value(v));
+	} else {
+		scan_warn(ex, sf->rel, "no taken_at: the post keeps the time of its file");
+	}
+	json_decref(root);
+	return ok;
+}
+
 static void
 scan(struct export *ex, const struct platform *p)
 {
@@ -921,6 +968,8 @@ scan(struct export *ex, const struct platform *p)
 		    (type = type_of_path(f->rel)) == NULL)
 			continue;
 		e = add(ex, f, type);
+		if (file_sidecar(ex, f, e))
+			continue;
 		fallback_time(ex, f, &e->it);
 		orphan_media(ex, f, "not named by any post, story or message");
 	}

@@ -122,3 +122,16 @@ rejects() {
 	run -0 report "$OUT" x-snapmem-20240101
 	assert_output 'meta metadata.json | media file not found'
 }
+
+@test "memoria snapchat: memoria's preprocessed messages (metadata.json + media/) are Snapchat messages, read" {
+	tree snapmsg-pre
+	run -0 mem-scan --list "$E"
+	assert_line --regexp '^x-snapmsg-pre-20240101 +snapchat-messages +1 +0$'
+	run -0 mem-scan -o "$OUT" "$E"
+	r="$E/media/2021-01-01_b~abc123.jpg"
+	[ "$(field "$OUT" "$r" time)" = 2021-01-01T12:00:00Z ]
+	[ "$(field "$OUT" "$r" user)" = testuser ]
+	[ "$(field "$OUT" "$r" dest)" = x-snapmsg-pre-20240101/messages/snap-messages-testuser-other_user-20210101.jpg ]
+	record_of "$OUT" "$r" | grep -qxF 'Conversation: "Other User"'
+	record_of "$OUT" "$r" | grep -qxF 'Sender: "Other User"'
+}

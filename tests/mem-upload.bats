@@ -77,6 +77,17 @@ GET /api/server/media-types"
 	assert_output --partial 'albums: 2 created, 2 updated'
 }
 
+@test "a record's archive and locked visibility reach the server, none means the timeline" {
+	double_start
+	make_jpegs "$OUT/exp/photos" 3
+	write_record a.item source=/in/a.jpg dest=exp/photos/img1.jpg kind=image visibility=archive favorite=1
+	write_record l.item source=/in/l.jpg dest=exp/photos/img2.jpg kind=image visibility=locked
+	write_record t.item source=/in/t.jpg dest=exp/photos/img3.jpg kind=image
+	run -0 up -o "$OUT" a.item l.item t.item
+	[ "$(state '[.assets[] | .visibility] | sort | join(",")')" = archive,locked,timeline ]
+	[ "$(state '[.assets[] | select(.visibility == "archive") | .isFavorite] | join(",")')" = true ]
+}
+
 @test "a record that names no album gets memoria's album for its platform and user" {
 	double_start
 	make_jpegs "$OUT/snap/memories" 1 s

@@ -80,6 +80,7 @@ walk_dir(struct walk *w, int dfd, char *rel, size_t rlen)
 
 	if ((d = fdopendir(dfd)) == NULL) {
 		w->ex->partial = 1;
+		w->ex->status = ST_ITEM;
 		scan_warn(w->ex, rlen ? rel : ".", "%s", strerror(errno));
 		close(dfd);
 		return;
@@ -109,9 +110,11 @@ walk_dir(struct walk *w, int dfd, char *rel, size_t rlen)
 			continue;
 		}
 		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0) {
-			/* a dangling link hides nothing; EACCES may */
+			/* a dangling link hides nothing; EACCES may. Each
+			 * is an item that cannot be had: status 1. */
 			if (errno != ENOENT && errno != ELOOP)
 				w->ex->partial = 1;
+			w->ex->status = ST_ITEM;
 			scan_warn(w->ex, rel, "%s", strerror(errno));
 			continue;
 		}
@@ -130,6 +133,7 @@ walk_dir(struct walk *w, int dfd, char *rel, size_t rlen)
 		if (i < w->depth || w->depth == MAXDEPTH) {
 			if (i == w->depth) {	/* too deep, not a loop */
 				w->ex->partial = 1;
+				w->ex->status = ST_ITEM;
 				scan_warn(w->ex, rel, "more than %d directories deep, "
 				    "not followed", MAXDEPTH);
 			} else {
@@ -140,6 +144,7 @@ walk_dir(struct walk *w, int dfd, char *rel, size_t rlen)
 		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0) {
 			w->ex->partial = 1;
+			w->ex->status = ST_ITEM;
 			scan_warn(w->ex, rel, "%s", strerror(errno));
 			continue;
 		}
@@ -151,6 +156,7 @@ walk_dir(struct walk *w, int dfd, char *rel, size_t rlen)
 	}
 	if (errno != 0) {
 		w->ex->partial = 1;
+		w->ex->status = ST_ITEM;
 		scan_warn(w->ex, rlen ? rel : ".", "%s", strerror(errno));
 	}
 	closedir(d);
@@ -760,6 +766,43 @@ cmp_entry(const void *a, const void *b)
 }
 
 /*
+ * A name read from metadata (a user from Discord's account/user.json, a
+ * Google Chat e-mail, a Snapchat sender) as part of one file name, the one
+ * place such names are made path-safe: "/" and control bytes become "_",
+ * ".." becomes "__", and it is cut at a UTF-8 boundary to 64 bytes so
+ * prefix, conversation, date and suffix stay far below NAME_MAX. Anything
+ * left empty is "unknown".
+ */
+static char *
+name_part(const char *name)
+{
+	const unsigned char *start = (const unsigned char *)(name ? name : ""), *s;
+	char *out = xmalloc(strlen((const char *)start) + 1);
+	size_t n = 0;
+
+	for (s = start; *s != '\0' && n < 64; s++) {
+		if (*s == '/' || *s < 0x20 || *s == 0x7f)
+			out[n++] = '_';
+		else if (*s == '.' && (s[1] == '.' || (s > start && s[-1] == '.')))
+			out[n++] = '_';
+		else
+			out[n++] = (char)*s;
+	}
+	if ((*s & 0xc0) == 0x80) {	/* cut inside a letter: drop it */
+		while (n > 0 && (out[n - 1] & 0xc0) == 0x80)
+			n--;
+		if (n > 0 && (out[n - 1] & 0xc0) == 0xc0)
+			n--;
+	}
+	out[n] = '\0';
+	if (n == 0) {
+		free(out);
+		return xstrdup("unknown");
+	}
+	return out;
+}
+
+/*
  * Give every item its dest (docs/design.md §5): all items sharing
  * <folder>/<prefix>-<user>-<YYYYMMDD> are ordered by capture instant then
  * source path; the first keeps the bare name, the next get _1, _2...; an
@@ -775,7 +818,7 @@ name_all(struct export *ex)
 	v = xcalloc(ex->nitems + 1, sizeof(*v));
 	for (i = 0; i < ex->nitems; i++) {
 		struct entry *e = &ex->items[i];
-		char date[32] = "00000000";
+		char date[32] = "00000000", *user;
 
 		if (e->keepname) {
 			e->it.dest = xasprintf("%s/%s", ex->name, ex->files[e->file].rel);
@@ -789,9 +832,11 @@ name_all(struct export *ex)
 			    (tm.tm_year + 1900) % 10000, tm.tm_mon + 1, tm.tm_mday);
 		}
 		/* the base without extension first; the rest is added below */
+		user = name_part(e->it.user);
 		e->it.dest = xasprintf("%s/%s/%s-%s-%s%s%s", ex->name, e->folder,
-		    e->prefix, e->it.user, e->conv ? e->conv : "", e->conv ? "-" : "",
+		    e->prefix, user, e->conv ? e->conv : "", e->conv ? "-" : "",
 		    date);
+		free(user);
 		v[n++] = e;
 	}
 	sort_ex = ex;

@@ -308,9 +308,17 @@ date_time_at(const char *s, int *f)
 			return 0;
 		p += 2;
 	}
-	if (p[0] >= '0' && p[0] <= '9')
-		return 0;	/* part of a longer number */
 	f[3] = f[4] = f[5] = -1;
+	if (p[0] >= '0' && p[0] <= '9') {
+		/* YYYYMMDDhhmmss run together (BURST20190216172030, and
+		 * 201801261147521000 with milliseconds after), else part of a
+		 * longer number */
+		if (sep || p - s != 8 || num(p, 2, &f[3]) < 0 ||
+		    num(p + 2, 2, &f[4]) < 0 || num(p + 4, 2, &f[5]) < 0 ||
+		    f[3] > 23 || f[4] > 59 || f[5] > 59)
+			return 0;
+		return (int)(p + 6 - s);
+	}
 	if (*p == '_' || *p == '-' || *p == ' ' || *p == 'T') {
 		const char *q = p + 1;
 		int t[3], ok = 1, tsep;
@@ -343,7 +351,8 @@ date_time_at(const char *s, int *f)
 /*
  * Dates phones and apps put in names: IMG_20230115_103045, PXL_20230115_
  * 103045123, 2023-01-15 10.30.45, IMG-20230115-WA0001 (a date alone),
- * Screenshot_2023-01-15-10-30-45, VID_20230115_103045. The wall clock is
+ * Screenshot_2023-01-15-10-30-45, VID_20230115_103045, BURST20190216172030,
+ * 2016_01_30_11_49_15 (GooglePhotosTakeoutHelper's table). The wall clock is
  * unknown-offset; a date alone is taken at 12:00 so any zone keeps its day.
  */
 int
@@ -352,7 +361,7 @@ name_time(const char *base, int64_t *utc)
 	const char *p;
 	int f[6];
 	struct tm tm;
-	char buf[32];
+	char buf[96];
 	int32_t off;
 
 	for (p = base; *p; p++) {
@@ -360,7 +369,9 @@ name_time(const char *base, int64_t *utc)
 			continue;
 		if (date_time_at(p, f) == 0)
 			continue;
-		if (f[0] < 1990 || f[0] > 2099)
+		/* a date alone from 1990, a date and time from 1800
+		 * (scans named 1869_12_30_16_59_57.jpg) */
+		if (f[0] > 2099 || f[0] < (f[3] < 0 ? 1990 : 1800))
 			continue;
 		if (f[3] < 0) {
 			f[3] = 12;

@@ -36,13 +36,68 @@ struct gfile {
 };
 
 /* Takeout's root folder names ("Google Photos" in other languages too). */
-static const char *roots[] = { "Google Photos", "Google Fotos", "Google Foto" };
+static const char *roots[] = { "Google Photos", "Google Fotos", "Google Foto",
+    "Fotky Google", "Google \xd0\xa4\xd0\xbe\xd1\x82\xd0\xbe",
+    "Google \xd0\xa1\xd0\xbd\xd0\xb8\xd0\xbc\xd0\xba\xd0\xb8" };
+
+int gp_include_trashed, gp_include_locked, gp_skip_partner;
+
+/* Google's own folders, which are not albums the user made. */
+enum { SPECIAL_NONE, SPECIAL_TRASH, SPECIAL_ARCHIVE, SPECIAL_LOCKED, SPECIAL_FAILED };
+static const struct {
+	const char *name;
+	int	 kind;
+} specials[] = {
+	{ "Trash", SPECIAL_TRASH }, { "Bin", SPECIAL_TRASH },
+	{ "Corbeille", SPECIAL_TRASH }, { "Papierkorb", SPECIAL_TRASH },
+	{ "Papelera", SPECIAL_TRASH }, { "Cestino", SPECIAL_TRASH },
+	{ "Prullenbak", SPECIAL_TRASH }, { "Lixeira", SPECIAL_TRASH },
+	{ "Kosz", SPECIAL_TRASH }, { "Ko\xc5\xa1", SPECIAL_TRASH },
+	{ "Archive", SPECIAL_ARCHIVE }, { "Archiv", SPECIAL_ARCHIVE },
+	{ "Archives", SPECIAL_ARCHIVE }, { "Archivio", SPECIAL_ARCHIVE },
+	{ "Archivo", SPECIAL_ARCHIVE }, { "Archief", SPECIAL_ARCHIVE },
+	{ "Arquivo", SPECIAL_ARCHIVE },
+	{ "Locked Folder", SPECIAL_LOCKED },
+	{ "Failed Videos", SPECIAL_FAILED },
+};
+
+static int
+special_folder(const char *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < LEN(specials); i++)
+		if (strlen(specials[i].name) == n && memcmp(a, specials[i].name, n) == 0)
+			return specials[i].kind;
+	return SPECIAL_NONE;
+}
+
+/* The album's own metadata file, named in the user's language. */
+static const char *album_meta[] = { "metadata.json",
+    "m\xc3\xa9tadonn\xc3\xa9\x65s.json", "metadati.json", "metad\xc3\xa1ta.json",
+    "Metadaten.json", "metadatos.json", "metadades.json", "metadados.json",
+    "\xd0\xbc\xd0\xb5\xd1\x82\xd0\xb0\xd0\xb4\xd0\xb0\xd0\xbd\xd0\xbd\xd1\x8b\xd0\xb5.json",
+    "\xd0\xbc\xd0\xb5\xd1\x82\xd0\xb0\xd0\xb4\xd0\xb0\xd0\xbd\xd0\xbd\xd0\xb8.json" };
 
 /* "Edited" suffixes that Takeout appends in the user's language. */
 static const char *edited[] = { "-edited", "-bearbeitet", "-modifi\xc3\xa9",
     "-modifie", "-editado", "-modificato", "-bewerkt", "-redigerad",
     "-redigeret", "-muokattu", "-edytowane", "-upraveno", "-editat",
-    "-\xe7\xb7\xa8\xe9\x9b\x86\xe6\xb8\x88\xe3\x81\xbf" };
+    "-\xe7\xb7\xa8\xe9\x9b\x86\xe6\xb8\x88\xe3\x81\xbf",
+    "-\xd0\xbe\xd1\x82\xd1\x80\xd0\xb5\xd0\xb4\xd0\xb0\xd0\xba\xd1\x82\xd0\xb8\xd1\x80\xd0\xbe\xd0\xb2\xd0\xb0\xd0\xbd\xd0\xbe",
+    "-\xe7\xbc\x96\xe8\xbe\x91", "-\xed\x8e\xb8\xec\xa7\x91\xeb\x90\xa8",
+    "-\xd0\xb2\xd1\x96\xd0\xb4\xd1\x80\xd0\xb5\xd0\xb4\xd0\xb0\xd0\xb3\xd0\xbe\xd0\xb2\xd0\xb0\xd0\xbd\xd0\xbe",
+    "-upraven\xc3\xa9", "-ha editado", "-effects", "-smile", "-mix",
+    "-editat", "-editada", "-diedit",
+    /* GooglePhotosTakeoutHelper's list (extras.dart), and macOS's NFD */
+    "-\xe5\xb7\xb2\xe7\xbc\x96\xe8\xbe\x91",
+    "-d\xc3\xbczenlendi",
+    "-\xd8\xaa\xd9\x85 \xd8\xa7\xd9\x84\xd8\xaa\xd8\xb9\xd8\xaf\xd9\x8a\xd9\x84",
+    "-\xe0\xa4\xb8\xe0\xa4\x82\xe0\xa4\xaa\xe0\xa4\xbe\xe0\xa4\xa6\xe0\xa4\xbf\xe0\xa4\xa4",
+    "-\xc4\x91\xc3\xa3 ch\xe1\xbb\x89nh s\xe1\xbb\xad""a",
+    "-\xe0\xb9\x81\xe0\xb8\x81\xe0\xb9\x89\xe0\xb9\x84\xe0\xb8\x82\xe0\xb9\x81\xe0\xb8\xa5\xe0\xb9\x89\xe0\xb8\xa7",
+    "-modifie\xcc\x81",
+    "-upravene\xcc\x81" };
 
 static int
 is_root(const char *s, size_t n)
@@ -51,6 +106,18 @@ is_root(const char *s, size_t n)
 
 	for (i = 0; i < LEN(roots); i++)
 		if (strlen(roots[i]) == n && memcmp(s, roots[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+/* An album's metadata file (any language), not a photo's sidecar. */
+static int
+is_album_meta(const char *base)
+{
+	size_t i;
+
+	for (i = 0; i < LEN(album_meta); i++)
+		if (strcmp(base, album_meta[i]) == 0)
 			return 1;
 	return 0;
 }
@@ -89,7 +156,7 @@ gp_json_key(const char *name, char *key, size_t size)
 	if (n <= 5 || strcasecmp(name + n - 5, ".json") != 0)
 		return 0;
 	n -= 5;
-	if (n == 8 && memcmp(name, "metadata", 8) == 0)
+	if (is_album_meta(name))
 		return 0;
 	p = paren_index(name, n);
 	if (p < n) {
@@ -177,48 +244,97 @@ find_stem(const char *stem, size_t slen, char *const *keys, size_t n)
 }
 
 /*
+ * Keys of names cut at Takeout's limits: each cut of base (the media name
+ * without its "(N)") from its full length down to 30 bytes, with num put
+ * back where Takeout puts it (before the cut name's last dot, else at the
+ * end): "X_n.jpg" + "(1)" finds "X_n(1).j", "X_m.jpg" + "(494)" finds
+ * "X_(494)". The 30-byte floor keeps short names from matching by accident.
+ */
+static int
+find_cut(const char *base, const char *num, char *const *keys, size_t n)
+{
+	size_t blen = strlen(base), nlen = strlen(num), i, d;
+	char *t = xmalloc(blen + nlen + 1);
+	int r = -1;
+
+	for (i = blen; i >= 30 && r < 0; i--) {
+		if (i == blen && nlen == 0)
+			continue;	/* the whole name: find() did it */
+		for (d = i; d > 0 && base[d - 1] != '.'; d--)
+			;
+		if (d == 0)
+			d = i + 1;
+		memcpy(t, base, d - 1);
+		memcpy(t + d - 1, num, nlen);
+		memcpy(t + d - 1 + nlen, base + d - 1, i - (d - 1));
+		t[i + nlen] = '\0';
+		r = find(t, keys, n);
+	}
+	free(t);
+	return r;
+}
+
+/*
  * The sidecar of a media file among an album's sorted keys, or -1:
- * exact name; "-edited" (or a localized suffix) using the original's key;
- * the same stem with another extension (Live Photo MOV/MP4 beside a HEIC/
- * JPG); a key that is a prefix of the name (names cut at Takeout's limits,
- * 30 characters at least so short names never match by accident). A "(N)"
- * duplicate only ever matches its own "(N)" sidecar.
+ *   the exact name;
+ *   "-edited" (or a localized suffix), with or without a "(N)" after it,
+ *   using the original's key (X(1)-editat(1).jpg uses X(1)(1).jpg's);
+ *   the same stem with another extension (Live Photo MOV/MP4 beside a
+ *   HEIC/JPG);
+ *   a name cut at Takeout's limits, its "(N)" kept apart (find_cut);
+ *   a "(N)" copy whose sidecar was cut before the "(N)" and the stem's
+ *   end (X_P(1).jpg uses X_.json, the "forgotten duplicate").
+ * A "(N)" never matches a sidecar of another N, nor the un-numbered
+ * sidecar of a whole name (DSC_0104(1).JPG is not DSC_0104.JPG).
  */
 int
 gp_match(const char *media, char *const *keys, size_t n)
 {
 	const char *dot = strrchr(media, '.');
 	size_t mlen = strlen(media), slen = dot && dot != media ? (size_t)(dot - media) : mlen;
-	size_t i, el;
+	size_t i, el, p, core;
+	char num[24] = "", *base, *t;
 	int r;
-	char *t;
 
 	if (n == 0 || mlen == 0)
 		return -1;
 	if ((r = find(media, keys, n)) >= 0)
 		return r;
+	/* the stem without its "(N)" */
+	p = paren_index(media, slen);
+	if (p < slen && slen - p < sizeof(num)) {
+		memcpy(num, media + p, slen - p);
+		num[slen - p] = '\0';
+	} else {
+		p = slen;
+	}
+	core = p;
 	for (i = 0; i < LEN(edited); i++) {
 		el = strlen(edited[i]);
-		if (slen > el && strncasecmp(media + slen - el, edited[i], el) == 0) {
-			t = xasprintf("%.*s%s", (int)(slen - el), media, media + slen);
+		if (core > el && strncasecmp(media + core - el, edited[i], el) == 0) {
+			t = xasprintf("%.*s%s%s", (int)(core - el), media, num, media + slen);
 			r = find(t, keys, n);
 			if (r < 0)
-				r = find_stem(t, slen - el, keys, n);
+				r = find_stem(t, core - el + strlen(num), keys, n);
 			free(t);
 			if (r >= 0)
 				return r;
 		}
 	}
-	if (paren_index(media, slen) < slen)
-		return -1;
 	if ((r = find_stem(media, slen, keys, n)) >= 0)
 		return r;
-	t = xstrdup(media);
-	for (i = mlen - 1; i >= 30 && r < 0; i--) {
-		t[i] = '\0';
-		r = find(t, keys, n);
+	base = xasprintf("%.*s%s", (int)core, media, media + slen);
+	r = find_cut(base, num, keys, n);
+	if (r < 0 && *num) {
+		/* the forgotten duplicate: a sidecar cut inside the stem */
+		t = xmemdup(media, core);
+		for (i = core - 1; i >= 30 && r < 0; i--) {
+			t[i] = '\0';
+			r = find(t, keys, n);
+		}
+		free(t);
 	}
-	free(t);
+	free(base);
 	return r;
 }
 
@@ -305,6 +421,12 @@ gp_parse(const char *buf, size_t len, struct gp_meta *m, const char **why)
 	m->title = str(root, "title");
 	m->description = str(root, "description");
 	m->favorite = json_is_true(json_object_get(root, "favorited"));
+	m->trashed = json_is_true(json_object_get(root, "trashed"));
+	m->archived = json_is_true(json_object_get(root, "archived"));
+	m->locked = json_is_true(json_object_get(root, "inLockedFolder"));
+	/* present at all means shared by a partner (immich-go reads it so) */
+	m->partner = json_object_get(json_object_get(root, "googlePhotosOrigin"),
+	    "fromPartnerSharing") != NULL;
 	json_decref(root);
 	if (!m->has_time && m->title == NULL) {
 		gp_meta_free(m);
@@ -356,17 +478,56 @@ cmp_gfile(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+/*
+ * Takeouts without a "Google Photos" folder: the year folders ("Photos
+ * from 2019/") sit at the top, or under Takeout/. The folder holding a year
+ * folder with a sidecar in it is a root. Found once an export, in detect().
+ */
+static char **bare_roots;
+static size_t nbare;
+
+static void
+find_bare_roots(struct export *ex)
+{
+	size_t i, k, plen;
+	char key[4096];
+
+	for (i = 0; i < nbare; i++)
+		free(bare_roots[i]);
+	nbare = 0;
+	for (i = 0; i < ex->nfiles; i++) {
+		const char *rel = ex->files[i].rel, *base = strrchr(rel, '/'), *yr;
+
+		if (base == NULL || gp_json_key(base + 1, key, sizeof(key)) == 0)
+			continue;
+		for (yr = base; yr > rel && yr[-1] != '/'; yr--)
+			;
+		if (!year_folder(yr, (size_t)(base - yr)))
+			continue;
+		plen = yr > rel ? (size_t)(yr - rel - 1) : 0;
+		for (k = 0; k < nbare; k++)
+			if (strlen(bare_roots[k]) == plen && memcmp(bare_roots[k], rel, plen) == 0)
+				break;
+		if (k < nbare)
+			continue;
+		bare_roots = xrealloc(bare_roots, (nbare + 1) * sizeof(*bare_roots));
+		bare_roots[nbare++] = xmemdup(rel, plen);
+	}
+}
+
 /* Where "Google Photos/" starts in rel: both Takeout/… and takeout-*\/
- * parts, any depth; only ROOT/ALBUM/FILE counts. */
+ * parts, any depth; only ROOT/ALBUM/FILE counts. Else a bare root's
+ * ALBUM/FILE. */
 static int
 split(const char *rel, const char **album, size_t *alen, const char **base)
 {
 	const char *p = rel, *s, *e;
+	size_t i, plen;
 
 	for (;;) {
 		s = strchr(p, '/');
 		if (s == NULL)
-			return -1;
+			break;
 		if (is_root(p, (size_t)(s - p))) {
 			e = strchr(s + 1, '/');
 			if (e == NULL || strchr(e + 1, '/') != NULL)
@@ -378,6 +539,20 @@ split(const char *rel, const char **album, size_t *alen, const char **base)
 		}
 		p = s + 1;
 	}
+	for (i = 0; i < nbare; i++) {
+		plen = strlen(bare_roots[i]);
+		if (plen > 0 && (strncmp(rel, bare_roots[i], plen) != 0 || rel[plen] != '/'))
+			continue;
+		s = plen > 0 ? rel + plen + 1 : rel;
+		e = strchr(s, '/');
+		if (e == NULL || e == s || strchr(e + 1, '/') != NULL)
+			continue;
+		*album = s;
+		*alen = (size_t)(e - s);
+		*base = e + 1;
+		return 0;
+	}
+	return -1;
 }
 
 static int
@@ -386,6 +561,7 @@ detect(struct export *ex)
 	const char *a, *b;
 	size_t i, n;
 
+	find_bare_roots(ex);
 	for (i = 0; i < ex->nfiles; i++)
 		if (split(ex->files[i].rel, &a, &n, &b) == 0)
 			return 1;
@@ -623,35 +799,70 @@ hash_words(const unsigned char *p, size_t n, uint64_t h)
 }
 
 /*
- * Content identity for dedup, only for files whose sizes collide: the
- * first and the last 16 KiB (JPEG and MP4 headers, EXIF dates, the end of
- * the coded data). Takeout's duplicates are byte-identical copies; two
- * different photos of one size never share both ends, and reading only
- * the ends keeps the scan from reading every media byte. A file that
- * cannot be read has a value of its own: it is never merged.
+ * Content identity for dedup, only for files whose sizes collide: a hash
+ * of every byte (two scans with white margins share their first and last
+ * 16 KiB and are still two photos). The size filter keeps this cheap:
+ * Takeout's copies of one photo are the only files read whole. A file
+ * that cannot be read, or holds nothing, has a value of its own: it is
+ * never merged (empty files are not "the same content").
  */
 static uint64_t
 content_hash(struct export *ex, struct file *f)
 {
-	static unsigned char buf[16384];
+	static unsigned char buf[1 << 16];
 	uint64_t h = FNV64_INIT;
-	off_t tail;
+	size_t have = 0;
 	ssize_t r;
 	int fd;
 
-	if ((fd = file_open(ex, f)) < 0)
-		return (uint64_t)(f - ex->files) + 1;
-	r = pread(fd, buf, sizeof(buf), 0);
-	if (r >= 0)
-		h = hash_words(buf, (size_t)r, h);
-	tail = f->size - (off_t)sizeof(buf);
-	if (r >= 0 && tail > (off_t)sizeof(buf)) {
-		r = pread(fd, buf, sizeof(buf), tail);
-		if (r >= 0)
-			h = hash_words(buf, (size_t)r, h);
+	if (f->size <= 0 || (fd = file_open(ex, f)) < 0)
+		return (uint64_t)(f - ex->files) * 2 + 2;	/* even: unique */
+	for (;;) {
+		r = read(fd, buf + have, sizeof(buf) - have);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		have += (size_t)r;
+		if (r == 0 || have == sizeof(buf)) {
+			h = hash_words(buf, have, h);
+			have = 0;
+		}
+		if (r == 0)
+			break;
 	}
 	close(fd);
-	return r < 0 ? (uint64_t)(f - ex->files) + 1 : h | 1;
+	return r < 0 ? (uint64_t)(f - ex->files) * 2 + 2 : h | 1;
+}
+
+/* Whether two files of one size and hash hold the same bytes: a hash
+ * says "maybe", only the bytes say "the same". */
+static int
+same_bytes(struct export *ex, struct file *a, struct file *b)
+{
+	static unsigned char x[1 << 15], y[1 << 15];
+	int fa, fb, same = 1;
+	off_t pos = 0;
+	ssize_t ra, rb;
+
+	if ((fa = file_open(ex, a)) < 0)
+		return 0;
+	if ((fb = file_open(ex, b)) < 0) {
+		close(fa);
+		return 0;
+	}
+	while (same) {
+		ra = pread(fa, x, sizeof(x), pos);
+		rb = pread(fb, y, sizeof(y), pos);
+		if (ra < 0 || rb < 0 || ra != rb || memcmp(x, y, (size_t)ra) != 0)
+			same = 0;
+		else if (ra == 0)
+			break;
+		pos += ra > 0 ? ra : 0;
+	}
+	close(fa);
+	close(fb);
+	return same;
 }
 
 /* A media file and what it resolved to, for the dedup pass. */
@@ -694,25 +905,41 @@ cmp_dup(const void *a, const void *b)
 	return cmp_size(a, b);
 }
 
+/*
+ * An album's title from its metadata file (metadata.json or its name in
+ * the user's language; {"title"} or the older {"albumData": {"title"}}),
+ * else the folder's name. The folder name is a file-system-safe copy:
+ * "Album test 6-10-23" is titled "Album test 6/10/23".
+ */
 static char *
 album_title(struct export *ex, const struct gfile *g)
 {
 	char *dir = xmemdup(ex->files[g->idx].rel, (size_t)(g->album - ex->files[g->idx].rel) + g->alen);
-	char *mpath = xasprintf("%s/metadata.json", dir);
-	struct file *f = export_find(ex, mpath);
-	char *title = NULL, *buf;
-	size_t len;
+	char *title = NULL, *buf, *mpath;
+	struct file *f;
+	size_t len, i;
 	json_t *root;
 
-	if (f != NULL && (buf = file_slurp(ex, f, MAXJSON, &len)) != NULL) {
+	for (i = 0; i < LEN(album_meta); i++) {
+		mpath = xasprintf("%s/%s", dir, album_meta[i]);
+		f = export_find(ex, mpath);
+		free(mpath);
+		if (f == NULL)
+			continue;
 		f->claimed = 1;
+		if (title != NULL || (buf = file_slurp(ex, f, MAXJSON, &len)) == NULL)
+			continue;
 		root = json_loadb(buf, len, 0, NULL);
+		if (!json_is_object(root))
+			scan_warn(ex, f->rel, "album metadata is not a JSON object; "
+			    "the album keeps its folder name");
 		title = str(root, "title");
+		if (title == NULL)
+			title = str(json_object_get(root, "albumData"), "title");
 		json_decref(root);
 		free(buf);
 	}
 	free(dir);
-	free(mpath);
 	return title ? title : xmemdup(g->album, g->alen);
 }
 
@@ -721,10 +948,13 @@ scan(struct export *ex, const struct platform *p)
 {
 	struct gfile *gf = NULL;
 	struct gmedia *gm = NULL;
-	size_t ng = 0, nm = 0, i, j, k, ndirs = 0;
+	size_t ng = 0, nm = 0, i, j, k, ndirs = 0, ntrash, nlocked;
+	size_t left_trash = 0, left_locked = 0, left_partner = 0;
+	int trashed, locked, archived, partner;
 	char key[4096], *rdir;
 	int *dirs = NULL;
 
+	find_bare_roots(ex);
 	for (i = 0; i < ex->nfiles; i++) {
 		struct file *f = &ex->files[i];
 		struct gfile g;
@@ -776,7 +1006,8 @@ scan(struct export *ex, const struct platform *p)
 			;
 		for (first = i; first < j && gf[first].key == NULL; first++)
 			;
-		gf[i].title = year_folder(gf[i].album, gf[i].alen) ? NULL :
+		gf[i].title = year_folder(gf[i].album, gf[i].alen) ||
+		    special_folder(gf[i].album, gf[i].alen) != SPECIAL_NONE ? NULL :
 		    album_title(ex, &gf[i]);
 		for (k = i + 1; k < j; k++)
 			gf[k].title = gf[i].title;
@@ -820,13 +1051,43 @@ scan(struct export *ex, const struct platform *p)
 		char *album;
 
 		for (j = i + 1; j < nm && ex->files[gm[j].g->idx].size == f->size &&
-		    gm[j].hash == gm[i].hash && gm[i].hash != 0; j++)
+		    gm[j].hash == gm[i].hash && (gm[i].hash & 1) != 0 &&
+		    same_bytes(ex, f, &ex->files[gm[j].g->idx]); j++)
 			;
 		/* the first copy with a sidecar that parses gives the metadata */
 		for (k = i; k < j && m == NULL; k++)
 			if (gm[k].side)
 				m = meta_of(ex, gm[k].side);
+		for (k = i, ntrash = nlocked = archived = 0; k < j; k++) {
+			int sp = special_folder(gm[k].g->album, gm[k].g->alen);
+
+			ntrash += sp == SPECIAL_TRASH;
+			nlocked += sp == SPECIAL_LOCKED;
+			archived |= sp == SPECIAL_ARCHIVE;
+		}
+		trashed = (m != NULL && m->trashed) || ntrash == j - i;
+		locked = (m != NULL && m->locked) || nlocked == j - i;
+		archived |= m != NULL && m->archived;
+		partner = m != NULL && m->partner;
+		if ((trashed && !gp_include_trashed) || (locked && !gp_include_locked) ||
+		    (partner && gp_skip_partner)) {
+			for (k = i; k < j; k++)
+				ex->files[gm[k].g->idx].claimed = 1;
+			if (trashed && !gp_include_trashed)
+				left_trash++;
+			else if (locked && !gp_include_locked)
+				left_locked++;
+			else
+				left_partner++;
+			continue;
+		}
 		e = scan_add(ex, f, "photos", "gphotos");
+		if (locked)
+			item_extra(&e->it, "visibility", "locked");
+		else if (archived)
+			item_extra(&e->it, "visibility", "archive");
+		if (partner)
+			item_extra(&e->it, "partner", "1");
 		album = xasprintf("Google Photos/%s", e->it.user);
 		item_add_album(&e->it, album);
 		free(album);
@@ -850,6 +1111,16 @@ scan(struct export *ex, const struct platform *p)
 			orphan_media(ex, f, gm[i].side ? "its JSON sidecar is unreadable" :
 			    "no JSON sidecar matched");
 	}
+	if (left_trash > 0)
+		warnx_("%s: %zu item(s) in Google Photos' trash left out "
+		    "(--include-trashed keeps them)", ex->path, left_trash);
+	if (left_locked > 0)
+		warnx_("%s: %zu item(s) of the Locked Folder left out "
+		    "(--include-locked keeps them, locked on the server)", ex->path,
+		    left_locked);
+	if (left_partner > 0)
+		warnx_("%s: %zu partner-shared item(s) left out (--skip-partner)",
+		    ex->path, left_partner);
 	for (i = 0; i < ng; i++) {
 		struct file *f = &ex->files[gf[i].idx];
 

@@ -317,6 +317,27 @@ gv_page_free(struct gv_page *pg)
 	memset(pg, 0, sizeof(*pg));
 }
 
+/*
+ * A page of Google Voice's: "… - YYYY-MM-DDTHH_MM_SSZ.html" ("+1555… -
+ * Text - 2016-05-18T15_00_23Z.html", "Group Conversation - …"). Other HTML
+ * in a Calls folder does not make the export Google Voice (memoria's rule).
+ */
+static int
+voice_page(const char *r, size_t n)
+{
+	static const char pat[] = " - dddd-dd-ddTdd_dd_ddZ.html";
+	size_t pl = sizeof(pat) - 1, i;
+	const char *p;
+
+	if (n < pl)
+		return 0;
+	p = r + n - pl;
+	for (i = 0; i < pl; i++)
+		if (pat[i] == 'd' ? !isdigit((unsigned char)p[i]) : p[i] != pat[i])
+			return 0;
+	return 1;
+}
+
 /* Voice/Calls directories of the export (Takeout-wrapped or not). */
 static char *
 calls_dir(struct export *ex)
@@ -327,8 +348,7 @@ calls_dir(struct export *ex)
 		const char *r = ex->files[i].rel, *v = strstr(r, "Voice/Calls/");
 		size_t n = strlen(r);
 
-		if (v == NULL || (v != r && v[-1] != '/') || n < 5 ||
-		    strcasecmp(r + n - 5, ".html") != 0)
+		if (v == NULL || (v != r && v[-1] != '/') || !voice_page(r, n))
 			continue;
 		return xmemdup(r, (size_t)(v - r) + strlen("Voice/Calls"));
 	}

@@ -113,11 +113,17 @@ database(struct export *ex, const char **base)
 {
 	struct file *f;
 
-	if ((f = export_find(ex, "chat.db")) != NULL) {
+	size_t n;
+
+	/* the database and its Attachments/ (memoria's rule: a chat.db
+	 * alone is some other program's file, and holds no media) */
+	if ((f = export_find(ex, "chat.db")) != NULL &&
+	    (export_under(ex, "Attachments", &n), n > 0)) {
 		*base = "";
 		return f;
 	}
-	if ((f = export_find(ex, "SMS/sms.db")) != NULL) {
+	if ((f = export_find(ex, "SMS/sms.db")) != NULL &&
+	    (export_under(ex, "SMS/Attachments", &n), n > 0)) {
 		*base = "SMS/";
 		return f;
 	}

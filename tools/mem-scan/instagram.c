@@ -146,6 +146,23 @@ loader_base(const char *name)
 	return i;
 }
 
+/* An inbox holds messages when a conversation in it has message_N.html or
+ * message_N.json: a folder of other files is no conversation. */
+static int
+inbox_has_messages(struct export *ex, const char *inbox)
+{
+	size_t i, n;
+	struct file *f = export_under(ex, inbox, &n);
+
+	for (i = 0; i < n; i++) {
+		const char *b = strrchr(f[i].rel, '/') + 1;
+
+		if (is_message_file(b, ".html") || is_message_file(b, ".json"))
+			return 1;
+	}
+	return 0;
+}
+
 static int
 detect(struct export *ex)
 {
@@ -159,17 +176,23 @@ detect(struct export *ex)
 	export_under(ex, "media/posts", &n);
 	if (n > 0)
 		return 1;
-	export_under(ex, "messages/inbox", &n);
+	export_under(ex, "media/archived_posts", &n);
 	if (n > 0)
 		return 1;
-	export_under(ex, "your_instagram_activity/messages/inbox", &n);
-	if (n > 0)
+	if (inbox_has_messages(ex, "messages/inbox") ||
+	    inbox_has_messages(ex, "your_instagram_activity/messages/inbox"))
 		return 1;
-	for (i = 0; i < ex->nfiles; i++)
-		if (strchr(ex->files[i].rel, '/') == NULL && ex->files[i].kind != KIND_UNKNOWN &&
-		    loader_base(ex->files[i].rel))
-			return 1;
-	return 0;
+	/* instaloader: two names at least (a post and its .txt/.json.xz,
+	 * or two posts; one dated name is any camera's), a carousel's _N
+	 * not counted */
+	for (i = 0, n = 0; i < ex->nfiles; i++) {
+		const char *r = ex->files[i].rel;
+		size_t b;
+
+		if (strchr(r, '/') == NULL && (b = loader_base(r)) > 0 && r[b] == '.')
+			n++;
+	}
+	return n >= 2;
 }
 
 static struct entry *
@@ -852,6 +875,53 @@ type_of_path(const char *rel)
 	return NULL;
 }
 
+/*
+ * A post's own sidecar, as memoria's public-media fixtures have it:
+ * X.jpg.json or X.json beside the media, {"caption", "taken_at"} with
+ * taken_at epoch seconds or an ISO time (no zone: offset unknown).
+ * Returns 1 when it gave the item its time.
+ */
+static int
+file_sidecar(struct export *ex, struct file *f, struct entry *e)
+{
+	const char *dot = strrchr(f->rel, '.');
+	char *names[2];
+	struct file *sf = NULL;
+	json_t *root, *v;
+	int64_t t;
+	int32_t off = OFFSET_UNKNOWN;
+	int ok = 0;
+	size_t i;
+
+	names[0] = xasprintf("%s.json", f->rel);
+	names[1] = dot ? xasprintf("%.*s.json", (int)(dot - f->rel), f->rel) : NULL;
+	for (i = 0; i < 2 && sf == NULL; i++)
+		if (names[i] != NULL)
+			sf = export_find(ex, names[i]);
+	free(names[0]);
+	free(names[1]);
+	if (sf == NULL || (root = file_json(ex, sf, MAXMETA)) == NULL)
+		return 0;
+	v = json_object_get(root, "taken_at");
+	if (json_is_integer(v) && json_integer_value(v) > 0) {
+		t = (int64_t)json_integer_value(v);
+		off = 0;
+		ok = 1;
+	} else if (json_is_string(v) && time_parse(json_string_value(v), &t, &off) == 0) {
+		ok = 1;
+	}
+	if (ok) {
+		set_time(&e->it, t, off, "json");
+		v = json_object_get(root, "caption");
+		if (json_is_string(v) && json_string_length(v) > 0)
+			item_set(&e->it.caption, json_string_value(v));
+	} else {
+		scan_warn(ex, sf->rel, "no taken_at: the post keeps the time of its file");
+	}
+	json_decref(root);
+	return ok;
+}
+
 static void
 scan(struct export *ex, const struct platform *p)
 {
@@ -898,6 +968,8 @@ scan(struct export *ex, const struct platform *p)
 		    (type = type_of_path(f->rel)) == NULL)
 			continue;
 		e = add(ex, f, type);
+		if (file_sidecar(ex, f, e))
+			continue;
 		fallback_time(ex, f, &e->it);
 		orphan_media(ex, f, "not named by any post, story or message");
 	}

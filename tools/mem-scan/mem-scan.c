@@ -42,6 +42,7 @@ usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: %s [-o OUT] [--records] [--list] [--platform NAME] "
 	    "[--contacts VCF]\n"
+	    "       [--include-trashed] [--include-locked] [--skip-partner]\n"
 	    "       [--originals DIR | EXPORT ...]\n"
 	    "       %s --list-processors\n", progname, progname);
 	exit(status);
@@ -395,7 +396,8 @@ int
 main(int argc, char *argv[])
 {
 	enum { OPT_RECORDS = 256, OPT_LIST, OPT_LISTPROC, OPT_ORIGINALS,
-	    OPT_PLATFORM, OPT_VERSION, OPT_CONTACTS };
+	    OPT_PLATFORM, OPT_VERSION, OPT_CONTACTS, OPT_TRASHED, OPT_LOCKED,
+	    OPT_NOPARTNER };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "records", no_argument, NULL, OPT_RECORDS },
@@ -405,6 +407,9 @@ main(int argc, char *argv[])
 		{ "platform", required_argument, NULL, OPT_PLATFORM },
 		{ "processor", required_argument, NULL, OPT_PLATFORM },
 		{ "contacts", required_argument, NULL, OPT_CONTACTS },
+		{ "include-trashed", no_argument, NULL, OPT_TRASHED },
+		{ "include-locked", no_argument, NULL, OPT_LOCKED },
+		{ "skip-partner", no_argument, NULL, OPT_NOPARTNER },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
@@ -444,6 +449,15 @@ main(int argc, char *argv[])
 			break;
 		case OPT_CONTACTS:
 			scan_contacts = optarg;
+			break;
+		case OPT_TRASHED:
+			gp_include_trashed = 1;
+			break;
+		case OPT_LOCKED:
+			gp_include_locked = 1;
+			break;
+		case OPT_NOPARTNER:
+			gp_skip_partner = 1;
 			break;
 		case OPT_VERSION:
 			print_version();

@@ -144,6 +144,7 @@ int	 mvhd_time(const unsigned char *buf, size_t len, int64_t *utc);
 int	 name_time(const char *base, int64_t *utc);
 
 /* gphotos.c */
+extern int gp_include_trashed, gp_include_locked, gp_skip_partner;
 size_t	 gp_json_key(const char *jsonname, char *key, size_t size);
 int	 gp_match(const char *media, char *const *keys, size_t nkeys);
 struct gp_meta {
@@ -153,6 +154,7 @@ struct gp_meta {
 	double	 lat, lon, alt;
 	char	*title, *description;
 	int	 favorite;
+	int	 trashed, archived, locked, partner;
 };
 int	 gp_parse(const char *buf, size_t len, struct gp_meta *m, const char **why);
 void	 gp_meta_free(struct gp_meta *m);

@@ -47,6 +47,34 @@ snap_location(const char *s, double *lat, double *lon)
 	return 0;
 }
 
+/*
+ * memoria's metadata.json is a non-empty list whose first entry has date,
+ * media_type and media_filename (memoria's own rule). Another metadata.json
+ * (memoria's Snapchat messages, an empty list) is not memories. A file
+ * that is no JSON at all still counts, so that the scan says so.
+ */
+static int
+memoria_list(struct export *ex, struct file *meta)
+{
+	size_t len;
+	char *buf = file_slurp(ex, meta, MAXJSON, &len);
+	json_t *root, *first;
+	int ok;
+
+	if (buf == NULL)
+		return 1;
+	root = json_loadb(buf, len, 0, NULL);
+	free(buf);
+	if (root == NULL)
+		return 1;
+	first = json_array_get(root, 0);
+	ok = json_is_object(first) && json_object_get(first, "date") != NULL &&
+	    json_object_get(first, "media_type") != NULL &&
+	    json_object_get(first, "media_filename") != NULL;
+	json_decref(root);
+	return ok;
+}
+
 /* memoria's layout: the base ("" or "memories") or NULL. */
 static const char *
 memoria_base(struct export *ex, struct file **meta)
@@ -60,7 +88,7 @@ memoria_base(struct export *ex, struct file **meta)
 		*meta = export_find(ex, meta_names[i]);
 		export_under(ex, dir, &n);
 		free(dir);
-		if (*meta != NULL && n > 0)
+		if (*meta != NULL && n > 0 && memoria_list(ex, *meta))
 			return base;
 	}
 	return NULL;

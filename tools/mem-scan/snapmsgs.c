@@ -114,23 +114,153 @@ root_of(struct export *ex)
 	static const char *names[] = { "chat_history.json", "snap_history.json" };
 	size_t i, k;
 
-	for (i = 0; i < LEN(roots); i++)
+	/* both files (memoria's rule: one alone is not this export), or
+	 * chat_history.json with the chat_media/ it describes (exports
+	 * without snap_history.json exist) */
+	for (i = 0; i < LEN(roots); i++) {
+		int have[2] = { 0, 0 };
+		size_t n;
+		char *media;
+
 		for (k = 0; k < LEN(names); k++) {
 			char *rel = xasprintf("%s%sjson/%s", roots[i],
 			    *roots[i] ? "/" : "", names[k]);
-			struct file *f = export_find(ex, rel);
 
+			have[k] = export_find(ex, rel) != NULL;
 			free(rel);
-			if (f != NULL)
-				return roots[i];
 		}
+		media = xasprintf("%s%schat_media", roots[i], *roots[i] ? "/" : "");
+		export_under(ex, media, &n);
+		free(media);
+		if (n == 0) {	/* chat_media/ inside json/ (memoria) */
+			media = xasprintf("%s%sjson/chat_media", roots[i],
+			    *roots[i] ? "/" : "");
+			export_under(ex, media, &n);
+			free(media);
+		}
+		if ((have[0] && have[1]) || (have[0] && n > 0))
+			return roots[i];
+	}
+	return NULL;
+}
+
+/*
+ * memoria's own intermediate ("preprocessed") Snapchat messages: media/
+ * beside a metadata.json object with "conversations" and export_info's
+ * export_username (in the export or its messages/). Its root, or NULL;
+ * *meta its metadata, parsed.
+ */
+static const char *
+pre_root(struct export *ex, json_t **meta)
+{
+	static const char *roots[] = { "", "messages" };
+	size_t i, n, len;
+
+	*meta = NULL;
+	for (i = 0; i < LEN(roots); i++) {
+		char *rel = xasprintf("%s%smetadata.json", roots[i], *roots[i] ? "/" : "");
+		char *md = xasprintf("%s%smedia", roots[i], *roots[i] ? "/" : "");
+		struct file *f = export_find(ex, rel);
+		json_t *root = NULL, *conv, *user;
+		char *buf;
+
+		export_under(ex, md, &n);
+		free(rel);
+		free(md);
+		if (f == NULL || n == 0 || (buf = file_slurp(ex, f, 64 << 20, &len)) == NULL)
+			continue;
+		root = json_loadb(buf, len, 0, NULL);
+		free(buf);
+		conv = json_object_get(root, "conversations");
+		user = json_object_get(json_object_get(root, "export_info"), "export_username");
+		if (json_is_object(conv) && (json_is_string(user) || json_object_size(conv) > 0)) {
+			f->claimed = 1;
+			*meta = root;
+			return roots[i];
+		}
+		json_decref(root);
+	}
 	return NULL;
 }
 
 static int
 detect(struct export *ex)
 {
-	return root_of(ex) != NULL;
+	json_t *meta;
+	int pre = pre_root(ex, &meta) != NULL;
+
+	json_decref(meta);
+	return root_of(ex) != NULL || pre;
+}
+
+/*
+ * The preprocessed layout: each message naming a media_file under media/
+ * makes an item (conversation title, sender, created in UTC); media no
+ * message names are orphans, messages naming missing files too.
+ */
+static void
+scan_pre(struct export *ex, const char *root, json_t *meta)
+{
+	json_t *convs = json_object_get(meta, "conversations"), *c, *m;
+	const char *key, *u = json_string_value(json_object_get(json_object_get(meta,
+	    "export_info"), "export_username"));
+	char *dir = xasprintf("%s%smedia", root, *root ? "/" : "");
+	char *mfile = xasprintf("%s%smetadata.json", root, *root ? "/" : "");
+	char *user = u && *u ? xstrdup(u) : user_of(ex->name, "snapchat");
+	char *src = xasprintf("Snapchat/%s/messages", user);
+	struct file *f;
+	size_t i, n;
+
+	json_object_foreach(convs, key, c) {
+		const char *title = json_string_value(json_object_get(c, "title"));
+		const char *conv = title && *title ? title : key;
+
+		json_array_foreach(json_object_get(c, "messages"), i, m) {
+			const char *name = json_string_value(json_object_get(m, "media_file"));
+			const char *created = json_string_value(json_object_get(m, "created"));
+			const char *sender = json_string_value(json_object_get(m, "sender"));
+			char *rel = name ? safe_join(dir, name) : NULL;
+			struct entry *e;
+			int64_t t;
+			int32_t off;
+
+			if (name == NULL)
+				continue;
+			f = rel ? export_find(ex, rel) : NULL;
+			free(rel);
+			if (f == NULL || f->claimed) {
+				if (f == NULL)
+					orphan_meta(ex, mfile, m, "media file not found");
+				continue;
+			}
+			e = scan_add(ex, f, "messages", "snap-messages");
+			item_set(&e->it.user, user);
+			item_add_album(&e->it, src);
+			entry_conv(e, conv);
+			if (created && time_parse(created, &t, &off) == 0)
+				set_time(&e->it, t, off, "json");
+			else
+				fallback_time(ex, f, &e->it);
+			msg_caption(&e->it, src, conv, sender,
+			    json_string_value(json_object_get(m, "content")));
+		}
+	}
+	f = export_under(ex, dir, &n);
+	for (i = 0; i < n; i++) {
+		struct entry *e;
+
+		if (f[i].claimed || f[i].kind == KIND_UNKNOWN)
+			continue;
+		e = scan_add(ex, &f[i], "messages", "snap-messages");
+		item_set(&e->it.user, user);
+		item_add_album(&e->it, src);
+		fallback_time(ex, &f[i], &e->it);
+		orphan_media(ex, &f[i], "not named in memoria's metadata.json");
+	}
+	free(dir);
+	free(mfile);
+	free(user);
+	free(src);
 }
 
 static int
@@ -525,6 +655,15 @@ scan(struct export *ex, const struct platform *p)
 	int ov;
 
 	(void)p;
+	if (root == NULL) {	/* memoria's preprocessed layout only */
+		json_t *meta;
+		const char *pre = pre_root(ex, &meta);
+
+		if (pre != NULL)
+			scan_pre(ex, pre, meta);
+		json_decref(meta);
+		return;
+	}
 	memset(&s, 0, sizeof(s));
 	s.ex = ex;
 	rel = xasprintf("%s%sjson/chat_history.json", root, *root ? "/" : "");

@@ -162,6 +162,7 @@ free_file(struct upfile *f)
 		free(f->albums[i]);
 	free(f->albums);
 	free(f->input);
+	free(f->visibility);
 	free(f->path);
 	free(f->key);
 	free(f->sidecar);
@@ -200,6 +201,10 @@ resolve(const char *input, int *status)
 		f->has_time = it.has_time;
 		f->created = it.time;
 		f->favorite = it.favorite;
+		for (i = 0; i < it.nextra; i++)	/* docs/design.md §3 */
+			if (strcmp(it.extra[i], "visibility=archive") == 0 ||
+			    strcmp(it.extra[i], "visibility=locked") == 0)
+				f->visibility = xstrdup(it.extra[i] + 11);
 		f->is_audio = it.kind == KIND_AUDIO ||
 		    (it.kind == KIND_UNKNOWN && kind_of_name(f->path) == KIND_AUDIO);
 		for (i = 0; i < it.nalbums; i++)

@@ -34,6 +34,7 @@ struct upfile {
 	struct timespec mtime;
 	off_t	 size;
 	int	 favorite;
+	char	*visibility;	/* "archive", "locked", or NULL (timeline) */
 	int	 is_audio;
 	char	 sha1[41];
 	char	*asset;		/* the server's asset id once confirmed */

@@ -114,6 +114,8 @@ build_body(CURL *h, struct upfile *f)
 	text_part(mime, "fileModifiedAt", t);
 	free(t);
 	text_part(mime, "isFavorite", f->favorite ? "true" : "false");
+	if (f->visibility != NULL)
+		text_part(mime, "visibility", f->visibility);
 	if (file_part(mime, "assetData", f->path, "application/octet-stream") < 0 ||
 	    (f->sidecar != NULL &&
 	    file_part(mime, "sidecarData", f->sidecar, "application/xml") < 0)) {

@@ -109,7 +109,8 @@ alt=35.50
 album=Google Photos/john.doe
 caption=Café with Ann
 favorite=1
-offset_source=gps"
+offset_source=gps
+zone=Europe/Paris"
 	[ ! -e "$OUT/google-john.doe-20240101/issues/failure-report.json" ]
 }
 
@@ -292,7 +293,8 @@ lat=40.6892494
 lon=-74.0445004
 album=Snapchat/jane/memories
 overlay=$PWD/$S/memories/2022-06-01_aaaa-1111-overlay.png
-offset_source=gps"
+offset_source=gps
+zone=America/New_York"
 	[ "$(field "$OUT" "$PWD/$S/memories/2022-06-01_bbbb-2222-main.mp4" dest)" = snapchat-jane-20240102/memories/snap-memories-jane-20220601_1.mp4 ]
 	[ "$(field "$OUT" "$PWD/$S/memories/2022-06-01_bbbb-2222-main.mp4" lat)" = '' ]
 	# the overlay is not an item of its own
@@ -363,7 +365,8 @@ lat=45.4371908
 lon=12.3345898
 album=Instagram/jane_doe/posts
 caption=Café ☕
-offset_source=gps"
+offset_source=gps
+zone=Europe/Rome"
 	[ "$(field "$OUT" "$PWD/$I/media/posts/202103/2.jpg" dest)" = instagram-jane_doe-20240103/public-media/posts/insta-posts-jane_doe-20210314_1.jpg ]
 }
 

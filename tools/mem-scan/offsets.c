@@ -126,6 +126,7 @@ apply_zone(struct entry *e, int wall, const char *zone, const char *source)
 	}
 	e->it.offset_min = off;
 	item_extra(&e->it, "offset_source", source);
+	item_extra(&e->it, "zone", zone);
 	return 0;
 }
 

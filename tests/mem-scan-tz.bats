@@ -335,6 +335,11 @@ offset_source=none"
 	[ "$(exiftool -s3 -OffsetTimeOriginal "$t")" = '+09:00' ]
 	[ "$(exiftool -s3 -OffsetTime "$t")" = '+09:00' ]
 	[ "$(exiftool -s3 -OffsetTimeDigitized "$t")" = '+09:00' ]
+	[ "$(exiftool -s3 -ExifIFD:CreateDate "$t")" = '2023:07:02 03:00:00' ]
+	v=$(exiftool -s3 -ExifVersion "$t")
+	[[ "$v" == 023[1-9] ]]	# the version OffsetTime* needs
+	[ "$(exiftool -s3 -GPSDateStamp -GPSTimeStamp "$t" | tr '\n' ' ')" = '2023:07:01 18:00:00 ' ]
+	[ "$(stat -c %Y "$t")" = 1688234400 ]
 	u="$OUT/google-john.doe-20240101/photos/gphotos-john.doe-20230110.jpg"
 	[ "$(exiftool -s3 -ExifIFD:DateTimeOriginal "$u")" = '2023:01:10 08:00:00' ]
 	[ "$(exiftool -s3 -OffsetTimeOriginal "$u")" = '+00:00' ]

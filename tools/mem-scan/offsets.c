@@ -236,6 +236,9 @@ offsets_resolve(struct export **exs, size_t nex)
 		}
 	if (nanchors > 1)
 		qsort(anchors, nanchors, sizeof(*anchors), cmp_anchor);
+	/* a Live Photo's video shows its image's clock, placed or not */
+	for (x = 0; x < nex; x++)
+		live_offsets(exs[x]);
 	/* neighbours, default, utc */
 	for (x = 0; x < nex; x++)
 		for (i = 0; i < exs[x]->nitems; i++) {
@@ -244,6 +247,11 @@ offsets_resolve(struct export **exs, size_t nex)
 			if (!e->it.has_time || has_offset_source(&e->it))
 				continue;
 			wall = is_wall_clock(e);
+			if (!wall && e->it.offset_min != OFFSET_UNKNOWN) {
+				/* given by live_offsets(): its image is its neighbour */
+				item_extra(&e->it, "offset_source", "neighbours");
+				continue;
+			}
 			if ((zone = neighbour_zone(e->it.time, wall)) != NULL &&
 			    apply_zone(e, wall, zone, "neighbours") == 0)
 				continue;

@@ -350,12 +350,23 @@ box_init(double box[4])
 }
 
 static void
+box_point(double box[4], double x, double y)
+{
+	if (x < box[0])
+		box[0] = x;
+	if (y < box[1])
+		box[1] = y;
+	if (x > box[2])
+		box[2] = x;
+	if (y > box[3])
+		box[3] = y;
+}
+
+static void
 box_add(double box[4], const double other[4])
 {
-	box[0] = fmin(box[0], other[0]);
-	box[1] = fmin(box[1], other[1]);
-	box[2] = fmax(box[2], other[2]);
-	box[3] = fmax(box[3], other[3]);
+	box_point(box, other[0], other[1]);
+	box_point(box, other[2], other[3]);
 }
 
 /* One ring of npoints (0: until the end of b) delta-coded points, each
@@ -384,12 +395,10 @@ read_ring(struct cell *c, struct pb *b, uint64_t npoints, unsigned dim, double s
 			c->capxy = c->capxy ? c->capxy * 2 : 1024;
 			c->xy = xrealloc(c->xy, c->capxy * sizeof(*c->xy));
 		}
+		/* the division, not a product, gives geo-tz's very doubles */
 		c->xy[c->nxy++] = (double)acc[0] / scale;
 		c->xy[c->nxy++] = (double)acc[1] / scale;
-		r->box[0] = fmin(r->box[0], c->xy[c->nxy - 2]);
-		r->box[1] = fmin(r->box[1], c->xy[c->nxy - 1]);
-		r->box[2] = fmax(r->box[2], c->xy[c->nxy - 2]);
-		r->box[3] = fmax(r->box[3], c->xy[c->nxy - 1]);
+		box_point(r->box, c->xy[c->nxy - 2], c->xy[c->nxy - 1]);
 		r->n++;
 	}
 	if (r->n == 0)

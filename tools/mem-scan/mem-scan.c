@@ -561,6 +561,7 @@ main(int argc, char *argv[])
 		if (!S_ISDIR(st.st_mode))
 			die(ST_FATAL, "--originals %s: not a directory", orig);
 	}
+	offsets_prepare();
 	if (listflag)
 		printf("%-36s %-18s %7s %8s\n", "EXPORT", "PLATFORM", "ITEMS", "ORPHANS");
 	if (orig != NULL) {

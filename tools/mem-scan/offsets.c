@@ -37,13 +37,27 @@ struct anchor {
 static struct anchor *anchors;
 static size_t nanchors;
 
+static const char *open_failed;	/* why the data could not be opened */
+
+/*
+ * Load geo-tz's index before the scan: its JSON tree is then freed before
+ * the exports' lists are built, and the heap it leaves is reused, so the
+ * peak memory is the larger of the two, not their sum. A run that never
+ * needs a zone does not need the data: a failure is kept until then.
+ */
+void
+offsets_prepare(void)
+{
+	if (tz_open(tz_data_dir(), &open_failed) == 0)
+		open_failed = NULL;
+}
+
 static void
 open_data(void)
 {
-	const char *why;
-
-	if (tz_open(tz_data_dir(), &why) < 0)
-		die(ST_FATAL, "%s: %s", tz_data_dir(), why);
+	if (open_failed == NULL && tz_open(tz_data_dir(), &open_failed) == 0)
+		return;
+	die(ST_FATAL, "%s: %s", tz_data_dir(), open_failed);
 }
 
 /* The zone geo-tz gives first at the item's position, or NULL. */

@@ -33,6 +33,8 @@ int	 tz_from_wall(const char *zone, int64_t wall, int64_t *utc, int32_t *off);
 struct export;
 extern const char *scan_timezone;	/* --timezone ZONE, validated */
 extern int64_t scan_tz_window;		/* --tz-window, seconds */
+/* Load the zone data now if it is there (before the scan, for memory). */
+void	 offsets_prepare(void);
 /* Give every item of the run's exports its offset and offset_source. */
 void	 offsets_resolve(struct export **exs, size_t nex);
 /* mem-scan --tz-lookup: "LAT LON" lines in, geo-tz's zones out. */

@@ -35,7 +35,7 @@
 #endif
 #define INDEX_FILE "timezones-1970.geojson.index.json"
 #define FEATURE_FILE "timezones-1970.geojson.geo.dat"
-#define CACHE_BUDGET (24u << 20)	/* bytes of decoded cells kept */
+#define CACHE_BUDGET (256u << 20)	/* decoded cells kept; bench/tz needs ~130 MB */
 
 /* A quadtree node: inner (child[] >= 0 where present), a cell of exact
  * zones (zone[first..first+count) in exact[]), or a cell in geo.dat. */
@@ -62,25 +62,52 @@ struct feature {
 };
 struct cell {
 	struct feature *feat;
-	size_t	 nfeat;
+	size_t	 nfeat, capfeat;
 	struct poly *poly;
-	size_t	 npoly;
+	size_t	 npoly, cappoly;
 	struct ring *ring;
-	size_t	 nring;
+	size_t	 nring, capring;
 	double	*xy;
 	size_t	 nxy, capxy;
 	size_t	 bytes;
+	/* A GRID x GRID grid over the features' box: each square holds
+	 * GRID_UNKNOWN, GRID_EDGE (an edge comes near it), GRID_SEA or 1 +
+	 * the one feature holding the whole square, learnt from a lookup. */
+	double	 box[4];
+	unsigned char grid[16 * 16];
+};
+#define GRID		16
+#define GRID_UNKNOWN	0
+#define GRID_SEA	0xfe
+#define GRID_EDGE	0xff
+#define GRID_SLACK	1e-9	/* degrees an edge's box grows by, for rounding */
+
+/*
+ * The quadtree as lookups walk it: 8-byte slots, the four children of a
+ * node side by side, level by level, so that a descent touches a few cache
+ * lines. The top two bits of a say what the slot is.
+ */
+#define SLOT_SEA	0u	/* no zone here: at sea */
+#define SLOT_INNER	1u	/* a: the first of its four children */
+#define SLOT_CELL	2u	/* a: pos in geo.dat, b: len */
+#define SLOT_EXACT	3u	/* a: first in exact[], b: count */
+#define SLOT_KIND(s)	((s).a >> 30)
+#define SLOT_VAL(s)	((s).a & 0x3fffffffu)
+struct slot {
+	uint32_t a, b;
 };
 
-static struct qnode *nodes;
+static struct qnode *nodes;	/* as parsed, until breadth_first() */
 static size_t nnodes;
+static struct slot *slots;
+static size_t nslots;
 static uint32_t *exact;
 static size_t nexact;
 static char **names;		/* the index's zone names, then any new ones */
 static size_t nnames;
 static int datafd = -1;
-static struct cell **cells;	/* by node, NULL until decoded */
-static size_t cachebytes;
+static struct cell **cells;	/* by slot, NULL until decoded */
+static size_t cachebytes, evict;
 
 static const struct { const char *tzid; double left, right; } ocean[] = {
 	{ "Etc/GMT-12", 172.5, 180 }, { "Etc/GMT-11", 157.5, 172.5 },
@@ -106,16 +133,45 @@ tz_data_dir(void)
 	return d != NULL && *d != '\0' ? d : MEM_TZ_DATA;
 }
 
+/* Room for one more of n elements of size bytes at *p (capacity *cap). */
+static void
+grow(void *p, size_t n, size_t *cap, size_t size)
+{
+	void **pp = p;
+
+	if (n < *cap)
+		return;
+	*cap = *cap ? *cap * 2 : 16;
+	*pp = xrealloc(*pp, *cap * size);
+}
+
+/* Zone names by FNV-1a hash, open addressing: slots hold index + 1. */
+#define NAME_SLOTS 4096
+static uint32_t name_slot[NAME_SLOTS];
+
+static size_t
+name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h % NAME_SLOTS;
+}
+
 static uint32_t
 name_index(const char *name)
 {
-	size_t i;
+	size_t h = name_hash(name);
 
-	for (i = 0; i < nnames; i++)
-		if (strcmp(names[i], name) == 0)
-			return (uint32_t)i;
+	for (; name_slot[h] != 0; h = (h + 1) % NAME_SLOTS)
+		if (strcmp(names[name_slot[h] - 1], name) == 0)
+			return name_slot[h] - 1;
+	if (nnames >= NAME_SLOTS / 2)
+		die(ST_FATAL, "%s: too many zone names", tz_data_dir());
 	names = xrealloc(names, (nnames + 1) * sizeof(*names));
 	names[nnames] = xstrdup(name);
+	name_slot[h] = (uint32_t)nnames + 1;
 	return (uint32_t)nnames++;
 }
 
@@ -171,6 +227,70 @@ index_node(json_t *j)
 	return self;
 }
 
+/*
+ * Lay the parsed nodes out as slots, level by level: every lookup walks the
+ * top levels, which then share a few cache lines (in the depth-first order
+ * of the parse each step of a descent was a cache miss). -1 when a value
+ * does not fit a slot.
+ */
+static int
+breadth_first(void)
+{
+	int32_t *queue = xcalloc(nnodes + 1, sizeof(*queue));
+	size_t *at = xcalloc(nnodes + 1, sizeof(*at));
+	size_t head = 0, tail = 0, k;
+
+	slots = xcalloc(1 + 4 * nnodes, sizeof(*slots));
+	nslots = 1;
+	queue[tail] = 0;
+	at[tail++] = 0;
+	while (head < tail) {
+		const struct qnode *q = &nodes[queue[head]];
+		struct slot *sl = &slots[at[head++]];
+		uint32_t kind, a, b = 0;
+
+		if (q->pos >= 0) {
+			kind = SLOT_CELL;
+			if (q->pos >= (1 << 30))
+				goto bad;
+			a = (uint32_t)q->pos;
+			b = q->len;
+		} else if (q->count > 0) {
+			kind = SLOT_EXACT;
+			if (q->first >= (1u << 30))
+				goto bad;
+			a = q->first;
+			b = q->count;
+		} else if (q->child[0] < 0 && q->child[1] < 0 && q->child[2] < 0 &&
+		    q->child[3] < 0) {
+			kind = SLOT_SEA;	/* geo-tz finds nothing below it */
+			a = 0;
+		} else {
+			kind = SLOT_INNER;
+			a = (uint32_t)nslots;
+			for (k = 0; k < 4; k++)
+				if (q->child[k] >= 0) {
+					queue[tail] = q->child[k];
+					at[tail++] = nslots + k;
+				}
+			nslots += 4;
+			if (nslots >= (1u << 30))
+				goto bad;
+		}
+		sl->a = kind << 30 | a;
+		sl->b = b;
+	}
+	free(queue);
+	free(at);
+	free(nodes);
+	nodes = NULL;
+	return 0;
+bad:
+	free(queue);
+	free(at);
+	return -1;
+}
+
 int
 tz_open(const char *dir, const char **why)
 {
@@ -179,7 +299,7 @@ tz_open(const char *dir, const char **why)
 	char *path;
 	size_t i;
 
-	if (nodes != NULL)
+	if (slots != NULL)
 		return 0;
 	path = xasprintf("%s/%s", dir, INDEX_FILE);
 	root = json_load_file(path, 0, &jerr);
@@ -201,8 +321,12 @@ tz_open(const char *dir, const char **why)
 			*why = INDEX_FILE ": not a geo-tz index";
 			return -1;
 		}
-		names = xrealloc(names, (nnames + 1) * sizeof(*names));
-		names[nnames++] = xstrdup(json_string_value(v));
+		if (name_index(json_string_value(v)) != i) {
+			json_decref(root);
+			tz_close();
+			*why = INDEX_FILE ": a zone named twice";
+			return -1;
+		}
 	}
 	if (index_node(json_object_get(root, "lookup")) != 0) {
 		json_decref(root);
@@ -211,6 +335,11 @@ tz_open(const char *dir, const char **why)
 		return -1;
 	}
 	json_decref(root);
+	if (breadth_first() < 0 || SLOT_KIND(slots[0]) != SLOT_INNER) {
+		tz_close();
+		*why = INDEX_FILE ": not a geo-tz index";
+		return -1;
+	}
 	path = xasprintf("%s/%s", dir, FEATURE_FILE);
 	datafd = open(path, O_RDONLY | O_CLOEXEC);
 	free(path);
@@ -219,7 +348,7 @@ tz_open(const char *dir, const char **why)
 		*why = "no " FEATURE_FILE " (run make deps)";
 		return -1;
 	}
-	cells = xcalloc(nnodes, sizeof(*cells));
+	cells = xcalloc(nslots, sizeof(*cells));
 	return 0;
 }
 
@@ -241,7 +370,7 @@ tz_close(void)
 	size_t i;
 
 	if (cells != NULL)
-		for (i = 0; i < nnodes; i++)
+		for (i = 0; i < nslots; i++)
 			cell_free(cells[i]);
 	free(cells);
 	cells = NULL;
@@ -250,13 +379,17 @@ tz_close(void)
 	free(names);
 	names = NULL;
 	nnames = 0;
+	memset(name_slot, 0, sizeof(name_slot));
 	free(nodes);
 	nodes = NULL;
 	nnodes = 0;
+	free(slots);
+	slots = NULL;
+	nslots = 0;
 	free(exact);
 	exact = NULL;
 	nexact = 0;
-	cachebytes = 0;
+	cachebytes = evict = 0;
 	if (datafd >= 0)
 		close(datafd);
 	datafd = -1;
@@ -275,6 +408,8 @@ pb_varint(struct pb *b)
 	uint64_t v = 0;
 	unsigned shift = 0;
 
+	if (b->p < b->end && *b->p < 0x80)	/* most are one byte */
+		return *b->p++;
 	while (!b->err) {
 		if (b->p >= b->end || shift > 63) {
 			b->err = 1;
@@ -381,7 +516,7 @@ read_ring(struct cell *c, struct pb *b, uint64_t npoints, unsigned dim, double s
 
 	if (dim < 2 || dim > 8)
 		return -1;
-	c->ring = xrealloc(c->ring, (c->nring + 1) * sizeof(*c->ring));
+	grow(&c->ring, c->nring, &c->capring, sizeof(*c->ring));
 	r = &c->ring[c->nring++];
 	r->start = (uint32_t)(c->nxy / 2);
 	r->n = 0;
@@ -413,7 +548,7 @@ read_ring(struct cell *c, struct pb *b, uint64_t npoints, unsigned dim, double s
 static void
 poly_begin(struct cell *c)
 {
-	c->poly = xrealloc(c->poly, (c->npoly + 1) * sizeof(*c->poly));
+	grow(&c->poly, c->npoly, &c->cappoly, sizeof(*c->poly));
 	c->poly[c->npoly].ring0 = (uint32_t)c->nring;
 	c->poly[c->npoly].nring = 0;
 	box_init(c->poly[c->npoly].box);
@@ -436,7 +571,7 @@ static int
 read_geometry(struct cell *c, struct pb g, unsigned dim, double scale)
 {
 	uint64_t type = 0, *lengths = NULL, key;
-	size_t nlen = 0, i, j, k;
+	size_t nlen = 0, caplen = 0, i, j, k;
 	struct pb coords;
 	int rc = 0, seen = 0;
 
@@ -449,7 +584,7 @@ read_geometry(struct cell *c, struct pb g, unsigned dim, double scale)
 
 			nlen = 0;
 			while (l.p < l.end && !l.err) {
-				lengths = xrealloc(lengths, (nlen + 1) * sizeof(*lengths));
+				grow(&lengths, nlen, &caplen, sizeof(*lengths));
 				lengths[nlen++] = pb_varint(&l);
 			}
 			if (l.err)
@@ -566,7 +701,7 @@ read_feature(struct cell *c, struct pb f, char **keys, size_t nkeys, unsigned di
 	} else {
 		struct feature *ft;
 
-		c->feat = xrealloc(c->feat, (c->nfeat + 1) * sizeof(*c->feat));
+		grow(&c->feat, c->nfeat, &c->capfeat, sizeof(*c->feat));
 		ft = &c->feat[c->nfeat++];
 		ft->zone = name_index(tzid);
 		ft->poly0 = poly0;
@@ -579,6 +714,53 @@ read_feature(struct cell *c, struct pb f, char **keys, size_t nkeys, unsigned di
 		free(values[i]);
 	free(values);
 	return rc;
+}
+
+/* The square of the grid a coordinate falls in, clamped to the grid. */
+static int
+grid_at(double v, double lo, double hi)
+{
+	double g = (v - lo) / (hi - lo) * GRID;
+
+	return g < 0 ? 0 : g >= GRID - 1 ? GRID - 1 : (int)g;
+}
+
+/*
+ * Mark every square an edge's box (grown by GRID_SLACK) touches. A square
+ * no edge comes near lies wholly inside or outside each polygon, so the
+ * first lookup in it answers for all later ones without a polygon test;
+ * the index's cells are clipped, so most squares are such.
+ */
+static void
+grid_edges(struct cell *c)
+{
+	size_t i, j;
+	int x0, x1, y0, y1, gx, gy;
+
+	memset(c->grid, GRID_EDGE, sizeof(c->grid));
+	box_init(c->box);
+	for (i = 0; i < c->nfeat && c->nfeat < GRID_SEA; i++)
+		box_add(c->box, c->feat[i].box);
+	if (c->nfeat == 0 || c->nfeat >= GRID_SEA || !(c->box[2] > c->box[0]) ||
+	    !(c->box[3] > c->box[1]))
+		return;		/* no grid: every lookup tests the polygons */
+	memset(c->grid, GRID_UNKNOWN, sizeof(c->grid));
+	for (i = 0; i < c->nring; i++) {
+		const double *pt = c->xy + 2 * (size_t)c->ring[i].start;
+
+		for (j = 1; j < c->ring[i].n; j++) {
+			double ax = pt[2 * j - 2], ay = pt[2 * j - 1];
+			double bx = pt[2 * j], by = pt[2 * j + 1];
+
+			x0 = grid_at((ax < bx ? ax : bx) - GRID_SLACK, c->box[0], c->box[2]);
+			x1 = grid_at((ax < bx ? bx : ax) + GRID_SLACK, c->box[0], c->box[2]);
+			y0 = grid_at((ay < by ? ay : by) - GRID_SLACK, c->box[1], c->box[3]);
+			y1 = grid_at((ay < by ? by : ay) + GRID_SLACK, c->box[1], c->box[3]);
+			for (gy = y0; gy <= y1; gy++)
+				for (gx = x0; gx <= x1; gx++)
+					c->grid[gy * GRID + gx] = GRID_EDGE;
+		}
+	}
 }
 
 /* A geobuf Data message holding a FeatureCollection. */
@@ -642,13 +824,22 @@ cell_decode(const unsigned char *buf, size_t len)
 		cell_free(c);
 		return NULL;
 	}
-	c->bytes = sizeof(*c) + c->nfeat * sizeof(*c->feat) + c->npoly * sizeof(*c->poly) +
-	    c->nring * sizeof(*c->ring) + c->capxy * sizeof(*c->xy);
+	/* to size: a cell is kept long after it is read */
+	c->feat = xrealloc(c->feat, (c->capfeat = c->nfeat + 1) * sizeof(*c->feat));
+	c->poly = xrealloc(c->poly, (c->cappoly = c->npoly + 1) * sizeof(*c->poly));
+	c->ring = xrealloc(c->ring, (c->capring = c->nring + 1) * sizeof(*c->ring));
+	c->xy = xrealloc(c->xy, (c->capxy = c->nxy + 1) * sizeof(*c->xy));
+	c->bytes = sizeof(*c) + c->capfeat * sizeof(*c->feat) +
+	    c->cappoly * sizeof(*c->poly) + c->capring * sizeof(*c->ring) +
+	    c->capxy * sizeof(*c->xy);
+	grid_edges(c);
 	return c;
 }
 
-/* The cell of node k, decoded now or cached. When the cache is past its
- * budget it is emptied: a run rarely looks at more than a few cells. */
+/* The cell of slot k, decoded now or cached. Past the budget, cells are
+ * freed from a cursor that goes round the index until half of it is left:
+ * a run rarely looks at more than a few cells, a world-wide one keeps
+ * going at the cost of decoding some again. */
 static struct cell *
 cell_get(size_t k, const char **why)
 {
@@ -659,26 +850,28 @@ cell_get(size_t k, const char **why)
 
 	if (cells[k] != NULL)
 		return cells[k];
-	buf = xmalloc(nodes[k].len);
-	r = pread(datafd, buf, nodes[k].len, (off_t)nodes[k].pos);
-	if (r != (ssize_t)nodes[k].len) {
+	buf = xmalloc(slots[k].b);
+	r = pread(datafd, buf, slots[k].b, (off_t)SLOT_VAL(slots[k]));
+	if (r != (ssize_t)slots[k].b) {
 		free(buf);
 		*why = "cannot read " FEATURE_FILE;
 		return NULL;
 	}
-	c = cell_decode(buf, nodes[k].len);
+	c = cell_decode(buf, slots[k].b);
 	free(buf);
 	if (c == NULL) {
 		*why = FEATURE_FILE ": malformed geobuf";
 		return NULL;
 	}
-	if (cachebytes + c->bytes > CACHE_BUDGET) {
-		for (i = 0; i < nnodes; i++) {
-			cell_free(cells[i]);
-			cells[i] = NULL;
+	if (cachebytes + c->bytes > CACHE_BUDGET)
+		for (i = 0; i < nslots && cachebytes + c->bytes > CACHE_BUDGET / 2; i++) {
+			evict = (evict + 1) % nslots;
+			if (cells[evict] != NULL) {
+				cachebytes -= cells[evict]->bytes;
+				cell_free(cells[evict]);
+				cells[evict] = NULL;
+			}
 		}
-		cachebytes = 0;
-	}
 	cachebytes += c->bytes;
 	return cells[k] = c;
 }
@@ -782,7 +975,8 @@ tz_find(double lat, double lon, const char *zones[TZ_MAX_ZONES], size_t *n,
 {
 	double top = 89.9999, bottom = -89.9999, left = -179.9999, right = 179.9999;
 	double midlat = 0, midlon = 0, x, y, origlon = lon;
-	size_t k = 0, i, q, p;
+	size_t k = 0, i, q, p, found = 0;
+	unsigned char *sq;
 	struct cell *c;
 
 	*n = 0;
@@ -817,14 +1011,28 @@ tz_find(double lat, double lon, const char *zones[TZ_MAX_ZONES], size_t *n,
 			top = midlat;
 			left = midlon;
 		}
-		if (nodes[k].child[q] < 0) {
+		k = SLOT_VAL(slots[k]) + q;
+		switch (SLOT_KIND(slots[k])) {
+		case SLOT_SEA:
 			at_sea(origlon, zones, n);
 			return 0;
-		}
-		k = (size_t)nodes[k].child[q];
-		if (nodes[k].pos >= 0) {
+		case SLOT_CELL:
 			if ((c = cell_get(k, why)) == NULL)
 				return -1;
+			if (x < c->box[0] || x > c->box[2] || y < c->box[1] || y > c->box[3]) {
+				at_sea(origlon, zones, n);
+				return 0;
+			}
+			sq = &c->grid[grid_at(y, c->box[1], c->box[3]) * GRID +
+			    grid_at(x, c->box[0], c->box[2])];
+			if (*sq == GRID_SEA) {
+				at_sea(origlon, zones, n);
+				return 0;
+			}
+			if (*sq != GRID_UNKNOWN && *sq != GRID_EDGE) {
+				zones[(*n)++] = names[c->feat[*sq - 1].zone];
+				return 0;
+			}
 			for (i = 0; i < c->nfeat && *n < TZ_MAX_ZONES; i++) {
 				const struct feature *f = &c->feat[i];
 
@@ -834,16 +1042,18 @@ tz_find(double lat, double lon, const char *zones[TZ_MAX_ZONES], size_t *n,
 				for (p = f->poly0; p < f->poly0 + f->npoly; p++)
 					if (poly_contains(c, &c->poly[p], x, y)) {
 						zones[(*n)++] = names[f->zone];
+						found = i;
 						break;
 					}
 			}
+			if (*sq == GRID_UNKNOWN && *n <= 1)
+				*sq = *n == 0 ? GRID_SEA : (unsigned char)(found + 1);
 			if (*n == 0)
 				at_sea(origlon, zones, n);
 			return 0;
-		}
-		if (nodes[k].count > 0) {
-			for (i = 0; i < nodes[k].count && i < TZ_MAX_ZONES; i++)
-				zones[(*n)++] = names[exact[nodes[k].first + i]];
+		case SLOT_EXACT:
+			for (i = 0; i < slots[k].b && i < TZ_MAX_ZONES; i++)
+				zones[(*n)++] = names[exact[SLOT_VAL(slots[k]) + i]];
 			return 0;
 		}
 		midlat = (top + bottom) / 2;

@@ -59,6 +59,13 @@ units: $(UNITS)
 
 deps:
 	scripts/install-deps
+	$(MAKE) tzdata
+
+# geo-tz 8.1.9, pinned by deps/tz/package-lock.json (its data: ODbL, README).
+tzdata: deps/tz/node_modules/geo-tz/package.json
+deps/tz/node_modules/geo-tz/package.json: deps/tz/package-lock.json
+	cd deps/tz && npm ci --no-audit --no-fund
+	@touch $@
 
 check: deps
 	$(MAKE) all units
@@ -113,6 +120,6 @@ uninstall:
 clean:
 	rm -rf $(BUILDDIR) $(BINDIR)
 
-.PHONY: all units deps check check-immich asan fuzz lint bench demo install uninstall clean
+.PHONY: all units deps tzdata check check-immich asan fuzz lint bench demo install uninstall clean
 
 include pipeline.mk

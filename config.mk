@@ -14,3 +14,8 @@ LDLIBS  = $(shell pkg-config --libs $(PKGS)) -lm
 
 # make asan: the same suite against tools built with sanitizers.
 ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+# geo-tz's zone polygons for mem-scan (make deps installs them with npm ci);
+# MEM_TZ_DATA in the environment overrides the path at run time.
+TZDATA   = $(CURDIR)/deps/tz/node_modules/geo-tz/data
+CPPFLAGS += -DMEM_TZ_DATA='"$(TZDATA)"'

@@ -157,9 +157,9 @@ video_at() {
 	run -0 mem-scan -o "$OUT" a
 	run -0 mem-scan -o "$OUT" b
 	[ "$(field "$OUT" "$PWD/a/IMG_0002.JPG" offset)" = '-05:00' ]
-	[ "$(field "$OUT" "$PWD/b/IMG_0002.MOV" offset)" = '' ]
-	[ "$(field "$OUT" "$PWD/a/IMG_0003.MOV" offset)" = '' ]
-	[ "$(field "$OUT" "$PWD/a/IMG_0002.MP4" offset)" = '' ]
+	[ "$(field "$OUT" "$PWD/b/IMG_0002.MOV" offset)" = '+00:00' ]
+	[ "$(field "$OUT" "$PWD/a/IMG_0003.MOV" offset)" = '+00:00' ]
+	[ "$(field "$OUT" "$PWD/a/IMG_0002.MP4" offset)" = '+00:00' ]
 }
 
 @test "an image without an EXIF offset gives its video none" {
@@ -167,7 +167,8 @@ video_at() {
 	video_at cam/IMG_0004.MOV 2023-05-02T00:30:00Z
 	run -0 mem-scan -o "$OUT" cam
 	[ "$(field "$OUT" "$PWD/cam/IMG_0004.JPG" offset)" = '' ]
-	[ "$(field "$OUT" "$PWD/cam/IMG_0004.MOV" offset)" = '' ]
+	[ "$(field "$OUT" "$PWD/cam/IMG_0004.JPG" time_zone)" = local ]
+	[ "$(field "$OUT" "$PWD/cam/IMG_0004.MOV" offset)" = '+00:00' ]
 }
 
 @test "a Takeout Live Photo's MP4 takes the offset Google's JPEG got from its EXIF" {
@@ -298,11 +299,14 @@ user=jane
 dest=snapchat-jane-20240102/memories/snap-memories-jane-20220601.jpg
 kind=image
 time=2022-06-01T18:11:44Z
+offset=-04:00
 time_source=html
 lat=40.6892494
 lon=-74.0445004
 album=Snapchat/jane/memories
-overlay=$PWD/$S/memories/2022-06-01_aaaa-1111-overlay.png"
+overlay=$PWD/$S/memories/2022-06-01_aaaa-1111-overlay.png
+offset_source=gps
+zone=America/New_York"
 	R="$PWD/$S/memories/2022-06-01_bbbb-2222-main.mp4"
 	[ "$(field "$OUT" "$R" time)" = 2022-06-01T22:30:00Z ]
 	[ "$(field "$OUT" "$R" platform)" = snapchat-memories ]

@@ -42,7 +42,7 @@ setup() {
 	r=$(rec chat_media/2023-03-01_b~EiASFWAAA111.jpg)
 	assert_equal "$(field "$r" time)" 2023-03-01T12:00:00Z
 	assert_equal "$(field "$r" time_source)" json
-	assert_equal "$(field "$r" offset)" ""
+	assert_equal "$(field "$r" offset)" +00:00
 	assert_equal "$(field "$r" platform)" snapchat-messages
 	assert_equal "$(field "$r" dest)" snapchat-jane-20240201/messages/snap-messages-jane-bob-20230301.jpg
 	assert_equal "$(field "$r" album)" Snapchat/jane/messages
@@ -104,7 +104,7 @@ setup() {
 	assert_equal "$(field "$r" offset)" -07:00
 	r=$(rec "DM 7Hq2AAAAE/IMG_0001(1).jpg")
 	assert_equal "$(field "$r" time)" 2016-11-04T21:05:10Z
-	assert_equal "$(field "$r" offset)" ""
+	assert_equal "$(field "$r" offset)" +00:00
 	r=$(rec "Space AAAAxyz123/clip.mp4")
 	assert_equal "$(field "$r" time)" 2017-01-02T08:00:00Z
 	assert_equal "$(field "$r" offset)" +02:00

@@ -101,13 +101,16 @@ user=john.doe
 dest=google-john.doe-20240101/photos/gphotos-john.doe-20230115.jpg
 kind=image
 time=2023-01-15T10:30:45Z
+offset=+01:00
 time_source=json
 lat=48.8583701
 lon=2.2944813
 alt=35.50
 album=Google Photos/john.doe
 caption=Café with Ann
-favorite=1"
+favorite=1
+offset_source=gps
+zone=Europe/Paris"
 	[ ! -e "$OUT/google-john.doe-20240101/issues/failure-report.json" ]
 }
 
@@ -190,7 +193,10 @@ favorite=1"
 	[ "$(field "$OUT" "$GP/A/a.jpg" lat)" = -33.8567844 ]
 	[ "$(field "$OUT" "$GP/A/a.jpg" alt)" = 5.00 ]
 	[ "$(field "$OUT" "$GP/A/b.jpg" lat)" = '' ]
-	[ "$(field "$OUT" "$GP/A/b.jpg" offset)" = '' ]
+	# no place of its own: a.jpg, taken in Sydney at the same instant,
+	# is its neighbour on both sides
+	[ "$(field "$OUT" "$GP/A/b.jpg" offset)" = +11:00 ]
+	[ "$(field "$OUT" "$GP/A/b.jpg" offset_source)" = neighbours ]
 }
 
 @test "the same photo in the year folder and two albums is one item with every album" {
@@ -281,11 +287,14 @@ user=jane
 dest=snapchat-jane-20240102/memories/snap-memories-jane-20220601.jpg
 kind=image
 time=2022-06-01T18:11:44Z
+offset=-04:00
 time_source=json
 lat=40.6892494
 lon=-74.0445004
 album=Snapchat/jane/memories
-overlay=$PWD/$S/memories/2022-06-01_aaaa-1111-overlay.png"
+overlay=$PWD/$S/memories/2022-06-01_aaaa-1111-overlay.png
+offset_source=gps
+zone=America/New_York"
 	[ "$(field "$OUT" "$PWD/$S/memories/2022-06-01_bbbb-2222-main.mp4" dest)" = snapchat-jane-20240102/memories/snap-memories-jane-20220601_1.mp4 ]
 	[ "$(field "$OUT" "$PWD/$S/memories/2022-06-01_bbbb-2222-main.mp4" lat)" = '' ]
 	# the overlay is not an item of its own
@@ -350,11 +359,14 @@ user=jane_doe
 dest=instagram-jane_doe-20240103/public-media/posts/insta-posts-jane_doe-20210314.jpg
 kind=image
 time=2021-03-14T15:09:26Z
+offset=+01:00
 time_source=json
 lat=45.4371908
 lon=12.3345898
 album=Instagram/jane_doe/posts
-caption=Café ☕"
+caption=Café ☕
+offset_source=gps
+zone=Europe/Rome"
 	[ "$(field "$OUT" "$PWD/$I/media/posts/202103/2.jpg" dest)" = instagram-jane_doe-20240103/public-media/posts/insta-posts-jane_doe-20210314_1.jpg ]
 }
 
@@ -387,12 +399,16 @@ EOF
 <html><body><div class="pam _3-95 _2ph- _a6-g uiBoxWhite noborder"><div class="_3-95 _a6-p"><video src="media/posts/202202/b.mp4" controls></video></div><div class="_3-94 _a6-o">Feb 1, 2022, 12:30 AM</div></div></body></html>
 EOF
 	run -0 mem-scan -o "$OUT" "$I"
-	[ "$(field "$OUT" "$PWD/$I/media/posts/202201/a.jpg" time)" = 2022-01-15T15:04:00Z ]
+	# a wall clock of the page's zone; the place gives it (Europe/Zurich)
+	[ "$(field "$OUT" "$PWD/$I/media/posts/202201/a.jpg" time)" = 2022-01-15T14:04:00Z ]
 	[ "$(field "$OUT" "$PWD/$I/media/posts/202201/a.jpg" time_source)" = html ]
-	[ "$(field "$OUT" "$PWD/$I/media/posts/202201/a.jpg" offset)" = '' ]
+	[ "$(field "$OUT" "$PWD/$I/media/posts/202201/a.jpg" offset)" = +01:00 ]
+	[ "$(field "$OUT" "$PWD/$I/media/posts/202201/a.jpg" offset_source)" = gps ]
 	[ "$(field "$OUT" "$PWD/$I/media/posts/202201/a.jpg" caption)" = 'Snow & sun' ]
 	[ "$(field "$OUT" "$PWD/$I/media/posts/202201/a.jpg" lon)" = 7.2500000 ]
 	[ "$(field "$OUT" "$PWD/$I/media/posts/202202/b.mp4" time)" = 2022-02-01T00:30:00Z ]
+	[ "$(field "$OUT" "$PWD/$I/media/posts/202202/b.mp4" time_zone)" = local ]
+	[ "$(field "$OUT" "$PWD/$I/media/posts/202202/b.mp4" offset_source)" = none ]
 }
 
 @test "instaloader's layout: JSON time, caption from .txt, UTC name otherwise" {
@@ -659,6 +675,7 @@ meta your_instagram_activity/content/posts_1.json | uri points outside the expor
 	# the day in the name is the wall-clock day there
 	[ "$(field "$OUT" "$GP/A/nyc.jpg" offset)" = -05:00 ]
 	[ "$(field "$OUT" "$GP/A/nyc.jpg" dest)" = google-john.doe-20240101/photos/gphotos-john.doe-20230115_2.jpg ]
-	# not a whole quarter hour away: no offset is better than a wrong one
-	[ "$(field "$OUT" "$GP/A/edited-clock.jpg" offset)" = '' ]
+	# not a whole quarter hour away: no offset is better than a wrong
+	# one; Google's instant is then written as UTC
+	[ "$(field "$OUT" "$GP/A/edited-clock.jpg" offset)" = +00:00 ]
 }

@@ -16,6 +16,7 @@
 
 #include "mem.h"
 #include "mem-scan.h"
+#include "tz.h"
 
 /* One line of output, kept until every export is scanned. */
 struct result {
@@ -36,6 +37,8 @@ static char (*made)[17];	/* the IDs of every record this scan made */
 static size_t nmade, capmade;
 static char **pruned;		/* exports whose stale records go */
 static size_t npruned;
+static struct export **kept;	/* scanned, waiting for the run's offsets */
+static size_t nkept;
 
 static void
 usage(FILE *fp, int status)
@@ -43,6 +46,7 @@ usage(FILE *fp, int status)
 	fprintf(fp, "usage: %s [-o OUT] [--records] [--list] [--platform NAME] "
 	    "[--contacts VCF]\n"
 	    "       [--include-trashed] [--include-locked] [--skip-partner]\n"
+	    "       [--timezone ZONE] [--tz-window DURATION]\n"
 	    "       [--originals DIR | EXPORT ...]\n"
 	    "       %s --list-processors\n", progname, progname);
 	exit(status);
@@ -254,7 +258,7 @@ scan_export(const char *arg)
 	struct export ex;
 	struct stat st;
 	char abs[PATH_MAX], *name;
-	size_t i, k;
+	size_t i;
 	int status = ST_OK;
 
 	if (stat(arg, &st) < 0) {
@@ -298,6 +302,23 @@ scan_export(const char *arg)
 	}
 	ex.cur = NULL;
 	live_offsets(&ex);
+	/* named and written once every export is scanned: offsets come
+	 * from the whole run (offsets.c) and names use the local date */
+	kept = xrealloc(kept, (nkept + 1) * sizeof(*kept));
+	kept[nkept] = xmalloc(sizeof(ex));
+	memcpy(kept[nkept++], &ex, sizeof(ex));
+	return status;
+}
+
+/* Name the export's items and write their records and its report. */
+static int
+finish_export(struct export *exp)
+{
+	struct export ex = *exp;
+	const char *name = ex.name;
+	size_t i, k;
+	int status = ST_OK;
+
 	name_all(&ex);
 	for (i = 0; i < ex.nitems; i++) {
 		struct entry *e = &ex.items[i];
@@ -341,7 +362,34 @@ scan_export(const char *arg)
 	if (ex.status != ST_OK)
 		status = ex.status;
 	export_free(&ex);
+	free(exp);
 	return status;
+}
+
+/* A duration: a number with s, m, h or d (seconds without), at most 7d. */
+static int
+parse_duration(const char *s, int64_t *secs)
+{
+	char *end;
+	long long v;
+	int64_t unit = 1;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || v > 7 * 86400)
+		return -1;
+	if (*end != '\0') {
+		unit = strcmp(end, "s") == 0 ? 1 : strcmp(end, "m") == 0 ? 60 :
+		    strcmp(end, "h") == 0 ? 3600 : strcmp(end, "d") == 0 ? 86400 : 0;
+		if (unit == 0)
+			return -1;
+	}
+	if (v * unit > 7 * 86400)
+		return -1;
+	*secs = v * unit;
+	return 0;
 }
 
 static int
@@ -397,7 +445,7 @@ main(int argc, char *argv[])
 {
 	enum { OPT_RECORDS = 256, OPT_LIST, OPT_LISTPROC, OPT_ORIGINALS,
 	    OPT_PLATFORM, OPT_VERSION, OPT_CONTACTS, OPT_TRASHED, OPT_LOCKED,
-	    OPT_NOPARTNER };
+	    OPT_NOPARTNER, OPT_TIMEZONE, OPT_TZWINDOW, OPT_TZLOOKUP };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "records", no_argument, NULL, OPT_RECORDS },
@@ -410,6 +458,9 @@ main(int argc, char *argv[])
 		{ "include-trashed", no_argument, NULL, OPT_TRASHED },
 		{ "include-locked", no_argument, NULL, OPT_LOCKED },
 		{ "skip-partner", no_argument, NULL, OPT_NOPARTNER },
+		{ "timezone", required_argument, NULL, OPT_TIMEZONE },
+		{ "tz-window", required_argument, NULL, OPT_TZWINDOW },
+		{ "tz-lookup", no_argument, NULL, OPT_TZLOOKUP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
@@ -417,7 +468,8 @@ main(int argc, char *argv[])
 	const char *orig = NULL, *arg;
 	struct input in;
 	struct stat st;
-	int ch, status = ST_OK, rc, listproc = 0;
+	int ch, status = ST_OK, rc, listproc = 0, tzlookup = 0;
+	int32_t off;
 	size_t i;
 
 	setprogname(argv[0]);
@@ -459,6 +511,24 @@ main(int argc, char *argv[])
 		case OPT_NOPARTNER:
 			gp_skip_partner = 1;
 			break;
+		case OPT_TIMEZONE:
+			if (tz_offset(optarg, 0, &off) < 0) {
+				warnx_("--timezone %s: not an IANA zone name "
+				    "(Europe/Paris, America/New_York, UTC)", optarg);
+				usage(stderr, ST_USAGE);
+			}
+			scan_timezone = optarg;
+			break;
+		case OPT_TZWINDOW:
+			if (parse_duration(optarg, &scan_tz_window) < 0) {
+				warnx_("--tz-window %s: want a duration from 0 to 7d "
+				    "(6h, 90m, 3600s)", optarg);
+				usage(stderr, ST_USAGE);
+			}
+			break;
+		case OPT_TZLOOKUP:
+			tzlookup = 1;
+			break;
 		case OPT_VERSION:
 			print_version();
 			out_close();
@@ -473,6 +543,11 @@ main(int argc, char *argv[])
 		list_processors();
 		out_close();
 		return ST_OK;
+	}
+	if (tzlookup) {
+		status = tz_lookup_lines();
+		out_close();
+		return status;
 	}
 	if (orig != NULL && argc > 0) {
 		warnx_("--originals and export operands exclude each other");
@@ -499,6 +574,7 @@ main(int argc, char *argv[])
 		if (!S_ISDIR(st.st_mode))
 			die(ST_FATAL, "--originals %s: not a directory", orig);
 	}
+	offsets_prepare();
 	if (listflag)
 		printf("%-36s %-18s %7s %8s\n", "EXPORT", "PLATFORM", "ITEMS", "ORPHANS");
 	if (orig != NULL) {
@@ -510,6 +586,11 @@ main(int argc, char *argv[])
 				status = rc;
 		input_free(&in);
 	}
+	offsets_resolve(kept, nkept);
+	for (i = 0; i < nkept; i++)
+		if ((rc = finish_export(kept[i])) != ST_OK)
+			status = rc;
+	free(kept);
 	if (out != NULL && (rc = prune_records()) != ST_OK)
 		status = rc;
 	if (nresults > 0)

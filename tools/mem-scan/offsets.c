@@ -1,0 +1,323 @@
+/*
+ * offsets.c -- every item's UTC offset, from the first rule that applies
+ * (docs/design.md §3, offset_source), across every export of one run:
+ *
+ *   explicit	the camera's or the platform's own offset (set by a parser);
+ *   gps	the zone at the item's position, its offset at that instant;
+ *   neighbours	no position: the zone of the run's located items just
+ *		before and just after it, within --tz-window, when both
+ *		sides give the same offset (a flight between zones is not
+ *		guessed);
+ *   default	--timezone ZONE;
+ *   utc	+00:00, written.
+ *
+ * A wall clock without a zone (time_zone=local: iMazing's CSV, Instagram's
+ * HTML pages) goes through gps, neighbours and default to become an
+ * instant; with none of them it stays a wall clock, offset_source=none.
+ * Runs after every export is scanned and before names are made, so names
+ * carry the local date.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+#include "mem-scan.h"
+#include "tz.h"
+
+const char *scan_timezone;		/* --timezone, validated */
+int64_t scan_tz_window = 6 * 3600;	/* --tz-window, seconds */
+
+/* A located item: its instant, its wall clock there and its zone. */
+struct anchor {
+	int64_t	 t, wall;
+	const char *zone;
+};
+
+static struct anchor *anchors;
+static size_t nanchors;
+
+static const char *open_failed;	/* why the data could not be opened */
+
+/*
+ * Load geo-tz's index before the scan: its JSON tree is then freed before
+ * the exports' lists are built, and the heap it leaves is reused, so the
+ * peak memory is the larger of the two, not their sum. A run that never
+ * needs a zone does not need the data: a failure is kept until then.
+ */
+void
+offsets_prepare(void)
+{
+	if (tz_open(tz_data_dir(), &open_failed) == 0)
+		open_failed = NULL;
+}
+
+static void
+open_data(void)
+{
+	if (open_failed == NULL && tz_open(tz_data_dir(), &open_failed) == 0)
+		return;
+	die(ST_FATAL, "%s: %s", tz_data_dir(), open_failed);
+}
+
+/* The zone geo-tz gives first at the item's position, or NULL. */
+static const char *
+zone_at(const struct item *it)
+{
+	const char *zones[TZ_MAX_ZONES], *why;
+	size_t n;
+
+	open_data();
+	if (tz_find(it->lat, it->lon, zones, &n, &why) < 0) {
+		if (strcmp(why, "invalid position") != 0)
+			die(ST_FATAL, "%s: %s", tz_data_dir(), why);
+		return NULL;
+	}
+	return n > 0 ? zones[0] : NULL;
+}
+
+/* A wall clock of an unknown zone: iMazing's CSV says so in the record;
+ * Instagram's HTML pages print the exporter's local clock. */
+static int
+has_wall_mark(const struct item *it)
+{
+	size_t i;
+
+	for (i = 0; i < it->nextra; i++)
+		if (strcmp(it->extra[i], "time_zone=local") == 0)
+			return 1;
+	return 0;
+}
+
+static int
+is_wall_clock(const struct entry *e)
+{
+	if (has_wall_mark(&e->it))
+		return 1;
+	if (e->it.time_source == NULL)
+		return 0;
+	/* EXIF's DateTimeOriginal without OffsetTime* is the camera's clock */
+	if (strcmp(e->it.time_source, "exif") == 0 && e->it.offset_min == OFFSET_UNKNOWN)
+		return 1;
+	return strcmp(e->platform, "instagram") == 0 &&
+	    strcmp(e->it.time_source, "html") == 0;
+}
+
+static void
+drop_wall_mark(struct item *it)
+{
+	size_t i;
+
+	for (i = 0; i < it->nextra; i++)
+		if (strcmp(it->extra[i], "time_zone=local") == 0) {
+			free(it->extra[i]);
+			memmove(&it->extra[i], &it->extra[i + 1],
+			    (it->nextra - i) * sizeof(*it->extra));
+			it->nextra--;
+			i--;
+		}
+	if (it->nextra == 0) {
+		free(it->extra);
+		it->extra = NULL;
+	}
+}
+
+/* Give the item zone's offset: at its instant, or, for a wall clock, the
+ * instant that wall clock was in the zone. 0, or -1 for an unknown zone. */
+static int
+apply_zone(struct entry *e, int wall, const char *zone, const char *source)
+{
+	int64_t utc;
+	int32_t off;
+
+	if (wall) {
+		if (tz_from_wall(zone, e->it.time, &utc, &off) < 0)
+			return -1;
+		e->it.time = utc;
+		drop_wall_mark(&e->it);
+	} else if (tz_offset(zone, e->it.time, &off) < 0) {
+		return -1;
+	}
+	e->it.offset_min = off;
+	item_extra(&e->it, "offset_source", source);
+	item_extra(&e->it, "zone", zone);
+	return 0;
+}
+
+static int
+has_offset_source(const struct item *it)
+{
+	size_t i;
+
+	for (i = 0; i < it->nextra; i++)
+		if (strncmp(it->extra[i], "offset_source=", 14) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+cmp_anchor(const void *a, const void *b)
+{
+	const struct anchor *x = a, *y = b;
+
+	return x->t < y->t ? -1 : x->t > y->t;
+}
+
+/* The first anchor at or after t. */
+static size_t
+anchor_from(int64_t t)
+{
+	size_t lo = 0, hi = nanchors;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (anchors[mid].t < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * The zone of the anchors on both sides of key (an instant, or a wall
+ * clock when wall is set, compared with the anchors' wall clocks), each
+ * within the window, when both give the item the same offset; else NULL.
+ */
+static const char *
+neighbour_zone(int64_t key, int wall)
+{
+	const struct anchor *before = NULL, *after = NULL;
+	int64_t slack = wall ? 15 * 3600 : 0, ub, ua;
+	int32_t ob, oa;
+	size_t i;
+
+	for (i = anchor_from(key - scan_tz_window - slack); i < nanchors &&
+	    anchors[i].t <= key + scan_tz_window + slack; i++) {
+		int64_t k = wall ? anchors[i].wall : anchors[i].t;
+
+		if (k <= key && key - k <= scan_tz_window &&
+		    (before == NULL || k >= (wall ? before->wall : before->t)))
+			before = &anchors[i];
+		if (k >= key && k - key <= scan_tz_window &&
+		    (after == NULL || k < (wall ? after->wall : after->t)))
+			after = &anchors[i];
+	}
+	if (before == NULL || after == NULL)
+		return NULL;
+	if (wall) {
+		if (tz_from_wall(before->zone, key, &ub, &ob) < 0 ||
+		    tz_from_wall(after->zone, key, &ua, &oa) < 0 || ub != ua)
+			return NULL;
+	} else if (tz_offset(before->zone, key, &ob) < 0 ||
+	    tz_offset(after->zone, key, &oa) < 0) {
+		return NULL;
+	}
+	if (ob != oa)
+		return NULL;
+	return key - (wall ? before->wall : before->t) <=
+	    (wall ? after->wall : after->t) - key ? before->zone : after->zone;
+}
+
+void
+offsets_resolve(struct export **exs, size_t nex)
+{
+	const char *zone;
+	size_t x, i;
+	int32_t off;
+	int wall;
+
+	/* explicit, then gps; the located items become the anchors */
+	for (x = 0; x < nex; x++)
+		for (i = 0; i < exs[x]->nitems; i++) {
+			struct entry *e = &exs[x]->items[i];
+
+			if (!e->it.has_time)
+				continue;
+			wall = is_wall_clock(e);
+			zone = e->it.has_gps ? zone_at(&e->it) : NULL;
+			if (!wall && e->it.offset_min != OFFSET_UNKNOWN)
+				item_extra(&e->it, "offset_source", "explicit");
+			else if (zone == NULL || apply_zone(e, wall, zone, "gps") < 0)
+				continue;
+			if (zone != NULL && tz_offset(zone, e->it.time, &off) == 0) {
+				anchors = xrealloc(anchors, (nanchors + 1) * sizeof(*anchors));
+				anchors[nanchors].t = e->it.time;
+				anchors[nanchors].wall = e->it.time + (int64_t)e->it.offset_min * 60;
+				anchors[nanchors++].zone = zone;
+			}
+		}
+	if (nanchors > 1)
+		qsort(anchors, nanchors, sizeof(*anchors), cmp_anchor);
+	/* a Live Photo's video shows its image's clock, placed or not */
+	for (x = 0; x < nex; x++)
+		live_offsets(exs[x]);
+	/* neighbours, default, utc */
+	for (x = 0; x < nex; x++)
+		for (i = 0; i < exs[x]->nitems; i++) {
+			struct entry *e = &exs[x]->items[i];
+
+			if (!e->it.has_time || has_offset_source(&e->it))
+				continue;
+			wall = is_wall_clock(e);
+			if (!wall && e->it.offset_min != OFFSET_UNKNOWN) {
+				/* given by live_offsets(): its image is its neighbour */
+				item_extra(&e->it, "offset_source", "neighbours");
+				continue;
+			}
+			if ((zone = neighbour_zone(e->it.time, wall)) != NULL &&
+			    apply_zone(e, wall, zone, "neighbours") == 0)
+				continue;
+			if (scan_timezone != NULL &&
+			    apply_zone(e, wall, scan_timezone, "default") == 0)
+				continue;
+			if (wall) {
+				if (!has_wall_mark(&e->it))
+					item_extra(&e->it, "time_zone", "local");
+				item_extra(&e->it, "offset_source", "none");
+			} else {
+				e->it.offset_min = 0;
+				item_extra(&e->it, "offset_source", "utc");
+			}
+		}
+	free(anchors);
+	anchors = NULL;
+	nanchors = 0;
+}
+
+/*
+ * mem-scan --tz-lookup: "LAT LON" lines on stdin, the zones geo-tz would
+ * give on stdout, comma-separated, one line each ("-" for a bad line).
+ * For bench/tz and the tests' oracle comparison; not for users.
+ */
+int
+tz_lookup_lines(void)
+{
+	const char *zones[TZ_MAX_ZONES], *why;
+	char *line = NULL;
+	size_t cap = 0, n, i;
+	double lat, lon;
+	int status = ST_OK;
+
+	open_data();
+	while (getline(&line, &cap, stdin) > 0) {
+		char *end, *p = line;
+
+		lat = strtod(p, &end);
+		lon = end != p ? strtod(end, &p) : 0;
+		if (end == line || p == end || tz_find(lat, lon, zones, &n, &why) < 0) {
+			fputs("-\n", stdout);
+			status = ST_ITEM;
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			fputs(zones[i], stdout);
+			putchar(i + 1 < n ? ',' : '\n');
+		}
+	}
+	free(line);
+	if (ferror(stdin))
+		die_errno(ST_FATAL, "stdin");
+	return status;
+}

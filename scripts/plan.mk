@@ -9,7 +9,7 @@
 #	make -f scripts/plan.mk -k OUT=/output upload		every export's upload
 #	make -f scripts/plan.mk OUT=/output /output/.mem/stamp/ID.ok	one item
 #
-# mem-job, mem-exif, mem-loudnorm and mem-upload are found on PATH.
+# mem-job, mem-fetch, mem-exif, mem-loudnorm and mem-upload are found on PATH.
 
 ifeq ($(OUT),)
 $(error OUT is not set: make -f plan.mk OUT=/output)
@@ -26,6 +26,7 @@ include $(M)/plan/plan.mk
 
 EXIF_OK := $(EXIF:%=$(M)/stamp/%.ok)
 NORM_OK := $(NORM:%=$(M)/stamp/%.ok)
+FETCH_DONE := $(FETCH:%=$(M)/stamp/%.fetch)
 
 # RUN is the order to start the jobs in (long items first, see mem-plan);
 # make drops the repeated prerequisites, and a plan without RUN still works.
@@ -38,6 +39,13 @@ $(EXIF_OK): $(M)/stamp/%.ok: $(M)/items/%.item $(M)/sig/%.sig
 
 $(NORM_OK): $(M)/stamp/%.ok: $(M)/items/%.item $(M)/sig/%.sig
 	@mem-job $(OUT) norm $*
+
+# An item the export only links to is downloaded first (mem-fetch), one
+# job per item; its step then reads the record mem-fetch wrote.
+$(FETCH_DONE): $(M)/stamp/%.fetch: $(M)/items/%.item
+	@mem-job $(OUT) fetch $*
+
+$(FETCH:%=$(M)/stamp/%.ok): $(M)/stamp/%.ok: $(M)/stamp/%.fetch
 
 # Uploads of what is done, export by export; mem-upload's lock makes them
 # run one at a time even under -j.

@@ -117,6 +117,7 @@ class Handler(BaseHTTPRequestHandler):
         with open(f, "rb") as fp:
             data = fp.read()
         if name.startswith("reset-") and n == 1:
+            log("GET", path, 200)
             self.send_response(200)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -124,10 +125,10 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                        struct.pack("ii", 1, 0))
-            log("GET", path, 200)
             self.close_connection = True
             self.connection.close()
             return
+        log("GET", path, 200)	# before the body: the client may be done first
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(len(data)))
@@ -144,7 +145,6 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(30)
         else:
             self.wfile.write(data)
-        log("GET", path, 200)
 
 
 def main():

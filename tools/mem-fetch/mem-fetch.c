@@ -28,7 +28,12 @@ struct in {
 	struct item it;		/* the scan's record (when a task) */
 	struct task *t;		/* NULL: pass through, or already done */
 	char	*result;	/* the record to print, NULL when failed */
+	int	 ended;		/* result (or failure) known */
 };
+
+static struct in *ins;
+static size_t nins, nprinted;
+static int exit_status = ST_OK;
 
 static void
 usage(FILE *fp, int status)
@@ -217,7 +222,7 @@ already(struct in *in, const char **why)
 
 /* Temp files a killed run left for these items (.ID.part.XXXXXX). */
 static void
-remove_stale(struct in *ins, size_t n)
+remove_stale(struct in *v, size_t n)
 {
 	DIR *d = opendir(cfg.fetchdir);
 	struct dirent *de;
@@ -229,7 +234,7 @@ remove_stale(struct in *ins, size_t n)
 		if (!is_temp_name(de->d_name) || strlen(de->d_name) < 18)
 			continue;
 		for (i = 0; i < n; i++)
-			if (ins[i].t && strncmp(de->d_name + 1, ins[i].t->id, 16) == 0) {
+			if (v[i].t && strncmp(de->d_name + 1, v[i].t->id, 16) == 0) {
 				char *p = xasprintf("%s/%s", cfg.fetchdir, de->d_name);
 
 				if (unlink(p) < 0 && errno != ENOENT)
@@ -304,6 +309,37 @@ settle(struct in *in, char **why)
 	return res;
 }
 
+/* Print the results known so far, in input order. */
+static void
+flush_ready(void)
+{
+	for (; nprinted < nins && ins[nprinted].ended; nprinted++) {
+		struct in *in = &ins[nprinted];
+
+		if (in->result != NULL)
+			out_path(in->result);
+	}
+}
+
+/* A download ended: the item is settled now, so that a kill loses no
+ * finished download. */
+static void
+task_ended(struct task *t)
+{
+	struct in *in = &ins[(size_t)(uintptr_t)t->owner];
+	char *why = NULL;
+
+	if (t->done == 1)
+		in->result = settle(in, &why);
+	if (in->result == NULL) {
+		warnx_("%s: %s", in->path, why ? why : t->why ? t->why : "not downloaded");
+		exit_status = ST_ITEM;
+	}
+	free(why);
+	in->ended = 1;
+	flush_ready();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -321,12 +357,11 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct input input;
-	struct in *ins = NULL;
 	struct task **tasks = NULL;
-	size_t nins = 0, ntasks = 0, i;
+	size_t ntasks = 0, i;
 	const char *path;
 	char *mem;
-	int ch, status = ST_OK;
+	int ch;
 
 	setprogname(argv[0]);
 	cfg.parallel = 8;
@@ -367,7 +402,7 @@ main(int argc, char **argv)
 		die(ST_FATAL, "libcurl: initialisation failed");
 
 	input_init(&input, argc, argv);
-	while ((path = input_next(&input, &status)) != NULL) {
+	while ((path = input_next(&input, &exit_status)) != NULL) {
 		struct in *in;
 		const char *why, *u, *l;
 		int r;
@@ -376,10 +411,11 @@ main(int argc, char **argv)
 		in = &ins[nins++];
 		memset(in, 0, sizeof(*in));
 		in->path = xstrdup(path);
+		in->ended = 1;
 		r = item_or_path(&in->it, path, &why);
 		if (r < 0) {
 			warnx_("%s: %s", path, why);
-			status = ST_ITEM;
+			exit_status = ST_ITEM;
 			continue;
 		}
 		u = r == 1 ? extra_of(&in->it, "url") : NULL;
@@ -391,7 +427,7 @@ main(int argc, char **argv)
 		if (in->it.id == NULL || strlen(in->it.id) != 16 ||
 		    strspn(in->it.id, "0123456789abcdef") != 16) {
 			warnx_("%s: a record with a link needs its id", path);
-			status = ST_ITEM;
+			exit_status = ST_ITEM;
 			continue;
 		}
 		why = NULL;
@@ -399,10 +435,12 @@ main(int argc, char **argv)
 			continue;
 		if (why != NULL) {
 			warnx_("%s: %s", path, why);
-			status = ST_ITEM;
+			exit_status = ST_ITEM;
 			continue;
 		}
+		in->ended = 0;
 		in->t = xcalloc(1, sizeof(*in->t));
+		in->t->owner = (void *)(uintptr_t)(nins - 1);
 		in->t->id = in->it.id;
 		in->t->url = u ? xstrdup(u) : NULL;
 		in->t->link = u ? NULL : xstrdup(l);
@@ -411,28 +449,19 @@ main(int argc, char **argv)
 		tasks[ntasks++] = in->t;
 	}
 	remove_stale(ins, nins);
+	flush_ready();
 	if (ntasks > 0)
-		fetch_all(tasks, ntasks);
+		fetch_all(tasks, ntasks, task_ended);
+	flush_ready();
 	for (i = 0; i < nins; i++) {
 		struct in *in = &ins[i];
-		char *why = NULL;
 
 		if (in->t != NULL) {
-			if (in->t->done == 1)
-				in->result = settle(in, &why);
-			if (in->result == NULL) {
-				warnx_("%s: %s", in->path, why ? why : in->t->why ?
-				    in->t->why : "not downloaded");
-				status = ST_ITEM;
-			}
-			free(why);
 			free(in->t->url);
 			free(in->t->link);
 			free(in->t->why);
 			free(in->t);
 		}
-		if (in->result != NULL)
-			out_path(in->result);
 		free(in->result);
 		free(in->path);
 		item_free(&in->it);
@@ -443,5 +472,5 @@ main(int argc, char **argv)
 	curl_global_cleanup();
 	free(cfg.fetchdir);
 	out_close();
-	return status;
+	return exit_status;
 }

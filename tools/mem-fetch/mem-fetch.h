@@ -32,12 +32,13 @@ struct task {
 	long long bytes;
 	unsigned char head[SNIFF];	/* the body's first bytes */
 	size_t	 nhead;
+	void	*owner;		/* the caller's */
 };
 
-/* xfer.c: download every task (done = 1: its body is in task->body, to
- * be renamed by the caller); tasks that fail
- * get done = -1 and a reason. */
-void	 fetch_all(struct task **t, size_t n);
+/* xfer.c: download every task; done(task) is called as each ends, with
+ * task->done 1 (its body is in task->body, to be renamed by done) or -1
+ * (task->why says why). */
+void	 fetch_all(struct task **t, size_t n, void (*done)(struct task *));
 /* Does the URL's ex= (Discord's expiry, hex Unix time) lie in the past?
  * 1 with the date in day[32], else 0. */
 int	 link_expired(const char *url, char day[32]);

@@ -43,6 +43,7 @@ struct waiting {
 };
 
 static CURLM *multi;
+static void (*ended)(struct task *);	/* told of each task that ends */
 static struct waiting *queue;	/* tasks to start, each when due */
 static size_t nqueue;
 static int inflight;
@@ -62,6 +63,7 @@ fail(struct task *t, char *why)
 	t->done = -1;
 	free(t->why);
 	t->why = why;
+	ended(t);
 }
 
 static void
@@ -296,6 +298,7 @@ finish(struct xfer *x, CURLcode rc, struct waiting *w)
 			why = xasprintf("%s: %s", t->body.tmp, strerror(errno));
 		if (why == NULL && loc == NULL) {
 			t->done = 1;	/* the caller names and renames the body */
+			ended(t);
 			goto out;
 		}
 		atomic_abort(&t->body);
@@ -350,10 +353,11 @@ running_of(struct task *t)
 }
 
 void
-fetch_all(struct task **t, size_t n)
+fetch_all(struct task **t, size_t n, void (*done)(struct task *))
 {
 	size_t i;
 
+	ended = done;
 	if ((multi = curl_multi_init()) == NULL)
 		die(ST_FATAL, "libcurl: out of memory");
 	running = xcalloc(n + 1, sizeof(*running));

@@ -109,3 +109,22 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
 	]}
 	JSON
 }
+
+# both_exports: the Discord and the Snapchat export under $BATS_TEST_TMPDIR/in.
+both_exports() {
+	mkdir -p "$BATS_TEST_TMPDIR/in"
+	discord_export "$BATS_TEST_TMPDIR/in/discord-pat-20240301" &&
+	snapchat_export "$BATS_TEST_TMPDIR/in/snapchat-pat-20240301"
+}
+
+# tag FILE TAG...: exiftool's value(s), one a line.
+tag() {
+	local f=$1
+	shift
+	exiftool -s3 "$@" "$f"
+}
+
+# pixels FILE: the MD5 of the decoded picture.
+pixels() {
+	ffmpeg -nostdin -loglevel error -i "$1" -f rawvideo -pix_fmt rgb24 - | md5sum
+}

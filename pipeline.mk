@@ -5,7 +5,8 @@
 #	make upload OUT=DIR			upload what an earlier run made
 #
 # Knobs: PARALLEL_EXPORTS, WORKERS (without -j, mem-advise picks -j from
-# them), ENGINE=parallel (GNU parallel instead of make), SKIP_UPLOAD=1.
+# them), ENGINE=parallel (GNU parallel instead of make), SKIP_UPLOAD=1,
+# FETCH=0 (no downloads of media the exports only link to; reported, exit 1).
 # Immich: IMMICH_INSTANCE_URL and IMMICH_API_KEY in the environment, never
 # on this command line (make would show the key to every child process).
 #

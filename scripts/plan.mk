@@ -40,9 +40,21 @@ $(EXIF_OK): $(M)/stamp/%.ok: $(M)/items/%.item $(M)/sig/%.sig
 $(NORM_OK): $(M)/stamp/%.ok: $(M)/items/%.item $(M)/sig/%.sig
 	@mem-job $(OUT) norm $*
 
-# An item the export only links to is downloaded first (mem-fetch), one
-# job per item; its step then reads the record mem-fetch wrote.
-$(FETCH_DONE): $(M)/stamp/%.fetch: $(M)/items/%.item
+# An item the export only links to is downloaded first (mem-fetch); its
+# step then reads the record mem-fetch wrote. The downloads to do come in
+# batches (FB_*, mem-plan): one job, one process and one kept-alive
+# connection for several items, each with its own stamp. A batch's job
+# succeeds when it has recorded each item's result, so that one failed
+# download does not hold back the others' steps; the failed item's own
+# step then stops (mem-job), its failure already reported.
+export MEM_JOB_FETCHED := 1
+define fetch_batch
+$(patsubst %,$(M)/stamp/%.fetch,$(FB_$(1))) &: $(patsubst %,$(M)/items/%.item,$(FB_$(1)))
+	@mem-job $(OUT) fetch $(FB_$(1))
+endef
+$(foreach b,$(FETCH_BATCHES),$(eval $(call fetch_batch,$(b))))
+
+$(filter-out $(FETCH_BATCHED:%=$(M)/stamp/%.fetch),$(FETCH_DONE)): $(M)/stamp/%.fetch: $(M)/items/%.item
 	@mem-job $(OUT) fetch $*
 
 $(FETCH:%=$(M)/stamp/%.ok): $(M)/stamp/%.ok: $(M)/stamp/%.fetch

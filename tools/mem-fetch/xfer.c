@@ -179,6 +179,9 @@ start(struct waiting *w)
 		dst = xasprintf("%s/%s.part", cfg.fetchdir, t->id);
 		if (atomic_open(&t->body, dst, "") < 0)
 			die_errno(ST_FATAL, "%s", dst);
+		/* fewer, larger writes: bodies are megabytes */
+		if (setvbuf(t->body.fp, NULL, _IOFBF, 1 << 18) != 0)
+			die(ST_FATAL, "out of memory");
 		free(dst);
 		t->bytes = 0;
 		t->nhead = 0;
@@ -205,6 +208,7 @@ start(struct waiting *w)
 	curl_easy_setopt(x->h, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(x->h, CURLOPT_LOW_SPEED_TIME, (long)ceil(cfg.timeout));
 	curl_easy_setopt(x->h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cfg.max_size);
+	curl_easy_setopt(x->h, CURLOPT_BUFFERSIZE, 1L << 17);
 	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(x->h, CURLOPT_ERRORBUFFER, x->err);
@@ -397,8 +401,13 @@ fetch_all(struct task **t, size_t n, void (*done)(struct task *))
 			finish(x, m->data.result, running_of(x->t));
 		}
 		if (inflight > 0 || nqueue > 0) {
-			int ms = (int)((next - now_s()) * 1000);
+			int ms;
 
+			/* a slot freed above and a task due: no sleep */
+			for (i = 0, next = now_s() + 1; i < nqueue; i++)
+				if (queue[i].not_before < next)
+					next = queue[i].not_before;
+			ms = inflight >= cfg.parallel ? 1000 : (int)((next - now_s()) * 1000);
 			ms = ms < 0 ? 0 : ms > 1000 ? 1000 : ms;
 			if (curl_multi_poll(multi, NULL, 0, ms, NULL) != CURLM_OK)
 				die(ST_FATAL, "libcurl: the transfer loop failed");

@@ -134,6 +134,25 @@ F=.mem/fetch
 	[ "$stderr" = "mem-fetch: MEM_FETCH_LOOPBACK=http://cdn.example.com:80: only http://127.0.0.1[:PORT], http://[::1][:PORT] or http://localhost[:PORT]" ]
 }
 
+@test "TLS is verified: a server with a self-signed certificate is refused before any request" {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+		-keyout key.pem -out cert.pem 2> /dev/null
+	cat key.pem cert.pem > tls.pem
+	make_jpeg "$CDN_ROOT/a.jpg"
+	python3 "$CDN_PY" --root "$CDN_ROOT" --log tls.log --port-file tls.port \
+		--lifetime 60 --cert tls.pem 3>&- &
+	tls_pid=$!
+	for i in $(seq 200); do [ -s tls.port ] && break; sleep 0.05; done
+	link_record recs/1.item 0000000000000151 url "https://127.0.0.1:$(cat tls.port)/attachments/501/1/a.jpg"
+	unset MEM_FETCH_LOOPBACK
+	run -1 --separate-stderr mem-fetch -o "$OUT" recs/1.item
+	kill "$tls_pid"
+	[[ $stderr == "mem-fetch: recs/1.item: SSL certificate problem: self-signed certificate"* ]]
+	[ ! -s tls.log ]
+	run -0 find "$OUT/$F" -type f
+	assert_output ''
+}
+
 @test "a body over --max-size and an HTML page served with 200 fail, and leave nothing" {
 	make_jpeg "$CDN_ROOT/big-a.jpg" 640x480
 	link_record recs/1.item 0000000000000121 url "$(att big-a.jpg)"
@@ -197,15 +216,15 @@ S=snapchat-pat-20240301/memories
 @test "the pipeline puts every reachable linked item in OUT with its date and caption; the expired and the gone link are reported, exit 1" {
 	both_exports
 	run -1 mem-pipeline -j2 -o "$OUT" --originals in
-	assert_line --regexp "^failed job [0-9]/9: e.jpg: mem-fetch: $OUT/.mem/items/[0-9a-f]{16}.item: link expired on 2024-03-02; Discord links in a data package are valid for about a day after it is made \(HTTP 404\)$"
-	assert_line --regexp "^failed job [0-9]/9: f404-x.jpg: mem-fetch: .*: not found on the server \(HTTP 404\)$"
-	assert_line "✗ FAILED: discord-pat-20240301: 2 of 6 item(s) failed"
+	assert_line --regexp "^failed job [0-9]+/10: e.jpg: mem-fetch: $OUT/.mem/items/[0-9a-f]{16}.item: link expired on 2024-03-02; Discord links in a data package are valid for about a day after it is made \(HTTP 404\)$"
+	assert_line --regexp "^failed job [0-9]+/10: f404-x.jpg: mem-fetch: .*: not found on the server \(HTTP 404\)$"
+	assert_line "✗ FAILED: discord-pat-20240301: 2 of 7 item(s) failed"
 	assert_line "✓ SUCCESS: snapchat-pat-20240301 completed successfully (3 item(s))"
-	assert_line "  ✗ FAILED        discord-pat-20240301 (6 item(s), 2 failed)"
-	assert_line --regexp "^Downloaded: 7 item\(s\), [0-9.]+ MB$"
+	assert_line "  ✗ FAILED        discord-pat-20240301 (7 item(s), 2 failed)"
+	assert_line --regexp "^Downloaded: 8 item\(s\), [0-9.]+ MB$"
 	assert_line "mem-pipeline: exit 1: some items failed"
 	run -0 find "$OUT" -path "$OUT/.mem" -prune -o -type f -print
-	[ "${#lines[@]}" -eq 8 ]	# 7 media and the Discord failure report
+	[ "${#lines[@]}" -eq 9 ]	# 8 media and the Discord failure report
 	# Discord (JSON): the message's wall clock and offset, its text
 	[ "$(tag "$OUT/$D/discord-pat-kim-20240228.jpg" -DateTimeOriginal -OffsetTimeOriginal)" = "2024:02:28 14:03:11
 +01:00" ]
@@ -219,6 +238,9 @@ S=snapchat-pat-20240301/memories
 	# Discord (CSV, the older format)
 	[ "$(tag "$OUT/$D/discord-pat-general-20231224.jpg" -DateTimeOriginal)" = "2023:12:24 20:00:00" ]
 	exiftool -b -ImageDescription "$OUT/$D/discord-pat-general-20231224.jpg" | grep -qx 'Message: "merry "xmas""'
+	# the message's second attachment (g.jpg is 48 wide)
+	[ "$(tag "$OUT/$D/discord-pat-general-20231224_1.jpg" -ImageWidth -DateTimeOriginal)" = "48
+2023:12:24 20:00:00" ]
 	# Snapchat: both link forms, the date, the place, the overlay merged
 	[ "$(tag "$OUT/$S/snap-memories-pat-20230501.jpg" -n -DateTimeOriginal -GPSLatitude)" = "2023:05:01 10:00:00
 48.8584" ]
@@ -234,7 +256,7 @@ for e in r["failed_processing"]: print(e["stage"], e["reason"].split(": ", 2)[-1
 	printf '%s\n' "mem-fetch link expired on 2024-03-02; Discord links in a data package are valid for about a day after it is made (HTTP 404)" \
 		"mem-fetch not found on the server (HTTP 404)" | cmp - got
 	# every reachable file asked for once
-	for n in a.jpg b.jpg c.mp4; do
+	for n in a.jpg b.jpg c.mp4 d.jpg g.jpg; do
 		[ "$(awk -v n="$n" '$1 == "GET" && $2 ~ "/" n "$"' "$CDN_LOG" | wc -l)" -eq 1 ]
 	done
 	[ "$(hits POST /dmd/memories)" -eq 2 ]
@@ -246,12 +268,12 @@ for e in r["failed_processing"]: print(e["stage"], e["reason"].split(": ", 2)[-1
 	run -1 mem-pipeline -j2 -o "$OUT" --originals in
 	cp "$CDN_LOG" first.log
 	run -1 mem-pipeline -j2 -o "$OUT" --originals in
-	assert_line "Already done: 7 of 9 (unchanged since the last run)"
+	assert_line "Already done: 8 of 10 (unchanged since the last run)"
 	diff first.log - < <(head -n "$(wc -l < first.log)" "$CDN_LOG")
 	tail -n +"$(( $(wc -l < first.log) + 1 ))" "$CDN_LOG" | awk '{ print $1, $2 }' | sort > again
 	printf '%s\n' "GET /attachments/501/14/e.jpg" "GET /attachments/501/15/f404-x.jpg" | cmp - again
 	run -1 mem-pipeline -j2 --engine parallel -o "$OUT" --originals in
-	assert_line "Already done: 7 of 9 (unchanged since the last run)"
+	assert_line "Already done: 8 of 10 (unchanged since the last run)"
 	[ "$(hits GET /attachments/501/11/a.jpg)" -eq 1 ]
 	[ "$(hits GET /attachments/501/14/e.jpg)" -eq 3 ]
 }
@@ -259,9 +281,10 @@ for e in r["failed_processing"]: print(e["stage"], e["reason"].split(": ", 2)[-1
 @test "the GNU parallel engine downloads first in the item's own job and ends with the same OUT" {
 	both_exports
 	run -1 mem-pipeline -j2 --engine parallel -o "$OUT" --originals in
-	assert_line "✗ FAILED: discord-pat-20240301: 2 of 6 item(s) failed"
+	assert_line "✗ FAILED: discord-pat-20240301: 2 of 7 item(s) failed"
 	(cd "$OUT" && find . -path ./.mem -prune -o -type f -name '*.jp*g' -print -o -name '*.mp4' -print | sort) > got
-	printf '%s\n' ./$D/discord-pat-general-20231224.jpg ./$D/discord-pat-kim-20240228.jpg \
+	printf '%s\n' ./$D/discord-pat-general-20231224.jpg ./$D/discord-pat-general-20231224_1.jpg \
+		./$D/discord-pat-kim-20240228.jpg \
 		./$D/discord-pat-kim-20240228_1.jpg ./$D/discord-pat-kim-20240228_2.mp4 \
 		./$S/snap-memories-pat-20230501.jpg ./$S/snap-memories-pat-20230502.jpg \
 		./$S/snap-memories-pat-20230503.jpg | cmp - got
@@ -270,14 +293,14 @@ for e in r["failed_processing"]: print(e["stage"], e["reason"].split(": ", 2)[-1
 @test "FETCH=0: each export's links are counted and named, its summary line says so, nothing is asked, exit 1" {
 	both_exports
 	FETCH=0 run -1 mem-pipeline -j2 -o "$OUT" --originals in
-	assert_line "discord-pat-20240301: 6 attachment(s) not downloaded (FETCH=0)"
+	assert_line "discord-pat-20240301: 7 attachment(s) not downloaded (FETCH=0)"
 	assert_line "    not downloaded: a.jpg"
 	assert_line "    not downloaded: f404-x.jpg"
 	assert_line "snapchat-pat-20240301: 3 memories not downloaded (FETCH=0)"
-	assert_line "  ✗ INCOMPLETE    discord-pat-20240301 (0 item(s), 6 not downloaded (FETCH=0))"
+	assert_line "  ✗ INCOMPLETE    discord-pat-20240301 (0 item(s), 7 not downloaded (FETCH=0))"
 	assert_line "  ✗ INCOMPLETE    snapchat-pat-20240301 (0 item(s), 3 not downloaded (FETCH=0))"
-	assert_line "Not downloaded: 9 (FETCH=0; run with FETCH=1 to get them)"
-	assert_line "mem-pipeline: exit 1: 9 item(s) not downloaded (FETCH=0)"
+	assert_line "Not downloaded: 10 (FETCH=0; run with FETCH=1 to get them)"
+	assert_line "mem-pipeline: exit 1: 10 item(s) not downloaded (FETCH=0)"
 	[ ! -s "$CDN_LOG" ]
 	python3 -c 'import json, sys
 r = json.load(open(sys.argv[1]))
@@ -286,7 +309,7 @@ print(len(r["failed_processing"]), set(e["reason"] for e in r["failed_processing
 	echo "3 {'not downloaded (FETCH=0)'}" | cmp - got
 	# --no-fetch is the same; then a run with the stage on gets them
 	run -1 mem-pipeline --no-fetch -j2 -o "$OUT" --originals in
-	assert_line "mem-pipeline: exit 1: 9 item(s) not downloaded (FETCH=0)"
+	assert_line "mem-pipeline: exit 1: 10 item(s) not downloaded (FETCH=0)"
 	run -1 mem-pipeline -j2 -o "$OUT" --originals in
 	assert_line "✓ SUCCESS: snapchat-pat-20240301 completed successfully (3 item(s))"
 	[ -f "$OUT/$S/snap-memories-pat-20230502.jpg" ]

@@ -14,10 +14,11 @@
 # Every request is logged to LOG as "METHOD PATH-WITHOUT-QUERY STATUS".
 #
 # usage: cdn.py --root DIR --log FILE --port-file FILE [--latency-ms N]
-#        [--lifetime S]
+#        [--lifetime S] [--cert PEM]	(--cert: https, with that certificate)
 import argparse
 import os
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -155,8 +156,13 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--latency-ms", type=float, default=0)
     ap.add_argument("--lifetime", type=float, default=600)
+    ap.add_argument("--cert")
     ARGS = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if ARGS.cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(ARGS.cert)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     srv.daemon_threads = True
     srv.request_queue_size = 128
     tmp = ARGS.port_file + ".tmp"

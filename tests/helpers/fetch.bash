@@ -53,12 +53,14 @@ att() {
 # links: a DM in messages.json (new format: ISO times with their offset,
 # two attachments of one message space-separated) and a server channel in
 # the older messages.csv; the CDN serves all but an expired link and a
-# gone one. Media: a.jpg, b.jpg, c.mp4 (JSON), d.jpg (CSV).
+# gone one. Media: a.jpg, b.jpg, c.mp4 (JSON), d.jpg and g.jpg (CSV, one
+# message).
 discord_export() {
 	local ex=$1
 	mkdir -p "$ex/Messages/c501" "$ex/Messages/c502" "$ex/account"
 	make_jpeg "$CDN_ROOT/a.jpg" && make_jpeg "$CDN_ROOT/b.jpg" 80x60 &&
 	make_video "$CDN_ROOT/c.mp4" && make_jpeg "$CDN_ROOT/d.jpg" 32x24 &&
+	make_jpeg "$CDN_ROOT/g.jpg" 48x36 &&
 	cp "$CDN_ROOT/a.jpg" "$CDN_ROOT/e.jpg" || return 1
 	printf '{"id": "1", "username": "pat"}' > "$ex/account/user.json"
 	printf '{"501": "Direct Message with kim#0", "502": "general in Guild"}' \
@@ -77,7 +79,7 @@ discord_export() {
 	  "Contents": "gone", "Attachments": "$(att f404-x.jpg 15)"}]
 	JSON
 	printf 'ID,Timestamp,Contents,Attachments\r\n1,2023-12-24 20:00:00.123000+00:00,"merry ""xmas""",%s\r\n2,2023-12-24 20:05:00.000000+00:00,no files,\r\n' \
-		"$(att d.jpg 21)" > "$ex/Messages/c502/messages.csv"
+		"$(att d.jpg 21) $(att g.jpg 22)" > "$ex/Messages/c502/messages.csv"
 }
 
 # snapchat_export DIR: an old Snapchat export, json/memories_history.json

@@ -166,9 +166,8 @@ write_fetched(struct item *it, const char *media, int kind, const char *overlay,
 	it->dest = dest_with(dest ? dest : it->id, path_ext(media)[0] ?
 	    strrchr(path_base(media), '.') : "");
 	it->overlay = overlay ? (char *)overlay : ov;
-	if ((mem = open_memstream(&buf, &len)) == NULL)
-		die(ST_FATAL, "out of memory");
-	if (item_write(it, mem) < 0 || fclose(mem) == EOF)
+	mem = open_memstream(&buf, &len);
+	if (mem == NULL || item_write(it, mem) < 0 || fclose(mem) == EOF)
 		die(ST_FATAL, "out of memory");
 	if ((old = slurp_small(path, &oldlen)) != NULL) {
 		same = oldlen == len && memcmp(old, buf, len) == 0;

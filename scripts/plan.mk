@@ -59,6 +59,10 @@ $(filter-out $(FETCH_BATCHED:%=$(M)/stamp/%.fetch),$(FETCH_DONE)): $(M)/stamp/%.
 
 $(FETCH:%=$(M)/stamp/%.ok): $(M)/stamp/%.ok: $(M)/stamp/%.fetch
 
+# Only the downloads (mem-pipeline runs them here before sending the items
+# to other hosts).
+fetch: $(FETCH_DONE)
+
 # Uploads of what is done, export by export; mem-upload's lock makes them
 # run one at a time even under -j.
 upload: $(EXPORTS:%=upload-%)
@@ -66,4 +70,4 @@ upload: $(EXPORTS:%=upload-%)
 $(EXPORTS:%=upload-%): upload-%:
 	@mem-job $(OUT) upload $*
 
-.PHONY: all upload $(EXPORTS:%=upload-%)
+.PHONY: all fetch upload $(EXPORTS:%=upload-%)

@@ -314,3 +314,22 @@ print(len(r["failed_processing"]), set(e["reason"] for e in r["failed_processing
 	assert_line "✓ SUCCESS: snapchat-pat-20240301 completed successfully (3 item(s))"
 	[ -f "$OUT/$S/snap-memories-pat-20230502.jpg" ]
 }
+
+@test "with other hosts (ssh), the links are downloaded here and the items sent with their files" {
+	load helpers/pipeline
+	start_sshd "$BATS_TEST_TMPDIR/ssh"
+	both_exports
+	PARALLEL_SSH=$SSH_CMD PARALLEL="--env PATH" \
+		run -1 mem-pipeline -j2 -S 2/root@127.0.0.1 -o "$OUT" --originals in
+	kill "$SSHD_PID"
+	assert_line "✗ FAILED: discord-pat-20240301: 2 of 7 item(s) failed"
+	assert_line "Completed: 8"
+	run -0 awk -F '\t' 'NR > 1 { print $2 }' "$OUT/.mem/run/joblog"
+	assert_line "root@127.0.0.1"
+	[ "$(tag "$OUT/$D/discord-pat-kim-20240228.jpg" -DateTimeOriginal -OffsetTimeOriginal)" = "2024:02:28 14:03:11
++01:00" ]
+	[ "$(tag "$OUT/$S/snap-memories-pat-20230501.jpg" -n -GPSLatitude)" = 48.8584 ]
+	[ "$(pixels "$OUT/$S/snap-memories-pat-20230502.jpg")" != "$(pixels zip/m2-main.jpg)" ]
+	[ "$(hits GET /attachments/501/11/a.jpg)" -eq 1 ]
+	assert_file_not_exists "$OUT/.mem/xfer"
+}

@@ -7,6 +7,7 @@
 # Knobs: PARALLEL_EXPORTS, WORKERS (without -j, mem-advise picks -j from
 # them), ENGINE=parallel (GNU parallel instead of make), SKIP_UPLOAD=1,
 # TIMEZONE=ZONE (the IANA zone of items nothing else places: mem-scan --timezone).
+# FETCH=0 (no downloads of media the exports only link to; reported, exit 1).
 # Immich: IMMICH_INSTANCE_URL and IMMICH_API_KEY in the environment, never
 # on this command line (make would show the key to every child process).
 #

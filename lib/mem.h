@@ -200,4 +200,9 @@ int	 item_or_path(struct item *it, const char *path, const char **why);
  * dest or one that would leave OUT. */
 char	*item_dest(const struct item *it, const char *outdir, const char **why);
 
+/* http.c (mem-upload, mem-fetch): when a failed request is tried again. */
+int	 http_retryable_status(long status);	/* 408, 429, 5xx that pass */
+int	 http_retryable_curl(int curlcode);	/* refused, reset, timed out */
+long	 http_retry_after(void *curl_handle);	/* Retry-After: N, or 0 */
+
 #endif /* MEM_H */

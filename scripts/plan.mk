@@ -9,7 +9,7 @@
 #	make -f scripts/plan.mk -k OUT=/output upload		every export's upload
 #	make -f scripts/plan.mk OUT=/output /output/.mem/stamp/ID.ok	one item
 #
-# mem-job, mem-exif, mem-loudnorm and mem-upload are found on PATH.
+# mem-job, mem-fetch, mem-exif, mem-loudnorm and mem-upload are found on PATH.
 
 ifeq ($(OUT),)
 $(error OUT is not set: make -f plan.mk OUT=/output)
@@ -26,6 +26,7 @@ include $(M)/plan/plan.mk
 
 EXIF_OK := $(EXIF:%=$(M)/stamp/%.ok)
 NORM_OK := $(NORM:%=$(M)/stamp/%.ok)
+FETCH_DONE := $(FETCH:%=$(M)/stamp/%.fetch)
 
 # RUN is the order to start the jobs in (long items first, see mem-plan);
 # make drops the repeated prerequisites, and a plan without RUN still works.
@@ -39,6 +40,29 @@ $(EXIF_OK): $(M)/stamp/%.ok: $(M)/items/%.item $(M)/sig/%.sig
 $(NORM_OK): $(M)/stamp/%.ok: $(M)/items/%.item $(M)/sig/%.sig
 	@mem-job $(OUT) norm $*
 
+# An item the export only links to is downloaded first (mem-fetch); its
+# step then reads the record mem-fetch wrote. The downloads to do come in
+# batches (FB_*, mem-plan): one job, one process and one kept-alive
+# connection for several items, each with its own stamp. A batch's job
+# succeeds when it has recorded each item's result, so that one failed
+# download does not hold back the others' steps; the failed item's own
+# step then stops (mem-job), its failure already reported.
+export MEM_JOB_FETCHED := 1
+define fetch_batch
+$(patsubst %,$(M)/stamp/%.fetch,$(FB_$(1))) &: $(patsubst %,$(M)/items/%.item,$(FB_$(1)))
+	@mem-job $(OUT) fetch $(FB_$(1))
+endef
+$(foreach b,$(FETCH_BATCHES),$(eval $(call fetch_batch,$(b))))
+
+$(filter-out $(FETCH_BATCHED:%=$(M)/stamp/%.fetch),$(FETCH_DONE)): $(M)/stamp/%.fetch: $(M)/items/%.item
+	@mem-job $(OUT) fetch $*
+
+$(FETCH:%=$(M)/stamp/%.ok): $(M)/stamp/%.ok: $(M)/stamp/%.fetch
+
+# Only the downloads (mem-pipeline runs them here before sending the items
+# to other hosts).
+fetch: $(FETCH_DONE)
+
 # Uploads of what is done, export by export; mem-upload's lock makes them
 # run one at a time even under -j.
 upload: $(EXPORTS:%=upload-%)
@@ -46,4 +70,4 @@ upload: $(EXPORTS:%=upload-%)
 $(EXPORTS:%=upload-%): upload-%:
 	@mem-job $(OUT) upload $*
 
-.PHONY: all upload $(EXPORTS:%=upload-%)
+.PHONY: all fetch upload $(EXPORTS:%=upload-%)

@@ -24,6 +24,7 @@ invoke() {
 	mem-exif|mem-loudnorm) "$t" -o "$OUT" "$@" ;;
 	mem-upload) "$t" --dry-run -o "$OUT" "$@" ;;
 	mem-advise) "$t" --cores 2 --open-files 4096 "$@" ;;
+	mem-fetch) "$t" -o "$OUT" "$@" ;;
 	*) "$t" "$@" ;;
 	esac
 }
@@ -39,6 +40,7 @@ one_item() {
 	mem-scan) mkdir -p export && make_jpeg "$PWD/export/$WEIRD.jpg" && printf '%s' "$PWD/export" ;;
 	mem-exif|mem-upload|mem-advise) make_jpeg "$PWD/$WEIRD.jpg" && printf '%s' "$PWD/$WEIRD.jpg" ;;
 	mem-loudnorm) make_audio "$PWD/$WEIRD.wav" 2 && printf '%s' "$PWD/$WEIRD.wav" ;;
+	mem-fetch) make_jpeg "$PWD/$WEIRD.jpg" && printf '%s' "$PWD/$WEIRD.jpg" ;;
 	esac
 }
 
@@ -105,6 +107,8 @@ one_item() {
 		mem-scan)
 			printf '%s\0' "$PWD/export/$WEIRD.jpg" | cmp - stdout.nul ;;
 		mem-upload)
+			printf '%s\0' "$item" | cmp - stdout.nul ;;
+		mem-fetch)	# a path without a link passes through
 			printf '%s\0' "$item" | cmp - stdout.nul ;;
 		*)
 			printf '%s\0' "$OUT/${item##*/}" | cmp - stdout.nul

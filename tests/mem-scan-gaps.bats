@@ -311,11 +311,13 @@ zone=America/New_York"
 	[ "$(field "$OUT" "$R" time)" = 2022-06-01T22:30:00Z ]
 	[ "$(field "$OUT" "$R" platform)" = snapchat-memories ]
 	[ "$(field "$OUT" "$R" lat)" = '' ]
-	# the memory with no downloaded file is reported, the page is no orphan
-	run -0 report "$OUT" "$S"
-	assert_output 'meta html/memories_history.html | no downloaded file for this memory'
+	# the memory with no downloaded file becomes an item with its link
+	# (for mem-fetch), the page is no orphan
+	run -1 report "$OUT" "$S"
+	run -0 grep -lz '^link=https://app.snapchat.com/dmd/memories?uid=u&mid=cccc-3333&ts=1$' "$OUT"/.mem/items/*.item
+	[ "${#lines[@]}" -eq 1 ]
 	mem-scan "$S" | tr '\0' '\n' > list
-	[ "$(wc -l < list)" -eq 2 ]
+	[ "$(wc -l < list)" -eq 3 ]
 }
 
 @test "the HTML table's columns are found by their headers, and a page with no table is reported" {

@@ -20,7 +20,7 @@ setup() {
 
 @test "each message export is detected as its platform, with its items and orphans" {
 	run -0 mem-scan --list --originals "$MS"
-	assert_line --regexp '^discord-gamer-20240106 +discord +3 +1$'
+	assert_line --regexp '^discord-gamer-20240106 +discord +4 +0$'
 	assert_line --regexp '^google-john.doe-20240105 +google-chat +5 +2$'
 	assert_line --regexp '^google-john.doe-20240105 +google-voice +4 +1$'
 	assert_line --regexp '^iphone-imazing-20240109 +imessage-imazing +3 +1$'
@@ -212,11 +212,16 @@ setup() {
 	field "$r" caption | grep -qx 'Message: "merry xmas, all see "clip""'
 }
 
-@test "Discord attachments that exist only as CDN links are reported, never fetched" {
+@test "a Discord attachment that exists only as a CDN link becomes an item with its url, time and caption, for mem-fetch" {
 	scan_one discord-gamer-20240106
-	run -0 report discord-gamer-20240106
-	assert_output --partial '"url": "https://cdn.discordapp.com/attachments/111/9003/not_downloaded.jpg"'
-	assert_output --partial 'the package holds only its CDN link'
+	r=$(url_rec "https://cdn.discordapp.com/attachments/111/9003/not_downloaded.jpg")
+	id=$(field "$r" id)
+	assert_equal "$(field "$r" source)" "$OUT/.mem/fetch/$id"
+	assert_equal "$(field "$r" kind)" image
+	assert_equal "$(field "$r" time)" 2022-07-02T09:00:00Z
+	assert_equal "$(field "$r" dest)" discord-gamer-20240106/messages/discord-gamer-pal-20220702.jpg
+	field "$r" caption | grep -qx 'Message: "gone"'
+	assert_file_not_exists "$OUT/discord-gamer-20240106/issues/failure-report.json"
 }
 
 @test "iMessage reads chat.db: nanosecond dates, contacts, group names, attributedBody text" {

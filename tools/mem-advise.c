@@ -264,6 +264,19 @@ probe_machine(struct machine *m, const char *out, int force_rot, int force_net)
 	}
 }
 
+/* Does the record only link to its media (url=, link=: mem-fetch's)? */
+static int
+linked(const struct item *it)
+{
+	size_t i;
+
+	for (i = 0; i < it->nextra; i++)
+		if (strncmp(it->extra[i], "url=", 4) == 0 ||
+		    strncmp(it->extra[i], "link=", 5) == 0)
+			return 1;
+	return 0;
+}
+
 /* One input: an item record (its source is sized) or a media path. */
 static int
 count(struct inputset *in, const char *path)
@@ -293,7 +306,9 @@ count(struct inputset *in, const char *path)
 	} else {
 		kind = kind_of_name(path);
 	}
-	if (stat(media, &st) < 0) {
+	if (rec == 1 && linked(&it) && stat(media, &st) < 0) {
+		st.st_size = 0;	/* mem-fetch has not downloaded it yet */
+	} else if (stat(media, &st) < 0) {
 		/* a record is the item: its name leads, then its source's */
 		warn_("%s%s%s", rec ? path : "", rec ? ": " : "", media);
 		item_free(&it);

@@ -40,3 +40,16 @@ field() {
 report() {
 	python3 -m json.tool "$OUT/$1/issues/failure-report.json"
 }
+
+# url_rec URL: the record whose url= is URL (exactly one).
+url_rec() {
+	local f n=0 hit=
+	for f in "$OUT"/.mem/items/*.item; do
+		if [ "$(field "$f" url)" = "$1" ]; then
+			hit=$f
+			n=$((n + 1))
+		fi
+	done
+	[ "$n" -eq 1 ] || { echo "url_rec $1: $n records" >&2; return 1; }
+	printf '%s\n' "$hit"
+}

@@ -4,7 +4,8 @@
  * messages.csv}. A message's "Attachments" are CDN URLs: the package holds
  * no files. mem-scan makes no network call; a file counts when the user
  * put it in the channel folder (as NAME, MESSAGEID_NAME, or under
- * attachments/), and every other attachment is reported as missing.
+ * attachments/), and every other media attachment becomes an item with
+ * its link (url=), which mem-fetch downloads.
  * Audio is kept (memoria dropped it).
  */
 #include <ctype.h>
@@ -128,6 +129,23 @@ url_name(const char *url)
 	}
 	*w = '\0';
 	return out;
+}
+
+/* A linked attachment's own path in the export: the channel folder, the
+ * URL's path (its ids keep two attachments of one name apart), the name. */
+static char *
+link_rel(const char *cdir, const char *url, const char *name)
+{
+	const char *p = strstr(url, "://"), *q, *last;
+
+	p = p ? p + 3 : url;
+	p += strcspn(p, "/?#");
+	q = p + strcspn(p, "?#");
+	for (last = q; last > p && last[-1] != '/'; last--)
+		;
+	while (p < last && *p == '/')
+		p++;
+	return xasprintf("%s/%.*s%s", cdir, (int)(last - p), p, *name ? name : "attachment");
 }
 
 static struct file *
@@ -276,21 +294,23 @@ scan_channel(struct export *ex, const char *cdir, json_t *index, const char *use
 			p += wl;
 			name = url_name(url);
 			af = *name ? local_file(ex, cdir, mid, name) : NULL;
-			if (af == NULL) {
-				if (kind_of_name(name) != KIND_UNKNOWN) {
-					json_t *o = json_pack("{s:o, s:o, s:o, s:o}",
-					    "channel_id", jstr(id), "message_id", jstr(mid),
-					    "url", jstr(url), "filename", jstr(name));
-
-					orphan_meta(ex, mf->rel, o, "attachment not downloaded: "
-					    "the package holds only its CDN link");
-					json_decref(o);
-				}
+			if (af == NULL && (kind_of_name(name) == KIND_UNKNOWN ||
+			    (strncmp(url, "https://", 8) != 0 &&
+			    strncmp(url, "http://", 7) != 0))) {
 				free(url);
 				free(name);
 				continue;
 			}
-			e = scan_add(ex, af, "messages", "discord");
+			if (af == NULL) {
+				/* only the CDN link: mem-fetch downloads it */
+				char *vrel = link_rel(cdir, url, name);
+
+				e = scan_add_link(ex, vrel, "url", url, kind_of_name(name),
+				    "messages", "discord");
+				free(vrel);
+			} else {
+				e = scan_add(ex, af, "messages", "discord");
+			}
 			item_set(&e->it.user, user);
 			entry_conv(e, c.part);
 			item_add_album(&e->it, album);

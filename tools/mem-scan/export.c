@@ -229,6 +229,7 @@ export_free(struct export *ex)
 	for (i = 0; i < ex->nitems; i++) {
 		item_free(&ex->items[i].it);
 		free(ex->items[i].conv);
+		free(ex->items[i].vrel);
 	}
 	free(ex->items);
 	json_decref(ex->orphan_media);
@@ -395,8 +396,9 @@ file_slurp(struct export *ex, const struct file *f, size_t max, size_t *len)
 	return buf;
 }
 
-struct entry *
-scan_add(struct export *ex, struct file *f, const char *folder, const char *prefix)
+/* A new entry of the platform being scanned, not yet tied to a file. */
+static struct entry *
+new_entry(struct export *ex, enum item_kind kind, const char *folder, const char *prefix)
 {
 	struct entry *e;
 	size_t i;
@@ -410,24 +412,56 @@ scan_add(struct export *ex, struct file *f, const char *folder, const char *pref
 	item_init(&e->it);
 	e->folder = folder;
 	e->prefix = prefix;
-	e->file = (size_t)(f - ex->files);
-	f->claimed = 1;
 	/* id, source, export and platform are filled in when the record is
 	 * written (entry_id, mem-scan.c): 50,000 items need not hold them */
 	e->platform = ex->cur ? ex->cur->name : "folder";
 	e->it.user = user_of(ex->name, ex->cur ? ex->cur->dirprefix : NULL);
-	e->it.kind = (enum item_kind)f->kind;
+	e->it.kind = kind;
 	for (i = 0; i < ex->nfound; i++)
 		if (ex->found[i] == ex->cur)
 			ex->nitem_by[i]++;
 	return e;
 }
 
+struct entry *
+scan_add(struct export *ex, struct file *f, const char *folder, const char *prefix)
+{
+	struct entry *e = new_entry(ex, (enum item_kind)f->kind, folder, prefix);
+
+	e->file = (size_t)(f - ex->files);
+	f->claimed = 1;
+	return e;
+}
+
+/*
+ * An item the export only links to (a Discord attachment, a Snapchat
+ * memory): no file of the export is its media, so it gets a path of its
+ * own inside the export (vrel, unique, with the extension the link
+ * suggests) for its id and its place among the names, and the link in a
+ * url= (GET) or link= (POST for the url) field for mem-fetch.
+ */
+struct entry *
+scan_add_link(struct export *ex, const char *vrel, const char *key, const char *url,
+    enum item_kind kind, const char *folder, const char *prefix)
+{
+	struct entry *e = new_entry(ex, kind, folder, prefix);
+
+	e->vrel = xstrdup(vrel);
+	item_extra(&e->it, key, url);
+	return e;
+}
+
+const char *
+entry_rel(const struct export *ex, const struct entry *e)
+{
+	return e->vrel != NULL ? e->vrel : ex->files[e->file].rel;
+}
+
 /* FNV-1a 64 of the export name, a NUL, and the path in the export. */
 void
 entry_id(const struct export *ex, const struct entry *e, char id[17])
 {
-	const char *rel = ex->files[e->file].rel;
+	const char *rel = entry_rel(ex, e);
 	uint64_t h;
 
 	h = fnv1a64(ex->name, strlen(ex->name) + 1, FNV64_INIT);
@@ -674,7 +708,7 @@ static int
 cmp_stem(const void *a, const void *b)
 {
 	const struct entry *x = *(struct entry *const *)a, *y = *(struct entry *const *)b;
-	const char *p = sort_ex->files[x->file].rel, *q = sort_ex->files[y->file].rel;
+	const char *p = entry_rel(sort_ex, x), *q = entry_rel(sort_ex, y);
 	size_t m = stem_len(p), n = stem_len(q);
 	int c;
 
@@ -711,11 +745,11 @@ live_offsets(struct export *ex)
 	if (n > 1)
 		qsort(v, n, sizeof(*v), cmp_stem);
 	for (i = 0; i < n; i = j) {
-		const char *a = ex->files[v[i]->file].rel;
+		const char *a = entry_rel(ex, v[i]);
 		size_t len = stem_len(a);
 
 		for (j = i + 1; j < n; j++) {
-			const char *b = ex->files[v[j]->file].rel;
+			const char *b = entry_rel(ex, v[j]);
 
 			if (stem_len(b) != len || memcmp(a, b, len) != 0)
 				break;
@@ -762,7 +796,7 @@ cmp_entry(const void *a, const void *b)
 		return x->it.has_time ? -1 : 1;
 	if (x->it.time != y->it.time)
 		return x->it.time < y->it.time ? -1 : 1;
-	return strcmp(sort_ex->files[x->file].rel, sort_ex->files[y->file].rel);
+	return strcmp(entry_rel(sort_ex, x), entry_rel(sort_ex, y));
 }
 
 /*
@@ -821,7 +855,7 @@ name_all(struct export *ex)
 		char date[32] = "00000000", *user;
 
 		if (e->keepname) {
-			e->it.dest = xasprintf("%s/%s", ex->name, ex->files[e->file].rel);
+			e->it.dest = xasprintf("%s/%s", ex->name, entry_rel(ex, e));
 			continue;
 		}
 		if (e->it.has_time) {
@@ -845,8 +879,8 @@ name_all(struct export *ex)
 		int num = 0;
 
 		for (j = i; j < n && strcmp(v[j]->it.dest, v[i]->it.dest) == 0; j++) {
-			const char *a = ex->files[v[j]->file].rel;
-			const char *b = j > i ? ex->files[v[j - 1]->file].rel : a;
+			const char *a = entry_rel(ex, v[j]);
+			const char *b = j > i ? entry_rel(ex, v[j - 1]) : a;
 
 			if (j > i && !(v[j]->it.has_time && v[j - 1]->it.has_time &&
 			    v[j]->it.time == v[j - 1]->it.time &&
@@ -861,7 +895,7 @@ name_all(struct export *ex)
 		int num = -v[i]->keepname;
 		size_t k;
 
-		ext = xstrdup(extension(ex->files[v[i]->file].rel));
+		ext = xstrdup(extension(entry_rel(ex, v[i])));
 		for (k = 0; ext[k]; k++)
 			if (ext[k] >= 'A' && ext[k] <= 'Z')
 				ext[k] = (char)(ext[k] - 'A' + 'a');

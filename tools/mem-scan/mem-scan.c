@@ -30,6 +30,7 @@ static char **names;		/* export names seen, for duplicates */
 static size_t nnames;
 static const char *out;
 static char *itemdir;
+static char *fetchdir;		/* OUT/.mem/fetch, absolute: linked items' files */
 static struct stat outst;
 static const struct platform *only;
 static int records, listflag;
@@ -328,7 +329,11 @@ finish_export(struct export *exp)
 		/* the fields every record of the export shares, lent */
 		entry_id(&ex, e, id);
 		it->id = id;
-		it->source = file_path(&ex, &ex.files[e->file]);
+		if (e->vrel != NULL)	/* mem-fetch's file; see docs/design.md */
+			it->source = fetchdir != NULL ? xasprintf("%s/%s", fetchdir, id) :
+			    xasprintf("%s/%s", ex.path, e->vrel);
+		else
+			it->source = file_path(&ex, &ex.files[e->file]);
 		it->export = ex.name;
 		it->platform = (char *)(uintptr_t)e->platform;
 		if (out != NULL) {
@@ -563,6 +568,10 @@ main(int argc, char *argv[])
 		itemdir = xasprintf("%s/.mem/items", out);
 		if (mkdir_p(itemdir, 0777) < 0)
 			die_errno(ST_FATAL, "%s", itemdir);
+		if ((arg = realpath(out, NULL)) == NULL)
+			die_errno(ST_FATAL, "%s", out);
+		fetchdir = xasprintf("%s/.mem/fetch", arg);
+		free((char *)arg);
 		if (stat(out, &outst) < 0 || access(itemdir, W_OK) < 0)
 			die_errno(ST_FATAL, "%s", out);
 	}

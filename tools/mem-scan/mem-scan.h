@@ -76,6 +76,7 @@ struct entry {
 	int	 keepname;	/* audio from a folder: dest keeps its path */
 	size_t	 file;		/* index in ex->files */
 	char	*conv;		/* conversation in the name, or NULL (owned) */
+	char	*vrel;		/* a linked item's own path (owned), else NULL */
 };
 
 struct export {
@@ -123,6 +124,10 @@ json_t	*file_json(struct export *ex, struct file *f, size_t max);
 char	*file_slurp(struct export *ex, const struct file *f, size_t max, size_t *len);
 struct entry *scan_add(struct export *ex, struct file *f, const char *folder,
 	    const char *prefix);
+/* An item with no file, only a link (url= or link=): scan_add_link. */
+struct entry *scan_add_link(struct export *ex, const char *vrel, const char *key,
+	    const char *url, enum item_kind kind, const char *folder, const char *prefix);
+const char *entry_rel(const struct export *ex, const struct entry *e);
 void	 set_time(struct item *it, int64_t utc, int32_t off, const char *source);
 void	 set_gps(struct item *it, double lat, double lon, int has_alt, double alt);
 void	 orphan_media(struct export *ex, struct file *f, const char *reason);

@@ -286,6 +286,40 @@ add(struct export *ex, struct file *f)
 	return e;
 }
 
+/*
+ * A memory whose file is not in the export but whose entry links to it:
+ * an item for mem-fetch. "Media Download Url" (newer exports) is the media
+ * itself (url=); the older "Download Link" to /dmd/memories answers a POST
+ * of its query with the media's URL (link=). Its own path is
+ * DIR/<mid>.jpg|mp4, by the entry's Media Type.
+ */
+static struct entry *
+add_link(struct export *ex, json_t *v, const char *dir, const char *mid, size_t n,
+    enum item_kind kind)
+{
+	const char *direct = json_string_value(json_object_get(v, "Media Download Url"));
+	const char *dl = json_string_value(json_object_get(v, "Download Link"));
+	const char *key = "url", *u = direct;
+	struct entry *e;
+	char *vrel, *album;
+
+	if ((u == NULL || strncmp(u, "https://", 8) != 0) && dl != NULL &&
+	    strncmp(dl, "https://", 8) == 0) {
+		u = dl;
+		key = strstr(dl, "/dmd/memories") != NULL ? "link" : "url";
+	}
+	if (u == NULL || strncmp(u, "https://", 8) != 0)
+		return NULL;
+	vrel = mid ? xasprintf("%s/%s%s", dir, mid, kind == KIND_VIDEO ? ".mp4" : ".jpg") :
+	    xasprintf("%s/memory-%zu%s", dir, n + 1, kind == KIND_VIDEO ? ".mp4" : ".jpg");
+	e = scan_add_link(ex, vrel, key, u, kind, "memories", "snap-memories");
+	free(vrel);
+	album = xasprintf("Snapchat/%s/memories", e->it.user);
+	item_add_album(&e->it, album);
+	free(album);
+	return e;
+}
+
 /* Date of a memory: "YYYY-MM-DD HH:MM:SS UTC"; the zone must be there. */
 static int
 snap_date(json_t *v, int64_t *t)
@@ -524,6 +558,14 @@ scan_history(struct export *ex, struct file *hf)
 			if (!sf[k].overlay && !sf[k].f->claimed &&
 			    strncmp(sf[k].date, date, 10) == 0 && sf[k].f->kind == want)
 				hit = &sf[k];
+		if (hit == NULL && (e = add_link(ex, v, dir, id, i, want)) != NULL) {
+			free(id);
+			if (snap_date(json_object_get(v, "Date"), &t) == 0)
+				set_time(&e->it, t, OFFSET_UNKNOWN, html ? "html" : "json");
+			if (loc && snap_location(loc, &lat, &lon) == 0)
+				set_gps(&e->it, lat, lon, 0, 0);
+			continue;
+		}
 		free(id);
 		if (hit == NULL) {
 			orphan_meta(ex, hf->rel, v, "no downloaded file for this memory");

@@ -114,7 +114,7 @@ get_or_create(const char *name, int *created, char *err, size_t errlen)
 			return found;
 		}
 		snprintf(err, errlen, "creating the album: %s", r.err);
-		if ((r.status != 0 && !retryable_status(r.status)) || attempt >= cfg.retries) {
+		if ((r.status != 0 && !http_retryable_status(r.status)) || attempt >= cfg.retries) {
 			reply_free(&r);
 			return NULL;
 		}

@@ -70,33 +70,6 @@ backoff(int attempt, long retry_after)
 	return d < 60 ? d : 60;
 }
 
-int
-retryable_status(long status)
-{
-	return status == 408 || status == 429 || status == 500 || status == 502 ||
-	    status == 503 || status == 504;
-}
-
-int
-retryable_curl(CURLcode rc)
-{
-	switch (rc) {
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-	case CURLE_SSL_CONNECT_ERROR:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 void
 api_setup(CURL *h, struct curl_slist **hdrs, int json_body)
 {
@@ -181,20 +154,6 @@ server_message(const struct reply *r)
 	return buf;
 }
 
-/* Seconds the server asked us to wait (Retry-After: N), or 0. */
-long
-retry_after_of(CURL *h)
-{
-	struct curl_header *hd;
-	char *end;
-	long v;
-
-	if (curl_easy_header(h, "Retry-After", 0, CURLH_HEADER, -1, &hd) != CURLHE_OK)
-		return 0;
-	v = strtol(hd->value, &end, 10);
-	return end != hd->value && *end == '\0' && v > 0 ? v : 0;
-}
-
 /* One request on the shared handle; 1 when worth another attempt. */
 static int
 call_once(const char *method, const char *url, const char *body, struct reply *r,
@@ -223,7 +182,7 @@ call_once(const char *method, const char *url, const char *body, struct reply *r
 	*retry_after = 0;
 	if (rc != CURLE_OK) {
 		snprintf(r->err, sizeof(r->err), "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
-		return retryable_curl(rc);
+		return http_retryable_curl(rc);
 	}
 	curl_easy_getinfo(sync_h, CURLINFO_RESPONSE_CODE, &r->status);
 	if (r->body != NULL)
@@ -238,8 +197,8 @@ call_once(const char *method, const char *url, const char *body, struct reply *r
 	}
 	snprintf(r->err, sizeof(r->err), "HTTP %ld%s%s", r->status,
 	    *server_message(r) ? ": " : "", server_message(r));
-	*retry_after = retry_after_of(sync_h);
-	return retryable_status(r->status);
+	*retry_after = http_retry_after(sync_h);
+	return http_retryable_status(r->status);
 }
 
 int

@@ -254,7 +254,7 @@ finish(struct xfer *x, CURLcode rc)
 		again = 1;
 	} else if (rc != CURLE_OK) {
 		why = xasprintf("%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
-		again = retryable_curl(rc);
+		again = http_retryable_curl(rc);
 		if (rc == CURLE_READ_ERROR)
 			again = 0;
 	} else if (status >= 300 && status < 400) {
@@ -265,8 +265,8 @@ finish(struct xfer *x, CURLcode rc)
 	} else {
 		why = xasprintf("HTTP %ld%s%s", status, *server_message(&x->r) ? ": " : "",
 		    server_message(&x->r));
-		again = retryable_status(status);
-		ra = retry_after_of(x->h);
+		again = http_retryable_status(status);
+		ra = http_retry_after(x->h);
 	}
 	if (again && f->attempts <= cfg.retries) {
 		free(f->why);

@@ -6,21 +6,12 @@
  * again cleanly. Built by scripts/fuzz against libmem.a (plus libexif);
  * the tool's own files are included here.
  */
-#include "../../tools/mem-exif/copy.c"
+#include "../../tools/mem-exif/bytes.c"	/* first: it defines _GNU_SOURCE */
+#include "../../tools/mem-exif/plan.c"
 #include "../../tools/mem-exif/jpeg.c"
-#include "../../tools/mem-exif/exifmerge.c"
+#include "../../tools/mem-exif/png.c"
+#include "../../tools/mem-exif/exif.c"
 #include "../../tools/mem-exif/makernote.c"
-#include "../../tools/mem-exif/jpegfile.c"
-
-char		 whybuf[512];
-const char	*cur_label = "fuzz";
-
-const char *
-why_errno(const char *what)
-{
-	snprintf(whybuf, sizeof(whybuf), "%s: %s", what, strerror(errno));
-	return whybuf;
-}
 
 struct buf {
 	const uint8_t	*d;

@@ -19,9 +19,6 @@
 
 #include "mem-exif.h"
 
-char		 whybuf[512];
-const char	*cur_label = "";
-
 static const char *outdir;
 static struct meta opt;		/* what --time, --gps, --caption said */
 static int	 opt_time, opt_gps, opt_caption, keep_original;
@@ -32,13 +29,6 @@ usage(FILE *fp, int status)
 	fprintf(fp, "usage: %s [-hkw] -o dir [-t time] [-g lat,lon[,alt]] "
 	    "[-c caption] [--] [path ...]\n", progname);
 	exit(status);
-}
-
-const char *
-why_errno(const char *what)
-{
-	snprintf(whybuf, sizeof(whybuf), "%s: %s", what, strerror(errno));
-	return whybuf;
 }
 
 static void

@@ -1,6 +1,9 @@
 /*
- * mem-exif.h -- private to mem-exif: what one item wants written, and the
- * writers for each kind of file (JPEG, PNG, video, XMP sidecar).
+ * mem-exif.h -- private to mem-exif. Three layers, each using only the ones
+ * above it: the shared pieces (plan.c: what one item wants written;
+ * bytes.c: byte I/O; exif.c, makernote.c: the EXIF block; ffmpeg.c: its
+ * argument vectors), the format writers (jpeg.c, png.c, mp4.c, xmp.c,
+ * overlay.c), and mem-exif.c, the main loop over items.
  */
 #ifndef MEM_EXIF_H
 #define MEM_EXIF_H
@@ -33,7 +36,7 @@ struct piece {
 	size_t	 len;
 };
 
-/* copy.c */
+/* bytes.c */
 /* Write the pieces in order to fd; -1 with errno set on error. */
 int	 pieces_write(int fd, const struct piece *p, size_t n);
 /* Read exactly n bytes at off; -1 with errno (EIO for a short file). */
@@ -54,6 +57,26 @@ int	 set_mtime_fd(int fd, const struct meta *m, int srcfd);
 int	 set_mtime_path(const char *path, const struct meta *m, int srcfd);
 uint32_t be32(const unsigned char *p);
 void	 put_be32(unsigned char *p, uint32_t v);
+/* Write the pieces atomically to dst with its mtime; 0 or -1 with *why. */
+int	 pieces_commit(const char *dst, const struct piece *p, size_t n,
+	    const struct meta *m, int srcfd, const char **why);
+uint32_t crc32_png(uint32_t crc, const unsigned char *p, size_t n);
+
+/* ffmpeg.c: an argument vector for ffmpeg, run with spawn_run. */
+#define MAXARGS 64
+struct args {
+	char	*v[MAXARGS];
+	int	 n;
+	char	*owned[16];	/* strings to free afterwards */
+	int	 nowned;
+};
+void	 arg(struct args *a, const char *s);
+void	 argf(struct args *a, char *s);	/* takes s, malloc'd */
+void	 args_free(struct args *a);
+void	 ffmpeg_head(struct args *a);
+int	 args_run(struct args *a, const char **why);
+const char *muxer_of(const char *path);	/* ffmpeg's muxer for a name, or NULL */
+int	 is_video_ffmpeg_writes(const char *path);
 
 /* jpeg.c: where the segments of a JPEG are, without reading its image data. */
 typedef int (*reader_fn)(void *ctx, off_t off, void *buf, size_t n);
@@ -79,7 +102,7 @@ int	 jpeg_scan(reader_fn rd, void *ctx, off_t size, struct jpeg_layout *l,
 	    const char **why);
 int	 jpeg_has_eoi(reader_fn rd, void *ctx, off_t sos, off_t size);
 
-/* exifmerge.c: build the new EXIF block ("Exif\0\0" + TIFF) with libexif. */
+/* exif.c: build the new EXIF block ("Exif\0\0" + TIFF) with libexif. */
 #define EXIF_MAX_APP1 65533	/* APP1 payload: 65535 minus the length bytes */
 /*
  * Merge m into the EXIF block old (olen bytes, "Exif\0\0" first; NULL for
@@ -96,7 +119,7 @@ int	 mnote_find(const unsigned char *blk, size_t len, uint32_t *off, uint32_t *n
 void	 mnote_shift(unsigned char *blk, size_t len, uint32_t oldoff, uint32_t newoff,
 	    uint32_t n);
 
-/* jpegfile.c, pngfile.c: one item of each kind; 0 or -1 with *why. */
+/* jpeg.c, png.c: one item of each kind; 0 or -1 with *why. */
 int	 jpeg_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 	    const char **why);
 int	 jpeg_write_from(int srcfd, off_t size, int basefd, off_t basesize,
@@ -108,22 +131,25 @@ int	 png_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 int	 png_scan(reader_fn rd, void *ctx, off_t size, off_t *exif_off,
 	    size_t *exif_len, off_t *insert_at, const char **why);
 
-/* video.c: FFmpeg does the writing. */
+/* mp4.c: FFmpeg does the writing; ©xyz into moov/udta of a file whose
+ * moov is last. run_into runs a (which writes t), with the source's and
+ * m's metadata, and commits t; it frees a. */
 int	 video_write(const char *src, const char *dst, const struct meta *m,
 	    const char **why);
+int	 run_into(struct args *a, struct atomic *t, const char *src,
+	    const struct meta *m, const char *fmt, const char **why);
+int	 mp4_put_xyz(const char *path, const char *iso6709, const char **why);
+
+/* overlay.c: a Snapchat overlay burned into an image or a video. */
 int	 overlay_image(const char *src, int srcfd, off_t size, const char *ovl,
 	    const char *dst, const struct meta *m, const char **why);
 int	 overlay_video(const char *src, const char *ovl, const char *dst,
 	    const struct meta *m, const char **why);
-int	 is_video_ffmpeg_writes(const char *path);
-
-/* mp4box.c: ©xyz into moov/udta of a file whose moov is last. */
-int	 mp4_put_xyz(const char *path, const char *iso6709, const char **why);
 
 /* xmp.c: a sidecar for the formats we do not write into. */
 int	 xmp_write(const char *dst, const struct meta *m, int srcfd, const char **why);
 
-/* mem-exif.c */
+/* plan.c */
 extern char	 whybuf[512];	/* room for a formatted reason */
 extern const char *cur_label;	/* the item, for notes on stderr */
 const char *why_errno(const char *what);	/* "what: strerror(errno)" */

@@ -1,5 +1,5 @@
 /*
- * exifmerge.c -- merge an item's date, offset, GPS and caption into an
+ * exif.c -- merge an item's date, offset, GPS and caption into an
  * EXIF block with libexif, keeping every tag already there.
  *
  * libexif is told to keep unknown tags, not to "fix" the block to the

@@ -1,5 +1,5 @@
 /*
- * copy.c -- write an output as pieces of memory and ranges of the source,
+ * bytes.c -- byte I/O for every writer: write an output as pieces of memory and ranges of the source,
  * letting the kernel copy the ranges (copy_file_range), as cp does: the
  * image data of a photo never passes through this process.
  */
@@ -217,4 +217,51 @@ put_be32(unsigned char *p, uint32_t v)
 	p[1] = (unsigned char)(v >> 16);
 	p[2] = (unsigned char)(v >> 8);
 	p[3] = (unsigned char)v;
+}
+
+/* Write the pieces to a temp file beside dst, give it its mtime, rename. */
+int
+pieces_commit(const char *dst, const struct piece *p, size_t n, const struct meta *m,
+    int srcfd, const char **why)
+{
+	struct atomic a;
+
+	if (atomic_open(&a, dst, "") < 0) {
+		*why = why_errno(dst);
+		return -1;
+	}
+	if (pieces_write(a.fd, p, n) < 0 || set_mtime_fd(a.fd, m, srcfd) < 0) {
+		*why = why_errno(dst);
+		atomic_abort(&a);
+		return -1;
+	}
+	if (atomic_commit(&a) < 0) {
+		*why = why_errno(dst);
+		return -1;
+	}
+	return 0;
+}
+
+/* The CRC of PNG chunks (ISO 3309, as zlib's crc32). */
+uint32_t
+crc32_png(uint32_t crc, const unsigned char *p, size_t n)
+{
+	static uint32_t table[256];
+	static int ready;
+	uint32_t c;
+	unsigned i, k;
+
+	if (!ready) {
+		for (i = 0; i < 256; i++) {
+			c = i;
+			for (k = 0; k < 8; k++)
+				c = c & 1 ? 0xEDB88320U ^ (c >> 1) : c >> 1;
+			table[i] = c;
+		}
+		ready = 1;
+	}
+	crc ^= 0xFFFFFFFFU;
+	while (n--)
+		crc = table[(crc ^ *p++) & 0xFF] ^ (crc >> 8);
+	return crc ^ 0xFFFFFFFFU;
 }

@@ -23,6 +23,17 @@
 struct pix {
 	unsigned char *p;
 	int	 w, h, ch;
+	int	 ycc;		/* the 3 channels are JPEG's YCbCr, not RGB */
+};
+
+/* What the re-encode copies from the source JPEG: its quantization tables
+ * and sampling factors, so that the blocks the overlay does not touch come
+ * out as they went in. */
+struct jpeg_src {
+	int	 ncomp;
+	unsigned int table[NUM_QUANT_TBLS][DCTSIZE2];	/* natural order */
+	int	 have[NUM_QUANT_TBLS];
+	int	 h[3], v[3], qno[3];
 };
 
 static void
@@ -71,7 +82,7 @@ slurp(int fd, off_t size)
 }
 
 static int
-jpeg_decode(int fd, off_t size, struct pix *out, const char **why)
+jpeg_decode(int fd, off_t size, struct pix *out, struct jpeg_src *js, const char **why)
 {
 	struct jpeg_decompress_struct d;
 	struct jerr e;
@@ -97,7 +108,27 @@ jpeg_decode(int fd, off_t size, struct pix *out, const char **why)
 	jpeg_create_decompress(&d);
 	jpeg_mem_src(&d, buf, (unsigned long)size);
 	jpeg_read_header(&d, TRUE);
-	d.out_color_space = JCS_RGB;
+	memset(js, 0, sizeof(*js));
+	js->ncomp = d.num_components;
+	for (int t = 0; t < NUM_QUANT_TBLS; t++)
+		if (d.quant_tbl_ptrs[t] != NULL) {
+			js->have[t] = 1;
+			for (int k = 0; k < DCTSIZE2; k++)
+				js->table[t][k] = d.quant_tbl_ptrs[t]->quantval[k];
+		}
+	for (int c = 0; c < 3 && c < d.num_components; c++) {
+		js->h[c] = d.comp_info[c].h_samp_factor;
+		js->v[c] = d.comp_info[c].v_samp_factor;
+		js->qno[c] = d.comp_info[c].quant_tbl_no;
+	}
+	/*
+	 * A colour JPEG stays in YCbCr, its chroma replicated (no fancy
+	 * upsampling): the encoder's averaging then gives back the very
+	 * samples it had, as FFmpeg's YUV path did.
+	 */
+	out->ycc = d.jpeg_color_space == JCS_YCbCr && d.num_components == 3;
+	d.out_color_space = out->ycc ? JCS_YCbCr : JCS_RGB;
+	d.do_fancy_upsampling = FALSE;
 	d.dct_method = JDCT_ISLOW;
 	jpeg_start_decompress(&d);
 	out->w = (int)d.output_width;
@@ -138,6 +169,7 @@ png_decode(FILE *fp, int ch, struct pix *out, const char **why)
 	out->w = (int)im.width;
 	out->h = (int)im.height;
 	out->ch = ch;
+	out->ycc = 0;
 	out->p = xmalloc(PNG_IMAGE_SIZE(im));
 	if (!png_image_finish_read(&im, NULL, out->p, 0, NULL)) {
 		snprintf(whybuf, sizeof(whybuf), "PNG: %s", im.message);
@@ -182,6 +214,7 @@ unorient(struct pix *o, int orientation)
 	if (orientation < 2 || orientation > 8)
 		return;
 	r.ch = o->ch;
+	r.ycc = o->ycc;
 	r.w = swap ? o->h : o->w;
 	r.h = swap ? o->w : o->h;
 	r.p = xmalloc((size_t)r.w * r.h * r.ch);
@@ -302,15 +335,30 @@ blend(struct pix *base, const struct pix *o)
 		unsigned char *d = base->p + i * base->ch;
 		unsigned a = s[3];
 
+		unsigned char px[3];
+
 		if (a == 0)
 			continue;
+		if (base->ycc) {
+			/* JFIF's full-range YCbCr */
+			double r = s[0], g = s[1], b = s[2];
+			double y = 0.299 * r + 0.587 * g + 0.114 * b;
+			double cb = -0.168736 * r - 0.331264 * g + 0.5 * b + 128;
+			double cr = 0.5 * r - 0.418688 * g - 0.081312 * b + 128;
+
+			px[0] = (unsigned char)(y + 0.5);
+			px[1] = (unsigned char)(cb < 0 ? 0 : cb > 255 ? 255 : cb + 0.5);
+			px[2] = (unsigned char)(cr < 0 ? 0 : cr > 255 ? 255 : cr + 0.5);
+		} else
+			memcpy(px, s, 3);
 		for (int c = 0; c < 3; c++)
-			d[c] = (unsigned char)((s[c] * a + d[c] * (255 - a) + 127) / 255);
+			d[c] = (unsigned char)((px[c] * a + d[c] * (255 - a) + 127) / 255);
 	}
 }
 
 static int
-jpeg_encode(const struct pix *x, int scale, int subsampled, FILE *fp, const char **why)
+jpeg_encode(const struct pix *x, const struct jpeg_src *js, int scale, int subsampled,
+    FILE *fp, const char **why)
 {
 	struct jpeg_compress_struct c;
 	struct jerr e;
@@ -328,13 +376,27 @@ jpeg_encode(const struct pix *x, int scale, int subsampled, FILE *fp, const char
 	c.image_width = (JDIMENSION)x->w;
 	c.image_height = (JDIMENSION)x->h;
 	c.input_components = 3;
-	c.in_color_space = JCS_RGB;
+	c.in_color_space = x->ycc ? JCS_YCbCr : JCS_RGB;
 	jpeg_set_defaults(&c);
-	/* the source's tables are the standard ones at this scale */
-	jpeg_set_linear_quality(&c, scale, FALSE);
 	c.optimize_coding = TRUE;
 	c.dct_method = JDCT_ISLOW;
-	c.comp_info[0].h_samp_factor = c.comp_info[0].v_samp_factor = subsampled ? 2 : 1;
+	if (x->ycc && js->ncomp == 3 && js->have[js->qno[0]] && js->have[js->qno[1]] &&
+	    js->have[js->qno[2]]) {
+		/* the source's own tables and sampling */
+		for (int t = 0; t < NUM_QUANT_TBLS; t++)
+			if (js->have[t])
+				jpeg_add_quant_table(&c, t, js->table[t], 100, FALSE);
+		for (int k = 0; k < 3; k++) {
+			c.comp_info[k].quant_tbl_no = js->qno[k];
+			c.comp_info[k].h_samp_factor = js->h[k];
+			c.comp_info[k].v_samp_factor = js->v[k];
+		}
+	} else {
+		/* the standard tables at the source's estimated scale */
+		jpeg_set_linear_quality(&c, scale, FALSE);
+		c.comp_info[0].h_samp_factor = c.comp_info[0].v_samp_factor =
+		    subsampled ? 2 : 1;
+	}
 	jpeg_start_compress(&c, TRUE);
 	while (c.next_scanline < c.image_height) {
 		row = x->p + (size_t)c.next_scanline * x->w * 3;
@@ -368,6 +430,7 @@ composite(int srcfd, off_t size, int png, const char *ovl, int orientation,
     int scale, int subsampled, FILE *out, const char **why)
 {
 	struct pix base, o;
+	struct jpeg_src js;
 	FILE *fp;
 	int rc;
 
@@ -393,7 +456,7 @@ composite(int srcfd, off_t size, int png, const char *ovl, int orientation,
 		rc = png_decode(fp, 3, &base, why);
 		fclose(fp);
 	} else
-		rc = jpeg_decode(srcfd, size, &base, why);
+		rc = jpeg_decode(srcfd, size, &base, &js, why);
 	if (rc < 0) {
 		pix_free(&o);
 		return -1;
@@ -402,7 +465,8 @@ composite(int srcfd, off_t size, int png, const char *ovl, int orientation,
 	scale_to(&o, base.w, base.h);
 	blend(&base, &o);
 	pix_free(&o);
-	rc = png ? png_encode(&base, out, why) : jpeg_encode(&base, scale, subsampled, out, why);
+	rc = png ? png_encode(&base, out, why) :
+	    jpeg_encode(&base, &js, scale, subsampled, out, why);
 	pix_free(&base);
 	if (rc == 0 && (fflush(out) == EOF || ferror(out))) {
 		*why = why_errno("composite");

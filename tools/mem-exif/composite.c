@@ -265,7 +265,7 @@ resample_axis(const float *src, float *dst, int n, int m, int count,
 	int i, k, c, j;
 
 	for (i = 0; i < m; i++) {
-		double center = (i + 0.5) * scale - 0.5, wsum = 0, w[512];
+		double center = (i + 0.5) * scale - 0.5, wsum = 0, w[512] = { 0 };
 		int lo = (int)floor(center - support) + 1, hi = (int)floor(center + support);
 
 		if (hi - lo + 1 > (int)LEN(w))

@@ -58,6 +58,7 @@ find(const char *id)
 {
 	struct rec key;
 
+	memset(&key, 0, sizeof(key));
 	if (!sorted) {
 		qsort(recs, nrecs, sizeof(*recs), cmp_rec);
 		sorted = 1;

@@ -14,9 +14,11 @@
 
 cls_cpu() {	# cls_cpu CMD...: CPU-s of everything CMD runs
 	local a b
-	a=$(times | tail -1)
+	times > "$T/.times"	# not in a pipe: a subshell has no children
+	a=$(tail -1 "$T/.times")
 	"$@" > /dev/null 2>&1 || true
-	b=$(times | tail -1)
+	times > "$T/.times"
+	b=$(tail -1 "$T/.times")
 	awk -v a="$a" -v b="$b" 'function s(t,  m) { split(t, m, /[ms]/); return m[1] * 60 + m[2] }
 		BEGIN { split(a, x, " "); split(b, y, " ");
 			printf "%.3f", s(y[1]) + s(y[2]) - s(x[1]) - s(x[2]) }'

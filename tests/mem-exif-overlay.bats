@@ -206,3 +206,24 @@ ffmpeg_q() {
 	[ ! -e "$OUT/v.mp4" ]
 	no_temp_files "$OUT"
 }
+
+@test "through the pipeline, a damaged overlay is a warning on the console and a line in the failure report" {
+	load helpers/pipeline
+	stubs=$BATS_TEST_TMPDIR/stubs
+	STUB_TRACE=$BATS_TEST_TMPDIR/trace stub_tools "$stubs"
+	ln -sf "$MEM_BIN/mem-exif" "$stubs/mem-exif"	# the real one
+	mkdir -p src/snap
+	photo src/snap/m.jpg 320x240 1
+	snap_overlay ovl.png 320x240
+	head -c "$(($(stat -c %s ovl.png) / 2))" ovl.png > src/snap/bad.png
+	make_record "$OUT" a000000000000001 snap "$PWD/src/snap/m.jpg" image snap/memories/m.jpg
+	printf 'overlay=%s\0' "$PWD/src/snap/bad.png" >> "$OUT/.mem/items/a000000000000001.item"
+	unset IMMICH_INSTANCE_URL IMMICH_API_KEY MAKEFLAGS
+	STUB_TRACE=$BATS_TEST_TMPDIR/trace MEM_BIN=$stubs run -0 mem-pipeline -o "$OUT" -j1 "$PWD/src"
+	assert_output --partial "warning: mem-exif: "
+	assert_output --partial "is damaged"
+	[ -f "$OUT/snap/memories/m.jpg" ]
+	r=$OUT/snap/issues/failure-report.json
+	[ "$(jq -r '.failed_processing[0].delivered' "$r")" = true ]
+	[[ "$(jq -r '.failed_processing[0].reason' "$r")" == *"overlay $PWD/src/snap/bad.png is damaged"* ]]
+}

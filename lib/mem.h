@@ -87,6 +87,7 @@ struct proc_out {
 	size_t	 outlen;
 	char	*err;		/* child's stderr, NUL-terminated */
 	size_t	 errlen;
+	int	 timed_out;	/* killed at its time limit (spawn_limit) */
 };
 /*
  * Run argv[0] (found on PATH) with stdin from /dev/null, capturing stdout
@@ -100,6 +101,12 @@ int	 spawn_run(char *const argv[], int capture_out, struct proc_out *o);
 int	 spawn_stream(char *const argv[], void (*sink)(void *arg, const char *p,
 	    size_t n), void *arg, struct proc_out *o);
 void	 proc_out_free(struct proc_out *o);
+/* Every child dies with its parent (SIGKILL). spawn_limit: the time limit
+ * of the children started from now on (0: none; MEM_CHILD_LIMIT caps it),
+ * killed at it with "killed after its time limit of N s" as the last line
+ * of o->err; spawn_budget: a limit proportional to an input. */
+void	 spawn_limit(double seconds);
+double	 spawn_budget(long long bytes, double media_seconds);
 const char *last_line(const char *text, char *buf, size_t size);
 int	 have_program(const char *name);	/* found on PATH and executable */
 

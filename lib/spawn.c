@@ -1,21 +1,23 @@
 /*
- * spawn.c -- run ffmpeg and friends: an argv array through posix_spawnp,
- * stdin from /dev/null (ffmpeg would otherwise eat our NUL stream), stdout
- * and stderr captured through pipes read together so neither can fill up.
+ * spawn.c -- run ffmpeg and friends: an argv array through fork and execvp
+ * (not posix_spawn: the child must ask for SIGKILL when we die before it
+ * execs), stdin from /dev/null (ffmpeg would otherwise eat our NUL stream),
+ * stdout and stderr captured through pipes read together so neither can
+ * fill up, and a time limit the caller sizes to the input.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mem.h"
-
-extern char **environ;
 
 static void
 append(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
@@ -41,16 +43,85 @@ pipe_cloexec(int p[2])
 	return 0;
 }
 
+/* The time limit of the next children, in seconds (0: none). */
+static double limit_s;
+
+/*
+ * A child that hangs (ffmpeg looping over a damaged input) must not hold a
+ * job slot forever: the caller sizes the limit to the input. The
+ * environment's MEM_CHILD_LIMIT (seconds) caps it, so a test or a user can
+ * make it short.
+ */
+void
+spawn_limit(double seconds)
+{
+	const char *cap = getenv("MEM_CHILD_LIMIT");
+	char *end;
+	double c;
+
+	limit_s = seconds > 0 ? seconds : 0;
+	if (cap != NULL && *cap != '\0') {
+		errno = 0;
+		c = strtod(cap, &end);
+		if (*end == '\0' && errno == 0 && c > 0 && (limit_s == 0 || c < limit_s))
+			limit_s = c;
+	}
+}
+
+/* Seconds a child may take on an input of this size and duration (either
+ * may be 0 when unknown): a minute, plus 10 s a megabyte, plus 20 times
+ * the media's duration, far beyond any real run on a slow machine. */
+double
+spawn_budget(long long bytes, double media_seconds)
+{
+	return 60 + 10.0 * (double)bytes / 1e6 + 20 * (media_seconds > 0 ? media_seconds : 0);
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * The child's side of the fork: its fds, a SIGKILL when we die (so a
+ * killed mem-exif leaves no ffmpeg behind), then exec. An exec failure is
+ * sent back through report (close-on-exec: EOF means exec worked).
+ */
+static _Noreturn void
+child(char *const argv[], int errfd, int outfd, int report, pid_t parent)
+{
+	int e, null;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(127);	/* the parent is gone already */
+	signal(SIGPIPE, SIG_DFL);
+	if ((null = open("/dev/null", O_RDWR)) < 0 || dup2(null, 0) < 0 ||
+	    dup2(errfd, 2) < 0 || dup2(outfd >= 0 ? outfd : null, 1) < 0)
+		goto fail;
+	execvp(argv[0], argv);
+fail:
+	e = errno;
+	if (write(report, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
 int
 spawn_stream(char *const argv[], void (*sink)(void *arg, const char *p, size_t n),
     void *arg, struct proc_out *o)
 {
-	posix_spawn_file_actions_t fa;
-	int errp[2], outp[2] = { -1, -1 }, status, rc, capture_out = sink != NULL;
+	int errp[2], outp[2] = { -1, -1 }, rep[2], status, e, capture_out = sink != NULL;
+	int killed = 0;
 	size_t ecap = 0;
-	pid_t pid;
+	ssize_t got;
+	pid_t pid, parent = getpid();
 	struct pollfd pf[2];
 	char chunk[65536];
+	double deadline = limit_s > 0 ? now_s() + limit_s : 0;
 
 	memset(o, 0, sizeof(*o));
 	if (pipe_cloexec(errp) < 0)
@@ -60,23 +131,32 @@ spawn_stream(char *const argv[], void (*sink)(void *arg, const char *p, size_t n
 		close(errp[1]);
 		return -1;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
-	if (capture_out)
-		posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
-	else
-		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
+	if (pipe_cloexec(rep) < 0) {
+		e = errno;
+		goto fail_pipes;
+	}
+	if ((pid = fork()) < 0) {
+		e = errno;
+		close(rep[0]);
+		close(rep[1]);
+		goto fail_pipes;
+	}
+	if (pid == 0)
+		child(argv, errp[1], capture_out ? outp[1] : -1, rep[1], parent);
 	close(errp[1]);
 	if (capture_out)
 		close(outp[1]);
-	if (rc != 0) {
+	close(rep[1]);
+	while ((got = read(rep[0], &e, sizeof(e))) < 0 && errno == EINTR)
+		;
+	close(rep[0]);
+	if (got == (ssize_t)sizeof(e)) {	/* exec failed: ENOENT, EACCES */
 		close(errp[0]);
 		if (capture_out)
 			close(outp[0]);
-		errno = rc;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		errno = e;
 		return -1;
 	}
 	append(&o->err, &o->errlen, &ecap, "", 0);
@@ -85,10 +165,20 @@ spawn_stream(char *const argv[], void (*sink)(void *arg, const char *p, size_t n
 	pf[1].fd = capture_out ? outp[0] : -1;
 	pf[1].events = POLLIN;
 	while (pf[0].fd >= 0 || pf[1].fd >= 0) {
-		int i;
+		int i, wait_ms = -1;
 
-		if (poll(pf, 2, -1) < 0) {
-			if (errno == EINTR)
+		if (deadline > 0 && !killed) {
+			double left = deadline - now_s();
+
+			if (left <= 0) {
+				/* its pipes close when it dies; drain them as usual */
+				kill(pid, SIGKILL);
+				killed = 1;
+			} else
+				wait_ms = (int)(left * 1000) + 1;
+		}
+		if ((i = poll(pf, 2, wait_ms)) <= 0) {
+			if (i == 0 || errno == EINTR)
 				continue;
 			break;
 		}
@@ -112,13 +202,30 @@ spawn_stream(char *const argv[], void (*sink)(void *arg, const char *p, size_t n
 	for (int i = 0; i < 2; i++)
 		if (pf[i].fd >= 0)
 			close(pf[i].fd);
+	if (killed) {
+		char line[96];
+
+		/* the reason callers show is the last line of its stderr */
+		snprintf(line, sizeof(line), "\nkilled after its time limit of %g s\n",
+		    limit_s);
+		append(&o->err, &o->errlen, &ecap, line, strlen(line));
+		o->timed_out = 1;
+	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
-	/* posix_spawnp reports a missing program as exit 127 on glibc. */
 	return WEXITSTATUS(status);
+fail_pipes:
+	close(errp[0]);
+	close(errp[1]);
+	if (capture_out) {
+		close(outp[0]);
+		close(outp[1]);
+	}
+	errno = e;
+	return -1;
 }
 
 /* spawn_run's sink: stdout gathered into o->out. */

@@ -185,3 +185,20 @@ SUGGESTION: Try --parallel-exports 4 --workers 3
 	[[ $stderr == *"mem-advise: r.item: $PWD/in/gone.jpg: No such file or directory"* ]]
 	[ "$(jq .input.items <<<"$output")" = 0 ]
 }
+
+@test "the user's -j stands: the advice is said once, without a run-with line" {
+	media 4 image
+	run -0 --separate-stderr mem-advise --jobs 2 "${quiet_machine[@]}" < list.nul
+	[ "$output" = 2 ]
+	[[ $stderr == *"mem-advise: 16 usable cores (given): would pick -j15; your -j2 stands"* ]]
+	[[ $stderr != *"run with"* ]]
+	[ "$(grep -c 'would pick' <<<"$stderr")" = 1 ]
+}
+
+@test "without -j the advice says what to run with" {
+	media 4 image
+	run -0 --separate-stderr mem-advise "${quiet_machine[@]}" < list.nul
+	[ "$output" = 15 ]
+	[[ $stderr == *"mem-advise: 16 usable cores (given): run with -j15"* ]]
+	[[ $stderr != *"would pick"* ]]
+}

@@ -450,3 +450,64 @@ ebu_sines() {
 	[ ! -e "$t/escape.wav" ] && [ ! -e "$t/abs.wav" ]
 	no_temps
 }
+
+# -- written outputs are checked; children are bounded ----------------------------
+
+# A small tmpfs as OUT (root in the test machines); unmounted in teardown.
+small_out() {
+	[ "$(id -u)" = 0 ] || skip "mounting a tmpfs needs root"
+	mkdir -p "$1"
+	mount -t tmpfs -o "size=$2" tmpfs "$1"
+	MOUNTED=$1
+}
+
+teardown() {
+	if [ -n "${MOUNTED:-}" ]; then umount "$MOUNTED"; fi
+}
+
+@test "a FLAC that does not fit on the disk is not delivered: exit 1, named, no file left" {
+	make_music "$BATS_TEST_TMPDIR/long.flac" 30 -8 44100 -c:a flac
+	small_out "$OUT" 600k
+	run -1 mem-loudnorm -o "$OUT" "$BATS_TEST_TMPDIR/long.flac"
+	assert_output --partial "mem-loudnorm: $BATS_TEST_TMPDIR/long.flac: "
+	assert_output --regexp 'No space left on device|incomplete'
+	[ ! -e "$OUT/long.flac" ]
+	no_temps
+}
+
+@test "an MP3 that does not fit on the disk is not delivered: exit 1, named, no file left" {
+	make_music "$BATS_TEST_TMPDIR/long.wav" 60 -8 44100 -c:a pcm_s16le
+	ffmpeg -nostdin -v error -y -i "$BATS_TEST_TMPDIR/long.wav" -c:a libmp3lame -b:a 128k \
+		"$BATS_TEST_TMPDIR/long.mp3"
+	small_out "$OUT" 400k
+	run -1 mem-loudnorm -o "$OUT" "$BATS_TEST_TMPDIR/long.mp3"
+	assert_output --partial "mem-loudnorm: $BATS_TEST_TMPDIR/long.mp3: "
+	[ ! -e "$OUT/long.mp3" ]
+	no_temps
+}
+
+@test "a one-minute MP3 verified without a second probe still lands within 0.1 LU" {
+	make_music "$BATS_TEST_TMPDIR/min.wav" 60 -12 44100 -c:a pcm_s16le
+	ffmpeg -nostdin -v error -y -i "$BATS_TEST_TMPDIR/min.wav" -c:a libmp3lame -b:a 128k \
+		"$BATS_TEST_TMPDIR/min.mp3"
+	run -0 mem-loudnorm -o "$OUT" "$BATS_TEST_TMPDIR/min.mp3"
+	near "$(lufs "$OUT/min.mp3")" -16 0.1
+	atmost "$(dbtp "$OUT/min.mp3")" -1.5
+	[ "$(astream "$OUT/min.mp3" sample_rate)" = 44100 ]
+	run -0 mem-loudnorm -o "$OUT/r" --sample-rate 48000 "$BATS_TEST_TMPDIR/min.mp3"
+	near "$(lufs "$OUT/r/min.mp3")" -16 0.1
+	[ "$(astream "$OUT/r/min.mp3" sample_rate)" = 48000 ]
+}
+
+@test "a decoder that hangs is killed at its time limit and the file is named, exit 1" {
+	# an ffprobe that never answers stands for one stuck on a damaged
+	# file; MEM_CHILD_LIMIT makes the limit short
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	printf '#!/bin/sh\nexec sleep 600\n' > "$BATS_TEST_TMPDIR/bin/ffprobe"
+	chmod +x "$BATS_TEST_TMPDIR/bin/ffprobe"
+	SECONDS=0
+	PATH=$BATS_TEST_TMPDIR/bin:$PATH MEM_CHILD_LIMIT=1 run -1 mem-loudnorm -o "$OUT" "$F/music.wav"
+	[ "$SECONDS" -lt 30 ]
+	assert_output --partial "killed after its time limit of 1 s"
+	[ ! -e "$OUT/music.wav" ]
+}

@@ -524,6 +524,51 @@ meta your_instagram_activity/content/posts_1.json | uri points outside the expor
 	[ "$(field "$OUT" "$GP/A/b.jpg" time)" = 2023-07-03T16:00:00Z ]
 }
 
+@test "a rescan of an unchanged tree writes no record: inodes, mtimes and the index stay" {
+	media "$GP/A/a.jpg"
+	media "$GP/A/b.jpg"
+	sidecar "$GP/A/a.jpg.json" a.jpg 1673778645
+	sidecar "$GP/A/b.jpg.json" b.jpg 1673778645
+	run -0 mem-scan -o "$OUT" "$G"
+	[ -z "$(find "$OUT/.mem" -mindepth 1 -name '.*')" ]	# no temp file or directory left
+	touch -d '2001-01-01' "$OUT"/.mem/items/*.item "$OUT/.mem/items.index"
+	stat -c '%n %i %Y' "$OUT"/.mem/items/* "$OUT/.mem/items.index" > before
+	run -0 mem-scan -o "$OUT" "$G"
+	stat -c '%n %i %Y' "$OUT"/.mem/items/* "$OUT/.mem/items.index" > after
+	cmp before after
+	[ "$(ls "$OUT/.mem/items" | wc -l)" = 2 ]
+}
+
+@test "a record removed or replaced behind the scan's back is written again" {
+	media "$GP/A/a.jpg"
+	media "$GP/A/b.jpg"
+	sidecar "$GP/A/a.jpg.json" a.jpg 1673778645
+	sidecar "$GP/A/b.jpg.json" b.jpg 1673778645
+	mem-scan -o "$OUT" --records "$G" | tr '\0' '\n' > recs
+	cp "$(head -n1 recs)" want-a
+	cp "$(tail -n1 recs)" want-b
+	rm "$(head -n1 recs)"
+	printf 'mem-item=1\0id=x\0' > other
+	mv other "$(tail -n1 recs)"
+	run -0 mem-scan -o "$OUT" "$G"
+	cmp want-a "$(head -n1 recs)"
+	cmp want-b "$(tail -n1 recs)"
+}
+
+@test "a new export's records join an OUT that has records, each whole, no temp left" {
+	media "$GP/A/a.jpg"
+	sidecar "$GP/A/a.jpg.json" a.jpg 1673778645
+	run -0 mem-scan -o "$OUT" "$G"
+	mkdir -p pixel
+	jpeg_at pixel/c.jpg '2023:01:15 23:30:00'
+	mem-scan -o "$OUT" --records pixel | tr '\0' '\n' > recs
+	[ "$(wc -l < recs)" = 1 ]
+	[ "$(field "$OUT" "$PWD/pixel/c.jpg" export)" = pixel ]
+	[ "$(stat -c %a "$(cat recs)")" = "$(printf '%o' $((0666 & ~0$(umask))))" ]
+	[ "$(ls "$OUT/.mem/items" | wc -l)" = 2 ]
+	[ -z "$(find "$OUT/.mem" -mindepth 1 -name '.*')" ]
+}
+
 @test "OUT inside an export, banned names, temp files and symlink loops are skipped" {
 	F=phone
 	media "$F/keep.jpg"
@@ -637,8 +682,8 @@ meta your_instagram_activity/content/posts_1.json | uri points outside the expor
 	TZ=UTC mem-scan -o utc "$G" pixel > /dev/null
 	TZ=Asia/Tokyo mem-scan -o tokyo "$G" pixel > /dev/null
 	TZ=America/Los_Angeles mem-scan -o la "$G" pixel > /dev/null
-	diff -r utc/.mem tokyo/.mem
-	diff -r utc/.mem la/.mem
+	diff -r utc/.mem/items tokyo/.mem/items
+	diff -r utc/.mem/items la/.mem/items
 	[ "$(field utc "$PWD/pixel/c.jpg" dest)" = pixel/media/folder-pixel-20230115.jpg ]
 }
 

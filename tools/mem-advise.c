@@ -56,7 +56,7 @@ static int jflag;
 static void
 usage(FILE *fp, int status)
 {
-	fprintf(fp, "usage: %s [--parallel-exports P] [-w W] [-o OUT] [--json]\n"
+	fprintf(fp, "usage: %s [--parallel-exports P] [-w W] [-j N] [-o OUT] [--json]\n"
 	    "       [--cores N] [--mem-available BYTES] [--free-space BYTES]\n"
 	    "       [--rotational] [--network-fs] [--open-files N] [--] [path ...]\n",
 	    progname);
@@ -378,6 +378,7 @@ main(int argc, char *argv[])
 		{ "rotational", no_argument, NULL, 'r' },
 		{ "network-fs", no_argument, NULL, 'n' },
 		{ "open-files", required_argument, NULL, 'u' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -386,7 +387,7 @@ main(int argc, char *argv[])
 	struct inputset in;
 	struct input inp;
 	const char *out = NULL, *path;
-	long P = 0, W = 0, jobs, workers, exports, cap;
+	long P = 0, W = 0, jobs, workers, exports, cap, given = 0;
 	long long need, per_job;
 	int ch, status = ST_OK, rot = 0, net = 0;
 	char b1[32], b2[32];
@@ -394,11 +395,12 @@ main(int argc, char *argv[])
 	struct stat st;
 
 	setprogname(argv[0]);
-	while ((ch = getopt_long(argc, argv, "+ho:w:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+hj:o:w:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'P': P = (long)num_ll("--parallel-exports", optarg, 1, 4096); break;
 		case 'w': W = (long)num_ll("--workers", optarg, 1, 4096); break;
 		case 'o': out = optarg; break;
+		case 'j': given = (long)num_ll("--jobs", optarg, 1, 4096); break;
 		case 'J': jflag = 1; break;
 		/* the options are the environment's facts, checked here */
 		case 'c':
@@ -517,8 +519,15 @@ main(int argc, char *argv[])
 	if (in.items > 0)
 		fprintf(stderr, "%s: %ld items (%ld images, %ld videos, %ld audio, %ld other), %s\n",
 		    progname, in.items, in.images, in.videos, in.audio, in.other, b1);
-	fprintf(stderr, "%s: %ld usable cores (%s): run with -j%ld\n", progname, m.cores,
-	    m.cores_from, jobs);
+	/* The user's -j stands: say once what we would have picked, and no
+	 * "run with" line that contradicts the run in progress. */
+	if (given > 0) {
+		fprintf(stderr, "%s: %ld usable cores (%s): would pick -j%ld; "
+		    "your -j%ld stands\n", progname, m.cores, m.cores_from, jobs, given);
+		jobs = given;
+	} else
+		fprintf(stderr, "%s: %ld usable cores (%s): run with -j%ld\n", progname,
+		    m.cores, m.cores_from, jobs);
 
 	if (jflag) {
 		doc = json_pack("{s:{s:I,s:s,s:I,s:s,s:I,s:i,s:b,s:s?,s:I},"

@@ -160,6 +160,14 @@ int	 overlay_image(const char *src, int srcfd, off_t size, const char *ovl,
 int	 overlay_video(const char *src, const char *ovl, const char *dst,
 	    const struct meta *m, const char **why);
 
+/* composite.c: the overlay burned into a JPEG or PNG (png != 0) in this
+ * process, the result written to out without metadata. 0, -1 with *why,
+ * or COMPOSITE_BAD_OVERLAY when the overlay itself cannot be read. */
+#define COMPOSITE_BAD_OVERLAY (-2)
+int	 composite(int srcfd, off_t size, int png, const char *ovl, int orientation,
+	    int scale, int subsampled, FILE *out, const char **why);
+int	 overlay_check(const char *ovl, const char **why);	/* decodes it whole */
+
 /* xmp.c: a sidecar for the formats we do not write into. */
 int	 xmp_write(const char *dst, const struct meta *m, int srcfd, const char **why);
 

@@ -210,6 +210,11 @@ normalize(const char *src, const char *dst, const struct probe *p,
 			return -1;
 		}
 		r->passes = pass;
+		/* a full disk leaves a file whose header was never finished */
+		if (!verify && written_whole(cur.a.tmp, t, r->in.seconds, why, whysize) < 0) {
+			pass_drop(&cur);
+			return -1;
+		}
 		if (!verify) {
 			cur.m.i = r->in.i + gain;
 			cur.m.tp = r->in.tp + gain;
@@ -219,13 +224,24 @@ normalize(const char *src, const char *dst, const struct probe *p,
 			*best = cur;
 			return 0;
 		}
-		if (probe_file(cur.a.tmp, &op, why, whysize) < 0 ||
-		    measure(cur.a.tmp, &op, set.dualmono, &cur.m, why, whysize) < 0) {
-			probe_free(&op);
+		/* The output's stream is what the render made of the source's:
+		 * its layout, at the rate asked for. No second probe. */
+		op = *p;
+		op.stale = NULL;
+		op.nstale = 0;
+		if (set.rate > 0)
+			op.rate = set.rate;
+		if (measure(cur.a.tmp, &op, set.dualmono, &cur.m, why, whysize) < 0) {
 			pass_drop(&cur);
 			return -1;
 		}
-		probe_free(&op);
+		/* the decode of what was written is its completeness check */
+		if (cur.m.seconds + fmax(0.5, 0.02 * r->in.seconds) < r->in.seconds) {
+			snprintf(why, whysize, "the output is incomplete (%.1f s of %.1f s: "
+			    "disk full?)", cur.m.seconds, r->in.seconds);
+			pass_drop(&cur);
+			return -1;
+		}
 		err = cur.m.i - goal;
 		over = cur.m.tp - (set.tpmax - TPGUARD);
 		if (over <= 0 && (!best->open || fabs(err) < fabs(best->m.i - goal))) {
@@ -298,6 +314,7 @@ process(const char *path, struct result *r, char *why, size_t whysize)
 	const char *src = path, *rel, *w;
 	char *dst = NULL;
 	struct stat st;
+	long long insize;
 	int rc = -1, rec;
 
 	if ((rec = item_or_path(&it, path, &w)) < 0) {
@@ -329,8 +346,12 @@ process(const char *path, struct result *r, char *why, size_t whysize)
 			goto out;
 		}
 	}
+	/* a child that hangs on a damaged file is killed at a limit sized to it */
+	insize = stat(src, &st) == 0 ? (long long)st.st_size : 0;
+	spawn_limit(spawn_budget(insize, 0));
 	if (probe_file(src, &p, why, whysize) < 0)
 		goto out;
+	spawn_limit(spawn_budget(insize, p.duration));
 	if (p.duration >= 0 && p.duration < 0.4) {
 		snprintf(why, whysize, "too short (%.2f s): integrated loudness "
 		    "is undefined under 0.4 s", p.duration);

@@ -74,6 +74,8 @@ const char *damaged(const char *err, char *buf, size_t size);
 
 int	 pick_target(const struct probe *p, const struct settings *s,
 	    const char *srcpath, struct target *t, char *why, size_t whysize);
+int	 written_whole(const char *path, const struct target *t, double want,
+	    char *why, size_t whysize);
 int	 render(const char *src, const char *dst, const struct probe *p,
 	    const struct target *t, const struct settings *s, double gain,
 	    double ceiling, char *why, size_t whysize);

@@ -364,6 +364,16 @@ render(const char *src, const char *dst, const struct probe *p,
 		proc_out_free(&o);
 		return -1;
 	}
+	/* ffmpeg exits 0 after some write errors (a FLAC trailer on a full
+	 * disk): its own words say so */
+	for (const char *e = o.err; (e = strstr(e, "Error ")) != NULL; e++)
+		if (strncmp(e, "Error writing trailer", 21) == 0 ||
+		    strncmp(e, "Error closing file", 18) == 0) {
+			snprintf(why, whysize, "ffmpeg: %s", last_line(o.err, line,
+			    sizeof(line)));
+			proc_out_free(&o);
+			return -1;
+		}
 	proc_out_free(&o);
 	return 0;
 }

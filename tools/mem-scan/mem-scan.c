@@ -64,48 +64,6 @@ list_processors(void)
 	printf("\nTotal: %zu processor(s)\n", nplatforms);
 }
 
-/*
- * The record only when its bytes changed, so that make, which compares
- * mtimes, redoes only the items whose metadata moved.
- */
-static int
-save_record(const struct item *it, const char *path)
-{
-	char *buf = NULL, *old;
-	size_t len = 0;
-	struct atomic a;
-	FILE *fp, *rp;
-	int same = 0;
-
-	if ((fp = open_memstream(&buf, &len)) == NULL)
-		return -1;
-	if (item_write(it, fp) < 0 || fclose(fp) == EOF) {
-		free(buf);
-		return -1;
-	}
-	if ((rp = fopen(path, "rb")) != NULL) {
-		old = xmalloc(len + 1);
-		same = fread(old, 1, len + 1, rp) == len && memcmp(old, buf, len) == 0;
-		free(old);
-		fclose(rp);
-	}
-	if (same) {
-		free(buf);
-		return 0;
-	}
-	if (atomic_open(&a, path, "") < 0) {
-		free(buf);
-		return -1;
-	}
-	if (fwrite(buf, 1, len, a.fp) != len) {
-		atomic_abort(&a);
-		free(buf);
-		return -1;
-	}
-	free(buf);
-	return atomic_commit(&a);
-}
-
 static void
 add_result(char *source, const char *id)
 {
@@ -339,7 +297,7 @@ finish_export(struct export *exp)
 		if (out != NULL) {
 			rec = xasprintf("%s/%s.item", itemdir, id);
 			add_made(id);
-			if (save_record(it, rec) < 0) {
+			if (records_put(it, id) < 0) {
 				warn_("%s: cannot write %s", it->source, rec);
 				free(it->source);
 				status = ST_ITEM;
@@ -566,13 +524,13 @@ main(int argc, char *argv[])
 		if (*out == '\0')
 			die(ST_USAGE, "-o: empty path");
 		itemdir = xasprintf("%s/.mem/items", out);
-		if (mkdir_p(itemdir, 0777) < 0)
+		if (records_open(out) < 0)
 			die_errno(ST_FATAL, "%s", itemdir);
 		if ((arg = realpath(out, NULL)) == NULL)
 			die_errno(ST_FATAL, "%s", out);
 		fetchdir = xasprintf("%s/.mem/fetch", arg);
 		free((char *)arg);
-		if (stat(out, &outst) < 0 || access(itemdir, W_OK) < 0)
+		if (stat(out, &outst) < 0)
 			die_errno(ST_FATAL, "%s", out);
 	}
 	if (scan_contacts != NULL && access(scan_contacts, R_OK) < 0)
@@ -600,6 +558,8 @@ main(int argc, char *argv[])
 		if ((rc = finish_export(kept[i])) != ST_OK)
 			status = rc;
 	free(kept);
+	if (out != NULL && records_close() < 0)
+		status = ST_FATAL;
 	if (out != NULL && (rc = prune_records()) != ST_OK)
 		status = rc;
 	if (nresults > 0)

@@ -242,3 +242,8 @@ void	 gv_page_free(struct gv_page *pg);
 /* imessage.c */
 int64_t	 apple_time(int64_t v);
 char	*typedstream_text(const unsigned char *buf, size_t len);
+/* records.c: OUT/.mem/items/ID.item, written only when its bytes change */
+int	 records_open(const char *out);		/* 0, or -1 with errno */
+int	 records_put(const struct item *it, const char *id);	/* 0, or -1 */
+const char *records_dir(void);			/* OUT/.mem/items */
+int	 records_close(void);			/* 0, or -1 (said) */

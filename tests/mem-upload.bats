@@ -649,11 +649,19 @@ GET /api/server/media-types"
 	run -0 up -o "$OUT" "$OUT/img1.jpg"
 	double_post trash "{\"checksum\":\"$(sha1sum < "$OUT/img1.jpg" | cut -d' ' -f1)\"}"
 	rm -r "$OUT/.mem"
-	run -0 up -o "$OUT" "$OUT/img1.jpg"
+	# only in the trash: not in the library, so it failed (exit 1, not
+	# printed, not in the ledger: every run says so until it is restored)
+	run -1 up -o "$OUT" "$OUT/img1.jpg"
 	assert_output --partial 'img1.jpg: on the server, but in its trash'
-	rm -r "$OUT/.mem"
+	[ ! -s stdout ]
+	run -1 up -o "$OUT" "$OUT/img1.jpg"
+	assert_output --partial 'img1.jpg: on the server, but in its trash'
 	run -0 up -o "$OUT" --restore-trashed "$OUT/img1.jpg"
 	[ "$(state '.assets[0].trashed')" = false ]
+	nul_write expect "$OUT/img1.jpg"
+	cmp expect stdout
+	run -0 up -o "$OUT" "$OUT/img1.jpg"
+	assert_output --partial '1 unchanged (ledger)'
 }
 
 @test "a file the server cannot take, or a missing one, fails alone with exit 1" {
@@ -767,4 +775,118 @@ GET /api/server/media-types"
 	run -1 up -o "$OUT" r.item
 	assert_output --partial "mem-upload: r.item: $OUT/e/gone.jpg: No such file or directory"
 	[ ! -s stdout ]
+}
+
+# -- hostile conditions (issue 18) ---------------------------------------------------
+
+@test "a changed output whose size and mtime were kept is uploaded again (the ledger holds the ctime)" {
+	double_start
+	make_jpegs "$OUT" 1
+	touch -d '2020-02-02 02:02:02 UTC' "$OUT/img1.jpg"
+	run -0 up -o "$OUT" "$OUT/img1.jpg"
+	# a caption edited in place: same length, the capture time put back
+	sleep 0.02
+	printf 'X' | dd of="$OUT/img1.jpg" bs=1 seek=$(($(stat -c %s "$OUT/img1.jpg") - 1)) conv=notrunc status=none
+	touch -d '2020-02-02 02:02:02 UTC' "$OUT/img1.jpg"
+	run -0 up -o "$OUT" "$OUT/img1.jpg"
+	assert_output --partial '1 uploaded'
+	[ "$(state '.assets | length')" -eq 2 ]
+	[ "$(state '.assets[1].checksum')" = "$(sha1sum < "$OUT/img1.jpg" | cut -d' ' -f1)" ]
+}
+
+@test "a 201 with an empty asset id is not confirmed: retried, and failed when it persists" {
+	double_start
+	make_jpegs "$OUT" 2
+	double_post faults '[{"match":"POST /api/assets","kind":"empty_id","count":1}]'
+	run -0 up -o "$OUT" "$OUT/img1.jpg"
+	[ "$(requests POST /api/assets)" -eq 2 ]
+	[ "$(state '.assets | length')" -eq 1 ]
+	run -0 grep -c "	$(state '.assets[0].id')	$OUT/img1.jpg" "$OUT/.mem/upload.ledger"
+	double_post faults '[{"match":"POST /api/assets","kind":"empty_id","count":99}]'
+	run -1 up -o "$OUT" --retries 2 "$OUT/img2.jpg"
+	assert_output --partial 'img2.jpg: HTTP 201: unexpected answer: {"id": "", "status": "created"} (after 3 attempts)'
+	[ ! -s stdout ]
+	run -1 grep -c "img2.jpg" "$OUT/.mem/upload.ledger"
+}
+
+@test "a bulk check that repeats an accept row uploads the file once" {
+	double_start
+	make_jpegs "$OUT" 2
+	double_post config '{"duplicate_accept": true}'
+	run -0 up -o "$OUT" "$OUT/img1.jpg" "$OUT/img2.jpg"
+	[ "$(requests POST /api/assets)" -eq 2 ]
+	[ "$(double_get log | jq '[.[] | select(.path == "/api/assets") | .files.assetData.sha1] | unique | length')" -eq 2 ]
+	assert_output --partial '2 uploaded'
+}
+
+@test "identical outputs at different paths are sent once, both printed and in the ledger" {
+	double_start
+	make_jpegs "$OUT/a" 1
+	mkdir -p "$OUT/b"
+	cp "$OUT/a/img1.jpg" "$OUT/b/same.jpg"
+	run -0 up -o "$OUT" "$OUT/a/img1.jpg" "$OUT/b/same.jpg"
+	[ "$(requests POST /api/assets)" -eq 1 ]
+	[ "$(state '.assets | length')" -eq 1 ]
+	nul_write expect "$OUT/a/img1.jpg" "$OUT/b/same.jpg"
+	cmp expect stdout
+	assert_output --partial '1 uploaded'
+	assert_output --partial '1 duplicate,'
+	run -0 up -o "$OUT" "$OUT/a/img1.jpg" "$OUT/b/same.jpg"
+	assert_output --partial '2 unchanged (ledger)'
+}
+
+@test "a file whose album step failed is still printed, with exit 1 and the reason" {
+	double_start
+	make_jpegs "$OUT" 2
+	double_post faults '[{"match":"PUT /api/albums/*","kind":"status","status":400,"message":"album locked","count":9}]'
+	run -1 up -o "$OUT" -A Trip "$OUT/img1.jpg" "$OUT/img2.jpg"
+	assert_output --partial "$OUT/img1.jpg: on the server, but not in album \"Trip\": HTTP 400: album locked"
+	nul_write expect "$OUT/img1.jpg" "$OUT/img2.jpg"
+	cmp expect stdout
+	[ "$(state '.assets | length')" -eq 2 ]
+}
+
+@test "a non-UTF-8 album name is read as CP1252 once, and later runs neither fail nor warn" {
+	double_start
+	make_jpegs "$OUT/exp" 1
+	write_record rec.item id=0123456789abcdef source=/in/x.jpg dest=exp/img1.jpg kind=image \
+		$'album=Caf\xe9 \x80 2009'
+	run -0 up -o "$OUT" rec.item
+	assert_output --partial 'not valid UTF-8; named "Café € 2009" (its bytes read as CP1252)'
+	[ "$(state '[.albums[].name] | join(",")')" = "Café € 2009" ]
+	[ "$(state '.albums[0].assets | length')" -eq 1 ]
+	run -0 up -o "$OUT" rec.item
+	refute_output --partial 'UTF-8'
+	assert_output --partial '1 unchanged (ledger)'
+}
+
+@test "/.well-known/immich is followed only to the same host and never from https to http" {
+	double_start
+	make_jpegs "$OUT" 1
+	# another server (the same machine by another name) that would read the key
+	pf=$BATS_TEST_TMPDIR/other.port
+	python3 "$DOUBLE" --port-file "$pf" --lifetime 120 3>&- &
+	other=$!
+	for _ in $(seq 100); do [ -s "$pf" ] && break; sleep 0.05; done
+	double_post config "{\"well_known\": \"http://localhost:$(cat "$pf")/api\"}"
+	run -0 up -o "$OUT" "$OUT/img1.jpg"
+	assert_output --partial "/.well-known/immich points to http://localhost, another host: not followed"
+	[ "$(state '.assets | length')" -eq 1 ]
+	[ "$(curl -sf "http://127.0.0.1:$(cat "$pf")/__double/log" | jq length)" -eq 0 ]
+	kill "$other"
+	wait "$other" || true
+	# the same host, its own port: followed
+	double_post config "{\"well_known\": \"http://127.0.0.1:$DOUBLE_PORT/api\"}"
+	run -0 up -o "$OUT" --recheck "$OUT/img1.jpg"
+	refute_output --partial 'not followed'
+	double_stop
+	# https down to http on the same host: not followed
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 1 \
+		-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+	double_start --tls-cert cert.pem --tls-key key.pem
+	curl -sfk -X POST -H 'Content-Type: application/json' \
+		--data '{"well_known": "http://127.0.0.1:9/api"}' "https://127.0.0.1:$DOUBLE_PORT/__double/config" > /dev/null
+	run -0 up -o "$OUT" --insecure -u "https://127.0.0.1:$DOUBLE_PORT" --recheck "$OUT/img1.jpg"
+	assert_output --partial "/.well-known/immich points to http://127.0.0.1, a weaker scheme: not followed"
+	[ "$(curl -sfk "https://127.0.0.1:$DOUBLE_PORT/__double/state" | jq '.assets | length')" -eq 1 ]
 }

@@ -225,13 +225,13 @@ print(r["processor_name"], r["summary"], len(r["failed_matching"]["orphaned_medi
 	[ "$first" -ge 6 ]
 	[ "$first" -lt 28 ]
 	# A temp file that a killed tool would leave behind.
-	: > "$OUT/alpha/photos/.m99.jpg.AbC123.jpg"
+	: > "$OUT/alpha/photos/.m29.jpg.AbC123.jpg"
 	unset STUB_SLEEP
 	: > "$STUB_TRACE"
 	run_stubbed -o "$OUT" -j2 "$SRC"
 	[ "$status" -eq 0 ]
 	assert_line "Completed: 28"
-	assert_line "removed a partial file: $OUT/alpha/photos/.m99.jpg.AbC123.jpg"
+	assert_line "mem-plan: removed a partial file: $OUT/alpha/photos/.m29.jpg.AbC123.jpg"
 	# Each item finished before the kill is not redone.
 	second=$(trace_count 'mem-exif start')
 	[ $((first + second)) -le 29 ]

@@ -40,10 +40,14 @@ Control endpoints (no auth), for tests:
                             (match is exact, or a prefix when it ends in "*")
                             "count":2,"skip":0,"retry_after":1}, ...]
                           kinds: status (with "message", e.g. the quota's
-                          "Quota has been exceeded!"), hang, reset, slow, redirect
+                          "Quota has been exceeded!"), hang, reset, slow, redirect,
+                          empty_id (a 201 "created" whose id is "", nothing stored)
   POST /__double/trash    {"checksum": "<hex>"}: move that asset to the trash
   POST /__double/config   {"checksum_early": true, "latency": 0.1, "profile": "v2",
-                           "stale_check": true}
+                           "stale_check": true, "duplicate_accept": true (each
+                           "accept" row of a bulk check comes twice),
+                           "well_known": "http://host:port/api" (the endpoint
+                           /.well-known/immich names)}
 """
 
 import argparse
@@ -89,6 +93,8 @@ class State:
         self.faults = []
         self.checksum_early = False
         self.stale_check = False    # bulk checks answer "accept" (a race)
+        self.duplicate_accept = False   # each "accept" row twice
+        self.well_known = "/api"
         self.latency = 0.0
         self.stopping = False
         for spec in keys:
@@ -326,6 +332,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.entry["status"] = "reset"
             self.connection.close()
             return True
+        if kind == "empty_id":
+            self.read_body_quietly()
+            self.reply(201, {"id": "", "status": "created"})
+            return True
         if kind == "slow":
             self.slow = f.get("seconds", 2)
             return False
@@ -359,6 +369,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 st.latency = body.get("latency", st.latency)
                 st.profile = body.get("profile", st.profile)
                 st.stale_check = body.get("stale_check", st.stale_check)
+                st.duplicate_accept = body.get("duplicate_accept", st.duplicate_accept)
+                st.well_known = body.get("well_known", st.well_known)
                 return self.reply(200, {"ok": True})
             if path == "/__double/trash":
                 for a in st.assets:
@@ -400,7 +412,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         st = self.server.state
         v3 = st.profile == "v3"
         if path == "/.well-known/immich" and method == "GET":
-            return self.reply(200, {"api": {"endpoint": "/api"}})
+            return self.reply(200, {"api": {"endpoint": st.well_known}})
         if not path.startswith("/api/"):
             return self.reply(200, None)  # the web app would answer here
         p = path[4:]
@@ -535,6 +547,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                     "isTrashed": have["trashed"]})
                 else:
                     results.append({"id": a["id"], "action": "accept"})
+                    if st.duplicate_accept:
+                        results.append({"id": a["id"], "action": "accept"})
         return self.reply(200, {"results": results})
 
     def upload(self):

@@ -127,14 +127,91 @@ get_or_create(const char *name, int *created, char *err, size_t errlen)
 	}
 }
 
+/* The file is on the server all the same: it stays confirmed (printed,
+ * in the ledger); the run's status says an album step failed. */
 static void
 album_fail(struct upfile *f, const char *album, const char *why)
 {
-	if (f->state == F_FAILED)
+	if (f->state == F_FAILED || f->album_failed)
 		return;
-	f->state = F_FAILED;
+	f->album_failed = 1;
 	free(f->why);
 	f->why = xasprintf("on the server, but not in album \"%s\": %s", album, why);
+}
+
+/* The length of the valid UTF-8 sequence at s (1..4), or 0. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	unsigned long c;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * A folder name from an old Windows export is CP1252 (or Latin-1) bytes,
+ * which Immich cannot take as an album name. Each byte that is not part
+ * of valid UTF-8 is read as CP1252; the five bytes CP1252 leaves undefined
+ * as Latin-1. So every name converts, and the same bytes always give the
+ * same album.
+ */
+char *
+album_utf8(const char *name)
+{
+	static const unsigned short cp1252[32] = {
+		0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021,
+		0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+		0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+		0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178
+	};
+	const unsigned char *s = (const unsigned char *)name;
+	char *out, *o;
+	unsigned c;
+	size_t k, bad = 0;
+
+	for (k = 0; s[k] != '\0'; k += utf8_len(s + k) ? utf8_len(s + k) : 1)
+		bad += utf8_len(s + k) == 0;
+	if (bad == 0)
+		return NULL;
+	o = out = xmalloc(strlen(name) * 3 + 1);
+	while (*s != '\0') {
+		if ((k = utf8_len(s)) > 0) {
+			memcpy(o, s, k);
+			o += k;
+			s += k;
+			continue;
+		}
+		c = *s >= 0x80 && *s < 0xa0 ? cp1252[*s - 0x80] : *s;
+		if (c < 0x800) {
+			*o++ = (char)(0xc0 | c >> 6);
+		} else {
+			*o++ = (char)(0xe0 | c >> 12);
+			*o++ = (char)(0x80 | (c >> 6 & 0x3f));
+		}
+		*o++ = (char)(0x80 | (c & 0x3f));
+		s++;
+	}
+	*o = '\0';
+	return out;
 }
 
 /* Add the files (all confirmed) to the album; count what happened. */
@@ -143,22 +220,23 @@ fill_album(const char *name, struct upfile **fs, size_t n, FILE *ledger)
 {
 	struct reply r;
 	json_t *ids, *body, *v;
-	const char *id, *error;
-	char err[512], *album;
+	const char *id, *error, *sname;
+	char err[512], *album, *conv;
 	size_t i, j, k, added = 0;
 	int created;
 
-	if ((v = json_string(name)) == NULL) {
-		for (i = 0; i < n; i++)
-			album_fail(fs[i], name, "the name is not valid UTF-8");
-		return;
-	}
-	json_decref(v);
-	if ((album = get_or_create(name, &created, err, sizeof(err))) == NULL) {
+	/* (the ledger keeps the name as the record has it) */
+	if ((conv = album_utf8(name)) != NULL)
+		warnx_("album \"%s\": not valid UTF-8; named \"%s\" (its bytes read as "
+		    "CP1252)", name, conv);
+	sname = conv ? conv : name;
+	if ((album = get_or_create(sname, &created, err, sizeof(err))) == NULL) {
 		for (i = 0; i < n; i++)
 			album_fail(fs[i], name, err);
+		free(conv);
 		return;
 	}
+	free(conv);
 	stats.albums_created += created;
 	for (i = 0; i < n; i += CHUNK) {
 		ids = json_array();

@@ -4,6 +4,7 @@
  * timeout instead of a total one), JSON calls with bounded exponential
  * backoff, and the preflight that runs once per run.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -223,6 +224,65 @@ api_call(const char *method, const char *path, json_t *body, struct reply *r)
 	return r->status >= 200 && r->status < 300 && r->err[0] == '\0' ? 0 : -1;
 }
 
+int
+url_origin(const char *url, char **scheme, char **host)
+{
+	CURLU *u;
+	char *sch = NULL, *h = NULL, *p;
+	int r = -1;
+
+	*scheme = *host = NULL;
+	if ((u = curl_url()) == NULL)
+		die(ST_FATAL, "libcurl: out of memory");
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &sch, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK) {
+		*scheme = xstrdup(sch);
+		*host = xstrdup(h);
+		for (p = *scheme; *p != '\0'; p++)
+			*p = (char)tolower((unsigned char)*p);
+		for (p = *host; *p != '\0'; p++)
+			*p = (char)tolower((unsigned char)*p);
+		r = 0;
+	}
+	curl_free(sch);
+	curl_free(h);
+	curl_url_cleanup(u);
+	return r;
+}
+
+/*
+ * The key goes wherever the API is, so an absolute endpoint is followed
+ * only to the host the user named, and never from https down to http
+ * (an attacker on the path, or a hostile server, would read the key).
+ * 1 when the endpoint may be used.
+ */
+static int
+endpoint_trusted(const char *ep)
+{
+	char *rs, *rh, *es, *eh;
+	int ok;
+
+	if (url_origin(cfg.root, &rs, &rh) < 0)
+		return 0;
+	if (url_origin(ep, &es, &eh) < 0) {
+		free(rs);
+		free(rh);
+		return 0;
+	}
+	ok = strcmp(rh, eh) == 0 && (strcmp(rs, es) == 0 ||
+	    (strcmp(rs, "http") == 0 && strcmp(es, "https") == 0));
+	if (!ok)
+		warnx_("%s: /.well-known/immich points to %s://%s, %s: not followed "
+		    "(the API is taken at /api)", cfg.url, es, eh, strcmp(rh, eh) != 0 ?
+		    "another host" : "a weaker scheme");
+	free(rs);
+	free(rh);
+	free(es);
+	free(eh);
+	return ok;
+}
+
 /* "/api" or an absolute URL from /.well-known/immich, against the root. */
 static void
 discover(void)
@@ -236,16 +296,24 @@ discover(void)
 	if (api_call("GET", url, NULL, &r) == 0 &&
 	    (ep = json_string_value(json_object_get(json_object_get(r.json, "api"),
 	    "endpoint"))) != NULL && *ep != '\0') {
-		free(cfg.api);
-		if (strncmp(ep, "http://", 7) == 0 || strncmp(ep, "https://", 8) == 0) {
-			cfg.api = xstrdup(ep);
-		} else if (ep[0] == '/') {
-			/* the origin of the root, then the endpoint */
-			n = strcspn(strstr(cfg.root, "//") + 2, "/") +
-			    (size_t)(strstr(cfg.root, "//") + 2 - cfg.root);
-			cfg.api = xasprintf("%.*s%s", (int)n, cfg.root, ep);
+		if (strncasecmp(ep, "http://", 7) == 0 || strncasecmp(ep, "https://", 8) == 0) {
+			if (endpoint_trusted(ep)) {
+				free(cfg.api);
+				cfg.api = xstrdup(ep);
+			}
+		} else if (strstr(ep, "://") != NULL || strncmp(ep, "//", 2) == 0) {
+			warnx_("%s: /.well-known/immich points to %s: not followed "
+			    "(the API is taken at /api)", cfg.url, ep);
 		} else {
-			cfg.api = xasprintf("%s/%s", cfg.root, ep);
+			free(cfg.api);
+			if (ep[0] == '/') {
+				/* the origin of the root, then the endpoint */
+				n = strcspn(strstr(cfg.root, "//") + 2, "/") +
+				    (size_t)(strstr(cfg.root, "//") + 2 - cfg.root);
+				cfg.api = xasprintf("%.*s%s", (int)n, cfg.root, ep);
+			} else {
+				cfg.api = xasprintf("%s/%s", cfg.root, ep);
+			}
 		}
 		n = strlen(cfg.api);
 		while (n > 0 && cfg.api[n - 1] == '/')

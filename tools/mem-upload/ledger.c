@@ -7,13 +7,18 @@
  * checksum check catches on the rerun. Fields are separated by tabs; the
  * path or album name is last, so it may hold any byte but NUL:
  *
- *	f TAB SERVER TAB SIZE TAB SEC.NSEC TAB SHA1 TAB ASSET TAB PATH
+ *	c TAB SERVER TAB SIZE TAB MSEC.NSEC TAB CSEC.NSEC TAB SHA1 TAB ASSET TAB PATH
  *	a TAB SERVER TAB ASSET TAB ALBUM
  *
  * SERVER names the server and key (see config_server in mem-upload.c), so
  * a ledger never vouches for an upload to another server or account. A
- * later record for the same path wins. A file whose size and mtime still
- * match is known without hashing it and without asking the server.
+ * later record for the same path wins. A file whose size, mtime and ctime
+ * still match is known without hashing it and without asking the server.
+ * The mtime alone would not do: the tools set it to the capture time, so a
+ * caption edited in place (same length, mtime put back) would keep it; the
+ * ctime is the kernel's, and any write or rename moves it. Records of the
+ * older form "f" (no ctime) are not trusted: such a file is hashed and
+ * checked again, which costs no upload.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,8 +35,8 @@
 struct entry {
 	char	*key;		/* path, or "ASSET\tALBUM" */
 	long long size;
-	long long sec;
-	long	 nsec;
+	long long sec, csec;
+	long	 nsec, cnsec;
 	char	 sha1[41];
 	char	*asset;
 	struct entry *next;
@@ -94,35 +99,48 @@ is_sha1(const char *s)
 	return strlen(s) == 40 && strspn(s, "0123456789abcdef") == 40;
 }
 
+/* "SEC.NSEC" into its parts; -1 when malformed. */
+static int
+parse_time(const char *s, long long *sec, long *nsec)
+{
+	char *end;
+
+	errno = 0;
+	*sec = strtoll(s, &end, 10);
+	if (*end != '.' || errno)
+		return -1;
+	*nsec = strtol(end + 1, &end, 10);
+	if (*end != '\0' || errno || *nsec < 0 || *nsec > 999999999)
+		return -1;
+	return 0;
+}
+
 /* One record; a malformed one (a torn last write) is skipped. */
 static void
 ledger_record(char *rec)
 {
-	char *f[7], *end, *key;
+	char *f[8], *end, *key;
 	struct entry *e;
-	long long size, sec;
-	long nsec;
+	long long size, sec, csec;
+	long nsec, cnsec;
 
-	if (rec[0] == 'f' && fields(rec, f, 7) == 7) {
-		if (strcmp(f[1], cfg.serverkey) != 0 || !is_sha1(f[4]) || *f[5] == '\0')
+	if (rec[0] == 'c' && rec[1] == '\t' && fields(rec, f, 8) == 8) {
+		if (strcmp(f[1], cfg.serverkey) != 0 || !is_sha1(f[5]) || *f[6] == '\0')
 			return;
 		errno = 0;
 		size = strtoll(f[2], &end, 10);
-		if (*end != '\0' || errno)
+		if (*end != '\0' || errno || parse_time(f[3], &sec, &nsec) < 0 ||
+		    parse_time(f[4], &csec, &cnsec) < 0)
 			return;
-		sec = strtoll(f[3], &end, 10);
-		if (*end != '.' || errno)
-			return;
-		nsec = strtol(end + 1, &end, 10);
-		if (*end != '\0' || errno || nsec < 0 || nsec > 999999999)
-			return;
-		e = put(files, f[6]);
+		e = put(files, f[7]);
 		e->size = size;
 		e->sec = sec;
 		e->nsec = nsec;
-		memcpy(e->sha1, f[4], sizeof(e->sha1));
+		e->csec = csec;
+		e->cnsec = cnsec;
+		memcpy(e->sha1, f[5], sizeof(e->sha1));
 		free(e->asset);
-		e->asset = xstrdup(f[5]);
+		e->asset = xstrdup(f[6]);
 	} else if (rec[0] == 'a' && fields(rec, f, 4) == 4) {
 		if (strcmp(f[1], cfg.serverkey) != 0)
 			return;
@@ -159,7 +177,8 @@ ledger_lookup(struct upfile *f)
 	struct entry *e = find(files, f->key);
 
 	if (e == NULL || e->size != (long long)f->size ||
-	    e->sec != (long long)f->mtime.tv_sec || e->nsec != f->mtime.tv_nsec)
+	    e->sec != (long long)f->mtime.tv_sec || e->nsec != f->mtime.tv_nsec ||
+	    e->csec != (long long)f->ctime.tv_sec || e->cnsec != f->ctime.tv_nsec)
 		return 0;
 	memcpy(f->sha1, e->sha1, sizeof(f->sha1));
 	free(f->asset);
@@ -202,11 +221,11 @@ ledger_flush(FILE *fp)
 void
 ledger_file(FILE *fp, const struct upfile *f)
 {
-	if (fp == NULL || f->asset == NULL)
+	if (fp == NULL || f->asset == NULL || f->asset[0] == '\0')
 		return;
-	fprintf(fp, "f\t%s\t%lld\t%lld.%09ld\t%s\t%s\t%s", cfg.serverkey,
+	fprintf(fp, "c\t%s\t%lld\t%lld.%09ld\t%lld.%09ld\t%s\t%s\t%s", cfg.serverkey,
 	    (long long)f->size, (long long)f->mtime.tv_sec, f->mtime.tv_nsec,
-	    f->sha1, f->asset, f->key);
+	    (long long)f->ctime.tv_sec, f->ctime.tv_nsec, f->sha1, f->asset, f->key);
 	fputc('\0', fp);
 	ledger_flush(fp);
 }

@@ -237,6 +237,7 @@ resolve(const char *input, int *status)
 	f->key = real;
 	f->size = st.st_size;
 	f->mtime = st.st_mtim;
+	f->ctime = st.st_ctim;
 	if (cfg.no_album) {
 		for (i = 0; i < f->nalbums; i++)
 			free(f->albums[i]);
@@ -336,32 +337,54 @@ summary(struct upfile **fs, size_t n)
 	    stats.failed, stats.albums_created, stats.albums_updated);
 }
 
-/* Trashed duplicates stay invisible: say so, or bring them back. */
+/*
+ * A duplicate the server holds only in its trash is not in the library:
+ * without --restore-trashed that file failed (named, exit 1, not in the
+ * ledger, so every run says so until it is restored); restored, it is
+ * confirmed like any other.
+ */
 static void
-trashed(struct upfile **fs, size_t n)
+trashed(struct upfile **fs, size_t n, FILE *ledger)
 {
 	struct reply r;
 	json_t *ids = json_array(), *body;
 	size_t i;
+	int ok = 1;
 
 	for (i = 0; i < n; i++) {
 		if (!fs[i]->trashed || fs[i]->asset == NULL)
 			continue;
-		if (cfg.restore_trashed)
+		if (cfg.restore_trashed) {
 			json_array_append_new(ids, json_string(fs[i]->asset));
-		else
-			warnx_("%s: on the server, but in its trash (restore it in Immich, "
-			    "or run again with --restore-trashed)", fs[i]->path);
+			continue;
+		}
+		fs[i]->state = F_FAILED;
+		free(fs[i]->why);
+		fs[i]->why = xstrdup("on the server, but in its trash (restore it in "
+		    "Immich, or run again with --restore-trashed)");
 	}
 	if (json_array_size(ids) > 0) {
 		body = json_pack("{s:O}", "ids", ids);
-		if (api_call("POST", "/trash/restore/assets", body, &r) < 0)
+		if (api_call("POST", "/trash/restore/assets", body, &r) < 0) {
 			warnx_("restoring %zu file%s from the trash: %s", json_array_size(ids),
 			    json_array_size(ids) == 1 ? "" : "s", r.err);
+			ok = 0;
+		}
 		json_decref(body);
 		reply_free(&r);
 	}
 	json_decref(ids);
+	for (i = 0; cfg.restore_trashed && i < n; i++) {
+		if (!fs[i]->trashed || fs[i]->asset == NULL)
+			continue;
+		if (ok) {
+			ledger_file(ledger, fs[i]);
+			continue;
+		}
+		fs[i]->state = F_FAILED;
+		free(fs[i]->why);
+		fs[i]->why = xstrdup("on the server, but in its trash, and restoring it failed");
+	}
 }
 
 static struct upfile **
@@ -606,7 +629,8 @@ main(int argc, char *argv[])
 		}
 		ledger = ledger_open(cfg.ledger);
 		transfer(fs, n, ledger);
-		trashed(fs, n);
+		twins_settle(fs, n, ledger);
+		trashed(fs, n, ledger);
 		albums_apply(fs, n, ledger);
 		if (fclose(ledger) == EOF)
 			warn_("%s", cfg.ledger);
@@ -617,6 +641,7 @@ main(int argc, char *argv[])
 		f = fs[i];
 		if (f->same != NULL) {
 			f->state = f->same->state == F_CREATED ? F_DUPLICATE : f->same->state;
+			f->album_failed = f->same->album_failed;
 			if (f->same->why != NULL)
 				f->why = xstrdup(f->same->why);
 		}
@@ -626,7 +651,13 @@ main(int argc, char *argv[])
 		case F_CREATED:
 		case F_DUPLICATE:
 		case F_LEDGER:
+			/* on the server: printed, even when an album step failed */
 			out_path(f->path);
+			if (f->album_failed) {
+				warnx_("%s: %s", f->input, f->why);
+				stats.failed++;
+				status = ST_ITEM;
+			}
 			break;
 		case F_NEW:
 			if (cfg.dry_run)

@@ -32,6 +32,7 @@ struct upfile {
 	int	 has_time;
 	int64_t	 created;	/* capture instant from the record */
 	struct timespec mtime;
+	struct timespec ctime;	/* with size and mtime, the ledger's identity */
 	off_t	 size;
 	int	 favorite;
 	char	*visibility;	/* "archive", "locked", or NULL (timeline) */
@@ -39,12 +40,14 @@ struct upfile {
 	char	 sha1[41];
 	char	*asset;		/* the server's asset id once confirmed */
 	int	 trashed;
+	int	 album_failed;	/* on the server, but an album step failed */
 	int	 attempts;
 	enum fstate state;
 	char	*why;		/* failure reason */
 	struct upfile *same;	/* an earlier input naming the same file */
 	int	 from_record;	/* the input was an item record */
 	int	 absorbed;	/* a record of a file also named directly: not counted */
+	struct upfile *twin;	/* an earlier file with the same bytes, sent once */
 };
 
 struct config {
@@ -115,13 +118,19 @@ double	 now_s(void);
 void	 sleep_s(double s);
 const char *server_message(const struct reply *r);
 void	 preflight(int want_albums);
+/* The scheme and host of an absolute URL, lower-cased; -1 when it has none. */
+int	 url_origin(const char *url, char **scheme, char **host);
 int	 ext_allowed(const char *path);
 
 /* transfer.c: hash, bulk-check and upload the files in F_NEW state. */
 void	 transfer(struct upfile **files, size_t n, FILE *ledger);
+/* After the transfers: files that waited on a twin with the same bytes. */
+void	 twins_settle(struct upfile **files, size_t n, FILE *ledger);
 
 /* album.c: put confirmed files into their albums. */
 void	 albums_apply(struct upfile **files, size_t n, FILE *ledger);
+/* A name that is not valid UTF-8, its stray bytes read as CP1252 (NULL if valid). */
+char	*album_utf8(const char *name);
 
 /* ledger.c */
 void	 ledger_load(const char *path);

@@ -234,7 +234,7 @@ finish(struct xfer *x, CURLcode rc)
 		x->r.json = json_loadb(x->r.body, x->r.len, 0, NULL);
 	st = json_string_value(json_object_get(x->r.json, "status"));
 	id = json_string_value(json_object_get(x->r.json, "id"));
-	if ((status == 200 || status == 201) && st != NULL && id != NULL &&
+	if ((status == 200 || status == 201) && st != NULL && id != NULL && *id != '\0' &&
 	    (rc == CURLE_OK || rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR)) {
 		free(f->asset);
 		f->asset = xstrdup(id);
@@ -260,8 +260,11 @@ finish(struct xfer *x, CURLcode rc)
 	} else if (status >= 300 && status < 400) {
 		why = xasprintf("HTTP %ld: redirected (not followed)", status);
 	} else if (status >= 200 && status < 300) {
+		/* No asset id: nothing confirmed. The asset may exist now; the
+		 * retry's answer ("duplicate", with the id) says so. */
 		why = xasprintf("HTTP %ld: unexpected answer: %.200s", status,
 		    x->r.body ? x->r.body : "");
+		again = 1;
 	} else {
 		why = xasprintf("HTTP %ld%s%s", status, *server_message(&x->r) ? ": " : "",
 		    server_message(&x->r));
@@ -305,6 +308,55 @@ reap(void)
 	}
 }
 
+/*
+ * Files with the same bytes at different paths (two outputs of one
+ * source, say) are one asset: the first is sent, the others wait for its
+ * answer and take its asset id (twins_settle). The table holds the first
+ * file of each checksum this run is sending.
+ */
+static struct upfile **sent_by_sum;
+static size_t sent_cap;
+
+static struct upfile *
+twin_of(struct upfile *f)
+{
+	size_t i = fnv1a64(f->sha1, 40, FNV64_INIT) % sent_cap;
+
+	while (sent_by_sum[i] != NULL) {
+		if (memcmp(sent_by_sum[i]->sha1, f->sha1, 40) == 0)
+			return sent_by_sum[i];
+		i = (i + 1) % sent_cap;
+	}
+	sent_by_sum[i] = f;
+	return NULL;
+}
+
+void
+twins_settle(struct upfile **files, size_t n, FILE *ledger)
+{
+	struct upfile *f, *t;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if ((f = files[i])->twin == NULL)
+			continue;
+		t = f->twin;
+		if ((t->state == F_CREATED || t->state == F_DUPLICATE) && t->asset != NULL) {
+			f->state = F_DUPLICATE;
+			free(f->asset);
+			f->asset = xstrdup(t->asset);
+			ledger_file(ledger, f);
+		} else {
+			f->state = F_FAILED;
+			free(f->why);
+			f->why = xasprintf("same bytes as %s, which failed: %s", t->path,
+			    t->why ? t->why : "failed");
+		}
+	}
+	free(sent_by_sum);
+	sent_by_sum = NULL;
+}
+
 /* Ask the server which of the hashed files it lacks. */
 static void
 bulk_check(struct upfile **batch, size_t n)
@@ -338,16 +390,26 @@ bulk_check(struct upfile **batch, size_t n)
 		action = json_string_value(json_object_get(v, "action"));
 		if (id == NULL || action == NULL || (i = strtoul(id, NULL, 10)) >= n)
 			continue;
+		/* a second row for the same file (a repeated "accept") is not
+		 * a second upload: the first answer decided */
+		if (batch[i]->state != F_NEW)
+			continue;
 		if (strcmp(action, "accept") == 0) {
 			batch[i]->state = F_UPLOAD;
+			if ((batch[i]->twin = twin_of(batch[i])) != NULL)
+				continue;
 			total_bytes += (long long)batch[i]->size;
 			enqueue(batch[i], 0);
-		} else if ((id = json_string_value(json_object_get(v, "assetId"))) != NULL) {
+		} else if ((id = json_string_value(json_object_get(v, "assetId"))) != NULL &&
+		    *id != '\0') {
 			batch[i]->state = F_DUPLICATE;
 			batch[i]->asset = xstrdup(id);
 			batch[i]->trashed = json_is_true(json_object_get(v, "isTrashed"));
 			done_files++;
-			ledger_file(ledger_fp, batch[i]);
+			/* a trashed asset is not in the library: not confirmed
+			 * until it is restored (see trashed() in mem-upload.c) */
+			if (!batch[i]->trashed)
+				ledger_file(ledger_fp, batch[i]);
 		}
 	}
 	for (i = 0; i < n; i++)
@@ -438,6 +500,8 @@ transfer(struct upfile **files, size_t n, FILE *ledger)
 		die(ST_FATAL, "libcurl: out of memory");
 	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, cfg.concurrency);
 	batch = xcalloc(MAXBATCH, sizeof(*batch));
+	sent_cap = 2 * (size_t)total_files + 1;
+	sent_by_sum = xcalloc(sent_cap, sizeof(*sent_by_sum));
 	started = now_s();
 	for (;;) {
 		start_ready();

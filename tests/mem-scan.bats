@@ -384,7 +384,9 @@ zone=Europe/Rome"
 	[ "$(field "$OUT" "$PWD/$C/photos/1.jpg" time)" = 2021-03-14T15:09:26Z ]
 	[ "$(field "$OUT" "$PWD/$C/photos/1.jpg" album)" = Instagram/jane_doe/messages ]
 	[ "$(field "$OUT" "$PWD/$C/audio/2.m4a" kind)" = audio ]
-	[ "$(field "$OUT" "$PWD/$C/audio/2.m4a" dest)" = instagram-jane_doe-20240103/messages/insta-messages-jane_doe-20210314_1.m4a ]
+	[ "$(field "$OUT" "$PWD/$C/photos/1.jpg" dest)" = instagram-jane_doe-20240103/messages/insta-messages-jane_doe-zoë-20210314.jpg ]
+	record_of "$OUT" "$PWD/$C/photos/1.jpg" | grep -qxF 'Sender: "Zoë"'
+	[ "$(field "$OUT" "$PWD/$C/audio/2.m4a" dest)" = instagram-jane_doe-20240103/messages/insta-messages-jane_doe-zoe-20210314.m4a ]
 }
 
 @test "Instagram HTML exports are read page after page" {

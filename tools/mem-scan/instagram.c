@@ -37,6 +37,7 @@ struct ig {
 	const char *type;
 	const char *metafile;
 	int	 html;
+	const char *conv, *sender;	/* JSON messages: title, sender_name */
 };
 
 /* memmem, which POSIX lacks. */
@@ -295,7 +296,21 @@ media_ref(struct ig *g, const char *uri, json_t *obj, int64_t t, int has_t,
 		set_time(&e->it, t, OFFSET_UNKNOWN, g->html ? "html" : "json");
 	else
 		fallback_time(ex, f, &e->it);
-	if (caption && *caption)
+	if (g->conv != NULL && strcmp(g->type, "messages") == 0) {
+		/* a DM keeps its conversation and sender, as memoria's
+		 * Instagram messages and our Google Chat items do */
+		char *conv = fix_mojibake(g->conv), *src;
+		char *sender = g->sender ? fix_mojibake(g->sender) : NULL;
+		char *text = caption ? fix_mojibake(caption) : NULL;
+
+		src = xasprintf("Instagram/%s/messages", e->it.user);
+		entry_conv(e, conv);
+		msg_caption(&e->it, src, conv, sender, text);
+		free(src);
+		free(conv);
+		free(sender);
+		free(text);
+	} else if (caption && *caption)
 		e->it.caption = g->html ? xstrdup(caption) : fix_mojibake(caption);
 	if (has_gps)
 		set_gps(&e->it, lat, lon, 0, 0);
@@ -353,6 +368,9 @@ json_time(json_t *o, int64_t *t)
 	return -1;
 }
 
+static void walk_children(struct ig *g, json_t *o, int64_t t, int has_t,
+    const char *cap, int depth);
+
 /*
  * Every object with a "uri" is a media reference, whatever the export's
  * version nests it in; its time and caption are its own or its post's
@@ -364,7 +382,6 @@ walk_json(struct ig *g, json_t *o, int64_t pt, int has_pt, const char *pcap, int
 {
 	json_t *v, *uri;
 	const char *cap = pcap;
-	void *it;
 	int64_t t = pt;
 	int has_t = has_pt;
 	size_t i;
@@ -386,6 +403,15 @@ walk_json(struct ig *g, json_t *o, int64_t pt, int has_pt, const char *pcap, int
 	else if (json_is_string(v = json_object_get(o, "content")) && json_string_length(v) > 0)
 		cap = json_string_value(v);
 	uri = json_object_get(o, "uri");
+	v = json_object_get(o, "sender_name");
+	if (json_is_string(v) && !json_is_string(uri)) {
+		const char *saved = g->sender;
+
+		g->sender = json_string_value(v);
+		walk_children(g, o, t, has_t, cap, depth);
+		g->sender = saved;
+		return;
+	}
 	if (json_is_string(uri)) {
 		double lat = 0, lon = 0;
 		int gps = find_gps(json_object_get(o, "media_metadata"), &lat, &lon, 0) == 0;
@@ -396,6 +422,15 @@ walk_json(struct ig *g, json_t *o, int64_t pt, int has_pt, const char *pcap, int
 		    gps, lat, lon);
 		return;
 	}
+	walk_children(g, o, t, has_t, cap, depth);
+}
+
+static void
+walk_children(struct ig *g, json_t *o, int64_t t, int has_t, const char *cap, int depth)
+{
+	json_t *v;
+	void *it;
+
 	for (it = json_object_iter(o); it; it = json_object_iter_next(o, it)) {
 		const char *k = json_object_iter_key(it);
 
@@ -412,11 +447,34 @@ static void
 scan_json(struct ig *g, struct file *f)
 {
 	json_t *root;
+	char *folder;
 
 	if ((root = file_json(g->ex, f, MAXMETA)) == NULL)
 		return;
 	g->metafile = f->rel;
+	g->conv = NULL;
+	folder = NULL;
+	if (strcmp(g->type, "messages") == 0 &&
+	    (g->conv = json_string_value(json_object_get(root, "title"))) == NULL) {
+		/* a later message_N.json has no title: the folder's name
+		 * without Instagram's id ("zoe_123" is "zoe") */
+		const char *e = strrchr(f->rel, '/'), *b;
+		size_t n;
+
+		for (b = e; b > f->rel && b[-1] != '/'; b--)
+			;
+		n = (size_t)(e - b);
+		folder = xmemdup(b, n);
+		while (n > 0 && isdigit((unsigned char)folder[n - 1]))
+			n--;
+		if (n > 1 && folder[n - 1] == '_' && n < strlen(folder))
+			folder[n - 1] = '\0';
+		g->conv = folder;
+	}
+	g->sender = NULL;
 	walk_json(g, root, 0, 0, NULL, 0);
+	g->conv = g->sender = NULL;
+	free(folder);
 	json_decref(root);
 }
 

@@ -343,3 +343,24 @@ True"
 	assert_output "1 [None, None, None, None, None, 13.0]
 2 [None, None, None, None, None, 6.5]"
 }
+
+@test "with the real scan, a rerun in which an item fails again keeps and does not touch the report" {
+	[ -x "$REPO/bin/mem-scan" ] || skip "mem-scan is not built"
+	ln -sf "$REPO/bin/mem-scan" "$STUBS/mem-scan"
+	mkdir -p "$SRC/trip"
+	make_jpeg "$SRC/trip/good.jpg"
+	printf 'bad, not a JPEG' > "$SRC/trip/bad.jpg"
+	run_stubbed -o "$OUT" -j2 "$SRC/trip"
+	[ "$status" -eq 1 ]
+	rep=$(find "$OUT" -path "$OUT/.mem" -prune -o -name failure-report.json -print)
+	[ -n "$rep" ]
+	run -0 python3 -c 'import json,sys
+r = json.load(open(sys.argv[1]))
+print(r["summary"]["total_failures"], [f["stage"] for f in r["failed_processing"]])' "$rep"
+	assert_output "1 ['mem-exif']"
+	before=$(stat -c '%i %s %Y.%y %Z.%z' "$rep")
+	sleep 1.1
+	run_stubbed -o "$OUT" -j2 "$SRC/trip"
+	[ "$status" -eq 1 ]
+	[ "$(stat -c '%i %s %Y.%y %Z.%z' "$rep")" = "$before" ]
+}

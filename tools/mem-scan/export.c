@@ -924,17 +924,36 @@ write_report(struct export *ex, const char *out)
 	size_t nm = json_array_size(ex->orphan_media);
 	size_t nd = json_array_size(ex->orphan_meta);
 	size_t nf = json_array_size(ex->failed);
-	json_t *names;
+	json_t *names, *old, *theirs, *v;
+	json_int_t mine;
 	size_t i;
 	int rc;
 
 	path = xasprintf("%s/%s/issues/failure-report.json", out, ex->name);
-	if (nm + nd + nf == 0) {
-		if (unlink(path) < 0 && errno != ENOENT)
+	/* the pipeline's entries (those with a "stage") are its to keep */
+	old = json_load_file(path, 0, NULL);
+	theirs = json_array();
+	mine = json_integer_value(json_object_get(json_object_get(old, "summary"),
+	    "failed_matching"));
+	json_array_foreach(json_object_get(old, "failed_processing"), i, v) {
+		if (json_is_string(json_object_get(v, "stage")))
+			append(theirs, json_incref(v));
+		else
+			mine++;
+	}
+	/* none of ours, now or before: the file is the pipeline's alone */
+	if (nm + nd + nf == 0 && (json_array_size(theirs) == 0 || mine == 0)) {
+		if (json_array_size(theirs) == 0 && unlink(path) < 0 && errno != ENOENT)
 			warn_("%s", path);
+		json_decref(old);
+		json_decref(theirs);
 		free(path);
 		return 0;
 	}
+	if (json_array_extend(ex->failed, theirs) < 0)
+		die(ST_FATAL, "out of memory");
+	json_decref(theirs);
+	nf = json_array_size(ex->failed);
 	names = json_array();
 	for (i = 0; i < ex->nfound; i++)
 		append(names, json_string(ex->found[i]->name));
@@ -951,6 +970,18 @@ write_report(struct export *ex, const char *out)
 	json_decref(names);
 	if (root == NULL)
 		die(ST_FATAL, "out of memory");
+	/* Nothing new but the time: the file stays as it is (a rerun that
+	 * changes nothing touches no file in OUT). */
+	if (old != NULL && json_object_get(old, "timestamp") != NULL) {
+		json_object_set(old, "timestamp", json_object_get(root, "timestamp"));
+		if (json_equal(old, root)) {
+			json_decref(old);
+			json_decref(root);
+			free(path);
+			return 0;
+		}
+	}
+	json_decref(old);
 	rc = -1;
 	if (mkdir_parent(path) == 0 && atomic_open(&a, path, "") == 0) {
 		if (json_dumpf(root, a.fp, JSON_INDENT(2) | JSON_ENSURE_ASCII) < 0 ||

@@ -158,6 +158,14 @@ PY
 	[ "$(tag -DateTimeOriginal out/in.jpg)" = "2023:01:15 10:30:45" ]
 }
 
+@test "a JPEG whose own date and place win, with nothing else to set, comes out byte for byte" {
+	make_jpeg in.jpg
+	exiftool -q -overwrite_original -AllDates='2010:01:01 00:00:00' \
+		-GPSLatitude=10 -GPSLatitudeRef=N -GPSLongitude=20 -GPSLongitudeRef=E in.jpg
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 --gps 1,2 in.jpg
+	cmp in.jpg out/in.jpg
+}
+
 @test "the camera's own date and GPS are kept unless --overwrite" {
 	make_jpeg in.jpg
 	exiftool -q -overwrite_original -DateTimeOriginal='2019:05:05 05:05:05' \

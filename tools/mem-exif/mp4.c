@@ -411,13 +411,15 @@ static void
 edit_udta(struct obuf *o, const unsigned char *p, size_t n, const struct qt_plan *pl,
     int *keys)
 {
+	const unsigned char *tail = NULL;
 	uint64_t sz;
 	unsigned hl;
-	size_t i, at = ob_begin(o, "udta");
+	size_t i, tlen = 0, at = ob_begin(o, "udta");
 
-	for (i = 0; p != NULL && i + 8 <= n; i += (size_t)sz) {
+	for (i = 0; p != NULL && i < n; i += (size_t)sz) {
 		if (box(p + i, n - i, &sz, &hl) < 0) {
-			ob_put(o, p + i, n - i);	/* trailing bytes, as they are */
+			tail = p + i;	/* a terminator: it stays last */
+			tlen = n - i;
 			break;
 		}
 		if (*keys && is_type(p + i, "meta") && is_mdta_meta(p + i, (size_t)sz)) {
@@ -441,6 +443,8 @@ edit_udta(struct obuf *o, const unsigned char *p, size_t n, const struct qt_plan
 		ob_qt_string(o, "\xA9" "des", pl->caption);
 		ob_qt_string(o, "\xA9" "cmt", pl->caption);
 	}
+	if (tail != NULL)
+		ob_put(o, tail, tlen);
 	ob_end(o, at);
 }
 
@@ -509,6 +513,47 @@ set_times(unsigned char *b, uint64_t sz, uint64_t t)
 	}
 }
 
+/* The zero word old QuickTime writers end a udta with. */
+static int
+is_terminator(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * Whether the boxes in p (n bytes) tile it exactly, and so do those in the
+ * containers we look into (tracks down to their sample tables, udta, meta).
+ * One that overruns its parent would swallow the boxes we add after it,
+ * or be read differently once moov has grown around it.
+ */
+static int
+tiles(const unsigned char *p, size_t n)
+{
+	uint64_t sz;
+	unsigned hl;
+	size_t i, c;
+
+	for (i = 0; i < n; i += (size_t)sz) {
+		if (n - i < 8 && is_terminator(p + i, n - i))
+			break;
+		if (box(p + i, n - i, &sz, &hl) < 0)
+			return 0;
+		if ((is_type(p + i, "trak") || is_type(p + i, "mdia") ||
+		    is_type(p + i, "minf") || is_type(p + i, "stbl") ||
+		    is_type(p + i, "udta")) && !tiles(p + i + hl, (size_t)sz - hl))
+			return 0;
+		if (is_type(p + i, "meta") && (c = meta_children(p + i, (size_t)sz)) != 0 &&
+		    !tiles(p + i + c, (size_t)sz - c))
+			return 0;
+	}
+	return 1;
+}
+
 /*
  * The in-place pass over the new moov: times (when set_time), and chunk
  * offsets at or past from moved by delta. Also the check that no chunk
@@ -523,9 +568,15 @@ fix_boxes(unsigned char *p, size_t n, int set_time, uint64_t t, uint64_t from,
 	unsigned hl;
 	size_t i, w;
 
-	for (i = 0; i + 8 <= n; i += (size_t)sz) {
-		if (box(p + i, n - i, &sz, &hl) < 0)
-			return 0;
+	for (i = 0; i < n; i += (size_t)sz) {
+		if (n - i < 8 && is_terminator(p + i, n - i))
+			break;
+		/* boxes that do not tile their parent would be read differently
+		 * once moov has grown around them */
+		if (box(p + i, n - i, &sz, &hl) < 0) {
+			*why = "corrupt MP4 (a box overruns the one it is in)";
+			return -1;
+		}
 		if (is_type(p + i, "trak") || is_type(p + i, "mdia") ||
 		    is_type(p + i, "minf") || is_type(p + i, "stbl")) {
 			if (fix_boxes(p + i + hl, (size_t)sz - hl, set_time, t, from, delta,
@@ -610,9 +661,10 @@ plan_of(const struct meta *m, const struct qt_have *h, struct qt_plan *pl,
 static void
 edit_moov(struct obuf *o, const unsigned char *moov, size_t n, const struct qt_plan *pl)
 {
+	const unsigned char *tail = NULL;
 	uint64_t sz;
 	unsigned hl;
-	size_t i, at = ob_begin(o, "moov");
+	size_t i, tlen = 0, at = ob_begin(o, "moov");
 	int udta = 0, top_meta = 0, keys = pl->set_time || pl->place != NULL;
 	int strings = keys || pl->caption != NULL;
 
@@ -622,9 +674,10 @@ edit_moov(struct obuf *o, const unsigned char *moov, size_t n, const struct qt_p
 		if (is_type(moov + i, "meta") && is_mdta_meta(moov + i, (size_t)sz))
 			top_meta = 1;
 	}
-	for (i = 8; i + 8 <= n; i += (size_t)sz) {
+	for (i = 8; i < n; i += (size_t)sz) {
 		if (box(moov + i, n - i, &sz, &hl) < 0) {
-			ob_put(o, moov + i, n - i);
+			tail = moov + i;	/* a terminator: it stays last */
+			tlen = n - i;
 			break;
 		}
 		if (strings && !udta && is_type(moov + i, "udta") && hl == 8) {
@@ -648,6 +701,8 @@ edit_moov(struct obuf *o, const unsigned char *moov, size_t n, const struct qt_p
 	}
 	if (keys)
 		edit_meta(o, NULL, 0, pl);
+	if (tail != NULL)
+		ob_put(o, tail, tlen);
 	ob_end(o, at);
 }
 
@@ -749,6 +804,10 @@ mp4_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 	moov = xmalloc((size_t)msz);
 	if (read_at(srcfd, moov_off, moov, (size_t)msz) < 0) {
 		*why = why_errno("read");
+		goto out;
+	}
+	if (!tiles(moov + 8, (size_t)msz - 8)) {
+		*why = "corrupt MP4 (a box in moov overruns the one it is in)";
 		goto out;
 	}
 	look(moov, (size_t)msz, &have);

@@ -692,8 +692,17 @@ exif_edit(const unsigned char *old, size_t olen, const struct meta *m,
 	}
 	if (!exif.present && (exif.changed || old == NULL))
 		put_required_exif(&t, &exif, img);
-	if (m->no_thumbnail)
+	if (m->no_thumbnail && ifd0.next != 0) {
 		ifd0.next = 0;
+		ifd0.changed = 1;
+	}
+	if (old != NULL && !ifd0.changed && !exif.changed && !gps.changed) {
+		/* nothing to set (the camera's own tags won): not a byte changes */
+		*out = (unsigned char *)xmemdup(old, olen);
+		*outlen = olen;
+		rc = 0;
+		goto out;
+	}
 	/* the new IFDs go after the old block, at an even offset */
 	base = (t.len + 1) & ~(size_t)1;
 	total = base + ifd_size(&gps) + ifd_size(&exif) + 2 * 12 + ifd_size(&ifd0);

@@ -297,7 +297,7 @@ offset_source=none"
 
 @test "--timezone takes IANA names only, and --tz-window a duration up to 7d" {
 	mkdir e
-	for z in Mars/Olympus_Mons ../../etc/passwd /usr/share/zoneinfo/UTC '' 'Europe/Paris '; do
+	for z in Mars/Olympus_Mons ../../etc/passwd /usr/share/zoneinfo/UTC '' 'Europe/Paris ' Europe right/Europe/Paris; do
 		run -2 --separate-stderr mem-scan --timezone "$z" e
 		[[ "$stderr" == *"mem-scan: --timezone $z: not an IANA zone name"* ]]
 	done

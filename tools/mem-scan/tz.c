@@ -133,16 +133,14 @@ tz_data_dir(void)
 	return d != NULL && *d != '\0' ? d : MEM_TZ_DATA;
 }
 
-/* Room for one more of n elements of size bytes at *p (capacity *cap). */
-static void
+/* p, with room for one more than its n elements of size bytes. */
+static void *
 grow(void *p, size_t n, size_t *cap, size_t size)
 {
-	void **pp = p;
-
 	if (n < *cap)
-		return;
+		return p;
 	*cap = *cap ? *cap * 2 : 16;
-	*pp = xrealloc(*pp, *cap * size);
+	return xrealloc(p, *cap * size);
 }
 
 /* Zone names by FNV-1a hash, open addressing: slots hold index + 1. */
@@ -516,7 +514,7 @@ read_ring(struct cell *c, struct pb *b, uint64_t npoints, unsigned dim, double s
 
 	if (dim < 2 || dim > 8)
 		return -1;
-	grow(&c->ring, c->nring, &c->capring, sizeof(*c->ring));
+	c->ring = grow(c->ring, c->nring, &c->capring, sizeof(*c->ring));
 	r = &c->ring[c->nring++];
 	r->start = (uint32_t)(c->nxy / 2);
 	r->n = 0;
@@ -548,7 +546,7 @@ read_ring(struct cell *c, struct pb *b, uint64_t npoints, unsigned dim, double s
 static void
 poly_begin(struct cell *c)
 {
-	grow(&c->poly, c->npoly, &c->cappoly, sizeof(*c->poly));
+	c->poly = grow(c->poly, c->npoly, &c->cappoly, sizeof(*c->poly));
 	c->poly[c->npoly].ring0 = (uint32_t)c->nring;
 	c->poly[c->npoly].nring = 0;
 	box_init(c->poly[c->npoly].box);
@@ -584,7 +582,7 @@ read_geometry(struct cell *c, struct pb g, unsigned dim, double scale)
 
 			nlen = 0;
 			while (l.p < l.end && !l.err) {
-				grow(&lengths, nlen, &caplen, sizeof(*lengths));
+				lengths = grow(lengths, nlen, &caplen, sizeof(*lengths));
 				lengths[nlen++] = pb_varint(&l);
 			}
 			if (l.err)
@@ -701,7 +699,7 @@ read_feature(struct cell *c, struct pb f, char **keys, size_t nkeys, unsigned di
 	} else {
 		struct feature *ft;
 
-		grow(&c->feat, c->nfeat, &c->capfeat, sizeof(*c->feat));
+		c->feat = grow(c->feat, c->nfeat, &c->capfeat, sizeof(*c->feat));
 		ft = &c->feat[c->nfeat++];
 		ft->zone = name_index(tzid);
 		ft->poly0 = poly0;
@@ -1266,7 +1264,7 @@ posix_offset(const struct posix_tz *tz, int64_t t)
 }
 
 /* A zone name we will open under the zoneinfo directory: no "..", no
- * leading "/", the characters IANA names use. */
+ * leading "/", the characters IANA names use, not the leap-second set. */
 static int
 zone_name_ok(const char *name)
 {
@@ -1274,6 +1272,9 @@ zone_name_ok(const char *name)
 
 	if (*name == '\0' || *name == '/' || *name == '.' || strlen(name) > 255 ||
 	    strstr(name, "..") != NULL || strstr(name, "/.") != NULL)
+		return 0;
+	/* right/ counts leap seconds in its transition times: not instants */
+	if (strncmp(name, "right/", 6) == 0)
 		return 0;
 	for (p = name; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||

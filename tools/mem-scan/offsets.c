@@ -12,7 +12,7 @@
  *   utc	+00:00, written.
  *
  * A wall clock without a zone (time_zone=local: iMazing's CSV, Instagram's
- * HTML pages) goes through gps, neighbours and default to become an
+ * HTML pages, EXIF without OffsetTime*, a phone's file name) goes through gps, neighbours and default to become an
  * instant; with none of them it stays a wall clock, offset_source=none.
  * Runs after every export is scanned and before names are made, so names
  * carry the local date.
@@ -98,6 +98,9 @@ is_wall_clock(const struct entry *e)
 		return 0;
 	/* EXIF's DateTimeOriginal without OffsetTime* is the camera's clock */
 	if (strcmp(e->it.time_source, "exif") == 0 && e->it.offset_min == OFFSET_UNKNOWN)
+		return 1;
+	/* a phone names its files by its own clock (IMG_20190919_053857) */
+	if (strcmp(e->it.time_source, "filename") == 0)
 		return 1;
 	return strcmp(e->platform, "instagram") == 0 &&
 	    strcmp(e->it.time_source, "html") == 0;

@@ -103,7 +103,7 @@ snapshot() {
 		assert_line "Not run: 8 (interrupted; run again to finish)"
 		assert_line "=== BATCH PROCESSING COMPLETE ==="
 		run -0 cat "$OUT/.mem/run/result"
-		assert_output "0 0 8 0"
+		assert_output "0 0 8 0 0"
 	done
 }
 

@@ -185,6 +185,9 @@ out:
 
 #define KEY_DATE "com.apple.quicktime.creationdate"
 #define KEY_PLACE "com.apple.quicktime.location.ISO6709"
+/* exiftool (and so Immich) reads a caption as Description from this key;
+ * udta's ©des is not read as one. */
+#define KEY_DESC "com.apple.quicktime.description"
 
 /* What one file gets: each part is set only when it is to be written. */
 struct qt_plan {
@@ -318,18 +321,26 @@ edit_meta(struct obuf *o, const unsigned char *p, size_t n, const struct qt_plan
 {
 	static const unsigned char hdlr[33] = { 0, 0, 0, 33, 'h', 'd', 'l', 'r',
 	    0, 0, 0, 0, 0, 0, 0, 0, 'm', 'd', 't', 'a' };
-	const char *want[2];
+	const char *want[3], *text[3];
 	const unsigned char *keys = NULL, *ilst = NULL;
-	uint32_t idx[2] = { 0, 0 }, count = 0, k;
+	uint32_t idx[3] = { 0, 0, 0 }, count = 0, k;
 	uint64_t sz, ksz = 0, isz = 0, esz;
 	unsigned hl, ehl;
 	size_t c = p != NULL ? meta_children(p, n) : 8, i, at, kat, j;
 	int w, nw = 0;
 
-	if (pl->set_time)
+	if (pl->set_time) {
+		text[nw] = pl->day;
 		want[nw++] = KEY_DATE;
-	if (pl->place != NULL)
+	}
+	if (pl->place != NULL) {
+		text[nw] = pl->place;
 		want[nw++] = KEY_PLACE;
+	}
+	if (pl->caption != NULL) {
+		text[nw] = pl->caption;
+		want[nw++] = KEY_DESC;
+	}
 	at = ob_begin(o, "meta");
 	if (p != NULL)
 		ob_put(o, p + 8, c - 8);	/* an ISO version word */
@@ -392,12 +403,14 @@ edit_meta(struct obuf *o, const unsigned char *p, size_t n, const struct qt_plan
 			break;
 		}
 		k = be32(ilst + i + 4);
-		if ((nw > 0 && k == idx[0]) || (nw > 1 && k == idx[1]))
+		for (w = 0; w < nw && k != idx[w]; w++)
+			;
+		if (w < nw)
 			continue;
 		ob_put(o, ilst + i, (size_t)esz);
 	}
 	for (w = 0; w < nw; w++)
-		ob_ilst_item(o, idx[w], strcmp(want[w], KEY_DATE) == 0 ? pl->day : pl->place);
+		ob_ilst_item(o, idx[w], text[w]);
 	ob_end(o, kat);
 	ob_end(o, at);
 }
@@ -665,8 +678,9 @@ edit_moov(struct obuf *o, const unsigned char *moov, size_t n, const struct qt_p
 	uint64_t sz;
 	unsigned hl;
 	size_t i, tlen = 0, at = ob_begin(o, "moov");
-	int udta = 0, top_meta = 0, keys = pl->set_time || pl->place != NULL;
-	int strings = keys || pl->caption != NULL;
+	int udta = 0, top_meta = 0, keys = pl->set_time || pl->place != NULL ||
+	    pl->caption != NULL;
+	int strings = keys;
 
 	for (i = 8; i + 8 <= n; i += (size_t)sz) {
 		if (box(moov + i, n - i, &sz, &hl) < 0)

@@ -24,7 +24,7 @@ cls_cpu() {	# cls_cpu CMD...: CPU-s of everything CMD runs
 			printf "%.3f", s(y[1]) + s(y[2]) - s(x[1]) - s(x[2]) }'
 }
 per() { awk -v t="$1" -v n="$2" 'BEGIN { printf "%.1f", 1000 * t / n }'; }
-cls_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }'; }
+cls_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 cls_row() {	# cls_row CLASS N CPU FLOORNAME FLOORCPU
 	printf '  %-14s %3d items  %8s ms/item  floor (%s) %8s ms/item  %6sx\n' \
 		"$1" "$2" "$(per "$3" "$2")" "$4" "$(per "$5" "$2")" "$(cls_ratio "$3" "$5")"

@@ -13,7 +13,7 @@
 #include "mem-exif.h"
 
 /* Chosen by measurement (docs/design.md): SSIM >= 0.98 at the least CPU. */
-#define OVERLAY_PRESET	"faster"
+#define OVERLAY_PRESET	"ultrafast"
 #define OVERLAY_CRF	"20"
 
 /*
@@ -153,11 +153,10 @@ probe_whole(const char *path)
  * Burn the overlay into an H.264/AAC MP4 (or the container the name asks
  * for). FFmpeg turns the picture upright first (autorotate), so the
  * overlay, drawn upright, lands right, and the output needs no rotation.
- * The overlay is decoded here first: a damaged one would make "-loop 1"
- * spin forever, and costs only itself. The encode goes to a temp file that
+ * The overlay is decoded here first: a damaged one costs only itself. The encode goes to a temp file that
  * is checked whole, then gets the metadata as any video does (video_write).
- * x264 "faster" at CRF 20 keeps SSIM >= 0.98 against a lossless composite
- * at a fraction of "medium" at CRF 18 (docs/design.md, the table).
+ * x264 "ultrafast" at CRF 20 keeps SSIM >= 0.98 against a lossless
+ * composite at a third of the CPU of "medium" at CRF 18 (docs/design.md).
  */
 int
 overlay_video(const char *src, const char *ovl, const char *dst,
@@ -191,13 +190,14 @@ overlay_video(const char *src, const char *ovl, const char *dst,
 	arg(&a, threads);
 	arg(&a, "-i");
 	argf(&a, xasprintf("file:%s", src));
-	arg(&a, "-loop");
-	arg(&a, "1");
+	/* one overlay frame, decoded and scaled once, repeated by overlay
+	 * (eof_action=repeat) to the video's end: no "-loop 1", which decodes
+	 * the PNG again for every frame */
 	arg(&a, "-i");
 	argf(&a, xasprintf("file:%s", ovl));
 	arg(&a, "-filter_complex");
 	arg(&a, "[1:v]format=rgba[o];[o][0:v]scale2ref=flags=lanczos[os][b];"
-	    "[b][os]overlay=0:0:shortest=1:format=auto,"
+	    "[b][os]overlay=0:0:eof_action=repeat:format=auto,"
 	    "scale=trunc(iw/2)*2:trunc(ih/2)*2,format=yuv420p[v]");
 	arg(&a, "-filter_threads");
 	arg(&a, threads);

@@ -41,7 +41,7 @@ struct rec {
 
 static struct rec *recs;
 static size_t nrecs, caprecs;
-static int sorted = 1;
+static size_t nsorted;		/* recs[0..nsorted) is sorted and searched */
 static char *memdir, *itemdir, *freshdir, *indexpath;
 static int dirfd_ = -1;		/* the directory records go to now */
 static int tmpfile_ok = 1;	/* O_TMPFILE works here */
@@ -53,27 +53,23 @@ cmp_rec(const void *a, const void *b)
 	return strcmp(((const struct rec *)a)->id, ((const struct rec *)b)->id);
 }
 
+/* The sorted part only: what the index and items/ held at the start. */
 static struct rec *
 find(const char *id)
 {
 	struct rec key;
 
 	memset(&key, 0, sizeof(key));
-	if (!sorted) {
-		qsort(recs, nrecs, sizeof(*recs), cmp_rec);
-		sorted = 1;
-	}
 	memcpy(key.id, id, sizeof(key.id));
-	return nrecs ? bsearch(&key, recs, nrecs, sizeof(*recs), cmp_rec) : NULL;
+	return nsorted ? bsearch(&key, recs, nsorted, sizeof(*recs), cmp_rec) : NULL;
 }
 
+/* A record at the end, unsorted until resort(): no search on every put. */
 static struct rec *
-add(const char *id)
+append(const char *id)
 {
-	struct rec *r = find(id);
+	struct rec *r;
 
-	if (r != NULL)
-		return r;
 	if (nrecs == caprecs) {
 		caprecs = caprecs ? caprecs * 2 : 1024;
 		recs = xrealloc(recs, caprecs * sizeof(*recs));
@@ -81,8 +77,15 @@ add(const char *id)
 	r = &recs[nrecs++];
 	memset(r, 0, sizeof(*r));
 	memcpy(r->id, id, 16);
-	sorted = nrecs == 1 || (sorted && strcmp(recs[nrecs - 2].id, id) < 0);
 	return r;
+}
+
+static void
+resort(void)
+{
+	if (nrecs > 1)
+		qsort(recs, nrecs, sizeof(*recs), cmp_rec);
+	nsorted = nrecs;
 }
 
 static int
@@ -114,7 +117,7 @@ load_index(void)
 
 			memcpy(id, line, 16);
 			id[16] = '\0';
-			r = add(id);
+			r = append(id);
 			r->hash = h;
 			r->ino = ino;
 		}
@@ -148,11 +151,21 @@ remove_stale_fresh(void)
 	closedir(d);
 }
 
+static mode_t
+dir_mode(void)
+{
+	mode_t um = umask(0);
+
+	umask(um);
+	return 0777 & ~um;
+}
+
 int
 records_open(const char *out)
 {
 	DIR *d;
 	struct dirent *de;
+	struct rec *r;
 	size_t n = 0;
 
 	memdir = xasprintf("%s/.mem", out);
@@ -165,6 +178,7 @@ records_open(const char *out)
 		return -1;
 	if (d != NULL) {
 		load_index();
+		resort();
 		while ((errno = 0, de = readdir(d)) != NULL) {
 			char id[17];
 
@@ -174,20 +188,24 @@ records_open(const char *out)
 				continue;
 			memcpy(id, de->d_name, 16);
 			id[16] = '\0';
-			add(id)->dino = de->d_ino;
+			if ((r = find(id)) == NULL)
+				r = append(id);
+			r->dino = de->d_ino;
 		}
 		if (errno != 0) {
 			closedir(d);
 			return -1;
 		}
 		closedir(d);
+		resort();
 	}
 	if (access(n > 0 ? itemdir : memdir, W_OK) < 0)
 		return -1;
 	if (n == 0) {
 		/* nothing to compare with: all records go to a fresh directory */
 		freshdir = xasprintf("%s/.items.XXXXXX", memdir);
-		if (mkdtemp(freshdir) == NULL)
+		/* mkdtemp gives 0700; items/ gets the usual mode */
+		if (mkdtemp(freshdir) == NULL || chmod(freshdir, dir_mode()) < 0)
 			return -1;
 		dirty = 1;
 	}
@@ -313,7 +331,11 @@ records_put(const struct item *it, const char *id)
 	h = fnv1a64(buf, len, FNV64_INIT);
 	if (h == 0)
 		h = 1;
-	r = add(id);
+	if ((r = find(id)) == NULL) {
+		static struct rec none;
+
+		r = &none;	/* new to this OUT */
+	}
 	if (r->dino != 0 && r->hash == h && r->ino == r->dino) {
 		free(buf);
 		r->keep = 1;
@@ -336,7 +358,6 @@ records_put(const struct item *it, const char *id)
 			fclose(fp);
 			free(old);
 			if (same) {
-				r = add(id);
 				r->hash = h;
 				r->ino = r->dino;
 				r->keep = 1;
@@ -352,7 +373,8 @@ records_put(const struct item *it, const char *id)
 	free(buf);
 	if (rc < 0)
 		return -1;
-	r = add(id);	/* add may have moved the table */
+	if ((r = find(id)) == NULL)
+		r = append(id);
 	r->hash = h;
 	r->ino = r->dino = ino;
 	r->keep = 1;
@@ -368,10 +390,7 @@ write_index(void)
 
 	if (atomic_open(&a, indexpath, "") < 0)
 		return -1;
-	if (!sorted) {
-		qsort(recs, nrecs, sizeof(*recs), cmp_rec);
-		sorted = 1;
-	}
+	resort();
 	for (i = 0; i < nrecs; i++)
 		if (recs[i].keep && recs[i].hash != 0 &&
 		    fprintf(a.fp, "%s %016llx %llu\n", recs[i].id,
@@ -402,7 +421,7 @@ records_close(void)
 	}
 	free(recs);
 	recs = NULL;
-	nrecs = caprecs = 0;
+	nrecs = caprecs = nsorted = 0;
 	free(memdir);
 	free(itemdir);
 	free(freshdir);

@@ -241,10 +241,13 @@ S=snapchat-pat-20240301/memories
 	# the message's second attachment (g.jpg is 48 wide)
 	[ "$(tag "$OUT/$D/discord-pat-general-20231224_1.jpg" -ImageWidth -DateTimeOriginal)" = "48
 2023:12:24 20:00:00" ]
-	# Snapchat: both link forms, the date, the place, the overlay merged
-	[ "$(tag "$OUT/$S/snap-memories-pat-20230501.jpg" -n -DateTimeOriginal -GPSLatitude)" = "2023:05:01 10:00:00
+	# Snapchat: both link forms, the date (the wall clock of the place's
+	# zone: Paris, New York), the place, the overlay merged
+	[ "$(tag "$OUT/$S/snap-memories-pat-20230501.jpg" -n -DateTimeOriginal -OffsetTimeOriginal -GPSLatitude)" = "2023:05:01 12:00:00
++02:00
 48.8584" ]
-	[ "$(tag "$OUT/$S/snap-memories-pat-20230503.jpg" -n -DateTimeOriginal -GPSLongitude)" = "2023:05:03 12:00:00
+	[ "$(tag "$OUT/$S/snap-memories-pat-20230503.jpg" -n -DateTimeOriginal -OffsetTimeOriginal -GPSLongitude)" = "2023:05:03 08:00:00
+-04:00
 -74.0445" ]
 	[ "$(tag "$OUT/$S/snap-memories-pat-20230502.jpg" -DateTimeOriginal)" = "2023:05:02 11:00:00" ]
 	[ "$(pixels "$OUT/$S/snap-memories-pat-20230502.jpg")" != "$(pixels zip/m2-main.jpg)" ]

@@ -182,6 +182,5 @@ protocol_both() {
 	run -0 diff real double
 	grep '^error-' real.trace > real
 	grep '^error-' double.trace > double
-	known_failure "not filed yet: the double says 'Not found or no albumAsset.create access' where v3.1.0 says 'Album not found'" \
-		diff real double
+	run -0 diff real double
 }

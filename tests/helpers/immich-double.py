@@ -21,9 +21,8 @@ and compares them line by line):
     false, error "duplicate"}] for a member already in;
   - the statuses of errors: 400 for an unsupported file type and for an
     unknown album, 401 for a bad key.
-Known differences from v3.1.0: its error bodies are only {"message"} (the
-double adds Nest's statusCode and error), and for an unknown album it says
-"Album not found" (the double: "Not found or no albumAsset.create access").
+Known difference from v3.1.0: its error bodies are only {"message"} (the
+double adds Nest's statusCode and error).
 What a real server cannot be made to do on demand stays the double's alone:
 5xx and 429 with Retry-After, hangs, resets, slow bodies, redirects, TLS
 errors, the early checksum answer, the v2 profile, the trash.
@@ -718,7 +717,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             al = next((a for a in st.albums if a["id"] == album_id and
                        (a["owner"] == user or user in a.get("shared", []))), None)
             if al is None:
-                return self.error(400, "Not found or no albumAsset.create access")
+                return self.error(400, "Album not found")
             out = []
             for aid in body.get("ids", []):
                 a = st.asset_by_id(aid)

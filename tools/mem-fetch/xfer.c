@@ -323,10 +323,13 @@ finish(struct xfer *x, CURLcode rc, struct waiting *w)
 
 		push(t, now_s() + (d < 60 || ra > 0 ? d : 60), w->attempt + 1, w->hops);
 	} else {
-		if (again)
-			fail(t, xasprintf("%s (after %d attempts)", why, w->attempt + 1));
-		else
-			fail(t, why);
+		if (again) {
+			char *said = xasprintf("%s (after %d attempts)", why, w->attempt + 1);
+
+			free(why);
+			why = said;
+		}
+		fail(t, why);	/* takes it */
 		why = NULL;
 	}
 out:

@@ -17,6 +17,7 @@
  * Runs after every export is scanned and before names are made, so names
  * carry the local date.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,11 +224,54 @@ neighbour_zone(int64_t key, int wall)
 	    (wall ? after->wall : after->t) - key ? before->zone : after->zone;
 }
 
+/*
+ * The zone at each located item's position (that has a time), in the
+ * order the loop of offsets_resolve() meets them; looked up in
+ * tz_order()'s order, so that each cell of the data is decoded once.
+ */
+static const char **
+located_zones(struct export **exs, size_t nex)
+{
+	struct item **its = NULL;
+	const char **zones;
+	double *lat, *lon;
+	size_t n = 0, cap = 0, x, i, *order;
+
+	for (x = 0; x < nex; x++)
+		for (i = 0; i < exs[x]->nitems; i++) {
+			struct item *it = &exs[x]->items[i].it;
+
+			if (!it->has_time || !it->has_gps)
+				continue;
+			if (n == cap) {
+				cap = cap ? 2 * cap : 64;
+				its = xrealloc(its, cap * sizeof(*its));
+			}
+			its[n++] = it;
+		}
+	zones = xcalloc(n + 1, sizeof(*zones));
+	lat = xcalloc(n + 1, sizeof(*lat));
+	lon = xcalloc(n + 1, sizeof(*lon));
+	order = xcalloc(n + 1, sizeof(*order));
+	for (i = 0; i < n; i++) {
+		lat[i] = its[i]->lat;
+		lon[i] = its[i]->lon;
+	}
+	tz_order(n, lat, lon, order);
+	for (i = 0; i < n; i++)
+		zones[order[i]] = zone_at(its[order[i]]);
+	free(its);
+	free(lat);
+	free(lon);
+	free(order);
+	return zones;
+}
+
 void
 offsets_resolve(struct export **exs, size_t nex)
 {
-	const char *zone;
-	size_t x, i;
+	const char *zone, **located = located_zones(exs, nex);
+	size_t x, i, nlocated = 0;
 	int32_t off;
 	int wall;
 
@@ -239,7 +283,7 @@ offsets_resolve(struct export **exs, size_t nex)
 			if (!e->it.has_time)
 				continue;
 			wall = is_wall_clock(e);
-			zone = e->it.has_gps ? zone_at(&e->it) : NULL;
+			zone = e->it.has_gps ? located[nlocated++] : NULL;
 			if (!wall && e->it.offset_min != OFFSET_UNKNOWN)
 				item_extra(&e->it, "offset_source", "explicit");
 			else if (zone == NULL || apply_zone(e, wall, zone, "gps") < 0)
@@ -251,6 +295,7 @@ offsets_resolve(struct export **exs, size_t nex)
 				anchors[nanchors++].zone = zone;
 			}
 		}
+	free(located);
 	if (nanchors > 1)
 		qsort(anchors, nanchors, sizeof(*anchors), cmp_anchor);
 	/* a Live Photo's video shows its image's clock, placed or not */
@@ -332,39 +377,119 @@ parse_number(char **p)
 	return (neg ? -(double)m : (double)m) / pow10[decimals];
 }
 
+/* A comma-separated list of zones, the same string for the same list. */
+static const char *
+zone_list(const char *const *zones, size_t n)
+{
+	static char **table;
+	static size_t size, used;
+	char *s, **old;
+	size_t len = 0, i, h, k, oldsize;
+	uint32_t hash = 2166136261u;
+
+	for (i = 0; i < n; i++)
+		len += strlen(zones[i]) + 1;
+	s = xmalloc(len);
+	for (i = 0, len = 0; i < n; i++) {
+		size_t l = strlen(zones[i]);
+
+		memcpy(s + len, zones[i], l);
+		len += l;
+		s[len++] = i + 1 < n ? ',' : '\0';
+	}
+	if (2 * (used + 1) > size) {
+		old = table;
+		oldsize = size;
+		size = size ? 2 * size : 64;
+		table = xcalloc(size, sizeof(*table));
+		for (k = 0; k < oldsize; k++)
+			if (old[k] != NULL) {
+				const char *p;
+
+				for (p = old[k], hash = 2166136261u; *p; p++)
+					hash = (hash ^ (unsigned char)*p) * 16777619u;
+				for (h = hash & (size - 1); table[h] != NULL; h = (h + 1) & (size - 1))
+					;
+				table[h] = old[k];
+			}
+		free(old);
+		hash = 2166136261u;
+	}
+	for (i = 0; s[i]; i++)
+		hash = (hash ^ (unsigned char)s[i]) * 16777619u;
+	for (h = hash & (size - 1); table[h] != NULL; h = (h + 1) & (size - 1))
+		if (strcmp(table[h], s) == 0) {
+			free(s);
+			return table[h];
+		}
+	used++;
+	return table[h] = s;
+}
+
 /*
  * mem-scan --tz-lookup: "LAT LON" lines on stdin, the zones geo-tz would
  * give on stdout, comma-separated, one line each ("-" for a bad line).
- * For bench/tz and the tests' oracle comparison; not for users.
+ * For bench/tz and the tests' oracle comparison; not for users. All lines
+ * are read first and looked up in tz_order()'s order, as a scan does.
  */
 int
 tz_lookup_lines(void)
 {
-	const char *zones[TZ_MAX_ZONES], *why;
+	const char *zones[TZ_MAX_ZONES], *why, **answer, **sorted;
 	char *line = NULL;
-	size_t cap = 0, n, i;
-	double lat, lon;
+	size_t cap = 0, n, i, npos = 0, cappos = 0, *order;
+	double *lat = NULL, *lon = NULL, *pos;
 	int status = ST_OK;
 
 	open_data();
 	while (getline(&line, &cap, stdin) > 0) {
 		char *end, *p = line;
 
-		lat = parse_number(&p);
+		if (npos == cappos) {
+			cappos = cappos ? 2 * cappos : 1024;
+			lat = xrealloc(lat, cappos * sizeof(*lat));
+			lon = xrealloc(lon, cappos * sizeof(*lon));
+		}
+		lat[npos] = parse_number(&p);
 		end = p;
-		lon = end != line ? parse_number(&p) : 0;
-		if (end == line || p == end || tz_find(lat, lon, zones, &n, &why) < 0) {
-			fputs("-\n", stdout);
-			status = ST_ITEM;
-			continue;
-		}
-		for (i = 0; i < n; i++) {
-			fputs(zones[i], stdout);
-			putchar(i + 1 < n ? ',' : '\n');
-		}
+		lon[npos] = end != line ? parse_number(&p) : 0;
+		if (end == line || p == end)
+			lat[npos] = NAN;	/* not a position: tz_find refuses it */
+		npos++;
 	}
 	free(line);
 	if (ferror(stdin))
 		die_errno(ST_FATAL, "stdin");
+	/* gathered in order and scattered back in tight loops of their own,
+	 * whose cache misses overlap, rather than one by one between lookups */
+	order = xcalloc(npos + 1, sizeof(*order));
+	tz_order(npos, lat, lon, order);
+	pos = xcalloc(2 * npos + 1, sizeof(*pos));
+	for (i = 0; i < npos; i++) {
+		pos[2 * i] = lat[order[i]];
+		pos[2 * i + 1] = lon[order[i]];
+	}
+	free(lat);
+	free(lon);
+	sorted = xcalloc(npos + 1, sizeof(*sorted));
+	for (i = 0; i < npos; i++)
+		if (tz_find(pos[2 * i], pos[2 * i + 1], zones, &n, &why) == 0)
+			sorted[i] = n == 1 ? zones[0] : zone_list(zones, n);
+	free(pos);
+	answer = xcalloc(npos + 1, sizeof(*answer));
+	for (i = 0; i < npos; i++)
+		answer[order[i]] = sorted[i];
+	free(sorted);
+	free(order);
+	for (i = 0; i < npos; i++) {
+		if (answer[i] == NULL) {
+			fputs("-\n", stdout);
+			status = ST_ITEM;
+			continue;
+		}
+		fputs(answer[i], stdout);
+		putchar('\n');
+	}
+	free(answer);
 	return status;
 }

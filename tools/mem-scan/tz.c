@@ -35,7 +35,7 @@
 #endif
 #define INDEX_FILE "timezones-1970.geojson.index.json"
 #define FEATURE_FILE "timezones-1970.geojson.geo.dat"
-#define CACHE_BUDGET (256u << 20)	/* decoded cells kept; bench/tz needs ~130 MB */
+#define CACHE_BUDGET (16u << 20)	/* decoded cells kept (all lookups come sorted) */
 
 /* A quadtree node: inner (child[] >= 0 where present), a cell of exact
  * zones (zone[first..first+count) in exact[]), or a cell in geo.dat. */
@@ -49,7 +49,15 @@ struct qnode {
 /* A decoded cell: features, their polygons and rings, closed point lists. */
 struct ring {
 	uint32_t start, n;	/* xy[2*start..], n points, last == first */
+	uint32_t run0;		/* its first run in the cell's runs */
 	double	 box[4];	/* min x, min y, max x, max y */
+};
+/* RUN consecutive edges of a ring and their box: a lookup skips the runs
+ * that cannot count a crossing (see poly_contains()) without reading
+ * their points, so a ring of thousands of points costs tens of tests. */
+#define RUN	16
+struct run {
+	double	 box[4];
 };
 struct poly {
 	uint32_t ring0, nring;
@@ -69,6 +77,8 @@ struct cell {
 	size_t	 nring, capring;
 	double	*xy;
 	size_t	 nxy, capxy;
+	struct run *run;
+	size_t	 nrun, caprun;
 	size_t	 bytes;
 	/* A GRID x GRID grid over the features' box: each square holds
 	 * GRID_UNKNOWN, GRID_EDGE (an edge comes near it), GRID_SEA or 1 +
@@ -359,6 +369,7 @@ cell_free(struct cell *c)
 	free(c->poly);
 	free(c->ring);
 	free(c->xy);
+	free(c->run);
 	free(c);
 }
 
@@ -540,6 +551,18 @@ read_ring(struct cell *c, struct pb *b, uint64_t npoints, unsigned dim, double s
 	c->xy[c->nxy + 1] = c->xy[2 * r->start + 1];
 	c->nxy += 2;
 	r->n++;
+	r->run0 = (uint32_t)c->nrun;
+	for (i = 0; i + 1 < r->n; i += RUN) {
+		const double *pt = c->xy + 2 * ((size_t)r->start + i);
+		uint64_t j, last = i + RUN < r->n - 1 ? RUN : r->n - 1 - i;
+		struct run *rn;
+
+		c->run = grow(c->run, c->nrun, &c->caprun, sizeof(*c->run));
+		rn = &c->run[c->nrun++];
+		box_init(rn->box);
+		for (j = 0; j <= last; j++)
+			box_point(rn->box, pt[2 * j], pt[2 * j + 1]);
+	}
 	return 0;
 }
 
@@ -724,15 +747,16 @@ grid_at(double v, double lo, double hi)
 }
 
 /*
- * Mark every square an edge's box (grown by GRID_SLACK) touches. A square
- * no edge comes near lies wholly inside or outside each polygon, so the
- * first lookup in it answers for all later ones without a polygon test;
- * the index's cells are clipped, so most squares are such.
+ * Mark every square a run's box (grown by GRID_SLACK) touches: a run's
+ * box holds its edges, and marking by runs reads a sixteenth of the
+ * points. A square no edge comes near lies wholly inside or outside each
+ * polygon, so the first lookup in it answers for all later ones without a
+ * polygon test; the index's cells are clipped, so most squares are such.
  */
 static void
 grid_edges(struct cell *c)
 {
-	size_t i, j;
+	size_t i;
 	int x0, x1, y0, y1, gx, gy;
 
 	memset(c->grid, GRID_EDGE, sizeof(c->grid));
@@ -743,21 +767,16 @@ grid_edges(struct cell *c)
 	    !(c->box[3] > c->box[1]))
 		return;		/* no grid: every lookup tests the polygons */
 	memset(c->grid, GRID_UNKNOWN, sizeof(c->grid));
-	for (i = 0; i < c->nring; i++) {
-		const double *pt = c->xy + 2 * (size_t)c->ring[i].start;
+	for (i = 0; i < c->nrun; i++) {
+		const double *b = c->run[i].box;
 
-		for (j = 1; j < c->ring[i].n; j++) {
-			double ax = pt[2 * j - 2], ay = pt[2 * j - 1];
-			double bx = pt[2 * j], by = pt[2 * j + 1];
-
-			x0 = grid_at((ax < bx ? ax : bx) - GRID_SLACK, c->box[0], c->box[2]);
-			x1 = grid_at((ax < bx ? bx : ax) + GRID_SLACK, c->box[0], c->box[2]);
-			y0 = grid_at((ay < by ? ay : by) - GRID_SLACK, c->box[1], c->box[3]);
-			y1 = grid_at((ay < by ? by : ay) + GRID_SLACK, c->box[1], c->box[3]);
-			for (gy = y0; gy <= y1; gy++)
-				for (gx = x0; gx <= x1; gx++)
-					c->grid[gy * GRID + gx] = GRID_EDGE;
-		}
+		x0 = grid_at(b[0] - GRID_SLACK, c->box[0], c->box[2]);
+		x1 = grid_at(b[2] + GRID_SLACK, c->box[0], c->box[2]);
+		y0 = grid_at(b[1] - GRID_SLACK, c->box[1], c->box[3]);
+		y1 = grid_at(b[3] + GRID_SLACK, c->box[1], c->box[3]);
+		for (gy = y0; gy <= y1; gy++)
+			for (gx = x0; gx <= x1; gx++)
+				c->grid[gy * GRID + gx] = GRID_EDGE;
 	}
 }
 
@@ -827,9 +846,10 @@ cell_decode(const unsigned char *buf, size_t len)
 	c->poly = xrealloc(c->poly, (c->cappoly = c->npoly + 1) * sizeof(*c->poly));
 	c->ring = xrealloc(c->ring, (c->capring = c->nring + 1) * sizeof(*c->ring));
 	c->xy = xrealloc(c->xy, (c->capxy = c->nxy + 1) * sizeof(*c->xy));
+	c->run = xrealloc(c->run, (c->caprun = c->nrun + 1) * sizeof(*c->run));
 	c->bytes = sizeof(*c) + c->capfeat * sizeof(*c->feat) +
 	    c->cappoly * sizeof(*c->poly) + c->capring * sizeof(*c->ring) +
-	    c->capxy * sizeof(*c->xy);
+	    c->capxy * sizeof(*c->xy) + c->caprun * sizeof(*c->run);
 	grid_edges(c);
 	return c;
 }
@@ -909,40 +929,53 @@ sign_det(double a, double b, double c, double d)
 	return 0;
 }
 
-/* point-in-polygon-hao's rule for one polygon (all its rings): 1 inside,
- * 0 outside, 2 on an edge (which geo-tz counts as inside). */
+/*
+ * point-in-polygon-hao's rule for one polygon (all its rings): 1 inside,
+ * 0 outside, 2 on an edge (which geo-tz counts as inside). An edge counts
+ * or touches the point only when the point's y is within the edge's y
+ * range, and never when both its ends lie right of the point (u1, u2 > 0
+ * makes the determinant's sign the one that does not count, and never 0):
+ * so a run whose box is above, below or right of the point is skipped, and
+ * a ring's box likewise (left of a closed ring, the count is even).
+ */
 static int
 poly_contains(const struct cell *c, const struct poly *p, double x, double y)
 {
-	uint32_t i, j;
+	uint32_t i, j, k, end;
 	unsigned crossings = 0;
 
 	for (i = p->ring0; i < p->ring0 + p->nring; i++) {
 		const struct ring *r = &c->ring[i];
 		const double *pt = c->xy + 2 * (size_t)r->start;
+		const struct run *rn = c->run + r->run0;
 		double u1, v1, u2, v2;
 		int f;
 
-		/* a closed ring adds an even count to a point outside its box */
 		if (x < r->box[0] || x > r->box[2] || y < r->box[1] || y > r->box[3])
 			continue;
-		u1 = pt[0] - x;
-		v1 = pt[1] - y;
-		for (j = 1; j < r->n; j++) {
-			u2 = pt[2 * j] - x;
-			v2 = pt[2 * j + 1] - y;
-			if (v1 == 0 && v2 == 0) {
-				if ((u2 <= 0 && u1 >= 0) || (u1 <= 0 && u2 >= 0))
-					return 2;
-			} else if ((v2 >= 0 && v1 <= 0) || (v2 <= 0 && v1 >= 0)) {
-				f = sign_det(u2, v1, u1, v2);
-				if (f == 0)
-					return 2;
-				if ((f > 0 && v2 > 0 && v1 <= 0) || (f < 0 && v2 <= 0 && v1 > 0))
-					crossings++;
+		for (k = 0; k + 1 < r->n; k += RUN, rn++) {
+			if (y < rn->box[1] || y > rn->box[3] || x < rn->box[0])
+				continue;
+			end = k + RUN < r->n - 1 ? k + RUN : r->n - 1;
+			u1 = pt[2 * k] - x;
+			v1 = pt[2 * k + 1] - y;
+			for (j = k + 1; j <= end; j++) {
+				u2 = pt[2 * j] - x;
+				v2 = pt[2 * j + 1] - y;
+				if (v1 == 0 && v2 == 0) {
+					if ((u2 <= 0 && u1 >= 0) || (u1 <= 0 && u2 >= 0))
+						return 2;
+				} else if ((v2 >= 0 && v1 <= 0) || (v2 <= 0 && v1 >= 0)) {
+					f = sign_det(u2, v1, u1, v2);
+					if (f == 0)
+						return 2;
+					if ((f > 0 && v2 > 0 && v1 <= 0) ||
+					    (f < 0 && v2 <= 0 && v1 > 0))
+						crossings++;
+				}
+				u1 = u2;
+				v1 = v2;
 			}
-			u1 = u2;
-			v1 = v2;
 		}
 	}
 	return crossings % 2;
@@ -1057,6 +1090,70 @@ tz_find(double lat, double lon, const char *zones[TZ_MAX_ZONES], size_t *n,
 		midlat = (top + bottom) / 2;
 		midlon = (left + right) / 2;
 	}
+}
+
+/* v's low 16 bits spread to the even bits of the result. */
+static uint32_t
+spread16(uint32_t v)
+{
+	v &= 0xffff;
+	v = (v | v << 8) & 0x00ff00ffu;
+	v = (v | v << 4) & 0x0f0f0f0fu;
+	v = (v | v << 2) & 0x33333333u;
+	return (v | v << 1) & 0x55555555u;
+}
+
+/* A coordinate within [lo, lo + span] as 16 bits (anything else: 0). */
+static uint32_t
+quantize16(double v, double lo, double span)
+{
+	return v >= lo && v <= lo + span ? (uint32_t)((v - lo) / span * 65535) : 0;
+}
+
+/*
+ * The order in which to look up n positions so that those of one cell of
+ * the index come together: sorted by their Morton code (latitude and
+ * longitude to 16 bits each, interleaved), which follows the quadtree. A
+ * run's positions spread over the world then decode each cell once and
+ * find its polygons, grid and slots in cache, instead of a few cache
+ * misses a lookup. A radix sort of (code, index) pairs, 4 passes.
+ */
+void
+tz_order(size_t n, const double *lat, const double *lon, size_t *order)
+{
+	uint64_t *a, *b, *t;
+	size_t i, count[256], at, c;
+	unsigned shift;
+
+	if (n > UINT32_MAX) {
+		for (i = 0; i < n; i++)
+			order[i] = i;
+		return;
+	}
+	a = xcalloc(n + 1, sizeof(*a));
+	b = xcalloc(n + 1, sizeof(*b));
+	for (i = 0; i < n; i++)
+		a[i] = (uint64_t)(spread16(quantize16(lon[i], -180, 360)) |
+		    spread16(quantize16(lat[i], -90, 180)) << 1) << 32 | i;
+	for (shift = 32; shift < 64; shift += 8) {
+		memset(count, 0, sizeof(count));
+		for (i = 0; i < n; i++)
+			count[a[i] >> shift & 0xff]++;
+		for (i = 0, at = 0; i < 256; i++) {
+			c = count[i];
+			count[i] = at;
+			at += c;
+		}
+		for (i = 0; i < n; i++)
+			b[count[a[i] >> shift & 0xff]++] = a[i];
+		t = a;
+		a = b;
+		b = t;
+	}
+	for (i = 0; i < n; i++)
+		order[i] = (size_t)(a[i] & 0xffffffffu);
+	free(a);
+	free(b);
 }
 
 /* ---- offsets: TZif ---- */

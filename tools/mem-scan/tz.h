@@ -20,6 +20,9 @@ int	 tz_open(const char *dir, const char **why);
 int	 tz_find(double lat, double lon, const char *zones[TZ_MAX_ZONES],
 	    size_t *n, const char **why);
 void	 tz_close(void);
+/* The order (indexes into lat[], lon[]) in which to look n positions up so
+ * that each cell of the data is decoded once and stays in cache. */
+void	 tz_order(size_t n, const double *lat, const double *lon, size_t *order);
 
 /* The offset (minutes east of UTC) of zone at instant utc, from the
  * zone's TZif file, read once a run. 0, or -1 when the zone is unknown. */

@@ -83,6 +83,18 @@ Etc/GMT+12,Etc/GMT-12
 Etc/GMT+2"
 }
 
+@test "positions exactly on polygon vertices and edges, inner rings included, get geo-tz's own zones" {
+	NODE_PATH="$REPO/deps/tz/node_modules" node "$REPO/tests/helpers/tz-edge-points.js" \
+	    "$REPO/deps/tz/node_modules/geo-tz/data" 300 20 > pos
+	[ "$(wc -l < pos)" -eq 6000 ]
+	run -0 mem-scan --tz-lookup < pos
+	printf '%s\n' "$output" > ours
+	node "$ORACLE" < pos > theirs
+	run -0 diff ours theirs
+	# many are on an edge two zones share: both are answered
+	[ "$(grep -c , theirs)" -gt 500 ]
+}
+
 @test "--tz-lookup says '-' for a line that is no valid position and exits 1" {
 	printf '48.85 2.35\nnot a position\n91 0\n' > pos
 	run -1 mem-scan --tz-lookup < pos

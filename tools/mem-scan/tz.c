@@ -432,11 +432,20 @@ pb_varint(struct pb *b)
 	return 0;
 }
 
-static int64_t
+/* A zigzag varint; a coordinate's delta is mostly one or two bytes. */
+static inline int64_t
 pb_svarint(struct pb *b)
 {
-	uint64_t v = pb_varint(b);
+	uint64_t v;
 
+	if (b->end - b->p >= 2 && b->p[0] < 0x80) {
+		v = *b->p++;
+	} else if (b->end - b->p >= 2 && b->p[1] < 0x80) {
+		v = (uint64_t)(b->p[0] & 0x7f) | (uint64_t)b->p[1] << 7;
+		b->p += 2;
+	} else {
+		v = pb_varint(b);
+	}
 	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
@@ -513,26 +522,48 @@ box_add(double box[4], const double other[4])
 	box_point(box, other[2], other[3]);
 }
 
+/* The box of n points at pt (x, y pairs). */
+static void
+box_points(double box[4], const double *pt, size_t n)
+{
+	double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		x0 = pt[2 * i] < x0 ? pt[2 * i] : x0;
+		y0 = pt[2 * i + 1] < y0 ? pt[2 * i + 1] : y0;
+		x1 = pt[2 * i] > x1 ? pt[2 * i] : x1;
+		y1 = pt[2 * i + 1] > y1 ? pt[2 * i + 1] : y1;
+	}
+	box[0] = x0;
+	box[1] = y0;
+	box[2] = x1;
+	box[3] = y1;
+}
+
 /* One ring of npoints (0: until the end of b) delta-coded points, each
- * ring starting from 0 as geobuf does, closed by repeating its first. */
+ * ring starting from 0 as geobuf does, closed by repeating its first; its
+ * box, and the boxes of its runs. */
 static int
 read_ring(struct cell *c, struct pb *b, uint64_t npoints, unsigned dim, double scale)
 {
-	int64_t acc[8] = { 0 };
+	int64_t x = 0, y = 0;
 	struct ring *r;
 	uint64_t i;
 	unsigned d;
+	double *xy;
+	size_t n;
 
 	if (dim < 2 || dim > 8)
 		return -1;
 	c->ring = grow(c->ring, c->nring, &c->capring, sizeof(*c->ring));
 	r = &c->ring[c->nring++];
 	r->start = (uint32_t)(c->nxy / 2);
-	r->n = 0;
-	box_init(r->box);
 	for (i = 0; npoints ? i < npoints : b->p < b->end; i++) {
-		for (d = 0; d < dim; d++)
-			acc[d] += pb_svarint(b);
+		x += pb_svarint(b);
+		y += pb_svarint(b);
+		for (d = 2; d < dim; d++)
+			(void)pb_svarint(b);
 		if (b->err)
 			return -1;
 		if (c->nxy + 4 > c->capxy) {
@@ -540,28 +571,22 @@ read_ring(struct cell *c, struct pb *b, uint64_t npoints, unsigned dim, double s
 			c->xy = xrealloc(c->xy, c->capxy * sizeof(*c->xy));
 		}
 		/* the division, not a product, gives geo-tz's very doubles */
-		c->xy[c->nxy++] = (double)acc[0] / scale;
-		c->xy[c->nxy++] = (double)acc[1] / scale;
-		box_point(r->box, c->xy[c->nxy - 2], c->xy[c->nxy - 1]);
-		r->n++;
+		c->xy[c->nxy++] = (double)x / scale;
+		c->xy[c->nxy++] = (double)y / scale;
 	}
-	if (r->n == 0)
+	if (i == 0 || i >= UINT32_MAX)
 		return -1;
 	c->xy[c->nxy] = c->xy[2 * r->start];
 	c->xy[c->nxy + 1] = c->xy[2 * r->start + 1];
 	c->nxy += 2;
-	r->n++;
+	r->n = (uint32_t)i + 1;
 	r->run0 = (uint32_t)c->nrun;
+	xy = c->xy + 2 * (size_t)r->start;
+	box_points(r->box, xy, r->n);
 	for (i = 0; i + 1 < r->n; i += RUN) {
-		const double *pt = c->xy + 2 * ((size_t)r->start + i);
-		uint64_t j, last = i + RUN < r->n - 1 ? RUN : r->n - 1 - i;
-		struct run *rn;
-
+		n = i + RUN < r->n - 1 ? RUN + 1 : r->n - i;
 		c->run = grow(c->run, c->nrun, &c->caprun, sizeof(*c->run));
-		rn = &c->run[c->nrun++];
-		box_init(rn->box);
-		for (j = 0; j <= last; j++)
-			box_point(rn->box, pt[2 * j], pt[2 * j + 1]);
+		box_points(c->run[c->nrun++].box, xy + 2 * i, n);
 	}
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -115,7 +116,8 @@ static uint32_t *exact;
 static size_t nexact, capexact;
 static char **names;		/* the index's zone names, then any new ones */
 static size_t nnames;
-static int datafd = -1;
+static unsigned char *datamap;	/* geo.dat, mapped */
+static size_t datasize;
 static struct cell **cells;	/* by slot, NULL until decoded */
 static size_t cachebytes, evict;
 
@@ -305,8 +307,11 @@ tz_open(const char *dir, const char **why)
 {
 	json_t *root, *tzs, *v;
 	json_error_t jerr;
+	struct stat st;
 	char *path;
+	void *map;
 	size_t i;
+	int fd;
 
 	if (slots != NULL)
 		return 0;
@@ -349,14 +354,27 @@ tz_open(const char *dir, const char **why)
 		*why = INDEX_FILE ": not a geo-tz index";
 		return -1;
 	}
+	/* mapped, not read: a cell is decoded straight from the page cache,
+	 * and only the pages of the cells a run looks at are touched */
 	path = xasprintf("%s/%s", dir, FEATURE_FILE);
-	datafd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	free(path);
-	if (datafd < 0) {
+	if (fd < 0) {
 		tz_close();
 		*why = "no " FEATURE_FILE " (run make deps)";
 		return -1;
 	}
+	if (fstat(fd, &st) < 0 || st.st_size <= 0 || (uint64_t)st.st_size > SIZE_MAX ||
+	    (map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) ==
+	    MAP_FAILED) {
+		close(fd);
+		tz_close();
+		*why = "cannot read " FEATURE_FILE;
+		return -1;
+	}
+	close(fd);
+	datamap = map;
+	datasize = (size_t)st.st_size;
 	cells = xcalloc(nslots, sizeof(*cells));
 	return 0;
 }
@@ -400,9 +418,10 @@ tz_close(void)
 	exact = NULL;
 	nexact = capexact = 0;
 	cachebytes = evict = 0;
-	if (datafd >= 0)
-		close(datafd);
-	datafd = -1;
+	if (datamap != NULL && munmap(datamap, datasize) < 0)
+		die_errno(ST_FATAL, "munmap");
+	datamap = NULL;
+	datasize = 0;
 }
 
 /* A protobuf reader over one message; err is set on any malformation and
@@ -890,22 +909,16 @@ cell_decode(const unsigned char *buf, size_t len)
 static struct cell *
 cell_get(size_t k, const char **why)
 {
-	unsigned char *buf;
 	struct cell *c;
-	ssize_t r;
 	size_t i;
 
 	if (cells[k] != NULL)
 		return cells[k];
-	buf = xmalloc(slots[k].b);
-	r = pread(datafd, buf, slots[k].b, (off_t)SLOT_VAL(slots[k]));
-	if (r != (ssize_t)slots[k].b) {
-		free(buf);
-		*why = "cannot read " FEATURE_FILE;
+	if (SLOT_VAL(slots[k]) > datasize || slots[k].b > datasize - SLOT_VAL(slots[k])) {
+		*why = FEATURE_FILE ": shorter than its index says";
 		return NULL;
 	}
-	c = cell_decode(buf, slots[k].b);
-	free(buf);
+	c = cell_decode(datamap + SLOT_VAL(slots[k]), slots[k].b);
 	if (c == NULL) {
 		*why = FEATURE_FILE ": malformed geobuf";
 		return NULL;

@@ -10,7 +10,9 @@
  * (the same floating-point midpoints), the same point-in-polygon rule
  * (point-in-polygon-hao: parity of crossings over all rings of a polygon,
  * a point on an edge is inside), the same Etc/GMT±N bands at sea. Cells are
- * decoded on first use and cached up to a budget.
+ * decoded on first use (from geo.dat mapped) and cached up to a budget;
+ * callers look many positions up in tz_order()'s order, so that a cell's
+ * lookups come together and the budget stays small.
  *
  * Offsets: TZif files under /usr/share/zoneinfo ($TZDIR), version 2 and
  * later (64-bit section), with the footer's POSIX TZ rule for instants past
@@ -904,8 +906,9 @@ cell_decode(const unsigned char *buf, size_t len)
 
 /* The cell of slot k, decoded now or cached. Past the budget, cells are
  * freed from a cursor that goes round the index until half of it is left:
- * a run rarely looks at more than a few cells, a world-wide one keeps
- * going at the cost of decoding some again. */
+ * a run rarely looks at more than a few cells, and a world-wide one comes
+ * in tz_order()'s order, done with a cell before it moves on (bench/tz's
+ * million land positions decode 18,241 cells, 132 MB in all). */
 static struct cell *
 cell_get(size_t k, const char **why)
 {

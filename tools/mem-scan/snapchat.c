@@ -891,7 +891,7 @@ match_days(struct memory *ms, size_t nm, struct snapfile *sf, size_t nsf, char *
 
 /* The memories/ folders of the export: the one beside json/ and those of
  * every ZIP part unpacked beside it (mydata~1234/memories/,
- * mydata~1234-2/memories/, ...): each directory named memories. */
+ * mydata~1234-2/memories/, ...): memories/ at the top or one level down. */
 static char **
 memories_dirs(struct export *ex, size_t *n)
 {
@@ -901,8 +901,10 @@ memories_dirs(struct export *ex, size_t *n)
 	*n = 0;
 	for (i = 0; i < ex->nfiles; i++) {
 		char *d = path_dir(ex->files[i].rel);
+		const char *sl = strchr(d, '/');
 
-		if (strcmp(path_base(d), "memories") != 0) {
+		if (strcmp(path_base(d), "memories") != 0 ||
+		    (sl != NULL && strchr(sl + 1, '/') != NULL)) {
 			free(d);
 			continue;
 		}

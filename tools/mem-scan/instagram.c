@@ -778,10 +778,11 @@ html_one(const char *p, const char *next, int first,
  * Instagram's HTML: one <div class="pam _3-95 _2ph- _a6-g uiBoxWhite
  * noborder"> a post or message. Inside: the caption (or sender) in class
  * "_2pim", the date in "_3-94 _a6-o", media as href/src attributes, GPS as
- * "Latitude"/"Longitude" rows of "_a6-q" cells. A box holding several
- * dated messages (memoria's fixtures: sender, text, time, again) is cut
- * after each time cell, so that each message keeps its own sender and
- * time; what follows the last time cell stays with the last message.
+ * "Latitude"/"Longitude" rows of "_a6-q" cells. A box without that
+ * header holding several dated messages (memoria's fixtures: sender,
+ * text, time, again) is cut after each time cell, so that each message
+ * keeps its own sender and time; what follows the last time cell stays
+ * with the last message.
  */
 void
 ig_html_posts(const char *buf, size_t len, void (*fn)(const struct ig_post *, void *),
@@ -789,14 +790,18 @@ ig_html_posts(const char *buf, size_t len, void (*fn)(const struct ig_post *, vo
 {
 	const char *end = buf + len, *p, *next, *seg, *cut, *after;
 	static const char box[] = "uiBoxWhite";
+	int one;
 
 	p = find_bytes(buf, len, box, sizeof(box) - 1);
 	while (p != NULL) {
 		next = find_bytes(p + 1, (size_t)(end - p - 1), box, sizeof(box) - 1);
 		if (next == NULL)
 			next = end;
+		/* a box with its header (_2pim: caption or sender) is one post
+		 * or message, as Instagram writes them */
+		one = find_bytes(p, (size_t)(next - p), "_2pim", 5) != NULL;
 		for (seg = p; seg < next; seg = cut) {
-			cut = cell_after(seg, next, "_3-94");
+			cut = one ? NULL : cell_after(seg, next, "_3-94");
 			/* the last time cell takes the rest of the box */
 			if (cut == NULL || (after = cell_after(cut, next, "_3-94")) == NULL)
 				cut = next;

@@ -682,7 +682,10 @@ static int64_t
 best_shift(const struct bytime *bt)
 {
 	int64_t s, sh, best = 0, d;
-	size_t i, n, most = 0, ties;
+	size_t i, n, most = 0, ties, left = 0;
+
+	for (i = 0; i < bt->nmo; i++)
+		left += bt->ms[bt->mo[i]].hit == NULL;
 
 	for (s = 0; s <= 2 * SNAP_SHIFT; s += 900) {
 		sh = s <= SNAP_SHIFT ? s : SNAP_SHIFT - s;
@@ -694,6 +697,8 @@ best_shift(const struct bytime *bt)
 			most = n;
 			best = sh;
 		}
+		if (s == 0 && n == left)	/* UTC explains them all */
+			break;
 	}
 	return best;
 }
@@ -920,13 +925,57 @@ memories_dirs(struct export *ex, size_t *n)
 	return dirs;
 }
 
+static int
+by_id(const void *a, const void *b)
+{
+	return strcasecmp((*(struct snapfile *const *)a)->id, (*(struct snapfile *const *)b)->id);
+}
+
+/* The files whose name's id is id (any case), from the index sorted by
+ * id: *n of them from the result. */
+static struct snapfile **
+with_id(struct snapfile **byid, size_t nsf, const char *id, size_t *n)
+{
+	size_t lo = 0, hi = nsf, mid, end;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcasecmp(byid[mid]->id, id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < nsf && strcasecmp(byid[end]->id, id) == 0; end++)
+		;
+	*n = end - lo;
+	return byid + lo;
+}
+
+/* The overlay of main file sf: the same id and day, claimed with it. */
+static void
+take_overlay(struct export *ex, struct snapfile **byid, size_t nsf,
+    const struct snapfile *sf, struct entry *e)
+{
+	struct snapfile **o;
+	size_t n, i;
+
+	o = with_id(byid, nsf, sf->id, &n);
+	for (i = 0; i < n; i++)
+		if (o[i]->overlay && strcmp(o[i]->id, sf->id) == 0 &&
+		    strcmp(o[i]->date, sf->date) == 0) {
+			o[i]->f->claimed = 1;
+			free(e->it.overlay);
+			e->it.overlay = file_path(ex, o[i]->f);
+		}
+}
+
 static void
 scan_history(struct export *ex, struct file *hf)
 {
 	size_t hl = strlen(hf->rel);
 	int html = hl > 5 && strcmp(hf->rel + hl - 5, ".html") == 0;
 	json_t *root, *list;
-	struct snapfile *sf = NULL;
+	struct snapfile *sf = NULL, **byid;
 	struct memory *ms;
 	char *dir, *slash, **dirs, *ambiguous;
 	size_t nsf = 0, i, n, k, d, ndirs, nm;
@@ -965,6 +1014,10 @@ scan_history(struct export *ex, struct file *hf)
 		}
 	}
 	ambiguous = xcalloc(nsf + 1, 1);
+	byid = xcalloc(nsf + 1, sizeof(*byid));
+	for (k = 0; k < nsf; k++)
+		byid[k] = &sf[k];
+	qsort(byid, nsf, sizeof(*byid), by_id);
 	list = json_object_get(root, "Saved Media");
 	if (root != NULL && !json_is_array(list))
 		scan_warn(ex, hf->rel, "%s", html ? "no memories table" :
@@ -982,13 +1035,18 @@ scan_history(struct export *ex, struct file *hf)
 		m->has_t = snap_date(json_object_get(m->v, "Date"), &m->t) == 0;
 		m->mid = link_id(m->v, "mid=");
 		m->sid = link_id(m->v, "sid=");
-		for (k = 0; k < nsf && m->hit == NULL; k++)
-			if (!sf[k].overlay && !sf[k].f->claimed &&
-			    ((m->mid && strcasecmp(sf[k].id, m->mid) == 0) ||
-			    (m->sid && strcasecmp(sf[k].id, m->sid) == 0))) {
-				m->hit = &sf[k];
-				sf[k].f->claimed = 1;
-			}
+		for (d = 0; d < 2 && m->hit == NULL; d++) {
+			const char *id = d == 0 ? m->mid : m->sid;
+			struct snapfile **c;
+			size_t nc;
+
+			c = id ? with_id(byid, nsf, id, &nc) : NULL;
+			for (k = 0; c != NULL && k < nc && m->hit == NULL; k++)
+				if (!c[k]->overlay && !c[k]->f->claimed) {
+					m->hit = c[k];
+					c[k]->f->claimed = 1;
+				}
+		}
 	}
 	/* 2: by the file's own time, at UTC or at the unzipping clock */
 	bytime_init(&bt, ms, nm, sf, nsf);
@@ -1032,17 +1090,11 @@ scan_history(struct export *ex, struct file *hf)
 		}
 		if (loc && snap_location(loc, &lat, &lon) == 0)
 			set_gps(&e->it, lat, lon, 0, 0);
-		for (k = 0; k < nsf; k++)
-			if (sf[k].overlay && strcmp(sf[k].id, hit->id) == 0 &&
-			    strcmp(sf[k].date, hit->date) == 0) {
-				sf[k].f->claimed = 1;
-				e->it.overlay = file_path(ex, sf[k].f);
-			}
+		take_overlay(ex, byid, nsf, hit, e);
 	}
 	/* the ambiguous files: kept, dated by their mtime, their own overlay */
 	for (k = 0, n = 0; k < nsf; k++) {
 		struct entry *e;
-		size_t o;
 
 		if (!ambiguous[k] || sf[k].f->claimed)
 			continue;
@@ -1052,12 +1104,7 @@ scan_history(struct export *ex, struct file *hf)
 			set_time(&e->it, sf[k].f->mtime - shift, OFFSET_UNKNOWN, "mtime");
 		else
 			fallback_time(ex, sf[k].f, &e->it);
-		for (o = 0; o < nsf; o++)
-			if (sf[o].overlay && strcmp(sf[o].id, sf[k].id) == 0 &&
-			    strcmp(sf[o].date, sf[k].date) == 0) {
-				sf[o].f->claimed = 1;
-				e->it.overlay = file_path(ex, sf[o].f);
-			}
+		take_overlay(ex, byid, nsf, &sf[k], e);
 		orphan_media(ex, sf[k].f, ambiguous[k] == 1 ?
 		    "ambiguous: several memories of its type fit its time; dated by "
 		    "its own mtime, no location" :
@@ -1083,6 +1130,7 @@ scan_history(struct export *ex, struct file *hf)
 	for (k = 0; k < nsf; k++)
 		free(sf[k].id);
 	free(sf);
+	free(byid);
 	free(ambiguous);
 	free(dir);
 }

@@ -150,6 +150,27 @@ time_source=filename"
 	[ "$(field "$OUT" "$E/$P2/2024-07-01_99999999-0000-4000-8000-000000000009-main.jpg" dest)" = x-snap2026-20240101/memories/snap-memories-snap2026-20240701.jpg ]
 }
 
+@test "Snapchat 2026 HTML-only: the table's Download cells read N/A, its memories are matched by time as well" {
+	tree snap2026
+	J="$E/mydata~1717000000/json/memories_history.json"
+	mkdir -p "$E/mydata~1717000000/html"
+	{
+		printf '<html><body><table><tr><th>Date</th><th>Media Type</th><th>Location</th><th>Download</th></tr>\n'
+		jq -r '."Saved Media"[] | "<tr><td>\(.Date)</td><td>\(."Media Type")</td><td>\(.Location)</td><td>N/A</td></tr>"' "$J"
+		printf '</table></body></html>\n'
+	} > "$E/mydata~1717000000/html/memories_history.html"
+	rm -r "$E/mydata~1717000000/json"
+	run -0 --separate-stderr mem-scan -o "$OUT" "$E"
+	run -0 rec "$E/$P2/2024-05-01_B0000000-0000-4000-8000-000000000003-main.mp4"
+	assert_output "time=2024-05-01T11:30:09Z
+time_source=html
+lat=40.7128000
+lon=-74.0060000
+overlay=$E/$P2/2024-05-01_B0000000-0000-4000-8000-000000000003-overlay.png"
+	[ "$(field "$OUT" "$E/$P2/2024-05-01_A0000000-0000-4000-8000-000000000002-main.jpg" lat)" = 51.5072000 ]
+	[ "$(field "$OUT" "$E/$P1/2024-05-03_D0000000-0000-4000-8000-000000000005-main.jpg" time_source)" = mtime ]
+}
+
 # --- memoria's preprocessed Discord and iMessage ---------------------------
 
 @test "memoria's preprocessed Discord (metadata.json with download counts + media/) is Discord, and not Snapchat messages" {

@@ -184,3 +184,72 @@ protocol_both() {
 	grep '^error-' double.trace > double
 	run -0 diff real double
 }
+
+# --- Google Photos' Archive, Locked Folder and favorites on the real server
+# (issue 15). A user of our own, made through the admin's API with a
+# password, so that its session can be unlocked with a PIN: the server shows
+# locked assets only to such a session, never to an API key.
+
+# locked_user DIR: DIR/user.key (the user's API key, for mem-upload) and
+# DIR/bearer (a header: its session, unlocked). Secrets stay in files.
+locked_user() {
+	local d=$1 url=$IMMICH_INSTANCE_URL email
+	email="locked-$(date +%s%N)@mem.test"
+	printf 'x-api-key: %s\n' "$(cat "$MEM_IMMICH_RUN/admin.key")" > "$d/admin.hdr"
+	head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$d/pw"
+	jq -n --arg e "$email" --rawfile p "$d/pw" \
+		'{email: $e, name: "locked", password: $p, shouldChangePassword: false}' > "$d/new.json"
+	curl -sS --fail-with-body -H @"$d/admin.hdr" -H 'Content-Type: application/json' \
+		--data-binary @"$d/new.json" "$url/api/admin/users" > /dev/null || return 1
+	jq -n --arg e "$email" --rawfile p "$d/pw" '{email: $e, password: $p}' > "$d/login.json"
+	curl -sS --fail-with-body -H 'Content-Type: application/json' --data-binary @"$d/login.json" \
+		"$url/api/auth/login" | jq -r '"Authorization: Bearer " + .accessToken' > "$d/bearer" || return 1
+	echo '{"name":"issue-15","permissions":["all"]}' > "$d/key.json"
+	curl -sS --fail-with-body -H @"$d/bearer" -H 'Content-Type: application/json' \
+		--data-binary @"$d/key.json" "$url/api/api-keys" | jq -j .secret > "$d/user.key" || return 1
+	echo '{"pinCode":"615243"}' > "$d/pin.json"
+	curl -sS --fail-with-body -H @"$d/bearer" -H 'Content-Type: application/json' \
+		--data-binary @"$d/pin.json" "$url/api/auth/pin-code" > /dev/null || return 1
+	curl -sS --fail-with-body -H @"$d/bearer" -H 'Content-Type: application/json' \
+		--data-binary @"$d/pin.json" "$url/api/auth/session/unlock" > /dev/null
+}
+
+# takeout_photo FILE EPOCH SIZE [JSON FIELDS]: a real JPEG (its own bytes:
+# SIZE differs) and its Takeout sidecar.
+takeout_photo() {
+	mkdir -p "$(dirname "$1")"
+	make_jpeg "$1" "$3" || return 1
+	printf '{"title": "%s", "photoTakenTime": {"timestamp": "%s"}%s}\n' \
+		"${1##*/}" "$2" "${4:+, $4}" > "$1.json"
+}
+
+@test "an archived, a Locked Folder (--include-locked) and a favorite Takeout photo show on the real server as visibility archive, locked, timeline and isFavorite" {
+	local G=$BATS_TEST_TMPDIR/google-ann-20240101 O=$BATS_TEST_TMPDIR/o R
+	R="$G/Takeout/Google Photos"
+	takeout_photo "$R/Archive/IMG_1.jpg" 1600000001 64x48
+	takeout_photo "$R/Locked Folder/IMG_2.jpg" 1610000002 72x48
+	takeout_photo "$R/Photos from 2021/IMG_3.jpg" 1620000003 80x48 '"favorited": true'
+	takeout_photo "$R/Photos from 2021/IMG_4.jpg" 1620100004 88x48 '"archived": true'
+	locked_user "$BATS_TEST_TMPDIR"
+	mem-scan --include-locked --records -o "$O" "$G" > recs.nul
+	[ "$(tr -cd '\0' < recs.nul | wc -c)" -eq 4 ]
+	run -0 mem-exif -o "$O" < recs.nul
+	IMMICH_API_KEY=$(cat "$BATS_TEST_TMPDIR/user.key") run -0 --separate-stderr mem-upload -o "$O" < recs.nul
+	# the locked one in no album (the server refuses it there)
+	[[ "$stderr" == "mem-upload: 4 uploaded ("*" kB), 0 duplicates, 0 unchanged (ledger), 0 skipped (audio), 0 ignored, 0 failed; albums: 1 created, 1 updated" ]]
+	for v in timeline archive locked; do
+		jq -n --arg v "$v" '{visibility: $v, size: 100}' > q.json
+		curl -sS --fail-with-body -H @"$BATS_TEST_TMPDIR/bearer" -H 'Content-Type: application/json' \
+			--data-binary @q.json "$IMMICH_INSTANCE_URL/api/search/metadata" |
+			jq -c '[.assets.items[] | [.originalFileName, .visibility, .isFavorite]] | sort | .[]'
+	done > got
+	run -0 cat got
+	assert_output '["gphotos-ann-20210503.jpg","timeline",true]
+["gphotos-ann-20200913.jpg","archive",false]
+["gphotos-ann-20210504.jpg","archive",false]
+["gphotos-ann-20210107.jpg","locked",false]'
+	curl -sS --fail-with-body -H @"$BATS_TEST_TMPDIR/bearer" "$IMMICH_INSTANCE_URL/api/albums" |
+		jq -c '[.[] | [.albumName, .assetCount]]' > got
+	run -0 cat got
+	assert_output '[["Google Photos/ann",3]]'
+}

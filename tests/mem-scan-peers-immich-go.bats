@@ -208,7 +208,10 @@ lang() {
 	run -0 --separate-stderr mem-scan -o "$OUT" "$G"
 	[ "$output" = "$Y/IMG_3.jpg" ]
 	[ "$stderr" = "mem-scan: $G: 2 item(s) in Google Photos' trash left out (--include-trashed keeps them)" ]
-	[ ! -e "$OUT/google-ann-20240101/issues/failure-report.json" ]
+	# each named in the report's own list, none counted as a failure
+	run -0 jq -c '[.summary.total_failures, ([.skipped[] | [.context.relative_path, .reason]] | sort)]' \
+	    "$OUT/google-ann-20240101/issues/failure-report.json"
+	assert_output '[0,[["Takeout/Google Photos/Photos from 2021/IMG_2.jpg","in Google Photos'"'"' trash (--include-trashed keeps it)"],["Takeout/Google Photos/Trash/IMG_1.jpg","in Google Photos'"'"' trash (--include-trashed keeps it)"]]]'
 }
 
 @test "immich-go doc: --include-trashed keeps trashed items, and Trash is no album" {
@@ -241,6 +244,8 @@ lang() {
 	run -0 --separate-stderr mem-scan -o "$OUT" "$G"
 	[ "$output" = '' ]
 	[ "$stderr" = "mem-scan: $G: 1 item(s) of the Locked Folder left out (--include-locked keeps them, locked on the server)" ]
+	run -0 jq -c '[.skipped[] | [.file_path, .reason]]' "$OUT/google-ann-20240101/issues/failure-report.json"
+	assert_output "[[\"$R/Locked Folder/IMG_1.jpg\",\"in the Locked Folder (--include-locked keeps it)\"]]"
 	run -0 mem-scan --include-locked -o "$OUT" "$G"
 	taken "$OUT" "$R/Locked Folder/IMG_1.jpg" 1600000001
 	[ "$(field "$OUT" "$R/Locked Folder/IMG_1.jpg" visibility)" = locked ]
@@ -258,6 +263,8 @@ lang() {
 	run -0 --separate-stderr mem-scan --skip-partner -o "$OUT" "$G"
 	[ "$output" = "$Y/IMG_2.jpg" ]
 	[ "$stderr" = "mem-scan: $G: 1 partner-shared item(s) left out (--skip-partner)" ]
+	run -0 jq -c '[.skipped[] | [.file_path, .reason]]' "$OUT/google-ann-20240101/issues/failure-report.json"
+	assert_output "[[\"$Y/IMG_1.jpg\",\"shared by a partner (--skip-partner)\"]]"
 }
 
 @test "immich-go doc: Failed Videos is not an album" {

@@ -88,6 +88,17 @@ GET /api/server/media-types"
 	[ "$(state '[.assets[] | select(.visibility == "archive") | .isFavorite] | join(",")')" = true ]
 }
 
+@test "a locked record goes into none of its albums: the real server keeps the Locked Folder out of albums" {
+	double_start
+	make_jpegs "$OUT/exp/photos" 2
+	write_record l.item source=/in/l.jpg dest=exp/photos/img1.jpg kind=image visibility=locked album=Trip
+	write_record t.item source=/in/t.jpg dest=exp/photos/img2.jpg kind=image album=Trip
+	run -0 up -o "$OUT" l.item t.item
+	[ "$(state '[.assets[] | .visibility] | sort | join(",")')" = locked,timeline ]
+	[ "$(state '[.albums[] | select(.name == "Trip") | .assets | length] | join(",")')" = 1 ]
+	assert_output --partial 'albums: 1 created, 1 updated'
+}
+
 @test "a record that names no album gets memoria's album for its platform and user" {
 	double_start
 	make_jpegs "$OUT/snap/memories" 1 s

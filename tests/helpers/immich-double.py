@@ -18,7 +18,8 @@ and compares them line by line):
   - POST /api/albums: 201 {albumName, assetCount 0}; the same name again makes
     a second album; GET /api/albums lists both with their counts;
   - PUT /api/albums/ID/assets: 200 [{id, success true}], then [{id, success
-    false, error "duplicate"}] for a member already in;
+    false, error "duplicate"}] for a member already in; a locked asset gets
+    error "no_permission" (tests/immich-real.bats, issue 15's test);
   - the statuses of errors: 400 for an unsupported file type and for an
     unknown album, 401 for a bad key.
 Known difference from v3.1.0: its error bodies are only {"message"} (the
@@ -723,7 +724,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 a = st.asset_by_id(aid)
                 if a is None:
                     out.append({"id": aid, "success": False, "error": "not_found"})
-                elif a["owner"] != user:
+                elif a["owner"] != user or a.get("visibility") == "locked":
+                    # a locked asset is out of albums (v3.1.0: no_permission
+                    # without an unlocked session, and a key has none)
                     out.append({"id": aid, "success": False, "error": "no_permission"})
                 elif aid in al["assets"]:
                     out.append({"id": aid, "success": False, "error": "duplicate"})

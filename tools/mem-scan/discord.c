@@ -6,7 +6,8 @@
  * put it in the channel folder (as NAME, MESSAGEID_NAME, or under
  * attachments/), and every other media attachment becomes an item with
  * its link (url=), which mem-fetch downloads.
- * Audio is kept (memoria dropped it).
+ * Audio is kept (memoria dropped it). memoria's own preprocessed Discord
+ * (metadata.json + media/) is read too.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -45,9 +46,13 @@ detect(struct export *ex)
 	struct file *f;
 	size_t n, i;
 	int hit = 0;
+	json_t *meta;
 
-	if (d == NULL)
-		return 0;
+	if (d == NULL) {	/* memoria's preprocessed Discord */
+		hit = memoria_pre(ex, PRE_DISCORD, &meta) != NULL;
+		json_decref(meta);
+		return hit;
+	}
 	f = export_under(ex, d, &n);
 	for (i = 0; i < n && !hit; i++) {
 		c = f[i].rel + strlen(d) + 1;
@@ -344,6 +349,92 @@ scan_channel(struct export *ex, const char *cdir, json_t *index, const char *use
 	json_decref(list);
 }
 
+struct pre {
+	const char *user, *album;
+};
+
+/*
+ * A file of memoria's preprocessed Discord (metadata.json: conversations
+ * by channel id, each {type dm|group_dm|server, title, guild_name,
+ * messages [{id, timestamp "… UTC", content, media_files}]}): the same
+ * names and caption as the raw package's; the package holds the user's
+ * own messages only, so the sender is the user.
+ */
+static void
+pre_item(struct export *ex, struct file *f, const char *key, json_t *conv,
+    json_t *msg, void *arg)
+{
+	struct pre *p = arg;
+	const char *type = json_string_value(json_object_get(conv, "type"));
+	const char *title = json_string_value(json_object_get(conv, "title"));
+	const char *guild = json_string_value(json_object_get(conv, "guild_name"));
+	const char *ts = json_string_value(json_object_get(msg, "timestamp"));
+	struct entry *e = scan_add(ex, f, "messages", "discord");
+	json_t *index, *info;
+	struct chan c;
+	int64_t t;
+	int32_t off;
+
+	item_set(&e->it.user, p->user);
+	item_add_album(&e->it, p->album);
+	if (key == NULL) {	/* in media/, named by no message */
+		item_set(&e->it.caption, p->album);
+		fallback_time(ex, f, &e->it);
+		return;
+	}
+	/* channel() as for the package: the index's title, channel.json's type */
+	index = json_pack("{s:s?}", key, title);
+	info = json_pack("{s:s}", "type", type == NULL ? "" : strcmp(type, "dm") == 0 ?
+	    "DM" : strcmp(type, "group_dm") == 0 ? "GROUP_DM" : "GUILD_TEXT");
+	if (info != NULL && guild != NULL && title != NULL) {
+		size_t tl = strlen(title), gl = strlen(guild);
+		char *name = tl > gl + 4 && strcmp(title + tl - gl, guild) == 0 &&
+		    strncmp(title + tl - gl - 4, " in ", 4) == 0 ?
+		    xmemdup(title, tl - gl - 4) : xstrdup(title);
+
+		json_object_set_new(info, "name", jstr(name));
+		json_object_set_new(info, "guild", json_pack("{s:s}", "name", guild));
+		free(name);
+	}
+	if (index == NULL || info == NULL)
+		die(ST_FATAL, "out of memory");
+	channel(index, info, key, &c);
+	entry_conv(e, c.part);
+	if (ts && time_parse(ts, &t, &off) == 0)
+		set_time(&e->it, t, OFFSET_UNKNOWN, "json");
+	else
+		fallback_time(ex, f, &e->it);
+	msg_caption(&e->it, p->album, c.label, p->user,
+	    json_string_value(json_object_get(msg, "content")));
+	free(c.part);
+	free(c.label);
+	json_decref(index);
+	json_decref(info);
+}
+
+static void
+scan_pre(struct export *ex)
+{
+	json_t *meta;
+	const char *root = memoria_pre(ex, PRE_DISCORD, &meta);
+	const char *u = json_string_value(json_object_get(json_object_get(meta,
+	    "export_info"), "export_username"));
+	char *user, *album;
+	struct pre p;
+
+	if (root == NULL)
+		return;
+	user = u && *u && strcmp(u, "unknown") != 0 ? xstrdup(u) :
+	    user_of(ex->name, "discord");
+	album = xasprintf("Discord/%s", user);
+	p.user = user;
+	p.album = album;
+	memoria_pre_each(ex, root, meta, pre_item, &p);
+	free(album);
+	free(user);
+	json_decref(meta);
+}
+
 /* The account's name when the directory name does not give it. */
 static char *
 account_user(struct export *ex, const char *mdir)
@@ -380,8 +471,10 @@ scan(struct export *ex, const struct platform *p)
 	size_t n, i;
 
 	(void)p;
-	if (mdir == NULL)
+	if (mdir == NULL) {
+		scan_pre(ex);
 		return;
+	}
 	rel = xasprintf("%s/index.json", mdir);
 	if ((f = export_find(ex, rel)) != NULL)
 		index = file_json(ex, f, MAXMETA);

@@ -189,7 +189,9 @@ export_walk(struct export *ex, const char *path, dev_t outdev, ino_t outino, int
 	ex->orphan_media = json_array();
 	ex->orphan_meta = json_array();
 	ex->failed = json_array();
-	if (ex->orphan_media == NULL || ex->orphan_meta == NULL || ex->failed == NULL)
+	ex->skipped = json_array();
+	if (ex->orphan_media == NULL || ex->orphan_meta == NULL || ex->failed == NULL ||
+	    ex->skipped == NULL)
 		die(ST_FATAL, "out of memory");
 	fd = open(ex->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
@@ -234,6 +236,7 @@ export_free(struct export *ex)
 	free(ex->items);
 	json_decref(ex->orphan_media);
 	json_decref(ex->orphan_meta);
+	json_decref(ex->skipped);
 	json_decref(ex->failed);
 	free(ex->path);
 	free(ex->name);
@@ -581,6 +584,17 @@ scan_warn(struct export *ex, const char *rel, const char *fmt, ...)
 	free(msg);
 }
 
+void
+scan_skip(struct export *ex, struct file *f, const char *reason)
+{
+	char *p = file_path(ex, f);
+
+	append(ex->skipped, json_pack("{s:o, s:s, s:{s:s, s:o}}", "file_path", jstr(p),
+	    "reason", reason, "context", "platform", ex->cur ? ex->cur->name : "folder",
+	    "relative_path", jstr(f->rel)));
+	free(p);
+}
+
 /*
  * A name from metadata, relative to dir inside the export. Absolute names,
  * "..", and empty components are refused: metadata must not point outside
@@ -924,6 +938,7 @@ write_report(struct export *ex, const char *out)
 	size_t nm = json_array_size(ex->orphan_media);
 	size_t nd = json_array_size(ex->orphan_meta);
 	size_t nf = json_array_size(ex->failed);
+	size_t ns = json_array_size(ex->skipped);
 	json_t *names, *old, *theirs, *v;
 	json_int_t mine;
 	size_t i;
@@ -942,7 +957,7 @@ write_report(struct export *ex, const char *out)
 			mine++;
 	}
 	/* none of ours, now or before: the file is the pipeline's alone */
-	if (nm + nd + nf == 0 && (json_array_size(theirs) == 0 || mine == 0)) {
+	if (nm + nd + nf + ns == 0 && (json_array_size(theirs) == 0 || mine == 0)) {
 		if (json_array_size(theirs) == 0 && unlink(path) < 0 && errno != ENOENT)
 			warn_("%s", path);
 		json_decref(old);
@@ -968,6 +983,9 @@ write_report(struct export *ex, const char *out)
 	    "failed_matching", "orphaned_media", ex->orphan_media,
 	    "orphaned_metadata", ex->orphan_meta, "failed_processing", ex->failed);
 	json_decref(names);
+	/* what was left out on purpose: named, not counted as failures */
+	if (root != NULL && ns > 0 && json_object_set(root, "skipped", ex->skipped) < 0)
+		die(ST_FATAL, "out of memory");
 	if (root == NULL)
 		die(ST_FATAL, "out of memory");
 	/* Nothing new but the time: the file stays as it is (a rerun that

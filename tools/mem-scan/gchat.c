@@ -1,7 +1,8 @@
 /*
  * gchat.c -- Google Chat in a Takeout: [Takeout/]Google Chat/Groups/<DM|Space
  * ID>/{group_info.json, messages.json, attachments}, and the export's user
- * in Users/<User ID>/user_info.json.
+ * in Users/<User ID>/user_info.json. A Users/<name>/messages.json with its
+ * files beside it is a DM with <name> (memoria's layout).
  *
  * A message's time is Google's long form, "Thursday, November 3, 2016 at
  * 11:59:50 AM UTC" (newer exports put U+202F before AM/PM), read with its
@@ -169,19 +170,26 @@ gchat_date(const char *s, int64_t *utc, int32_t *off)
 	return 0;
 }
 
-/* The "Google Chat" directories of the export (Takeout-wrapped or not). */
+/*
+ * The "Google Chat" directories of the export (Takeout-wrapped or not):
+ * those with a Groups/<conversation>/messages.json, and, when users is
+ * set, those with a Users/<name>/messages.json (a DM kept under the other
+ * person's folder, as memoria's fixtures have it).
+ */
 static size_t
-roots(struct export *ex, char **out, size_t max)
+roots(struct export *ex, char **out, size_t max, int users)
 {
-	size_t i, n = 0, k;
+	static const char *subs[] = { "Google Chat/Groups/", "Google Chat/Users/" };
+	size_t i, n = 0, k, s;
 
 	for (i = 0; i < ex->nfiles && n < max; i++) {
-		const char *r = ex->files[i].rel, *g;
+		const char *r = ex->files[i].rel, *g = NULL;
 		char *root;
 
-		if ((g = strstr(r, "Google Chat/Groups/")) == NULL || (g != r && g[-1] != '/'))
-			continue;
-		if (strcmp(path_base(r), "messages.json") != 0)
+		for (s = 0; s < (users ? 2u : 1u) && g == NULL; s++)
+			if ((g = strstr(r, subs[s])) != NULL && g != r && g[-1] != '/')
+				g = NULL;
+		if (g == NULL || strcmp(path_base(r), "messages.json") != 0)
 			continue;
 		root = xmemdup(r, (size_t)(g - r) + strlen("Google Chat"));
 		for (k = 0; k < n; k++)
@@ -195,15 +203,40 @@ roots(struct export *ex, char **out, size_t max)
 	return n;
 }
 
+/* A Users/<name>/messages.json attaching a file: a DM with media to date
+ * (one without attachments is no Google Chat export: memoria's rule). */
+static int
+users_media(struct export *ex)
+{
+	size_t i, k;
+	json_t *j, *m;
+
+	for (i = 0; i < ex->nfiles; i++) {
+		const char *r = ex->files[i].rel, *g = strstr(r, "Google Chat/Users/");
+		int hit = 0;
+
+		if (g == NULL || (g != r && g[-1] != '/') ||
+		    strcmp(path_base(r), "messages.json") != 0 ||
+		    (j = file_json(ex, &ex->files[i], MAXJSON)) == NULL)
+			continue;
+		json_array_foreach(json_object_get(j, "messages"), k, m)
+			hit |= json_array_size(json_object_get(m, "attached_files")) > 0;
+		json_decref(j);
+		if (hit)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 detect(struct export *ex)
 {
 	char *r[8];
-	size_t n = roots(ex, r, LEN(r)), i;
+	size_t n = roots(ex, r, LEN(r), 0), i;
 
 	for (i = 0; i < n; i++)
 		free(r[i]);
-	return n > 0;
+	return n > 0 || users_media(ex);
 }
 
 /* The export user's address, from the first Users/<id>/user_info.json. */
@@ -442,12 +475,12 @@ static void
 scan(struct export *ex, const struct platform *p)
 {
 	char *r[8], *email, *user, *diruser, *album, *last = NULL;
-	size_t nr = roots(ex, r, LEN(r)), i, k, n;
+	size_t nr = roots(ex, r, LEN(r), 1), i, k, n, s;
 
 	(void)p;
 	for (i = 0; i < nr; i++) {
-		char *gdir = xasprintf("%s/Groups", r[i]);
-		struct file *g = export_under(ex, gdir, &n);
+		char *gdir;
+		struct file *g;
 
 		email = user_email(ex, r[i]);
 		diruser = user_of(ex->name, "google");
@@ -463,29 +496,37 @@ scan(struct export *ex, const struct platform *p)
 		}
 		album = xasprintf("Google Chat/%s", strcmp(diruser, "unknown") != 0 ?
 		    diruser : user);
-		for (k = 0; k < n; k++) {
-			const char *rest = g[k].rel + strlen(gdir) + 1;
-			const char *sl = strchr(rest, '/');
-			char *gd;
+		/* Groups/<DM|Space id>/, then Users/<name>/ holding messages */
+		for (s = 0; s < 2; s++) {
+			gdir = xasprintf("%s/%s", r[i], s == 0 ? "Groups" : "Users");
+			g = export_under(ex, gdir, &n);
+			for (k = 0; k < n; k++) {
+				const char *rest = g[k].rel + strlen(gdir) + 1;
+				const char *sl = strchr(rest, '/');
+				char *gd, *mrel;
 
-			if (sl == NULL)
-				continue;
-			gd = xmemdup(g[k].rel, (size_t)(sl - g[k].rel));
-			if (last == NULL || strcmp(last, gd) != 0) {
-				scan_group(ex, gd, email, user, album);
-				free(last);
-				last = gd;
-			} else {
-				free(gd);
+				if (sl == NULL)
+					continue;
+				gd = xmemdup(g[k].rel, (size_t)(sl - g[k].rel));
+				mrel = xasprintf("%s/messages.json", gd);
+				if ((last == NULL || strcmp(last, gd) != 0) &&
+				    (s == 0 || export_find(ex, mrel) != NULL)) {
+					scan_group(ex, gd, email, user, album);
+					free(last);
+					last = gd;
+				} else {
+					free(gd);
+				}
+				free(mrel);
 			}
+			free(last);
+			last = NULL;
+			free(gdir);
 		}
-		free(last);
-		last = NULL;
 		free(album);
 		free(user);
 		free(diruser);
 		free(email);
-		free(gdir);
 		free(r[i]);
 	}
 }

@@ -1071,8 +1071,16 @@ scan(struct export *ex, const struct platform *p)
 		partner = m != NULL && m->partner;
 		if ((trashed && !gp_include_trashed) || (locked && !gp_include_locked) ||
 		    (partner && gp_skip_partner)) {
-			for (k = i; k < j; k++)
+			const char *why = trashed && !gp_include_trashed ?
+			    "in Google Photos' trash (--include-trashed keeps it)" :
+			    locked && !gp_include_locked ?
+			    "in the Locked Folder (--include-locked keeps it)" :
+			    "shared by a partner (--skip-partner)";
+
+			for (k = i; k < j; k++) {
 				ex->files[gm[k].g->idx].claimed = 1;
+				scan_skip(ex, &ex->files[gm[k].g->idx], why);
+			}
 			if (trashed && !gp_include_trashed)
 				left_trash++;
 			else if (locked && !gp_include_locked)

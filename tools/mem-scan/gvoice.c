@@ -224,6 +224,8 @@ walk(xmlNode *n, struct gv_page *pg)
 		msg_time(c, "dt", &m);
 		msg_sender(c, &m, "sender");
 		m.text = text(find(c, "q", NULL));
+		if (m.text == NULL)	/* <div class="text"> (memoria's fixtures) */
+			m.text = text(find(c, NULL, "text"));
 		refs(c, pg, &m);
 		free(m.sender);
 		free(m.text);
@@ -510,6 +512,10 @@ scan_page(struct export *ex, struct file *hf, const char *dir, const char *user,
 			set_time(&e->it, r->time, r->off, "html");
 		else if (name_utc(path_base(f->rel), &t) == 0)
 			set_time(&e->it, t, OFFSET_UNKNOWN, "filename");
+		else if (name_utc(path_base(hf->rel), &t) == 0)
+			/* the page's own name is its UTC time: an instant
+			 * of the page, not a phone's wall clock */
+			set_time(&e->it, t, OFFSET_UNKNOWN, "html");
 		else
 			fallback_time(ex, f, &e->it);
 		msg_caption(&e->it, src, conv, r->sender && strcmp(r->sender, "Me") == 0 ?

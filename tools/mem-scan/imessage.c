@@ -134,8 +134,14 @@ static int
 detect(struct export *ex)
 {
 	const char *base;
+	json_t *meta;
+	int pre;
 
-	return database(ex, &base) != NULL;
+	if (database(ex, &base) != NULL)
+		return 1;
+	pre = memoria_pre(ex, PRE_IMESSAGE, &meta) != NULL;	/* memoria's */
+	json_decref(meta);
+	return pre;
 }
 
 /* A path as an SQLite URI: %-escape what a URI would read otherwise. */
@@ -326,6 +332,79 @@ row(struct ctx *c, sqlite3_stmt *st, const char *base, const char *dbrel)
 	free(body);
 }
 
+/*
+ * A file of memoria's preprocessed iMessage (metadata.json: conversations
+ * {type group|dm, title, messages [{sender, created "… UTC", content,
+ * conversation_title, source_export, media_file}]}; a file several
+ * messages shared is one entry {media_file, primary_created, messages
+ * [...]}): named and captioned as from the database, the oldest message
+ * (memoria's primary) giving the time and the caption.
+ */
+static void
+pre_item(struct export *ex, struct file *f, const char *key, json_t *conv,
+    json_t *msg, void *arg)
+{
+	struct ctx *c = arg;
+	json_t *inner = json_array_get(json_object_get(msg, "messages"), 0);
+	json_t *m = inner != NULL ? inner : msg;
+	const char *title = json_string_value(json_object_get(m, "conversation_title"));
+	const char *created = json_string_value(json_object_get(msg, "primary_created"));
+	const char *cname;
+	struct entry *e;
+	int64_t t;
+	int32_t off;
+
+	(void)ex;
+	if (title == NULL || *title == '\0')
+		title = json_string_value(json_object_get(conv, "title"));
+	cname = title && *title ? title : key ? key : "unknown";
+	e = add(c, f, cname);
+	if (key == NULL) {	/* in media/, named by no message */
+		item_set(&e->it.caption, c->src);
+		fallback_time(c->ex, f, &e->it);
+		return;
+	}
+	if (created == NULL)
+		created = json_string_value(json_object_get(m, "created"));
+	if (created && time_parse(created, &t, &off) == 0)
+		set_time(&e->it, t, OFFSET_UNKNOWN, "json");
+	else
+		fallback_time(c->ex, f, &e->it);
+	msg_caption(&e->it, c->src, cname,
+	    json_string_value(json_object_get(m, "sender")),
+	    json_string_value(json_object_get(m, "content")));
+}
+
+/* memoria's preprocessed iMessage: the device from the first message's
+ * source_export (memoria's album), else from the export's name. */
+static void
+scan_pre(struct export *ex)
+{
+	json_t *meta, *c, *m;
+	const char *root = memoria_pre(ex, PRE_IMESSAGE, &meta), *key, *se = NULL;
+	struct ctx cx;
+
+	if (root == NULL)
+		return;
+	json_object_foreach(json_object_get(meta, "conversations"), key, c) {
+		m = json_array_get(json_object_get(c, "messages"), 0);
+		if (json_object_get(m, "messages") != NULL)
+			m = json_array_get(json_object_get(m, "messages"), 0);
+		se = json_string_value(json_object_get(m, "source_export"));
+		break;
+	}
+	memset(&cx, 0, sizeof(cx));
+	cx.ex = ex;
+	cx.dev = device(se && *se ? se : ex->name);
+	cx.album = xasprintf("iMessage/%s", cx.dev);
+	cx.src = xstrdup(cx.album);
+	memoria_pre_each(ex, root, meta, pre_item, &cx);
+	free(cx.dev);
+	free(cx.album);
+	free(cx.src);
+	json_decref(meta);
+}
+
 static void
 load_contacts(struct ctx *c)
 {
@@ -375,8 +454,10 @@ scan(struct export *ex, const struct platform *p)
 	int rc;
 
 	(void)p;
-	if (dbf == NULL)
+	if (dbf == NULL) {
+		scan_pre(ex);
 		return;
+	}
 	dbf->claimed = 1;
 	memset(&c, 0, sizeof(c));
 	c.ex = ex;

@@ -259,6 +259,25 @@ resolve(struct export *ex, const char *uri, int *outside)
 	return f;
 }
 
+/* The file a uri names, else the file it names relative to the page that
+ * names it ("photos/x.jpg" beside message_1.html, memoria's fixtures). */
+static struct file *
+resolve_from(struct export *ex, const char *uri, const char *page, int *outside)
+{
+	struct file *f = resolve(ex, uri, outside);
+	char *dir, *rel;
+
+	if (f != NULL || *outside || page == NULL || strchr(page, '/') == NULL)
+		return f;
+	dir = path_dir(page);
+	if ((rel = safe_join(dir, uri)) != NULL) {
+		f = export_find(ex, rel);
+		free(rel);
+	}
+	free(dir);
+	return f;
+}
+
 static void
 media_ref(struct ig *g, const char *uri, json_t *obj, int64_t t, int has_t,
     const char *caption, int has_gps, double lat, double lon)
@@ -269,7 +288,7 @@ media_ref(struct ig *g, const char *uri, json_t *obj, int64_t t, int has_t,
 	size_t i;
 	int outside;
 
-	f = resolve(ex, uri, &outside);
+	f = resolve_from(ex, uri, g->metafile, &outside);
 	if (f == NULL) {
 		if (strncmp(uri, "http", 4) != 0)
 			orphan_meta(ex, g->metafile, obj, outside ?
@@ -443,6 +462,28 @@ walk_children(struct ig *g, json_t *o, int64_t t, int has_t, const char *cap, in
 	}
 }
 
+/* A conversation named by its folder, without Instagram's id ("zoe_123"
+ * is "zoe"): for a message_N file without a title. */
+static char *
+conv_folder(const char *rel)
+{
+	const char *e = strrchr(rel, '/'), *b;
+	char *folder;
+	size_t n;
+
+	if (e == NULL)
+		return xstrdup("unknown");
+	for (b = e; b > rel && b[-1] != '/'; b--)
+		;
+	n = (size_t)(e - b);
+	folder = xmemdup(b, n);
+	while (n > 0 && isdigit((unsigned char)folder[n - 1]))
+		n--;
+	if (n > 1 && folder[n - 1] == '_' && n < strlen(folder))
+		folder[n - 1] = '\0';
+	return folder;
+}
+
 static void
 scan_json(struct ig *g, struct file *f)
 {
@@ -455,22 +496,8 @@ scan_json(struct ig *g, struct file *f)
 	g->conv = NULL;
 	folder = NULL;
 	if (strcmp(g->type, "messages") == 0 &&
-	    (g->conv = json_string_value(json_object_get(root, "title"))) == NULL) {
-		/* a later message_N.json has no title: the folder's name
-		 * without Instagram's id ("zoe_123" is "zoe") */
-		const char *e = strrchr(f->rel, '/'), *b;
-		size_t n;
-
-		for (b = e; b > f->rel && b[-1] != '/'; b--)
-			;
-		n = (size_t)(e - b);
-		folder = xmemdup(b, n);
-		while (n > 0 && isdigit((unsigned char)folder[n - 1]))
-			n--;
-		if (n > 1 && folder[n - 1] == '_' && n < strlen(folder))
-			folder[n - 1] = '\0';
-		g->conv = folder;
-	}
+	    (g->conv = json_string_value(json_object_get(root, "title"))) == NULL)
+		g->conv = folder = conv_folder(f->rel);
 	g->sender = NULL;
 	walk_json(g, root, 0, 0, NULL, 0);
 	g->conv = g->sender = NULL;
@@ -627,6 +654,45 @@ html_time(const char *s, int64_t *t)
 	return time_parse(buf, t, &off);
 }
 
+/* The HTML's time: Instagram's "Jan 15, 2023 10:30 am", or ISO 8601
+ * ("2021-01-01T12:00:00", memoria's fixtures), both as the wall clock they
+ * show (an ISO time with a zone gives the wall clock of that zone). */
+static int
+html_when(const char *s, int64_t *t)
+{
+	int32_t off;
+
+	if (html_time(s, t) == 0)
+		return 0;
+	if (time_parse(s, t, &off) < 0)
+		return -1;
+	if (off != OFFSET_UNKNOWN)
+		*t += (int64_t)off * 60;
+	return 0;
+}
+
+/* Where the element whose opening tag holds cls ends (after its first
+ * closing tag), searching [p, end); NULL when there is none. */
+static const char *
+cell_after(const char *p, const char *end, const char *cls)
+{
+	const char *c = p, *q;
+
+	for (;;) {
+		if ((c = find_bytes(c, (size_t)(end - c), cls, strlen(cls))) == NULL)
+			return NULL;
+		for (q = c; q > p && *q != '<' && *q != '>'; q--)
+			;
+		if (*q == '<')
+			break;
+		c += strlen(cls);
+	}
+	if ((c = find_bytes(c, (size_t)(end - c), "</", 2)) == NULL ||
+	    (c = memchr(c, '>', (size_t)(end - c))) == NULL)
+		return end;
+	return c + 1;
+}
+
 /* The value after a "Latitude"/"Longitude" label cell. */
 static int
 html_coord(const char *p, const char *end, const char *label, double *v)
@@ -663,57 +729,84 @@ add_ref(struct ig_post *post, const char *v, size_t n)
 	post->media[post->nmedia++] = s;
 }
 
+/* One post or message of [p, next): caption, sender, time, GPS, media. */
+static void
+html_one(const char *p, const char *next, int first,
+    void (*fn)(const struct ig_post *, void *), void *arg)
+{
+	struct ig_post post;
+	const char *a;
+	char *t;
+	size_t i;
+
+	memset(&post, 0, sizeof(post));
+	post.caption = text_of(p, next, "_2pim");
+	/* the sender: the header (_2pim), or memoria's "_3-95 _a6-o" cell */
+	post.sender = post.caption ? xstrdup(post.caption) :
+	    text_of(p, next, "_3-95 _a6-o");
+	if ((t = text_of(p, next, "_3-94")) != NULL ||
+	    (first && (t = text_of(p, next, "_a6-o")) != NULL)) {
+		post.has_time = html_when(t, &post.time) == 0;
+		free(t);
+	}
+	post.has_gps = html_coord(p, next, ">Latitude<", &post.lat) == 0 &&
+	    html_coord(p, next, ">Longitude<", &post.lon) == 0;
+	for (a = p; a < next; a++) {
+		const char *q;
+		size_t skip;
+
+		if (next - a >= 6 && memcmp(a, "href=\"", 6) == 0)
+			skip = 6;
+		else if (next - a >= 5 && memcmp(a, "src=\"", 5) == 0)
+			skip = 5;
+		else
+			continue;
+		q = memchr(a + skip, '"', (size_t)(next - a - skip));
+		if (q == NULL)
+			break;
+		add_ref(&post, a + skip, (size_t)(q - a - skip));
+		a = q;
+	}
+	fn(&post, arg);
+	for (i = 0; i < post.nmedia; i++)
+		free(post.media[i]);
+	free(post.caption);
+	free(post.sender);
+}
+
 /*
  * Instagram's HTML: one <div class="pam _3-95 _2ph- _a6-g uiBoxWhite
  * noborder"> a post or message. Inside: the caption (or sender) in class
- * "_2pim", the date in "_a6-o", media as href/src attributes, GPS as
- * "Latitude"/"Longitude" rows of "_a6-q" cells.
+ * "_2pim", the date in "_3-94 _a6-o", media as href/src attributes, GPS as
+ * "Latitude"/"Longitude" rows of "_a6-q" cells. A box without that
+ * header holding several dated messages (memoria's fixtures: sender,
+ * text, time, again) is cut after each time cell, so that each message
+ * keeps its own sender and time; what follows the last time cell stays
+ * with the last message.
  */
 void
 ig_html_posts(const char *buf, size_t len, void (*fn)(const struct ig_post *, void *),
     void *arg)
 {
-	const char *end = buf + len, *p, *next;
+	const char *end = buf + len, *p, *next, *seg, *cut, *after;
 	static const char box[] = "uiBoxWhite";
-	struct ig_post post;
-	size_t i;
+	int one;
 
 	p = find_bytes(buf, len, box, sizeof(box) - 1);
 	while (p != NULL) {
-		const char *a;
-		char *t;
-
 		next = find_bytes(p + 1, (size_t)(end - p - 1), box, sizeof(box) - 1);
 		if (next == NULL)
 			next = end;
-		memset(&post, 0, sizeof(post));
-		post.caption = text_of(p, next, "_2pim");
-		if ((t = text_of(p, next, "_a6-o")) != NULL) {
-			post.has_time = html_time(t, &post.time) == 0;
-			free(t);
+		/* a box with its header (_2pim: caption or sender) is one post
+		 * or message, as Instagram writes them */
+		one = find_bytes(p, (size_t)(next - p), "_2pim", 5) != NULL;
+		for (seg = p; seg < next; seg = cut) {
+			cut = one ? NULL : cell_after(seg, next, "_3-94");
+			/* the last time cell takes the rest of the box */
+			if (cut == NULL || (after = cell_after(cut, next, "_3-94")) == NULL)
+				cut = next;
+			html_one(seg, cut, seg == p, fn, arg);
 		}
-		post.has_gps = html_coord(p, next, ">Latitude<", &post.lat) == 0 &&
-		    html_coord(p, next, ">Longitude<", &post.lon) == 0;
-		for (a = p; a < next; a++) {
-			const char *q;
-			size_t skip;
-
-			if (next - a >= 6 && memcmp(a, "href=\"", 6) == 0)
-				skip = 6;
-			else if (next - a >= 5 && memcmp(a, "src=\"", 5) == 0)
-				skip = 5;
-			else
-				continue;
-			q = memchr(a + skip, '"', (size_t)(next - a - skip));
-			if (q == NULL)
-				break;
-			add_ref(&post, a + skip, (size_t)(q - a - skip));
-			a = q;
-		}
-		fn(&post, arg);
-		for (i = 0; i < post.nmedia; i++)
-			free(post.media[i]);
-		free(post.caption);
 		p = next < end ? next : NULL;
 	}
 }
@@ -725,22 +818,34 @@ html_post(const struct ig_post *post, void *arg)
 	size_t i;
 	int msg = strcmp(g->type, "messages") == 0;
 
+	if (msg)	/* a DM: the sender of the message, its folder's title */
+		g->sender = post->sender;
 	for (i = 0; i < post->nmedia; i++)
 		media_ref(g, post->media[i], NULL, post->time, post->has_time,
 		    msg ? NULL : post->caption, post->has_gps, post->lat, post->lon);
+	g->sender = NULL;
 }
 
 static void
 scan_html(struct ig *g, struct file *f)
 {
 	size_t len;
-	char *buf;
+	char *buf, *conv;
 
 	f->claimed = 1;
 	if ((buf = file_slurp(g->ex, f, MAXMETA, &len)) == NULL)
 		return;
 	g->metafile = f->rel;
+	conv = NULL;
+	if (strcmp(g->type, "messages") == 0) {
+		/* the conversation: the page's <title>, else its folder */
+		if ((conv = text_of(buf, buf + len, "<title")) == NULL)
+			conv = conv_folder(f->rel);
+		g->conv = conv;
+	}
 	ig_html_posts(buf, len, html_post, g);
+	g->conv = NULL;
+	free(conv);
 	free(buf);
 }
 

@@ -88,6 +88,7 @@ struct export {
 	struct entry *items;
 	size_t	 nitems, capitems;
 	json_t	*orphan_media, *orphan_meta, *failed;	/* for the report */
+	json_t	*skipped;	/* left out on purpose (trash, locked), for it */
 	const struct platform *found[16];	/* detected platforms */
 	size_t	 nfound;
 	size_t	 nitem_by[16], norphan_by[16];	/* per found platform, --list */
@@ -134,6 +135,9 @@ void	 orphan_media(struct export *ex, struct file *f, const char *reason);
 void	 orphan_meta(struct export *ex, const char *metafile, json_t *entry,
 	    const char *reason);
 void	 scan_warn(struct export *ex, const char *rel, const char *fmt, ...);
+/* A file left out on purpose (Google's trash, the Locked Folder): named
+ * in the report's "skipped" list with the reason; not a failure. */
+void	 scan_skip(struct export *ex, struct file *f, const char *reason);
 json_t	*jstr(const char *s);	/* any bytes as a JSON string */
 char	*safe_join(const char *dir, const char *name);
 char	*user_of(const char *exportname, const char *prefix);
@@ -170,6 +174,7 @@ struct ig_post {
 	char	*media[32];
 	size_t	 nmedia;
 	char	*caption;
+	char	*sender;	/* a message's sender, or NULL */
 	int	 has_time, has_gps;
 	int64_t	 time;
 	double	 lat, lon;
@@ -214,6 +219,15 @@ struct contacts {
 void	 vcard_parse(const char *buf, size_t len, struct contacts *c);
 const char *contact_name(const struct contacts *c, const char *handle);
 void	 contacts_free(struct contacts *c);
+
+/* msgs.c: memoria's own preprocessed message layouts (metadata.json with
+ * "conversations" beside media/), for Snapchat, Discord and iMessage. */
+enum { PRE_NONE, PRE_SNAPCHAT, PRE_DISCORD, PRE_IMESSAGE };
+int	 memoria_pre_kind(json_t *meta);
+const char *memoria_pre(struct export *ex, int kind, json_t **meta);
+void	 memoria_pre_each(struct export *ex, const char *root, json_t *meta,
+	    void (*fn)(struct export *ex, struct file *f, const char *convkey,
+	    json_t *conv, json_t *msg, void *arg), void *arg);
 
 /* snapmsgs.c */
 int	 snapmsg_file(const char *base, char *id, size_t idsize, int *overlay);

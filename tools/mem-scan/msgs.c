@@ -405,3 +405,149 @@ contacts_free(struct contacts *c)
 	free(c->name);
 	memset(c, 0, sizeof(*c));
 }
+
+/* Does a path of export_paths name a Messages or SMS folder (memoria's
+ * iMessage marker)? */
+static int
+imessage_path(json_t *v)
+{
+	const char *s = json_string_value(v);
+	size_t i, n;
+
+	if (s == NULL)
+		return 0;
+	for (i = 0, n = strlen(s); i + 3 <= n; i++)
+		if (strncasecmp(s + i, "messages", 8) == 0 || strncasecmp(s + i, "sms", 3) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Which of memoria's processors wrote a preprocessed metadata.json, by
+ * memoria's own markers: Discord's export_info counts downloads (or its
+ * conversations have guild_name / original_urls); iMessage's export_paths
+ * name a Messages or SMS folder; Snapchat's has export_username or
+ * conversations and neither marker. memoria tries all three on every such
+ * folder; one folder is one of them.
+ */
+int
+memoria_pre_kind(json_t *meta)
+{
+	json_t *info = json_object_get(meta, "export_info");
+	json_t *convs = json_object_get(meta, "conversations"), *c, *m, *paths, *v;
+	const char *key;
+	size_t i;
+
+	if (!json_is_object(convs))
+		return PRE_NONE;
+	if (json_object_get(info, "downloads_successful") != NULL ||
+	    json_object_get(info, "downloads_failed") != NULL)
+		return PRE_DISCORD;
+	json_object_foreach(convs, key, c) {
+		if (json_object_get(c, "guild_name") != NULL)
+			return PRE_DISCORD;
+		json_array_foreach(json_object_get(c, "messages"), i, m)
+			if (json_object_get(m, "original_urls") != NULL)
+				return PRE_DISCORD;
+		break;	/* memoria looks at the first conversation only */
+	}
+	paths = json_object_get(info, "export_paths");
+	json_array_foreach(paths, i, v)
+		if (imessage_path(v))
+			return PRE_IMESSAGE;
+	if (json_is_string(json_object_get(info, "export_username")) ||
+	    json_object_size(convs) > 0)
+		return PRE_SNAPCHAT;
+	return PRE_NONE;
+}
+
+/*
+ * memoria's preprocessed layout of kind: a metadata.json beside a media/
+ * folder with files, in the export or its messages/. Its root ("" or
+ * "messages") with *meta parsed and the metadata file claimed, or NULL.
+ */
+const char *
+memoria_pre(struct export *ex, int kind, json_t **meta)
+{
+	static const char *roots[] = { "", "messages" };
+	size_t i, n, len;
+
+	*meta = NULL;
+	for (i = 0; i < LEN(roots); i++) {
+		char *rel = xasprintf("%s%smetadata.json", roots[i], *roots[i] ? "/" : "");
+		char *md = xasprintf("%s%smedia", roots[i], *roots[i] ? "/" : "");
+		struct file *f = export_find(ex, rel);
+		json_t *root;
+		char *buf;
+
+		export_under(ex, md, &n);
+		free(rel);
+		free(md);
+		if (f == NULL || n == 0 || (buf = file_slurp(ex, f, 64 << 20, &len)) == NULL)
+			continue;
+		root = json_loadb(buf, len, 0, NULL);
+		free(buf);
+		if (memoria_pre_kind(root) == kind) {
+			f->claimed = 1;
+			*meta = root;
+			return roots[i];
+		}
+		json_decref(root);
+	}
+	return NULL;
+}
+
+/* One file name of a message: fn for it, or a report when it is missing. */
+static void
+pre_file(struct export *ex, const char *dir, const char *mfile, const char *key,
+    json_t *conv, json_t *msg, const char *name,
+    void (*fn)(struct export *, struct file *, const char *, json_t *, json_t *, void *),
+    void *arg)
+{
+	char *rel = safe_join(dir, name);
+	struct file *f = rel ? export_find(ex, rel) : NULL;
+
+	free(rel);
+	if (f == NULL)
+		orphan_meta(ex, mfile, msg, "media file not found");
+	else if (!f->claimed && f->kind != KIND_UNKNOWN)
+		fn(ex, f, key, conv, msg, arg);
+}
+
+/*
+ * Each file the messages of memoria's metadata.json name (media_file, or
+ * media_files[] for Discord) goes to fn with its conversation and message;
+ * then each file of media/ none names, with msg NULL, reported as an
+ * orphan. A name that is missing is reported too.
+ */
+void
+memoria_pre_each(struct export *ex, const char *root, json_t *meta,
+    void (*fn)(struct export *, struct file *, const char *, json_t *, json_t *, void *),
+    void *arg)
+{
+	char *dir = xasprintf("%s%smedia", root, *root ? "/" : "");
+	char *mfile = xasprintf("%s%smetadata.json", root, *root ? "/" : "");
+	json_t *c, *m, *v;
+	const char *key, *name;
+	struct file *f;
+	size_t i, k, n;
+
+	json_object_foreach(json_object_get(meta, "conversations"), key, c) {
+		json_array_foreach(json_object_get(c, "messages"), i, m) {
+			if ((name = json_string_value(json_object_get(m, "media_file"))) != NULL)
+				pre_file(ex, dir, mfile, key, c, m, name, fn, arg);
+			json_array_foreach(json_object_get(m, "media_files"), k, v)
+				if ((name = json_string_value(v)) != NULL)
+					pre_file(ex, dir, mfile, key, c, m, name, fn, arg);
+		}
+	}
+	f = export_under(ex, dir, &n);
+	for (i = 0; i < n; i++) {
+		if (f[i].claimed || f[i].kind == KIND_UNKNOWN)
+			continue;
+		fn(ex, &f[i], NULL, NULL, NULL, arg);
+		orphan_media(ex, &f[i], "not named in memoria's metadata.json");
+	}
+	free(dir);
+	free(mfile);
+}

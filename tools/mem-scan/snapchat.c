@@ -7,7 +7,11 @@
  *     Media Type, Location "Latitude, Longitude: a, b", Download Link), or
  *     the HTML-only download's html/memories_history.html (the same table,
  *     read with libxml2), with the files in memories/ as
- *     <date>_<id>-main.<ext> and <date>_<id>-overlay.png.
+ *     <date>_<id>-main.<ext> and <date>_<id>-overlay.png. Since 2026 the
+ *     media come in the ZIP parts (mydata~N/memories/, mydata~N-2/memories/
+ *     ...) and the links are empty: a memory's file is then the one whose
+ *     mtime (the capture time Snapchat writes) fits its Date, and what the
+ *     times cannot tell apart is reported, not guessed (design.md §6).
  * Snapchat dates are UTC instants; the wall-clock offset is not known.
  */
 #include <limits.h>
@@ -97,8 +101,9 @@ memoria_base(struct export *ex, struct file **meta)
 /*
  * The memories' list: json/memories_history.json, memories_history.json at
  * the top, else the HTML-only download's html/memories_history.html (or at
- * the top). When both formats were downloaded the JSON is read and the
- * HTML, the same list, is claimed as metadata.
+ * the top); each also inside a folder of the export (a ZIP part unpacked
+ * as mydata~1234/). When both formats were downloaded the JSON is read and
+ * the HTML, the same list, is claimed as metadata, like further copies.
  */
 static struct file *
 history(struct export *ex)
@@ -107,15 +112,22 @@ history(struct export *ex)
 	    "memories_history.json", "html/memories_history.html",
 	    "memories_history.html" };
 	struct file *f, *hit = NULL;
-	size_t i;
+	size_t i, k, depth;
 
-	for (i = 0; i < LEN(names); i++)
-		if ((f = export_find(ex, names[i])) != NULL) {
-			if (hit == NULL)
-				hit = f;
-			else
-				f->claimed = 1;
-		}
+	for (depth = 0; depth < 2; depth++)
+		for (k = 0; k < LEN(names); k++)
+			for (i = 0; i < ex->nfiles; i++) {
+				const char *r = ex->files[i].rel, *sl = strchr(r, '/');
+
+				f = &ex->files[i];
+				if (depth == 0 ? strcmp(r, names[k]) != 0 :
+				    sl == NULL || sl == r || strcmp(sl + 1, names[k]) != 0)
+					continue;
+				if (hit == NULL)
+					hit = f;
+				else if (f != hit)
+					f->claimed = 1;
+			}
 	return hit;
 }
 
@@ -461,9 +473,10 @@ parse_name(struct file *f, const char *dir, struct snapfile *s)
 	return 0;
 }
 
-/* The mid=… of a download link: the memory's id in the file names. */
+/* The id a download link gives (mid=…, or sid=… in newer links): the
+ * memory's id in the file names; NULL when the links are empty (2026). */
 static char *
-link_id(json_t *v)
+link_id(json_t *v, const char *param)
 {
 	static const char *keys[] = { "Download Link", "Media Download Url" };
 	const char *u, *p, *e;
@@ -471,9 +484,10 @@ link_id(json_t *v)
 
 	for (i = 0; i < LEN(keys); i++) {
 		u = json_string_value(json_object_get(v, keys[i]));
-		if (u == NULL || (p = strstr(u, "mid=")) == NULL)
+		if (u == NULL || (p = strstr(u, param)) == NULL ||
+		    (p != u && p[-1] != '?' && p[-1] != '&'))
 			continue;
-		p += 4;
+		p += strlen(param);
 		e = strchr(p, '&');
 		return xmemdup(p, e ? (size_t)(e - p) : strlen(p));
 	}
@@ -497,19 +511,480 @@ load_html(struct export *ex, struct file *f)
 	return root;
 }
 
+/* One memory of the list, while it is matched to its file. */
+struct memory {
+	json_t	*v;
+	enum item_kind want;
+	int	 has_t;
+	int64_t	 t;
+	char	*mid, *sid;	/* ids of its links, or NULL */
+	struct snapfile *hit;
+	size_t	 nfit;		/* files its time fits when ambiguous */
+};
+
+#define SNAP_SLACK 2		/* s: a ZIP's DOS times step by 2 s */
+#define SNAP_SHIFT (14 * 3600)	/* an unzipping clock's offset at most */
+
+static int64_t
+gap(int64_t a, int64_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+/* The day of a file's name, as days since 1970, or INT64_MIN. */
+static int64_t
+name_day(const struct snapfile *sf)
+{
+	int64_t t;
+	int32_t off;
+
+	return time_parse(sf->date, &t, &off) == 0 ? (t - (t % 86400 + 86400) % 86400) / 86400 :
+	    INT64_MIN;
+}
+
+/*
+ * Can file sf hold memory m, the clock of the unzipping machine being
+ * shift s ahead of UTC? The same kind, the file's mtime within the slack
+ * of the memory's Date (Snapchat writes the capture time as the file's
+ * time), its name's day that of the Date, or one off (a zone's date).
+ * Returns the distance in seconds, or -1.
+ */
+static int64_t
+fits(const struct memory *m, const struct snapfile *sf, int64_t s)
+{
+	int64_t d, day;
+
+	if (!m->has_t || sf->overlay || sf->f->claimed || sf->f->kind != m->want ||
+	    !sf->f->stated)
+		return -1;
+	d = gap(sf->f->mtime - s, m->t);
+	day = name_day(sf);
+	if (d > SNAP_SLACK || (day != INT64_MIN && gap(day, (m->t - (m->t % 86400 +
+	    86400) % 86400) / 86400) > 1))
+		return -1;
+	return d;
+}
+
+/* The memories and files by time, for range look-ups. */
+struct bytime {
+	struct memory *ms;
+	struct snapfile *sf;
+	size_t	*mo, nmo;	/* memories with a Date, by Date */
+	size_t	*fo, nfo;	/* media files with an mtime, by mtime */
+};
+
+static struct bytime *sort_ctx;	/* qsort has no argument */
+
+static int
+by_date(const void *a, const void *b)
+{
+	int64_t x = sort_ctx->ms[*(const size_t *)a].t, y = sort_ctx->ms[*(const size_t *)b].t;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+by_mtime(const void *a, const void *b)
+{
+	int64_t x = sort_ctx->sf[*(const size_t *)a].f->mtime;
+	int64_t y = sort_ctx->sf[*(const size_t *)b].f->mtime;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+bytime_init(struct bytime *bt, struct memory *ms, size_t nm, struct snapfile *sf, size_t nsf)
+{
+	size_t i;
+
+	bt->ms = ms;
+	bt->sf = sf;
+	bt->mo = xcalloc(nm + 1, sizeof(*bt->mo));
+	bt->fo = xcalloc(nsf + 1, sizeof(*bt->fo));
+	bt->nmo = bt->nfo = 0;
+	for (i = 0; i < nm; i++)
+		if (ms[i].has_t)
+			bt->mo[bt->nmo++] = i;
+	for (i = 0; i < nsf; i++)
+		if (!sf[i].overlay && sf[i].f->stated)
+			bt->fo[bt->nfo++] = i;
+	sort_ctx = bt;
+	qsort(bt->mo, bt->nmo, sizeof(*bt->mo), by_date);
+	qsort(bt->fo, bt->nfo, sizeof(*bt->fo), by_mtime);
+	sort_ctx = NULL;
+}
+
+/* The first file (in bt->fo) whose mtime is at least x. */
+static size_t
+first_file(const struct bytime *bt, int64_t x)
+{
+	size_t lo = 0, hi = bt->nfo, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (bt->sf[bt->fo[mid]].f->mtime < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The first memory (in bt->mo) whose Date is at least x. */
+static size_t
+first_memory(const struct bytime *bt, int64_t x)
+{
+	size_t lo = 0, hi = bt->nmo, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (bt->ms[bt->mo[mid]].t < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * The file nearest to memory m at shift s (its index in sf), *d its
+ * distance and *ties how many files are that near; -1 when none fits.
+ */
+static long
+nearest_file(const struct bytime *bt, const struct memory *m, int64_t s, int64_t *d,
+    size_t *ties)
+{
+	size_t k;
+	long best = -1;
+	int64_t dk;
+
+	*ties = 0;
+	for (k = first_file(bt, m->t + s - SNAP_SLACK); k < bt->nfo &&
+	    bt->sf[bt->fo[k]].f->mtime <= m->t + s + SNAP_SLACK; k++) {
+		if ((dk = fits(m, &bt->sf[bt->fo[k]], s)) < 0)
+			continue;
+		if (best < 0 || dk < *d) {
+			best = (long)bt->fo[k];
+			*d = dk;
+			*ties = 1;
+		} else if (dk == *d)
+			(*ties)++;
+	}
+	return best;
+}
+
+/*
+ * The one offset (a multiple of 15 minutes, 0 first) at which the most
+ * unmatched memories find a file of their time: files unzipped where the
+ * clock is not UTC carry the capture time as that clock's wall time.
+ */
+static int64_t
+best_shift(const struct bytime *bt)
+{
+	int64_t s, sh, best = 0, d;
+	size_t i, n, most = 0, ties, left = 0;
+
+	for (i = 0; i < bt->nmo; i++)
+		left += bt->ms[bt->mo[i]].hit == NULL;
+
+	for (s = 0; s <= 2 * SNAP_SHIFT; s += 900) {
+		sh = s <= SNAP_SHIFT ? s : SNAP_SHIFT - s;
+		for (n = 0, i = 0; i < bt->nmo; i++)
+			if (bt->ms[bt->mo[i]].hit == NULL &&
+			    nearest_file(bt, &bt->ms[bt->mo[i]], sh, &d, &ties) >= 0)
+				n++;
+		if (n > most) {
+			most = n;
+			best = sh;
+		}
+		if (s == 0 && n == left)	/* UTC explains them all */
+			break;
+	}
+	return best;
+}
+
+static size_t
+root_of(size_t *grp, size_t a)
+{
+	while (grp[a] != a)
+		a = grp[a] = grp[grp[a]];
+	return a;
+}
+
+/*
+ * Match the memories no id matched to files by time: a memory takes a
+ * file when each is the other's one nearest (within the slack); repeated
+ * until nothing changes. What is left is grouped (memories and files that
+ * fit each other, transitively): a group whose memories all say the same
+ * (Date, Location, type) takes its files in order, as any order gives the
+ * same records; any other group is ambiguous: its memories get nfit, its
+ * files are marked in ambiguous[] and stay unmatched.
+ */
+static void
+match_times(struct bytime *bt, size_t nm, size_t nsf, int64_t s, char *ambiguous)
+{
+	struct memory *ms = bt->ms;
+	struct snapfile *sf = bt->sf;
+	size_t i, k, j, ties, g, *grp, *nmem, *nfile, *first;
+	char *same;
+	int64_t d, dk;
+	long best;
+	int changed = 1;
+
+	while (changed) {
+		changed = 0;
+		for (i = 0; i < bt->nmo; i++) {
+			struct memory *m = &ms[bt->mo[i]];
+			struct file *bf;
+
+			if (m->hit != NULL ||
+			    (best = nearest_file(bt, m, s, &d, &ties)) < 0 || ties != 1)
+				continue;
+			/* and no other memory is as near to that file */
+			bf = sf[best].f;
+			for (j = first_memory(bt, bf->mtime - s - SNAP_SLACK); j < bt->nmo &&
+			    ms[bt->mo[j]].t <= bf->mtime - s + SNAP_SLACK; j++)
+				if (j != i && ms[bt->mo[j]].hit == NULL &&
+				    (dk = fits(&ms[bt->mo[j]], &sf[best], s)) >= 0 && dk <= d)
+					break;
+			if (j < bt->nmo && ms[bt->mo[j]].t <= bf->mtime - s + SNAP_SLACK)
+				continue;
+			m->hit = &sf[best];
+			bf->claimed = 1;
+			changed = 1;
+		}
+	}
+	/* groups: memories 0..nm-1, files nm.., joined where they fit */
+	grp = xcalloc(nm + nsf, sizeof(*grp));
+	for (i = 0; i < nm + nsf; i++)
+		grp[i] = i;
+	for (i = 0; i < bt->nmo; i++) {
+		struct memory *m = &ms[bt->mo[i]];
+
+		if (m->hit != NULL)
+			continue;
+		for (k = first_file(bt, m->t + s - SNAP_SLACK); k < bt->nfo &&
+		    sf[bt->fo[k]].f->mtime <= m->t + s + SNAP_SLACK; k++)
+			if (fits(m, &sf[bt->fo[k]], s) >= 0) {
+				size_t a = root_of(grp, bt->mo[i]), b = root_of(grp, nm + bt->fo[k]);
+
+				grp[a > b ? a : b] = a < b ? a : b;
+			}
+	}
+	for (i = 0; i < nm + nsf; i++)
+		grp[i] = root_of(grp, i);
+	/* per group (its root, a memory): how many memories and files, and
+	 * whether its memories all say the same */
+	nmem = xcalloc(nm + 1, sizeof(*nmem));
+	nfile = xcalloc(nm + 1, sizeof(*nfile));
+	first = xcalloc(nm + 1, sizeof(*first));
+	same = xcalloc(nm + 1, 1);
+	for (i = 0; i < nm; i++) {
+		if (ms[i].hit != NULL)
+			continue;
+		g = grp[i];
+		if (nmem[g]++ == 0) {
+			first[g] = i;
+			same[g] = 1;
+		} else if (!json_equal(json_object_get(ms[first[g]].v, "Date"),
+		    json_object_get(ms[i].v, "Date")) ||
+		    !json_equal(json_object_get(ms[first[g]].v, "Location"),
+		    json_object_get(ms[i].v, "Location")))
+			same[g] = 0;
+	}
+	for (k = 0; k < nsf; k++)
+		if (grp[nm + k] < nm)
+			nfile[grp[nm + k]]++;
+	/* a group of one voice takes its files in order (k per group: the
+	 * next file of the group, found from the last one taken) */
+	for (i = 0; i < nm; i++) {
+		g = grp[i];
+		if (ms[i].hit != NULL || nfile[g] == 0)
+			continue;
+		if (!same[g] || nfile[g] < nmem[g]) {
+			ms[i].nfit = nfile[g];
+			continue;
+		}
+		for (k = first[g] == i ? 0 : (size_t)(ms[first[g]].hit - sf);
+		    k < nsf && (grp[nm + k] != g || sf[k].f->claimed); k++)
+			;
+		if (first[g] != i)
+			first[g] = i;	/* the next one starts from this hit */
+		ms[i].hit = &sf[k];
+		sf[k].f->claimed = 1;
+	}
+	for (k = 0; k < nsf; k++)
+		if (grp[nm + k] < nm && nfile[grp[nm + k]] > 0 &&
+		    (!same[grp[nm + k]] || nfile[grp[nm + k]] < nmem[grp[nm + k]]))
+			ambiguous[k] = 1;
+	free(nmem);
+	free(nfile);
+	free(first);
+	free(same);
+	free(grp);
+}
+
+/* The UTC day of a memory's Date, "YYYY-MM-DD". */
+static void
+date_day(const struct memory *m, char day[11])
+{
+	char buf[40];
+
+	time_format(m->t, 0, buf, sizeof(buf));	/* 2024-05-01T10:00:01+00:00 */
+	memcpy(day, buf, 10);
+	day[10] = '\0';
+}
+
+/* A file of memory m's day (its name's) and type, not yet taken. */
+static int
+of_day(const struct memory *m, const char *day, const struct snapfile *sf,
+    const char *ambiguous, size_t k)
+{
+	return !sf[k].overlay && !sf[k].f->claimed && ambiguous[k] != 1 &&
+	    sf[k].f->kind == m->want && strcmp(sf[k].date, day) == 0;
+}
+
+/*
+ * Memories whose time fits no file (the unzipper gave the files its own
+ * time): the day in the file's name and the type still decide when that
+ * day has one memory and one file of the type left, or when its memories
+ * all say the same (Date, Location) and there are files enough; any other
+ * day is ambiguous (ambiguous[] 2: the file is dated by itself).
+ */
+static void
+match_days(struct memory *ms, size_t nm, struct snapfile *sf, size_t nsf, char *ambiguous)
+{
+	size_t i, j, k, nmem, nfile;
+	char day[11], other[11];
+	int same;
+
+	for (i = 0; i < nm; i++) {
+		if (ms[i].hit != NULL || ms[i].nfit > 0 || !ms[i].has_t)
+			continue;
+		date_day(&ms[i], day);
+		for (nfile = 0, k = 0; k < nsf; k++)
+			nfile += of_day(&ms[i], day, sf, ambiguous, k);
+		if (nfile == 0)
+			continue;
+		for (nmem = 0, same = 1, j = 0; j < nm; j++) {
+			if (ms[j].hit != NULL || ms[j].nfit > 0 || !ms[j].has_t ||
+			    ms[j].want != ms[i].want)
+				continue;
+			date_day(&ms[j], other);
+			if (strcmp(day, other) != 0)
+				continue;
+			nmem++;
+			same &= json_equal(json_object_get(ms[i].v, "Date"),
+			    json_object_get(ms[j].v, "Date")) &&
+			    json_equal(json_object_get(ms[i].v, "Location"),
+			    json_object_get(ms[j].v, "Location"));
+		}
+		if (nmem == 1 ? nfile == 1 : same && nfile >= nmem) {
+			for (k = 0; !of_day(&ms[i], day, sf, ambiguous, k); k++)
+				;
+			ms[i].hit = &sf[k];
+			sf[k].f->claimed = 1;
+			ambiguous[k] = 0;
+			continue;
+		}
+		ms[i].nfit = nfile;
+		for (k = 0; k < nsf; k++)
+			if (of_day(&ms[i], day, sf, ambiguous, k))
+				ambiguous[k] = 2;
+	}
+}
+
+/* The memories/ folders of the export: the one beside json/ and those of
+ * every ZIP part unpacked beside it (mydata~1234/memories/,
+ * mydata~1234-2/memories/, ...): memories/ at the top or one level down. */
+static char **
+memories_dirs(struct export *ex, size_t *n)
+{
+	char **dirs = NULL;
+	size_t i, k;
+
+	*n = 0;
+	for (i = 0; i < ex->nfiles; i++) {
+		char *d = path_dir(ex->files[i].rel);
+		const char *sl = strchr(d, '/');
+
+		if (strcmp(path_base(d), "memories") != 0 ||
+		    (sl != NULL && strchr(sl + 1, '/') != NULL)) {
+			free(d);
+			continue;
+		}
+		for (k = 0; k < *n && strcmp(dirs[k], d) != 0; k++)
+			;
+		if (k < *n) {
+			free(d);
+			continue;
+		}
+		dirs = xrealloc(dirs, (*n + 1) * sizeof(*dirs));
+		dirs[(*n)++] = d;
+	}
+	return dirs;
+}
+
+static int
+by_id(const void *a, const void *b)
+{
+	return strcasecmp((*(struct snapfile *const *)a)->id, (*(struct snapfile *const *)b)->id);
+}
+
+/* The files whose name's id is id (any case), from the index sorted by
+ * id: *n of them from the result. */
+static struct snapfile **
+with_id(struct snapfile **byid, size_t nsf, const char *id, size_t *n)
+{
+	size_t lo = 0, hi = nsf, mid, end;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcasecmp(byid[mid]->id, id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < nsf && strcasecmp(byid[end]->id, id) == 0; end++)
+		;
+	*n = end - lo;
+	return byid + lo;
+}
+
+/* The overlay of main file sf: the same id and day, claimed with it. */
+static void
+take_overlay(struct export *ex, struct snapfile **byid, size_t nsf,
+    const struct snapfile *sf, struct entry *e)
+{
+	struct snapfile **o;
+	size_t n, i;
+
+	o = with_id(byid, nsf, sf->id, &n);
+	for (i = 0; i < n; i++)
+		if (o[i]->overlay && strcmp(o[i]->id, sf->id) == 0 &&
+		    strcmp(o[i]->date, sf->date) == 0) {
+			o[i]->f->claimed = 1;
+			free(e->it.overlay);
+			e->it.overlay = file_path(ex, o[i]->f);
+		}
+}
+
 static void
 scan_history(struct export *ex, struct file *hf)
 {
 	size_t hl = strlen(hf->rel);
 	int html = hl > 5 && strcmp(hf->rel + hl - 5, ".html") == 0;
 	json_t *root, *list;
-	struct snapfile *sf = NULL;
-	char *dir, *slash;
-	size_t nsf = 0, i, n, k;
+	struct snapfile *sf = NULL, **byid;
+	struct memory *ms;
+	char *dir, *slash, **dirs, *ambiguous;
+	size_t nsf = 0, i, n, k, d, ndirs, nm;
 	struct file *f;
+	struct bytime bt;
+	int64_t shift;
 
 	root = html ? load_html(ex, hf) : file_json(ex, hf, MAXJSON);
-	/* memories/ beside the json/ (or html/) folder */
+	/* memories/ beside the json/ (or html/) folder: links' own paths */
 	slash = strrchr(hf->rel, '/');
 	if (slash == NULL)
 		dir = xstrdup("memories");
@@ -523,75 +998,140 @@ scan_history(struct export *ex, struct file *hf)
 			dir = xstrdup("memories");
 		free(parent);
 	}
-	f = export_under(ex, dir, &n);
-	for (i = 0; i < n; i++) {
-		struct snapfile s;
+	/* the files of every memories/ folder: <date>_<id>[-main|-overlay] */
+	dirs = memories_dirs(ex, &ndirs);
+	for (d = 0; d < ndirs; d++) {
+		f = export_under(ex, dirs[d], &n);
+		for (i = 0; i < n; i++) {
+			struct snapfile s;
 
-		if (f[i].kind == KIND_UNKNOWN || parse_name(&f[i], dir, &s) < 0)
-			continue;
-		sf = xrealloc(sf, (nsf + 1) * sizeof(*sf));
-		sf[nsf++] = s;
+			if (f[i].kind == KIND_UNKNOWN || parse_name(&f[i], dirs[d], &s) < 0)
+				continue;
+			if (file_stat(ex, &f[i]) < 0)	/* its mtime may date it */
+				scan_warn(ex, f[i].rel, "cannot read its time");
+			sf = xrealloc(sf, (nsf + 1) * sizeof(*sf));
+			sf[nsf++] = s;
+		}
 	}
+	ambiguous = xcalloc(nsf + 1, 1);
+	byid = xcalloc(nsf + 1, sizeof(*byid));
+	for (k = 0; k < nsf; k++)
+		byid[k] = &sf[k];
+	qsort(byid, nsf, sizeof(*byid), by_id);
 	list = json_object_get(root, "Saved Media");
 	if (root != NULL && !json_is_array(list))
 		scan_warn(ex, hf->rel, "%s", html ? "no memories table" :
 		    "no \"Saved Media\" list");
-	for (i = 0; i < json_array_size(list); i++) {
-		json_t *v = json_array_get(list, i);
-		const char *type = json_string_value(json_object_get(v, "Media Type"));
-		const char *loc = json_string_value(json_object_get(v, "Location"));
-		const char *date = json_string_value(json_object_get(v, "Date"));
-		enum item_kind want = type && strcasecmp(type, "video") == 0 ?
-		    KIND_VIDEO : KIND_IMAGE;
-		char *id = link_id(v);
-		struct snapfile *hit = NULL;
+	nm = json_array_size(list);
+	ms = xcalloc(nm + 1, sizeof(*ms));
+	/* 1: by the id of its link, which is the id in the file's name */
+	for (i = 0; i < nm; i++) {
+		struct memory *m = &ms[i];
+		const char *type;
+
+		m->v = json_array_get(list, i);
+		type = json_string_value(json_object_get(m->v, "Media Type"));
+		m->want = type && strcasecmp(type, "video") == 0 ? KIND_VIDEO : KIND_IMAGE;
+		m->has_t = snap_date(json_object_get(m->v, "Date"), &m->t) == 0;
+		m->mid = link_id(m->v, "mid=");
+		m->sid = link_id(m->v, "sid=");
+		for (d = 0; d < 2 && m->hit == NULL; d++) {
+			const char *id = d == 0 ? m->mid : m->sid;
+			struct snapfile **c;
+			size_t nc;
+
+			c = id ? with_id(byid, nsf, id, &nc) : NULL;
+			for (k = 0; c != NULL && k < nc && m->hit == NULL; k++)
+				if (!c[k]->overlay && !c[k]->f->claimed) {
+					m->hit = c[k];
+					c[k]->f->claimed = 1;
+				}
+		}
+	}
+	/* 2: by the file's own time, at UTC or at the unzipping clock */
+	bytime_init(&bt, ms, nm, sf, nsf);
+	shift = best_shift(&bt);
+	match_times(&bt, nm, nsf, shift, ambiguous);
+	free(bt.mo);
+	free(bt.fo);
+	match_days(ms, nm, sf, nsf, ambiguous);
+	for (i = 0; i < nm; i++) {
+		struct memory *m = &ms[i];
+		const char *loc = json_string_value(json_object_get(m->v, "Location"));
+		struct snapfile *hit = m->hit;
 		struct entry *e;
 		double lat, lon;
-		int64_t t;
 
-		/* by the id in the link, else the first unused file of the day
-		 * and type, in name order */
-		for (k = 0; id && k < nsf && hit == NULL; k++)
-			if (!sf[k].overlay && strcmp(sf[k].id, id) == 0 && !sf[k].f->claimed)
-				hit = &sf[k];
-		for (k = 0; !hit && date && k < nsf; k++)
-			if (!sf[k].overlay && !sf[k].f->claimed &&
-			    strncmp(sf[k].date, date, 10) == 0 && sf[k].f->kind == want)
-				hit = &sf[k];
-		if (hit == NULL && (e = add_link(ex, v, dir, id, i, want)) != NULL) {
-			free(id);
-			if (snap_date(json_object_get(v, "Date"), &t) == 0)
-				set_time(&e->it, t, OFFSET_UNKNOWN, html ? "html" : "json");
+		if (hit == NULL && m->nfit > 0) {
+			char *why = xasprintf("ambiguous: %zu files of its type fit its "
+			    "Date or day; none was guessed", m->nfit);
+
+			orphan_meta(ex, hf->rel, m->v, why);
+			free(why);
+			continue;
+		}
+		if (hit == NULL && (e = add_link(ex, m->v, dir, m->mid, i, m->want)) != NULL) {
+			if (m->has_t)
+				set_time(&e->it, m->t, OFFSET_UNKNOWN, html ? "html" : "json");
 			if (loc && snap_location(loc, &lat, &lon) == 0)
 				set_gps(&e->it, lat, lon, 0, 0);
 			continue;
 		}
-		free(id);
 		if (hit == NULL) {
-			orphan_meta(ex, hf->rel, v, "no downloaded file for this memory");
+			orphan_meta(ex, hf->rel, m->v, "no downloaded file for this memory");
 			continue;
 		}
 		e = add(ex, hit->f);
-		if (snap_date(json_object_get(v, "Date"), &t) == 0)
-			set_time(&e->it, t, OFFSET_UNKNOWN, html ? "html" : "json");
+		if (m->has_t)
+			set_time(&e->it, m->t, OFFSET_UNKNOWN, html ? "html" : "json");
 		else {
 			scan_warn(ex, hit->f->rel, "memory without a valid Date");
 			fallback_time(ex, hit->f, &e->it);
 		}
 		if (loc && snap_location(loc, &lat, &lon) == 0)
 			set_gps(&e->it, lat, lon, 0, 0);
-		for (k = 0; k < nsf; k++)
-			if (sf[k].overlay && strcmp(sf[k].id, hit->id) == 0 &&
-			    strcmp(sf[k].date, hit->date) == 0) {
-				sf[k].f->claimed = 1;
-				e->it.overlay = file_path(ex, sf[k].f);
-			}
+		take_overlay(ex, byid, nsf, hit, e);
 	}
+	/* the ambiguous files: kept, dated by their mtime, their own overlay */
+	for (k = 0, n = 0; k < nsf; k++) {
+		struct entry *e;
+
+		if (!ambiguous[k] || sf[k].f->claimed)
+			continue;
+		/* its mtime fit memories' Dates: it is the capture time */
+		e = add(ex, sf[k].f);
+		if (ambiguous[k] == 1)
+			set_time(&e->it, sf[k].f->mtime - shift, OFFSET_UNKNOWN, "mtime");
+		else
+			fallback_time(ex, sf[k].f, &e->it);
+		take_overlay(ex, byid, nsf, &sf[k], e);
+		orphan_media(ex, sf[k].f, ambiguous[k] == 1 ?
+		    "ambiguous: several memories of its type fit its time; dated by "
+		    "its own mtime, no location" :
+		    "ambiguous: several memories of its day and type, none of its "
+		    "time; dated by the file itself, no location");
+		n++;
+	}
+	if (n > 0)
+		warnx_("%s: %zu Snapchat memories could not be told apart: kept "
+		    "dated by themselves, no location (listed in the failure "
+		    "report)", ex->path, n);
 	json_decref(root);
-	leftovers(ex, dir, 0);
+	for (d = 0; d < ndirs; d++) {
+		leftovers(ex, dirs[d], 0);
+		free(dirs[d]);
+	}
+	free(dirs);
+	for (i = 0; i < nm; i++) {
+		free(ms[i].mid);
+		free(ms[i].sid);
+	}
+	free(ms);
 	for (k = 0; k < nsf; k++)
 		free(sf[k].id);
 	free(sf);
+	free(byid);
+	free(ambiguous);
 	free(dir);
 }
 

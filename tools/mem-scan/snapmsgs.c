@@ -147,40 +147,14 @@ root_of(struct export *ex)
 /*
  * memoria's own intermediate ("preprocessed") Snapchat messages: media/
  * beside a metadata.json object with "conversations" and export_info's
- * export_username (in the export or its messages/). Its root, or NULL;
- * *meta its metadata, parsed.
+ * export_username (in the export or its messages/), and neither Discord's
+ * nor iMessage's markers (msgs.c). Its root, or NULL; *meta its metadata,
+ * parsed.
  */
 static const char *
 pre_root(struct export *ex, json_t **meta)
 {
-	static const char *roots[] = { "", "messages" };
-	size_t i, n, len;
-
-	*meta = NULL;
-	for (i = 0; i < LEN(roots); i++) {
-		char *rel = xasprintf("%s%smetadata.json", roots[i], *roots[i] ? "/" : "");
-		char *md = xasprintf("%s%smedia", roots[i], *roots[i] ? "/" : "");
-		struct file *f = export_find(ex, rel);
-		json_t *root = NULL, *conv, *user;
-		char *buf;
-
-		export_under(ex, md, &n);
-		free(rel);
-		free(md);
-		if (f == NULL || n == 0 || (buf = file_slurp(ex, f, 64 << 20, &len)) == NULL)
-			continue;
-		root = json_loadb(buf, len, 0, NULL);
-		free(buf);
-		conv = json_object_get(root, "conversations");
-		user = json_object_get(json_object_get(root, "export_info"), "export_username");
-		if (json_is_object(conv) && (json_is_string(user) || json_object_size(conv) > 0)) {
-			f->claimed = 1;
-			*meta = root;
-			return roots[i];
-		}
-		json_decref(root);
-	}
-	return NULL;
+	return memoria_pre(ex, PRE_SNAPCHAT, meta);
 }
 
 static int
@@ -643,16 +617,42 @@ overlay_for(struct state *s, struct smfile *sf, int64_t shift)
 	return hit;
 }
 
+/* The media files of a chat_media folder, classified, into s->sf. */
+static void
+collect(struct state *s, struct file *f, size_t n)
+{
+	size_t i;
+	int ov;
+
+	for (i = 0; i < n; i++) {
+		struct smfile *sf = &s->sf[s->nsf];
+
+		if (f[i].claimed)
+			continue;
+		if (file_stat(s->ex, &f[i]) < 0) {	/* its mtime dates it */
+			scan_warn(s->ex, f[i].rel, "%s", strerror(errno));
+			continue;
+		}
+		sf->f = &f[i];
+		sf->cls = snapmsg_file(path_base(f[i].rel), sf->id, sizeof(sf->id), &ov);
+		if (sf->cls == SM_SKIP || (sf->cls != SM_OVERLAY &&
+		    f[i].kind == KIND_UNKNOWN)) {
+			f[i].claimed = f[i].kind != KIND_UNKNOWN;
+			continue;
+		}
+		s->nsf++;
+	}
+}
+
 static void
 scan(struct export *ex, const struct platform *p)
 {
 	const char *root = root_of(ex);
 	struct state s;
 	struct file *f;
-	char *dir, *rel;
-	size_t i, k, n;
+	char *dir, *jdir, *rel;
+	size_t i, k, n, nj;
 	int64_t shift;
-	int ov;
 
 	(void)p;
 	if (root == NULL) {	/* memoria's preprocessed layout only */
@@ -680,27 +680,16 @@ scan(struct export *ex, const struct platform *p)
 			free(s.user);
 			s.user = xstrdup(s.m[k].from);
 		}
+	/* chat_media/ beside json/, and json/chat_media/ (memoria's docs) */
 	dir = xasprintf("%s%schat_media", root, *root ? "/" : "");
+	jdir = xasprintf("%s%sjson/chat_media", root, *root ? "/" : "");
+	export_under(ex, dir, &n);
+	export_under(ex, jdir, &nj);
+	s.sf = xcalloc(n + nj + 1, sizeof(*s.sf));
 	f = export_under(ex, dir, &n);
-	s.sf = xcalloc(n + 1, sizeof(*s.sf));
-	for (i = 0; i < n; i++) {
-		struct smfile *sf = &s.sf[s.nsf];
-
-		if (f[i].claimed)
-			continue;
-		if (file_stat(ex, &f[i]) < 0) {	/* its mtime dates it */
-			scan_warn(ex, f[i].rel, "%s", strerror(errno));
-			continue;
-		}
-		sf->f = &f[i];
-		sf->cls = snapmsg_file(path_base(f[i].rel), sf->id, sizeof(sf->id), &ov);
-		if (sf->cls == SM_SKIP || (sf->cls != SM_OVERLAY &&
-		    f[i].kind == KIND_UNKNOWN)) {
-			f[i].claimed = f[i].kind != KIND_UNKNOWN;
-			continue;
-		}
-		s.nsf++;
-	}
+	collect(&s, f, n);
+	f = export_under(ex, jdir, &nj);
+	collect(&s, f, nj);
 	/* 1: by id */
 	for (k = 0; k < s.nm; k++)
 		for (i = 0; i < s.m[k].nids; i++) {
@@ -760,6 +749,7 @@ scan(struct export *ex, const struct platform *p)
 	free(s.sf);
 	free(s.user);
 	free(dir);
+	free(jdir);
 	json_decref(s.roots[0]);
 	json_decref(s.roots[1]);
 }

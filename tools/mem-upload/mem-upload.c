@@ -249,6 +249,13 @@ resolve(const char *input, int *status)
 		for (i = 0; i < cfg.nalbums; i++)
 			add_str(&f->albums, &f->nalbums, cfg.albums[i]);
 	}
+	/* the server keeps the Locked Folder out of every album (it answers
+	 * no_permission): a locked item goes into none */
+	if (f->visibility != NULL && strcmp(f->visibility, "locked") == 0) {
+		for (i = 0; i < f->nalbums; i++)
+			free(f->albums[i]);
+		f->nalbums = 0;
+	}
 	base = path_base(f->path);
 	if (is_temp_name(base) || ignored(rel_path(f, r == 1 ? f->path : input)) ||
 	    (r == 0 && (in_mem_dir(input) || in_mem_dir(f->key) ||

@@ -747,3 +747,21 @@ PY
 	make_jpeg a.jpg
 	run -2 sh -c 'mem-exif -o "$1" a.jpg > /dev/full' sh "$OUT"
 }
+
+@test "a new output has the umask's mode; a rerun replaces it by a new file, never in place; no temp file is left" {
+	make_jpeg in.jpg
+	mkdir -p "$OUT"
+	(umask 027 && mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 in.jpg > /dev/null)
+	[ "$(stat -c %a "$OUT/in.jpg")" = 640 ]
+	[ "$(tag -DateTimeOriginal "$OUT/in.jpg")" = "2023:01:15 10:30:45" ]
+	# a reader holding the first output (a hard link here) keeps its bytes
+	ln "$OUT/in.jpg" held.jpg
+	cp held.jpg before.jpg
+	(umask 077 && mem-exif -o "$OUT" --time 2024-02-16T11:31:46+02:00 in.jpg > /dev/null)
+	[ "$(tag -DateTimeOriginal "$OUT/in.jpg")" = "2024:02:16 11:31:46" ]
+	[ "$(stat -c %a "$OUT/in.jpg")" = 600 ]
+	[ "$(stat -c %i "$OUT/in.jpg")" != "$(stat -c %i held.jpg)" ]
+	cmp before.jpg held.jpg
+	no_temp_files "$OUT"
+	[ "$(find "$OUT" -type f | wc -l)" -eq 1 ]
+}

@@ -765,3 +765,16 @@ PY
 	no_temp_files "$OUT"
 	[ "$(find "$OUT" -type f | wc -l)" -eq 1 ]
 }
+
+@test "a Live Photo still's ContentIdentifier (Apple maker note tag 0x0011) survives with every Apple tag" {
+	ffmpeg -nostdin -loglevel error -y -f lavfi -i "testsrc=size=64x48:rate=1" -frames:v 1 \
+		-f image2 -c:v mjpeg plain.jpg
+	python3 "$REPO/tests/helpers/live-photo.py" plain.jpg in.jpg 8D3A1A6E-1B2C-4D5E-9F00-112233445566
+	[ "$(tag -Apple:MediaGroupUUID in.jpg)" = 8D3A1A6E-1B2C-4D5E-9F00-112233445566 ]
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 --gps 48.8584,2.2945 in.jpg
+	exiftool -a -G1 -s -Apple:all in.jpg > before
+	exiftool -a -G1 -s -Apple:all out/in.jpg > after
+	[ "$(grep -c . before)" -ge 2 ]
+	cmp before after
+	[ "$(tag -DateTimeOriginal out/in.jpg)" = "2023:01:15 10:30:45" ]
+}

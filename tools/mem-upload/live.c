@@ -13,6 +13,37 @@
 #include "mem.h"
 #include "mem-upload.h"
 
+/* This run's files by record id (open addressing), built once: a run may
+ * hold tens of thousands of files and thousands of pairs. */
+static struct upfile **by_id;
+static size_t by_id_cap;
+
+static size_t
+id_slot(const char *id)
+{
+	size_t h = fnv1a64(id, strlen(id), FNV64_INIT) % by_id_cap;
+
+	while (by_id[h] != NULL && strcmp(by_id[h]->id, id) != 0)
+		h = (h + 1) % by_id_cap;
+	return h;
+}
+
+/* The first file of this run whose record has that id, or NULL. */
+static struct upfile *
+file_of(struct upfile **fs, size_t n, const char *id)
+{
+	size_t i, h;
+
+	if (by_id == NULL) {
+		by_id_cap = 2 * n + 1;
+		by_id = xcalloc(by_id_cap, sizeof(*by_id));
+		for (i = 0; i < n; i++)
+			if (fs[i]->id != NULL && by_id[h = id_slot(fs[i]->id)] == NULL)
+				by_id[h] = fs[i];
+	}
+	return by_id[id_slot(id)];
+}
+
 static int
 on_server(const struct upfile *f)
 {
@@ -35,12 +66,10 @@ video_asset(struct upfile **fs, size_t n, const char *id, const char **video_pat
 	const char *why = NULL, *asset = NULL;
 	char *rec, *dest, *real;
 	struct item it;
-	size_t i;
 
-	for (i = 0; i < n; i++) {
-		g = fs[i]->same != NULL ? fs[i]->same : fs[i];
-		if (fs[i]->id == NULL || strcmp(fs[i]->id, id) != 0)
-			continue;
+	if ((g = file_of(fs, n, id)) != NULL) {
+		if (g->same != NULL)
+			g = g->same;
 		*video_path = g->path;
 		return on_server(g) ? g->asset : NULL;
 	}
@@ -78,23 +107,20 @@ video_asset(struct upfile **fs, size_t n, const char *id, const char **video_pat
 void
 live_videos_albumless(struct upfile **fs, size_t n)
 {
-	struct upfile *g;
-	size_t i, k, j;
+	struct upfile *v, *g;
+	size_t i, j;
 
 	for (i = 0; i < n; i++) {
-		if (fs[i]->live_video == NULL)
+		if (fs[i]->live_video == NULL ||
+		    (v = file_of(fs, n, fs[i]->live_video)) == NULL)
 			continue;
-		for (k = 0; k < n; k++) {
-			if (fs[k]->id == NULL || strcmp(fs[k]->id, fs[i]->live_video) != 0)
-				continue;
-			g = fs[k]->same != NULL ? fs[k]->same : fs[k];
-			for (j = 0; j < g->nalbums; j++)
-				free(g->albums[j]);
-			g->nalbums = 0;
-			for (j = 0; j < fs[k]->nalbums && fs[k] != g; j++)
-				free(fs[k]->albums[j]);
-			fs[k]->nalbums = 0;
-		}
+		g = v->same != NULL ? v->same : v;
+		for (j = 0; j < g->nalbums; j++)
+			free(g->albums[j]);
+		g->nalbums = 0;
+		for (j = 0; j < v->nalbums && v != g; j++)
+			free(v->albums[j]);
+		v->nalbums = 0;
 	}
 }
 

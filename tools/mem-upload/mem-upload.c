@@ -208,7 +208,9 @@ resolve(const char *input, int *status)
 			    strcmp(it.extra[i], "visibility=locked") == 0)
 				f->visibility = xstrdup(it.extra[i] + 11);
 			else if (strncmp(it.extra[i], "live_video=", 11) == 0 &&
-			    it.extra[i][11] != '\0' && f->live_video == NULL)
+			    strlen(it.extra[i] + 11) == 16 &&	/* an id, no path */
+			    strspn(it.extra[i] + 11, "0123456789abcdef") == 16 &&
+			    f->live_video == NULL)
 				f->live_video = xstrdup(it.extra[i] + 11);
 		if (it.id != NULL)
 			f->id = xstrdup(it.id);

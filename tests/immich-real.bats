@@ -103,22 +103,61 @@ check() {
 	assert_output ''
 }
 
-@test "each album of the records exists once, holds exactly the assets whose records name it, the user its only member" {
+@test "each album of the records exists once, holds exactly the assets whose records name it (a Live Photo's video none), the user its only member" {
 	[ "$(jq '.albums | length' "$DUMP")" -ge 5 ]
 	run -0 check albums
 	assert_output ''
 }
 
 @test "a Live Photo's still links its video (livePhotoVideoId)" {
-	known_failure "issue 13: mem-upload sends no livePhotoVideoId and the pair has no ContentIdentifier for the server to link" \
-		check live-photo
+	# the sample's pairs carry no ContentIdentifier (as Takeout and iMessage
+	# exports): mem-upload links them from the records' live_video
+	[ "$(grep -lz '^live_video=' "$OUT"/.mem/items/*.item | wc -l)" -ge 1 ]
+	[ "$(jq '[.assets[] | select(.livePhotoVideoId != null)] | length' "$DUMP")" -ge 1 ]
+	run -0 check live-photo
 	assert_output ''
 }
 
 @test "visibility: everything on the timeline, a Live Photo's video hidden" {
-	known_failure "issue 13: the Live Photo's video stays on the timeline while the pair is not linked" \
-		check visibility
+	[ "$(jq '[.assets[] | select(.visibility == "hidden")] | length' "$DUMP")" -ge 1 ]
+	run -0 check visibility
 	assert_output ''
+}
+
+@test "an iPhone Live Photo pair carrying Apple's ContentIdentifier keeps it through mem-exif, and the server links it by itself" {
+	local cid=1B2C3D4E-5F60-4A7B-8C9D-0E1F2A3B4C5D still video
+	mkdir in out
+	# the still: Apple's maker note tag 0x0011; the MOV: Keys content.identifier
+	ffmpeg -nostdin -loglevel error -y -f lavfi -i "testsrc=size=320x240:rate=1" -frames:v 1 \
+		-f image2 -c:v mjpeg base.jpg
+	python3 "$REPO/tests/helpers/live-photo.py" base.jpg in/IMG_0001.JPG "$cid"
+	ffmpeg -nostdin -loglevel error -y -f lavfi -i "testsrc=size=320x240:rate=10:duration=1" \
+		-c:v libx264 -pix_fmt yuv420p -movflags use_metadata_tags \
+		-metadata "com.apple.quicktime.content.identifier=$cid" -f mov in/IMG_0001.MOV
+	run -0 mem-exif -o out -t 2023-05-02T00:30:00+02:00 -g 48.8584,2.2945 in/IMG_0001.JPG in/IMG_0001.MOV
+	[ "$(exiftool -s3 -Apple:MediaGroupUUID out/IMG_0001.JPG)" = "$cid" ]
+	[ "$(exiftool -s3 -Keys:ContentIdentifier out/IMG_0001.MOV)" = "$cid" ]
+	[ "$(exiftool -s3 -DateTimeOriginal out/IMG_0001.JPG)" = '2023:05:02 00:30:00' ]
+	# paths, no records: no live_video, so only the server can link them
+	"$SERVER" user lp.key > /dev/null
+	run -0 mem-upload -o out --key-file lp.key --no-album out/IMG_0001.JPG out/IMG_0001.MOV
+	assert_output --partial '2 uploaded'
+	assert_output --partial 'Live Photos: 0 linked'
+	run -0 "$REALCHECK" wait "$IMMICH_INSTANCE_URL" lp.key "$MEM_IMMICH_RUN/admin.key" 2
+	printf 'x-api-key: %s\n' "$(cat lp.key)" > hdr
+	_id() {
+		curl -sS -H @hdr -H 'Content-Type: application/json' -X POST \
+			--data "{\"assets\":[{\"id\":\"x\",\"checksum\":\"$(sha1sum "$1" | cut -c1-40)\"}]}" \
+			"$IMMICH_INSTANCE_URL/api/assets/bulk-upload-check" | jq -r '.results[0].assetId'
+	}
+	still=$(_id out/IMG_0001.JPG)
+	video=$(_id out/IMG_0001.MOV)
+	[ ${#still} -eq 36 ] && [ ${#video} -eq 36 ]
+	curl -sS -H @hdr "$IMMICH_INSTANCE_URL/api/assets/$still" > still.json
+	curl -sS -H @hdr "$IMMICH_INSTANCE_URL/api/assets/$video" > video.json
+	assert_equal "$(jq -r .livePhotoVideoId still.json)" "$video"
+	assert_equal "$(jq -r .visibility still.json)" timeline
+	assert_equal "$(jq -r .visibility video.json)" hidden
 }
 
 @test "no asset is stacked: no record asks for a stack" {
@@ -157,6 +196,7 @@ protocol_both() {
 	make_jpeg a.jpg
 	cp a.jpg b.jpg
 	printf 'b' >> b.jpg
+	make_video c.mov
 	echo 'not media' > not-media.txt
 	"$SERVER" user real.key > /dev/null
 	protocol_trace "$IMMICH_INSTANCE_URL" real.key . > real.trace
@@ -166,11 +206,11 @@ protocol_both() {
 	double_stop
 }
 
-@test "the double answers uploads (201, then 200 duplicate), bulk checks and albums exactly as the real server" {
+@test "the double answers uploads (201, then 200 duplicate), bulk checks, albums and Live Photo links exactly as the real server" {
 	protocol_both
 	grep -v '^error-' real.trace > real
 	grep -v '^error-' double.trace > double
-	[ "$(grep -c . real)" -eq 8 ]
+	[ "$(grep -c . real)" -eq 13 ]
 	run -0 diff real double
 }
 
@@ -178,7 +218,7 @@ protocol_both() {
 	protocol_both
 	grep '^error-' real.trace | cut -d' ' -f1,2 > real
 	grep '^error-' double.trace | cut -d' ' -f1,2 > double
-	[ "$(grep -c . real)" -eq 3 ]
+	[ "$(grep -c . real)" -eq 6 ]
 	run -0 diff real double
 	grep '^error-' real.trace > real
 	grep '^error-' double.trace > double

@@ -149,6 +149,26 @@ video_at() {
 	[ "$(field "$OUT" "$PWD/cam/IMG_0001.MOV" dest)" = cam/media/folder-cam-20230502.mov ]
 }
 
+@test "a Live Photo's still names its video's record (live_video), and only the closest video of its stem" {
+	jpeg_at cam/IMG_0001.JPG '2023:05:02 00:30:00' '+02:00'
+	video_at cam/IMG_0001.MOV 2023-05-01T22:30:02Z
+	video_at cam/IMG_0001.MP4 2023-05-01T22:30:30Z
+	jpeg_at cam/IMG_0002.JPG '2023:05:02 00:30:00' '+02:00'
+	video_at cam/IMG_0002.MOV 2023-05-01T23:30:00Z
+	video_at cam/IMG_0003.MOV 2023-05-01T22:30:00Z
+	run -0 mem-scan -o "$OUT" cam
+	vid=$(grep -lzxF "source=$PWD/cam/IMG_0001.MOV" "$OUT"/.mem/items/*.item)
+	vid=${vid##*/}
+	vid=${vid%.item}
+	[ ${#vid} -eq 16 ]
+	[ "$(field "$OUT" "$PWD/cam/IMG_0001.JPG" live_video)" = "$vid" ]
+	# one value, on the still only
+	[ "$(record_of "$OUT" "$PWD/cam/IMG_0001.JPG" | grep -c '^live_video=')" -eq 1 ]
+	[ "$(grep -lz '^live_video=' "$OUT"/.mem/items/*.item | wc -l)" -eq 1 ]
+	# an hour apart is no Live Photo
+	[ "$(field "$OUT" "$PWD/cam/IMG_0002.JPG" live_video)" = '' ]
+}
+
 @test "a video is no Live Photo of an image of another folder, another stem or another time" {
 	jpeg_at a/IMG_0002.JPG '2023:05:02 00:30:00' '-05:00'
 	video_at b/IMG_0002.MOV 2023-05-02T05:30:00Z

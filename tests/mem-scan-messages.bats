@@ -246,6 +246,9 @@ setup() {
 	b=$(field "$(rec GUID-0003/IMG_0005.MOV)" dest)
 	assert_equal "${a%.*}" "${b%.*}"
 	assert_equal "$(field "$(rec GUID-0003/IMG_0005.MOV)" time)" 2023-06-02T18:00:00Z
+	# the still names the video's record, for mem-upload to link them
+	assert_equal "$(field "$(rec GUID-0003/IMG_0005.jpeg)" live_video)" "$(field "$(rec GUID-0003/IMG_0005.MOV)" id)"
+	assert_equal "$(field "$(rec GUID-0003/IMG_0005.MOV)" live_video)" ''
 }
 
 @test "iMessage reports a missing attachment and an unreferenced file, and leaves chat.db untouched" {

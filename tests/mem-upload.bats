@@ -901,3 +901,81 @@ GET /api/server/media-types"
 	assert_output --partial "/.well-known/immich points to http://127.0.0.1, a weaker scheme: not followed"
 	[ "$(curl -sfk "https://127.0.0.1:$DOUBLE_PORT/__double/state" | jq '.assets | length')" -eq 1 ]
 }
+
+# live_pair: a still and its video under OUT/exp, their records where
+# mem-scan puts them (the still's names the video's id).
+live_pair() {
+	make_jpegs "$OUT/exp" 1
+	make_video "$OUT/exp/img1.mov"
+	mkdir -p "$OUT/.mem/items"
+	STILL=$OUT/.mem/items/00000000000000a1.item
+	VIDEO=$OUT/.mem/items/00000000000000b2.item
+	write_record "$STILL" id=00000000000000a1 source=/in/IMG_1.JPG dest=exp/img1.jpg kind=image \
+		live_video=00000000000000b2 time=2023-01-15T08:30:45Z album=Trip
+	write_record "$VIDEO" id=00000000000000b2 source=/in/IMG_1.MOV dest=exp/img1.mov kind=video \
+		time=2023-01-15T08:30:45Z album=Trip
+}
+
+@test "a Live Photo's still is linked to its video once both are up, the video hidden and in no album, and a rerun links nothing" {
+	double_start
+	live_pair
+	run -0 up -o "$OUT" "$STILL" "$VIDEO"
+	nul_write expect "$OUT/exp/img1.jpg" "$OUT/exp/img1.mov"
+	cmp expect stdout
+	assert_output --partial 'Live Photos: 1 linked'
+	still=$(state '.assets[] | select(.type == "IMAGE") | .id')
+	video=$(state '.assets[] | select(.type == "VIDEO") | .id')
+	[ "$(state ".assets[] | select(.id == \"$still\") | .livePhotoVideoId")" = "$video" ]
+	[ "$(state ".assets[] | select(.id == \"$video\") | .visibility")" = hidden ]
+	[ "$(state ".assets[] | select(.id == \"$still\") | .visibility")" = timeline ]
+	# the still stands for both in its album, as when Immich links a pair itself
+	[ "$(state '.albums[] | select(.name == "Trip") | .assets | join(",")')" = "$still" ]
+	[ "$(requests PUT "/api/assets/$still")" -eq 1 ]
+	run -0 bash -c "curl -sf $DOUBLE_URL/__double/log | jq -c '[.[] | select(.method == \"PUT\")][0].headers[\"content-type\"]'"
+	assert_output '"application/json"'
+	n=$(double_get log | jq length)
+	run -0 up -o "$OUT" "$STILL" "$VIDEO"
+	assert_output --partial 'Live Photos: 0 linked'
+	[ "$(double_get log | jq length)" -eq "$n" ]
+}
+
+@test "a still whose video an earlier run uploaded is linked through the ledger, once" {
+	double_start
+	live_pair
+	run -0 up -o "$OUT" "$VIDEO"
+	assert_output --partial 'Live Photos: 0 linked'
+	run -0 up -o "$OUT" "$STILL"
+	assert_output --partial 'Live Photos: 1 linked'
+	still=$(state '.assets[] | select(.type == "IMAGE") | .id')
+	video=$(state '.assets[] | select(.type == "VIDEO") | .id')
+	[ "$(state ".assets[] | select(.id == \"$still\") | .livePhotoVideoId")" = "$video" ]
+	[ "$(state ".assets[] | select(.id == \"$video\") | .visibility")" = hidden ]
+	n=$(double_get log | jq length)
+	run -0 up -o "$OUT" "$STILL" "$VIDEO"
+	assert_output --partial 'Live Photos: 0 linked'
+	[ "$(double_get log | jq length)" -eq "$n" ]
+}
+
+@test "a refused link is named for the still with the server's reason, exit 1, both printed; the next run links" {
+	double_start
+	live_pair
+	double_post faults '[{"match":"PUT /api/assets/*","kind":"status","status":400,"message":"Live photo video not found","count":1}]'
+	run -1 up -o "$OUT" "$STILL" "$VIDEO"
+	assert_output --partial "$STILL: on the server, but not linked to its Live Photo video $OUT/exp/img1.mov: HTTP 400: Live photo video not found"
+	assert_output --partial '1 failed'
+	nul_write expect "$OUT/exp/img1.jpg" "$OUT/exp/img1.mov"
+	cmp expect stdout
+	[ "$(state '.assets[] | select(.type == "IMAGE") | .livePhotoVideoId')" = null ]
+	run -0 up -o "$OUT" "$STILL" "$VIDEO"
+	assert_output --partial 'Live Photos: 1 linked'
+	[ "$(state '.assets[] | select(.type == "VIDEO") | .visibility')" = hidden ]
+}
+
+@test "a still whose video is not on the server is uploaded unlinked, and no link is asked for" {
+	double_start
+	live_pair
+	run -0 up -o "$OUT" "$STILL"
+	assert_output --partial 'Live Photos: 0 linked'
+	[ "$(double_get log | jq '[.[] | select(.method == "PUT" and (.path | startswith("/api/assets/")))] | length')" -eq 0 ]
+	[ "$(state '.assets[0].livePhotoVideoId')" = null ]
+}

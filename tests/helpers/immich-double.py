@@ -20,8 +20,13 @@ and compares them line by line):
   - PUT /api/albums/ID/assets: 200 [{id, success true}], then [{id, success
     false, error "duplicate"}] for a member already in; a locked asset gets
     error "no_permission" (tests/immich-real.bats, issue 15's test);
+  - PUT /api/assets/ID {"livePhotoVideoId"}: 200 with the asset, which now
+    names the video, and the video hidden (GET /api/assets/ID shows both);
+    the same again is 200 too;
   - the statuses of errors: 400 for an unsupported file type and for an
-    unknown album, 401 for a bad key.
+    unknown album, 401 for a bad key; 400 "Live photo video not found",
+    "Live photo video must be a video" and "Not found or no asset.update
+    access" for a link to no asset, to an image, and of an unknown asset.
 Known difference from v3.1.0: its error bodies are only {"message"} (the
 double adds Nest's statusCode and error).
 What a real server cannot be made to do on demand stays the double's alone:
@@ -463,6 +468,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.list_albums()
         if p == "/albums" and method == "POST":
             return self.create_album()
+        m = re.fullmatch(r"/assets/([^/]+)", p)
+        if m and method == "PUT":
+            return self.update_asset(m.group(1))
+        if m and method == "GET":
+            return self.get_asset(m.group(1))
         m = re.fullmatch(r"/albums/([^/]+)/assets", p)
         if m and method == "PUT":
             return self.add_to_album(m.group(1))
@@ -605,6 +615,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                      "fileModifiedAt": fields.get("fileModifiedAt"),
                      "isFavorite": fields.get("isFavorite") == "true",
                      "visibility": fields.get("visibility", "timeline"),
+                     "type": "VIDEO" if ext_of(fields.get("filename") or f["filename"])
+                             in VIDEO_EXT else "IMAGE",
+                     "livePhotoVideoId": None,
                      "deviceAssetId": fields.get("deviceAssetId"),
                      "sidecar": "sidecarData" in files,
                      "sidecarSha1": files["sidecarData"]["sha1"] if "sidecarData" in files else None,
@@ -638,6 +651,67 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if v3 and "duration" in fields and not re.fullmatch(r"\d+", fields["duration"]):
             out.append("Invalid input: expected number, received NaN")
         return out
+
+    # -- one asset ---------------------------------------------------------
+
+    def asset_json(self, a):
+        st = self.server.state
+        return {"id": a["id"], "ownerId": st.users[a["owner"]]["id"], "type": a["type"],
+                "originalFileName": a["originalFileName"],
+                "fileCreatedAt": a["fileCreatedAt"], "isFavorite": a["isFavorite"],
+                "visibility": a["visibility"], "isTrashed": a["trashed"],
+                "livePhotoVideoId": a["livePhotoVideoId"],
+                "checksum": base64.b64encode(bytes.fromhex(a["checksum"])).decode()}
+
+    def owned_asset(self, user, aid):
+        a = self.server.state.asset_by_id(aid)
+        return a if a is not None and a["owner"] == user else None
+
+    def get_asset(self, aid):
+        st = self.server.state
+        user = self.auth("asset.read")
+        if user is None:
+            return
+        with st.lock:
+            a = self.owned_asset(user, aid)
+            if a is None:
+                return self.error(400, "Not found or no asset.read access")
+            return self.reply(200, self.asset_json(a))
+
+    def update_asset(self, aid):
+        """v3.1.0's AssetService.update: the access check, then a video to
+        link must be the user's own video; linking hides it."""
+        st = self.server.state
+        user = self.auth("asset.update")
+        if user is None:
+            return
+        body = json.loads(self.read_body() or b"{}")
+        with st.lock:
+            a = self.owned_asset(user, aid)
+            if a is None:
+                return self.error(400, "Not found or no asset.update access")
+            vid = body.get("livePhotoVideoId")
+            if vid:
+                v = st.asset_by_id(vid)
+                if v is None:
+                    return self.error(400, "Live photo video not found")
+                if v["type"] != "VIDEO":
+                    return self.error(400, "Live photo video must be a video")
+                if v["owner"] != user:
+                    return self.error(400, "Live photo video does not belong to the user")
+                if v["visibility"] == "timeline":
+                    v["visibility"] = "hidden"
+                a["livePhotoVideoId"] = vid
+            elif "livePhotoVideoId" in body and vid is None and a["livePhotoVideoId"]:
+                v = st.asset_by_id(a["livePhotoVideoId"])
+                if v is not None and v["visibility"] == "hidden":
+                    v["visibility"] = a["visibility"]
+                a["livePhotoVideoId"] = None
+            if "isFavorite" in body:
+                a["isFavorite"] = bool(body["isFavorite"])
+            if body.get("visibility") in VISIBILITY:
+                a["visibility"] = body["visibility"]
+            return self.reply(200, self.asset_json(a))
 
     # -- albums ------------------------------------------------------------
 

@@ -68,9 +68,10 @@ known_failure() {
 # protocol_trace URL KEYFILE DIR: the upload protocol's steps against a server,
 # one line each, "STEP STATUS projection" (ids as booleans: same or not), so
 # the real server and the double can be compared line by line. DIR holds two
-# JPEGs a.jpg and b.jpg; the key goes in a header file, never on a command line.
+# JPEGs a.jpg and b.jpg and a video c.mov; the key goes in a header file,
+# never on a command line.
 protocol_trace() {
-	local url=$1 kf=$2 d=$3 id al hex hexb b64
+	local url=$1 kf=$2 d=$3 id al hex hexb b64 vid nobody=00000000-0000-4000-8000-000000000000
 	printf 'x-api-key: %s\n' "$(cat "$kf")" > "$d/hdr"
 	hex=$(sha1sum "$d/a.jpg" | cut -c1-40)
 	hexb=$(sha1sum "$d/b.jpg" | cut -c1-40)
@@ -93,8 +94,22 @@ protocol_trace() {
 	echo "album-add-again $(_js PUT "/albums/$al/assets" "{\"ids\":[\"$id\"]}") $(jq -c --arg id "$id" '[.[] | {success, error, same: (.id == $id)}]' "$d/body")"
 	echo "album-same-name $(_js POST /albums '{"albumName":"A"}') $(jq -c --arg al "$al" '{albumName, assetCount, new: (.id != $al)}' "$d/body")"
 	echo "albums $(_js GET /albums) $(jq -c '[.[] | {albumName, assetCount}] | sort_by(.assetCount)' "$d/body")"
+	# a Live Photo linked by hand, as mem-upload does when the export lost
+	# Apple's ContentIdentifier
+	echo "upload-video $(_up "$d/c.mov") $(jq -c '{status, id: (.id | test("^[0-9a-f-]{36}$"))}' "$d/body")"
+	vid=$(jq -r .id "$d/body")
+	_live() {
+		jq -c --arg id "$id" --arg v "$vid" '{type, visibility, same: (.id == $id), video: (.livePhotoVideoId == $v)}' "$d/body"
+	}
+	echo "live-link $(_js PUT "/assets/$id" "{\"livePhotoVideoId\":\"$vid\"}") $(_live)"
+	echo "live-still $(_js GET "/assets/$id") $(_live)"
+	echo "live-video $(_js GET "/assets/$vid") $(jq -c --arg v "$vid" '{type, visibility, same: (.id == $v), livePhotoVideoId}' "$d/body")"
+	echo "live-link-again $(_js PUT "/assets/$id" "{\"livePhotoVideoId\":\"$vid\"}") $(_live)"
 	echo "error-unsupported $(_up "$d/not-media.txt") $(jq -c '.message' "$d/body")"
 	echo "error-unknown-album $(_js PUT /albums/00000000-0000-4000-8000-000000000000/assets "{\"ids\":[\"$id\"]}") $(jq -c '.message' "$d/body")"
+	echo "error-live-not-video $(_js PUT "/assets/$vid" "{\"livePhotoVideoId\":\"$id\"}") $(jq -c '.message' "$d/body")"
+	echo "error-live-no-video $(_js PUT "/assets/$id" "{\"livePhotoVideoId\":\"$nobody\"}") $(jq -c '.message' "$d/body")"
+	echo "error-live-not-owned $(_js PUT "/assets/$nobody" "{\"livePhotoVideoId\":\"$vid\"}") $(jq -c '.message' "$d/body")"
 	printf 'x-api-key: not-a-key\n' > "$d/hdr"
 	echo "error-bad-key $(_js GET /users/me) $(jq -c '.message' "$d/body")"
 }

@@ -7,9 +7,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mem-exif.h"
@@ -176,31 +179,149 @@ set_mtime_path(const char *path, const struct meta *m, int srcfd)
 	return utimensat(AT_FDCWD, path, ts, 0);
 }
 
+/*
+ * An output is whole or absent (lib/atomic.c's contract), at a small
+ * cost per file: where the file system has O_TMPFILE, the output is an
+ * unnamed file in dst's directory, created with the umask's mode, that
+ * linkat() names once it is written and dated. No temp name, no fchmod,
+ * no rename, and nothing for a signal handler to remove (an unnamed file
+ * goes with its descriptor). When dst exists (a rerun replaces it), the
+ * file is linked under a temp name and renamed over dst, so a reader sees
+ * the old file or the new one. Without O_TMPFILE (or /proc to link it
+ * by), lib/atomic.c's temp file and rename.
+ */
+struct out {
+	int	 fd;
+	int	 unnamed;	/* an O_TMPFILE file */
+	struct atomic a;
+};
+
+static int
+out_open(struct out *o, const char *dst)
+{
+	static int no_tmpfile = -1;
+	const char *slash = strrchr(dst, '/');
+	char *dir;
+
+	if (no_tmpfile < 0)
+		no_tmpfile = access("/proc/self/fd", X_OK) < 0;
+	o->unnamed = 0;
+	if (!no_tmpfile) {
+		dir = slash == NULL ? xstrdup(".") :
+		    xmemdup(dst, slash == dst ? 1 : (size_t)(slash - dst));
+		o->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+		free(dir);
+		if (o->fd >= 0) {
+			o->unnamed = 1;
+			return 0;
+		}
+		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+			return -1;
+		no_tmpfile = 1;
+	}
+	if (atomic_open(&o->a, dst, "") < 0)
+		return -1;
+	o->fd = o->a.fd;
+	return 0;
+}
+
+static void
+out_abort(struct out *o)
+{
+	int e = errno;
+
+	if (o->unnamed)
+		close(o->fd);
+	else
+		atomic_abort(&o->a);
+	errno = e;
+}
+
+/* Link the unnamed file at proc under a new ".NAME.XXXXXX" beside dst. */
+static char *
+link_temp(const char *proc, const char *dst)
+{
+	static const char letters[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	static unsigned seed;
+	const char *slash = strrchr(dst, '/');
+	size_t dirlen = slash ? (size_t)(slash - dst) + 1 : 0;
+	char *tmp, *x;
+	int i, k;
+
+	if (seed == 0)
+		seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+	tmp = xasprintf("%.*s.%s.XXXXXX", (int)dirlen, dst, dst + dirlen);
+	x = tmp + strlen(tmp) - 6;
+	for (i = 0; i < 100; i++) {
+		for (k = 0; k < 6; k++) {
+			seed = seed * 1103515245u + 12345u;
+			x[k] = letters[(seed >> 16) % (sizeof(letters) - 1)];
+		}
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)
+			return tmp;
+		if (errno != EEXIST)
+			break;
+	}
+	free(tmp);
+	return NULL;
+}
+
+static int
+out_commit(struct out *o, const char *dst)
+{
+	static int empty_path_ok = 1;
+	char proc[32], *tmp;
+	int e, exists;
+
+	if (!o->unnamed)
+		return atomic_commit(&o->a);
+	/* by the descriptor itself where allowed (CAP_DAC_READ_SEARCH), which
+	 * spares the walk through /proc; else by its /proc name */
+	exists = 0;
+	if (empty_path_ok) {
+		if (linkat(o->fd, "", AT_FDCWD, dst, AT_EMPTY_PATH) == 0)
+			return close(o->fd);
+		exists = errno == EEXIST;
+		empty_path_ok = exists;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", o->fd);
+	if (!exists && linkat(AT_FDCWD, proc, AT_FDCWD, dst, AT_SYMLINK_FOLLOW) < 0)
+		exists = errno == EEXIST ? 1 : -1;
+	if (exists < 0)
+		goto fail;
+	if (exists) {
+		/* a rerun: the new file replaces the old one in one rename */
+		if ((tmp = link_temp(proc, dst)) == NULL)
+			goto fail;
+		cleanup_add(tmp);
+		if (rename(tmp, dst) < 0) {
+			e = errno;
+			unlink(tmp);
+			cleanup_del(tmp);
+			free(tmp);
+			errno = e;
+			goto fail;
+		}
+		cleanup_del(tmp);
+		free(tmp);
+	}
+	return close(o->fd);
+fail:
+	out_abort(o);
+	return -1;
+}
+
 int
 copy_plain(int srcfd, off_t size, const char *dst, const struct meta *m,
     const char **why)
 {
-	struct atomic a;
 	struct piece p;
 
-	if (atomic_open(&a, dst, "") < 0) {
-		*why = why_errno(dst);
-		return -1;
-	}
 	p.mem = NULL;
 	p.fd = srcfd;
 	p.off = 0;
 	p.len = (size_t)size;
-	if (pieces_write(a.fd, &p, 1) < 0 || set_mtime_fd(a.fd, m, srcfd) < 0) {
-		atomic_abort(&a);
-		goto fail;
-	}
-	if (atomic_commit(&a) < 0)
-		goto fail;
-	return 0;
-fail:
-	*why = why_errno(dst);
-	return -1;
+	return pieces_commit(dst, &p, 1, m, srcfd, why);
 }
 
 /* Big-endian 32-bit fields: PNG chunks and MP4 boxes. */
@@ -219,23 +340,23 @@ put_be32(unsigned char *p, uint32_t v)
 	p[3] = (unsigned char)v;
 }
 
-/* Write the pieces to a temp file beside dst, give it its mtime, rename. */
+/* Write the pieces to an output that appears whole at dst, with its mtime. */
 int
 pieces_commit(const char *dst, const struct piece *p, size_t n, const struct meta *m,
     int srcfd, const char **why)
 {
-	struct atomic a;
+	struct out o;
 
-	if (atomic_open(&a, dst, "") < 0) {
+	if (out_open(&o, dst) < 0) {
 		*why = why_errno(dst);
 		return -1;
 	}
-	if (pieces_write(a.fd, p, n) < 0 || set_mtime_fd(a.fd, m, srcfd) < 0) {
+	if (pieces_write(o.fd, p, n) < 0 || set_mtime_fd(o.fd, m, srcfd) < 0) {
 		*why = why_errno(dst);
-		atomic_abort(&a);
+		out_abort(&o);
 		return -1;
 	}
-	if (atomic_commit(&a) < 0) {
+	if (out_commit(&o, dst) < 0) {
 		*why = why_errno(dst);
 		return -1;
 	}

@@ -257,8 +257,9 @@ process(const char *path)
 		warnx_("%s: audio is not for mem-exif (mem-loudnorm writes audio)", path);
 		goto out;
 	}
-	if ((fd < 0 && (fd = open(src, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) ||
-	    fstat(fd, &st) < 0) {
+	/* a plain path is open and stated already */
+	if (fd < 0 && ((fd = open(src, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0 ||
+	    fstat(fd, &st) < 0)) {
 		warn_("%s%s%s", rec ? path : "", rec ? ": " : "", src);
 		goto out;
 	}

@@ -736,62 +736,140 @@ cmp_stem(const void *a, const void *b)
 }
 
 /*
- * A Live Photo is an image and a video of one stem in one folder
- * (IMG_1234.HEIC + IMG_1234.MOV). The video's QuickTime time is UTC with
- * no zone, while the image's EXIF often says its offset: the video takes
- * the offset of the image of its stem (and platform) captured closest to
- * it, within LIVE_SLACK seconds, so the two show one wall clock and land
- * on one day. Videos whose offset is known already are left alone.
+ * The timed images and videos of the export sorted by folder and stem, so
+ * the items of one stem (IMG_1234.HEIC, IMG_1234.MOV) are neighbours.
  */
-#define LIVE_SLACK 60
-void
-live_offsets(struct export *ex)
+static struct entry **
+stem_sorted(struct export *ex, size_t *n)
 {
 	struct entry **v;
-	size_t i, j, k, n = 0;
+	size_t i;
 
 	v = xcalloc(ex->nitems + 1, sizeof(*v));
+	*n = 0;
 	for (i = 0; i < ex->nitems; i++)
 		if (ex->items[i].it.has_time && (ex->items[i].it.kind == KIND_IMAGE ||
 		    ex->items[i].it.kind == KIND_VIDEO))
-			v[n++] = &ex->items[i];
+			v[(*n)++] = &ex->items[i];
 	sort_ex = ex;
-	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_stem);
-	for (i = 0; i < n; i = j) {
-		const char *a = entry_rel(ex, v[i]);
-		size_t len = stem_len(a);
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), cmp_stem);
+	return v;
+}
 
-		for (j = i + 1; j < n; j++) {
-			const char *b = entry_rel(ex, v[j]);
+/* The end of the group of one stem that starts at v[i]. */
+static size_t
+stem_group_end(const struct export *ex, struct entry **v, size_t n, size_t i)
+{
+	const char *a = entry_rel(ex, v[i]);
+	size_t len = stem_len(a), j;
 
-			if (stem_len(b) != len || memcmp(a, b, len) != 0)
-				break;
+	for (j = i + 1; j < n; j++) {
+		const char *b = entry_rel(ex, v[j]);
+
+		if (stem_len(b) != len || memcmp(a, b, len) != 0)
+			break;
+	}
+	return j;
+}
+
+/*
+ * A Live Photo is an image and a video of one stem in one folder
+ * (IMG_1234.HEIC + IMG_1234.MOV) of one platform, captured within
+ * LIVE_SLACK seconds of each other. live_image() gives a video the image
+ * of its stem captured closest to it (with a known offset when
+ * need_offset), or NULL.
+ */
+#define LIVE_SLACK 60
+static struct entry *
+live_image(struct entry **v, size_t i, size_t j, const struct entry *vid,
+    int need_offset)
+{
+	struct entry *best = NULL;
+	int64_t bestd = LIVE_SLACK + 1, d;
+	size_t m;
+
+	for (m = i; m < j; m++) {
+		struct entry *img = v[m];
+
+		if (img->it.kind != KIND_IMAGE || strcmp(img->platform, vid->platform) != 0 ||
+		    (need_offset && img->it.offset_min == OFFSET_UNKNOWN))
+			continue;
+		d = img->it.time - vid->it.time;
+		if (d < 0)
+			d = -d;
+		if (d < bestd) {
+			bestd = d;
+			best = img;
 		}
+	}
+	return best;
+}
+
+/*
+ * The video's QuickTime time is UTC with no zone, while the image's EXIF
+ * often says its offset: the video of a Live Photo takes the offset of its
+ * image, so the two show one wall clock and land on one day. Videos whose
+ * offset is known already are left alone.
+ */
+void
+live_offsets(struct export *ex)
+{
+	struct entry **v, *best;
+	size_t i, j, k, n;
+
+	v = stem_sorted(ex, &n);
+	for (i = 0; i < n; i = j) {
+		j = stem_group_end(ex, v, n, i);
 		for (k = i; k < j; k++) {
-			struct entry *vid = v[k], *best = NULL;
-			int64_t bestd = LIVE_SLACK + 1, d;
-			size_t m;
-
-			if (vid->it.kind != KIND_VIDEO || vid->it.offset_min != OFFSET_UNKNOWN)
+			if (v[k]->it.kind != KIND_VIDEO || v[k]->it.offset_min != OFFSET_UNKNOWN)
 				continue;
-			for (m = i; m < j; m++) {
-				struct entry *img = v[m];
+			if ((best = live_image(v, i, j, v[k], 1)) != NULL)
+				v[k]->it.offset_min = best->it.offset_min;
+		}
+	}
+	free(v);
+}
 
-				if (img->it.kind != KIND_IMAGE ||
-				    img->it.offset_min == OFFSET_UNKNOWN ||
-				    strcmp(img->platform, vid->platform) != 0)
+/*
+ * Exports lose Apple's ContentIdentifier, which Immich pairs a Live Photo
+ * by (Takeout, iMessage attachments): the still's record names its video
+ * (live_video=ID, docs/design.md section 3) and mem-upload links the two.
+ * Each video goes with the image closest to it in time; when two videos
+ * choose one image, the closer one wins, so every pair is one to one.
+ */
+void
+live_pairs(struct export *ex)
+{
+	struct entry **v, *img, *best;
+	int64_t bestd, d;
+	size_t i, j, k, m, n;
+	char id[17];
+
+	v = stem_sorted(ex, &n);
+	for (i = 0; i < n; i = j) {
+		j = stem_group_end(ex, v, n, i);
+		for (m = i; m < j; m++) {
+			img = v[m];
+			if (img->it.kind != KIND_IMAGE)
+				continue;
+			best = NULL;
+			bestd = LIVE_SLACK + 1;
+			for (k = i; k < j; k++) {
+				if (v[k]->it.kind != KIND_VIDEO || live_image(v, i, j, v[k], 0) != img)
 					continue;
-				d = img->it.time - vid->it.time;
+				d = img->it.time - v[k]->it.time;
 				if (d < 0)
 					d = -d;
 				if (d < bestd) {
 					bestd = d;
-					best = img;
+					best = v[k];
 				}
 			}
-			if (best != NULL)
-				vid->it.offset_min = best->it.offset_min;
+			if (best == NULL)
+				continue;
+			entry_id(ex, best, id);
+			item_extra(&img->it, "live_video", id);
 		}
 	}
 	free(v);

@@ -278,6 +278,7 @@ finish_export(struct export *exp)
 	size_t i, k;
 	int status = ST_OK;
 
+	live_pairs(&ex);	/* on the final instants */
 	name_all(&ex);
 	for (i = 0; i < ex.nitems; i++) {
 		struct entry *e = &ex.items[i];

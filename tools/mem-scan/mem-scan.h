@@ -142,6 +142,7 @@ json_t	*jstr(const char *s);	/* any bytes as a JSON string */
 char	*safe_join(const char *dir, const char *name);
 char	*user_of(const char *exportname, const char *prefix);
 void	 live_offsets(struct export *ex);	/* before name_all() */
+void	 live_pairs(struct export *ex);	/* the still names its video */
 void	 name_all(struct export *ex);
 int	 write_report(struct export *ex, const char *out);
 

@@ -9,6 +9,7 @@
  *
  *	c TAB SERVER TAB SIZE TAB MSEC.NSEC TAB CSEC.NSEC TAB SHA1 TAB ASSET TAB PATH
  *	a TAB SERVER TAB ASSET TAB ALBUM
+ *	l TAB SERVER TAB STILL TAB VIDEO	(a Live Photo linked, live.c)
  *
  * SERVER names the server and key (see config_server in mem-upload.c), so
  * a ledger never vouches for an upload to another server or account. A
@@ -44,7 +45,7 @@ struct entry {
 
 #define NBUCKET 4096
 
-static struct entry *files[NBUCKET], *members[NBUCKET];
+static struct entry *files[NBUCKET], *members[NBUCKET], *links[NBUCKET];
 
 static struct entry **
 bucket(struct entry **tab, const char *key)
@@ -147,6 +148,12 @@ ledger_record(char *rec)
 		key = xasprintf("%s\t%s", f[2], f[3]);
 		put(members, key);
 		free(key);
+	} else if (rec[0] == 'l' && rec[1] == '\t' && fields(rec, f, 4) == 4) {
+		if (strcmp(f[1], cfg.serverkey) != 0)
+			return;
+		key = xasprintf("%s\t%s", f[2], f[3]);
+		put(links, key);
+		free(key);
 	}
 }
 
@@ -194,6 +201,43 @@ ledger_in_album(const char *asset, const char *album)
 
 	free(key);
 	return r;
+}
+
+static void ledger_flush(FILE *fp);
+
+/* The asset the ledger last saw uploaded from that path, whatever its
+ * state now (a Live Photo's video that is not among this run's inputs). */
+const char *
+ledger_asset_of(const char *key)
+{
+	struct entry *e = find(files, key);
+
+	return e != NULL ? e->asset : NULL;
+}
+
+int
+ledger_linked(const char *still, const char *video)
+{
+	char *key = xasprintf("%s\t%s", still, video);
+	int r = find(links, key) != NULL;
+
+	free(key);
+	return r;
+}
+
+void
+ledger_link(FILE *fp, const char *still, const char *video)
+{
+	char *key;
+
+	if (fp == NULL)
+		return;
+	fprintf(fp, "l\t%s\t%s\t%s", cfg.serverkey, still, video);
+	fputc('\0', fp);
+	ledger_flush(fp);
+	key = xasprintf("%s\t%s", still, video);
+	put(links, key);
+	free(key);
 }
 
 FILE *
@@ -267,6 +311,7 @@ ledger_free(void)
 {
 	free_table(files);
 	free_table(members);
+	free_table(links);
 }
 
 /*

@@ -163,6 +163,8 @@ free_file(struct upfile *f)
 	free(f->albums);
 	free(f->input);
 	free(f->visibility);
+	free(f->id);
+	free(f->live_video);
 	free(f->path);
 	free(f->key);
 	free(f->sidecar);
@@ -205,6 +207,13 @@ resolve(const char *input, int *status)
 			if (strcmp(it.extra[i], "visibility=archive") == 0 ||
 			    strcmp(it.extra[i], "visibility=locked") == 0)
 				f->visibility = xstrdup(it.extra[i] + 11);
+			else if (strncmp(it.extra[i], "live_video=", 11) == 0 &&
+			    strlen(it.extra[i] + 11) == 16 &&	/* an id, no path */
+			    strspn(it.extra[i] + 11, "0123456789abcdef") == 16 &&
+			    f->live_video == NULL)
+				f->live_video = xstrdup(it.extra[i] + 11);
+		if (it.id != NULL)
+			f->id = xstrdup(it.id);
 		f->is_audio = it.kind == KIND_AUDIO ||
 		    (it.kind == KIND_UNKNOWN && kind_of_name(f->path) == KIND_AUDIO);
 		for (i = 0; i < it.nalbums; i++)
@@ -339,9 +348,10 @@ summary(struct upfile **fs, size_t n)
 	}
 	warnx_("%ld uploaded (%s), %ld duplicate%s, %ld unchanged (ledger), "
 	    "%ld skipped (audio), %ld ignored, %ld failed; albums: %ld created, "
-	    "%ld updated", stats.created, human(stats.bytes_sent), stats.duplicates,
-	    stats.duplicates == 1 ? "" : "s", stats.ledger, stats.audio, stats.ignored,
-	    stats.failed, stats.albums_created, stats.albums_updated);
+	    "%ld updated; Live Photos: %ld linked", stats.created,
+	    human(stats.bytes_sent), stats.duplicates, stats.duplicates == 1 ? "" : "s",
+	    stats.ledger, stats.audio, stats.ignored, stats.failed, stats.albums_created,
+	    stats.albums_updated, stats.linked);
 }
 
 /*
@@ -419,6 +429,10 @@ absorb_record(struct upfile *first, struct upfile *later)
 		first->created = later->created;
 		first->favorite = later->favorite;
 		first->from_record = 1;
+		if (first->id == NULL && later->id != NULL)
+			first->id = xstrdup(later->id);
+		if (first->live_video == NULL && later->live_video != NULL)
+			first->live_video = xstrdup(later->live_video);
 		later->absorbed = 1;
 	} else {
 		later->absorbed = 1;
@@ -594,6 +608,7 @@ main(int argc, char *argv[])
 		absorb_record(*slot, fs[i]);
 	}
 	free(table);
+	live_videos_albumless(fs, n);
 
 	for (i = 0; i < n; i++)
 		if (fs[i]->state == F_NEW && fs[i]->same == NULL)
@@ -623,6 +638,8 @@ main(int argc, char *argv[])
 		}
 	}
 
+	if (!need_net && live_pending(fs, n))	/* a pair known, not yet linked */
+		need_net = 1;
 	if (need_net && !cfg.dry_run) {
 		api_init();
 		preflight(want_albums);
@@ -639,6 +656,7 @@ main(int argc, char *argv[])
 		twins_settle(fs, n, ledger);
 		trashed(fs, n, ledger);
 		albums_apply(fs, n, ledger);
+		live_apply(fs, n, ledger);
 		if (fclose(ledger) == EOF)
 			warn_("%s", cfg.ledger);
 		api_cleanup();
@@ -649,6 +667,7 @@ main(int argc, char *argv[])
 		if (f->same != NULL) {
 			f->state = f->same->state == F_CREATED ? F_DUPLICATE : f->same->state;
 			f->album_failed = f->same->album_failed;
+			f->link_failed = f->same->link_failed;
 			if (f->same->why != NULL)
 				f->why = xstrdup(f->same->why);
 		}
@@ -660,7 +679,7 @@ main(int argc, char *argv[])
 		case F_LEDGER:
 			/* on the server: printed, even when an album step failed */
 			out_path(f->path);
-			if (f->album_failed) {
+			if (f->album_failed || f->link_failed) {
 				warnx_("%s: %s", f->input, f->why);
 				stats.failed++;
 				status = ST_ITEM;

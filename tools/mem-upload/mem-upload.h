@@ -3,7 +3,8 @@
  * files of a run, and the calls between its parts (api.c: JSON calls and
  * the preflight; config.c: options, environment and .env; transfer.c: hashing, checks and uploads over one libcurl
  * multi handle; album.c: get-or-create and membership; ledger.c: the
- * record of confirmed uploads and the queue lock; match.c: ignore globs).
+ * record of confirmed uploads and the queue lock; match.c: ignore globs;
+ * live.c: Live Photo pairs).
  */
 #include <sys/types.h>
 
@@ -41,6 +42,9 @@ struct upfile {
 	char	*asset;		/* the server's asset id once confirmed */
 	int	 trashed;
 	int	 album_failed;	/* on the server, but an album step failed */
+	char	*id;		/* the record's id, or NULL for a path */
+	char	*live_video;	/* its record's live_video= (a Live Photo), or NULL */
+	int	 link_failed;	/* on the server, but linking its video failed */
 	int	 attempts;
 	enum fstate state;
 	char	*why;		/* failure reason */
@@ -85,6 +89,7 @@ struct config {
 struct stats {
 	long	 created, duplicates, ledger, audio, ignored, failed, trashed;
 	long	 albums_created, albums_updated;
+	long	 linked;	/* Live Photos linked */
 	long long bytes_sent;
 };
 
@@ -132,6 +137,11 @@ void	 albums_apply(struct upfile **files, size_t n, FILE *ledger);
 /* A name that is not valid UTF-8, its stray bytes read as CP1252 (NULL if valid). */
 char	*album_utf8(const char *name);
 
+/* live.c: link each Live Photo still to its video (livePhotoVideoId). */
+void	 live_videos_albumless(struct upfile **files, size_t n);
+int	 live_pending(struct upfile **files, size_t n);
+void	 live_apply(struct upfile **files, size_t n, FILE *ledger);
+
 /* ledger.c */
 void	 ledger_load(const char *path);
 int	 ledger_lookup(struct upfile *f);	/* 1 and f->asset set when known */
@@ -139,6 +149,9 @@ int	 ledger_in_album(const char *asset, const char *album);
 FILE	*ledger_open(const char *path);
 void	 ledger_file(FILE *fp, const struct upfile *f);
 void	 ledger_album(FILE *fp, const char *asset, const char *album);
+const char *ledger_asset_of(const char *key);
+int	 ledger_linked(const char *still, const char *video);
+void	 ledger_link(FILE *fp, const char *still, const char *video);
 void	 ledger_free(void);
 int	 lock_take(const char *path);	/* the fd, held until exit */
 

@@ -24,6 +24,7 @@ cls_cpu() {	# cls_cpu CMD...: CPU-s of everything CMD runs
 			printf "%.3f", s(y[1]) + s(y[2]) - s(x[1]) - s(x[2]) }'
 }
 per() { awk -v t="$1" -v n="$2" 'BEGIN { printf "%.1f", 1000 * t / n }'; }
+per2() { awk -v t="$1" -v n="$2" 'BEGIN { printf "%.2f", 1000 * t / n }'; }
 cls_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 cls_row() {	# cls_row CLASS N CPU FLOORNAME FLOORCPU
 	printf '  %-14s %3d items  %8s ms/item  floor (%s) %8s ms/item  %6sx\n' \
@@ -119,9 +120,16 @@ classes() {
 }
 
 # The orchestration alone: no-op steps, CPU per item of make, mem-job and
-# the monitor (run is bench/pipeline's).
+# the monitor (run is bench/pipeline's), against the same no-op run N
+# times by a bare shell loop (its fork and exec are the step's, not the
+# orchestration's: as part 1's wall-clock overhead), measured right after.
 orchestration() {
-	local cpu
+	local cpu bare
 	cpu=$(cls_cpu run "$T/noop" "$T/o-cpu" 1)
-	echo "  orchestration (no-op steps, make -j1): $(per "$cpu" "$N") ms CPU/item (goal <= 1)"
+	bare=$(cls_cpu sh -c 'i=0; while [ "$i" -lt "$1" ]; do "$2"; i=$((i + 1)); done' \
+		_ "$N" "$T/noop/mem-exif")
+	echo "  orchestration (no-op steps, make -j1): $(per2 "$cpu" "$N") ms CPU/item;" \
+		"the no-op steps alone (a shell loop) $(per2 "$bare" "$N") ms/item;" \
+		"the orchestration's own $(per2 "$(awk -v a="$cpu" -v b="$bare" 'BEGIN { print a - b }')" "$N")" \
+		"ms CPU/item (goal <= 1)"
 }

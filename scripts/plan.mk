@@ -23,6 +23,7 @@ SHELL := /bin/sh
 
 M := $(OUT)/.mem
 include $(M)/plan/plan.mk
+-include $(M)/run/batches.mk
 
 EXIF_OK := $(EXIF:%=$(M)/stamp/%.ok)
 NORM_OK := $(NORM:%=$(M)/stamp/%.ok)
@@ -32,13 +33,26 @@ FETCH_DONE := $(FETCH:%=$(M)/stamp/%.fetch)
 # make drops the repeated prerequisites, and a plan without RUN still works.
 all: $(RUN:%=$(M)/stamp/%.ok) $(EXIF_OK) $(NORM_OK)
 
-# One tool call per recipe: mem-job runs the tool with the item's record,
+# One tool call per item: mem-job runs the tool with the item's record,
 # keeps its log, and writes the stamp only when the tool succeeded.
-$(EXIF_OK): $(M)/stamp/%.ok: $(M)/items/%.item $(M)/sig/%.sig
+$(filter-out $(JOB_BATCHED:%=$(M)/stamp/%.ok),$(EXIF_OK)): $(M)/stamp/%.ok: $(M)/items/%.item $(M)/sig/%.sig
 	@mem-job $(OUT) exif $*
 
-$(NORM_OK): $(M)/stamp/%.ok: $(M)/items/%.item $(M)/sig/%.sig
+$(filter-out $(JOB_BATCHED:%=$(M)/stamp/%.ok),$(NORM_OK)): $(M)/stamp/%.ok: $(M)/items/%.item $(M)/sig/%.sig
 	@mem-job $(OUT) norm $*
+
+# The short items to do come in batches (JOB_BATCHES, JB_*: mem-plan
+# writes them for each run in run/batches.mk, a plan without it still
+# works; included above): one job, one mem-job for several photos, still one tool call,
+# log, stamp and event per item. A batch fails when one of its items did;
+# the stamps its other items wrote are kept (.PRECIOUS: a stamp is only
+# ever written after its item succeeded).
+define job_batch
+$(patsubst %,$(M)/stamp/%.ok,$(JB_$(1))) &: $(foreach i,$(JB_$(1)),$(M)/items/$(i).item $(M)/sig/$(i).sig)
+	@mem-job $(OUT) $(firstword $(subst -, ,$(1))) $(JB_$(1))
+endef
+$(foreach b,$(JOB_BATCHES),$(eval $(call job_batch,$(b))))
+.PRECIOUS: $(JOB_BATCHED:%=$(M)/stamp/%.ok)
 
 # An item the export only links to is downloaded first (mem-fetch); its
 # step then reads the record mem-fetch wrote. The downloads to do come in
@@ -58,6 +72,8 @@ $(filter-out $(FETCH_BATCHED:%=$(M)/stamp/%.fetch),$(FETCH_DONE)): $(M)/stamp/%.
 	@mem-job $(OUT) fetch $*
 
 $(FETCH:%=$(M)/stamp/%.ok): $(M)/stamp/%.ok: $(M)/stamp/%.fetch
+# (mem-job then reads mem-fetch's record, without looking for the link)
+$(FETCH:%=$(M)/stamp/%.ok): export MEM_JOB_LINKED := 1
 
 # Only the downloads (mem-pipeline runs them here before sending the items
 # to other hosts).

@@ -151,6 +151,68 @@ ffmpeg_q() {
 	no_temp_files out
 }
 
+@test "an overlay is composited the same by the fast PNG path (any filter, stored or deflated) and by libpng" {
+	photo src.jpg 640x480 1
+	snap_overlay ovl.png 640x480
+	for p in none sub up avg paeth mixed; do
+		ffmpeg -nostdin -loglevel error -y -i ovl.png -pred "$p" "rgba-$p.png"
+	done
+	ffmpeg -nostdin -loglevel error -y -i ovl.png -compression_level 0 rgba-stored.png
+	# the same image data with an sBIT chunk (8 bits each: no change),
+	# which the fast path leaves to libpng
+	python3 - ovl.png libpng.png <<'PY'
+import struct, sys, zlib
+d = open(sys.argv[1], "rb").read()
+n = 8 + 12 + struct.unpack(">I", d[8:12])[0]
+body = b"sBIT" + bytes([8, 8, 8, 8])
+chunk = struct.pack(">I", 4) + body + struct.pack(">I", zlib.crc32(body))
+open(sys.argv[2], "wb").write(d[:n] + chunk + d[n:])
+PY
+	for o in libpng rgba-none rgba-sub rgba-up rgba-avg rgba-paeth rgba-mixed rgba-stored; do
+		make_record "$o.item" "source=$PWD/src.jpg" "dest=$o.jpg" kind=image \
+			time=2023-01-15T08:30:45Z "overlay=$PWD/$o.png"
+	done
+	run -0 mem-exif -o "$OUT" ./*.item
+	for o in rgba-none rgba-sub rgba-up rgba-avg rgba-paeth rgba-mixed rgba-stored; do
+		cmp out/libpng.jpg "out/$o.jpg"
+	done
+	# and an opaque 8-bit RGB overlay, against the same with sBIT
+	ffmpeg -nostdin -loglevel error -y -f lavfi -i "testsrc2=s=320x240" -frames:v 1 \
+		-pix_fmt rgb24 -pred paeth rgb.png
+	python3 - rgb.png rgb-libpng.png <<'PY'
+import struct, sys, zlib
+d = open(sys.argv[1], "rb").read()
+n = 8 + 12 + struct.unpack(">I", d[8:12])[0]
+body = b"sBIT" + bytes([8, 8, 8])
+chunk = struct.pack(">I", 3) + body + struct.pack(">I", zlib.crc32(body))
+open(sys.argv[2], "wb").write(d[:n] + chunk + d[n:])
+PY
+	for o in rgb rgb-libpng; do
+		make_record "$o.item" "source=$PWD/src.jpg" "dest=$o.jpg" kind=image \
+			time=2023-01-15T08:30:45Z "overlay=$PWD/$o.png"
+	done
+	run -0 mem-exif -o "$OUT" rgb.item rgb-libpng.item
+	cmp out/rgb.jpg out/rgb-libpng.jpg
+	! cmp -s out/rgb.jpg out/libpng.jpg
+}
+
+@test "an overlay whose image data fails its CRC is damaged: delivered without it" {
+	photo src.jpg 640x480 1
+	snap_overlay ovl.png 640x480
+	# one byte of the first IDAT's data changed, the chunk's CRC kept
+	off=$(grep -obUaP 'IDAT' ovl.png | head -n1 | cut -d: -f1)
+	cp ovl.png bad.png
+	printf '\x55' | dd of=bad.png bs=1 seek=$((off + 40)) conv=notrunc status=none
+	make_record r.item "source=$PWD/src.jpg" dest=m.jpg kind=image \
+		time=2023-01-15T08:30:45Z "overlay=$PWD/bad.png"
+	make_record plain.item "source=$PWD/src.jpg" dest=plain.jpg kind=image \
+		time=2023-01-15T08:30:45Z
+	run -0 --separate-stderr mem-exif -o "$OUT" r.item
+	[[ $stderr == "mem-exif: r.item: warning: overlay $PWD/bad.png is damaged (PNG: "*"): delivered without it" ]]
+	mem-exif -o "$OUT" plain.item > /dev/null
+	cmp out/m.jpg out/plain.jpg
+}
+
 @test "a damaged overlay on a video costs only the overlay and ffmpeg does not run forever" {
 	make_video src.mp4
 	make_overlay ovl.png 64x48

@@ -221,6 +221,32 @@ Friends'
 	[ ! -e "$OUT/google-john.doe-20240101/issues/failure-report.json" ]
 }
 
+@test "a rescan into OUT knows the copies it found without comparing them again, and compares a copy rewritten since" {
+	media "$GP/Photos from 2023/IMG_9.jpg" same
+	sidecar "$GP/Photos from 2023/IMG_9.jpg.json" IMG_9.jpg 1673778645
+	mkdir -p "$GP/Friends"
+	cp "$GP/Photos from 2023/IMG_9.jpg" "$GP/Friends/"
+	run -0 mem-scan -o "$OUT" "$G"
+	mem-scan "$G" > got
+	[ "$(tr '\0' '\n' < got | grep -c .)" -eq 1 ]
+	# the verdict is kept: one pair, each file by device, inode, size,
+	# mtime and ctime
+	[ "$(wc -l < "$OUT/.mem/same.cache")" -eq 1 ]
+	[ "$(awk '{ print NF }' "$OUT/.mem/same.cache")" -eq 10 ]
+	before=$(stat -c '%i %Y.%y' "$OUT/.mem/same.cache")
+	sleep 0.05
+	run -0 mem-scan -o "$OUT" "$G"
+	[ "$(stat -c '%i %Y.%y' "$OUT/.mem/same.cache")" = "$before" ]
+	[ "$(field "$OUT" "$GP/Photos from 2023/IMG_9.jpg" album | tail -n1)" = Friends ]
+	# a copy rewritten with other bytes of the same size, its mtime put
+	# back: the ctime moved, so it is compared, and is an item of its own
+	printf 'media SAME\n' > "$GP/Friends/IMG_9.jpg"
+	touch -r "$GP/Photos from 2023/IMG_9.jpg" "$GP/Friends/IMG_9.jpg"
+	mem-scan -o "$OUT" --records "$G" > got
+	[ "$(tr '\0' '\n' < got | grep -c .)" -eq 2 ]
+	[ ! -s "$OUT/.mem/same.cache" ]
+}
+
 @test "Takeout parts side by side are one export; a sidecar may sit in another part" {
 	media "$G/takeout-001/Takeout/Google Photos/Trip/IMG_1.jpg"
 	sidecar "$G/takeout-002/Takeout/Google Photos/Trip/IMG_1.jpg.supplemental-metadata.json" IMG_1.jpg 1673778645

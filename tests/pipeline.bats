@@ -206,6 +206,37 @@ print(r["processor_name"], r["summary"], len(r["failed_matching"]["orphaned_medi
 	assert_output 0
 }
 
+@test "short items run 16 to a job, each with its own tool run, stamp, event and failure record" {
+	local i
+	mkdir -p "$SRC/alpha"
+	for i in $(seq 10 44); do
+		printf 'alpha %d' "$i" > "$SRC/alpha/p$i.jpg"
+		make_record "$OUT" "$(printf 'b%015x' "$i")" alpha "$SRC/alpha/p$i.jpg" image \
+			"alpha/photos/p$i.jpg"
+	done
+	printf 'bad' > "$SRC/alpha/p20.jpg"
+	run_stubbed -o "$OUT" -j2 "$SRC"
+	[ "$status" -eq 1 ]
+	assert_line "failed job 11/35: p20.jpg: mem-exif: $SRC/alpha/p20.jpg: not a JPEG (no SOI marker)"
+	# 35 photos to do: batches of 16, 16 and 3, one mem-job each
+	run -0 sed -n 's/^JB_exif-[0-9a-f]* := //p' "$OUT/.mem/run/batches.mk"
+	assert_equal "$(printf '%s\n' "$output" | awk '{ print NF }' | tr '\n' ' ')" "16 16 3 "
+	assert_equal "$(trace_count 'mem-exif start')" 35
+	assert_equal "$(grep -c '^start exif ' "$OUT/.mem/run/events")" 35
+	assert_equal "$(grep -c '^ok exif ' "$OUT/.mem/run/events")" 34
+	# the failed one's batch kept its other stamps
+	assert_equal "$(ls "$OUT/.mem/stamp" | grep -c '\.ok$')" 34
+	assert_file_not_exists "$OUT/.mem/stamp/b000000000000014.ok"
+	assert_file_exists "$OUT/.mem/stamp/b000000000000014.fail"
+	assert_file_exists "$OUT/.mem/log/b000000000000014.log"
+	# a rerun redoes that one alone
+	: > "$STUB_TRACE"
+	run_stubbed -o "$OUT" -j2 "$SRC"
+	[ "$status" -eq 1 ]
+	assert_line "Files to process: 1"
+	assert_equal "$(trace_count 'mem-exif start')" 1
+}
+
 @test "a run killed with -9 resumes: finished items are not redone, nothing partial stays" {
 	stub_set "$SRC" "$OUT"
 	for i in $(seq 10 29); do

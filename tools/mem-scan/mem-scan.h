@@ -262,3 +262,8 @@ int	 records_open(const char *out);		/* 0, or -1 with errno */
 int	 records_put(const struct item *it, const char *id);	/* 0, or -1 */
 const char *records_dir(void);			/* OUT/.mem/items */
 int	 records_close(void);			/* 0, or -1 (said) */
+/* dedup's verdicts kept in OUT between scans (records.c): two files, by
+ * their stat, known to be the same; found so now */
+struct stat;
+int	 same_known(const struct stat *a, const struct stat *b);
+void	 same_found(const struct stat *a, const struct stat *b);

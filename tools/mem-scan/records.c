@@ -47,6 +47,149 @@ static int dirfd_ = -1;		/* the directory records go to now */
 static int tmpfile_ok = 1;	/* O_TMPFILE works here */
 static int dirty;		/* the index must be rewritten */
 
+/*
+ * The dedup pass's verdicts, kept between scans (OUT/.mem/same.cache): two
+ * files found byte for byte the same, each named by what moves when its
+ * content can have changed: device, inode, size, mtime and ctime (every
+ * write moves the ctime, which no one can set back). A rescan of an
+ * unchanged tree then reads no media file to know its copies again; a
+ * file touched since is compared again. The cache keeps what this scan
+ * used or found, and is rewritten only when that differs.
+ */
+struct ident {
+	uint64_t dev, ino, size, mtime_ns, ctime_ns;
+};
+struct same {
+	struct ident a, b;	/* a < b (memcmp) */
+	int	 used;
+};
+static struct same *sames;
+static size_t nsames, capsames, nsames_sorted;
+static int sames_dirty;
+static char *samepath;
+
+static int
+cmp_same(const void *x, const void *y)
+{
+	const struct same *a = x, *b = y;
+
+	return memcmp(&a->a, &b->a, 2 * sizeof(a->a));
+}
+
+static void
+ident_of(const struct stat *st, struct ident *id)
+{
+	memset(id, 0, sizeof(*id));
+	id->dev = (uint64_t)st->st_dev;
+	id->ino = (uint64_t)st->st_ino;
+	id->size = (uint64_t)st->st_size;
+	id->mtime_ns = (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec;
+	id->ctime_ns = (uint64_t)st->st_ctim.tv_sec * 1000000000u + (uint64_t)st->st_ctim.tv_nsec;
+}
+
+static void
+same_key(const struct stat *x, const struct stat *y, struct same *k)
+{
+	struct ident a, b;
+
+	ident_of(x, &a);
+	ident_of(y, &b);
+	if (memcmp(&a, &b, sizeof(a)) <= 0) {
+		k->a = a;
+		k->b = b;
+	} else {
+		k->a = b;
+		k->b = a;
+	}
+	k->used = 1;
+}
+
+static void
+load_sames(void)
+{
+	FILE *fp = fopen(samepath, "re");
+	unsigned long long v[10];
+	struct same *s;
+
+	if (fp == NULL)
+		return;
+	while (fscanf(fp, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+	    &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]) == 10) {
+		if (nsames == capsames) {
+			capsames = capsames ? 2 * capsames : 256;
+			sames = xrealloc(sames, capsames * sizeof(*sames));
+		}
+		s = &sames[nsames++];
+		memset(s, 0, sizeof(*s));
+		s->a = (struct ident){ v[0], v[1], v[2], v[3], v[4] };
+		s->b = (struct ident){ v[5], v[6], v[7], v[8], v[9] };
+	}
+	fclose(fp);
+	qsort(sames, nsames, sizeof(*sames), cmp_same);
+	nsames_sorted = nsames;
+}
+
+int
+same_known(const struct stat *x, const struct stat *y)
+{
+	struct same k, *hit;
+
+	if (samepath == NULL)
+		return 0;
+	same_key(x, y, &k);
+	hit = bsearch(&k, sames, nsames_sorted, sizeof(*sames), cmp_same);
+	if (hit == NULL)
+		return 0;
+	hit->used = 1;
+	return 1;
+}
+
+void
+same_found(const struct stat *x, const struct stat *y)
+{
+	if (samepath == NULL)
+		return;
+	if (nsames == capsames) {
+		capsames = capsames ? 2 * capsames : 256;
+		sames = xrealloc(sames, capsames * sizeof(*sames));
+	}
+	same_key(x, y, &sames[nsames++]);
+	sames_dirty = 1;
+}
+
+/* What this scan used or found; only a cost when it cannot be written. */
+static void
+save_sames(void)
+{
+	struct atomic a;
+	size_t i;
+
+	for (i = 0; i < nsames_sorted; i++)
+		sames_dirty |= !sames[i].used;
+	if (!sames_dirty)
+		return;
+	if (atomic_open(&a, samepath, "") < 0) {
+		warn_("%s", samepath);
+		return;
+	}
+	for (i = 0; i < nsames; i++) {
+		const struct ident *p = &sames[i].a, *q = &sames[i].b;
+
+		if (sames[i].used && fprintf(a.fp, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
+		    (unsigned long long)p->dev, (unsigned long long)p->ino,
+		    (unsigned long long)p->size, (unsigned long long)p->mtime_ns,
+		    (unsigned long long)p->ctime_ns, (unsigned long long)q->dev,
+		    (unsigned long long)q->ino, (unsigned long long)q->size,
+		    (unsigned long long)q->mtime_ns, (unsigned long long)q->ctime_ns) < 0) {
+			atomic_abort(&a);
+			warn_("%s", samepath);
+			return;
+		}
+	}
+	if (atomic_commit(&a) < 0)
+		warn_("%s", samepath);
+}
+
 static int
 cmp_rec(const void *a, const void *b)
 {
@@ -173,6 +316,8 @@ records_open(const char *out)
 	indexpath = xasprintf("%s/items.index", memdir);
 	if (mkdir_p(memdir, 0777) < 0)
 		return -1;
+	samepath = xasprintf("%s/same.cache", memdir);
+	load_sames();
 	remove_stale_fresh();
 	if ((d = opendir(itemdir)) == NULL && errno != ENOENT)
 		return -1;
@@ -419,6 +564,13 @@ records_close(void)
 		warn_("%s", indexpath);
 		unlink(indexpath);
 	}
+	if (rc == 0)
+		save_sames();
+	free(sames);
+	free(samepath);
+	sames = NULL;
+	samepath = NULL;
+	nsames = capsames = nsames_sorted = 0;
 	free(recs);
 	recs = NULL;
 	nrecs = caprecs = nsorted = 0;

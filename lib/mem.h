@@ -110,6 +110,11 @@ double	 spawn_budget(long long bytes, double media_seconds);
 const char *last_line(const char *text, char *buf, size_t size);
 int	 have_program(const char *name);	/* found on PATH and executable */
 
+/* media.c (mem-exif, mem-loudnorm): is a file ffmpeg wrote whole? Its
+ * duration in seconds as ffprobe reads it, or -1 when ffprobe cannot read
+ * it or finds no duration (an unfinished file; no ffprobe). */
+double	 media_whole_seconds(const char *path);
+
 /* time.c: instants are UTC seconds; an offset is known or not. */
 #define OFFSET_UNKNOWN INT32_MIN
 /* Parse ISO 8601 ("2023-01-15T10:30:45+02:00", "...Z", "2023-01-15 10:30:45",

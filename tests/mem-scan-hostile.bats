@@ -157,3 +157,44 @@ PY
 	mkdir -p "$OUT/$(dirname "$dest")"
 	: > "$OUT/$dest"
 }
+
+# snap_from SENDER: a Snapchat export of the older shape whose one received
+# chat photo is from SENDER (the conversation is named by the other user,
+# through msgs.c's conv_slug and export.c's name_part).
+snap_from() {
+	local ex="$BATS_TEST_TMPDIR/snapchat-lou-20200101"
+	rm -rf "$ex" "$OUT"
+	mkdir -p "$ex/messages/json" "$ex/messages/chat_media"
+	make_jpeg "$ex/messages/chat_media/2019-09-09_b~OLD1.jpg"
+	python3 - "$ex/messages/json" "$1" <<'PY'
+import json, sys
+d, sender = sys.argv[1], sys.argv[2]
+json.dump({"Received Saved Chat History": [{"From": sender, "Media Type": "MEDIA",
+           "Created": "2019-09-09 09:09:09 UTC", "Text": "", "Media IDs": "b~OLD1"}]},
+          open(d + "/chat_history.json", "w"))
+json.dump({}, open(d + "/snap_history.json", "w"))
+PY
+	src="$ex/messages/chat_media/2019-09-09_b~OLD1.jpg"
+	run -0 --separate-stderr mem-scan -o "$OUT" "$ex"
+	[ "$stderr" = '' ]
+	[ "$output" = "$src" ]
+	dest=$(field "$OUT" "$src" dest)
+}
+
+@test "a Snapchat sender named with slashes, dots and a newline names one file in the messages folder" {
+	snap_from $'../../Etc/Pass\nWD'
+	[ "$dest" = snapchat-lou-20200101/messages/snap-messages-lou-etcpasswd-20190909.jpg ]
+	record_of "$OUT" "$src" | grep -qx 'Conversation: "../../Etc/Pass WD"'
+}
+
+@test "a Snapchat sender named only by punctuation is the conversation unknown" {
+	snap_from '../..//'
+	[ "$dest" = snapchat-lou-20200101/messages/snap-messages-lou-unknown-20190909.jpg ]
+}
+
+@test "a Snapchat sender of 300 characters is cut to a file name that can be made" {
+	snap_from "$(printf 'é%.0s' $(seq 150))"
+	[ "$dest" = "snapchat-lou-20200101/messages/snap-messages-lou-$(printf 'é%.0s' $(seq 25))-20190909.jpg" ]
+	mkdir -p "$OUT/$(dirname "$dest")"
+	: > "$OUT/$dest"
+}

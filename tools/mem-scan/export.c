@@ -805,9 +805,9 @@ cmp_entry(const void *a, const void *b)
  * place such names are made path-safe: "/" and control bytes become "_",
  * ".." becomes "__", and it is cut at a UTF-8 boundary to 64 bytes so
  * prefix, conversation, date and suffix stay far below NAME_MAX. Anything
- * left empty is "unknown".
+ * left empty is "unknown". msgs.c's conversation names end here too.
  */
-static char *
+char *
 name_part(const char *name)
 {
 	const unsigned char *start = (const unsigned char *)(name ? name : ""), *s;

@@ -98,11 +98,11 @@ struct slot {
 };
 
 static struct qnode *nodes;	/* as parsed, until breadth_first() */
-static size_t nnodes;
+static size_t nnodes, capnodes;
 static struct slot *slots;
 static size_t nslots;
 static uint32_t *exact;
-static size_t nexact;
+static size_t nexact, capexact;
 static char **names;		/* the index's zone names, then any new ones */
 static size_t nnames;
 static int datafd = -1;
@@ -183,7 +183,7 @@ index_node(json_t *j)
 	size_t i, k;
 	int32_t self = (int32_t)nnodes, c;
 
-	nodes = xrealloc(nodes, (nnodes + 1) * sizeof(*nodes));
+	nodes = grow(nodes, nnodes, &capnodes, sizeof(*nodes));
 	memset(&nodes[self], 0, sizeof(nodes[self]));
 	nodes[self].pos = -1;
 	for (k = 0; k < 4; k++)
@@ -197,7 +197,7 @@ index_node(json_t *j)
 			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 			    (size_t)json_integer_value(v) >= nnames)
 				return -1;
-			exact = xrealloc(exact, (nexact + 1) * sizeof(*exact));
+			exact = grow(exact, nexact, &capexact, sizeof(*exact));
 			exact[nexact++] = (uint32_t)json_integer_value(v);
 		}
 		nodes[self].count = (uint32_t)json_array_size(j);
@@ -282,6 +282,7 @@ breadth_first(void)
 	free(at);
 	free(nodes);
 	nodes = NULL;
+	capnodes = 0;
 	return 0;
 bad:
 	free(queue);
@@ -380,13 +381,13 @@ tz_close(void)
 	memset(name_slot, 0, sizeof(name_slot));
 	free(nodes);
 	nodes = NULL;
-	nnodes = 0;
+	nnodes = capnodes = 0;
 	free(slots);
 	slots = NULL;
 	nslots = 0;
 	free(exact);
 	exact = NULL;
-	nexact = 0;
+	nexact = capexact = 0;
 	cachebytes = evict = 0;
 	if (datafd >= 0)
 		close(datafd);

@@ -7,6 +7,7 @@
 #ifndef MEM_H
 #define MEM_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@ void	*xrealloc(void *p, size_t n);
 char	*xstrdup(const char *s);
 char	*xmemdup(const void *p, size_t n);	/* adds a NUL */
 char	*xasprintf(const char *fmt, ...);
+char	*xvasprintf(const char *fmt, va_list ap);
 /* range-checked numbers for options: fatal (exit 2) with the option name. */
 long long	 num_ll(const char *opt, const char *s, long long min, long long max);
 double		 num_d(const char *opt, const char *s, double min, double max);

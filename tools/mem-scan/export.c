@@ -564,16 +564,9 @@ scan_warn(struct export *ex, const char *rel, const char *fmt, ...)
 {
 	va_list ap;
 	char *msg;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	msg = xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	warnx_("%s/%s: %s", ex->path, rel, msg);
 	append(ex->failed, json_pack("{s:o, s:o, s:s}", "file_path", jstr(rel),

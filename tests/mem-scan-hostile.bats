@@ -198,3 +198,18 @@ PY
 	mkdir -p "$OUT/$(dirname "$dest")"
 	: > "$OUT/$dest"
 }
+
+@test "a Discord message with a time that is not understood and only a CDN link is an item without a time, with a warning" {
+	local P="$BATS_TEST_TMPDIR/package" c="$BATS_TEST_TMPDIR/package/Messages/c221"
+	mkdir -p "$P/account" "$c"
+	printf '{"id": "1", "username": "ann"}' > "$P/account/user.json"
+	printf '{"221": "Direct Message with pal#0"}' > "$P/Messages/index.json"
+	printf '{"id": "221", "type": 1}' > "$c/channel.json"
+	printf 'ID,Timestamp,Contents,Attachments\r\n7001,2021-12-24 20:00:00.12300:+00,hi,https://cdn.discordapp.com/attachments/221/7001/clip.mp4\r\n' \
+		> "$c/messages.csv"
+	run -0 --separate-stderr mem-scan -o "$OUT" "$P"
+	[ "$stderr" = "mem-scan: $c/messages.csv: Timestamp \"2021-12-24 20:00:00.12300:+00\" not understood" ]
+	r=$(grep -lx 'url=https://cdn.discordapp.com/attachments/221/7001/clip.mp4' --null-data "$OUT"/.mem/items/*.item)
+	[ -n "$r" ]
+	run -1 grep -ax --null-data 'time=.*' "$r"
+}

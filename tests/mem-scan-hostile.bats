@@ -213,3 +213,15 @@ PY
 	[ -n "$r" ]
 	run -1 grep -ax --null-data 'time=.*' "$r"
 }
+
+@test "a Google Photos file named only (1).jpg beside another's sidecar is an item of its own, dated by its file" {
+	photo "$Y/(1).jpg"
+	photo "$Y/IMG_1234.jpg"
+	side "$Y/IMG_1234.jpg.json" 1600000001
+	touch -d @1500000000 "$Y/(1).jpg"
+	run -0 mem-scan -o "$OUT" "$G"
+	[ "$(ls "$OUT/.mem/items" | wc -l)" -eq 2 ]
+	[ "$(field "$OUT" "$Y/IMG_1234.jpg" time)" = "$(iso 1600000001)" ]
+	[ "$(field "$OUT" "$Y/(1).jpg" time)" = "$(iso 1500000000)" ]
+	[ "$(field "$OUT" "$Y/(1).jpg" time_source)" = mtime ]
+}

@@ -7,6 +7,7 @@
 #ifndef MEM_H
 #define MEM_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@ void	*xrealloc(void *p, size_t n);
 char	*xstrdup(const char *s);
 char	*xmemdup(const void *p, size_t n);	/* adds a NUL */
 char	*xasprintf(const char *fmt, ...);
+char	*xvasprintf(const char *fmt, va_list ap);
 /* range-checked numbers for options: fatal (exit 2) with the option name. */
 long long	 num_ll(const char *opt, const char *s, long long min, long long max);
 double		 num_d(const char *opt, const char *s, double min, double max);
@@ -109,6 +111,11 @@ void	 spawn_limit(double seconds);
 double	 spawn_budget(long long bytes, double media_seconds);
 const char *last_line(const char *text, char *buf, size_t size);
 int	 have_program(const char *name);	/* found on PATH and executable */
+
+/* media.c (mem-exif, mem-loudnorm): is a file ffmpeg wrote whole? Its
+ * duration in seconds as ffprobe reads it, or -1 when ffprobe cannot read
+ * it or finds no duration (an unfinished file; no ffprobe). */
+double	 media_whole_seconds(const char *path);
 
 /* time.c: instants are UTC seconds; an offset is known or not. */
 #define OFFSET_UNKNOWN INT32_MIN

@@ -157,3 +157,71 @@ PY
 	mkdir -p "$OUT/$(dirname "$dest")"
 	: > "$OUT/$dest"
 }
+
+# snap_from SENDER: a Snapchat export of the older shape whose one received
+# chat photo is from SENDER (the conversation is named by the other user,
+# through msgs.c's conv_slug and export.c's name_part).
+snap_from() {
+	local ex="$BATS_TEST_TMPDIR/snapchat-lou-20200101"
+	rm -rf "$ex" "$OUT"
+	mkdir -p "$ex/messages/json" "$ex/messages/chat_media"
+	make_jpeg "$ex/messages/chat_media/2019-09-09_b~OLD1.jpg"
+	python3 - "$ex/messages/json" "$1" <<'PY'
+import json, sys
+d, sender = sys.argv[1], sys.argv[2]
+json.dump({"Received Saved Chat History": [{"From": sender, "Media Type": "MEDIA",
+           "Created": "2019-09-09 09:09:09 UTC", "Text": "", "Media IDs": "b~OLD1"}]},
+          open(d + "/chat_history.json", "w"))
+json.dump({}, open(d + "/snap_history.json", "w"))
+PY
+	src="$ex/messages/chat_media/2019-09-09_b~OLD1.jpg"
+	run -0 --separate-stderr mem-scan -o "$OUT" "$ex"
+	[ "$stderr" = '' ]
+	[ "$output" = "$src" ]
+	dest=$(field "$OUT" "$src" dest)
+}
+
+@test "a Snapchat sender named with slashes, dots and a newline names one file in the messages folder" {
+	snap_from $'../../Etc/Pass\nWD'
+	[ "$dest" = snapchat-lou-20200101/messages/snap-messages-lou-etcpasswd-20190909.jpg ]
+	record_of "$OUT" "$src" | grep -qx 'Conversation: "../../Etc/Pass WD"'
+}
+
+@test "a Snapchat sender named only by punctuation is the conversation unknown" {
+	snap_from '../..//'
+	[ "$dest" = snapchat-lou-20200101/messages/snap-messages-lou-unknown-20190909.jpg ]
+}
+
+@test "a Snapchat sender of 300 characters is cut to a file name that can be made" {
+	snap_from "$(printf 'é%.0s' $(seq 150))"
+	[ "$dest" = "snapchat-lou-20200101/messages/snap-messages-lou-$(printf 'é%.0s' $(seq 25))-20190909.jpg" ]
+	mkdir -p "$OUT/$(dirname "$dest")"
+	: > "$OUT/$dest"
+}
+
+@test "a Discord message with a time that is not understood and only a CDN link is an item without a time, with a warning" {
+	local P="$BATS_TEST_TMPDIR/package" c="$BATS_TEST_TMPDIR/package/Messages/c221"
+	mkdir -p "$P/account" "$c"
+	printf '{"id": "1", "username": "ann"}' > "$P/account/user.json"
+	printf '{"221": "Direct Message with pal#0"}' > "$P/Messages/index.json"
+	printf '{"id": "221", "type": 1}' > "$c/channel.json"
+	printf 'ID,Timestamp,Contents,Attachments\r\n7001,2021-12-24 20:00:00.12300:+00,hi,https://cdn.discordapp.com/attachments/221/7001/clip.mp4\r\n' \
+		> "$c/messages.csv"
+	run -0 --separate-stderr mem-scan -o "$OUT" "$P"
+	[ "$stderr" = "mem-scan: $c/messages.csv: Timestamp \"2021-12-24 20:00:00.12300:+00\" not understood" ]
+	r=$(grep -lx 'url=https://cdn.discordapp.com/attachments/221/7001/clip.mp4' --null-data "$OUT"/.mem/items/*.item)
+	[ -n "$r" ]
+	run -1 grep -ax --null-data 'time=.*' "$r"
+}
+
+@test "a Google Photos file named only (1).jpg beside another's sidecar is an item of its own, dated by its file" {
+	photo "$Y/(1).jpg"
+	photo "$Y/IMG_1234.jpg"
+	side "$Y/IMG_1234.jpg.json" 1600000001
+	touch -d @1500000000 "$Y/(1).jpg"
+	run -0 mem-scan -o "$OUT" "$G"
+	[ "$(ls "$OUT/.mem/items" | wc -l)" -eq 2 ]
+	[ "$(field "$OUT" "$Y/IMG_1234.jpg" time)" = "$(iso 1600000001)" ]
+	[ "$(field "$OUT" "$Y/(1).jpg" time)" = "$(iso 1500000000)" ]
+	[ "$(field "$OUT" "$Y/(1).jpg" time_source)" = mtime ]
+}

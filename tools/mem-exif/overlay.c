@@ -133,22 +133,6 @@ mp4_whole(int fd, off_t size)
 	return moov && mdat;
 }
 
-/* Other containers: ffprobe must find a duration in what was written. */
-static int
-probe_whole(const char *path)
-{
-	char *in = xasprintf("file:%s", path);
-	char *argv[] = { "ffprobe", "-v", "error", "-show_entries", "format=duration",
-	    "-of", "csv=p=0", in, NULL };
-	struct proc_out o;
-	int rc = spawn_run(argv, 1, &o), ok;
-
-	free(in);
-	ok = rc == 0 && o.out != NULL && strtod(o.out, NULL) > 0;
-	proc_out_free(&o);
-	return ok;
-}
-
 /*
  * Burn the overlay into an H.264/AAC MP4 (or the container the name asks
  * for). FFmpeg turns the picture upright first (autorotate), so the
@@ -251,8 +235,9 @@ overlay_video(const char *src, const char *ovl, const char *dst,
 		atomic_abort(&t);
 		return -1;
 	}
-	whole = strcmp(fmt, "matroska") == 0 || webm ? probe_whole(t.tmp) :
-	    mp4_whole(fd, st.st_size);
+	/* other containers: ffprobe must find a duration in what was written */
+	whole = strcmp(fmt, "matroska") == 0 || webm ?
+	    media_whole_seconds(t.tmp) > 0 : mp4_whole(fd, st.st_size);
 	close(fd);
 	if (!whole) {
 		*why = "the encoded video is incomplete (disk full?)";

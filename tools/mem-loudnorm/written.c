@@ -4,16 +4,13 @@
  * (FLAC), leaving a file whose header was never finished. Before an output
  * is renamed into place its duration is read back from what the muxer
  * writes last: WAV's data chunk size and FLAC's STREAMINFO sample count are
- * read here (no process); other containers ask ffprobe.
+ * read here (no process); other containers ask ffprobe (lib/media.c).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <jansson.h>
 
 #include "mem.h"
 #include "mem-loudnorm.h"
@@ -75,30 +72,6 @@ flac_seconds(int fd)
 	return rate > 0 && total > 0 ? (double)total / rate : -1;
 }
 
-static double
-probe_seconds(const char *path)
-{
-	char *arg = xasprintf("file:%s", path);
-	char *argv[] = { "ffprobe", "-v", "error", "-show_entries", "format=duration",
-	    "-of", "json", arg, NULL };
-	struct proc_out o;
-	json_t *root;
-	const char *s;
-	double d = -1;
-	int rc = spawn_run(argv, 1, &o);
-
-	free(arg);
-	if (rc == 0 && (root = json_loads(o.out, 0, NULL)) != NULL) {
-		s = json_string_value(json_object_get(json_object_get(root, "format"),
-		    "duration"));
-		if (s != NULL)
-			d = strtod(s, NULL);
-		json_decref(root);
-	}
-	proc_out_free(&o);
-	return d;
-}
-
 /*
  * 0 when path (written by the muxer t->muxer) holds about want seconds of
  * audio, else -1 with the reason. The tolerance is an encoder's padding.
@@ -125,7 +98,7 @@ written_whole(const char *path, const struct target *t, double want, char *why,
 		got = -2;
 	close(fd);
 	if (got == -2)
-		got = probe_seconds(path);
+		got = media_whole_seconds(path);
 	if (got < 0 || (want > 0 && got + 0.5 + 0.02 * want < want)) {
 		if (got < 0)
 			snprintf(why, whysize, "the output is incomplete (its %s header was "

@@ -321,7 +321,7 @@ scan_channel(struct export *ex, const char *cdir, json_t *index, const char *use
 			item_add_album(&e->it, album);
 			if (has_t)
 				set_time(&e->it, t, off, "json");
-			else
+			else if (af != NULL)	/* a link alone has no file to date it by */
 				fallback_time(ex, af, &e->it);
 			msg_caption(&e->it, src, c.label, user, text);
 			free(url);

@@ -567,16 +567,9 @@ scan_warn(struct export *ex, const char *rel, const char *fmt, ...)
 {
 	va_list ap;
 	char *msg;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	msg = xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	warnx_("%s/%s: %s", ex->path, rel, msg);
 	append(ex->failed, json_pack("{s:o, s:o, s:s}", "file_path", jstr(rel),
@@ -897,9 +890,9 @@ cmp_entry(const void *a, const void *b)
  * place such names are made path-safe: "/" and control bytes become "_",
  * ".." becomes "__", and it is cut at a UTF-8 boundary to 64 bytes so
  * prefix, conversation, date and suffix stay far below NAME_MAX. Anything
- * left empty is "unknown".
+ * left empty is "unknown". msgs.c's conversation names end here too.
  */
-static char *
+char *
 name_part(const char *name)
 {
 	const unsigned char *start = (const unsigned char *)(name ? name : ""), *s;

@@ -328,8 +328,8 @@ gp_match(const char *media, char *const *keys, size_t n)
 	if (r < 0 && *num) {
 		/* the forgotten duplicate: a sidecar cut inside the stem */
 		t = xmemdup(media, core);
-		for (i = core - 1; i >= 30 && r < 0; i--) {
-			t[i] = '\0';
+		for (i = core; i > 30 && r < 0; i--) {	/* core is 0 for "(1).jpg" */
+			t[i - 1] = '\0';
 			r = find(t, keys, n);
 		}
 		free(t);

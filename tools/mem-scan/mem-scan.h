@@ -144,6 +144,9 @@ char	*user_of(const char *exportname, const char *prefix);
 void	 live_offsets(struct export *ex);	/* before name_all() */
 void	 live_pairs(struct export *ex);	/* the still names its video */
 void	 name_all(struct export *ex);
+/* A name from metadata made one safe part of a file name (docs/design.md
+ * §5: the only way such a name enters one); malloc'd, "unknown" if empty. */
+char	*name_part(const char *name);
 int	 write_report(struct export *ex, const char *out);
 
 /* fallback.c: the time a file carries itself. */

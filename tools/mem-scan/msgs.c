@@ -41,13 +41,15 @@ utf8_len(const unsigned char *s)
  * without its bug: letters of any script stay (memoria turned every
  * non-ASCII name into "unknown"). ASCII is lower-cased, spaces become "_",
  * punctuation and invalid bytes go, runs of "_" or "-" collapse, the ends
- * are trimmed, and it is cut at 50 bytes on a character boundary.
+ * are trimmed, and it is cut at 50 bytes on a character boundary. What
+ * is left enters the file name as every name from metadata does, through
+ * name_part (export.c), which also names an empty one "unknown".
  */
 char *
 conv_slug(const char *name)
 {
 	const unsigned char *s = (const unsigned char *)(name ? name : "");
-	char *out = xmalloc(strlen((const char *)s) + 1);
+	char *out = xmalloc(strlen((const char *)s) + 1), *part;
 	size_t n = 0, k;
 
 	while (*s && n < 50) {
@@ -84,11 +86,9 @@ conv_slug(const char *name)
 	while (n > 0 && (out[n - 1] == '_' || out[n - 1] == '-'))
 		n--;
 	out[n] = '\0';
-	if (n == 0) {
-		free(out);
-		return xstrdup("unknown");
-	}
-	return out;
+	part = name_part(out);
+	free(out);
+	return part;
 }
 
 void

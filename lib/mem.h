@@ -125,6 +125,8 @@ int64_t	 time_from_utc_tm(const struct tm *tm);	/* timegm without TZ */
 
 /* item.c: the item record, written by mem-scan and read by the others. */
 #define ITEM_MAGIC "mem-item=1"
+/* A record whose media is an archive member (it has a member field). */
+#define ITEM_MAGIC2 "mem-item=2"
 enum item_kind { KIND_UNKNOWN, KIND_IMAGE, KIND_VIDEO, KIND_AUDIO };
 struct item {
 	char	*id;		/* 16 hex digits, stable across runs */
@@ -164,6 +166,9 @@ int	 item_save(const struct item *it, const char *path);	/* atomic */
 /* Does the file at path start with ITEM_MAGIC? (1 yes, 0 no, -1 unreadable) */
 int	 item_sniff(const char *path);
 void	 item_add_album(struct item *it, const char *album);
+/* Does buf start with a record's first field, version 1 or 2? */
+int	 item_has_magic(const void *buf, size_t n);
+const char *item_field(const struct item *it, const char *key);	/* kept field, or NULL */
 const char *kind_name(enum item_kind k);
 enum item_kind kind_parse(const char *s);
 enum item_kind kind_of_name(const char *path);	/* by extension */

@@ -185,8 +185,7 @@ is_record(int fd)
 {
 	char buf[sizeof(ITEM_MAGIC)];
 
-	return read_at(fd, 0, buf, sizeof(buf)) == 0 &&
-	    memcmp(buf, ITEM_MAGIC, sizeof(buf)) == 0;
+	return read_at(fd, 0, buf, sizeof(buf)) == 0 && item_has_magic(buf, sizeof(buf));
 }
 
 static int

@@ -334,7 +334,11 @@ tar_open(const char *path, char *why, size_t n)
 	archive_read_support_format_tar(tcache.ar);
 	archive_read_support_format_gnutar(tcache.ar);
 	if (archive_read_open_filename(tcache.ar, path, 1 << 17) != ARCHIVE_OK) {
-		setwhy(why, n, "%s", archive_error_string(tcache.ar));
+		if (errno == ENOENT || errno == EACCES)
+			setwhy(why, n, "%s", strerror(errno));
+		else
+			setwhy(why, n, "damaged or truncated archive (%s)",
+			    archive_error_string(tcache.ar));
 		archive_read_free(tcache.ar);
 		tcache.ar = NULL;
 		return -1;

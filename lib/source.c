@@ -215,6 +215,21 @@ sig_crc(const char *sig)
 	return errno || end != p + 8 || *end != ':' ? -1 : (int64_t)v;
 }
 
+/* The INDEX of a member_sig, or -1. */
+static int64_t
+sig_index(const char *sig)
+{
+	const char *p = sig ? strrchr(sig, ':') : NULL;
+	char *end;
+	long long v;
+
+	if (p == NULL)
+		return -1;
+	errno = 0;
+	v = strtoll(p + 1, &end, 10);
+	return errno || end == p + 1 || *end != '\0' || v < 0 ? -1 : (int64_t)v;
+}
+
 /* Copy the zip member into fd, its CRC checked by libzip as it is read. */
 static int
 zip_member(const char *path, const char *member, const char *sig, int fd,
@@ -229,7 +244,13 @@ zip_member(const char *path, const char *member, const char *sig, int fd,
 
 	if ((za = zip_get(path, why, n)) == NULL)
 		return -1;
-	if ((idx = zip_name_locate(za, member, 0)) < 0) {
+	/* the index the scan saw, when its name still matches; else by name */
+	idx = sig_index(sig);
+	if (idx < 0 || idx >= zip_get_num_entries(za, 0) || zip_get_name(za,
+	    (zip_uint64_t)idx, 0) == NULL || strcmp(zip_get_name(za, (zip_uint64_t)idx, 0),
+	    member) != 0)
+		idx = zip_name_locate(za, member, 0);
+	if (idx < 0) {
 		setwhy(why, n, "no such member in the archive");
 		return -1;
 	}

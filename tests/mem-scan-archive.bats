@@ -332,3 +332,34 @@ fine.mp3'
 	run -0 sh -c "tr '\0' '\n' < \"\$(head -n 1 p2)\" | grep '^member_sig='"
 	assert_output --regexp "^member_sig=[0-9]+:$(date -d '2024-02-02 00:00:00' +%s):[0-9a-f]{8}:[0-9]+$"
 }
+
+@test "mem-plan signs a member by its member_sig: a changed part changes only its items' signatures" {
+	python3 "$A" parts "$S/$G" parts "$G" 3
+	mem-scan -o out --records parts/* > recs
+	run -0 mem-plan -o out < recs
+	grep -l 'member ' out/.mem/sig/*.sig | wc -l > nsig
+	[ "$(cat nsig)" -eq "$(ls out/.mem/items | wc -l)" ]
+	run -0 sh -c 'cat out/.mem/sig/*.sig | sort -u | sed -n 1p'
+	assert_output --regexp '^member [0-9]+:[0-9]+:([0-9a-f]{8}|-):[0-9]+$'
+	for f in out/.mem/sig/*.sig; do echo "$(stat -c %Y.%i "$f") $f"; done | sort > s1
+	touch -d '2024-02-02 00:00:00' parts/"$G"-002.zip
+	mem-scan -o out --records parts/* > recs
+	run -0 mem-plan -o out < recs
+	for f in out/.mem/sig/*.sig; do echo "$(stat -c %Y.%i "$f") $f"; done | sort > s2
+	comm -13 s1 s2 | sed 's/.*\/\([0-9a-f]*\)\.sig$/\1/' | sort > changed
+	grep -la "source=$T/parts/$G-002.zip" out/.mem/items/*.item |
+	    sed 's/.*\/\([0-9a-f]*\)\.item$/\1/' | sort > p2
+	[ -s p2 ]
+	cmp p2 changed
+}
+
+@test "mem-plan --remote sends no archive: each member item is named and left to this host (exit 1)" {
+	mkdir -p songs
+	cp "$S/songs/$(ls "$S/songs" | head -n 1)" songs/a.mp3
+	(cd songs && zip -q ../songs.zip a.mp3)
+	mem-scan -o out --records songs.zip > recs
+	run -1 --separate-stderr mem-plan -o out --remote < recs
+	[ "$stderr" = "mem-plan: $T/songs.zip: a.mp3: not sent to a remote host (it would send the whole archive); run it on this host" ]
+	[ ! -e out/.mem/xfer ] || [ -z "$(ls out/.mem/xfer)" ]
+	[ ! -s out/.mem/plan/remote ]
+}

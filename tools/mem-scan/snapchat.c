@@ -412,7 +412,7 @@ scan_memoria(struct export *ex, const char *base, struct file *mf)
 		if (ov != NULL && (orel = safe_join(odir, ov)) != NULL) {
 			if ((of = export_find(ex, orel)) != NULL) {
 				of->claimed = 1;
-				e->it.overlay = file_path(ex, of);
+				file_overlay(ex, of, &e->it);
 			} else {
 				scan_warn(ex, f->rel, "overlay %s not found", ov);
 			}
@@ -584,7 +584,7 @@ scan_history(struct export *ex, struct file *hf)
 			if (sf[k].overlay && strcmp(sf[k].id, hit->id) == 0 &&
 			    strcmp(sf[k].date, hit->date) == 0) {
 				sf[k].f->claimed = 1;
-				e->it.overlay = file_path(ex, sf[k].f);
+				file_overlay(ex, sf[k].f, &e->it);
 			}
 	}
 	json_decref(root);

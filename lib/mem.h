@@ -239,6 +239,10 @@ void	 source_close(struct source *s);
 int	 source_member_copy(const char *archive, const char *member, const char *sig,
 	    int fd, int64_t *size, struct timespec *mtime, char *why, size_t n);
 int	 member_name_ok(const char *name);	/* relative, no ".." */
+/* A member's size without reading it (a tar's headers are read up to it);
+ * -1 with why. */
+int64_t	 source_member_size(const char *archive, const char *member, const char *sig,
+	    char *why, size_t n);
 /* Close the archives kept open; with verbose, one line on stderr per
  * streamed (tar) archive: how many bytes the run read of it. */
 void	 source_report(int verbose);

@@ -548,6 +548,44 @@ source_open(struct source *s, const char *file, const char *member, const char *
 	return 0;
 }
 
+int64_t
+source_member_size(const char *archive, const char *member, const char *sig,
+    char *why, size_t n)
+{
+	struct archive_entry *e;
+	zip_stat_t zs;
+	zip_int64_t idx;
+	int found;
+
+	if (!member_name_ok(member)) {
+		setwhy(why, n, "refused: the member name is absolute or has a '..'");
+		return -1;
+	}
+	if (access(archive, R_OK) < 0) {
+		setwhy(why, n, "%s", strerror(errno));
+		return -1;
+	}
+	if (is_zip(archive)) {
+		if (zip_get(archive, why, n) == NULL)
+			return -1;
+		idx = zip_name_locate(zcache.za, member, 0);
+		if (idx < 0 || zip_stat_index(zcache.za, (zip_uint64_t)idx, 0, &zs) < 0 ||
+		    !(zs.valid & ZIP_STAT_SIZE)) {
+			setwhy(why, n, "no such member in the archive");
+			return -1;
+		}
+		return (int64_t)zs.size;
+	}
+	(void)sig;
+	if ((found = tar_seek(archive, member, &e, why, n)) < 0)
+		return -1;
+	if (found == 0) {
+		setwhy(why, n, "no such member in the archive");
+		return -1;
+	}
+	return archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
+}
+
 void
 source_close(struct source *s)
 {

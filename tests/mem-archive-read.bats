@@ -259,3 +259,52 @@ mem-exif: 6.item: $p/huge.tar: huge.jpg: refused: 107374182400 bytes expanded, o
 	run -0 find "$OUT" -type f
 	assert_output ''
 }
+
+# split_items OUT: the records of OUT/.mem/items, NUL-separated in name
+# order, the audio ones into OUT.aud and the others into OUT.img.
+split_items() {
+	python3 - "$1" <<'PY'
+import os, sys
+d = sys.argv[1] + "/.mem/items"
+img, aud = [], []
+for f in sorted(os.listdir(d)):
+    if f.endswith(".item"):
+        b = open(os.path.join(d, f), "rb").read()
+        (aud if b"\0kind=audio\0" in b else img).append(os.fsencode(os.path.join(d, f)))
+open(sys.argv[1] + ".img", "wb").write(b"".join(x + b"\0" for x in img))
+open(sys.argv[1] + ".aud", "wb").write(b"".join(x + b"\0" for x in aud))
+PY
+}
+
+@test "the sample as delivered (zip parts, a tgz part, Snapchat and Instagram zips) gives the outputs of the unpacked sample, byte for byte" {
+	mksample plain > /dev/null
+	mksample --archives packed > /dev/null
+	for s in plain packed; do
+		mem-scan -o "$s.out" --originals "$s" > /dev/null
+		split_items "$s.out"
+		run -0 mem-exif -o "$s.out" < "$s.out.img"
+		run -0 mem-loudnorm -q -o "$s.out" < "$s.out.aud"
+	done
+	# the packed records do read members: overlays, videos, a tgz
+	grep -lz '^overlay_member=' packed.out/.mem/items/*.item
+	grep -lz '^member=.*\.mp4$' packed.out/.mem/items/*.item
+	grep -lz '^source=.*\.tgz$' packed.out/.mem/items/*.item
+	(cd plain.out && find . -path ./.mem -prune -o -type f -print | sort) > plain.list
+	(cd packed.out && find . -path ./.mem -prune -o -type f -print | sort) > packed.list
+	diff plain.list packed.list
+	[ "$(wc -l < plain.list)" -gt 30 ]
+	while IFS= read -r f; do
+		cmp "plain.out/$f" "packed.out/$f"
+	done < plain.list
+}
+
+@test "mem-advise counts a member's own size, not its archive's" {
+	make_jpeg photo.jpg 640x480
+	head -c 3000000 /dev/urandom > filler.bin
+	python3 "$ARC" pack a.s.zip x/photo.jpg photo.jpg x/filler.bin filler.bin
+	python3 "$ARC" pack a.tgz x/filler.bin filler.bin x/photo.jpg photo.jpg
+	python3 "$ARC" record z.item a.s.zip x/photo.jpg dest=z.jpg
+	python3 "$ARC" record t.item a.tgz x/photo.jpg dest=t.jpg
+	run -0 --separate-stderr mem-advise --json z.item t.item
+	[ "$(jq .input.bytes <<< "$output")" = $((2 * $(stat -c %s photo.jpg))) ]
+}

@@ -622,6 +622,7 @@ main(int argc, char *argv[])
 		free((char *)r.output);
 	}
 	input_free(&in);
+	source_report(0);
 	summary();
 	if (report != stderr && fclose(report) == EOF)
 		die_errno(ST_FATAL, "report");

@@ -243,6 +243,16 @@ int	 member_name_ok(const char *name);	/* relative, no ".." */
  * -1 with why. */
 int64_t	 source_member_size(const char *archive, const char *member, const char *sig,
 	    char *why, size_t n);
+/* Records of tar members, kept from the input to be done after it, by
+ * archive and member_sig ordinal: a tgz is then read once a run. */
+struct later {
+	struct later_item *v;
+	size_t	 n, next;
+	int	 sorted;
+};
+int	 later_add(struct later *l, const char *path);	/* 1: kept for later */
+const char *later_next(struct later *l);	/* after the input; NULL at the end */
+void	 later_free(struct later *l);
 /* Close the archives kept open; with verbose, one line on stderr per
  * streamed (tar) archive: how many bytes the run read of it. */
 void	 source_report(int verbose);

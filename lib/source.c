@@ -596,6 +596,77 @@ source_close(struct source *s)
 	s->path = NULL;
 }
 
+/* A record naming a member of a streamed (tar) archive waits for the end
+ * of the input, to be read in archive order: one pass over the part. */
+struct later_item {
+	char	*path;		/* the record */
+	char	*archive;
+	long long ordinal;	/* member_sig's INDEX */
+	size_t	 seq;		/* input order, for ties */
+};
+
+static int
+by_archive_order(const void *a, const void *b)
+{
+	const struct later_item *x = a, *y = b;
+	int c = strcmp(x->archive, y->archive);
+
+	if (c != 0)
+		return c;
+	if (x->ordinal != y->ordinal)
+		return x->ordinal < y->ordinal ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int
+later_add(struct later *l, const char *path)
+{
+	struct later_item *d;
+	struct item it;
+	const char *why, *member;
+	int64_t idx;
+
+	if (item_or_path(&it, path, &why) != 1)
+		return 0;
+	member = item_field(&it, "member");
+	if (member == NULL || is_zip(it.source)) {
+		item_free(&it);
+		return 0;
+	}
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	d = &l->v[l->n];
+	d->path = xstrdup(path);
+	d->archive = xstrdup(it.source);
+	idx = sig_index(item_field(&it, "member_sig"));
+	d->ordinal = idx < 0 ? 0 : idx;
+	d->seq = l->n++;
+	item_free(&it);
+	return 1;
+}
+
+const char *
+later_next(struct later *l)
+{
+	if (!l->sorted) {
+		qsort(l->v, l->n, sizeof(*l->v), by_archive_order);
+		l->sorted = 1;
+	}
+	return l->next < l->n ? l->v[l->next++].path : NULL;
+}
+
+void
+later_free(struct later *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].path);
+		free(l->v[i].archive);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
 void
 source_report(int verbose)
 {

@@ -185,6 +185,27 @@ same_as_file() {
 	[ "$stderr" = "mem-exif: $PWD/part.tgz: read $((2 * size)) bytes of $size in 2 passes for 2 members" ]
 }
 
+@test "mem-loudnorm too reads a tgz's audio members in one pass, in archive order, and says so" {
+	for i in 1 2 3; do
+		ffmpeg -nostdin -loglevel error -f lavfi -i "sine=frequency=$((200 * i)):duration=2" "s$i.flac"
+		set -- "$@" "Voice/s$i.flac" "s$i.flac"
+	done
+	python3 "$ARC" pack part.tgz "$@"
+	for i in 3 1 2; do
+		python3 "$ARC" record "r$i.item" part.tgz "Voice/s$i.flac" "dest=s$i.flac" \
+			"member_sig=1:2:-:$i"
+	done
+	run -0 --separate-stderr mem-loudnorm -o "$OUT" r3.item r1.item r2.item
+	size=$(stat -c %s part.tgz)
+	[ "$(sed -n 4p <<< "$stderr")" = "mem-loudnorm: $PWD/part.tgz: read $size bytes of $size in 1 pass for 3 members" ]
+	[ "$(sed -n 1p <<< "$stderr" | cut -d: -f2)" = ' r1.item' ]
+	for i in 1 2 3; do
+		make_record "f$i.item" "source=$PWD/s$i.flac" "dest=f/s$i.flac"
+		mem-loudnorm -q -o "$OUT" "f$i.item" > /dev/null
+		cmp "$OUT/f/s$i.flac" "$OUT/s$i.flac"
+	done
+}
+
 @test "each damaged archive costs only its item, with the archive, the member and why; the others are written" {
 	make_jpeg photo.jpg 320x240
 	python3 "$ARC" pack good.s.zip a.jpg photo.jpg

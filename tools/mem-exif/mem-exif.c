@@ -407,55 +407,6 @@ out:
 	return rc;
 }
 
-/* A record naming a member of a streamed (tar) archive waits for the end
- * of the input, to be read in archive order: one pass over the part. */
-struct deferred {
-	char	*path;		/* the record */
-	char	*archive;
-	long long ordinal;	/* member_sig's INDEX */
-	size_t	 seq;		/* input order, for ties */
-};
-
-static int
-by_archive_order(const void *a, const void *b)
-{
-	const struct deferred *x = a, *y = b;
-	int c = strcmp(x->archive, y->archive);
-
-	if (c != 0)
-		return c;
-	if (x->ordinal != y->ordinal)
-		return x->ordinal < y->ordinal ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* Is path a record whose media is a member of a tar (not a zip)? Then
- * *d is filled and 1 returned. */
-static int
-tar_member_record(const char *path, struct deferred *d)
-{
-	struct item it;
-	const char *why, *sig, *colon, *e;
-	int rc = 0;
-
-	if (item_or_path(&it, path, &why) != 1)
-		return 0;
-	if (item_field(&it, "member") != NULL) {
-		e = path_ext(it.source);
-		if (strcasecmp(e, "zip") != 0) {
-			d->path = xstrdup(path);
-			d->archive = xstrdup(it.source);
-			d->ordinal = 0;
-			if ((sig = item_field(&it, "member_sig")) != NULL &&
-			    (colon = strrchr(sig, ':')) != NULL)
-				d->ordinal = strtoll(colon + 1, NULL, 10);
-			rc = 1;
-		}
-	}
-	item_free(&it);
-	return rc;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -472,8 +423,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct input in;
-	struct deferred *later = NULL;
-	size_t nlater = 0, i;
+	struct later later = { 0 };
 	const char *path;
 	int ch, status = ST_OK, verbose = 0;
 
@@ -527,23 +477,16 @@ main(int argc, char *argv[])
 		die_errno(ST_FATAL, "%s", outdir);
 
 	input_init(&in, argc, argv);
-	while ((path = input_next(&in, &status)) != NULL) {
-		later = xrealloc(later, (nlater + 1) * sizeof(*later));
-		if (tar_member_record(path, &later[nlater])) {
-			later[nlater].seq = nlater;
-			nlater++;
-		} else if (process(path) < 0)
+	for (;;) {
+		if ((path = input_next(&in, &status)) != NULL && later_add(&later, path))
+			continue;
+		if (path == NULL && (path = later_next(&later)) == NULL)
+			break;
+		if (process(path) < 0)
 			status = ST_ITEM;
 	}
 	input_free(&in);
-	qsort(later, nlater, sizeof(*later), by_archive_order);
-	for (i = 0; i < nlater; i++) {
-		if (process(later[i].path) < 0)
-			status = ST_ITEM;
-		free(later[i].path);
-		free(later[i].archive);
-	}
-	free(later);
+	later_free(&later);
 	source_report(verbose);
 	out_close();
 	return status;

@@ -491,6 +491,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct input in;
+	struct later later = { 0 };
 	const char *path, *reportpath = NULL, *summarypath = NULL;
 	int ch, status = ST_OK;
 
@@ -598,9 +599,15 @@ main(int argc, char *argv[])
 	setup(reportpath);
 
 	input_init(&in, argc, argv);
-	while ((path = input_next(&in, &status)) != NULL) {
+	for (;;) {
 		struct result r;
 		char why[1024];
+
+		/* tar members last, in archive order: one pass over a tgz */
+		if ((path = input_next(&in, &status)) != NULL && later_add(&later, path))
+			continue;
+		if (path == NULL && (path = later_next(&later)) == NULL)
+			break;
 
 		memset(&r, 0, sizeof(r));
 		r.input = path;
@@ -622,7 +629,8 @@ main(int argc, char *argv[])
 		free((char *)r.output);
 	}
 	input_free(&in);
-	source_report(0);
+	later_free(&later);
+	source_report(!quiet);
 	summary();
 	if (report != stderr && fclose(report) == EOF)
 		die_errno(ST_FATAL, "report");

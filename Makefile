@@ -4,6 +4,7 @@
 #	make check		install missing packages, build, run unit tests and bats suites
 #	make check-immich	only the suite against a real Immich server (tests/immich/server)
 #	make demo		the whole pipeline on a generated sample, into ./out
+#			(the exports as delivered: zip and tgz parts; demo-plain unpacked)
 #	make -jN IN=DIR OUT=DIR	the pipeline on your own exports (pipeline.mk)
 
 include config.mk
@@ -113,8 +114,14 @@ bench: all
 
 demo: deps
 	$(MAKE) all
-	scripts/mksample sample
+	scripts/mksample --archives sample
 	$(MAKE) -j$$(nproc) pipeline ORIGINALS=$(CURDIR)/sample OUT=$(CURDIR)/out SKIP_UPLOAD=1
+
+# The same sample unpacked (plain directories), into ./out-plain.
+demo-plain: deps
+	$(MAKE) all
+	scripts/mksample sample-plain
+	$(MAKE) -j$$(nproc) pipeline ORIGINALS=$(CURDIR)/sample-plain OUT=$(CURDIR)/out-plain SKIP_UPLOAD=1
 
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1
@@ -128,6 +135,6 @@ uninstall:
 clean:
 	rm -rf $(BUILDDIR) $(BINDIR)
 
-.PHONY: all units deps tzdata check check-immich asan fuzz lint bench demo install uninstall clean
+.PHONY: all units deps tzdata check check-immich asan fuzz lint bench demo demo-plain install uninstall clean
 
 include pipeline.mk

@@ -51,11 +51,11 @@ setup() {
 	assert_output ''
 }
 
-@test "an operand that is not a directory costs exit 1, the others are scanned" {
+@test "an operand that is neither a directory nor an archive costs exit 1, the others are scanned" {
 	media songs/a.mp3
 	touch notadir
 	run -1 --separate-stderr mem-scan -o "$OUT" notadir songs
-	[ "$stderr" = 'mem-scan: notadir: not a directory (an export is a directory)' ]
+	[ "$stderr" = 'mem-scan: notadir: not a directory or an archive (an export is a directory, or its zip or tar parts)' ]
 	[ "$output" = "$BATS_TEST_TMPDIR/songs/a.mp3" ]
 }
 

@@ -306,7 +306,19 @@ count(struct inputset *in, const char *path)
 	} else {
 		kind = kind_of_name(path);
 	}
-	if (rec == 1 && linked(&it) && stat(media, &st) < 0) {
+	if (rec == 1 && item_field(&it, "member") != NULL) {
+		/* the member's size, not its archive's */
+		char mwhy[256];
+		int64_t size = source_member_size(media, item_field(&it, "member"),
+		    item_field(&it, "member_sig"), mwhy, sizeof(mwhy));
+
+		if (size < 0) {
+			warnx_("%s: %s: %s: %s", path, media, item_field(&it, "member"), mwhy);
+			item_free(&it);
+			return -1;
+		}
+		st.st_size = (off_t)size;
+	} else if (rec == 1 && linked(&it) && stat(media, &st) < 0) {
 		st.st_size = 0;	/* mem-fetch has not downloaded it yet */
 	} else if (stat(media, &st) < 0) {
 		/* a record is the item: its name leads, then its source's */
@@ -559,6 +571,7 @@ main(int argc, char *argv[])
 	for (size_t i = 0; i < in.nexports; i++)
 		free(in.exports[i]);
 	free(in.exports);
+	source_report(0);
 	out_close();
 	return status;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -122,6 +123,16 @@ copy_range(int dst, int src, off_t off, size_t len)
 			errno = EIO;	/* the source shrank under us */
 			return -1;
 		}
+		len -= (size_t)n;
+	}
+	/* across file systems (an archive member in memory, written to
+	 * OUT), sendfile still copies page to page, not through us */
+	while (len > 0) {
+		n = sendfile(dst, src, &in, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
 		len -= (size_t)n;
 	}
 	return copy_slow(dst, src, in, len);

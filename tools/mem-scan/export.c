@@ -31,7 +31,7 @@ struct walk {
 
 /* memoria's banned names (§2.1.4) are prefixes; hidden names (ours: .mem,
  * .name.XXXXXX temp files) are skipped too. */
-static int
+int
 banned(const char *name)
 {
 	static const char *ban[] = { "@eaDir", "@__thumb", "SYNOFILE_THUMB_",
@@ -57,6 +57,7 @@ add_file(struct walk *w, const char *rel, const struct stat *st)
 		ex->files = xrealloc(ex->files, w->cap * sizeof(*ex->files));
 	}
 	f = &ex->files[ex->nfiles++];
+	memset(f, 0, sizeof(*f));
 	f->rel = xstrdup(rel);
 	f->size = st ? st->st_size : -1;
 	f->mtime = st ? (int64_t)st->st_mtime : 0;
@@ -168,15 +169,12 @@ cmp_file(const void *a, const void *b)
 	return strcmp(((const struct file *)a)->rel, ((const struct file *)b)->rel);
 }
 
-int
-export_walk(struct export *ex, const char *path, dev_t outdev, ino_t outino, int hasout)
+/* An export with no files yet: its path, name and empty reports. */
+void
+export_init(struct export *ex, const char *path)
 {
-	struct walk w;
-	struct stat st;
-	char *rel;
 	const char *base;
 	size_t len;
-	int fd;
 
 	memset(ex, 0, sizeof(*ex));
 	ex->fd = -1;
@@ -193,6 +191,17 @@ export_walk(struct export *ex, const char *path, dev_t outdev, ino_t outino, int
 	if (ex->orphan_media == NULL || ex->orphan_meta == NULL || ex->failed == NULL ||
 	    ex->skipped == NULL)
 		die(ST_FATAL, "out of memory");
+}
+
+int
+export_walk(struct export *ex, const char *path, dev_t outdev, ino_t outino, int hasout)
+{
+	struct walk w;
+	struct stat st;
+	char *rel;
+	int fd;
+
+	export_init(ex, path);
 	fd = open(ex->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		if (fd >= 0)
@@ -225,6 +234,7 @@ export_free(struct export *ex)
 {
 	size_t i;
 
+	parts_free(ex);
 	for (i = 0; i < ex->nfiles; i++)
 		free(ex->files[i].rel);
 	free(ex->files);
@@ -296,9 +306,12 @@ export_under(struct export *ex, const char *dir, size_t *n)
 	return ex->files + first;
 }
 
+/* A file's path; for a member, its archive's. */
 char *
 file_path(const struct export *ex, const struct file *f)
 {
+	if (f->part != 0)
+		return xstrdup(part_path(ex, f));
 	return xasprintf("%s/%s", ex->path, f->rel);
 }
 
@@ -309,21 +322,16 @@ file_stat(const struct export *ex, struct file *f)
 
 	if (f->stated)
 		return 0;
+	if (ex->fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
 	if (fstatat(ex->fd, f->rel, &st, 0) < 0)
 		return -1;
 	f->size = st.st_size;
 	f->mtime = (int64_t)st.st_mtime;
 	f->stated = 1;
 	return 0;
-}
-
-/* Relative to the export's directory: no lookup of the path above it. */
-int
-file_open(const struct export *ex, const struct file *f)
-{
-	if (ex->fd >= 0)
-		return openat(ex->fd, f->rel, O_RDONLY | O_CLOEXEC);
-	return -1;
 }
 
 /* The whole file, NUL-terminated, or NULL with a warning. */
@@ -351,19 +359,18 @@ file_json(struct export *ex, struct file *f, size_t max)
 char *
 file_slurp(struct export *ex, const struct file *f, size_t max, size_t *len)
 {
+	struct fh *h;
 	char *buf;
 	size_t n = 0, cap;
 	ssize_t r;
-	int fd;
 
-	fd = file_open(ex, f);
-	if (fd < 0) {
+	if ((h = file_open(ex, f)) == NULL) {
 		scan_warn(ex, f->rel, "%s", strerror(errno));
 		ex->status = ST_ITEM;
 		return NULL;
 	}
 	if (f->size > 0 && (size_t)f->size > max) {
-		close(fd);
+		fh_close(h);
 		scan_warn(ex, f->rel, "too large to be metadata (%lld bytes)",
 		    (long long)f->size);
 		return NULL;
@@ -377,23 +384,23 @@ file_slurp(struct export *ex, const struct file *f, size_t max, size_t *len)
 			cap *= 2;
 			buf = xrealloc(buf, cap);
 		}
-		r = read(fd, buf + n, cap - 1 - n);
+		r = fh_read(h, buf + n, cap - 1 - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			scan_warn(ex, f->rel, "%s", strerror(errno));
+			scan_warn(ex, f->rel, "%s", fh_why(h) ? fh_why(h) : strerror(errno));
 			ex->status = ST_ITEM;
 			free(buf);
-			close(fd);
+			fh_close(h);
 			return NULL;
 		}
 		if (r == 0)
 			break;
 		n += (size_t)r;
-		if (f->size >= 0 && n == (size_t)f->size)
+		if (f->part == 0 && f->size >= 0 && n == (size_t)f->size)
 			break;	/* as large as the walk saw it: no read for EOF */
 	}
-	close(fd);
+	fh_close(h);
 	buf[n] = '\0';
 	*len = n;
 	return buf;
@@ -548,6 +555,9 @@ orphan_media(struct export *ex, struct file *f, const char *reason)
 	    "file_path", jstr(p), "reason", reason, "context", "platform",
 	    ex->cur ? ex->cur->name : "folder", "relative_path", jstr(f->rel),
 	    "file_size", (json_int_t)f->size));
+	if (f->part != 0 && json_object_set_new(json_array_get(ex->orphan_media,
+	    json_array_size(ex->orphan_media) - 1), "member", jstr(f->member)) < 0)
+		die(ST_FATAL, "out of memory");
 	free(p);
 	count_orphan(ex);
 }
@@ -565,13 +575,18 @@ orphan_meta(struct export *ex, const char *metafile, json_t *entry, const char *
 void
 scan_warn(struct export *ex, const char *rel, const char *fmt, ...)
 {
+	struct file *f;
 	va_list ap;
 	char *msg;
 
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	warnx_("%s/%s: %s", ex->path, rel, msg);
+	f = ex->nparts > 0 ? export_find(ex, rel) : NULL;
+	if (f != NULL && f->part != 0)
+		warnx_("%s: %s: %s", part_path(ex, f), f->member, msg);
+	else
+		warnx_("%s/%s: %s", ex->path, rel, msg);
 	append(ex->failed, json_pack("{s:o, s:o, s:s}", "file_path", jstr(rel),
 	    "reason", jstr(msg), "platform", ex->cur ? ex->cur->name : "folder"));
 	free(msg);

@@ -103,13 +103,13 @@ exif_time_raw(const unsigned char *p, size_t n, int64_t *utc, int32_t *off)
 }
 
 /*
- * The EXIF time of the JPEG open on fd, reading only its APP1 "Exif"
+ * The EXIF time of the JPEG open on fd (a file or a member), reading only its APP1 "Exif"
  * segment (at most 64 KiB, within the file's first 64 KiB of headers):
  * the segments before it are skipped by their lengths, and a file
  * without EXIF costs one small read.
  */
 int
-jpeg_exif_time(int fd, int64_t *utc, int32_t *off)
+jpeg_exif_time(struct fh *fd, int64_t *utc, int32_t *off)
 {
 	unsigned char h[4096], *seg;
 	off_t pos = 2;
@@ -117,14 +117,14 @@ jpeg_exif_time(int fd, int64_t *utc, int32_t *off)
 	size_t len;
 	int i, rc;
 
-	if ((n = pread(fd, h, sizeof(h), 0)) < 4 || h[0] != 0xff || h[1] != 0xd8)
+	if ((n = fh_pread(fd, h, sizeof(h), 0)) < 4 || h[0] != 0xff || h[1] != 0xd8)
 		return -1;
 	for (i = 0; i < 16 && pos < EXIF_HEAD; i++) {
 		unsigned char m[10];
 
 		if (pos + 10 <= n)
 			memcpy(m, h + pos, 10);
-		else if (pread(fd, m, 10, pos) != 10)
+		else if (fh_pread(fd, m, 10, pos) != 10)
 			return -1;
 		if (m[0] != 0xff)
 			return -1;
@@ -147,7 +147,7 @@ jpeg_exif_time(int fd, int64_t *utc, int32_t *off)
 			if (pos + 2 + (off_t)len <= n)
 				return -1;	/* all of it was there */
 			seg = xmalloc(len);
-			if (pread(fd, seg, len - 2, pos + 4) != (ssize_t)(len - 2)) {
+			if (fh_pread(fd, seg, len - 2, pos + 4) != (ssize_t)(len - 2)) {
 				free(seg);
 				return -1;
 			}
@@ -235,7 +235,7 @@ mvhd_time(const unsigned char *buf, size_t len, int64_t *utc)
 /* Walk the top-level boxes with pread, so a moov at the end of a large
  * file costs a few small reads, not the file. */
 static int
-mvhd_file(int fd, off_t fsize, int64_t *utc)
+mvhd_file(struct fh *fd, off_t fsize, int64_t *utc)
 {
 	unsigned char h[16], *moov;
 	off_t off = 0;
@@ -244,7 +244,7 @@ mvhd_file(int fd, off_t fsize, int64_t *utc)
 	while (off + 8 <= fsize) {
 		uint64_t sz, hdr = 8;
 
-		if (pread(fd, h, 16, off) < 8)
+		if (fh_pread(fd, h, 16, off) < 8)
 			return -1;
 		sz = be(h, 4);
 		if (sz == 1) {
@@ -259,7 +259,7 @@ mvhd_file(int fd, off_t fsize, int64_t *utc)
 			if (sz > 64 << 20)
 				return -1;
 			moov = xmalloc((size_t)sz);
-			if (pread(fd, moov, (size_t)sz, off) != (ssize_t)sz) {
+			if (fh_pread(fd, moov, (size_t)sz, off) != (ssize_t)sz) {
 				free(moov);
 				return -1;
 			}
@@ -392,28 +392,28 @@ fallback_time(struct export *ex, struct file *f, struct item *it)
 	const char *base;
 	int64_t t;
 	int32_t off;
-	int fd;
+	struct fh *fd;
 
 	(void)file_stat(ex, f);
 	fd = file_open(ex, f);
-	if (fd >= 0) {
+	if (fd != NULL) {
 		const char *ext = strrchr(f->rel, '.');
 
 		if (ext && (strcasecmp(ext, ".jpg") == 0 || strcasecmp(ext, ".jpeg") == 0)) {
 			if (jpeg_exif_time(fd, &t, &off) == 0) {
 				set_time(it, t, off, "exif");
-				close(fd);
+				fh_close(fd);
 				return;
 			}
 		} else if (f->kind == KIND_VIDEO || (ext && (strcasecmp(ext, ".m4a") == 0 ||
 		    strcasecmp(ext, ".heic") == 0))) {
 			if (mvhd_file(fd, f->size, &t) == 0) {
 				set_time(it, t, OFFSET_UNKNOWN, "quicktime");
-				close(fd);
+				fh_close(fd);
 				return;
 			}
 		}
-		close(fd);
+		fh_close(fd);
 	}
 	base = strrchr(f->rel, '/');
 	base = base ? base + 1 : f->rel;

@@ -28,6 +28,7 @@ struct gfile {
 	int	 parsed;	/* 0 not yet, 1 ok, -1 bad */
 	const char *why;	/* when bad: a reason, or NULL and err */
 	int	 err;
+	char	*rwhy;		/* an archive's reason for err (owned), or NULL */
 	int	 dfd;		/* its directory, open (-1: use the export's) */
 	int	 walled;	/* media: 0 not read, 1 wall clock found, -1 none */
 	int64_t	 wall;		/* EXIF DateTimeOriginal as if UTC */
@@ -571,23 +572,26 @@ detect(struct export *ex)
 /* A sidecar's bytes, without messages (worker threads call it). */
 /* Open a file of the album: from its directory when that is open, so
  * 50,000 opens do not each walk Takeout/Google Photos/ALBUM/. */
-static int
+static struct fh *
 gopen(const struct export *ex, const struct gfile *g)
 {
+	int fd;
+
 	if (g->dfd >= 0)
-		return openat(g->dfd, g->base, O_RDONLY | O_CLOEXEC);
+		return (fd = openat(g->dfd, g->base, O_RDONLY | O_CLOEXEC)) < 0 ? NULL :
+		    fh_fd(fd);
 	return file_open(ex, &ex->files[g->idx]);
 }
 
 static char *
-read_all(const struct export *ex, const struct gfile *g, size_t *len, int *err)
+read_all(const struct export *ex, struct gfile *g, size_t *len, int *err)
 {
 	size_t n = 0, cap = 8192;
 	char *buf;
 	ssize_t r;
-	int fd;
+	struct fh *fd;
 
-	if ((fd = gopen(ex, g)) < 0) {
+	if ((fd = gopen(ex, g)) == NULL) {
 		*err = errno;
 		return NULL;
 	}
@@ -601,17 +605,19 @@ read_all(const struct export *ex, const struct gfile *g, size_t *len, int *err)
 			cap *= 2;
 			buf = xrealloc(buf, cap);
 		}
-		r = read(fd, buf + n, cap - 1 - n);
+		r = fh_read(fd, buf + n, cap - 1 - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
 			if (r < 0)
 				*err = errno;
+			if (r < 0 && fh_why(fd) != NULL)
+				g->rwhy = xstrdup(fh_why(fd));
 			break;
 		}
 		n += (size_t)r;
 	}
-	close(fd);
+	fh_close(fd);
 	if (*err != 0) {
 		free(buf);
 		return NULL;
@@ -650,7 +656,8 @@ read_wall(const struct export *ex, struct gfile *g)
 	struct stat st;
 	int64_t utc;
 	int32_t off;
-	int fd;
+	struct fh *fd;
+	int pfd;
 
 	g->walled = -1;
 	if (ext == NULL || (strcasecmp(ext, ".jpg") != 0 && strcasecmp(ext, ".jpeg") != 0)) {
@@ -663,11 +670,11 @@ read_wall(const struct export *ex, struct gfile *g)
 		}
 		return;
 	}
-	if ((fd = gopen(ex, g)) < 0) {
+	if ((fd = gopen(ex, g)) == NULL) {
 		(void)file_stat(ex, f);
 		return;
 	}
-	if (!f->stated && fstat(fd, &st) == 0) {
+	if (!f->stated && (pfd = fh_fileno(fd)) >= 0 && fstat(pfd, &st) == 0) {
 		f->size = st.st_size;
 		f->mtime = (int64_t)st.st_mtime;
 		f->stated = 1;
@@ -676,7 +683,7 @@ read_wall(const struct export *ex, struct gfile *g)
 		g->wall = utc + (off == OFFSET_UNKNOWN ? 0 : (int64_t)off * 60);
 		g->walled = 1;
 	}
-	close(fd);
+	fh_close(fd);
 }
 
 /*
@@ -710,7 +717,8 @@ meta_of(struct export *ex, struct gfile *g)
 		if (g->why != NULL)
 			scan_warn(ex, ex->files[g->idx].rel, "%s", g->why);
 		else if (g->err != 0) {
-			scan_warn(ex, ex->files[g->idx].rel, "%s", strerror(g->err));
+			scan_warn(ex, ex->files[g->idx].rel, "%s", g->rwhy ? g->rwhy :
+			    strerror(g->err));
 			ex->status = ST_ITEM;
 		}
 		g->parsed = -2;	/* told */
@@ -813,12 +821,12 @@ content_hash(struct export *ex, struct file *f)
 	uint64_t h = FNV64_INIT;
 	size_t have = 0;
 	ssize_t r;
-	int fd;
+	struct fh *fd;
 
-	if (f->size <= 0 || (fd = file_open(ex, f)) < 0)
+	if (f->size <= 0 || (fd = file_open(ex, f)) == NULL)
 		return (uint64_t)(f - ex->files) * 2 + 2;	/* even: unique */
 	for (;;) {
-		r = read(fd, buf + have, sizeof(buf) - have);
+		r = fh_read(fd, buf + have, sizeof(buf) - have);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -831,7 +839,7 @@ content_hash(struct export *ex, struct file *f)
 		if (r == 0)
 			break;
 	}
-	close(fd);
+	fh_close(fd);
 	return r < 0 ? (uint64_t)(f - ex->files) * 2 + 2 : h | 1;
 }
 
@@ -841,34 +849,37 @@ static int
 same_bytes(struct export *ex, struct file *a, struct file *b)
 {
 	static unsigned char x[1 << 15], y[1 << 15];
+	struct fh *fa, *fb;
 	struct stat sa, sb;
-	int fa, fb, same = 1, known;
+	int same = 1, known;
 	off_t pos = 0;
 	ssize_t ra, rb;
 
-	if ((fa = file_open(ex, a)) < 0)
+	if ((fa = file_open(ex, a)) == NULL)
 		return 0;
-	if ((fb = file_open(ex, b)) < 0) {
-		close(fa);
+	if ((fb = file_open(ex, b)) == NULL) {
+		fh_close(fa);
 		return 0;
 	}
 	/* found the same by an earlier scan into OUT, neither touched since */
-	if ((known = fstat(fa, &sa) == 0 && fstat(fb, &sb) == 0) && same_known(&sa, &sb)) {
-		close(fa);
-		close(fb);
+	known = fh_fileno(fa) >= 0 && fh_fileno(fb) >= 0 &&
+	    fstat(fh_fileno(fa), &sa) == 0 && fstat(fh_fileno(fb), &sb) == 0;
+	if (known && same_known(&sa, &sb)) {
+		fh_close(fa);
+		fh_close(fb);
 		return 1;
 	}
 	while (same) {
-		ra = pread(fa, x, sizeof(x), pos);
-		rb = pread(fb, y, sizeof(y), pos);
+		ra = fh_pread(fa, x, sizeof(x), pos);
+		rb = fh_pread(fb, y, sizeof(y), pos);
 		if (ra < 0 || rb < 0 || ra != rb || memcmp(x, y, (size_t)ra) != 0)
 			same = 0;
 		else if (ra == 0)
 			break;
 		pos += ra > 0 ? ra : 0;
 	}
-	close(fa);
-	close(fb);
+	fh_close(fa);
+	fh_close(fb);
 	if (same && known)
 		same_found(&sa, &sb);
 	return same;
@@ -1000,7 +1011,8 @@ scan(struct export *ex, const struct platform *p)
 		}
 		dirs = xrealloc(dirs, (ndirs + 1) * sizeof(*dirs));
 		rdir = xmemdup(r, dl);
-		dirs[ndirs] = openat(ex->fd, rdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		dirs[ndirs] = ex->fd < 0 ? -1 :	/* members: no directory */
+		    openat(ex->fd, rdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		free(rdir);
 		gf[i].dfd = dirs[ndirs++];
 	}
@@ -1163,6 +1175,7 @@ scan(struct export *ex, const struct platform *p)
 			free(buf);
 		}
 		gp_meta_free(&gf[i].meta);
+		free(gf[i].rwhy);
 		free(gf[i].key);
 	}
 	(void)p;

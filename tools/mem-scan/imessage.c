@@ -164,6 +164,35 @@ db_uri(const char *path)
 	return u;
 }
 
+/*
+ * A database that is an archive member: its bytes (a sidecar like any
+ * other) become an in-memory database, so nothing is extracted to disk.
+ */
+static int
+db_member(struct export *ex, const struct file *f, sqlite3 **db)
+{
+	unsigned char *mem;
+	size_t len;
+	char *buf;
+	int rc;
+
+	if ((buf = file_slurp(ex, f, (size_t)1 << 30, &len)) == NULL)
+		return SQLITE_CANTOPEN;
+	if ((rc = sqlite3_open_v2(":memory:", db, SQLITE_OPEN_READWRITE, NULL)) != SQLITE_OK) {
+		free(buf);
+		return rc;
+	}
+	if ((mem = sqlite3_malloc64(len ? len : 1)) == NULL) {
+		free(buf);
+		return SQLITE_NOMEM;
+	}
+	memcpy(mem, buf, len);
+	free(buf);
+	/* sqlite owns mem from here, freed with the database */
+	return sqlite3_deserialize(*db, "main", mem, (sqlite3_int64)len, (sqlite3_int64)len,
+	    SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_READONLY);
+}
+
 static int
 has_column(sqlite3 *db, const char *table, const char *col)
 {
@@ -465,11 +494,16 @@ scan(struct export *ex, const struct platform *p)
 	c.album = xasprintf("iMessage/%s", c.dev);
 	c.src = xstrdup(c.album);
 	load_contacts(&c);
-	path = file_path(ex, dbf);
-	uri = db_uri(path);
-	free(path);
-	rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-	free(uri);
+	if (dbf->part != 0) {
+		rc = db_member(ex, dbf, &db);
+	} else {
+		path = file_path(ex, dbf);
+		uri = db_uri(path);
+		free(path);
+		rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+		    NULL);
+		free(uri);
+	}
 	if (rc != SQLITE_OK) {
 		scan_warn(ex, dbf->rel, "cannot open the database: %s",
 		    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));

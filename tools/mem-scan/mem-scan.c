@@ -212,42 +212,75 @@ export_name(const char *arg, const char *abs)
 }
 
 static int
-scan_export(const char *arg)
+cmp_str(const void *a, const void *b)
 {
-	struct export ex;
-	struct stat st;
-	char abs[PATH_MAX], *name;
-	size_t i;
-	int status = ST_OK;
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
-	if (stat(arg, &st) < 0) {
-		warn_("%s", arg);
-		return ST_ITEM;
+/* Is dir a folder of archive parts (every entry not hidden is a zip or a
+ * tar file, and there is one)? Their absolute paths, sorted, in *parts. */
+static size_t
+folder_parts(const char *abs, char ***parts)
+{
+	DIR *d;
+	struct dirent *de;
+	struct stat st;
+	char **v = NULL;
+	size_t n = 0, i;
+	int other = 0;
+
+	*parts = NULL;
+	if ((d = opendir(abs)) == NULL)
+		return 0;
+	while (!other && (de = readdir(d)) != NULL) {
+		char *p;
+
+		if (de->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s", abs, de->d_name);
+		if (archive_kind(p) == 0 || stat(p, &st) < 0 || !S_ISREG(st.st_mode)) {
+			other = 1;
+			free(p);
+			break;
+		}
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n++] = p;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		warnx_("%s: not a directory (an export is a directory)", arg);
-		return ST_ITEM;
+	closedir(d);
+	if (other || n == 0) {
+		for (i = 0; i < n; i++)
+			free(v[i]);
+		free(v);
+		return 0;
 	}
-	if (realpath(arg, abs) == NULL) {
-		warn_("%s", arg);
-		return ST_ITEM;
-	}
-	name = export_name(arg, abs);
+	qsort(v, n, sizeof(*v), cmp_str);
+	*parts = v;
+	return n;
+}
+
+static int
+claim_name(const char *arg, char *name)
+{
+	size_t i;
+
 	for (i = 0; i < nnames; i++)
 		if (strcmp(names[i], name) == 0) {
 			warnx_("%s: an export named %s was scanned already", arg, name);
 			free(name);
-			return ST_ITEM;
+			return -1;
 		}
 	names = xrealloc(names, (nnames + 1) * sizeof(*names));
 	names[nnames++] = name;
-	if (export_walk(&ex, abs, outst.st_dev, outst.st_ino, out != NULL) < 0) {
-		warn_("%s", arg);
-		export_free(&ex);
-		return ST_ITEM;
-	}
-	free(ex.name);
-	ex.name = xstrdup(name);
+	return 0;
+}
+
+/* Every platform over the export's file list, then kept for the run. */
+static int
+scan_files(struct export *exp)
+{
+	struct export ex = *exp;
+	size_t i;
+
 	for (i = 0; i < nplatforms; i++) {
 		const struct platform *p = platform_at(i);
 
@@ -266,6 +299,150 @@ scan_export(const char *arg)
 	kept = xrealloc(kept, (nkept + 1) * sizeof(*kept));
 	kept[nkept] = xmalloc(sizeof(ex));
 	memcpy(kept[nkept++], &ex, sizeof(ex));
+	return ST_OK;
+}
+
+/* An export given as archive parts side by side, one stem: its name is
+ * the stem, its path the stem beside the first part. */
+static int
+scan_parts(const char *stem, char **parts, size_t nparts)
+{
+	struct export ex;
+	char *dir, *slash, *path;
+
+	if (claim_name(parts[0], xstrdup(stem)) < 0)
+		return ST_ITEM;
+	dir = xstrdup(parts[0]);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	path = xasprintf("%s/%s", dir, stem);
+	free(dir);
+	export_parts(&ex, path, stem, parts, nparts);
+	free(path);
+	return scan_files(&ex);
+}
+
+static int
+scan_export(const char *arg)
+{
+	struct export ex;
+	struct stat st;
+	char abs[PATH_MAX], *name, **parts;
+	size_t nparts, i;
+
+	if (stat(arg, &st) < 0) {
+		warn_("%s", arg);
+		return ST_ITEM;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		warnx_("%s: not a directory or an archive (an export is a directory, "
+		    "or its zip or tar parts)", arg);
+		return ST_ITEM;
+	}
+	if (realpath(arg, abs) == NULL) {
+		warn_("%s", arg);
+		return ST_ITEM;
+	}
+	name = export_name(arg, abs);
+	if (claim_name(arg, name) < 0)
+		return ST_ITEM;
+	if ((nparts = folder_parts(abs, &parts)) > 0) {
+		export_parts(&ex, abs, name, parts, nparts);
+		for (i = 0; i < nparts; i++)
+			free(parts[i]);
+		free(parts);
+		return scan_files(&ex);
+	}
+	if (export_walk(&ex, abs, outst.st_dev, outst.st_ino, out != NULL) < 0) {
+		warn_("%s", arg);
+		export_free(&ex);
+		return ST_ITEM;
+	}
+	free(ex.name);
+	ex.name = xstrdup(name);
+	return scan_files(&ex);
+}
+
+/*
+ * The operands (or --originals' entries), in order: a directory is an
+ * export; archive files with one stem (takeout-X-001.zip, -002.zip,
+ * -003.tgz) are the parts of one export, placed where its first part is.
+ */
+struct job {
+	char	*arg;		/* a directory, or NULL for parts */
+	char	*stem;
+	char	**parts;	/* absolute */
+	size_t	 nparts;
+};
+static struct job *jobs;
+static size_t njobs;
+
+static int
+add_operand(const char *arg)
+{
+	struct stat st;
+	char *abs, *stem;
+	size_t i;
+	int partno;
+
+	if (stat(arg, &st) == 0 && S_ISREG(st.st_mode) && archive_kind(arg) != 0) {
+		if ((abs = realpath(arg, NULL)) == NULL) {
+			warn_("%s", arg);
+			return ST_ITEM;
+		}
+		stem = archive_stem(abs, &partno);
+		for (i = 0; i < njobs; i++)
+			if (jobs[i].arg == NULL && strcmp(jobs[i].stem, stem) == 0)
+				break;
+		if (i == njobs) {
+			jobs = xrealloc(jobs, (njobs + 1) * sizeof(*jobs));
+			memset(&jobs[njobs++], 0, sizeof(*jobs));
+			jobs[i].stem = stem;
+		} else {
+			free(stem);
+		}
+		for (partno = 0; (size_t)partno < jobs[i].nparts; partno++)
+			if (strcmp(jobs[i].parts[partno], abs) == 0)
+				break;
+		if ((size_t)partno < jobs[i].nparts) {	/* named twice */
+			free(abs);
+			return ST_OK;
+		}
+		jobs[i].parts = xrealloc(jobs[i].parts, (jobs[i].nparts + 1) *
+		    sizeof(*jobs[i].parts));
+		jobs[i].parts[jobs[i].nparts++] = abs;
+		return ST_OK;
+	}
+	jobs = xrealloc(jobs, (njobs + 1) * sizeof(*jobs));
+	memset(&jobs[njobs], 0, sizeof(*jobs));
+	jobs[njobs++].arg = xstrdup(arg);
+	return ST_OK;
+}
+
+static int
+run_jobs(void)
+{
+	size_t i, k;
+	int status = ST_OK, rc;
+
+	for (i = 0; i < njobs; i++) {
+		if (jobs[i].arg != NULL) {
+			rc = scan_export(jobs[i].arg);
+		} else {
+			qsort(jobs[i].parts, jobs[i].nparts, sizeof(*jobs[i].parts), cmp_str);
+			rc = scan_parts(jobs[i].stem, jobs[i].parts, jobs[i].nparts);
+		}
+		if (rc != ST_OK)
+			status = rc;
+		free(jobs[i].arg);
+		free(jobs[i].stem);
+		for (k = 0; k < jobs[i].nparts; k++)
+			free(jobs[i].parts[k]);
+		free(jobs[i].parts);
+	}
+	free(jobs);
+	jobs = NULL;
+	njobs = 0;
 	return status;
 }
 
@@ -283,7 +460,7 @@ finish_export(struct export *exp)
 	for (i = 0; i < ex.nitems; i++) {
 		struct entry *e = &ex.items[i];
 		struct item *it = &e->it;
-		char id[17], *rec;
+		char id[17], *rec, *shown;
 
 		/* the fields every record of the export shares, lent */
 		entry_id(&ex, e, id);
@@ -292,23 +469,28 @@ finish_export(struct export *exp)
 			it->source = fetchdir != NULL ? xasprintf("%s/%s", fetchdir, id) :
 			    xasprintf("%s/%s", ex.path, e->vrel);
 		else
-			it->source = file_path(&ex, &ex.files[e->file]);
+			it->source = file_source(&ex, &ex.files[e->file], it);
+		/* a member is printed as ARCHIVE/MEMBER: it has no path */
+		shown = e->vrel == NULL && ex.files[e->file].part != 0 ?
+		    xasprintf("%s/%s", it->source, ex.files[e->file].member) :
+		    xstrdup(it->source);
 		it->export = ex.name;
 		it->platform = (char *)(uintptr_t)e->platform;
 		if (out != NULL) {
 			rec = xasprintf("%s/%s.item", itemdir, id);
 			add_made(id);
 			if (records_put(it, id) < 0) {
-				warn_("%s: cannot write %s", it->source, rec);
-				free(it->source);
+				warn_("%s: cannot write %s", shown, rec);
+				free(shown);
 				status = ST_ITEM;
 			} else {
-				add_result(it->source, id);
+				add_result(shown, id);
 			}
 			free(rec);
 		} else {
-			add_result(it->source, id);
+			add_result(shown, id);
 		}
+		free(it->source);
 		it->id = it->source = it->export = it->platform = NULL;
 	}
 	if (out != NULL && write_report(&ex, out) < 0)
@@ -356,14 +538,8 @@ parse_duration(const char *s, int64_t *secs)
 	return 0;
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* memoria's --originals: every immediate, non-hidden directory, sorted;
- * OUT itself is left out when it lies there. */
+/* memoria's --originals: every immediate, non-hidden directory and
+ * archive part, sorted; OUT itself is left out when it lies there. */
 static int
 originals(const char *dir)
 {
@@ -382,7 +558,8 @@ originals(const char *dir)
 		if (de->d_name[0] == '.')
 			continue;
 		p = xasprintf("%s/%s", dir, de->d_name);
-		if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode) ||
+		if (stat(p, &st) < 0 || !(S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) &&
+		    archive_kind(p) != 0)) ||
 		    (out && st.st_dev == outst.st_dev && st.st_ino == outst.st_ino)) {
 			free(p);
 			continue;
@@ -396,11 +573,13 @@ originals(const char *dir)
 	if (n > 0)
 		qsort(v, n, sizeof(*v), cmp_str);
 	for (i = 0; i < n; i++) {
-		if ((rc = scan_export(v[i])) != ST_OK)
+		if ((rc = add_operand(v[i])) != ST_OK)
 			status = rc;
 		free(v[i]);
 	}
 	free(v);
+	if ((rc = run_jobs()) != ST_OK)
+		status = rc;
 	return status;
 }
 
@@ -550,9 +729,11 @@ main(int argc, char *argv[])
 	} else {
 		input_init(&in, argc, argv);
 		while ((arg = input_next(&in, &status)) != NULL)
-			if ((rc = scan_export(arg)) != ST_OK)
+			if ((rc = add_operand(arg)) != ST_OK)
 				status = rc;
 		input_free(&in);
+		if ((rc = run_jobs()) != ST_OK)
+			status = rc;
 	}
 	offsets_resolve(kept, nkept);
 	for (i = 0; i < nkept; i++)

@@ -65,7 +65,15 @@ struct file {
 	unsigned char stated;
 	unsigned char kind;	/* enum item_kind by extension */
 	unsigned char claimed;	/* used by a platform (item, overlay, metadata) */
+	/* A member of an archive part (archive.c); part 0 is a plain file. */
+	unsigned part;		/* 1 + its index in ex->parts, or 0 */
+	uint32_t crc;		/* zip: the member's CRC-32 */
+	int64_t	 index;		/* zip: libzip's index; tar: the entry's ordinal */
+	char	*member;	/* its name in the archive (owned) */
+	unsigned char *data;	/* tar: bytes kept by the one pass (owned), */
+	size_t	 datalen;	/* the whole member when datalen == size */
 };
+struct part;
 
 /* An item being planned: the record plus what naming needs. */
 struct entry {
@@ -95,6 +103,8 @@ struct export {
 	const struct platform *cur;	/* the platform being scanned */
 	int	 status;	/* ST_ITEM when a file could not be read */
 	int	 partial;	/* the walk missed a directory: keep old records */
+	struct part *parts;	/* archive parts (archive.c), or none */
+	size_t	 nparts;
 };
 
 struct platform {
@@ -113,12 +123,28 @@ const struct platform *platform_by_name(const char *name);
 /* export.c: the walk, the items, names, records and reports. */
 int	 export_walk(struct export *ex, const char *path, dev_t outdev, ino_t outino,
 	    int hasout);
+void	 export_init(struct export *ex, const char *path);
+int	 banned(const char *name);
 void	 export_free(struct export *ex);
 struct file *export_find(struct export *ex, const char *rel);
 /* Files whose path starts with dir + "/": *n of them from the result. */
 struct file *export_under(struct export *ex, const char *dir, size_t *n);
 char	*file_path(const struct export *ex, const struct file *f);
-int	 file_open(const struct export *ex, const struct file *f);
+/* An open file of the export, a plain file or an archive member alike:
+ * file_open() gives NULL with errno (and, for a member, a reason in
+ * fh_why()); reads return -1 with errno and a reason likewise. */
+struct fh;
+struct fh *file_open(const struct export *ex, const struct file *f);
+struct fh *fh_fd(int fd);	/* a plain file open on fd (fd is the handle's) */
+ssize_t	 fh_read(struct fh *h, void *buf, size_t n);
+ssize_t	 fh_pread(struct fh *h, void *buf, size_t n, off_t off);
+const char *fh_why(const struct fh *h);
+int	 fh_fileno(const struct fh *h);	/* a plain file's fd, else -1 */
+void	 fh_close(struct fh *h);
+/* The media or overlay of a record: source= or overlay=, and for a member
+ * the contract's member=, member_sig= or overlay_member= (docs/design.md). */
+char	*file_source(const struct export *ex, const struct file *f, struct item *it);
+void	 file_overlay(const struct export *ex, const struct file *f, struct item *it);
 int	 file_stat(const struct export *ex, struct file *f);	/* 0 or -1 */
 void	 entry_id(const struct export *ex, const struct entry *e, char id[17]);
 json_t	*file_json(struct export *ex, struct file *f, size_t max);
@@ -151,7 +177,7 @@ int	 write_report(struct export *ex, const char *out);
 
 /* fallback.c: the time a file carries itself. */
 void	 fallback_time(struct export *ex, struct file *f, struct item *it);
-int	 jpeg_exif_time(int fd, int64_t *utc, int32_t *off);
+int	 jpeg_exif_time(struct fh *h, int64_t *utc, int32_t *off);
 int	 exif_time(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off);
 int	 mvhd_time(const unsigned char *buf, size_t len, int64_t *utc);
 int	 name_time(const char *base, int64_t *utc);
@@ -260,6 +286,13 @@ void	 gv_page_free(struct gv_page *pg);
 /* imessage.c */
 int64_t	 apple_time(int64_t v);
 char	*typedstream_text(const unsigned char *buf, size_t len);
+/* archive.c: exports delivered as zip and tar parts (libzip, libarchive) */
+int	 archive_kind(const char *path);	/* 1 zip, 2 tar, 0 none: by name */
+char	*archive_stem(const char *path, int *partno);	/* "takeout-X", 1 */
+int	 export_parts(struct export *ex, const char *path, const char *name,
+	    char **parts, size_t nparts);
+void	 parts_free(struct export *ex);
+const char *part_path(const struct export *ex, const struct file *f);
 /* records.c: OUT/.mem/items/ID.item, written only when its bytes change */
 int	 records_open(const char *out);		/* 0, or -1 with errno */
 int	 records_put(const struct item *it, const char *id);	/* 0, or -1 */

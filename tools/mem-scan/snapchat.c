@@ -424,7 +424,7 @@ scan_memoria(struct export *ex, const char *base, struct file *mf)
 		if (ov != NULL && (orel = safe_join(odir, ov)) != NULL) {
 			if ((of = export_find(ex, orel)) != NULL) {
 				of->claimed = 1;
-				e->it.overlay = file_path(ex, of);
+				file_overlay(ex, of, &e->it);
 			} else {
 				scan_warn(ex, f->rel, "overlay %s not found", ov);
 			}
@@ -965,7 +965,7 @@ take_overlay(struct export *ex, struct snapfile **byid, size_t nsf,
 		    strcmp(o[i]->date, sf->date) == 0) {
 			o[i]->f->claimed = 1;
 			free(e->it.overlay);
-			e->it.overlay = file_path(ex, o[i]->f);
+			file_overlay(ex, o[i]->f, &e->it);
 		}
 }
 

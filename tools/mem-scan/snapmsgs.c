@@ -578,7 +578,7 @@ add_item(struct state *s, struct smfile *sf, struct smfile *ov)
 	if (ov != NULL) {
 		ov->used = 1;
 		ov->f->claimed = 1;
-		e->it.overlay = file_path(ex, ov->f);
+		file_overlay(ex, ov->f, &e->it);
 	}
 	free(src);
 	free(album);

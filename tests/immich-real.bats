@@ -276,7 +276,7 @@ takeout_photo() {
 	run -0 mem-exif -o "$O" < recs.nul
 	IMMICH_API_KEY=$(cat "$BATS_TEST_TMPDIR/user.key") run -0 --separate-stderr mem-upload -o "$O" < recs.nul
 	# the locked one in no album (the server refuses it there)
-	[[ "$stderr" == "mem-upload: 4 uploaded ("*" kB), 0 duplicates, 0 unchanged (ledger), 0 skipped (audio), 0 ignored, 0 failed; albums: 1 created, 1 updated" ]]
+	[[ "$stderr" == "mem-upload: 4 uploaded ("*" kB), 0 duplicates, 0 unchanged (ledger), 0 skipped (audio), 0 ignored, 0 failed; albums: 1 created, 1 updated; Live Photos: 0 linked" ]]
 	for v in timeline archive locked; do
 		jq -n --arg v "$v" '{visibility: $v, size: 100}' > q.json
 		curl -sS --fail-with-body -H @"$BATS_TEST_TMPDIR/bearer" -H 'Content-Type: application/json' \

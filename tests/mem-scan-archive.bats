@@ -363,3 +363,21 @@ fine.mp3'
 	[ ! -e out/.mem/xfer ] || [ -z "$(ls out/.mem/xfer)" ]
 	[ ! -s out/.mem/plan/remote ]
 }
+
+@test "mksample --archives makes the exports as delivered, whose records are the plain sample's" {
+	mksample --archives sa > /dev/null
+	run -0 sh -c "find sa -maxdepth 2 \( -name '*.zip' -o -name '*.tgz' -o -name '.*' \) -printf '%P\n' | sort"
+	assert_output "$G/takeout-20240101T000000Z-001.zip
+$G/takeout-20240101T000000Z-002.zip
+$G/takeout-20240101T000000Z-003.zip
+$G/takeout-20240101T000000Z-004.tgz
+instagram-jane_doe-20240103.zip
+snapchat-jane-20240102.zip"
+	# the sidecars are dealt into other parts than their photos
+	run -0 unzip -Z1 sa/"$G"/takeout-20240101T000000Z-001.zip
+	assert_line 'Takeout/Google Photos/Photos from 2023/IMG_0001.jpg'
+	refute_line 'Takeout/Google Photos/Photos from 2023/IMG_0001.jpg.supplemental-metadata.json'
+	run -0 mem-scan -o d --originals "$S"
+	run -0 mem-scan -o a --originals sa
+	run -0 python3 "$CMP" d/.mem/items a/.mem/items
+}

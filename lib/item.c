@@ -226,7 +226,7 @@ item_parse(struct item *it, const char *buf, size_t len, const char **why)
 
 	item_init(it);
 	*why = NULL;
-	if (len < sizeof(ITEM_MAGIC) || memcmp(buf, ITEM_MAGIC, sizeof(ITEM_MAGIC)) != 0) {
+	if (!item_has_magic(buf, len)) {
 		*why = "not an item record (no " ITEM_MAGIC " header)";
 		goto bad;
 	}
@@ -260,8 +260,9 @@ item_parse(struct item *it, const char *buf, size_t len, const char **why)
 		*why = "record has no source";
 		goto bad;
 	}
-	if (it->kind == KIND_UNKNOWN)
-		it->kind = kind_of_name(it->source);
+	if (it->kind == KIND_UNKNOWN)	/* a member's kind is its name's */
+		it->kind = kind_of_name(item_field(it, "member") ? item_field(it, "member") :
+		    it->source);
 	return 0;
 bad:
 	item_free(it);
@@ -341,7 +342,26 @@ item_sniff(const char *path)
 	close(fd);
 	if (n < 0)
 		return -1;
-	return n == (ssize_t)sizeof(buf) && memcmp(buf, ITEM_MAGIC, sizeof(buf)) == 0;
+	return n >= 0 && item_has_magic(buf, (size_t)n);
+}
+
+int
+item_has_magic(const void *buf, size_t n)
+{
+	return n >= sizeof(ITEM_MAGIC) && (memcmp(buf, ITEM_MAGIC, sizeof(ITEM_MAGIC)) == 0 ||
+	    memcmp(buf, ITEM_MAGIC2, sizeof(ITEM_MAGIC2)) == 0);
+}
+
+/* The value of an unknown field kept in extra, or NULL. */
+const char *
+item_field(const struct item *it, const char *key)
+{
+	size_t i, klen = strlen(key);
+
+	for (i = 0; i < it->nextra; i++)
+		if (strncmp(it->extra[i], key, klen) == 0 && it->extra[i][klen] == '=')
+			return it->extra[i] + klen + 1;
+	return NULL;
 }
 
 static int
@@ -368,7 +388,10 @@ item_write(const struct item *it, FILE *fp)
 	size_t i;
 	int rc = 0;
 
-	if (fwrite(ITEM_MAGIC, sizeof(ITEM_MAGIC), 1, fp) != 1)
+	/* version 2 exactly when the media is an archive member: an old
+	 * reader must refuse the record, not read the archive as media */
+	if (fwrite(item_field(it, "member") != NULL ? ITEM_MAGIC2 : ITEM_MAGIC,
+	    sizeof(ITEM_MAGIC), 1, fp) != 1)
 		return -1;
 	rc |= put(fp, "id", it->id);
 	rc |= put(fp, "source", it->source);

@@ -125,6 +125,8 @@ int64_t	 time_from_utc_tm(const struct tm *tm);	/* timegm without TZ */
 
 /* item.c: the item record, written by mem-scan and read by the others. */
 #define ITEM_MAGIC "mem-item=1"
+/* A record whose media is an archive member (it has a member field). */
+#define ITEM_MAGIC2 "mem-item=2"
 enum item_kind { KIND_UNKNOWN, KIND_IMAGE, KIND_VIDEO, KIND_AUDIO };
 struct item {
 	char	*id;		/* 16 hex digits, stable across runs */
@@ -164,6 +166,9 @@ int	 item_save(const struct item *it, const char *path);	/* atomic */
 /* Does the file at path start with ITEM_MAGIC? (1 yes, 0 no, -1 unreadable) */
 int	 item_sniff(const char *path);
 void	 item_add_album(struct item *it, const char *album);
+/* Does buf start with a record's first field, version 1 or 2? */
+int	 item_has_magic(const void *buf, size_t n);
+const char *item_field(const struct item *it, const char *key);	/* kept field, or NULL */
 const char *kind_name(enum item_kind k);
 enum item_kind kind_parse(const char *s);
 enum item_kind kind_of_name(const char *path);	/* by extension */
@@ -206,6 +211,37 @@ int	 item_or_path(struct item *it, const char *path, const char **why);
 /* "OUT/dest" of a record, malloc'd; NULL with *why when the record has no
  * dest or one that would leave OUT. */
 char	*item_dest(const struct item *it, const char *outdir, const char **why);
+
+/* source.c: a record's media as a plain file or an archive member
+ * (issue 16). Members bigger than SOURCE_SIZE_MAX, or over
+ * SOURCE_RATIO_FLOOR bytes that expand more than SOURCE_RATIO_MAX:1, are
+ * refused as zip bombs; up to SOURCE_RAM_MAX bytes a member is held in
+ * memory, beyond that in an unlinked file of the spool directory. */
+#define SOURCE_SIZE_MAX (64LL << 30)
+#define SOURCE_RATIO_MAX 200
+#define SOURCE_RATIO_FLOOR (16LL << 20)
+#define SOURCE_RAM_MAX (64LL << 20)
+struct source {
+	const char *name;	/* the name that says the format: file or member */
+	char	*path;		/* to open or give ffmpeg: the file, or /dev/fd/N */
+	int	 fd;		/* seekable, at offset 0; a member's is inherited
+				 * by children (they open path) */
+	off_t	 size;
+	int	 member;	/* 1: read from an archive */
+};
+/* Open file, or its member (NULL: file is the media). sig is the record's
+ * member_sig (or NULL): a member whose CRC differs is refused. 0, or -1
+ * with the reason in why. */
+int	 source_open(struct source *s, const char *file, const char *member,
+	    const char *sig, const char *spooldir, char *why, size_t n);
+void	 source_close(struct source *s);
+/* Stream a member into fd (at its offset); *size and *mtime are set. */
+int	 source_member_copy(const char *archive, const char *member, const char *sig,
+	    int fd, int64_t *size, struct timespec *mtime, char *why, size_t n);
+int	 member_name_ok(const char *name);	/* relative, no ".." */
+/* Close the archives kept open; with verbose, one line on stderr per
+ * streamed (tar) archive: how many bytes the run read of it. */
+void	 source_report(int verbose);
 
 /* http.c (mem-upload, mem-fetch): when a failed request is tried again. */
 int	 http_retryable_status(long status);	/* 408, 429, 5xx that pass */

@@ -47,7 +47,7 @@ item_or_path(struct item *it, const char *path, const char **why)
 		*why = strerror(e);
 		return -1;
 	}
-	if (n != (ssize_t)sizeof(magic) || memcmp(magic, ITEM_MAGIC, sizeof(magic)) != 0)
+	if (n < 0 || !item_has_magic(magic, (size_t)n))
 		return 0;
 	if (item_load(it, path, why) < 0) {
 		if (*why == NULL)

@@ -129,10 +129,42 @@ test_bad(void)
 	    "temp names of atomic_open are recognised");
 }
 
+/* Version 2 exactly when the media is an archive member (issue 16). */
+static void
+test_member(void)
+{
+	struct item it;
+	const char *why;
+	static const char v2[] = "mem-item=2\0source=/in/takeout-001.zip\0"
+	    "member=Takeout/Google Photos/a b\n\xff.MP4\0member_sig=10:20:0badf00d:3\0dest=x.mp4";
+	static const char v1[] = "mem-item=1\0source=/in/a.jpg\0dest=a.jpg";
+	static const char v3[] = "mem-item=3\0source=/in/a.jpg";
+	char *buf;
+	size_t len;
+
+	ok(item_parse(&it, v2, sizeof(v2) - 1, &why) == 0 &&
+	    strcmp(item_field(&it, "member"), "Takeout/Google Photos/a b\n\xff.MP4") == 0 &&
+	    strcmp(item_field(&it, "member_sig"), "10:20:0badf00d:3") == 0,
+	    "a version 2 record is read with its member fields");
+	ok(it.kind == KIND_VIDEO, "a member's kind comes from the member name, not the zip's");
+	buf = written(&it, &len);
+	ok(memcmp(buf, "mem-item=2", 11) == 0 && memmem(buf, len, "member=Takeout/", 15) != NULL,
+	    "a record with a member is written as version 2");
+	free(buf);
+	item_free(&it);
+	ok(item_parse(&it, v1, sizeof(v1) - 1, &why) == 0, "version 1 is still read");
+	buf = written(&it, &len);
+	ok(memcmp(buf, "mem-item=1", 11) == 0, "a record without a member stays version 1");
+	free(buf);
+	item_free(&it);
+	ok(item_parse(&it, v3, sizeof(v3) - 1, &why) < 0, "an unknown version is refused");
+}
+
 int
 main(void)
 {
 	test_time();
+	test_member();
 	test_roundtrip();
 	test_bad();
 	return done();

@@ -26,7 +26,7 @@ static int	 opt_time, opt_gps, opt_caption, keep_original;
 static void
 usage(FILE *fp, int status)
 {
-	fprintf(fp, "usage: %s [-hkw] -o dir [-t time] [-g lat,lon[,alt]] "
+	fprintf(fp, "usage: %s [-hkvw] -o dir [-t time] [-g lat,lon[,alt]] "
 	    "[-c caption] [--] [path ...]\n", progname);
 	exit(status);
 }
@@ -116,7 +116,7 @@ is_png_magic(const unsigned char *b, ssize_t n)
  * and PNG (messaging apps misname them), by name for the rest.
  */
 static int
-write_one(const char *src, int fd, off_t size, const char *dst,
+write_one(const char *src, const char *srcpath, int fd, off_t size, const char *dst,
     const struct meta *m, const char **why)
 {
 	unsigned char magic[8];
@@ -144,10 +144,73 @@ write_one(const char *src, int fd, off_t size, const char *dst,
 	if (is_mp4_name(src) && is_mp4_name(dst))
 		return mp4_write(fd, size, dst, m, why);
 	if (is_video_ffmpeg_writes(src) && is_video_ffmpeg_writes(dst))
-		return video_write(src, dst, m, why);
+		return video_write(srcpath, dst, m, why);
 	if (copy_plain(fd, size, dst, m, why) < 0)
 		return -1;
 	return xmp_write(dst, m, fd, why);
+}
+
+/*
+ * An archive member written straight into the output's temp file, then
+ * edited there: an MP4's moov in place (mp4_edit_fd), or nothing for an
+ * item without metadata. Neither memory nor the spool holds a video. A
+ * member that turns out to be a JPEG or PNG is written from that temp file
+ * as any other source. *why may point into swhy.
+ */
+static int
+stream_member(const char *archive, const char *member, const char *sig, const char *dst,
+    const struct meta *m, const char **why, char *swhy, size_t swhylen)
+{
+	unsigned char magic[8];
+	struct timespec ts[2];
+	struct atomic t;
+	int64_t size;
+	size_t n;
+	int rc;
+
+	if (atomic_open(&t, dst, "") < 0) {
+		*why = why_errno(dst);
+		return -1;
+	}
+	if (source_member_copy(archive, member, sig, t.fd, &size, &ts[1], swhy,
+	    swhylen) < 0) {
+		atomic_abort(&t);
+		*why = swhy;
+		return -1;
+	}
+	ts[0].tv_sec = 0;
+	ts[0].tv_nsec = UTIME_OMIT;
+	if (has_meta(m)) {
+		n = size >= 8 ? 8 : (size_t)size;
+		if (size == 0 || read_at(t.fd, 0, magic, n) < 0) {
+			*why = size == 0 ? "empty file" : why_errno("read");
+			atomic_abort(&t);
+			return -1;
+		}
+		if (is_jpeg_magic(magic, (ssize_t)n) || is_png_magic(magic, (ssize_t)n)) {
+			/* the member's mtime, for an output without a time */
+			rc = futimens(t.fd, ts) < 0 ? -1 :
+			    write_one(member, t.tmp, t.fd, (off_t)size, dst, m, why);
+			if (rc < 0 && *why == NULL)
+				*why = why_errno("write");
+			atomic_abort(&t);
+			return rc;
+		}
+		if (mp4_edit_fd(t.fd, (off_t)size, m, why) < 0) {
+			atomic_abort(&t);
+			return -1;
+		}
+	}
+	if (m->has_time) {
+		ts[1].tv_sec = (time_t)m->time;
+		ts[1].tv_nsec = 0;
+	}
+	if (futimens(t.fd, ts) < 0 || atomic_commit(&t) < 0) {
+		*why = why_errno(dst);
+		atomic_abort(&t);
+		return -1;
+	}
+	return 0;
 }
 
 /* "dir/name.ext" -> "dir/name_original.ext" */
@@ -185,8 +248,7 @@ is_record(int fd)
 {
 	char buf[sizeof(ITEM_MAGIC)];
 
-	return read_at(fd, 0, buf, sizeof(buf)) == 0 &&
-	    memcmp(buf, ITEM_MAGIC, sizeof(buf)) == 0;
+	return read_at(fd, 0, buf, sizeof(buf)) == 0 && item_has_magic(buf, sizeof(buf));
 }
 
 static int
@@ -204,8 +266,9 @@ process(const char *path)
 	struct item it;
 	struct meta m;
 	struct stat st;
-	const char *why = NULL, *src, *ovl = NULL, *base;
-	char *dst = NULL, *orig = NULL;
+	struct source media = { .fd = -1 }, ovs = { .fd = -1 };
+	const char *why = NULL, *src, *ovl = NULL, *base, *member = NULL, *ovmember = NULL;
+	char *dst = NULL, *orig = NULL, *spool = NULL, swhy[512];
 	enum item_kind kind;
 	int fd = -1, rc = -1, rec;
 
@@ -238,6 +301,8 @@ process(const char *path)
 		}
 		src = it.source;
 		ovl = it.overlay;
+		member = item_field(&it, "member");
+		ovmember = ovl != NULL ? item_field(&it, "overlay_member") : NULL;
 		kind = it.kind;
 		meta_from_item(&m, &it);
 	} else {
@@ -257,16 +322,34 @@ process(const char *path)
 		warnx_("%s: audio is not for mem-exif (mem-loudnorm writes audio)", path);
 		goto out;
 	}
-	if ((fd < 0 && (fd = open(src, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) ||
-	    fstat(fd, &st) < 0) {
-		warn_("%s%s%s", rec ? path : "", rec ? ": " : "", src);
+	if (fd >= 0) {
+		media.fd = fd;
+		media.name = src;
+		media.path = xstrdup(src);
+		media.size = st.st_size;
+		fd = -1;
+	} else if (member != NULL && ovl == NULL && (!has_meta(&m) ||
+	    (is_mp4_name(member) && is_mp4_name(dst)))) {
+		if (make_parent(dst) < 0) {
+			warn_("%s: cannot create the directory of %s", path, dst);
+			goto out;
+		}
+		if ((rc = stream_member(src, member, item_field(&it, "member_sig"), dst, &m,
+		    &why, swhy, sizeof(swhy))) < 0)
+			goto fail;
+		out_path(dst);
 		goto out;
+	} else {
+		/* a member goes to memory (or an unlinked spool in OUT/.mem) */
+		spool = xasprintf("%s/.mem", outdir);
+		if (source_open(&media, src, member, item_field(&it, "member_sig"), spool,
+		    swhy, sizeof(swhy)) < 0) {
+			warnx_("%s: %s%s%s: %s", path, src, member ? ": " : "",
+			    member ? member : "", swhy);
+			goto out;
+		}
 	}
-	if (!S_ISREG(st.st_mode)) {
-		warnx_("%s: not a regular file", path);
-		goto out;
-	}
-	if (same_file(dst, &st)) {
+	if (!media.member && (fstat(media.fd, &st) < 0 || same_file(dst, &st))) {
 		warnx_("%s: the output %s is the source itself", path, dst);
 		goto out;
 	}
@@ -275,21 +358,29 @@ process(const char *path)
 		goto out;
 	}
 	if (ovl != NULL) {
-		if (access(ovl, R_OK) < 0) {
+		if (ovmember != NULL) {
+			if (source_open(&ovs, ovl, ovmember, NULL, spool, swhy,
+			    sizeof(swhy)) < 0) {
+				warnx_("%s: overlay %s: %s: %s", path, ovl, ovmember, swhy);
+				goto out;
+			}
+			ovl = ovs.path;
+		} else if (access(ovl, R_OK) < 0) {
 			warn_("%s: overlay %s", path, ovl);
 			goto out;
 		}
 		if (keep_original) {
 			orig = original_name(dst);
-			if (write_one(src, fd, st.st_size, orig, &m, &why) < 0)
+			if (write_one(media.name, media.path, media.fd, media.size, orig, &m,
+			    &why) < 0)
 				goto fail;
 		}
 		if (kind == KIND_VIDEO)
-			rc = overlay_video(src, ovl, dst, &m, &why);
+			rc = overlay_video(media.path, ovl, dst, &m, &why);
 		else
-			rc = overlay_image(src, fd, st.st_size, ovl, dst, &m, &why);
+			rc = overlay_image(media.path, media.fd, media.size, ovl, dst, &m, &why);
 	} else
-		rc = write_one(src, fd, st.st_size, dst, &m, &why);
+		rc = write_one(media.name, media.path, media.fd, media.size, dst, &m, &why);
 	if (rc < 0)
 		goto fail;
 	if (orig != NULL)
@@ -298,15 +389,69 @@ process(const char *path)
 	goto out;
 fail:
 	rc = -1;
-	if (rec)
+	if (member != NULL)
+		warnx_("%s: %s: %s: %s", path, src, member, why);
+	else if (rec)
 		warnx_("%s: %s: %s", path, src, why);
 	else
 		warnx_("%s: %s", path, why);
 out:
 	if (fd >= 0)
 		close(fd);
+	source_close(&media);
+	source_close(&ovs);
+	free(spool);
 	free(dst);
 	free(orig);
+	item_free(&it);
+	return rc;
+}
+
+/* A record naming a member of a streamed (tar) archive waits for the end
+ * of the input, to be read in archive order: one pass over the part. */
+struct deferred {
+	char	*path;		/* the record */
+	char	*archive;
+	long long ordinal;	/* member_sig's INDEX */
+	size_t	 seq;		/* input order, for ties */
+};
+
+static int
+by_archive_order(const void *a, const void *b)
+{
+	const struct deferred *x = a, *y = b;
+	int c = strcmp(x->archive, y->archive);
+
+	if (c != 0)
+		return c;
+	if (x->ordinal != y->ordinal)
+		return x->ordinal < y->ordinal ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Is path a record whose media is a member of a tar (not a zip)? Then
+ * *d is filled and 1 returned. */
+static int
+tar_member_record(const char *path, struct deferred *d)
+{
+	struct item it;
+	const char *why, *sig, *colon, *e;
+	int rc = 0;
+
+	if (item_or_path(&it, path, &why) != 1)
+		return 0;
+	if (item_field(&it, "member") != NULL) {
+		e = path_ext(it.source);
+		if (strcasecmp(e, "zip") != 0) {
+			d->path = xstrdup(path);
+			d->archive = xstrdup(it.source);
+			d->ordinal = 0;
+			if ((sig = item_field(&it, "member_sig")) != NULL &&
+			    (colon = strrchr(sig, ':')) != NULL)
+				d->ordinal = strtoll(colon + 1, NULL, 10);
+			rc = 1;
+		}
+	}
 	item_free(&it);
 	return rc;
 }
@@ -321,17 +466,20 @@ main(int argc, char *argv[])
 		{ "caption", required_argument, NULL, 'c' },
 		{ "overwrite", no_argument, NULL, 'w' },
 		{ "keep-original", no_argument, NULL, 'k' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct input in;
+	struct deferred *later = NULL;
+	size_t nlater = 0, i;
 	const char *path;
-	int ch, status = ST_OK;
+	int ch, status = ST_OK, verbose = 0;
 
 	setprogname(argv[0]);
 	opt.offset_min = OFFSET_UNKNOWN;
-	while ((ch = getopt_long(argc, argv, "+o:t:g:c:wkh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+o:t:g:c:wkvh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'o':
 			outdir = optarg;
@@ -356,6 +504,9 @@ main(int argc, char *argv[])
 		case 'k':
 			keep_original = 1;
 			break;
+		case 'v':
+			verbose = 1;
+			break;
 		case 'h':
 			usage(stdout, ST_OK);
 			break;
@@ -376,10 +527,24 @@ main(int argc, char *argv[])
 		die_errno(ST_FATAL, "%s", outdir);
 
 	input_init(&in, argc, argv);
-	while ((path = input_next(&in, &status)) != NULL)
-		if (process(path) < 0)
+	while ((path = input_next(&in, &status)) != NULL) {
+		later = xrealloc(later, (nlater + 1) * sizeof(*later));
+		if (tar_member_record(path, &later[nlater])) {
+			later[nlater].seq = nlater;
+			nlater++;
+		} else if (process(path) < 0)
 			status = ST_ITEM;
+	}
 	input_free(&in);
+	qsort(later, nlater, sizeof(*later), by_archive_order);
+	for (i = 0; i < nlater; i++) {
+		if (process(later[i].path) < 0)
+			status = ST_ITEM;
+		free(later[i].path);
+		free(later[i].archive);
+	}
+	free(later);
+	source_report(verbose);
 	out_close();
 	return status;
 }

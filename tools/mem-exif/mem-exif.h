@@ -144,6 +144,9 @@ int	 png_scan(reader_fn rd, void *ctx, off_t size, struct png_layout *l,
 int	 is_mp4_name(const char *path);
 int	 mp4_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 	    const char **why);
+/* The same edit in place, in a file open for reading and writing (an
+ * archive member streamed into the output's temp file). */
+int	 mp4_edit_fd(int fd, off_t size, const struct meta *m, const char **why);
 int	 mp4_put_xyz(const char *path, const char *iso6709, const char **why);
 
 /* remux.c: Matroska and WebM by FFmpeg's stream copy. run_into runs a

@@ -797,20 +797,40 @@ top_boxes(int fd, off_t size, off_t *moov_off, uint64_t *moov_size, const char *
 	return 0;
 }
 
-int
-mp4_write(int srcfd, off_t size, const char *dst, const struct meta *m,
+/* The output of an MP4 edit, as pieces of memory and ranges of the source. */
+struct mp4_out {
+	struct piece p[4];
+	size_t	 k;
+	unsigned char h[8], *pad, *moov;
+	struct obuf o;
+	char	*place;
+};
+
+static void
+mp4_out_free(struct mp4_out *w)
+{
+	free(w->place);
+	free(w->pad);
+	free(w->moov);
+	free(w->o.p);
+}
+
+/* Plan the edited file: the pieces in w, 0; or -1 with *why. */
+static int
+mp4_plan(int srcfd, off_t size, const struct meta *m, struct mp4_out *w,
     const char **why)
 {
-	unsigned char h[8], *moov = NULL, *pad = NULL;
+	unsigned char *h = w->h, *moov;
 	off_t moov_off, resume;
 	uint64_t msz = 0, fsz;
 	struct obuf o = { NULL, 0, 0 };
 	struct qt_have have;
 	struct qt_plan pl;
-	struct piece p[4];
+	struct piece *p = w->p;
 	size_t k = 0, head = 0;
 	int64_t delta;
 	int rc = -1;
+	unsigned char *pad = NULL;
 
 	memset(&pl, 0, sizeof(pl));
 	if (top_boxes(srcfd, size, &moov_off, &msz, why) < 0)
@@ -870,11 +890,87 @@ mp4_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 	    delta, (uint64_t)size, why) < 0)
 		goto out;
 	p[k++] = (struct piece){ NULL, srcfd, resume, (size_t)(size - resume) };
-	rc = pieces_commit(dst, p, k, m, srcfd, why);
+	rc = 0;
 out:
-	free(pl.place);
-	free(pad);
-	free(moov);
-	free(o.p);
+	w->k = k;
+	w->place = pl.place;
+	w->pad = pad;
+	w->moov = moov;
+	w->o = o;
+	return rc;
+}
+
+int
+mp4_write(int srcfd, off_t size, const char *dst, const struct meta *m,
+    const char **why)
+{
+	struct mp4_out w;
+	int rc;
+
+	memset(&w, 0, sizeof(w));
+	rc = mp4_plan(srcfd, size, m, &w, why);
+	if (rc == 0)
+		rc = pieces_commit(dst, w.p, w.k, m, srcfd, why);
+	mp4_out_free(&w);
+	return rc;
+}
+
+/* Move len bytes of fd from one offset to another, overlaps allowed. */
+static int
+move_range(int fd, off_t from, off_t to, off_t len)
+{
+	static unsigned char buf[1 << 20];
+	off_t done = 0, at;
+	size_t n;
+
+	while (from != to && done < len) {
+		n = len - done < (off_t)sizeof(buf) ? (size_t)(len - done) : sizeof(buf);
+		/* to the right: from the end backwards, so nothing is overwritten
+		 * before it is read */
+		at = to > from ? len - done - (off_t)n : done;
+		if (read_at(fd, from + at, buf, n) < 0 ||
+		    pwrite(fd, buf, n, to + at) != (ssize_t)n)
+			return -1;
+		done += (off_t)n;
+	}
+	return 0;
+}
+
+/*
+ * The same edit made in the file itself (fd, open for reading and writing):
+ * an archive member streamed once into the output's temp file is edited
+ * there, not copied again. The bytes before moov stay; the tail after it
+ * moves only when moov changes size with no free box to take it up.
+ */
+int
+mp4_edit_fd(int fd, off_t size, const struct meta *m, const char **why)
+{
+	struct mp4_out w;
+	off_t at = 0;
+	size_t i;
+	int rc;
+
+	memset(&w, 0, sizeof(w));
+	if ((rc = mp4_plan(fd, size, m, &w, why)) < 0)
+		goto out;
+	for (i = 0; i < w.k; i++)	/* the ranges first: they read the old bytes */
+		at += (off_t)w.p[i].len;
+	for (i = w.k; i-- > 0;) {
+		at -= (off_t)w.p[i].len;
+		if (w.p[i].mem == NULL && move_range(fd, w.p[i].off, at, (off_t)w.p[i].len) < 0)
+			goto fail;
+	}
+	for (i = 0; i < w.k; at += (off_t)w.p[i].len, i++)
+		if (w.p[i].mem != NULL && w.p[i].len > 0 &&
+		    pwrite(fd, w.p[i].mem, w.p[i].len, at) != (ssize_t)w.p[i].len)
+			goto fail;
+	if (ftruncate(fd, at) < 0)
+		goto fail;
+	goto out;
+fail:
+	*why = why_errno("write");
+	rc = -1;
+out:
+	mp4_out_free(&w);
 	return rc;
 }

@@ -308,11 +308,12 @@ static int
 process(const char *path, struct result *r, char *why, size_t whysize)
 {
 	struct item it, *itp = NULL;
+	struct source media = { .fd = -1 };
 	struct probe p;
 	struct target t;
 	struct pass best;
-	const char *src = path, *rel, *w;
-	char *dst = NULL;
+	const char *src = path, *name = path, *rel, *w, *member = NULL;
+	char *dst = NULL, *spool = NULL;
 	struct stat st;
 	long long insize;
 	int rc = -1, rec;
@@ -336,6 +337,27 @@ process(const char *path, struct result *r, char *why, size_t whysize)
 		}
 		free(dst);
 		dst = NULL;
+		name = src;
+		/*
+		 * An archive member goes to memory, or past SOURCE_RAM_MAX to an
+		 * unlinked file in OUT/.mem: ffmpeg reads the source several
+		 * times (probe, measure, render) and an M4A's moov may be at
+		 * its end, so a pipe will not do. ffmpeg opens /dev/fd/N.
+		 */
+		if ((member = item_field(&it, "member")) != NULL) {
+			spool = xasprintf("%s/.mem", outdir ? outdir :
+			    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+			if (source_open(&media, it.source, member, item_field(&it,
+			    "member_sig"), spool, why, whysize) < 0) {
+				char *reason = xstrdup(why);
+
+				snprintf(why, whysize, "%s: %s: %s", it.source, member, reason);
+				free(reason);
+				goto out;
+			}
+			src = media.path;
+			name = member;
+		}
 		/* ffprobe would wait forever on a FIFO */
 		if (stat(src, &st) < 0) {
 			snprintf(why, whysize, "%s: %s", src, strerror(errno));
@@ -381,9 +403,9 @@ process(const char *path, struct result *r, char *why, size_t whysize)
 		rc = 0;
 		goto outp;
 	}
-	if (pick_target(&p, &set, src, &t, why, whysize) < 0)
+	if (pick_target(&p, &set, name, &t, why, whysize) < 0)
 		goto outp;
-	rel = itp && it.dest && *it.dest ? it.dest : path_base(src);
+	rel = itp && it.dest && *it.dest ? it.dest : path_base(name);
 	dst = out_name(rel, t.ext);
 	if (same_file(src, dst)) {
 		snprintf(why, whysize, "the output %s would replace the source", dst);
@@ -413,6 +435,8 @@ outp:
 out:
 	if (rc < 0)
 		free(dst);
+	source_close(&media);
+	free(spool);
 	item_free(&it);
 	return rc;
 }

@@ -1,0 +1,579 @@
+/*
+ * source.c -- a record's media (or overlay) as a plain file or as a member
+ * of the archive that holds it (docs/design.md §3, issue 16): the one place
+ * the readers open a record's bytes.
+ *
+ * A zip member is found by name through libzip (its central directory gives
+ * random access); a tar, tar.gz or tgz member through libarchive, which can
+ * only stream: the open archive is kept between calls, so members asked for
+ * in archive order cost one pass over the part. No byte of the export is
+ * written to disk: a member goes to an anonymous memory file (memfd) when
+ * it is at most SOURCE_RAM_MAX bytes, else to an unlinked temp file in the
+ * spool directory (OUT/.mem), gone when it is closed or the process dies.
+ * Readers get a seekable fd and a path for children ("/dev/fd/N").
+ */
+#define _GNU_SOURCE	/* memfd_create */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zip.h>
+
+#include "mem.h"
+
+/* One pass over a streamed archive: what the run read of each part. */
+struct tar_read {
+	char	*path;
+	int64_t	 bytes;		/* compressed bytes read, over all passes */
+	int64_t	 size;		/* the part's size */
+	unsigned passes, members;
+};
+
+static struct {
+	char	*path;		/* the zip kept open */
+	zip_t	*za;
+} zcache;
+
+static struct {
+	char	*path;		/* the tar being streamed */
+	struct archive *ar;
+	long	 ordinal;	/* entries read so far in this pass */
+	int	 at_entry;	/* the last header's data not yet consumed */
+	struct tar_read *stat;
+} tcache;
+
+static struct tar_read *reads;
+static size_t nreads;
+
+static void
+setwhy(char *why, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, n, fmt, ap);
+	va_end(ap);
+}
+
+/* A member name a reader may use: relative, no "..", no empty name. */
+int
+member_name_ok(const char *name)
+{
+	const char *p = name, *slash;
+	size_t n;
+
+	if (*name == '\0' || *name == '/')
+		return 0;
+	for (;;) {
+		slash = strchr(p, '/');
+		n = slash ? (size_t)(slash - p) : strlen(p);
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return 0;
+		if (slash == NULL)
+			return 1;
+		p = slash + 1;
+	}
+}
+
+/* Zip by its magic or its name; everything else goes to libarchive. */
+static int
+is_zip(const char *path)
+{
+	unsigned char m[4];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), zip = 0;
+
+	if (fd >= 0) {
+		zip = read(fd, m, 4) == 4 && m[0] == 'P' && m[1] == 'K' &&
+		    ((m[2] == 3 && m[3] == 4) || (m[2] == 5 && m[3] == 6));
+		close(fd);
+	}
+	return zip || strcasecmp(path_ext(path), "zip") == 0;
+}
+
+/*
+ * A member too big, or that expands too much, to be media: a zip bomb.
+ * comp < 0 when the archive does not say (a tar member).
+ */
+static int
+absurd(int64_t size, int64_t comp, char *why, size_t n)
+{
+	if (size > SOURCE_SIZE_MAX) {
+		setwhy(why, n, "refused: %" PRId64 " bytes expanded, over the limit of %"
+		    PRId64 " (a zip bomb?)", size, (int64_t)SOURCE_SIZE_MAX);
+		return 1;
+	}
+	if (comp >= 0 && size > SOURCE_RATIO_FLOOR &&
+	    (comp == 0 || size / comp > SOURCE_RATIO_MAX)) {
+		setwhy(why, n, "refused: %" PRId64 " bytes from %" PRId64 " compressed, "
+		    "an expansion over %d:1 (a zip bomb?)", size, comp, SOURCE_RATIO_MAX);
+		return 1;
+	}
+	return 0;
+}
+
+/* The anonymous file a member goes to: memory, or an unlinked spool file. */
+static int
+anon_file(int64_t size, const char *spooldir, char *why, size_t n)
+{
+	char *tmp;
+	int fd = -1;
+
+#ifdef __linux__
+	if (size <= SOURCE_RAM_MAX && (fd = memfd_create("mem-member", 0)) >= 0)
+		return fd;
+#endif
+	tmp = xasprintf("%s/.member.XXXXXX", spooldir ? spooldir : "/tmp");
+	if (spooldir != NULL)
+		(void)mkdir_p(spooldir, 0777);
+	if ((fd = mkstemp(tmp)) < 0 || unlink(tmp) < 0) {
+		setwhy(why, n, "cannot spool the member in %s: %s",
+		    spooldir ? spooldir : "/tmp", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	free(tmp);
+	return fd;
+}
+
+static int
+write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void
+zip_drop(void)
+{
+	if (zcache.za != NULL)
+		zip_discard(zcache.za);
+	free(zcache.path);
+	zcache.za = NULL;
+	zcache.path = NULL;
+}
+
+static zip_t *
+zip_get(const char *path, char *why, size_t n)
+{
+	zip_error_t ze;
+	int err;
+
+	if (zcache.za != NULL && strcmp(zcache.path, path) == 0)
+		return zcache.za;
+	zip_drop();
+	if ((zcache.za = zip_open(path, ZIP_RDONLY, &err)) == NULL) {
+		if (err == ZIP_ER_NOZIP)
+			setwhy(why, n, "not a zip archive, or truncated (no central directory)");
+		else if (err == ZIP_ER_INCONS)
+			setwhy(why, n, "corrupt or truncated zip (inconsistent central directory)");
+		else {
+			zip_error_init_with_code(&ze, err);
+			setwhy(why, n, "%s", zip_error_strerror(&ze));
+			zip_error_fini(&ze);
+		}
+		return NULL;
+	}
+	zcache.path = xstrdup(path);
+	return zcache.za;
+}
+
+/* The member's CRC in a member_sig ("SIZE:MTIME:CRC32:INDEX"), or -1. */
+static int64_t
+sig_crc(const char *sig)
+{
+	const char *p = sig;
+	char *end;
+	unsigned long v;
+	int i;
+
+	for (i = 0; p != NULL && i < 2; i++)
+		if ((p = strchr(p, ':')) != NULL)
+			p++;
+	if (p == NULL || *p == '-')
+		return -1;
+	errno = 0;
+	v = strtoul(p, &end, 16);
+	return errno || end != p + 8 || *end != ':' ? -1 : (int64_t)v;
+}
+
+/* The INDEX of a member_sig, or -1. */
+static int64_t
+sig_index(const char *sig)
+{
+	const char *p = sig ? strrchr(sig, ':') : NULL;
+	char *end;
+	long long v;
+
+	if (p == NULL)
+		return -1;
+	errno = 0;
+	v = strtoll(p + 1, &end, 10);
+	return errno || end == p + 1 || *end != '\0' || v < 0 ? -1 : (int64_t)v;
+}
+
+/* Copy the zip member into fd, its CRC checked by libzip as it is read. */
+static int
+zip_member(const char *path, const char *member, const char *sig, int fd,
+    int64_t *size, struct timespec *mtime, char *why, size_t n)
+{
+	char buf[1 << 16];
+	zip_t *za;
+	zip_file_t *zf;
+	zip_stat_t zs;
+	zip_int64_t idx, r, total = 0;
+	int64_t want;
+
+	if ((za = zip_get(path, why, n)) == NULL)
+		return -1;
+	/* the index the scan saw, when its name still matches; else by name */
+	idx = sig_index(sig);
+	if (idx < 0 || idx >= zip_get_num_entries(za, 0) || zip_get_name(za,
+	    (zip_uint64_t)idx, 0) == NULL || strcmp(zip_get_name(za, (zip_uint64_t)idx, 0),
+	    member) != 0)
+		idx = zip_name_locate(za, member, 0);
+	if (idx < 0) {
+		setwhy(why, n, "no such member in the archive");
+		return -1;
+	}
+	zip_stat_init(&zs);
+	if (zip_stat_index(za, (zip_uint64_t)idx, 0, &zs) < 0) {
+		setwhy(why, n, "%s", zip_strerror(za));
+		return -1;
+	}
+	if ((zs.valid & ZIP_STAT_ENCRYPTION_METHOD) && zs.encryption_method != ZIP_EM_NONE) {
+		setwhy(why, n, "encrypted member (a password-protected zip)");
+		return -1;
+	}
+	if ((zs.valid & ZIP_STAT_COMP_METHOD) &&
+	    !zip_compression_method_supported(zs.comp_method, 0)) {
+		setwhy(why, n, "compression method %u is not supported", (unsigned)zs.comp_method);
+		return -1;
+	}
+	if (absurd((int64_t)zs.size, (zs.valid & ZIP_STAT_COMP_SIZE) ?
+	    (int64_t)zs.comp_size : -1, why, n))
+		return -1;
+	if (sig != NULL && (want = sig_crc(sig)) >= 0 && (zs.valid & ZIP_STAT_CRC) &&
+	    (uint32_t)want != zs.crc) {
+		setwhy(why, n, "the member changed since the scan (CRC %08" PRIx32
+		    ", the record says %08" PRIx32 ")", zs.crc, (uint32_t)want);
+		return -1;
+	}
+	if ((zf = zip_fopen_index(za, (zip_uint64_t)idx, 0)) == NULL) {
+		setwhy(why, n, "%s", zip_strerror(za));
+		return -1;
+	}
+	while ((r = zip_fread(zf, buf, sizeof(buf))) > 0) {
+		if (total + r > (zip_int64_t)zs.size) {
+			setwhy(why, n, "corrupt member (more bytes than its stated size)");
+			zip_fclose(zf);
+			return -1;
+		}
+		if (write_all(fd, buf, (size_t)r) < 0) {
+			setwhy(why, n, "write: %s", strerror(errno));
+			zip_fclose(zf);
+			return -1;
+		}
+		total += r;
+	}
+	if (r < 0) {
+		zip_error_t *ze = zip_file_get_error(zf);
+
+		if (zip_error_code_zip(ze) == ZIP_ER_CRC)
+			setwhy(why, n, "CRC error: the member is damaged");
+		else
+			setwhy(why, n, "damaged or truncated member (%s)", zip_error_strerror(ze));
+		zip_fclose(zf);
+		return -1;
+	}
+	zip_fclose(zf);
+	if (total != (zip_int64_t)zs.size) {
+		setwhy(why, n, "truncated member (%" PRId64 " of %" PRIu64 " bytes)",
+		    (int64_t)total, (uint64_t)zs.size);
+		return -1;
+	}
+	*size = total;
+	mtime->tv_sec = (zs.valid & ZIP_STAT_MTIME) ? zs.mtime : 0;
+	mtime->tv_nsec = (zs.valid & ZIP_STAT_MTIME) ? 0 : UTIME_OMIT;
+	return 0;
+}
+
+static struct tar_read *
+tar_stat(const char *path)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < nreads; i++)
+		if (strcmp(reads[i].path, path) == 0)
+			return &reads[i];
+	reads = xrealloc(reads, (nreads + 1) * sizeof(*reads));
+	memset(&reads[nreads], 0, sizeof(*reads));
+	reads[nreads].path = xstrdup(path);
+	reads[nreads].size = stat(path, &st) == 0 ? (int64_t)st.st_size : -1;
+	return &reads[nreads++];
+}
+
+static void
+tar_drop(void)
+{
+	if (tcache.ar != NULL) {
+		tcache.stat->bytes += archive_filter_bytes(tcache.ar, -1);
+		archive_read_free(tcache.ar);
+	}
+	free(tcache.path);
+	memset(&tcache, 0, sizeof(tcache));
+}
+
+static int
+tar_open(const char *path, char *why, size_t n)
+{
+	tar_drop();
+	tcache.ar = archive_read_new();
+	if (tcache.ar == NULL)
+		die(ST_FATAL, "out of memory");
+	tcache.stat = tar_stat(path);
+	archive_read_support_filter_all(tcache.ar);
+	archive_read_support_format_tar(tcache.ar);
+	archive_read_support_format_gnutar(tcache.ar);
+	if (archive_read_open_filename(tcache.ar, path, 1 << 17) != ARCHIVE_OK) {
+		if (errno == ENOENT || errno == EACCES)
+			setwhy(why, n, "%s", strerror(errno));
+		else
+			setwhy(why, n, "damaged or truncated archive (%s)",
+			    archive_error_string(tcache.ar));
+		archive_read_free(tcache.ar);
+		tcache.ar = NULL;
+		return -1;
+	}
+	tcache.path = xstrdup(path);
+	tcache.stat->passes++;
+	return 0;
+}
+
+/*
+ * Advance to the member: on from where the last one was, and once more
+ * from the start when it lies behind (records out of archive order).
+ * 1 found, 0 not in the archive, -1 with why.
+ */
+static int
+tar_seek(const char *path, const char *member, struct archive_entry **e,
+    char *why, size_t n)
+{
+	long start = -1;
+	int r, wrapped = 0;
+
+	if (tcache.ar == NULL || strcmp(tcache.path, path) != 0) {
+		if (tar_open(path, why, n) < 0)
+			return -1;
+	} else
+		start = tcache.ordinal;	/* a second pass ends where this began */
+	for (;;) {
+		r = archive_read_next_header(tcache.ar, e);
+		if (r == ARCHIVE_EOF) {
+			if (start < 0 || wrapped)
+				return 0;
+			if (tar_open(path, why, n) < 0)
+				return -1;
+			wrapped = 1;
+			continue;
+		}
+		if (r < ARCHIVE_WARN) {
+			setwhy(why, n, "damaged or truncated archive (%s)",
+			    archive_error_string(tcache.ar));
+			tar_drop();
+			return -1;
+		}
+		tcache.ordinal++;
+		if (archive_entry_pathname(*e) != NULL &&
+		    strcmp(archive_entry_pathname(*e), member) == 0)
+			return 1;
+		if (wrapped && tcache.ordinal > start)
+			return 0;
+	}
+}
+
+static int
+tar_member(const char *path, const char *member, int fd, int64_t *size,
+    struct timespec *mtime, char *why, size_t n)
+{
+	char buf[1 << 16];
+	struct archive_entry *e;
+	la_ssize_t r;
+	int64_t total = 0, want;
+	int found;
+
+	if ((found = tar_seek(path, member, &e, why, n)) < 0)
+		return -1;
+	if (found == 0) {
+		setwhy(why, n, "no such member in the archive");
+		return -1;
+	}
+	if (archive_entry_filetype(e) != AE_IFREG) {
+		setwhy(why, n, "not a regular file in the archive");
+		return -1;
+	}
+	if (archive_entry_is_encrypted(e)) {
+		setwhy(why, n, "encrypted member");
+		return -1;
+	}
+	want = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
+	if (absurd(want, -1, why, n))
+		return -1;
+	while ((r = archive_read_data(tcache.ar, buf, sizeof(buf))) > 0) {
+		total += r;
+		if (total > SOURCE_SIZE_MAX) {
+			absurd(total, -1, why, n);
+			tar_drop();
+			return -1;
+		}
+		if (write_all(fd, buf, (size_t)r) < 0) {
+			setwhy(why, n, "write: %s", strerror(errno));
+			tar_drop();
+			return -1;
+		}
+	}
+	if (r < 0) {
+		setwhy(why, n, "damaged or truncated archive (%s)",
+		    archive_error_string(tcache.ar));
+		tar_drop();
+		return -1;
+	}
+	if (want >= 0 && total != want) {
+		setwhy(why, n, "truncated member (%" PRId64 " of %" PRId64 " bytes)",
+		    total, want);
+		tar_drop();
+		return -1;
+	}
+	tcache.stat->members++;
+	*size = total;
+	mtime->tv_sec = archive_entry_mtime_is_set(e) ? archive_entry_mtime(e) : 0;
+	mtime->tv_nsec = archive_entry_mtime_is_set(e) ? 0 : UTIME_OMIT;
+	return 0;
+}
+
+int
+source_member_copy(const char *archive, const char *member, const char *sig, int fd,
+    int64_t *size, struct timespec *mtime, char *why, size_t n)
+{
+	if (!member_name_ok(member)) {
+		setwhy(why, n, "refused: the member name is absolute or has a '..'");
+		return -1;
+	}
+	if (access(archive, R_OK) < 0) {
+		setwhy(why, n, "%s", strerror(errno));
+		return -1;
+	}
+	return is_zip(archive) ? zip_member(archive, member, sig, fd, size, mtime, why, n) :
+	    tar_member(archive, member, fd, size, mtime, why, n);
+}
+
+int
+source_open(struct source *s, const char *file, const char *member, const char *sig,
+    const char *spooldir, char *why, size_t n)
+{
+	struct timespec ts[2];
+	struct stat st;
+	int64_t size;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	s->name = member ? member : file;
+	if (member == NULL) {
+		/* O_NONBLOCK: a FIFO named by mistake must not hang the run */
+		if ((s->fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0 ||
+		    fstat(s->fd, &st) < 0) {
+			setwhy(why, n, "%s", strerror(errno));
+			source_close(s);
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			setwhy(why, n, "not a regular file");
+			source_close(s);
+			return -1;
+		}
+		s->size = st.st_size;
+		s->path = xstrdup(file);
+		return 0;
+	}
+	if (!member_name_ok(member)) {
+		setwhy(why, n, "refused: the member name is absolute or has a '..'");
+		return -1;
+	}
+	/* the size decides memory or spool: libzip says it before reading */
+	size = 0;
+	if (is_zip(file) && access(file, R_OK) == 0 && zip_get(file, why, n) != NULL) {
+		zip_int64_t idx = zip_name_locate(zcache.za, member, 0);
+		zip_stat_t zs;
+
+		if (idx >= 0 && zip_stat_index(zcache.za, (zip_uint64_t)idx, 0, &zs) == 0 &&
+		    (zs.valid & ZIP_STAT_SIZE) && zs.size <= SOURCE_SIZE_MAX)
+			size = (int64_t)zs.size;
+	}
+	if ((s->fd = anon_file(size, spooldir, why, n)) < 0)
+		return -1;
+	if (source_member_copy(file, member, sig, s->fd, &size, &ts[1], why, n) < 0) {
+		source_close(s);
+		return -1;
+	}
+	/* the member's mtime, as the file's would be (cp -p of an output) */
+	ts[0].tv_sec = 0;
+	ts[0].tv_nsec = UTIME_OMIT;
+	if (futimens(s->fd, ts) < 0 || lseek(s->fd, 0, SEEK_SET) < 0) {
+		setwhy(why, n, "%s", strerror(errno));
+		source_close(s);
+		return -1;
+	}
+	s->size = (off_t)size;
+	s->member = 1;
+	s->path = xasprintf("/dev/fd/%d", s->fd);
+	return 0;
+}
+
+void
+source_close(struct source *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s->path);
+	s->fd = -1;
+	s->path = NULL;
+}
+
+void
+source_report(int verbose)
+{
+	size_t i;
+
+	tar_drop();
+	zip_drop();
+	for (i = 0; i < nreads; i++) {
+		if (verbose)
+			warnx_("%s: read %" PRId64 " bytes of %" PRId64 " in %u pass%s "
+			    "for %u member%s", reads[i].path, reads[i].bytes, reads[i].size,
+			    reads[i].passes, reads[i].passes == 1 ? "" : "es",
+			    reads[i].members, reads[i].members == 1 ? "" : "s");
+		free(reads[i].path);
+	}
+	free(reads);
+	reads = NULL;
+	nreads = 0;
+}

@@ -421,3 +421,13 @@ quicktime'
 Google Photos/unknown
 Google Photos/unknown'
 }
+
+@test "one archive named like a part (x-123.zip) is no set: no part is said missing" {
+	mkdir -p songs
+	cp "$S/songs/$(ls "$S/songs" | head -n 1)" songs/a.mp3
+	(cd songs && zip -q ../songs-123.zip a.mp3)
+	run -0 --separate-stderr mem-scan -o out songs-123.zip
+	[ -z "$stderr" ]
+	run -0 members out member
+	assert_output a.mp3
+}

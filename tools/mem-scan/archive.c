@@ -465,9 +465,9 @@ cmp_member(const void *a, const void *b)
 }
 
 /*
- * A set's numbered parts (Takeout's -001, -002...) with one missing in the
- * middle (or before the first): each missing one is said, the export is
- * partial (its old records stay) and the run fails.
+ * A set's numbered parts (Takeout's -001, -002...; two of them at least)
+ * with one missing in the middle (or before the first): each missing one
+ * is said, the export is partial (its old records stay) and the run fails.
  */
 static void
 missing_parts(struct export *ex)
@@ -484,7 +484,14 @@ missing_parts(struct export *ex)
 			seen = strcmp(si, sj) == 0;
 			free(sj);
 		}
-		if (seen || pi == 0) {
+		for (j = i + 1, k = 0; j < ex->nparts && !seen && k == 0; j++) {
+			sj = archive_stem(ex->parts[j].path, &pj);
+			k = strcmp(si, sj) == 0 && pj != 0;
+			free(sj);
+		}
+		/* a set is two numbered parts or more: one file named
+		 * "x-123.zip" is no part 123 of something */
+		if (seen || pi == 0 || k == 0) {
 			free(si);
 			continue;
 		}

@@ -363,3 +363,71 @@ fine.mp3'
 	[ ! -e out/.mem/xfer ] || [ -z "$(ls out/.mem/xfer)" ]
 	[ ! -s out/.mem/plan/remote ]
 }
+
+@test "mksample --archives makes the exports as delivered, whose records are the plain sample's" {
+	mksample --archives sa > /dev/null
+	run -0 sh -c "find sa -maxdepth 2 \( -name '*.zip' -o -name '*.tgz' -o -name '.*' \) -printf '%P\n' | sort"
+	assert_output "$G/takeout-20240101T000000Z-001.zip
+$G/takeout-20240101T000000Z-002.zip
+$G/takeout-20240101T000000Z-003.zip
+$G/takeout-20240101T000000Z-004.tgz
+instagram-jane_doe-20240103.zip
+snapchat-jane-20240102.zip"
+	# the sidecars are dealt into other parts than their photos
+	run -0 unzip -Z1 sa/"$G"/takeout-20240101T000000Z-001.zip
+	assert_line 'Takeout/Google Photos/Photos from 2023/IMG_0001.jpg'
+	refute_line 'Takeout/Google Photos/Photos from 2023/IMG_0001.jpg.supplemental-metadata.json'
+	run -0 mem-scan -o d --originals "$S"
+	run -0 mem-scan -o a --originals sa
+	run -0 python3 "$CMP" d/.mem/items a/.mem/items
+}
+
+@test "a video in a tgz dated by its moov past the kept head is read on through the part, as from its directory" {
+	mkdir -p clips
+	ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc=size=640x480:rate=25 -t 4 \
+	    -c:v mpeg4 -q:v 2 -metadata creation_time=2021-03-04T05:06:07Z -f mp4 clips/clip.mp4
+	[ "$(stat -c %s clips/clip.mp4)" -gt 200000 ]
+	# moov after mdat: its mvhd lies past the first 64 KiB that the pass keeps
+	run -0 python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); print(d.find(b"moov") > 65536)' clips/clip.mp4
+	assert_output True
+	cp clips/clip.mp4 clips/copy.mp4
+	printf 'x' >> clips/copy.mp4
+	tar -C clips -czf clips.tgz .
+	same_as_dir "$T/clips" "$T/clips.tgz"
+	run -0 members a time_source
+	assert_output 'quicktime
+quicktime'
+	run -0 members a time
+	assert_line 2021-03-04T05:06:07Z
+}
+
+@test "Google Photos' copies of one photo past the kept head are compared through a tgz part, as in the directory" {
+	local gp="$T/g/Takeout/Google Photos"
+	mkdir -p "$gp/Photos from 2023" "$gp/Album A"
+	make_jpeg big.jpg 640x480
+	python3 - big.jpg "$gp/Photos from 2023/BIG.jpg" "$gp/Photos from 2023/OTHER.jpg" <<-'EOF'
+	import sys
+	b = open(sys.argv[1], "rb").read()
+	open(sys.argv[2], "wb").write(b + b"\xaa" * 200000)
+	open(sys.argv[3], "wb").write(b + b"\xaa" * 199999 + b"\xbb")	# same size
+	EOF
+	cp "$gp/Photos from 2023/BIG.jpg" "$gp/Album A/BIG.jpg"
+	sidecar "$gp/Photos from 2023/BIG.jpg.supplemental-metadata.json" BIG.jpg 1680000000
+	sidecar "$gp/Photos from 2023/OTHER.jpg.supplemental-metadata.json" OTHER.jpg 1680000100
+	tar -C g -czf g.tgz .
+	same_as_dir "$T/g" "$T/g.tgz"
+	run -0 members a album
+	assert_output 'Album A
+Google Photos/unknown
+Google Photos/unknown'
+}
+
+@test "one archive named like a part (x-123.zip) is no set: no part is said missing" {
+	mkdir -p songs
+	cp "$S/songs/$(ls "$S/songs" | head -n 1)" songs/a.mp3
+	(cd songs && zip -q ../songs-123.zip a.mp3)
+	run -0 --separate-stderr mem-scan -o out songs-123.zip
+	[ -z "$stderr" ]
+	run -0 members out member
+	assert_output a.mp3
+}

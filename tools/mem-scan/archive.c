@@ -32,6 +32,7 @@
 #define MAX_KEEP	((int64_t)512 << 20)	/* a metadata member, whole */
 #define HEAD		((int64_t)64 << 10)	/* a media member's first bytes */
 #define MAX_HEADS	((int64_t)1 << 30)	/* all heads of a run together */
+#define MAX_KEPT	((int64_t)2 << 30)	/* all metadata of a run together */
 
 struct part {
 	char	*path;		/* absolute */
@@ -58,7 +59,7 @@ struct fh {
 /* libzip and libarchive handles are not for two threads at once (the
  * Google Photos scan reads sidecars from worker threads). */
 static pthread_mutex_t arc_mu = PTHREAD_MUTEX_INITIALIZER;
-static int64_t heads_kept;
+static int64_t heads_kept, meta_kept;
 
 int
 archive_kind(const char *path)
@@ -359,9 +360,11 @@ tar_data(struct archive *a, unsigned char *buf, int64_t n)
 
 /*
  * A tar has no index: the one pass lists it and keeps what the scan may
- * ask of it (metadata whole, up to MAX_KEEP; a media member's first HEAD
- * bytes while MAX_HEADS allows), so the platforms' reads need no second
- * pass. A member cut short by the end of the archive is refused.
+ * ask of it (metadata whole, up to MAX_KEEP, while MAX_KEPT allows; a
+ * media member's first HEAD bytes while MAX_HEADS allows), so the
+ * platforms' reads need no second pass; what is not kept is read later
+ * through the part again (tar_pread). A member cut short by the end of
+ * the archive is refused.
  */
 static void
 list_tar(struct export *ex, size_t pi, size_t *cap)
@@ -406,7 +409,7 @@ list_tar(struct export *ex, size_t pi, size_t *cap)
 		f->index = ordinal - 1;
 		last = f;
 		want = 0;
-		if (f->kind == KIND_UNKNOWN && size <= MAX_KEEP)
+		if (f->kind == KIND_UNKNOWN && size <= MAX_KEEP && meta_kept + size <= MAX_KEPT)
 			want = size;
 		else if (f->kind != KIND_UNKNOWN && heads_kept < MAX_HEADS)
 			want = size < HEAD ? size : HEAD;
@@ -426,6 +429,8 @@ list_tar(struct export *ex, size_t pi, size_t *cap)
 			}
 			if (f->kind != KIND_UNKNOWN)
 				heads_kept += want;
+			else
+				meta_kept += want;
 		}
 	}
 	if (r != ARCHIVE_EOF) {
@@ -460,9 +465,9 @@ cmp_member(const void *a, const void *b)
 }
 
 /*
- * A set's numbered parts (Takeout's -001, -002...) with one missing in the
- * middle (or before the first): each missing one is said, the export is
- * partial (its old records stay) and the run fails.
+ * A set's numbered parts (Takeout's -001, -002...; two of them at least)
+ * with one missing in the middle (or before the first): each missing one
+ * is said, the export is partial (its old records stay) and the run fails.
  */
 static void
 missing_parts(struct export *ex)
@@ -479,7 +484,14 @@ missing_parts(struct export *ex)
 			seen = strcmp(si, sj) == 0;
 			free(sj);
 		}
-		if (seen || pi == 0) {
+		for (j = i + 1, k = 0; j < ex->nparts && !seen && k == 0; j++) {
+			sj = archive_stem(ex->parts[j].path, &pj);
+			k = strcmp(si, sj) == 0 && pj != 0;
+			free(sj);
+		}
+		/* a set is two numbered parts or more: one file named
+		 * "x-123.zip" is no part 123 of something */
+		if (seen || pi == 0 || k == 0) {
 			free(si);
 			continue;
 		}

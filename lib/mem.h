@@ -246,6 +246,8 @@ void	 source_close(struct source *s);
 int	 source_member_copy(const char *archive, const char *member, const char *sig,
 	    int fd, int64_t *size, struct timespec *mtime, char *why, size_t n);
 int	 member_name_ok(const char *name);	/* relative, no ".." */
+/* zip_open(path, ZIP_RDONLY) without a stat of /etc/localtime per member. */
+struct zip *source_zip_open(const char *path, int *err);
 /* A member's size without reading it (a tar's headers are read up to it);
  * -1 with why. */
 int64_t	 source_member_size(const char *archive, const char *member, const char *sig,

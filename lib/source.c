@@ -171,6 +171,20 @@ zip_drop(void)
 	zcache.path = NULL;
 }
 
+/*
+ * libzip turns each entry's DOS time into a time_t with mktime; with TZ
+ * unset glibc stats /etc/localtime on every call (libzip issue 84):
+ * 20,000 syscalls to open a Takeout part. The same zone, named, is read
+ * once. mem-scan lists zips through this too.
+ */
+struct zip *
+source_zip_open(const char *path, int *err)
+{
+	if (getenv("TZ") == NULL && setenv("TZ", ":/etc/localtime", 0) == 0)
+		tzset();
+	return zip_open(path, ZIP_RDONLY, err);
+}
+
 static zip_t *
 zip_get(const char *path, char *why, size_t n)
 {
@@ -180,13 +194,7 @@ zip_get(const char *path, char *why, size_t n)
 	if (zcache.za != NULL && strcmp(zcache.path, path) == 0)
 		return zcache.za;
 	zip_drop();
-	/* libzip turns each entry's DOS time into a time_t with mktime; with
-	 * TZ unset glibc stats /etc/localtime on every call (libzip issue 84):
-	 * 20,000 syscalls to open a Takeout part. The same zone, named, is
-	 * read once. */
-	if (getenv("TZ") == NULL && setenv("TZ", ":/etc/localtime", 0) == 0)
-		tzset();
-	if ((zcache.za = zip_open(path, ZIP_RDONLY, &err)) == NULL) {
+	if ((zcache.za = source_zip_open(path, &err)) == NULL) {
 		if (err == ZIP_ER_NOZIP)
 			setwhy(why, n, "not a zip archive, or truncated (no central directory)");
 		else if (err == ZIP_ER_INCONS)

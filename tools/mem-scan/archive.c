@@ -261,12 +261,7 @@ list_zip(struct export *ex, size_t pi, size_t *cap)
 	char why[200];
 	int err;
 
-	/* libzip makes each entry's DOS time a time_t with mktime; with TZ
-	 * unset glibc stats /etc/localtime on every call (a syscall per
-	 * member). The same zone, named, is read once. */
-	if (getenv("TZ") == NULL && setenv("TZ", ":/etc/localtime", 0) == 0)
-		tzset();
-	if ((p->zip = zip_open(p->path, ZIP_RDONLY, &err)) == NULL) {
+	if ((p->zip = source_zip_open(p->path, &err)) == NULL) {
 		zip_error_init_with_code(&ze, err);
 		refuse(ex, p->path, NULL, "not a readable zip archive (%s); none of "
 		    "its members is scanned", zip_error_strerror(&ze));

@@ -271,3 +271,21 @@ mkdir_parent(const char *path)
 	free(dir);
 	return rc;
 }
+
+/* write(2) until all of buf is written (a short write is not an error). */
+int
+write_all(int fd, const void *buf, size_t n)
+{
+	const unsigned char *p = buf;
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}

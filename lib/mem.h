@@ -75,6 +75,7 @@ struct atomic {
 int	 atomic_open(struct atomic *a, const char *dst, const char *suffix);
 int	 atomic_commit(struct atomic *a);	/* flush, close, rename; -1 on error */
 void	 atomic_abort(struct atomic *a);	/* close and unlink; keeps errno */
+int	 write_all(int fd, const void *buf, size_t n);	/* every byte, or -1 */
 /* Temp files that a signal or a fatal exit must remove; atomic_open
  * registers its own. The handlers are installed by the first call. */
 void	 cleanup_add(const char *path);

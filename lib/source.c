@@ -144,23 +144,6 @@ anon_file(int64_t size, const char *spooldir, char *why, size_t n)
 	return fd;
 }
 
-static int
-write_all(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static void
 zip_drop(void)
 {

@@ -66,24 +66,6 @@ cached_reader(void *ctx, off_t off, void *out, size_t n)
 	return 0;
 }
 
-static int
-write_all(int fd, const void *buf, size_t n)
-{
-	const unsigned char *p = buf;
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* The portable way, for file systems copy_file_range does not serve. */
 static int
 copy_slow(int dst, int src, off_t off, size_t len)

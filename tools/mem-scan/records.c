@@ -369,23 +369,6 @@ records_dir(void)
 	return itemdir;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* A new record, not there before: an unnamed file linked once whole. */
 static int
 put_new(const char *name, const char *buf, size_t len, uint64_t *ino)

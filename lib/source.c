@@ -467,9 +467,9 @@ tar_member(const char *path, const char *member, int fd, int64_t *size,
 	return 0;
 }
 
-int
-source_member_copy(const char *archive, const char *member, const char *sig, int fd,
-    int64_t *size, struct timespec *mtime, char *why, size_t n)
+/* A member name we may read, in an archive we can open: 0, or -1 with why. */
+static int
+member_usable(const char *archive, const char *member, char *why, size_t n)
 {
 	if (!member_name_ok(member)) {
 		setwhy(why, n, "refused: the member name is absolute or has a '..'");
@@ -479,6 +479,15 @@ source_member_copy(const char *archive, const char *member, const char *sig, int
 		setwhy(why, n, "%s", strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+int
+source_member_copy(const char *archive, const char *member, const char *sig, int fd,
+    int64_t *size, struct timespec *mtime, char *why, size_t n)
+{
+	if (member_usable(archive, member, why, n) < 0)
+		return -1;
 	return is_zip(archive) ? zip_member(archive, member, sig, fd, size, mtime, why, n) :
 	    tar_member(archive, member, fd, size, mtime, why, n);
 }
@@ -554,14 +563,8 @@ source_member_size(const char *archive, const char *member, const char *sig,
 	zip_int64_t idx;
 	int found;
 
-	if (!member_name_ok(member)) {
-		setwhy(why, n, "refused: the member name is absolute or has a '..'");
+	if (member_usable(archive, member, why, n) < 0)
 		return -1;
-	}
-	if (access(archive, R_OK) < 0) {
-		setwhy(why, n, "%s", strerror(errno));
-		return -1;
-	}
 	if (is_zip(archive)) {
 		if (zip_get(archive, why, n) == NULL)
 			return -1;

@@ -225,19 +225,27 @@ ledger_linked(const char *still, const char *video)
 	return r;
 }
 
-void
-ledger_link(FILE *fp, const char *still, const char *video)
+/* A confirmed pair (a Live Photo's link, an album's member): a record
+ * tagged tag in the ledger, and a key in table for this run. */
+static void
+ledger_pair(FILE *fp, char tag, struct entry **table, const char *a, const char *b)
 {
 	char *key;
 
 	if (fp == NULL)
 		return;
-	fprintf(fp, "l\t%s\t%s\t%s", cfg.serverkey, still, video);
+	fprintf(fp, "%c\t%s\t%s\t%s", tag, cfg.serverkey, a, b);
 	fputc('\0', fp);
 	ledger_flush(fp);
-	key = xasprintf("%s\t%s", still, video);
-	put(links, key);
+	key = xasprintf("%s\t%s", a, b);
+	put(table, key);
 	free(key);
+}
+
+void
+ledger_link(FILE *fp, const char *still, const char *video)
+{
+	ledger_pair(fp, 'l', links, still, video);
 }
 
 FILE *
@@ -277,16 +285,7 @@ ledger_file(FILE *fp, const struct upfile *f)
 void
 ledger_album(FILE *fp, const char *asset, const char *album)
 {
-	char *key;
-
-	if (fp == NULL)
-		return;
-	fprintf(fp, "a\t%s\t%s\t%s", cfg.serverkey, asset, album);
-	fputc('\0', fp);
-	ledger_flush(fp);
-	key = xasprintf("%s\t%s", asset, album);
-	put(members, key);
-	free(key);
+	ledger_pair(fp, 'a', members, asset, album);
 }
 
 static void

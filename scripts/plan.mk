@@ -31,14 +31,14 @@ FETCH_DONE := $(FETCH:%=$(M)/stamp/%.fetch)
 
 # RUN is the order to start the jobs in (long items first, see mem-plan);
 # make drops the repeated prerequisites, and a plan without RUN still works.
-all: $(RUN:%=$(M)/stamp/%.ok) $(EXIF_OK) $(NORM_OK)
+all: $(PART_RUN:%=$(M)/stamp/%.ok) $(RUN:%=$(M)/stamp/%.ok) $(EXIF_OK) $(NORM_OK)
 
 # One tool call per item: mem-job runs the tool with the item's record,
 # keeps its log, and writes the stamp only when the tool succeeded.
-$(filter-out $(JOB_BATCHED:%=$(M)/stamp/%.ok),$(EXIF_OK)): $(M)/stamp/%.ok: $(M)/items/%.item $(M)/sig/%.sig
+$(filter-out $(JOB_BATCHED:%=$(M)/stamp/%.ok) $(PART_BATCHED:%=$(M)/stamp/%.ok),$(EXIF_OK)): $(M)/stamp/%.ok: $(M)/items/%.item $(M)/sig/%.sig
 	@mem-job $(OUT) exif $*
 
-$(filter-out $(JOB_BATCHED:%=$(M)/stamp/%.ok),$(NORM_OK)): $(M)/stamp/%.ok: $(M)/items/%.item $(M)/sig/%.sig
+$(filter-out $(JOB_BATCHED:%=$(M)/stamp/%.ok) $(PART_BATCHED:%=$(M)/stamp/%.ok),$(NORM_OK)): $(M)/stamp/%.ok: $(M)/items/%.item $(M)/sig/%.sig
 	@mem-job $(OUT) norm $*
 
 # The short items to do come in batches (JOB_BATCHES, JB_*: mem-plan
@@ -53,6 +53,18 @@ $(patsubst %,$(M)/stamp/%.ok,$(JB_$(1))) &: $(foreach i,$(JB_$(1)),$(M)/items/$(
 endef
 $(foreach b,$(JOB_BATCHES),$(eval $(call job_batch,$(b))))
 .PRECIOUS: $(JOB_BATCHED:%=$(M)/stamp/%.ok)
+
+# The items of a part that can only be read in order (tar, tgz; PART_JOBS,
+# PJ_* in run/batches.mk, the IDs also in run/parts/NAME): one job and one
+# tool run per stage and part, which reads the part once; still one log,
+# stamp, event and failure record per item (scripts/mem-job-part). Started
+# first (PART_RUN, above): a part's job is the run's longest.
+define part_job
+$(patsubst %,$(M)/stamp/%.ok,$(PJ_$(1))) &: $(foreach i,$(PJ_$(1)),$(M)/items/$(i).item $(M)/sig/$(i).sig)
+	@mem-job $(OUT) $(firstword $(subst -, ,$(1))) --part $(1)
+endef
+$(foreach p,$(PART_JOBS),$(eval $(call part_job,$(p))))
+.PRECIOUS: $(PART_BATCHED:%=$(M)/stamp/%.ok)
 
 # An item the export only links to is downloaded first (mem-fetch); its
 # step then reads the record mem-fetch wrote. The downloads to do come in

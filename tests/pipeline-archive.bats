@@ -1,0 +1,180 @@
+#!/usr/bin/env bats
+# The pipeline on exports delivered as archives that can only be read in
+# order (tar, tgz): under make, a part's items of one stage are one job and
+# one tool run that reads the part once (issue 16). The real tools, on the
+# bundled sample's Takeout (--scale 2) and three of its songs, each once as
+# a directory and once as a tgz part.
+bats_require_minimum_version 1.5.0
+load helpers/common
+
+G=google-john.doe-20240101
+TAKEOUT=takeout-20240101T000000Z-001.tgz
+SONGS=("01 Morning Light.mp3" "02 Loud Anthem.flac" "03 Quiet Room.wav")
+
+setup_file() {
+	load helpers/common
+	local f=$BATS_FILE_TMPDIR
+	mksample "$f/s" --scale 2 > /dev/null 2>&1
+	# The directories, and the same files as tgz parts (tar's name order).
+	mkdir -p "$f/dir/music" "$f/tgz/$G" "$f/tgz/music" "$f/takeout/$G"
+	cp -a "$f/s/$G" "$f/dir/"
+	(cd "$f/s/songs" && cp -a "${SONGS[@]}" "$f/dir/music/")
+	tar --sort=name -C "$f/s/$G" -czf "$f/tgz/$G/$TAKEOUT" .
+	tar --sort=name -C "$f/s/songs" -czf "$f/tgz/music/music-001.tgz" "${SONGS[@]}"
+	# the Takeout alone, for the quicker tests
+	cp -a "$f/tgz/$G/$TAKEOUT" "$f/takeout/$G/"
+	mem-pipeline --skip-upload -j2 --originals "$f/dir" -o "$f/od" > "$f/od.console" 2>&1
+	echo $? > "$f/od.status"
+}
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	F=$BATS_FILE_TMPDIR
+	unset IMMICH_INSTANCE_URL IMMICH_API_KEY SKIP_UPLOAD MAKEFLAGS IN ORIGINALS JOBS
+	[ "$(cat "$F/od.status")" -eq 0 ]
+}
+
+# outputs OUT: every output under OUT (not .mem, not the reports), sorted.
+outputs() {
+	(cd "$1" && find . -path ./.mem -prune -o -path '*/issues' -prune -o -type f -print) |
+		sort
+}
+
+# records_of OUT ARCHIVE: how many records read their media from ARCHIVE.
+records_of() {
+	grep -laF "source=$2" "$1"/.mem/items/*.item | wc -l
+}
+
+# read_line TOOL ARCHIVE N [whole]: the console's line of the tool's one
+# pass over the part for N members: it read at most the part (with whole:
+# and more than half of it, the members being spread over all of it).
+read_line() {
+	local size line got
+	size=$(stat -c %s "$2")
+	line=$(grep -F "$1: $2: read " console)
+	[ "$(printf '%s\n' "$line" | wc -l)" -eq 1 ]
+	[[ "$line" =~ ^"$1: $2: read "([0-9]+)" bytes of $size in 1 pass for $3 member"s?$ ]]
+	got=${BASH_REMATCH[1]}
+	[ "$got" -le "$size" ]
+	[ "${4:-}" != whole ] || [ $((2 * got)) -gt "$size" ]
+}
+
+@test "a tgz Takeout and a tgz of songs give the outputs of their directories, byte for byte, each part read once by one tool run per stage" {
+	run -0 mem-pipeline --skip-upload -j2 --originals "$F/tgz" -o out
+	printf '%s\n' "$output" > console
+	outputs "$F/od" > want
+	outputs out > have
+	diff want have
+	[ "$(grep -c . want)" -gt 40 ]
+	while IFS= read -r f; do
+		cmp "$F/od/$f" "out/$f"
+	done < want
+	# One mem-exif read the Takeout part once for all its items, one
+	# mem-loudnorm the songs' part for its three (a run per item would
+	# have read the part once per item, each for 1 member).
+	n=$(records_of out "$F/tgz/$G/$TAKEOUT")
+	[ "$n" -gt 40 ]
+	read_line mem-exif "$F/tgz/$G/$TAKEOUT" "$n" whole
+	read_line mem-loudnorm "$F/tgz/music/music-001.tgz" 3 whole
+	[ "$(grep -c ': read [0-9]* bytes of ' console)" -eq 2 ]
+	# still an event, a stamp and a console line per item
+	[ "$(grep -c '^ok exif ' out/.mem/run/events)" -eq "$n" ]
+	[ "$(grep -c '^ok norm ' out/.mem/run/events)" -eq 3 ]
+	[ "$(ls out/.mem/stamp | grep -c '\.ok$')" -eq $((n + 3)) ]
+	assert_line "Completed: $((n + 3))"
+	assert_line "Failed: 0"
+}
+
+@test "the plan makes one job of a tgz part's items, in archive order, and leaves a zip part's items as they were" {
+	mksample --archives sa > /dev/null 2>&1
+	run -0 sh -c "mem-scan -o out --records --originals sa | mem-plan -o out > /dev/null"
+	# the Takeout's fourth part is a tgz: its items, and only they, are a job
+	tgz=$PWD/sa/$G/takeout-20240101T000000Z-004.tgz
+	grep -laF "source=$tgz" out/.mem/items/*.item | sed 's|.*/||; s|\.item$||' | sort > mine
+	[ -s mine ]
+	run -0 grep '^PART_JOBS := ' out/.mem/run/batches.mk
+	[ "$(echo "${output#PART_JOBS := }" | wc -w)" -eq 1 ]
+	job=${output#PART_JOBS := }
+	[[ "$job" =~ ^exif-[0-9a-f]{16}$ ]]
+	sort "out/.mem/run/parts/$job" > listed
+	cmp mine listed
+	# in archive order: by the member's ordinal in member_sig
+	while read -r i; do
+		tr '\0' '\n' < "out/.mem/items/$i.item" | sed -n 's/^member_sig=.*://p'
+	done < "out/.mem/run/parts/$job" > ordinals
+	sort -n ordinals | cmp - ordinals
+	# no zip member is in a part's job, and a zip member is in the plan
+	run -0 grep '^PART_BATCHED := ' out/.mem/run/batches.mk
+	for i in ${output#PART_BATCHED := }; do
+		grep -qxF "$i" mine
+	done
+	zipped=$(grep -laF "source=$PWD/sa/$G/takeout-20240101T000000Z-001.zip" out/.mem/items/*.item | head -n 1)
+	[ -n "$zipped" ]
+	zipped=${zipped##*/}
+	grep -q "^EXIF := .*${zipped%.item}" out/.mem/plan/plan.mk
+}
+
+@test "a corrupt member of a tgz part fails only its item: named on the console and in the failure report, exit 1" {
+	mkdir -p src in/"$G"
+	cp -a "$F/s/$G/." src/
+	d="src/Takeout/Google Photos/Photos from 2023"
+	head -c 3000 /dev/urandom > "$d/corrupt.jpg"
+	sed 's/IMG_0001\.jpg/corrupt.jpg/' "$d/IMG_0001.jpg.supplemental-metadata.json" \
+		> "$d/corrupt.jpg.supplemental-metadata.json"
+	tar --sort=name -C src -czf in/"$G/$TAKEOUT" .
+	part=$PWD/in/$G/$TAKEOUT
+	run -1 mem-pipeline --skip-upload -j2 --originals in -o out
+	printf '%s\n' "$output" > console
+	n=$(records_of out "$part")
+	read_line mem-exif "$part" "$n" whole
+	why="mem-exif: $PWD/out/.mem/items/[0-9a-f]{16}\\.item: $part: \\./Takeout/Google Photos/Photos from 2023/corrupt\\.jpg: not a JPEG \\(no SOI marker\\)"
+	assert_line --regexp "^failed job [0-9]+/$n: corrupt\\.jpg: $why\$"
+	assert_line "Failed: 1"
+	assert_line "Completed: $((n - 1))"
+	assert_line "mem-pipeline: exit 1: some items failed"
+	[ "$(grep -c '^fail exif ' out/.mem/run/events)" -eq 1 ]
+	[ "$(ls out/.mem/stamp | grep -c '\.ok$')" -eq $((n - 1)) ]
+	run -0 python3 - out/"$G"/issues/failure-report.json <<-'EOF'
+	import json, sys
+	r = json.load(open(sys.argv[1]))
+	for e in r["failed_processing"]:
+	    print(e["stage"], e["file_path"], "|", e["reason"])
+	EOF
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "${lines[0]}" =~ ^"mem-exif $part | "$why$ ]]
+	# every other item's output is there; the run again redoes only the
+	# failed one (one run of mem-exif, for 1 member), and fails again
+	run -1 mem-pipeline --skip-upload -j2 --originals in -o out
+	printf '%s\n' "$output" > console
+	[ "$(grep -c '^processing job ' console)" -eq 1 ]
+	read_line mem-exif "$part" 1
+	assert_line "mem-pipeline: exit 1: some items failed"
+}
+
+@test "a rerun over a done tgz part does nothing; a deleted output is made again alone" {
+	part=$F/takeout/$G/$TAKEOUT
+	run -0 mem-pipeline --skip-upload -j2 --originals "$F/takeout" -o out
+	n=$(records_of out "$part")
+	(cd out && find . -path ./.mem -prune -o -type f -printf '%i %T@ %s %p\n' | sort) > before
+	run -0 mem-pipeline --skip-upload -j2 --originals "$F/takeout" -o out
+	printf '%s\n' "$output" > console
+	run -0 cat out/.mem/run/engine.log
+	assert_output "make: Nothing to be done for 'all'."
+	[ "$(grep -c '^start ' out/.mem/run/events)" -eq 0 ]
+	! grep -q ': read [0-9]* bytes' console
+	(cd out && find . -path ./.mem -prune -o -type f -printf '%i %T@ %s %p\n' | sort) > after
+	cmp before after
+	# one output goes: only its item is redone, by one pass for 1 member
+	gone=$(outputs out | sed -n 7p)
+	rm "out/$gone"
+	run -0 mem-pipeline --skip-upload -j2 --originals "$F/takeout" -o out
+	printf '%s\n' "$output" > console
+	[ "$(grep -c '^processing job ' console)" -eq 1 ]
+	read_line mem-exif "$part" 1
+	cmp "$F/od/$gone" "out/$gone"
+	(cd out && find . -path ./.mem -prune -o -type f -printf '%i %T@ %s %p\n' | sort) > again
+	grep -vF " $gone" before > b
+	grep -vF " $gone" again > a
+	cmp b a
+	[ "$(ls out/.mem/stamp | grep -c '\.ok$')" -eq "$n" ]
+}

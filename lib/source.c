@@ -53,6 +53,18 @@ static struct {
 static struct tar_read *reads;
 static size_t nreads;
 
+/*
+ * Where a streamed archive proved damaged this run: its first entry that
+ * could not be read whole. A member at or past it cannot be read either,
+ * and finding that out again from the start of the part would cost a pass
+ * per member left (a 50 GB tgz cut near its end): they are refused at once.
+ */
+static struct {
+	char	*path;
+	long	 entry;
+	char	 why[512];
+} tbroken;
+
 static void
 setwhy(char *why, size_t n, const char *fmt, ...)
 {
@@ -366,18 +378,36 @@ tar_open(const char *path, char *why, size_t n)
 	return 0;
 }
 
+static void
+tar_broken(const char *path, long entry, const char *why)
+{
+	if (tbroken.path != NULL && strcmp(tbroken.path, path) == 0 &&
+	    tbroken.entry <= entry)
+		return;
+	free(tbroken.path);
+	tbroken.path = xstrdup(path);
+	tbroken.entry = entry;
+	snprintf(tbroken.why, sizeof(tbroken.why), "%s", why);
+}
+
 /*
  * Advance to the member: on from where the last one was, and once more
  * from the start when it lies behind (records out of archive order).
+ * index: the member's ordinal from its member_sig, or -1.
  * 1 found, 0 not in the archive, -1 with why.
  */
 static int
-tar_seek(const char *path, const char *member, struct archive_entry **e,
-    char *why, size_t n)
+tar_seek(const char *path, const char *member, int64_t index,
+    struct archive_entry **e, char *why, size_t n)
 {
 	long start = -1;
 	int r, wrapped = 0;
 
+	if (index >= 0 && tbroken.path != NULL && index >= tbroken.entry &&
+	    strcmp(tbroken.path, path) == 0) {
+		setwhy(why, n, "%s", tbroken.why);
+		return -1;
+	}
 	if (tcache.ar == NULL || strcmp(tcache.path, path) != 0) {
 		if (tar_open(path, why, n) < 0)
 			return -1;
@@ -396,6 +426,7 @@ tar_seek(const char *path, const char *member, struct archive_entry **e,
 		if (r < ARCHIVE_WARN) {
 			setwhy(why, n, "damaged or truncated archive (%s)",
 			    archive_error_string(tcache.ar));
+			tar_broken(path, tcache.ordinal, why);
 			tar_drop();
 			return -1;
 		}
@@ -409,8 +440,8 @@ tar_seek(const char *path, const char *member, struct archive_entry **e,
 }
 
 static int
-tar_member(const char *path, const char *member, int fd, int64_t *size,
-    struct timespec *mtime, char *why, size_t n)
+tar_member(const char *path, const char *member, int64_t index, int fd,
+    int64_t *size, struct timespec *mtime, char *why, size_t n)
 {
 	char buf[1 << 16];
 	struct archive_entry *e;
@@ -418,7 +449,7 @@ tar_member(const char *path, const char *member, int fd, int64_t *size,
 	int64_t total = 0, want;
 	int found;
 
-	if ((found = tar_seek(path, member, &e, why, n)) < 0)
+	if ((found = tar_seek(path, member, index, &e, why, n)) < 0)
 		return -1;
 	if (found == 0) {
 		setwhy(why, n, "no such member in the archive");
@@ -451,12 +482,15 @@ tar_member(const char *path, const char *member, int fd, int64_t *size,
 	if (r < 0) {
 		setwhy(why, n, "damaged or truncated archive (%s)",
 		    archive_error_string(tcache.ar));
+		tar_broken(path, tcache.ordinal - 1, why);
 		tar_drop();
 		return -1;
 	}
 	if (want >= 0 && total != want) {
 		setwhy(why, n, "truncated member (%" PRId64 " of %" PRId64 " bytes)",
 		    total, want);
+		tar_broken(path, tcache.ordinal,
+		    "damaged or truncated archive (it ends in an earlier member)");
 		tar_drop();
 		return -1;
 	}
@@ -489,7 +523,7 @@ source_member_copy(const char *archive, const char *member, const char *sig, int
 	if (member_usable(archive, member, why, n) < 0)
 		return -1;
 	return is_zip(archive) ? zip_member(archive, member, sig, fd, size, mtime, why, n) :
-	    tar_member(archive, member, fd, size, mtime, why, n);
+	    tar_member(archive, member, sig_index(sig), fd, size, mtime, why, n);
 }
 
 int
@@ -576,8 +610,7 @@ source_member_size(const char *archive, const char *member, const char *sig,
 		}
 		return (int64_t)zs.size;
 	}
-	(void)sig;
-	if ((found = tar_seek(archive, member, &e, why, n)) < 0)
+	if ((found = tar_seek(archive, member, sig_index(sig), &e, why, n)) < 0)
 		return -1;
 	if (found == 0) {
 		setwhy(why, n, "no such member in the archive");
@@ -674,6 +707,8 @@ source_report(int verbose)
 
 	tar_drop();
 	zip_drop();
+	free(tbroken.path);
+	memset(&tbroken, 0, sizeof(tbroken));
 	for (i = 0; i < nreads; i++) {
 		if (verbose)
 			warnx_("%s: read %" PRId64 " bytes of %" PRId64 " in %u pass%s "

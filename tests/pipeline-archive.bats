@@ -178,3 +178,34 @@ read_line() {
 	cmp b a
 	[ "$(ls out/.mem/stamp | grep -c '\.ok$')" -eq "$n" ]
 }
+
+@test "a tgz cut short after the scan costs the members past the cut, each named, and is still read once" {
+	mkdir -p src/g e
+	for i in $(seq -w 1 12); do
+		ffmpeg -nostdin -loglevel error -f lavfi -i "testsrc=size=320x240:rate=1" \
+			-vf "noise=alls=30:allf=u" -frames:v 1 -q:v 2 "src/g/p$i.jpg"
+	done
+	tar --sort=name -C src -czf e/g.tgz g
+	run -0 sh -c 'mem-scan -o out --records e > recs'
+	size=$(stat -c %s e/g.tgz)
+	head -c $((size / 2)) e/g.tgz > cut.tgz
+	mv cut.tgz e/g.tgz
+	run -0 sh -c 'mem-plan -o out < recs > /dev/null'
+	run -2 make -s -f "$REPO/scripts/plan.mk" -k -j2 OUT="$PWD/out"
+	ok=$(grep -c '^ok exif ' out/.mem/run/events)
+	bad=$(grep -c '^fail exif ' out/.mem/run/events)
+	[ "$ok" -ge 2 ] && [ "$bad" -ge 2 ] && [ $((ok + bad)) -eq 12 ]
+	# each failed item: its member and why, in its log and its event
+	run -0 grep -h . out/.mem/log/*.log
+	assert_line --regexp "^mem-exif: $PWD/e/g\\.tgz: read [0-9]+ bytes of $((size / 2)) in 1 pass for $ok members\$"
+	[ "$(grep -c "^mem-exif: $PWD/out/.mem/items/[0-9a-f]*\\.item: $PWD/e/g\\.tgz: g/p[0-9]*\\.jpg: damaged or truncated archive (" <<< "$output")" -eq "$bad" ]
+	# an item done has its output, a JPEG; a failed one none
+	for id in $(sed -n 's/^ok exif //p' out/.mem/run/events); do
+		dest=$(tr '\0' '\n' < "out/.mem/items/$id.item" | sed -n 's/^dest=//p')
+		[ "$(exiftool -s3 -FileType "out/$dest")" = JPEG ]
+	done
+	for id in $(sed -n 's/^fail exif \([0-9a-f]*\) .*/\1/p' out/.mem/run/events); do
+		dest=$(tr '\0' '\n' < "out/.mem/items/$id.item" | sed -n 's/^dest=//p')
+		[ ! -e "out/$dest" ]
+	done
+}

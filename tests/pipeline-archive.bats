@@ -209,3 +209,37 @@ read_line() {
 		[ ! -e "out/$dest" ]
 	done
 }
+
+@test "a run killed with -9 in the middle of a part's job keeps the items it finished; the next run does only the rest, in one pass" {
+	make_jpeg seed.jpg 160x120
+	mkdir -p in/pics
+	python3 - seed.jpg in/pics/pics-001.tgz 600 <<-'EOF2'
+	import io, sys, tarfile
+	seed = open(sys.argv[1], "rb").read()
+	with tarfile.open(sys.argv[2], "w:gz") as tar:
+	    for i in range(int(sys.argv[3])):
+	        com = b"photo %d" % i	# each its own bytes
+	        data = seed[:2] + b"\xff\xfe" + (len(com) + 2).to_bytes(2, "big") + com + seed[2:]
+	        ti = tarfile.TarInfo("p%04d.jpg" % i)
+	        ti.size, ti.mtime = len(data), 1672531200 + 60 * i
+	        tar.addfile(ti, io.BytesIO(data))
+	EOF2
+	setsid mem-pipeline --skip-upload -j2 --originals in -o out > /dev/null 2>&1 3>&- &
+	pid=$!
+	for _ in $(seq 600); do
+		[ "$(grep -c '^ok exif ' out/.mem/run/events 2>/dev/null)" -ge 20 ] && break
+		sleep 0.05
+	done
+	kill -9 -- "-$pid"
+	wait "$pid" || true
+	flock -w 30 out/.mem/run.lock true
+	done_before=$(ls out/.mem/stamp | grep -c '\.ok$')
+	[ "$done_before" -ge 20 ]
+	[ "$done_before" -lt 600 ] || skip "the run ended before it was killed"
+	run -0 mem-pipeline --skip-upload -j2 --originals in -o out
+	[ "$(grep -c '^processing job ' <<< "$output")" -eq $((600 - done_before)) ]
+	assert_line --regexp "^mem-exif: $PWD/in/pics/pics-001\\.tgz: read [0-9]+ bytes of [0-9]+ in 1 pass for $((600 - done_before)) members\$"
+	[ "$(ls out/.mem/stamp | grep -c '\.ok$')" -eq 600 ]
+	[ "$(find out/pics -type f | wc -l)" -eq 600 ]
+	[ -z "$(find out -name '.*.??????*' -newer in/pics/pics-001.tgz -path '*/pics/*')" ]
+}

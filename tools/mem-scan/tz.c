@@ -28,8 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "mem.h"
 #include "tz.h"
 
@@ -187,56 +185,294 @@ name_index(const char *name)
 	return (uint32_t)nnames++;
 }
 
-/* Turn one JSON node of the index into nodes[], depth first; -1 when it
- * is neither an object nor an array (the index is then refused). */
-static int32_t
-index_node(json_t *j)
-{
-	static const char quad[4][2] = { "a", "b", "c", "d" };
-	json_t *pos, *len, *v;
-	size_t i, k;
-	int32_t self = (int32_t)nnodes, c;
+/*
+ * The index as geo-tz writes it (JSON.stringify): {"timezones":[NAMES],
+ * "lookup":NODE}, a NODE being an array of zone numbers or an object with
+ * "pos" and "len" (a cell in geo.dat) or with children "a".."d". jansson
+ * built a tree of 90,000 values of it only for us to copy and free: 60 ms,
+ * more than all the rest of a small scan. This reads the text once,
+ * straight into nodes[] (2 ms), reading it as geo-tz does: JSON's
+ * grammar, unknown keys and values skipped, a node's repeated key taken
+ * last (the root's "timezones" and "lookup" first), pos and len counted
+ * only when they are integers. What is not JSON, or not an index (a node
+ * neither array nor object, a zone number out of range), refuses the whole
+ * index. Escapes (\uXXXX) are refused in zone names (no IANA name has
+ * one) and skipped elsewhere.
+ */
+struct itext {
+	const char *p, *end;
+};
 
+#define INDEX_DEPTH 64	/* geo-tz's tree is 10 deep; more is not an index */
+
+static void
+it_space(struct itext *t)
+{
+	while (t->p < t->end && (*t->p == ' ' || *t->p == '\t' || *t->p == '\n' ||
+	    *t->p == '\r'))
+		t->p++;
+}
+
+/* The next non-blank character is c: consume it. */
+static inline int
+it_take(struct itext *t, char c)
+{
+	if (t->p < t->end && *t->p == c) {	/* geo-tz's file has no blanks */
+		t->p++;
+		return 1;
+	}
+	it_space(t);
+	if (t->p < t->end && *t->p == c) {
+		t->p++;
+		return 1;
+	}
+	return 0;
+}
+
+/* A string: 1 when it is whole in buf (NUL-terminated: no escape in it,
+ * shorter than cap), 0 when it is skipped, -1 when it is not JSON. */
+static int
+it_string(struct itext *t, char *buf, size_t cap)
+{
+	size_t n = 0;
+	int kept = buf != NULL;
+
+	if (!it_take(t, '"'))
+		return -1;
+	for (; t->p < t->end && *t->p != '"'; t->p++) {
+		if ((unsigned char)*t->p < 0x20)
+			return -1;
+		if (*t->p == '\\') {
+			if (++t->p >= t->end)
+				return -1;
+			kept = 0;
+		} else if (kept && n + 1 < cap) {
+			buf[n++] = *t->p;
+		} else {
+			kept = 0;
+		}
+	}
+	if (t->p >= t->end)
+		return -1;
+	t->p++;
+	if (kept)
+		buf[n] = '\0';
+	return kept;
+}
+
+/* A number: 1 and *v for an integer (no fraction, no exponent), 0 for
+ * another number, -1 for no number or one of more than 18 digits. */
+static int
+it_number(struct itext *t, int64_t *v)
+{
+	int neg = 0, integer = 1, digits = 0;
+	int64_t u = 0;
+
+	it_space(t);
+	if (t->p < t->end && *t->p == '-') {
+		neg = 1;
+		t->p++;
+	}
+	if (t->p >= t->end || *t->p < '0' || *t->p > '9' ||
+	    (*t->p == '0' && t->p + 1 < t->end && t->p[1] >= '0' && t->p[1] <= '9'))
+		return -1;
+	for (; t->p < t->end && *t->p >= '0' && *t->p <= '9'; t->p++)
+		if (++digits > 18)
+			return -1;
+		else
+			u = u * 10 + (*t->p - '0');
+	if (t->p < t->end && *t->p == '.') {
+		integer = 0;
+		if (++t->p >= t->end || *t->p < '0' || *t->p > '9')
+			return -1;
+		while (t->p < t->end && *t->p >= '0' && *t->p <= '9')
+			t->p++;
+	}
+	if (t->p < t->end && (*t->p == 'e' || *t->p == 'E')) {
+		integer = 0;
+		t->p++;
+		if (t->p < t->end && (*t->p == '+' || *t->p == '-'))
+			t->p++;
+		if (t->p >= t->end || *t->p < '0' || *t->p > '9')
+			return -1;
+		while (t->p < t->end && *t->p >= '0' && *t->p <= '9')
+			t->p++;
+	}
+	*v = neg ? -u : u;
+	return integer;
+}
+
+/* Any value, skipped: 0, or -1 when it is not JSON. */
+static int
+it_skip(struct itext *t, int depth)
+{
+	static const char *words[] = { "true", "false", "null" };
+	int64_t v;
+	size_t i, n;
+
+	it_space(t);
+	if (t->p >= t->end || depth > INDEX_DEPTH)
+		return -1;
+	if (*t->p == '"')
+		return it_string(t, NULL, 0) < 0 ? -1 : 0;
+	if (*t->p == '{' || *t->p == '[') {
+		char close = *t->p == '{' ? '}' : ']';
+
+		t->p++;
+		if (it_take(t, close))
+			return 0;
+		do {
+			if (close == '}' && (it_string(t, NULL, 0) < 0 || !it_take(t, ':')))
+				return -1;
+			if (it_skip(t, depth + 1) < 0)
+				return -1;
+		} while (it_take(t, ','));
+		return it_take(t, close) ? 0 : -1;
+	}
+	for (i = 0; i < LEN(words); i++) {
+		n = strlen(words[i]);
+		if ((size_t)(t->end - t->p) >= n && memcmp(t->p, words[i], n) == 0) {
+			t->p += n;
+			return 0;
+		}
+	}
+	return it_number(t, &v) < 0 ? -1 : 0;
+}
+
+/* One node of the index into nodes[], depth first: its number, or -1 when
+ * it is not JSON or not a node (the index is then refused). */
+static int32_t
+index_node(struct itext *t, int depth)
+{
+	int32_t self = (int32_t)nnodes, c;
+	int64_t v, pos = -1, len = 0, *num;
+	char key[4] = "";
+	size_t k;
+	int r;
+
+	if (depth > INDEX_DEPTH)
+		return -1;
 	nodes = grow(nodes, nnodes, &capnodes, sizeof(*nodes));
 	memset(&nodes[self], 0, sizeof(nodes[self]));
 	nodes[self].pos = -1;
 	for (k = 0; k < 4; k++)
 		nodes[self].child[k] = -1;
 	nnodes++;
-	if (json_is_array(j)) {
-		if (json_array_size(j) == 0)
+	if (it_take(t, '[')) {
+		if (it_take(t, ']'))
 			return self;	/* geo-tz descends into nothing: sea */
 		nodes[self].first = (uint32_t)nexact;
-		json_array_foreach(j, i, v) {
-			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-			    (size_t)json_integer_value(v) >= nnames)
+		do {
+			if (it_number(t, &v) != 1 || v < 0 || (uint64_t)v >= nnames)
 				return -1;
 			exact = grow(exact, nexact, &capexact, sizeof(*exact));
-			exact[nexact++] = (uint32_t)json_integer_value(v);
-		}
-		nodes[self].count = (uint32_t)json_array_size(j);
-		return self;
+			exact[nexact++] = (uint32_t)v;
+		} while (it_take(t, ','));
+		nodes[self].count = (uint32_t)(nexact - nodes[self].first);
+		return it_take(t, ']') ? self : -1;
 	}
-	if (!json_is_object(j))
+	if (!it_take(t, '{'))
 		return -1;
-	pos = json_object_get(j, "pos");
-	len = json_object_get(j, "len");
-	if (json_is_integer(pos) && json_is_integer(len) &&
-	    json_integer_value(pos) >= 0 && json_integer_value(len) > 0) {
-		if (json_integer_value(len) > (1 << 26))
-			return -1;
-		nodes[self].pos = json_integer_value(pos);
-		nodes[self].len = (uint32_t)json_integer_value(len);
+	if (it_take(t, '}'))
 		return self;
-	}
-	for (k = 0; k < 4; k++) {
-		if ((v = json_object_get(j, quad[k])) == NULL)
-			continue;
-		if ((c = index_node(v)) < 0)
+	do {
+		if ((r = it_string(t, key, sizeof(key))) < 0 || !it_take(t, ':'))
 			return -1;
-		nodes[self].child[k] = c;
+		if (r == 1 && key[0] >= 'a' && key[0] <= 'd' && key[1] == '\0') {
+			if ((c = index_node(t, depth + 1)) < 0)
+				return -1;
+			nodes[self].child[key[0] - 'a'] = c;
+			continue;
+		}
+		num = r != 1 ? NULL : memcmp(key, "pos", 4) == 0 ? &pos :
+		    memcmp(key, "len", 4) == 0 ? &len : NULL;
+		it_space(t);
+		if (num != NULL && t->p < t->end && (*t->p == '-' ||
+		    (*t->p >= '0' && *t->p <= '9'))) {
+			if ((r = it_number(t, &v)) < 0)
+				return -1;
+			*num = r == 1 ? v : -1;	/* 2.5 is no position */
+		} else {
+			if (num != NULL)
+				*num = -1;
+			if (it_skip(t, depth + 1) < 0)
+				return -1;
+		}
+	} while (it_take(t, ','));
+	if (!it_take(t, '}'))
+		return -1;
+	if (pos >= 0 && len > 0) {
+		if (len > (1 << 26))
+			return -1;
+		nodes[self].pos = pos;
+		nodes[self].len = (uint32_t)len;
 	}
 	return self;
+}
+
+/*
+ * The whole index: 0, -1 when it is not one, -2 when a zone is named
+ * twice. The names come first in geo-tz's file; a "lookup" before them is
+ * skipped and read once they are known.
+ */
+static int
+index_parse(const char *text, size_t len)
+{
+	struct itext t = { text, text + len };
+	const char *lookup = NULL;
+	char key[16], name[128];
+	size_t before;
+	int r, named = 0, looked = 0;
+
+	if (!it_take(&t, '{'))
+		return -1;
+	if (!it_take(&t, '}'))
+		do {
+			if ((r = it_string(&t, key, sizeof(key))) < 0 || !it_take(&t, ':'))
+				return -1;
+			if (r == 1 && strcmp(key, "timezones") == 0 && !named) {
+				named = 1;
+				if (!it_take(&t, '['))
+					return -1;
+				if (it_take(&t, ']'))
+					continue;
+				do {
+					if (it_string(&t, name, sizeof(name)) != 1)
+						return -1;
+					before = nnames;
+					if (name_index(name) != before)
+						return -2;
+				} while (it_take(&t, ','));
+				if (!it_take(&t, ']'))
+					return -1;
+			} else if (r == 1 && strcmp(key, "lookup") == 0 && !looked) {
+				looked = 1;
+				it_space(&t);
+				if (t.p >= t.end || *t.p != '{')
+					return -1;
+				if (named) {
+					if (index_node(&t, 0) != 0)
+						return -1;
+				} else {
+					lookup = t.p;
+					if (it_skip(&t, 0) < 0)
+						return -1;
+				}
+			} else if (it_skip(&t, 0) < 0) {
+				return -1;
+			}
+		} while (it_take(&t, ','));
+	if (!it_take(&t, '}'))
+		return -1;
+	it_space(&t);
+	if (t.p != t.end || !named || !looked)
+		return -1;
+	if (lookup != NULL) {
+		t.p = lookup;
+		if (index_node(&t, 0) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 /*
@@ -304,56 +540,67 @@ bad:
 	return -1;
 }
 
+/* The whole file at path, NUL-terminated (*len without it), or NULL. */
+static char *
+slurp(const char *path, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	size_t n = 0;
+	ssize_t r;
+	int fd, e;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || st.st_size < 0 || (uint64_t)st.st_size > (64u << 20)) {
+		e = errno;
+		close(fd);
+		errno = e ? e : EFBIG;
+		return NULL;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (n < (size_t)st.st_size &&
+	    ((r = read(fd, buf + n, (size_t)st.st_size - n)) > 0 || (r < 0 && errno == EINTR)))
+		if (r > 0)
+			n += (size_t)r;
+	e = errno;
+	close(fd);
+	if (n < (size_t)st.st_size) {
+		free(buf);
+		errno = e ? e : EIO;
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
 int
 tz_open(const char *dir, const char **why)
 {
-	json_t *root, *tzs, *v;
-	json_error_t jerr;
 	struct stat st;
-	char *path;
+	char *path, *text;
 	void *map;
-	size_t i;
-	int fd;
+	size_t len;
+	int fd, r;
 
 	if (slots != NULL)
 		return 0;
 	path = xasprintf("%s/%s", dir, INDEX_FILE);
-	root = json_load_file(path, 0, &jerr);
+	errno = 0;
+	text = slurp(path, &len);
 	free(path);
-	if (root == NULL) {
+	if (text == NULL) {
 		*why = errno == ENOENT ? "no " INDEX_FILE " (run make deps)" :
 		    "unreadable " INDEX_FILE;
 		return -1;
 	}
-	tzs = json_object_get(root, "timezones");
-	if (!json_is_array(tzs) || !json_is_object(json_object_get(root, "lookup"))) {
-		json_decref(root);
-		*why = INDEX_FILE ": not a geo-tz index";
-		return -1;
-	}
-	json_array_foreach(tzs, i, v) {
-		if (!json_is_string(v)) {
-			json_decref(root);
-			*why = INDEX_FILE ": not a geo-tz index";
-			return -1;
-		}
-		if (name_index(json_string_value(v)) != i) {
-			json_decref(root);
-			tz_close();
-			*why = INDEX_FILE ": a zone named twice";
-			return -1;
-		}
-	}
-	if (index_node(json_object_get(root, "lookup")) != 0) {
-		json_decref(root);
+	r = index_parse(text, len);
+	free(text);
+	if (r < 0 || breadth_first() < 0 || SLOT_KIND(slots[0]) != SLOT_INNER) {
 		tz_close();
-		*why = INDEX_FILE ": not a geo-tz index";
-		return -1;
-	}
-	json_decref(root);
-	if (breadth_first() < 0 || SLOT_KIND(slots[0]) != SLOT_INNER) {
-		tz_close();
-		*why = INDEX_FILE ": not a geo-tz index";
+		*why = r == -2 ? INDEX_FILE ": a zone named twice" :
+		    INDEX_FILE ": not a geo-tz index";
 		return -1;
 	}
 	/* mapped, not read: a cell is decoded straight from the page cache,

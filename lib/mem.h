@@ -249,6 +249,9 @@ int	 source_member_copy(const char *archive, const char *member, const char *sig
 int	 member_name_ok(const char *name);	/* relative, no ".." */
 /* zip_open(path, ZIP_RDONLY) without a stat of /etc/localtime per member. */
 struct zip *source_zip_open(const char *path, int *err);
+struct zip_source;
+/* The same from a source (freed with the archive, or when the open fails). */
+struct zip *source_zip_open_from(struct zip_source *src, int *err);
 /* A member's size without reading it (a tar's headers are read up to it);
  * -1 with why. */
 int64_t	 source_member_size(const char *archive, const char *member, const char *sig,

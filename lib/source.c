@@ -180,6 +180,25 @@ source_zip_open(const char *path, int *err)
 	return zip_open(path, ZIP_RDONLY, err);
 }
 
+/* The same from a source of the caller's (freed with the archive, or
+ * here when the open fails). */
+struct zip *
+source_zip_open_from(struct zip_source *src, int *err)
+{
+	zip_error_t ze;
+	zip_t *za;
+
+	if (getenv("TZ") == NULL && setenv("TZ", ":/etc/localtime", 0) == 0)
+		tzset();
+	zip_error_init(&ze);
+	if ((za = zip_open_from_source(src, ZIP_RDONLY, &ze)) == NULL) {
+		*err = zip_error_code_zip(&ze);
+		zip_source_free(src);
+	}
+	zip_error_fini(&ze);
+	return za;
+}
+
 static zip_t *
 zip_get(const char *path, char *why, size_t n)
 {

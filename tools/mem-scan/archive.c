@@ -39,6 +39,11 @@ struct part {
 	char	*path;		/* absolute */
 	int	 tar;
 	zip_t	*zip;
+	pthread_mutex_t mu;	/* libzip's and libarchive's handles are not for
+				 * two threads at once (the Google Photos scan
+				 * reads sidecars from worker threads): one
+				 * lock a part, so that two parts are read at
+				 * once */
 	off_t	 size;		/* the archive file's, for member_sig */
 	int64_t	 mtime;
 	struct archive *cur;	/* tar: a reader at entry curidx, */
@@ -57,9 +62,6 @@ struct fh {
 	char	 why[160];	/* the reason of the last failure */
 };
 
-/* libzip and libarchive handles are not for two threads at once (the
- * Google Photos scan reads sidecars from worker threads). */
-static pthread_mutex_t arc_mu = PTHREAD_MUTEX_INITIALIZER;
 static int64_t heads_kept, meta_kept;
 
 int
@@ -251,6 +253,140 @@ zip_mtime(zip_t *za, zip_int64_t i, const zip_stat_t *st)
 	return (int64_t)st->mtime;
 }
 
+/*
+ * A zip part as libzip reads it: pread through one block kept in memory.
+ * libzip's own file source goes through stdio, and every member opened
+ * seeks to its local header and then to its data, each seek dropping
+ * stdio's buffer: four syscalls for a 300-byte sidecar or an EXIF head.
+ * The block read where a miss lands (the local header) holds the header,
+ * the name and a sidecar or the start of a JPEG: one pread a member. A
+ * read of a block or more (the central directory, a long EXIF segment)
+ * goes straight to the caller's buffer. Called under the part's lock.
+ */
+#define ZBLOCK	8192
+struct zsrc {
+	int	 fd;
+	zip_uint64_t size, pos;
+	zip_uint64_t at;	/* the block: file bytes at..at+len */
+	size_t	 len;
+	unsigned char block[ZBLOCK];
+	zip_error_t err;
+};
+
+static zip_int64_t
+zsrc_read(struct zsrc *z, unsigned char *buf, zip_uint64_t n)
+{
+	zip_uint64_t got = 0, k;
+	ssize_t r;
+
+	while (got < n && z->pos < z->size) {
+		if (z->pos >= z->at && z->pos < z->at + z->len) {
+			k = z->at + z->len - z->pos;
+			k = k < n - got ? k : n - got;
+			memcpy(buf + got, z->block + (z->pos - z->at), (size_t)k);
+		} else {
+			if (n - got >= ZBLOCK)
+				r = pread(z->fd, buf + got, (size_t)(n - got), (off_t)z->pos);
+			else if ((r = pread(z->fd, z->block, ZBLOCK, (off_t)z->pos)) > 0) {
+				z->at = z->pos;
+				z->len = (size_t)r;
+				continue;
+			}
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0) {
+				zip_error_set(&z->err, ZIP_ER_READ, errno);
+				return -1;
+			}
+			if (r == 0)
+				break;	/* shorter than it was */
+			k = (zip_uint64_t)r;
+		}
+		got += k;
+		z->pos += k;
+	}
+	return (zip_int64_t)got;
+}
+
+static zip_int64_t
+zsrc_cb(void *ud, void *data, zip_uint64_t n, zip_source_cmd_t cmd)
+{
+	struct zsrc *z = ud;
+	zip_int64_t at;
+
+	switch (cmd) {
+	case ZIP_SOURCE_OPEN:
+		z->pos = 0;
+		return 0;
+	case ZIP_SOURCE_READ:
+		return zsrc_read(z, data, n);
+	case ZIP_SOURCE_CLOSE:
+		return 0;
+	case ZIP_SOURCE_STAT: {
+		zip_stat_t *st = data;
+
+		if (n < sizeof(*st)) {
+			zip_error_set(&z->err, ZIP_ER_INVAL, 0);
+			return -1;
+		}
+		zip_stat_init(st);
+		st->size = z->size;
+		st->valid |= ZIP_STAT_SIZE;
+		return sizeof(*st);
+	}
+	case ZIP_SOURCE_ERROR:
+		return zip_error_to_data(&z->err, data, n);
+	case ZIP_SOURCE_FREE:
+		close(z->fd);
+		zip_error_fini(&z->err);
+		free(z);
+		return 0;
+	case ZIP_SOURCE_SEEK:
+		if ((at = zip_source_seek_compute_offset(z->pos, z->size, data, n,
+		    &z->err)) < 0)
+			return -1;
+		z->pos = (zip_uint64_t)at;
+		return 0;
+	case ZIP_SOURCE_TELL:
+		return (zip_int64_t)z->pos;
+	case ZIP_SOURCE_SUPPORTS:
+		return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ,
+		    ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
+		    ZIP_SOURCE_SEEK, ZIP_SOURCE_TELL, ZIP_SOURCE_SUPPORTS, -1);
+	default:
+		zip_error_set(&z->err, ZIP_ER_OPNOTSUPP, 0);
+		return -1;
+	}
+}
+
+/* The part's zip through struct zsrc; NULL with a libzip error in *err. */
+static zip_t *
+part_zip_open(struct part *p, int *err)
+{
+	struct zsrc *z = xcalloc(1, sizeof(*z));
+	zip_source_t *src;
+	zip_error_t ze;
+
+	if ((z->fd = open(p->path, O_RDONLY | O_CLOEXEC)) < 0) {
+		*err = errno == ENOENT ? ZIP_ER_NOENT : ZIP_ER_OPEN;
+		free(z);
+		return NULL;
+	}
+	z->size = (zip_uint64_t)p->size;
+	zip_error_init(&z->err);
+	zip_error_init(&ze);
+	if ((src = zip_source_function_create(zsrc_cb, z, &ze)) == NULL) {
+		*err = zip_error_code_zip(&ze);
+		zip_error_fini(&ze);
+		zip_error_fini(&z->err);
+		close(z->fd);
+		free(z);
+		return NULL;
+	}
+	zip_error_fini(&ze);
+	return source_zip_open_from(src, err);	/* frees z on failure */
+}
+
 /* The central directory is the list: no member is read. */
 static void
 list_zip(struct export *ex, size_t pi, size_t *cap)
@@ -261,7 +397,7 @@ list_zip(struct export *ex, size_t pi, size_t *cap)
 	char why[200];
 	int err;
 
-	if ((p->zip = source_zip_open(p->path, &err)) == NULL) {
+	if ((p->zip = part_zip_open(p, &err)) == NULL) {
 		zip_error_init_with_code(&ze, err);
 		refuse(ex, p->path, NULL, "not a readable zip archive (%s); none of "
 		    "its members is scanned", zip_error_strerror(&ze));
@@ -554,6 +690,8 @@ export_parts(struct export *ex, const char *path, const char *name, char **parts
 
 		p->path = xstrdup(parts[i]);
 		p->tar = archive_kind(p->path) == 2;
+		if (pthread_mutex_init(&p->mu, NULL) != 0)
+			die(ST_FATAL, "pthread_mutex_init failed");
 		if (stat(p->path, &st) < 0) {
 			refuse(ex, p->path, NULL, "%s", strerror(errno));
 			ex->partial = 1;
@@ -609,6 +747,7 @@ parts_free(struct export *ex)
 			zip_discard(ex->parts[i].zip);
 		if (ex->parts[i].cur != NULL)
 			archive_read_free(ex->parts[i].cur);
+		pthread_mutex_destroy(&ex->parts[i].mu);
 		free(ex->parts[i].path);
 	}
 	free(ex->parts);
@@ -670,7 +809,7 @@ fh_fd(int fd)
 struct fh *
 file_open(const struct export *ex, const struct file *f)
 {
-	const struct part *p;
+	struct part *p;
 	struct fh *h;
 	zip_stat_t st;
 	int fd;
@@ -690,13 +829,13 @@ file_open(const struct export *ex, const struct file *f)
 	p = &ex->parts[f->part - 1];
 	if (p->tar || (f->data != NULL && f->datalen == (size_t)f->size))
 		return h;
-	pthread_mutex_lock(&arc_mu);
+	pthread_mutex_lock(&p->mu);
 	if ((h->zf = zip_fopen_index(p->zip, (zip_uint64_t)f->index, 0)) == NULL)
 		snprintf(h->why, sizeof(h->why), "%s", zip_strerror(p->zip));
 	else if (zip_stat_index(p->zip, (zip_uint64_t)f->index, 0, &st) == 0 &&
 	    st.comp_method == ZIP_CM_STORE)
 		h->seekable = 1;
-	pthread_mutex_unlock(&arc_mu);
+	pthread_mutex_unlock(&p->mu);
 	return h;
 }
 
@@ -827,9 +966,9 @@ fh_pread(struct fh *h, void *buf, size_t n, off_t off)
 		return (ssize_t)n;
 	}
 	p = &h->ex->parts[f->part - 1];
-	pthread_mutex_lock(&arc_mu);
+	pthread_mutex_lock(&p->mu);
 	r = p->tar ? tar_pread(h, p, buf, n, off) : zip_pread_(h, p, buf, n, off);
-	pthread_mutex_unlock(&arc_mu);
+	pthread_mutex_unlock(&p->mu);
 	return r;
 }
 
@@ -863,9 +1002,11 @@ fh_close(struct fh *h)
 	if (h->fd >= 0)
 		close(h->fd);
 	if (h->zf != NULL) {
-		pthread_mutex_lock(&arc_mu);
+		struct part *p = &h->ex->parts[h->f->part - 1];
+
+		pthread_mutex_lock(&p->mu);
 		zip_fclose(h->zf);
-		pthread_mutex_unlock(&arc_mu);
+		pthread_mutex_unlock(&p->mu);
 	}
 	free(h);
 }

@@ -21,14 +21,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <jansson.h>
 
 #include "mem.h"
 #include "tz.h"
@@ -187,56 +186,294 @@ name_index(const char *name)
 	return (uint32_t)nnames++;
 }
 
-/* Turn one JSON node of the index into nodes[], depth first; -1 when it
- * is neither an object nor an array (the index is then refused). */
-static int32_t
-index_node(json_t *j)
-{
-	static const char quad[4][2] = { "a", "b", "c", "d" };
-	json_t *pos, *len, *v;
-	size_t i, k;
-	int32_t self = (int32_t)nnodes, c;
+/*
+ * The index as geo-tz writes it (JSON.stringify): {"timezones":[NAMES],
+ * "lookup":NODE}, a NODE being an array of zone numbers or an object with
+ * "pos" and "len" (a cell in geo.dat) or with children "a".."d". jansson
+ * built a tree of 90,000 values of it only for us to copy and free: 60 ms,
+ * more than all the rest of a small scan. This reads the text once,
+ * straight into nodes[] (2 ms), reading it as geo-tz does: JSON's
+ * grammar, unknown keys and values skipped, a node's repeated key taken
+ * last (the root's "timezones" and "lookup" first), pos and len counted
+ * only when they are integers. What is not JSON, or not an index (a node
+ * neither array nor object, a zone number out of range), refuses the whole
+ * index. Escapes (\uXXXX) are refused in zone names (no IANA name has
+ * one) and skipped elsewhere.
+ */
+struct itext {
+	const char *p, *end;
+};
 
+#define INDEX_DEPTH 64	/* geo-tz's tree is 10 deep; more is not an index */
+
+static void
+it_space(struct itext *t)
+{
+	while (t->p < t->end && (*t->p == ' ' || *t->p == '\t' || *t->p == '\n' ||
+	    *t->p == '\r'))
+		t->p++;
+}
+
+/* The next non-blank character is c: consume it. */
+static inline int
+it_take(struct itext *t, char c)
+{
+	if (t->p < t->end && *t->p == c) {	/* geo-tz's file has no blanks */
+		t->p++;
+		return 1;
+	}
+	it_space(t);
+	if (t->p < t->end && *t->p == c) {
+		t->p++;
+		return 1;
+	}
+	return 0;
+}
+
+/* A string: 1 when it is whole in buf (NUL-terminated: no escape in it,
+ * shorter than cap), 0 when it is skipped, -1 when it is not JSON. */
+static int
+it_string(struct itext *t, char *buf, size_t cap)
+{
+	size_t n = 0;
+	int kept = buf != NULL;
+
+	if (!it_take(t, '"'))
+		return -1;
+	for (; t->p < t->end && *t->p != '"'; t->p++) {
+		if ((unsigned char)*t->p < 0x20)
+			return -1;
+		if (*t->p == '\\') {
+			if (++t->p >= t->end)
+				return -1;
+			kept = 0;
+		} else if (kept && n + 1 < cap) {
+			buf[n++] = *t->p;
+		} else {
+			kept = 0;
+		}
+	}
+	if (t->p >= t->end)
+		return -1;
+	t->p++;
+	if (kept)
+		buf[n] = '\0';
+	return kept;
+}
+
+/* A number: 1 and *v for an integer (no fraction, no exponent), 0 for
+ * another number, -1 for no number or one of more than 18 digits. */
+static int
+it_number(struct itext *t, int64_t *v)
+{
+	int neg = 0, integer = 1, digits = 0;
+	int64_t u = 0;
+
+	it_space(t);
+	if (t->p < t->end && *t->p == '-') {
+		neg = 1;
+		t->p++;
+	}
+	if (t->p >= t->end || *t->p < '0' || *t->p > '9' ||
+	    (*t->p == '0' && t->p + 1 < t->end && t->p[1] >= '0' && t->p[1] <= '9'))
+		return -1;
+	for (; t->p < t->end && *t->p >= '0' && *t->p <= '9'; t->p++)
+		if (++digits > 18)
+			return -1;
+		else
+			u = u * 10 + (*t->p - '0');
+	if (t->p < t->end && *t->p == '.') {
+		integer = 0;
+		if (++t->p >= t->end || *t->p < '0' || *t->p > '9')
+			return -1;
+		while (t->p < t->end && *t->p >= '0' && *t->p <= '9')
+			t->p++;
+	}
+	if (t->p < t->end && (*t->p == 'e' || *t->p == 'E')) {
+		integer = 0;
+		t->p++;
+		if (t->p < t->end && (*t->p == '+' || *t->p == '-'))
+			t->p++;
+		if (t->p >= t->end || *t->p < '0' || *t->p > '9')
+			return -1;
+		while (t->p < t->end && *t->p >= '0' && *t->p <= '9')
+			t->p++;
+	}
+	*v = neg ? -u : u;
+	return integer;
+}
+
+/* Any value, skipped: 0, or -1 when it is not JSON. */
+static int
+it_skip(struct itext *t, int depth)
+{
+	static const char *words[] = { "true", "false", "null" };
+	int64_t v;
+	size_t i, n;
+
+	it_space(t);
+	if (t->p >= t->end || depth > INDEX_DEPTH)
+		return -1;
+	if (*t->p == '"')
+		return it_string(t, NULL, 0) < 0 ? -1 : 0;
+	if (*t->p == '{' || *t->p == '[') {
+		char close = *t->p == '{' ? '}' : ']';
+
+		t->p++;
+		if (it_take(t, close))
+			return 0;
+		do {
+			if (close == '}' && (it_string(t, NULL, 0) < 0 || !it_take(t, ':')))
+				return -1;
+			if (it_skip(t, depth + 1) < 0)
+				return -1;
+		} while (it_take(t, ','));
+		return it_take(t, close) ? 0 : -1;
+	}
+	for (i = 0; i < LEN(words); i++) {
+		n = strlen(words[i]);
+		if ((size_t)(t->end - t->p) >= n && memcmp(t->p, words[i], n) == 0) {
+			t->p += n;
+			return 0;
+		}
+	}
+	return it_number(t, &v) < 0 ? -1 : 0;
+}
+
+/* One node of the index into nodes[], depth first: its number, or -1 when
+ * it is not JSON or not a node (the index is then refused). */
+static int32_t
+index_node(struct itext *t, int depth)
+{
+	int32_t self = (int32_t)nnodes, c;
+	int64_t v, pos = -1, len = 0, *num;
+	char key[4] = "";
+	size_t k;
+	int r;
+
+	if (depth > INDEX_DEPTH)
+		return -1;
 	nodes = grow(nodes, nnodes, &capnodes, sizeof(*nodes));
 	memset(&nodes[self], 0, sizeof(nodes[self]));
 	nodes[self].pos = -1;
 	for (k = 0; k < 4; k++)
 		nodes[self].child[k] = -1;
 	nnodes++;
-	if (json_is_array(j)) {
-		if (json_array_size(j) == 0)
+	if (it_take(t, '[')) {
+		if (it_take(t, ']'))
 			return self;	/* geo-tz descends into nothing: sea */
 		nodes[self].first = (uint32_t)nexact;
-		json_array_foreach(j, i, v) {
-			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-			    (size_t)json_integer_value(v) >= nnames)
+		do {
+			if (it_number(t, &v) != 1 || v < 0 || (uint64_t)v >= nnames)
 				return -1;
 			exact = grow(exact, nexact, &capexact, sizeof(*exact));
-			exact[nexact++] = (uint32_t)json_integer_value(v);
-		}
-		nodes[self].count = (uint32_t)json_array_size(j);
-		return self;
+			exact[nexact++] = (uint32_t)v;
+		} while (it_take(t, ','));
+		nodes[self].count = (uint32_t)(nexact - nodes[self].first);
+		return it_take(t, ']') ? self : -1;
 	}
-	if (!json_is_object(j))
+	if (!it_take(t, '{'))
 		return -1;
-	pos = json_object_get(j, "pos");
-	len = json_object_get(j, "len");
-	if (json_is_integer(pos) && json_is_integer(len) &&
-	    json_integer_value(pos) >= 0 && json_integer_value(len) > 0) {
-		if (json_integer_value(len) > (1 << 26))
-			return -1;
-		nodes[self].pos = json_integer_value(pos);
-		nodes[self].len = (uint32_t)json_integer_value(len);
+	if (it_take(t, '}'))
 		return self;
-	}
-	for (k = 0; k < 4; k++) {
-		if ((v = json_object_get(j, quad[k])) == NULL)
-			continue;
-		if ((c = index_node(v)) < 0)
+	do {
+		if ((r = it_string(t, key, sizeof(key))) < 0 || !it_take(t, ':'))
 			return -1;
-		nodes[self].child[k] = c;
+		if (r == 1 && key[0] >= 'a' && key[0] <= 'd' && key[1] == '\0') {
+			if ((c = index_node(t, depth + 1)) < 0)
+				return -1;
+			nodes[self].child[key[0] - 'a'] = c;
+			continue;
+		}
+		num = r != 1 ? NULL : memcmp(key, "pos", 4) == 0 ? &pos :
+		    memcmp(key, "len", 4) == 0 ? &len : NULL;
+		it_space(t);
+		if (num != NULL && t->p < t->end && (*t->p == '-' ||
+		    (*t->p >= '0' && *t->p <= '9'))) {
+			if ((r = it_number(t, &v)) < 0)
+				return -1;
+			*num = r == 1 ? v : -1;	/* 2.5 is no position */
+		} else {
+			if (num != NULL)
+				*num = -1;
+			if (it_skip(t, depth + 1) < 0)
+				return -1;
+		}
+	} while (it_take(t, ','));
+	if (!it_take(t, '}'))
+		return -1;
+	if (pos >= 0 && len > 0) {
+		if (len > (1 << 26))
+			return -1;
+		nodes[self].pos = pos;
+		nodes[self].len = (uint32_t)len;
 	}
 	return self;
+}
+
+/*
+ * The whole index: 0, -1 when it is not one, -2 when a zone is named
+ * twice. The names come first in geo-tz's file; a "lookup" before them is
+ * skipped and read once they are known.
+ */
+static int
+index_parse(const char *text, size_t len)
+{
+	struct itext t = { text, text + len };
+	const char *lookup = NULL;
+	char key[16], name[128];
+	size_t before;
+	int r, named = 0, looked = 0;
+
+	if (!it_take(&t, '{'))
+		return -1;
+	if (!it_take(&t, '}'))
+		do {
+			if ((r = it_string(&t, key, sizeof(key))) < 0 || !it_take(&t, ':'))
+				return -1;
+			if (r == 1 && strcmp(key, "timezones") == 0 && !named) {
+				named = 1;
+				if (!it_take(&t, '['))
+					return -1;
+				if (it_take(&t, ']'))
+					continue;
+				do {
+					if (it_string(&t, name, sizeof(name)) != 1)
+						return -1;
+					before = nnames;
+					if (name_index(name) != before)
+						return -2;
+				} while (it_take(&t, ','));
+				if (!it_take(&t, ']'))
+					return -1;
+			} else if (r == 1 && strcmp(key, "lookup") == 0 && !looked) {
+				looked = 1;
+				it_space(&t);
+				if (t.p >= t.end || *t.p != '{')
+					return -1;
+				if (named) {
+					if (index_node(&t, 0) != 0)
+						return -1;
+				} else {
+					lookup = t.p;
+					if (it_skip(&t, 0) < 0)
+						return -1;
+				}
+			} else if (it_skip(&t, 0) < 0) {
+				return -1;
+			}
+		} while (it_take(&t, ','));
+	if (!it_take(&t, '}'))
+		return -1;
+	it_space(&t);
+	if (t.p != t.end || !named || !looked)
+		return -1;
+	if (lookup != NULL) {
+		t.p = lookup;
+		if (index_node(&t, 0) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 /*
@@ -304,58 +541,284 @@ bad:
 	return -1;
 }
 
+/* The whole file at path, NUL-terminated (*len without it), and its
+ * stat, or NULL. */
+static char *
+slurp(const char *path, size_t *len, struct stat *sb)
+{
+	struct stat st;
+	char *buf;
+	size_t n = 0;
+	ssize_t r;
+	int fd, e;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || st.st_size < 0 || (uint64_t)st.st_size > (64u << 20)) {
+		e = errno;
+		close(fd);
+		errno = e ? e : EFBIG;
+		return NULL;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (n < (size_t)st.st_size &&
+	    ((r = read(fd, buf + n, (size_t)st.st_size - n)) > 0 || (r < 0 && errno == EINTR)))
+		if (r > 0)
+			n += (size_t)r;
+	e = errno;
+	close(fd);
+	if (n < (size_t)st.st_size) {
+		free(buf);
+		errno = e ? e : EIO;
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	*sb = st;
+	return buf;
+}
+
+/*
+ * The index as lookups use it (zone names, slots, exact zones), kept
+ * beside the JSON in CACHE_FILE once a run has parsed it, and read back by
+ * the runs after it in a fraction of a millisecond instead of the 2 to 5
+ * ms of parsing it (most of what mem-scan costs on a small export). The
+ * cache stands for the JSON it was made from only while that file has the
+ * size, mtime, inode and device written in its head (npm ci replaces the
+ * data, and with it those). A cache that does not match, or whose numbers
+ * do not hold together, is ignored and made again; a data directory that
+ * cannot be written (installed read-only) has no cache, and each run
+ * parses. Written beside and renamed, so runs side by side each see a
+ * whole cache or none. In this machine's byte order: another machine's
+ * fails the order mark and is made again.
+ */
+#define CACHE_FILE "timezones-1970.geojson.index.mem"
+#define CACHE_MAGIC "memtzix1"
+#define CACHE_ORDER 0x01020304u
+struct cache_head {
+	char	 magic[8];
+	uint32_t order;		/* CACHE_ORDER as written here */
+	uint32_t nnames;
+	uint64_t namebytes;	/* the names, each NUL-terminated, then 0-7
+				 * NULs to a multiple of 8; then the slots,
+				 * then exact[] */
+	uint64_t nslots, nexact;
+	uint64_t json_size, json_ino, json_dev;
+	int64_t	 json_mtime, json_mtime_ns;
+	uint64_t sum;		/* cache_sum() of all that follows */
+};
+
+/* A 64-bit FNV-1a over 8-byte words (the last one padded with zeros): a
+ * damaged cache must not give other zones. 0.1 ms for the whole cache. */
+static uint64_t
+cache_sum(const void *p, size_t n, uint64_t h)
+{
+	const unsigned char *b = p;
+	uint64_t w;
+	size_t i;
+
+	for (i = 0; i < n; i += 8) {
+		w = 0;
+		memcpy(&w, b + i, n - i < 8 ? n - i : 8);
+		h = (h ^ w) * 0x100000001b3u;
+	}
+	return h;
+}
+#define CACHE_SUM0 0xcbf29ce484222325u
+
+static void
+cache_stamp(struct cache_head *h, const struct stat *json)
+{
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, CACHE_MAGIC, sizeof(h->magic));
+	h->order = CACHE_ORDER;
+	h->json_size = (uint64_t)json->st_size;
+	h->json_ino = (uint64_t)json->st_ino;
+	h->json_dev = (uint64_t)json->st_dev;
+	h->json_mtime = (int64_t)json->st_mtim.tv_sec;
+	h->json_mtime_ns = (int64_t)json->st_mtim.tv_nsec;
+}
+
+static int
+read_exact(int fd, void *buf, size_t n)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n)
+		if ((r = read(fd, (char *)buf + got, n - got)) > 0)
+			got += (size_t)r;
+		else if (r == 0 || errno != EINTR)
+			return -1;
+	return 0;
+}
+
+/* Every slot points inside the tables: a cache cut short or damaged is
+ * refused here, not met by a lookup. */
+static int
+cache_consistent(void)
+{
+	size_t i;
+
+	if (nslots == 0 || SLOT_KIND(slots[0]) != SLOT_INNER)
+		return 0;
+	for (i = 0; i < nslots; i++)
+		switch (SLOT_KIND(slots[i])) {
+		case SLOT_INNER:
+			if (SLOT_VAL(slots[i]) + (size_t)4 > nslots)
+				return 0;
+			break;
+		case SLOT_EXACT:
+			if (slots[i].b == 0 || slots[i].b > nexact ||
+			    SLOT_VAL(slots[i]) > nexact - slots[i].b)
+				return 0;
+			break;
+		case SLOT_CELL:
+			if (slots[i].b == 0)
+				return 0;
+			break;
+		}
+	for (i = 0; i < nexact; i++)
+		if (exact[i] >= nnames)
+			return 0;
+	return 1;
+}
+
+/* The index from the cache made from json: 0, or -1 (nothing kept). */
+static int
+cache_read(const char *dir, const struct stat *json)
+{
+	struct cache_head want, h;
+	struct stat st;
+	char *path, *text = NULL, *p;
+	size_t pad, i, before;
+	int fd;
+
+	path = xasprintf("%s/%s", dir, CACHE_FILE);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return -1;
+	cache_stamp(&want, json);
+	if (fstat(fd, &st) < 0 || read_exact(fd, &h, sizeof(h)) < 0 ||
+	    memcmp(h.magic, want.magic, sizeof(h.magic)) != 0 || h.order != want.order ||
+	    h.json_size != want.json_size || h.json_ino != want.json_ino ||
+	    h.json_dev != want.json_dev || h.json_mtime != want.json_mtime ||
+	    h.json_mtime_ns != want.json_mtime_ns || h.nnames == 0 ||
+	    h.nnames >= NAME_SLOTS / 2 || h.namebytes > (1u << 20) ||
+	    h.nslots > (1u << 30) || h.nexact > (1u << 30))
+		goto fail;
+	pad = (8 - h.namebytes % 8) % 8;
+	if ((uint64_t)st.st_size != sizeof(h) + h.namebytes + pad + h.nslots *
+	    sizeof(*slots) + h.nexact * sizeof(*exact))
+		goto fail;
+	text = xmalloc(h.namebytes + pad + 1);
+	slots = xmalloc((h.nslots ? h.nslots : 1) * sizeof(*slots));
+	exact = xmalloc((h.nexact ? h.nexact : 1) * sizeof(*exact));
+	nslots = h.nslots;
+	nexact = capexact = h.nexact;
+	if (read_exact(fd, text, h.namebytes + pad) < 0 ||
+	    read_exact(fd, slots, nslots * sizeof(*slots)) < 0 ||
+	    read_exact(fd, exact, nexact * sizeof(*exact)) < 0)
+		goto fail;
+	text[h.namebytes + pad] = '\0';
+	for (p = text, i = 0; i < h.nnames; i++, p += strlen(p) + 1) {
+		if (p >= text + h.namebytes || *p == '\0')
+			goto fail;
+		before = nnames;
+		if (name_index(p) != before)
+			goto fail;
+	}
+	if (p != text + h.namebytes || !cache_consistent() ||
+	    cache_sum(exact, nexact * sizeof(*exact), cache_sum(slots,
+	    nslots * sizeof(*slots), cache_sum(text, h.namebytes + pad, CACHE_SUM0))) !=
+	    h.sum)
+		goto fail;
+	free(text);
+	close(fd);
+	return 0;
+fail:
+	free(text);
+	close(fd);
+	tz_close();
+	return -1;
+}
+
+/* Keep the parsed index for the runs after this one, if dir lets us. */
+static void
+cache_write(const char *dir, const struct stat *json)
+{
+	struct cache_head h;
+	struct atomic a;
+	char *path, *text, *p;
+	size_t i, pad;
+
+	cache_stamp(&h, json);
+	h.nnames = (uint32_t)nnames;
+	for (i = 0; i < nnames; i++)
+		h.namebytes += strlen(names[i]) + 1;
+	h.nslots = nslots;
+	h.nexact = nexact;
+	pad = (8 - h.namebytes % 8) % 8;
+	text = xmalloc(h.namebytes + pad);
+	for (i = 0, p = text; i < nnames; i++) {
+		memcpy(p, names[i], strlen(names[i]) + 1);
+		p += strlen(names[i]) + 1;
+	}
+	memset(p, 0, pad);
+	h.sum = cache_sum(exact, nexact * sizeof(*exact), cache_sum(slots,
+	    nslots * sizeof(*slots), cache_sum(text, h.namebytes + pad, CACHE_SUM0)));
+	path = xasprintf("%s/%s", dir, CACHE_FILE);
+	if (atomic_open(&a, path, "") < 0) {
+		free(path);
+		free(text);
+		return;	/* a read-only data directory: no cache */
+	}
+	free(path);
+	fwrite(&h, sizeof(h), 1, a.fp);
+	fwrite(text, h.namebytes + pad, 1, a.fp);
+	free(text);
+	fwrite(slots, sizeof(*slots), nslots, a.fp);
+	fwrite(exact, sizeof(*exact), nexact, a.fp);
+	/* a failed write (a full disk) leaves no cache: the next run parses */
+	if (atomic_commit(&a) < 0)
+		return;
+}
+
 int
 tz_open(const char *dir, const char **why)
 {
-	json_t *root, *tzs, *v;
-	json_error_t jerr;
 	struct stat st;
-	char *path;
+	char *path, *text;
 	void *map;
-	size_t i;
-	int fd;
+	size_t len;
+	int fd, r;
 
 	if (slots != NULL)
 		return 0;
 	path = xasprintf("%s/%s", dir, INDEX_FILE);
-	root = json_load_file(path, 0, &jerr);
+	if (stat(path, &st) == 0 && cache_read(dir, &st) == 0) {
+		free(path);
+		goto data;
+	}
+	errno = 0;
+	text = slurp(path, &len, &st);
 	free(path);
-	if (root == NULL) {
+	if (text == NULL) {
 		*why = errno == ENOENT ? "no " INDEX_FILE " (run make deps)" :
 		    "unreadable " INDEX_FILE;
 		return -1;
 	}
-	tzs = json_object_get(root, "timezones");
-	if (!json_is_array(tzs) || !json_is_object(json_object_get(root, "lookup"))) {
-		json_decref(root);
-		*why = INDEX_FILE ": not a geo-tz index";
-		return -1;
-	}
-	json_array_foreach(tzs, i, v) {
-		if (!json_is_string(v)) {
-			json_decref(root);
-			*why = INDEX_FILE ": not a geo-tz index";
-			return -1;
-		}
-		if (name_index(json_string_value(v)) != i) {
-			json_decref(root);
-			tz_close();
-			*why = INDEX_FILE ": a zone named twice";
-			return -1;
-		}
-	}
-	if (index_node(json_object_get(root, "lookup")) != 0) {
-		json_decref(root);
+	r = index_parse(text, len);
+	free(text);
+	if (r < 0 || breadth_first() < 0 || SLOT_KIND(slots[0]) != SLOT_INNER) {
 		tz_close();
-		*why = INDEX_FILE ": not a geo-tz index";
+		*why = r == -2 ? INDEX_FILE ": a zone named twice" :
+		    INDEX_FILE ": not a geo-tz index";
 		return -1;
 	}
-	json_decref(root);
-	if (breadth_first() < 0 || SLOT_KIND(slots[0]) != SLOT_INNER) {
-		tz_close();
-		*why = INDEX_FILE ": not a geo-tz index";
-		return -1;
-	}
+	cache_write(dir, &st);
+data:
 	/* mapped, not read: a cell is decoded straight from the page cache,
 	 * and only the pages of the cells a run looks at are touched */
 	path = xasprintf("%s/%s", dir, FEATURE_FILE);

@@ -56,6 +56,12 @@ $(BUILDDIR)/unit/%: tests/unit/%.c $(BUILDDIR)/libmem.a $(HDRS)
 	@$(if $(Q),echo "LD	$@")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILDDIR)/libmem.a $(LDLIBS)
 
+# mem-exif loads libarchive and libzip at the first archive member
+# (tools/mem-exif/lazy.c), by the sonames of the libraries built against.
+soname = $(shell objdump -p "$$(pkg-config --variable=libdir $(1))/$(1).so" | awk '/SONAME/ {print $$2}')
+$(BUILDDIR)/tools/mem-exif/lazy.o: CPPFLAGS += -DSONAME_ARCHIVE='"$(call soname,libarchive)"' \
+	-DSONAME_ZIP='"$(call soname,libzip)"'
+
 units: $(UNITS)
 
 deps:

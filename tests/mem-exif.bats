@@ -780,3 +780,25 @@ PY
 	cmp before after
 	[ "$(tag -DateTimeOriginal out/in.jpg)" = "2023:01:15 10:30:45" ]
 }
+
+@test "mem-exif loads libarchive and libzip only for an archive member, and writes members as files" {
+	make_jpeg photo.jpg
+	ARC=$REPO/tests/helpers/archive.py
+	python3 "$ARC" pack a.zip x/photo.jpg photo.jpg
+	python3 "$ARC" pack t.tgz x/photo.jpg photo.jpg
+	make_record f.item "source=$PWD/photo.jpg" dest=f.jpg time=2021-06-05T04:03:02Z
+	python3 "$ARC" record z.item a.zip x/photo.jpg dest=z.jpg time=2021-06-05T04:03:02Z
+	python3 "$ARC" record t.item t.tgz x/photo.jpg dest=t.jpg time=2021-06-05T04:03:02Z
+	# neither is linked in: a start without archives does not pay for them
+	run -0 readelf -d "$(command -v mem-exif)"
+	refute_output --partial libarchive
+	refute_output --partial libzip
+	LD_DEBUG=libs mem-exif -o "$OUT" f.item > /dev/null 2> plain.log
+	run -1 grep -E 'libarchive|libzip' plain.log
+	[ "$(tag -DateTimeOriginal "$OUT/f.jpg")" = "2021:06:05 04:03:02" ]
+	LD_DEBUG=libs mem-exif -o "$OUT" z.item t.item > /dev/null 2> member.log
+	grep -q 'calling init: .*/libzip\.so' member.log
+	grep -q 'calling init: .*/libarchive\.so' member.log
+	cmp "$OUT/f.jpg" "$OUT/z.jpg"
+	cmp "$OUT/f.jpg" "$OUT/t.jpg"
+}

@@ -83,21 +83,47 @@ copy_slow(int dst, int src, off_t off, size_t len)
 	return 0;
 }
 
+/* Where the kernel's page cache and copy_file_range line up (see below). */
+#define PAGE_BYTES	4096
+#define CFR_ROUND	65536		/* what one copy_file_range round moves on ext4 */
+#define PIPE_BYTES	(1 << 20)	/* fs.pipe-max-size's default: any user may ask for it */
+
+/*
+ * Copy len bytes at off of src to dst's file position with copy_file_range
+ * (the kernel copies page to page, or shares blocks on a file system that
+ * can). On ext4 and other page cache copies it moves 64 KiB a round, one
+ * partial page plus 15 whole ones: when the destination position is
+ * 64 KiB-aligned at the end of each round, every round fills one 64 KiB
+ * folio of the new file, as cp's copy from 0 to 0 does; otherwise every
+ * round allocates, fills and accounts five or six smaller folios, which
+ * measured 1.4x cp's time on phone-size JPEGs. So when the two positions
+ * agree modulo a page, a first copy brings the destination to a 64 KiB
+ * boundary (and the source to a page one), and the rest goes in aligned
+ * rounds; the same split lets a CoW file system share the rest's blocks.
+ * 1 when copy_file_range is not served here (the caller copies otherwise).
+ */
 static int
-copy_range(int dst, int src, off_t off, size_t len)
+copy_kernel(int dst, int src, off_t *in, size_t *len, off_t dpos)
 {
 	static int no_cfr;
-	loff_t in = off;
+	size_t first = 0;
+	loff_t pos = *in;
 	ssize_t n;
 
-	while (len > 0 && !no_cfr) {
-		n = copy_file_range(src, &in, dst, NULL, len, 0);
+	if (no_cfr)
+		return 1;
+	if (dpos >= 0 && (dpos - *in) % PAGE_BYTES == 0)
+		first = (size_t)((CFR_ROUND - dpos % CFR_ROUND) % CFR_ROUND);
+	while (*len > 0) {
+		n = copy_file_range(src, &pos, dst, NULL, first > 0 && first < *len ?
+		    first : *len, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == ENOSYS || errno == EXDEV || errno == EINVAL ||
 		    errno == EOPNOTSUPP || errno == EBADF)) {
 			no_cfr = errno != EXDEV;
-			break;
+			*in = pos;
+			return 1;
 		}
 		if (n < 0)
 			return -1;
@@ -105,8 +131,124 @@ copy_range(int dst, int src, off_t off, size_t len)
 			errno = EIO;	/* the source shrank under us */
 			return -1;
 		}
-		len -= (size_t)n;
+		*len -= (size_t)n;
+		first = first > (size_t)n ? first - (size_t)n : 0;
+		*in = pos;
 	}
+	return 0;
+}
+
+/* Write n bytes waiting in a pipe to dst with read and write. */
+static int
+pipe_drain(int rd, int dst, size_t n)
+{
+	unsigned char buf[1 << 16];
+	ssize_t r;
+
+	while (n > 0) {
+		r = read(rd, buf, n < sizeof(buf) ? n : sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || write_all(dst, buf, (size_t)r) < 0)
+			return -1;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * Copy through a pipe of 1 MiB, where the positions do not agree modulo a
+ * page (the rest of a JPEG after an EXIF block that grew): the pages of
+ * the source go into the pipe by reference and are written once, in
+ * rounds of 1 MiB that fill big folios whatever the alignment -- as fast
+ * as cp's aligned copy, where copy_file_range's 64 KiB rounds are 1.4x.
+ * The pipe is made once and kept. 1 when splice is not served here.
+ */
+static int
+copy_pipe(int dst, int src, off_t *in, size_t *len)
+{
+	static int pipefd[2] = { -1, -1 }, broken;
+	static size_t room;
+	loff_t pos = *in;
+	ssize_t n, w;
+	int e;
+
+	if (broken)
+		return 1;
+	if (pipefd[0] < 0) {
+		if (pipe2(pipefd, O_CLOEXEC) < 0) {
+			broken = 1;
+			return 1;
+		}
+		n = fcntl(pipefd[1], F_SETPIPE_SZ, PIPE_BYTES);
+		if (n < (ssize_t)CFR_ROUND * 4) {
+			/* no bigger than copy_file_range's rounds: no gain */
+			close(pipefd[0]);
+			close(pipefd[1]);
+			pipefd[0] = pipefd[1] = -1;
+			broken = 1;
+			return 1;
+		}
+		room = (size_t)n;
+	}
+	while (*len > 0) {
+		n = splice(src, &pos, pipefd[1], NULL, *len < room ? *len : room, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EINVAL || errno == ENOSYS) && pos == *in) {
+			broken = 1;	/* a source or file system without splice */
+			return 1;
+		}
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			errno = EIO;	/* the source shrank under us */
+			return -1;
+		}
+		while (n > 0) {
+			w = splice(pipefd[0], NULL, dst, NULL, (size_t)n, 0);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0 && errno == EINVAL && !broken) {
+				/* a file system that takes no splice: what is in
+				 * the pipe is written plainly, the rest elsewhere */
+				broken = 1;
+				if (pipe_drain(pipefd[0], dst, (size_t)n) < 0)
+					return -1;
+				*len -= (size_t)n;
+				*in = pos;
+				return 1;
+			}
+			if (w <= 0) {
+				/* bytes left in the pipe: a new pipe next time */
+				e = w < 0 ? errno : EIO;
+				close(pipefd[0]);
+				close(pipefd[1]);
+				pipefd[0] = pipefd[1] = -1;
+				errno = e;
+				return -1;
+			}
+			n -= w;
+			*len -= (size_t)w;
+		}
+		*in = pos;
+	}
+	return 0;
+}
+
+static int
+copy_range(int dst, int src, off_t off, size_t len)
+{
+	off_t in = off, dpos = lseek(dst, 0, SEEK_CUR);
+	ssize_t n;
+	int rc = 1;
+
+	if (dpos >= 0 && len >= 4 * CFR_ROUND && (dpos - off) % PAGE_BYTES != 0)
+		rc = copy_pipe(dst, src, &in, &len);
+	if (rc > 0)
+		rc = copy_kernel(dst, src, &in, &len, dpos >= 0 ? dpos + (in - off) : -1);
+	if (rc < 0)
+		return -1;
 	/* across file systems (an archive member in memory, written to
 	 * OUT), sendfile still copies page to page, not through us */
 	while (len > 0) {

@@ -35,10 +35,10 @@ all: $(RUN:%=$(M)/stamp/%.ok) $(EXIF_OK) $(NORM_OK)
 
 # One tool call per item: mem-job runs the tool with the item's record,
 # keeps its log, and writes the stamp only when the tool succeeded.
-$(filter-out $(JOB_BATCHED:%=$(M)/stamp/%.ok),$(EXIF_OK)): $(M)/stamp/%.ok: $(M)/items/%.item $(M)/sig/%.sig
+$(filter-out $(JOB_BATCHED:%=$(M)/stamp/%.ok),$(EXIF_OK)): $(M)/stamp/%.ok: $(M)/items/%.item
 	@mem-job $(OUT) exif $*
 
-$(filter-out $(JOB_BATCHED:%=$(M)/stamp/%.ok),$(NORM_OK)): $(M)/stamp/%.ok: $(M)/items/%.item $(M)/sig/%.sig
+$(filter-out $(JOB_BATCHED:%=$(M)/stamp/%.ok),$(NORM_OK)): $(M)/stamp/%.ok: $(M)/items/%.item
 	@mem-job $(OUT) norm $*
 
 # The short items to do come in batches (JOB_BATCHES, JB_*: mem-plan
@@ -48,7 +48,7 @@ $(filter-out $(JOB_BATCHED:%=$(M)/stamp/%.ok),$(NORM_OK)): $(M)/stamp/%.ok: $(M)
 # the stamps its other items wrote are kept (.PRECIOUS: a stamp is only
 # ever written after its item succeeded).
 define job_batch
-$(patsubst %,$(M)/stamp/%.ok,$(JB_$(1))) &: $(foreach i,$(JB_$(1)),$(M)/items/$(i).item $(M)/sig/$(i).sig)
+$(patsubst %,$(M)/stamp/%.ok,$(JB_$(1))) &: $(patsubst %,$(M)/items/%.item,$(JB_$(1)))
 	@mem-job $(OUT) $(firstword $(subst -, ,$(1))) $(JB_$(1))
 endef
 $(foreach b,$(JOB_BATCHES),$(eval $(call job_batch,$(b))))

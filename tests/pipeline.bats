@@ -262,7 +262,7 @@ print(r["processor_name"], r["summary"], len(r["failed_matching"]["orphaned_medi
 	[ -z "$(ls "$OUT/.mem/run" | grep '\.err$')" ]
 	# one record rewritten: only that item is redone, by itself; its stamp
 	# is a new file, and the others' file did not move
-	stat -c '%n %i %Y.%y' "$OUT"/.mem/stamp/*.ok | grep -v c000000000000002 > before
+	stat -c '%n %i %Y.%y' "$OUT"/.mem/stamp/*.ok | grep -v c000000000000002 > "$BATS_TEST_TMPDIR/before"
 	sleep 1
 	make_record "$OUT" c000000000000002 alpha "$SRC/alpha/p2.jpg" image alpha/photos/p2-new.jpg
 	: > "$STUB_TRACE"
@@ -270,8 +270,8 @@ print(r["processor_name"], r["summary"], len(r["failed_matching"]["orphaned_medi
 	[ "$status" -eq 0 ]
 	assert_line "Files to process: 1"
 	assert_equal "$(trace_count 'mem-exif start')" 1
-	stat -c '%n %i %Y.%y' "$OUT"/.mem/stamp/*.ok | grep -v c000000000000002 > after
-	cmp before after
+	stat -c '%n %i %Y.%y' "$OUT"/.mem/stamp/*.ok | grep -v c000000000000002 > "$BATS_TEST_TMPDIR/after"
+	cmp "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
 	run -0 stat -c %h "$OUT/.mem/stamp/c000000000000002.ok"
 	assert_output 1
 	cmp "$OUT/alpha/photos/p2-new.jpg" <(printf 'alpha 2')

@@ -35,10 +35,10 @@ all: $(PART_RUN:%=$(M)/stamp/%.ok) $(RUN:%=$(M)/stamp/%.ok) $(EXIF_OK) $(NORM_OK
 
 # One tool call per item: mem-job runs the tool with the item's record,
 # keeps its log, and writes the stamp only when the tool succeeded.
-$(filter-out $(JOB_BATCHED:%=$(M)/stamp/%.ok) $(PART_BATCHED:%=$(M)/stamp/%.ok),$(EXIF_OK)): $(M)/stamp/%.ok: $(M)/items/%.item $(M)/sig/%.sig
+$(filter-out $(JOB_BATCHED:%=$(M)/stamp/%.ok) $(PART_BATCHED:%=$(M)/stamp/%.ok),$(EXIF_OK)): $(M)/stamp/%.ok: $(M)/items/%.item
 	@mem-job $(OUT) exif $*
 
-$(filter-out $(JOB_BATCHED:%=$(M)/stamp/%.ok) $(PART_BATCHED:%=$(M)/stamp/%.ok),$(NORM_OK)): $(M)/stamp/%.ok: $(M)/items/%.item $(M)/sig/%.sig
+$(filter-out $(JOB_BATCHED:%=$(M)/stamp/%.ok) $(PART_BATCHED:%=$(M)/stamp/%.ok),$(NORM_OK)): $(M)/stamp/%.ok: $(M)/items/%.item
 	@mem-job $(OUT) norm $*
 
 # The short items to do come in batches (JOB_BATCHES, JB_*: mem-plan
@@ -48,7 +48,7 @@ $(filter-out $(JOB_BATCHED:%=$(M)/stamp/%.ok) $(PART_BATCHED:%=$(M)/stamp/%.ok),
 # the stamps its other items wrote are kept (.PRECIOUS: a stamp is only
 # ever written after its item succeeded).
 define job_batch
-$(patsubst %,$(M)/stamp/%.ok,$(JB_$(1))) &: $(foreach i,$(JB_$(1)),$(M)/items/$(i).item $(M)/sig/$(i).sig)
+$(patsubst %,$(M)/stamp/%.ok,$(JB_$(1))) &: $(patsubst %,$(M)/items/%.item,$(JB_$(1)))
 	@mem-job $(OUT) $(firstword $(subst -, ,$(1))) $(JB_$(1))
 endef
 $(foreach b,$(JOB_BATCHES),$(eval $(call job_batch,$(b))))
@@ -60,7 +60,7 @@ $(foreach b,$(JOB_BATCHES),$(eval $(call job_batch,$(b))))
 # stamp, event and failure record per item (scripts/mem-job-part). Started
 # first (PART_RUN, above): a part's job is the run's longest.
 define part_job
-$(patsubst %,$(M)/stamp/%.ok,$(PJ_$(1))) &: $(foreach i,$(PJ_$(1)),$(M)/items/$(i).item $(M)/sig/$(i).sig)
+$(patsubst %,$(M)/stamp/%.ok,$(PJ_$(1))) &: $(patsubst %,$(M)/items/%.item,$(PJ_$(1)))
 	@mem-job $(OUT) $(firstword $(subst -, ,$(1))) --part $(1)
 endef
 $(foreach p,$(PART_JOBS),$(eval $(call part_job,$(p))))

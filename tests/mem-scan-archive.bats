@@ -337,16 +337,16 @@ fine.mp3'
 	python3 "$A" parts "$S/$G" parts "$G" 3
 	mem-scan -o out --records parts/* > recs
 	run -0 mem-plan -o out < recs
-	grep -l 'member ' out/.mem/sig/*.sig | wc -l > nsig
+	tr '\0' '\n' < out/.mem/plan/sigs | grep -c '^[0-9a-f]\{16\} member ' > nsig
 	[ "$(cat nsig)" -eq "$(ls out/.mem/items | wc -l)" ]
-	run -0 sh -c 'cat out/.mem/sig/*.sig | sort -u | sed -n 1p'
+	run -0 sh -c "tr '\0' '\n' < out/.mem/plan/sigs | cut -d' ' -f2- | sort -u | sed -n 1p"
 	assert_output --regexp '^member [0-9]+:[0-9]+:([0-9a-f]{8}|-):[0-9]+$'
-	for f in out/.mem/sig/*.sig; do echo "$(stat -c %Y.%i "$f") $f"; done | sort > s1
+	tr '\0' '\n' < out/.mem/plan/sigs | sort > s1
 	touch -d '2024-02-02 00:00:00' parts/"$G"-002.zip
 	mem-scan -o out --records parts/* > recs
 	run -0 mem-plan -o out < recs
-	for f in out/.mem/sig/*.sig; do echo "$(stat -c %Y.%i "$f") $f"; done | sort > s2
-	comm -13 s1 s2 | sed 's/.*\/\([0-9a-f]*\)\.sig$/\1/' | sort > changed
+	tr '\0' '\n' < out/.mem/plan/sigs | sort > s2
+	comm -13 s1 s2 | cut -d' ' -f1 | sort > changed
 	grep -la "source=$T/parts/$G-002.zip" out/.mem/items/*.item |
 	    sed 's/.*\/\([0-9a-f]*\)\.item$/\1/' | sort > p2
 	[ -s p2 ]

@@ -237,6 +237,74 @@ print(r["processor_name"], r["summary"], len(r["failed_matching"]["orphaned_medi
 	assert_equal "$(trace_count 'mem-exif start')" 1
 }
 
+@test "a batch's stamps are links to one file; a warning reaches its item's log; a redone item's stamp is replaced, the others keep theirs" {
+	local i
+	mkdir -p "$SRC/alpha"
+	for i in 1 2 3 4 5; do
+		printf 'alpha %d' "$i" > "$SRC/alpha/p$i.jpg"
+		make_record "$OUT" "c00000000000000$i" alpha "$SRC/alpha/p$i.jpg" image \
+			"alpha/photos/p$i.jpg"
+	done
+	printf 'warn 3' > "$SRC/alpha/p3.jpg"
+	run_stubbed -o "$OUT" -j1 "$SRC"
+	[ "$status" -eq 0 ]
+	assert_line "    warning: mem-exif: $SRC/alpha/p3.jpg: warning: no capture time"
+	run -0 sed -n 's/^JB_exif-[0-9a-f]* := //p' "$OUT/.mem/run/batches.mk"
+	assert_output "c000000000000001 c000000000000002 c000000000000003 c000000000000004 c000000000000005"
+	assert_equal "$(grep -c '^ok exif ' "$OUT/.mem/run/events")" 5
+	# one file, five names
+	run -0 sh -c 'stat -c "%i %h" "$1"/.mem/stamp/*.ok | sort -u' _ "$OUT"
+	assert_output --regexp '^[0-9]+ 5$'
+	# the warning (on the console, above) in p3's log; no log for the
+	# others, and the batch's message file is gone
+	cmp "$OUT/.mem/log/c000000000000003.log" <(echo "mem-exif: $SRC/alpha/p3.jpg: warning: no capture time")
+	[ "$(ls "$OUT/.mem/log")" = c000000000000003.log ]
+	[ -z "$(ls "$OUT/.mem/run" | grep '\.err$')" ]
+	# one record rewritten: only that item is redone, by itself; its stamp
+	# is a new file, and the others' file did not move
+	stat -c '%n %i %Y.%y' "$OUT"/.mem/stamp/*.ok | grep -v c000000000000002 > "$BATS_TEST_TMPDIR/before"
+	sleep 1
+	make_record "$OUT" c000000000000002 alpha "$SRC/alpha/p2.jpg" image alpha/photos/p2-new.jpg
+	: > "$STUB_TRACE"
+	run_stubbed -o "$OUT" -j1 "$SRC"
+	[ "$status" -eq 0 ]
+	assert_line "Files to process: 1"
+	assert_equal "$(trace_count 'mem-exif start')" 1
+	stat -c '%n %i %Y.%y' "$OUT"/.mem/stamp/*.ok | grep -v c000000000000002 > "$BATS_TEST_TMPDIR/after"
+	cmp "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+	run -0 stat -c %h "$OUT/.mem/stamp/c000000000000002.ok"
+	assert_output 1
+	cmp "$OUT/alpha/photos/p2-new.jpg" <(printf 'alpha 2')
+}
+
+@test "the sources' signatures are one file; an OUT with a signature file per item (older) is not redone" {
+	stub_set "$SRC" "$OUT"
+	run_stubbed -o "$OUT" -j2 "$SRC"
+	[ "$status" -eq 0 ]
+	assert_file_not_exists "$OUT/.mem/sig"
+	run -0 sh -c "tr '\0' '\n' < '$OUT/.mem/plan/sigs' | cut -d' ' -f1"
+	assert_output "$(ls "$OUT/.mem/items" | sed 's/\.item$//' | sort)"
+	# as an older mem-plan left it: sig/ID.sig, no plan/sigs
+	mkdir "$OUT/.mem/sig"
+	tr '\0' '\n' < "$OUT/.mem/plan/sigs" | while read -r id sig; do
+		printf '%s\n' "$sig" > "$OUT/.mem/sig/$id.sig"
+	done
+	rm "$OUT/.mem/plan/sigs"
+	: > "$STUB_TRACE"
+	run_stubbed -o "$OUT" -j2 "$SRC"
+	[ "$status" -eq 0 ]
+	assert_line "Files to process: 0"
+	assert_equal "$(trace_count 'mem-exif start')" 0
+	assert_file_exists "$OUT/.mem/plan/sigs"
+	# a source changed since (its ctime moves): redone
+	touch "$SRC/beta/b2.jpg"
+	: > "$STUB_TRACE"
+	run_stubbed -o "$OUT" -j2 "$SRC"
+	[ "$status" -eq 0 ]
+	assert_line "Files to process: 1"
+	assert_equal "$(trace_count 'mem-exif start')" 1
+}
+
 @test "a run killed with -9 resumes: finished items are not redone, nothing partial stays" {
 	stub_set "$SRC" "$OUT"
 	for i in $(seq 10 29); do

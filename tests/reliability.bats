@@ -364,3 +364,20 @@ print(r["summary"]["total_failures"], [f["stage"] for f in r["failed_processing"
 	[ "$status" -eq 1 ]
 	[ "$(stat -c '%i %s %Y.%y %Z.%z' "$rep")" = "$before" ]
 }
+
+@test "a batch started on a full disk still names each item's reason (cp's own words) in its fail event" {
+	small_disk "$OUT" 1m
+	many_items 3
+	find "$OUT/.mem/items" -name '*.item' -print0 | mem-plan -o "$OUT" > /dev/null
+	: > "$OUT/.mem/run/events"
+	fallocate -n -l 65536 "$OUT/.mem/run/events"
+	# no room left for a byte (the batch's messages file cannot be reserved)
+	head -c 2000000 /dev/zero > "$OUT/filler" 2> /dev/null || true
+	run -1 env PATH="$STUBS:$PATH" MEM_JOB_FETCHED=1 \
+		mem-job "$OUT" exif c00000000000000a c00000000000000b c00000000000000c
+	run -0 grep -c '^fail exif c00000000000000[abc] 1 cp: .*No space left on device$' \
+		"$OUT/.mem/run/events"
+	assert_output 3
+	[ -z "$(ls "$OUT/.mem/stamp" | grep '\.ok$')" ]
+	[ -z "$(ls "$OUT/.mem/run" | grep '\.err$')" ]
+}

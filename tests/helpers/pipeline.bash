@@ -20,7 +20,8 @@ record_field() {
 # failed item, 0/1/2) and append "TOOL start|end EPOCH-NS ID" to $STUB_TRACE:
 #  mem-scan	prints the records already under OUT/.mem/items, sorted
 #  mem-exif, mem-loudnorm	copy the source to OUT/dest (atomically); a
-#		source that starts with "bad" fails; $STUB_SLEEP slows them
+#		source that starts with "bad" fails, one with "warn"
+#		warns (and succeeds); $STUB_SLEEP slows them
 #  mem-upload	takes the lock OUT/.mem/upload.lock, lists what it got in
 #		$STUB_TRACE, sleeps $STUB_UPLOAD_SLEEP
 #  mem-advise	prints $STUB_ADVICE (default 2)
@@ -49,8 +50,9 @@ for rec; do
 	done < "$rec"
 	[ -z "$STUB_TRACE" ] || echo "$tool start $(date +%s%N) $id" >> "$STUB_TRACE"
 	[ -z "$STUB_SLEEP" ] || sleep "$STUB_SLEEP"
-	case $(head -c 3 "$src") in
-	bad) echo "$tool: $src: not a JPEG (no SOI marker)" >&2; st=1; continue ;;
+	case $(head -c 4 "$src") in
+	bad*) echo "$tool: $src: not a JPEG (no SOI marker)" >&2; st=1; continue ;;
+	warn) echo "$tool: $src: warning: no capture time" >&2 ;;
 	esac
 	mkdir -p "$(dirname "$out/$dest")"
 	tmp=$(dirname "$out/$dest")/.$(basename "$dest").XXXXXX

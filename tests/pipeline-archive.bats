@@ -85,6 +85,31 @@ read_line() {
 	assert_line "Failed: 0"
 }
 
+@test "under GNU parallel too, a tgz part is one job read once per stage, with make's outputs and a rerun that does nothing" {
+	run -0 mem-pipeline --engine parallel --skip-upload -j2 --originals "$F/tgz" -o out
+	printf '%s\n' "$output" > console
+	outputs "$F/od" > want
+	outputs out > have
+	diff want have
+	while IFS= read -r f; do
+		cmp "$F/od/$f" "out/$f"
+	done < want
+	n=$(records_of out "$F/tgz/$G/$TAKEOUT")
+	[ "$n" -gt 40 ]
+	read_line mem-exif "$F/tgz/$G/$TAKEOUT" "$n" whole
+	read_line mem-loudnorm "$F/tgz/music/music-001.tgz" 3 whole
+	[ "$(grep -c ': read [0-9]* bytes of ' console)" -eq 2 ]
+	[ "$(grep -c '^ok exif ' out/.mem/run/events)" -eq "$n" ]
+	assert_line "Completed: $((n + 3))"
+	# one GNU parallel job per part and stage (the joblog's Command)
+	run -0 awk -F '\t' 'NR > 1 { print $NF }' out/.mem/run/joblog
+	[ "$(printf '%s\n' "$output" | grep -c -- '--part=exif-\|--part=norm-')" -eq 2 ]
+	# nothing left to do: the next run starts no job
+	run -0 mem-pipeline --engine parallel --skip-upload -j2 --originals "$F/tgz" -o out
+	refute_output --partial ': read '
+	[ "$(grep -c '^start ' out/.mem/run/events)" -eq 0 ]
+}
+
 @test "the plan makes one job of a tgz part's items, in archive order, and leaves a zip part's items as they were" {
 	mksample --archives sa > /dev/null 2>&1
 	run -0 sh -c "mem-scan -o out --records --originals sa | mem-plan -o out > /dev/null"

@@ -290,20 +290,18 @@ outpipe_put(int dst, const struct piece *p)
 }
 
 /*
- * Write the pieces in order to fd. Through the pipe; a big range that
- * sits at the output's own offset modulo a page goes by copy_file_range
- * instead, which a CoW file system turns into shared blocks (a video's
- * sample data behind a rewritten moov of the same size).
+ * Write the pieces in order to fd, the first at offset at. Through the
+ * pipe; a big range that sits at the output's own offset modulo a page
+ * goes by copy_file_range instead, which a CoW file system turns into
+ * shared blocks (a video's sample data behind a rewritten moov of the
+ * same size).
  */
-int
-pieces_write(int fd, const struct piece *p, size_t n)
+static int
+pieces_put(int fd, const struct piece *p, size_t n, off_t at)
 {
-	off_t at = lseek(fd, 0, SEEK_CUR);	/* where piece i goes */
 	size_t i;
-	int rc, piped = at >= 0 && outpipe_ready();
+	int rc, piped = outpipe_ready();
 
-	if (at < 0)
-		at = 0;		/* only an alignment guess below */
 	for (i = 0; i < n; i++) {
 		if (p[i].len == 0)
 			continue;
@@ -323,6 +321,15 @@ pieces_write(int fd, const struct piece *p, size_t n)
 		at += (off_t)p[i].len;
 	}
 	return piped ? outpipe_flush(fd) : 0;
+}
+
+int
+pieces_write(int fd, const struct piece *p, size_t n)
+{
+	off_t at = lseek(fd, 0, SEEK_CUR);
+
+	/* where the pieces go only matters to the choice of a copy */
+	return pieces_put(fd, p, n, at < 0 ? 0 : at);
 }
 
 static void
@@ -534,7 +541,7 @@ pieces_commit(const char *dst, const struct piece *p, size_t n, const struct met
 		*why = why_errno(dst);
 		return -1;
 	}
-	if (pieces_write(o.fd, p, n) < 0 || set_mtime_fd(o.fd, m, srcfd) < 0) {
+	if (pieces_put(o.fd, p, n, 0) < 0 || set_mtime_fd(o.fd, m, srcfd) < 0) {
 		*why = why_errno(dst);
 		out_abort(&o);
 		return -1;

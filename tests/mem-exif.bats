@@ -10,6 +10,10 @@ setup() {
 	OUT=$BATS_TEST_TMPDIR/out
 }
 
+teardown() {
+	if [ -n "${MOUNTED:-}" ]; then umount "$MOUNTED"; fi
+}
+
 # exiftool's value of a tag, printed plainly (-s3), numbers with -n.
 tag() {
 	exiftool -s3 "$@"
@@ -801,4 +805,26 @@ PY
 	grep -q 'calling init: .*/libarchive\.so' member.log
 	cmp "$OUT/f.jpg" "$OUT/z.jpg"
 	cmp "$OUT/f.jpg" "$OUT/t.jpg"
+}
+
+@test "a JPEG that does not fit on the disk is not delivered, and the next one is written whole" {
+	[ "$(id -u)" = 0 ] || skip "mounting a tmpfs needs root"
+	# 3 MB: the output fails in the middle of the bytes on their way to it
+	ffmpeg -nostdin -loglevel error -y -f lavfi -i "testsrc2=size=2400x1800:rate=1" \
+		-vf "noise=alls=40:allf=u" -frames:v 1 -q:v 2 -f image2 -c:v mjpeg big.jpg
+	[ "$(stat -c %s big.jpg)" -gt 2000000 ]
+	make_jpeg small.jpg 320x240
+	run -0 mem-exif -o ref --time 2023-01-15T10:30:45+02:00 small.jpg
+	mkdir -p "$OUT"
+	mount -t tmpfs -o size=1m tmpfs "$OUT"
+	MOUNTED=$OUT
+	rc=0
+	mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 big.jpg small.jpg \
+		> stdout.nul 2> stderr.txt || rc=$?
+	[ "$rc" -eq 1 ]
+	[[ "$(cat stderr.txt)" == "mem-exif: big.jpg: "*"No space left on device" ]]
+	printf '%s\0' "$OUT/small.jpg" | cmp - stdout.nul
+	[ ! -e "$OUT/big.jpg" ]
+	cmp ref/small.jpg "$OUT/small.jpg"
+	no_temp_files "$OUT"
 }

@@ -197,19 +197,19 @@ jpeg_has_eoi(reader_fn rd, void *ctx, off_t sos, off_t size)
 /*
  * Layout of the file at fd. A missing EOI is taken as exiftool takes it
  * (the bytes after SOS are copied as they are) unless need_eoi: an image
- * to be decoded again must be whole.
+ * to be decoded again must be whole. c keeps the window the scan read
+ * (the EXIF block is nearly always in it) for the reads that follow.
  */
 static struct jpeg_layout *
-layout(int fd, off_t size, int need_eoi, const char **why)
+layout(int fd, struct cached *c, off_t size, int need_eoi, const char **why)
 {
 	struct jpeg_layout *l = xmalloc(sizeof(*l));
-	struct cached c;
 
-	c.fd = fd;
-	c.blen = 0;
-	if (jpeg_scan(cached_reader, &c, size, l, why) < 0)
+	c->fd = fd;
+	c->blen = 0;
+	if (jpeg_scan(cached_reader, c, size, l, why) < 0)
 		goto bad;
-	if (need_eoi && !jpeg_has_eoi(cached_reader, &c, l->sos_off, size)) {
+	if (need_eoi && !jpeg_has_eoi(cached_reader, c, l->sos_off, size)) {
 		*why = "truncated JPEG (no EOI marker after the image data)";
 		goto bad;
 	}
@@ -219,10 +219,10 @@ bad:
 	return NULL;
 }
 
-/* The payload of the Exif APP1 of the file at fd (malloc'd), or NULL
+/* The payload of the Exif APP1 of the file c reads (malloc'd), or NULL
  * with *len 0 when there is none; -1 on a read error. */
 static int
-old_exif(int fd, const struct jpeg_layout *l, unsigned char **blk, size_t *len)
+old_exif(struct cached *c, const struct jpeg_layout *l, unsigned char **blk, size_t *len)
 {
 	const struct jpeg_seg *s = l->exif >= 0 ? &l->seg[l->exif] : NULL;
 
@@ -231,7 +231,7 @@ old_exif(int fd, const struct jpeg_layout *l, unsigned char **blk, size_t *len)
 	if (s == NULL)
 		return 0;
 	*blk = xmalloc(s->plen);
-	if (read_at(fd, s->off + (off_t)(s->len - s->plen), *blk, s->plen) < 0) {
+	if (cached_reader(c, s->off + (off_t)(s->len - s->plen), *blk, s->plen) < 0) {
 		free(*blk);
 		*blk = NULL;
 		return -1;
@@ -240,16 +240,16 @@ old_exif(int fd, const struct jpeg_layout *l, unsigned char **blk, size_t *len)
 	return 0;
 }
 
-/* The edited EXIF block of the file at fd, as a whole APP1 segment. */
+/* The edited EXIF block of the file c reads, as a whole APP1 segment. */
 static unsigned char *
-new_app1(int fd, const struct jpeg_layout *l, const struct meta *m, size_t *len,
+new_app1(struct cached *c, const struct jpeg_layout *l, const struct meta *m, size_t *len,
     const char **why)
 {
 	unsigned char *old, *blk, *app1;
 	size_t olen, blen;
 	int rc;
 
-	if (old_exif(fd, l, &old, &olen) < 0) {
+	if (old_exif(c, l, &old, &olen) < 0) {
 		*why = why_errno("read");
 		return NULL;
 	}
@@ -340,14 +340,15 @@ jpeg_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 	struct jpeg_layout *l;
 	struct piece p[5];
 	struct afcp *afcp;
+	struct cached c;
 	unsigned char *app1, *head;
 	size_t alen, np = 0;
 	off_t cut, resume;
 	int rc;
 
-	if ((l = layout(srcfd, size, 0, why)) == NULL)
+	if ((l = layout(srcfd, &c, size, 0, why)) == NULL)
 		return -1;
-	if ((app1 = new_app1(srcfd, l, m, &alen, why)) == NULL) {
+	if ((app1 = new_app1(&c, l, m, &alen, why)) == NULL) {
 		free(l);
 		return -1;
 	}
@@ -359,7 +360,7 @@ jpeg_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 	afcp = xmalloc(sizeof(*afcp));
 	/* the head (SOI, JFIF) is a few bytes: one write with the APP1 */
 	head = xmalloc((size_t)cut + alen);
-	if (read_at(srcfd, 0, head, (size_t)cut) < 0) {
+	if (cut > 0 && cached_reader(&c, 0, head, (size_t)cut) < 0) {
 		*why = why_errno("read");
 		rc = -1;
 	} else {
@@ -408,17 +409,18 @@ jpeg_write_from(int srcfd, off_t size, int basefd, off_t basesize,
 	static const unsigned char soi[2] = { 0xFF, 0xD8 };
 	struct jpeg_layout *src, *base;
 	struct piece *p;
-	unsigned char *app1;
+	struct cached *cs = xmalloc(sizeof(*cs)), *cb = xmalloc(sizeof(*cb));
+	unsigned char *app1 = NULL;
 	size_t alen, n = 0, i;
-	int rc;
+	int rc = -1;
 
-	if ((src = layout(srcfd, size, 0, why)) == NULL)
-		return -1;
-	if ((base = layout(basefd, basesize, 1, why)) == NULL) {
-		free(src);
-		return -1;
-	}
-	if ((app1 = new_app1(srcfd, src, m, &alen, why)) == NULL) {
+	src = layout(srcfd, cs, size, 0, why);
+	base = src != NULL ? layout(basefd, cb, basesize, 1, why) : NULL;
+	free(cb);
+	if (base != NULL)
+		app1 = new_app1(cs, src, m, &alen, why);
+	free(cs);
+	if (app1 == NULL) {
 		free(src);
 		free(base);
 		return -1;
@@ -450,12 +452,13 @@ jpeg_info(int fd, off_t size, int *orientation, int *scale, int *subsampled,
     const char **why)
 {
 	struct jpeg_layout *l;
+	struct cached c;
 	unsigned char *old;
 	size_t olen;
 
-	if ((l = layout(fd, size, 1, why)) == NULL)
+	if ((l = layout(fd, &c, size, 1, why)) == NULL)
 		return -1;
-	if (old_exif(fd, l, &old, &olen) < 0) {
+	if (old_exif(&c, l, &old, &olen) < 0) {
 		*why = why_errno("read");
 		free(l);
 		return -1;

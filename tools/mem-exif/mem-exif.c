@@ -259,9 +259,14 @@ same_file(const char *dst, const struct stat *src)
 	return stat(dst, &st) == 0 && st.st_dev == src->st_dev && st.st_ino == src->st_ino;
 }
 
-/* One item: 0, or -1 with its one line already printed. */
+/*
+ * One item: 0, or -1 with its one line already printed. A record of a tar
+ * member is kept in defer (when not NULL) to be done after the input, in
+ * archive order; the records are told from media here, by the one open
+ * every item needs, not by a second one.
+ */
 static int
-process(const char *path)
+process(const char *path, struct later *defer)
 {
 	struct item it;
 	struct meta m;
@@ -293,6 +298,11 @@ process(const char *path)
 				warn_("%s", path);
 			else
 				warnx_("%s: %s", path, why);
+			goto out;
+		}
+		if (defer != NULL && item_field(&it, "member") != NULL &&
+		    later_add(defer, path)) {
+			rc = 0;
 			goto out;
 		}
 		if ((dst = item_dest(&it, outdir, &why)) == NULL) {
@@ -349,7 +359,8 @@ process(const char *path)
 			goto out;
 		}
 	}
-	if (!media.member && (fstat(media.fd, &st) < 0 || same_file(dst, &st))) {
+	/* st is the source's already when the item is the file itself */
+	if (!media.member && ((rec && fstat(media.fd, &st) < 0) || same_file(dst, &st))) {
 		warnx_("%s: the output %s is the source itself", path, dst);
 		goto out;
 	}
@@ -477,14 +488,12 @@ main(int argc, char *argv[])
 		die_errno(ST_FATAL, "%s", outdir);
 
 	input_init(&in, argc, argv);
-	for (;;) {
-		if ((path = input_next(&in, &status)) != NULL && later_add(&later, path))
-			continue;
-		if (path == NULL && (path = later_next(&later)) == NULL)
-			break;
-		if (process(path) < 0)
+	while ((path = input_next(&in, &status)) != NULL)
+		if (process(path, &later) < 0)
 			status = ST_ITEM;
-	}
+	while ((path = later_next(&later)) != NULL)
+		if (process(path, NULL) < 0)
+			status = ST_ITEM;
 	input_free(&in);
 	later_free(&later);
 	source_report(verbose);

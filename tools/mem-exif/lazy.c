@@ -94,6 +94,7 @@ LAZY(Z, int, zip_compression_method_supported, (zip_int32_t method, int compress
 LAZY_VOID(Z, zip_discard, (zip_t *za), (za))
 LAZY(Z, int, zip_error_code_zip, (const zip_error_t *err), (err))
 LAZY_VOID(Z, zip_error_fini, (zip_error_t *err), (err))
+LAZY_VOID(Z, zip_error_init, (zip_error_t *err), (err))
 LAZY_VOID(Z, zip_error_init_with_code, (zip_error_t *err, int code), (err, code))
 LAZY(Z, const char *, zip_error_strerror, (zip_error_t *err), (err))
 LAZY(Z, int, zip_fclose, (zip_file_t *zf), (zf))
@@ -105,6 +106,9 @@ LAZY(Z, zip_int64_t, zip_get_num_entries, (zip_t *za, zip_flags_t f), (za, f))
 LAZY(Z, zip_int64_t, zip_name_locate, (zip_t *za, const char *name, zip_flags_t f),
     (za, name, f))
 LAZY(Z, zip_t *, zip_open, (const char *path, int flags, int *err), (path, flags, err))
+LAZY(Z, zip_t *, zip_open_from_source, (zip_source_t *src, int flags, zip_error_t *err),
+    (src, flags, err))
+LAZY_VOID(Z, zip_source_free, (zip_source_t *src), (src))
 LAZY(Z, int, zip_stat_index, (zip_t *za, zip_uint64_t i, zip_flags_t f, zip_stat_t *st),
     (za, i, f, st))
 LAZY_VOID(Z, zip_stat_init, (zip_stat_t *st), (st))

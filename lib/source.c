@@ -699,7 +699,7 @@ later_add(struct later *l, const char *path)
 const char *
 later_next(struct later *l)
 {
-	if (!l->sorted && l->n > 0) {	/* qsort takes no NULL, even for 0 */
+	if (!l->sorted && l->n > 0) {	/* qsort(NULL, 0) is undefined */
 		qsort(l->v, l->n, sizeof(*l->v), by_archive_order);
 		l->sorted = 1;
 	}

@@ -59,6 +59,7 @@ struct fh {
 	zip_file_t *zf;		/* zip: open, zpos bytes read */
 	int64_t	 zpos;
 	int	 seekable;	/* zip: a stored member */
+	int	 window;	/* zip: stored media, read through windows */
 	char	 why[160];	/* the reason of the last failure */
 };
 
@@ -830,7 +831,10 @@ file_open(const struct export *ex, const struct file *f)
 	if (p->tar || (f->data != NULL && f->datalen == (size_t)f->size))
 		return h;
 	pthread_mutex_lock(&p->mu);
-	if ((h->zf = zip_fopen_index(p->zip, (zip_uint64_t)f->index, 0)) == NULL)
+	if (f->kind != KIND_UNKNOWN && zip_stat_index(p->zip, (zip_uint64_t)f->index, 0,
+	    &st) == 0 && st.comp_method == ZIP_CM_STORE)
+		h->seekable = h->window = 1;	/* zf waits for a read to the end */
+	else if ((h->zf = zip_fopen_index(p->zip, (zip_uint64_t)f->index, 0)) == NULL)
 		snprintf(h->why, sizeof(h->why), "%s", zip_strerror(p->zip));
 	else if (zip_stat_index(p->zip, (zip_uint64_t)f->index, 0, &st) == 0 &&
 	    st.comp_method == ZIP_CM_STORE)
@@ -847,14 +851,60 @@ fail_zip(struct fh *h)
 	return -1;
 }
 
+/*
+ * Bytes off..off+n of a stored media member, short of its end, through a
+ * window of libzip on the part. A zip_file_t would run them through its
+ * CRC layer, whose sum is checked only by a read that meets the end: on
+ * the scan's 2,000 EXIF heads, 8 MB summed for nothing (2 ms). A read to
+ * the end still goes through zf, which then checks what it can.
+ */
+static ssize_t
+window_read(struct fh *h, struct part *p, void *buf, size_t n, off_t off)
+{
+	zip_source_t *src;
+	zip_int64_t r;
+
+	if ((src = zip_source_zip(p->zip, p->zip, (zip_uint64_t)h->f->index, 0,
+	    (zip_uint64_t)off, (zip_int64_t)n)) == NULL) {
+		snprintf(h->why, sizeof(h->why), "%s", zip_strerror(p->zip));
+		errno = EIO;
+		return -1;
+	}
+	if (zip_source_open(src) < 0) {
+		snprintf(h->why, sizeof(h->why), "%s", zip_error_strerror(zip_source_error(src)));
+		zip_source_free(src);
+		errno = EIO;
+		return -1;
+	}
+	if ((r = zip_source_read(src, buf, n)) < 0)
+		snprintf(h->why, sizeof(h->why), "%s", zip_error_strerror(zip_source_error(src)));
+	zip_source_close(src);
+	zip_source_free(src);
+	if (r < 0) {
+		errno = EIO;
+		return -1;
+	}
+	return (ssize_t)r;
+}
+
 /* libzip seeks only in stored members; in a deflated one, read on to the
  * offset (from the start again when it lies behind). */
 static ssize_t
-zip_pread_(struct fh *h, const struct part *p, void *buf, size_t n, off_t off)
+zip_pread_(struct fh *h, struct part *p, void *buf, size_t n, off_t off)
 {
 	static unsigned char skip[1 << 15];
 	zip_int64_t r;
 
+	if (h->window && off >= 0 && n > 0 && (uint64_t)off + n < (uint64_t)h->f->size)
+		return window_read(h, p, buf, n, off);
+	if (h->zf == NULL && h->window) {
+		if ((h->zf = zip_fopen_index(p->zip, (zip_uint64_t)h->f->index, 0)) == NULL) {
+			snprintf(h->why, sizeof(h->why), "%s", zip_strerror(p->zip));
+			errno = EIO;
+			return -1;
+		}
+		h->zpos = 0;
+	}
 	if (h->zf == NULL) {
 		errno = EIO;
 		return -1;

@@ -44,8 +44,8 @@ static const char *open_failed;	/* why the data could not be opened */
  * Load geo-tz's index before the scan: what its parse leaves (the nodes
  * as read) is then freed before the exports' lists are built, and that
  * heap is reused, so the peak memory is the larger of the two, not their
- * sum. A run that never
- * needs a zone does not need the data: a failure is kept until then.
+ * sum. A run that never needs a zone does not need the data: a failure is
+ * kept until then.
  */
 void
 offsets_prepare(void)

@@ -581,8 +581,8 @@ slurp(const char *path, size_t *len, struct stat *sb)
 /*
  * The index as lookups use it (zone names, slots, exact zones), kept
  * beside the JSON in CACHE_FILE once a run has parsed it, and read back by
- * the runs after it in a fraction of a millisecond instead of the 2 to 5
- * ms of parsing it (most of what mem-scan costs on a small export). The
+ * the runs after it in under a millisecond instead of the 2 to 5 ms of
+ * parsing it (as much again as starting the process costs). The
  * cache stands for the JSON it was made from only while that file has the
  * size, mtime, inode and device written in its head (npm ci replaces the
  * data, and with it those). A cache that does not match, or whose numbers

@@ -110,55 +110,6 @@ Etc/GMT+2"
 	[ -z "$(ls -A "$OUT/.mem/items")" ]
 }
 
-@test "the index's compact form is written beside it, used while the JSON is unchanged, and made again when stale or damaged" {
-	local data="$BATS_TEST_TMPDIR/data" src="$REPO/deps/tz/node_modules/geo-tz/data"
-	local json="$data/timezones-1970.geojson.index.json" cache
-	cache="$data/timezones-1970.geojson.index.mem"
-	mkdir "$data"
-	cp -p "$src/timezones-1970.geojson.index.json" "$data/"
-	ln -s "$src/timezones-1970.geojson.geo.dat" "$data/"
-	NODE_PATH="$REPO/deps/tz/node_modules" node "$REPO/tests/helpers/tz-edge-points.js" \
-	    "$src" 100 5 > pos
-	node "$ORACLE" < pos > theirs
-	export MEM_TZ_DATA="$data"
-	# the first run parses the JSON and leaves the cache
-	[ ! -e "$cache" ]
-	run -0 mem-scan --tz-lookup < pos
-	printf '%s\n' "$output" > ours
-	run -0 diff ours theirs
-	[ -s "$cache" ]
-	# with the JSON's bytes gone but its size, mtime and inode kept, the
-	# answers can only come from the cache
-	cp -p "$json" json.orig
-	python3 -c 'import sys; p = sys.argv[1]; n = len(open(p, "rb").read()); open(p, "r+b").write(b"x" * n)' "$json"
-	touch -r json.orig "$json"
-	run -0 mem-scan --tz-lookup < pos
-	printf '%s\n' "$output" > ours
-	run -0 diff ours theirs
-	# a JSON touched since is read again (here: not an index any more)
-	touch -d '+1 hour' "$json"
-	run -2 mem-scan --tz-lookup < pos
-	assert_output --partial "timezones-1970.geojson.index.json: not a geo-tz index"
-	# a damaged cache (one bit, or cut short) is not used, and made again
-	cp -p json.orig "$json"
-	python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 1; open(p, "wb").write(b)' "$cache"
-	cp "$cache" damaged
-	run -0 mem-scan --tz-lookup < pos
-	printf '%s\n' "$output" > ours
-	run -0 diff ours theirs
-	run -1 cmp -s "$cache" damaged
-	truncate -s 1000 "$cache"
-	run -0 mem-scan --tz-lookup < pos
-	printf '%s\n' "$output" > ours
-	run -0 diff ours theirs
-	[ "$(stat -c %s "$cache")" -gt 1000 ]
-	# no temp file is left beside it
-	run -0 ls -A "$data"
-	assert_output "timezones-1970.geojson.geo.dat
-timezones-1970.geojson.index.json
-timezones-1970.geojson.index.mem"
-}
-
 # --- the cascade ----------------------------------------------------------
 
 @test "each rule writes its offset and says which, in the exact record" {

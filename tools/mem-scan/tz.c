@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -541,10 +540,9 @@ bad:
 	return -1;
 }
 
-/* The whole file at path, NUL-terminated (*len without it), and its
- * stat, or NULL. */
+/* The whole file at path, NUL-terminated (*len without it), or NULL. */
 static char *
-slurp(const char *path, size_t *len, struct stat *sb)
+slurp(const char *path, size_t *len)
 {
 	struct stat st;
 	char *buf;
@@ -574,215 +572,7 @@ slurp(const char *path, size_t *len, struct stat *sb)
 	}
 	buf[n] = '\0';
 	*len = n;
-	*sb = st;
 	return buf;
-}
-
-/*
- * The index as lookups use it (zone names, slots, exact zones), kept
- * beside the JSON in CACHE_FILE once a run has parsed it, and read back by
- * the runs after it in under a millisecond instead of the 2 to 5 ms of
- * parsing it (as much again as starting the process costs). The
- * cache stands for the JSON it was made from only while that file has the
- * size, mtime, inode and device written in its head (npm ci replaces the
- * data, and with it those). A cache that does not match, or whose numbers
- * do not hold together, is ignored and made again; a data directory that
- * cannot be written (installed read-only) has no cache, and each run
- * parses. Written beside and renamed, so runs side by side each see a
- * whole cache or none. In this machine's byte order: another machine's
- * fails the order mark and is made again.
- */
-#define CACHE_FILE "timezones-1970.geojson.index.mem"
-#define CACHE_MAGIC "memtzix1"
-#define CACHE_ORDER 0x01020304u
-struct cache_head {
-	char	 magic[8];
-	uint32_t order;		/* CACHE_ORDER as written here */
-	uint32_t nnames;
-	uint64_t namebytes;	/* the names, each NUL-terminated, then 0-7
-				 * NULs to a multiple of 8; then the slots,
-				 * then exact[] */
-	uint64_t nslots, nexact;
-	uint64_t json_size, json_ino, json_dev;
-	int64_t	 json_mtime, json_mtime_ns;
-	uint64_t sum;		/* cache_sum() of all that follows */
-};
-
-/* A 64-bit FNV-1a over 8-byte words (the last one padded with zeros): a
- * damaged cache must not give other zones. 0.1 ms for the whole cache. */
-static uint64_t
-cache_sum(const void *p, size_t n, uint64_t h)
-{
-	const unsigned char *b = p;
-	uint64_t w;
-	size_t i;
-
-	for (i = 0; i < n; i += 8) {
-		w = 0;
-		memcpy(&w, b + i, n - i < 8 ? n - i : 8);
-		h = (h ^ w) * 0x100000001b3u;
-	}
-	return h;
-}
-#define CACHE_SUM0 0xcbf29ce484222325u
-
-static void
-cache_stamp(struct cache_head *h, const struct stat *json)
-{
-	memset(h, 0, sizeof(*h));
-	memcpy(h->magic, CACHE_MAGIC, sizeof(h->magic));
-	h->order = CACHE_ORDER;
-	h->json_size = (uint64_t)json->st_size;
-	h->json_ino = (uint64_t)json->st_ino;
-	h->json_dev = (uint64_t)json->st_dev;
-	h->json_mtime = (int64_t)json->st_mtim.tv_sec;
-	h->json_mtime_ns = (int64_t)json->st_mtim.tv_nsec;
-}
-
-static int
-read_exact(int fd, void *buf, size_t n)
-{
-	size_t got = 0;
-	ssize_t r;
-
-	while (got < n)
-		if ((r = read(fd, (char *)buf + got, n - got)) > 0)
-			got += (size_t)r;
-		else if (r == 0 || errno != EINTR)
-			return -1;
-	return 0;
-}
-
-/* Every slot points inside the tables: a cache cut short or damaged is
- * refused here, not met by a lookup. */
-static int
-cache_consistent(void)
-{
-	size_t i;
-
-	if (nslots == 0 || SLOT_KIND(slots[0]) != SLOT_INNER)
-		return 0;
-	for (i = 0; i < nslots; i++)
-		switch (SLOT_KIND(slots[i])) {
-		case SLOT_INNER:
-			if (SLOT_VAL(slots[i]) + (size_t)4 > nslots)
-				return 0;
-			break;
-		case SLOT_EXACT:
-			if (slots[i].b == 0 || slots[i].b > nexact ||
-			    SLOT_VAL(slots[i]) > nexact - slots[i].b)
-				return 0;
-			break;
-		case SLOT_CELL:
-			if (slots[i].b == 0)
-				return 0;
-			break;
-		}
-	for (i = 0; i < nexact; i++)
-		if (exact[i] >= nnames)
-			return 0;
-	return 1;
-}
-
-/* The index from the cache made from json: 0, or -1 (nothing kept). */
-static int
-cache_read(const char *dir, const struct stat *json)
-{
-	struct cache_head want, h;
-	struct stat st;
-	char *path, *text = NULL, *p;
-	size_t pad, i, before;
-	int fd;
-
-	path = xasprintf("%s/%s", dir, CACHE_FILE);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	free(path);
-	if (fd < 0)
-		return -1;
-	cache_stamp(&want, json);
-	if (fstat(fd, &st) < 0 || read_exact(fd, &h, sizeof(h)) < 0 ||
-	    memcmp(h.magic, want.magic, sizeof(h.magic)) != 0 || h.order != want.order ||
-	    h.json_size != want.json_size || h.json_ino != want.json_ino ||
-	    h.json_dev != want.json_dev || h.json_mtime != want.json_mtime ||
-	    h.json_mtime_ns != want.json_mtime_ns || h.nnames == 0 ||
-	    h.nnames >= NAME_SLOTS / 2 || h.namebytes > (1u << 20) ||
-	    h.nslots > (1u << 30) || h.nexact > (1u << 30))
-		goto fail;
-	pad = (8 - h.namebytes % 8) % 8;
-	if ((uint64_t)st.st_size != sizeof(h) + h.namebytes + pad + h.nslots *
-	    sizeof(*slots) + h.nexact * sizeof(*exact))
-		goto fail;
-	text = xmalloc(h.namebytes + pad + 1);
-	slots = xmalloc((h.nslots ? h.nslots : 1) * sizeof(*slots));
-	exact = xmalloc((h.nexact ? h.nexact : 1) * sizeof(*exact));
-	nslots = h.nslots;
-	nexact = capexact = h.nexact;
-	if (read_exact(fd, text, h.namebytes + pad) < 0 ||
-	    read_exact(fd, slots, nslots * sizeof(*slots)) < 0 ||
-	    read_exact(fd, exact, nexact * sizeof(*exact)) < 0)
-		goto fail;
-	text[h.namebytes + pad] = '\0';
-	for (p = text, i = 0; i < h.nnames; i++, p += strlen(p) + 1) {
-		if (p >= text + h.namebytes || *p == '\0')
-			goto fail;
-		before = nnames;
-		if (name_index(p) != before)
-			goto fail;
-	}
-	if (p != text + h.namebytes || !cache_consistent() ||
-	    cache_sum(exact, nexact * sizeof(*exact), cache_sum(slots,
-	    nslots * sizeof(*slots), cache_sum(text, h.namebytes + pad, CACHE_SUM0))) !=
-	    h.sum)
-		goto fail;
-	free(text);
-	close(fd);
-	return 0;
-fail:
-	free(text);
-	close(fd);
-	tz_close();
-	return -1;
-}
-
-/* Keep the parsed index for the runs after this one, if dir lets us. */
-static void
-cache_write(const char *dir, const struct stat *json)
-{
-	struct cache_head h;
-	struct atomic a;
-	char *path, *text, *p;
-	size_t i, pad;
-
-	cache_stamp(&h, json);
-	h.nnames = (uint32_t)nnames;
-	for (i = 0; i < nnames; i++)
-		h.namebytes += strlen(names[i]) + 1;
-	h.nslots = nslots;
-	h.nexact = nexact;
-	pad = (8 - h.namebytes % 8) % 8;
-	text = xmalloc(h.namebytes + pad);
-	for (i = 0, p = text; i < nnames; i++) {
-		memcpy(p, names[i], strlen(names[i]) + 1);
-		p += strlen(names[i]) + 1;
-	}
-	memset(p, 0, pad);
-	h.sum = cache_sum(exact, nexact * sizeof(*exact), cache_sum(slots,
-	    nslots * sizeof(*slots), cache_sum(text, h.namebytes + pad, CACHE_SUM0)));
-	path = xasprintf("%s/%s", dir, CACHE_FILE);
-	if (atomic_open(&a, path, "") < 0) {
-		free(path);
-		free(text);
-		return;	/* a read-only data directory: no cache */
-	}
-	free(path);
-	fwrite(&h, sizeof(h), 1, a.fp);
-	fwrite(text, h.namebytes + pad, 1, a.fp);
-	free(text);
-	fwrite(slots, sizeof(*slots), nslots, a.fp);
-	fwrite(exact, sizeof(*exact), nexact, a.fp);
-	/* a failed write (a full disk) leaves no cache: the next run parses */
-	if (atomic_commit(&a) < 0)
-		return;
 }
 
 int
@@ -797,12 +587,8 @@ tz_open(const char *dir, const char **why)
 	if (slots != NULL)
 		return 0;
 	path = xasprintf("%s/%s", dir, INDEX_FILE);
-	if (stat(path, &st) == 0 && cache_read(dir, &st) == 0) {
-		free(path);
-		goto data;
-	}
 	errno = 0;
-	text = slurp(path, &len, &st);
+	text = slurp(path, &len);
 	free(path);
 	if (text == NULL) {
 		*why = errno == ENOENT ? "no " INDEX_FILE " (run make deps)" :
@@ -817,8 +603,6 @@ tz_open(const char *dir, const char **why)
 		    INDEX_FILE ": not a geo-tz index";
 		return -1;
 	}
-	cache_write(dir, &st);
-data:
 	/* mapped, not read: a cell is decoded straight from the page cache,
 	 * and only the pages of the cells a run looks at are touched */
 	path = xasprintf("%s/%s", dir, FEATURE_FILE);

@@ -725,43 +725,62 @@ stem_len(const char *path)
 
 static struct export *sort_ex;
 
-/* By directory and stem ("DIR/IMG_1234"), then kind. */
+/* An entry with its sort key worked out once: qsort compares each one
+ * log2(n) times, and the stem's length takes two scans of the path. */
+struct stemkey {
+	struct entry *e;
+	const char *rel;
+	size_t	 stem;
+};
+
+/* By directory and stem ("DIR/IMG_1234"), then kind, then path. */
 static int
 cmp_stem(const void *a, const void *b)
 {
-	const struct entry *x = *(struct entry *const *)a, *y = *(struct entry *const *)b;
-	const char *p = entry_rel(sort_ex, x), *q = entry_rel(sort_ex, y);
-	size_t m = stem_len(p), n = stem_len(q);
+	const struct stemkey *x = a, *y = b;
+	size_t m = x->stem, n = y->stem;
 	int c;
 
-	if ((c = memcmp(p, q, m < n ? m : n)) != 0)
+	if ((c = memcmp(x->rel, y->rel, m < n ? m : n)) != 0)
 		return c;
 	if (m != n)
 		return m < n ? -1 : 1;
-	if (x->it.kind != y->it.kind)
-		return x->it.kind < y->it.kind ? -1 : 1;
-	return strcmp(p, q);
+	if (x->e->it.kind != y->e->it.kind)
+		return x->e->it.kind < y->e->it.kind ? -1 : 1;
+	return strcmp(x->rel, y->rel);
 }
 
 /*
  * The timed images and videos of the export sorted by folder and stem, so
  * the items of one stem (IMG_1234.HEIC, IMG_1234.MOV) are neighbours.
+ * Items often come in that order already (a folder's files in path
+ * order): then nothing is sorted.
  */
 static struct entry **
 stem_sorted(struct export *ex, size_t *n)
 {
 	struct entry **v;
-	size_t i;
+	struct stemkey *k;
+	size_t i, sorted = 1;
 
-	v = xcalloc(ex->nitems + 1, sizeof(*v));
+	k = xcalloc(ex->nitems + 1, sizeof(*k));
 	*n = 0;
 	for (i = 0; i < ex->nitems; i++)
 		if (ex->items[i].it.has_time && (ex->items[i].it.kind == KIND_IMAGE ||
-		    ex->items[i].it.kind == KIND_VIDEO))
-			v[(*n)++] = &ex->items[i];
-	sort_ex = ex;
-	if (*n > 1)
-		qsort(v, *n, sizeof(*v), cmp_stem);
+		    ex->items[i].it.kind == KIND_VIDEO)) {
+			k[*n].e = &ex->items[i];
+			k[*n].rel = entry_rel(ex, &ex->items[i]);
+			k[*n].stem = stem_len(k[*n].rel);
+			if (*n > 0 && sorted && cmp_stem(&k[*n - 1], &k[*n]) > 0)
+				sorted = 0;
+			(*n)++;
+		}
+	if (!sorted)
+		qsort(k, *n, sizeof(*k), cmp_stem);
+	v = xcalloc(*n + 1, sizeof(*v));
+	for (i = 0; i < *n; i++)
+		v[i] = k[i].e;
+	free(k);
 	return v;
 }
 

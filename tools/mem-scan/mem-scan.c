@@ -460,7 +460,7 @@ finish_export(struct export *exp)
 	for (i = 0; i < ex.nitems; i++) {
 		struct entry *e = &ex.items[i];
 		struct item *it = &e->it;
-		char id[17], *rec, *shown;
+		char id[17], *shown;
 
 		/* the fields every record of the export shares, lent */
 		entry_id(&ex, e, id);
@@ -477,16 +477,14 @@ finish_export(struct export *exp)
 		it->export = ex.name;
 		it->platform = (char *)(uintptr_t)e->platform;
 		if (out != NULL) {
-			rec = xasprintf("%s/%s.item", itemdir, id);
 			add_made(id);
 			if (records_put(it, id) < 0) {
-				warn_("%s: cannot write %s", shown, rec);
+				warn_("%s: cannot write %s/%s.item", shown, itemdir, id);
 				free(shown);
 				status = ST_ITEM;
 			} else {
 				add_result(shown, id);
 			}
-			free(rec);
 		} else {
 			add_result(shown, id);
 		}

@@ -303,3 +303,13 @@ int	 records_close(void);			/* 0, or -1 (said) */
 struct stat;
 int	 same_known(const struct stat *a, const struct stat *b);
 void	 same_found(const struct stat *a, const struct stat *b);
+/* what a file yielded, kept in OUT by its identity (records.c): a key is
+ * had only with -o and for a file settled before the scan */
+struct memo_key {
+	uint64_t dev, ino, size, mtime_ns, ctime_ns, kind;
+};
+enum { MEMO_GP_SIDECAR = 1, MEMO_GP_WALL, MEMO_GP_HASH };
+int	 memo_key_of(const struct stat *st, unsigned kind, struct memo_key *k);
+int	 memo_any(void);	/* the cache holds answers */
+const void *memo_get(const struct memo_key *k, size_t *len);	/* or NULL */
+void	 memo_put(const struct memo_key *k, const void *blob, size_t len);

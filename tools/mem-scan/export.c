@@ -244,6 +244,7 @@ export_free(struct export *ex)
 		free(ex->items[i].vrel);
 	}
 	free(ex->items);
+	free(ex->stems);
 	json_decref(ex->orphan_media);
 	json_decref(ex->orphan_meta);
 	json_decref(ex->skipped);
@@ -750,11 +751,42 @@ cmp_stem(const void *a, const void *b)
 	return strcmp(x->rel, y->rel);
 }
 
+static int
+stem_sortable(const struct entry *e)
+{
+	return e->it.has_time && (e->it.kind == KIND_IMAGE || e->it.kind == KIND_VIDEO);
+}
+
+/* The last sort still holds when the same entries are sortable: the key
+ * is the path and the kind, which no pass after the scan changes. */
+static struct entry **
+stem_again(struct export *ex, size_t *n)
+{
+	struct entry **v;
+	size_t i, m = 0;
+
+	if (ex->stems == NULL)
+		return NULL;
+	for (i = 0; i < ex->nitems; i++)
+		m += stem_sortable(&ex->items[i]);
+	if (m != ex->nstems)
+		return NULL;
+	for (i = 0; i < m; i++)
+		if (ex->stems[i] < ex->items || ex->stems[i] >= ex->items + ex->nitems ||
+		    !stem_sortable(ex->stems[i]))
+			return NULL;
+	v = xcalloc(m + 1, sizeof(*v));
+	memcpy(v, ex->stems, m * sizeof(*v));
+	*n = m;
+	return v;
+}
+
 /*
  * The timed images and videos of the export sorted by folder and stem, so
  * the items of one stem (IMG_1234.HEIC, IMG_1234.MOV) are neighbours.
  * Items often come in that order already (a folder's files in path
- * order): then nothing is sorted.
+ * order): then nothing is sorted. Called three times an export (twice by
+ * live_offsets, then live_pairs): the order is kept for the next call.
  */
 static struct entry **
 stem_sorted(struct export *ex, size_t *n)
@@ -763,11 +795,12 @@ stem_sorted(struct export *ex, size_t *n)
 	struct stemkey *k;
 	size_t i, sorted = 1;
 
+	if ((v = stem_again(ex, n)) != NULL)
+		return v;
 	k = xcalloc(ex->nitems + 1, sizeof(*k));
 	*n = 0;
 	for (i = 0; i < ex->nitems; i++)
-		if (ex->items[i].it.has_time && (ex->items[i].it.kind == KIND_IMAGE ||
-		    ex->items[i].it.kind == KIND_VIDEO)) {
+		if (stem_sortable(&ex->items[i])) {
 			k[*n].e = &ex->items[i];
 			k[*n].rel = entry_rel(ex, &ex->items[i]);
 			k[*n].stem = stem_len(k[*n].rel);
@@ -781,6 +814,10 @@ stem_sorted(struct export *ex, size_t *n)
 	for (i = 0; i < *n; i++)
 		v[i] = k[i].e;
 	free(k);
+	free(ex->stems);
+	ex->stems = xcalloc(*n + 1, sizeof(*v));
+	memcpy(ex->stems, v, *n * sizeof(*v));
+	ex->nstems = *n;
 	return v;
 }
 

@@ -1242,11 +1242,13 @@ scan(struct export *ex, const struct platform *p)
 			 * twice */
 			if (j - i == 2 && sz > 0)
 				gm[i].hash = gm[i + 1].hash = 1;
-			else if (j - i > 1)
+			else if (j - i > 1) {
 				for (k = i; k < j; k++)
 					gm[k].hash = content_hash(ex, &ex->files[gm[k].g->idx]);
+				/* by hash within the size: the rest is in order */
+				qsort(gm + i, j - i, sizeof(*gm), cmp_dup);
+			}
 		}
-		qsort(gm, nm, sizeof(*gm), cmp_dup);
 	}
 	for (i = 0; i < nm; i = j) {
 		struct file *f = &ex->files[gm[i].g->idx];

@@ -105,6 +105,8 @@ struct export {
 	int	 partial;	/* the walk missed a directory: keep old records */
 	struct part *parts;	/* archive parts (archive.c), or none */
 	size_t	 nparts;
+	struct entry **stems;	/* export.c: the last stem sort, for the next */
+	size_t	 nstems;
 };
 
 struct platform {
@@ -298,6 +300,7 @@ int	 records_open(const char *out);		/* 0, or -1 with errno */
 int	 records_put(const struct item *it, const char *id);	/* 0, or -1 */
 const char *records_dir(void);			/* OUT/.mem/items */
 int	 records_close(void);			/* 0, or -1 (said) */
+const char *records_stale(size_t i);	/* then: old IDs not put, or NULL */
 /* dedup's verdicts kept in OUT between scans (records.c): two files, by
  * their stat, known to be the same; found so now */
 struct stat;

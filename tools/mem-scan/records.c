@@ -39,6 +39,8 @@ struct rec {
 	uint64_t ino;		/* inode the hash belongs to */
 	uint64_t dino;		/* inode readdir found, 0: not there */
 	int	 keep;		/* goes into the new index */
+	int	 old;		/* in items/ when the scan began */
+	int	 put;		/* records_put() was asked for it */
 };
 
 static struct rec *recs;
@@ -48,6 +50,8 @@ static char *memdir, *itemdir, *freshdir, *indexpath;
 static int dirfd_ = -1;		/* the directory records go to now */
 static int tmpfile_ok = 1;	/* O_TMPFILE works here */
 static int dirty;		/* the index must be rewritten */
+static char (*stale)[17];	/* records_close(): old records not put again */
+static size_t nstale;
 
 /*
  * The dedup pass's verdicts, kept between scans (OUT/.mem/same.cache): two
@@ -452,10 +456,11 @@ free_memos(void)
 	memos_dirty = 0;
 }
 
+/* IDs are 16 hex digits: bytes compare as strcmp would. */
 static int
 cmp_rec(const void *a, const void *b)
 {
-	return strcmp(((const struct rec *)a)->id, ((const struct rec *)b)->id);
+	return memcmp(((const struct rec *)a)->id, ((const struct rec *)b)->id, 16);
 }
 
 /* The sorted part only: what the index and items/ held at the start. */
@@ -600,6 +605,7 @@ records_open(const char *out)
 			if ((r = find(id)) == NULL)
 				r = append(id);
 			r->dino = de->d_ino;
+			r->old = 1;
 		}
 		if (errno != 0) {
 			closedir(d);
@@ -625,6 +631,14 @@ records_open(const char *out)
 	for (size_t i = 0; i < nrecs; i++)
 		recs[i].keep = recs[i].dino != 0;
 	return 0;
+}
+
+/* After records_close(): the IDs of the records that were in items/ when
+ * the scan began and that it did not write again (NULL past the last). */
+const char *
+records_stale(size_t i)
+{
+	return i < nstale ? stale[i] : NULL;
 }
 
 const char *
@@ -728,6 +742,7 @@ records_put(const struct item *it, const char *id)
 
 		r = &none;	/* new to this OUT */
 	}
+	r->put = 1;
 	if (r->dino != 0 && r->hash == h && r->ino == r->dino) {
 		free(buf);
 		r->keep = 1;
@@ -822,6 +837,13 @@ records_close(void)
 	sames = NULL;
 	samepath = NULL;
 	nsames = capsames = nsames_sorted = 0;
+	/* what the prune looks at: no second readdir of items/ */
+	free(stale);
+	stale = xcalloc(nrecs + 1, sizeof(*stale));
+	nstale = 0;
+	for (size_t i = 0; i < nrecs; i++)
+		if (recs[i].old && !recs[i].put)
+			memcpy(stale[nstale++], recs[i].id, 17);
 	free(recs);
 	recs = NULL;
 	nrecs = caprecs = nsorted = 0;

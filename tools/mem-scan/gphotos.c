@@ -1023,12 +1023,13 @@ content_hash(struct export *ex, struct file *f)
 static int
 same_bytes(struct export *ex, struct file *a, struct file *b)
 {
-	static unsigned char x[1 << 15], y[1 << 15];
+	static unsigned char x[1 << 20], y[1 << 20];
 	struct fh *fa, *fb;
 	struct stat sa, sb;
 	int same = 1, known;
 	off_t pos = 0;
 	ssize_t ra, rb;
+	size_t chunk = 1 << 15;
 
 	if ((fa = file_open(ex, a)) == NULL)
 		return 0;
@@ -1044,14 +1045,19 @@ same_bytes(struct export *ex, struct file *a, struct file *b)
 		fh_close(fb);
 		return 1;
 	}
+	/* 32 KiB first (two photos that only share a size differ at once),
+	 * then twice as much a read up to 1 MiB: a copy is read whole, in
+	 * few calls */
 	while (same) {
-		ra = fh_pread(fa, x, sizeof(x), pos);
-		rb = fh_pread(fb, y, sizeof(y), pos);
+		ra = fh_pread(fa, x, chunk, pos);
+		rb = fh_pread(fb, y, chunk, pos);
 		if (ra < 0 || rb < 0 || ra != rb || memcmp(x, y, (size_t)ra) != 0)
 			same = 0;
 		else if (ra == 0)
 			break;
 		pos += ra > 0 ? ra : 0;
+		if (chunk < sizeof(x))
+			chunk *= 2;
 	}
 	fh_close(fa);
 	fh_close(fb);

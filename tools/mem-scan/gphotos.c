@@ -34,8 +34,13 @@ struct gfile {
 	int64_t	 wall;		/* EXIF DateTimeOriginal as if UTC */
 	char	*title;		/* the album's title, owned by its first file */
 	struct gp_meta meta;
-	struct memo_key mk;	/* its identity, for memo.cache (records.c) */
-	int	 has_mk;	/* mk is set: a plain file, settled, with -o */
+	struct gmemo *m;	/* for memo.cache: with -o only, else NULL */
+};
+
+/* A file's identity for memo.cache (records.c) and the answer found. */
+struct gmemo {
+	struct memo_key mk;
+	int	 has_mk;	/* mk is set: a plain file, settled */
 	const void *memo;	/* the answer found there, or NULL */
 	size_t	 memolen;
 };
@@ -601,8 +606,8 @@ read_all(const struct export *ex, struct gfile *g, size_t *len, int *err)
 		return NULL;
 	}
 	/* the identity before the bytes: a later write can only move it */
-	if (!g->has_mk && fh_fileno(fd) >= 0 && fstat(fh_fileno(fd), &st) == 0)
-		g->has_mk = memo_key_of(&st, MEMO_GP_SIDECAR, &g->mk) == 0;
+	if (g->m != NULL && !g->m->has_mk && fh_fileno(fd) >= 0 && fstat(fh_fileno(fd), &st) == 0)
+		g->m->has_mk = memo_key_of(&st, MEMO_GP_SIDECAR, &g->m->mk) == 0;
 	buf = xmalloc(cap);
 	for (;;) {
 		if (n + 1 >= cap) {
@@ -716,13 +721,13 @@ bad:
 static void
 memo_look(const struct export *ex, struct gfile *g, unsigned kind, struct stat *st)
 {
-	g->memo = NULL;
-	if (g->has_mk || g->dfd < 0 || ex->files[g->idx].part != 0 ||
+	g->m->memo = NULL;
+	if (g->m->has_mk || g->dfd < 0 || ex->files[g->idx].part != 0 ||
 	    fstatat(g->dfd, g->base, st, 0) < 0)
 		return;
-	g->has_mk = memo_key_of(st, kind, &g->mk) == 0;
-	if (g->has_mk)
-		g->memo = memo_get(&g->mk, &g->memolen);
+	g->m->has_mk = memo_key_of(st, kind, &g->m->mk) == 0;
+	if (g->m->has_mk)
+		g->m->memo = memo_get(&g->m->mk, &g->m->memolen);
 }
 
 static void
@@ -735,13 +740,13 @@ parse_one(const struct export *ex, struct gfile *g)
 	g->parsed = -1;
 	g->err = 0;
 	g->why = NULL;
-	if (memo_any()) {
+	if (g->m != NULL && memo_any()) {
 		memo_look(ex, g, MEMO_GP_SIDECAR, &st);
-		if (g->memo != NULL && meta_unpack(g->memo, g->memolen, &g->meta) == 0) {
+		if (g->m->memo != NULL && meta_unpack(g->m->memo, g->m->memolen, &g->meta) == 0) {
 			g->parsed = 1;
 			return;
 		}
-		g->memo = NULL;
+		g->m->memo = NULL;
 	}
 	if ((buf = read_all(ex, g, &len, &g->err)) == NULL)
 		return;
@@ -777,39 +782,41 @@ read_wall(const struct export *ex, struct gfile *g)
 		}
 		return;
 	}
-	if (memo_any()) {
+	if (g->m != NULL && memo_any()) {
 		memo_look(ex, g, MEMO_GP_WALL, &st);
-		if (g->has_mk && !f->stated) {
+		if (g->m->has_mk && !f->stated) {
 			f->size = st.st_size;
 			f->mtime = (int64_t)st.st_mtime;
 			f->stated = 1;
 		}
 		/* the answer kept: 1 and the wall clock, or 0 for none */
-		if (g->memo != NULL && g->memolen == 9) {
-			g->walled = ((const unsigned char *)g->memo)[0] ? 1 : -1;
-			memcpy(&g->wall, (const unsigned char *)g->memo + 1, 8);
+		if (g->m->memo != NULL && g->m->memolen == 9) {
+			g->walled = ((const unsigned char *)g->m->memo)[0] ? 1 : -1;
+			memcpy(&g->wall, (const unsigned char *)g->m->memo + 1, 8);
 			return;
 		}
-		g->memo = NULL;
+		g->m->memo = NULL;
 	}
 	if ((fd = gopen(ex, g)) == NULL) {
 		(void)file_stat(ex, f);
-		g->has_mk = 0;
+		if (g->m != NULL)
+			g->m->has_mk = 0;
 		return;
 	}
-	if ((!f->stated || !g->has_mk) && (pfd = fh_fileno(fd)) >= 0 && fstat(pfd, &st) == 0) {
+	if ((!f->stated || (g->m != NULL && !g->m->has_mk)) && (pfd = fh_fileno(fd)) >= 0 &&
+	    fstat(pfd, &st) == 0) {
 		f->size = st.st_size;
 		f->mtime = (int64_t)st.st_mtime;
 		f->stated = 1;
-		if (!g->has_mk && ex->files[g->idx].part == 0)
-			g->has_mk = memo_key_of(&st, MEMO_GP_WALL, &g->mk) == 0;
+		if (g->m != NULL && !g->m->has_mk && ex->files[g->idx].part == 0)
+			g->m->has_mk = memo_key_of(&st, MEMO_GP_WALL, &g->m->mk) == 0;
 	}
 	errno = 0;
 	if (jpeg_exif_time(fd, &utc, &off) == 0) {
 		g->wall = utc + (off == OFFSET_UNKNOWN ? 0 : (int64_t)off * 60);
 		g->walled = 1;
-	} else if (errno != 0) {
-		g->has_mk = 0;	/* a read error is no answer to keep */
+	} else if (errno != 0 && g->m != NULL) {
+		g->m->has_mk = 0;	/* a read error is no answer to keep */
 	}
 	fh_close(fd);
 }
@@ -825,17 +832,17 @@ memo_keep_all(struct gfile *gf, size_t n)
 	for (i = 0; i < n; i++) {
 		struct gfile *g = &gf[i];
 
-		if (!g->has_mk)
+		if (g->m == NULL || !g->m->has_mk)
 			continue;
-		if (g->memo != NULL) {
+		if (g->m->memo != NULL) {
 			continue;	/* taken from there: kept there */
 		} else if (g->key != NULL && g->parsed == 1) {
 			if ((len = meta_pack(&g->meta, buf, sizeof(buf))) > 0)
-				memo_put(&g->mk, buf, len);
+				memo_put(&g->m->mk, buf, len);
 		} else if (g->key == NULL && g->walled != 0) {
 			buf[0] = g->walled == 1;
 			memcpy(buf + 1, &g->wall, 8);
-			memo_put(&g->mk, buf, 9);
+			memo_put(&g->m->mk, buf, 9);
 		}
 	}
 }
@@ -1148,6 +1155,7 @@ static void
 scan(struct export *ex, const struct platform *p)
 {
 	struct gfile *gf = NULL;
+	struct gmemo *gmemos = NULL;
 	struct gmedia *gm = NULL;
 	size_t ng = 0, nm = 0, i, j, k, ndirs = 0, ntrash, nlocked;
 	size_t left_trash = 0, left_locked = 0, left_partner = 0;
@@ -1196,6 +1204,11 @@ scan(struct export *ex, const struct platform *p)
 		    openat(ex->fd, rdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		free(rdir);
 		gf[i].dfd = dirs[ndirs++];
+	}
+	if (memo_on() && ng > 0) {
+		gmemos = xcalloc(ng, sizeof(*gmemos));
+		for (i = 0; i < ng; i++)
+			gf[i].m = &gmemos[i];
 	}
 	parse_all(ex, gf, ng);
 	memo_keep_all(gf, ng);
@@ -1368,6 +1381,7 @@ scan(struct export *ex, const struct platform *p)
 			close(dirs[i]);
 	free(dirs);
 	free(gf);
+	free(gmemos);
 	free(gm);
 }
 

@@ -313,6 +313,7 @@ struct memo_key {
 };
 enum { MEMO_GP_SIDECAR = 1, MEMO_GP_WALL, MEMO_GP_HASH };
 int	 memo_key_of(const struct stat *st, unsigned kind, struct memo_key *k);
+int	 memo_on(void);	/* there is a cache (-o) */
 int	 memo_any(void);	/* the cache holds answers */
 const void *memo_get(const struct memo_key *k, size_t *len);	/* or NULL */
 void	 memo_put(const struct memo_key *k, const void *blob, size_t len);

@@ -283,6 +283,12 @@ memo_find(const struct memo_key *k)
 }
 
 int
+memo_on(void)
+{
+	return memopath != NULL;
+}
+
+int
 memo_any(void)
 {
 	return nmemos_sorted > 0;

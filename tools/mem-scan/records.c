@@ -360,11 +360,14 @@ load_memos(void)
 	}
 	n = (size_t)st.st_size;
 	memo_file = xmalloc(n);
-	for (off = 0; off < n; off += (size_t)r)
-		if ((r = read(fd, memo_file + off, n - off)) <= 0 && !(r < 0 && errno == EINTR))
+	for (off = 0; off < n; ) {
+		r = read(fd, memo_file + off, n - off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
 			break;
-		else if (r < 0)
-			r = 0;
+		off += (size_t)r;
+	}
 	close(fd);
 	if (off != n || memcmp(memo_file, MEMO_MAGIC, strlen(MEMO_MAGIC)) != 0 ||
 	    memcmp(memo_file + strlen(MEMO_MAGIC), &memo_build, sizeof(memo_build)) != 0)

@@ -752,3 +752,91 @@ meta your_instagram_activity/content/posts_1.json | uri points outside the expor
 	# one; Google's instant is then written as UTC
 	[ "$(field "$OUT" "$GP/A/edited-clock.jpg" offset)" = +00:00 ]
 }
+
+# memo.cache: in place, the answer stored for FILE's identity with the
+# 8-byte value OLD (a sidecar's time, a photo's wall clock) becomes NEW
+memo_doctor() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import struct, sys
+p, old, new = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+b = open(p, 'rb').read()
+o, n = struct.pack('<q', old), struct.pack('<q', new)
+assert b.count(o) == 1, b.count(o)
+open(p, 'r+b').write(b.replace(o, n))
+PY
+}
+
+@test "a rescan into OUT takes a sidecar's fields and a photo's EXIF clock from memo.cache, and reads again a file changed since" {
+	jpeg_at "$GP/A/paris.jpg" '2023:01:15 11:30:45'
+	sidecar "$GP/A/paris.jpg.json" paris.jpg 1673778645
+	jpeg_at "$GP/A/rome.jpg" '2022:06:01 14:00:00'
+	sidecar "$GP/A/rome.jpg.json" rome.jpg "$(date -u -d '2022-06-01 12:00:00' +%s)"
+	# a file changed in the 2 s before a scan is never kept: let them settle
+	sleep 2.1
+	run -0 mem-scan -o "$OUT" "$G"
+	[ "$(field "$OUT" "$GP/A/paris.jpg" time) $(field "$OUT" "$GP/A/paris.jpg" offset)" = '2023-01-15T10:30:45Z +01:00' ]
+	[ "$(field "$OUT" "$GP/A/rome.jpg" offset)" = +02:00 ]
+	# an unchanged tree: nothing is written, the cache neither
+	before=$(stat -c '%i %Y.%y' "$OUT/.mem/memo.cache" "$OUT/.mem/items.index")
+	sleep 0.05
+	run -0 mem-scan -o "$OUT" "$G"
+	[ "$(stat -c '%i %Y.%y' "$OUT/.mem/memo.cache" "$OUT/.mem/items.index")" = "$before" ]
+	# the answers are taken from the cache, not from the files: a cache
+	# made to say another time (a day later) and another wall clock
+	# (two hours later) is believed while the files keep their identity
+	memo_doctor "$OUT/.mem/memo.cache" 1673778645 1673865045
+	memo_doctor "$OUT/.mem/memo.cache" "$(date -u -d '2022-06-01 14:00:00' +%s)" \
+	    "$(date -u -d '2022-06-01 16:00:00' +%s)"
+	run -0 mem-scan -o "$OUT" "$G"
+	[ "$(field "$OUT" "$GP/A/paris.jpg" time)" = 2023-01-16T10:30:45Z ]
+	[ "$(field "$OUT" "$GP/A/rome.jpg" offset)" = +04:00 ]
+	# a sidecar and a photo rewritten in place, same size, mtime put back:
+	# only their ctimes moved, which is enough for them to be read again,
+	# and the records say what the files say
+	id_of() { stat -c '%i %s %Y' "$@"; }
+	was=$(id_of "$GP/A/paris.jpg.json" "$GP/A/rome.jpg")
+	touch -r "$GP/A/paris.jpg.json" ref
+	sidecar "$GP/A/paris.jpg.json" paris.jpg 1673778646
+	touch -r ref "$GP/A/paris.jpg.json"
+	exiftool -q -P -overwrite_original_in_place '-DateTimeOriginal=2022:06:01 15:00:00' "$GP/A/rome.jpg"
+	[ "$(id_of "$GP/A/paris.jpg.json" "$GP/A/rome.jpg")" = "$was" ]
+	sleep 2.1
+	run -0 mem-scan -o "$OUT" "$G"
+	[ "$(field "$OUT" "$GP/A/paris.jpg" time) $(field "$OUT" "$GP/A/paris.jpg" offset)" = '2023-01-15T10:30:46Z +01:00' ]
+	[ "$(field "$OUT" "$GP/A/rome.jpg" offset)" = +03:00 ]
+	# a touch alone (same bytes) is read again too, and changes nothing
+	memo_doctor "$OUT/.mem/memo.cache" 1673778646 1673865046
+	touch "$GP/A/paris.jpg.json"
+	sleep 2.1
+	run -0 mem-scan -o "$OUT" "$G"
+	[ "$(field "$OUT" "$GP/A/paris.jpg" time)" = 2023-01-15T10:30:46Z ]
+}
+
+@test "a file rewritten right before or during a scan is not kept in memo.cache" {
+	jpeg_at "$GP/A/paris.jpg" '2023:01:15 11:30:45'
+	sidecar "$GP/A/paris.jpg.json" paris.jpg 1673778645
+	run -0 mem-scan -o "$OUT" "$G"
+	[ "$(field "$OUT" "$GP/A/paris.jpg" offset)" = +01:00 ]
+	# nothing settled yet: no answer kept, so no cache file at all
+	[ ! -e "$OUT/.mem/memo.cache" ]
+}
+
+@test "three photos of one size: one rewritten to another's bytes since the last scan is merged with it" {
+	media "$GP/Photos from 2023/a.jpg" AAAA
+	media "$GP/Photos from 2023/b.jpg" BBBB
+	media "$GP/Photos from 2023/c.jpg" CCCC
+	for f in a b c; do
+		sidecar "$GP/Photos from 2023/$f.jpg.json" $f.jpg 1673778645
+	done
+	sleep 2.1
+	mem-scan -o "$OUT" --records "$G" > got
+	[ "$(tr '\0' '\n' < got | grep -c .)" -eq 3 ]
+	[ -s "$OUT/.mem/memo.cache" ]
+	# c's hash was kept; c now holds a's bytes, mtime put back
+	touch -r "$GP/Photos from 2023/c.jpg" ref
+	media "$GP/Photos from 2023/c.jpg" AAAA
+	touch -r ref "$GP/Photos from 2023/c.jpg"
+	sleep 2.1
+	mem-scan -o "$OUT" --records "$G" > got
+	[ "$(tr '\0' '\n' < got | grep -c .)" -eq 2 ]
+}

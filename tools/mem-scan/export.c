@@ -244,6 +244,7 @@ export_free(struct export *ex)
 		free(ex->items[i].vrel);
 	}
 	free(ex->items);
+	free(ex->stems);
 	json_decref(ex->orphan_media);
 	json_decref(ex->orphan_meta);
 	json_decref(ex->skipped);
@@ -725,43 +726,98 @@ stem_len(const char *path)
 
 static struct export *sort_ex;
 
-/* By directory and stem ("DIR/IMG_1234"), then kind. */
+/* An entry with its sort key worked out once: qsort compares each one
+ * log2(n) times, and the stem's length takes two scans of the path. */
+struct stemkey {
+	struct entry *e;
+	const char *rel;
+	size_t	 stem;
+};
+
+/* By directory and stem ("DIR/IMG_1234"), then kind, then path. */
 static int
 cmp_stem(const void *a, const void *b)
 {
-	const struct entry *x = *(struct entry *const *)a, *y = *(struct entry *const *)b;
-	const char *p = entry_rel(sort_ex, x), *q = entry_rel(sort_ex, y);
-	size_t m = stem_len(p), n = stem_len(q);
+	const struct stemkey *x = a, *y = b;
+	size_t m = x->stem, n = y->stem;
 	int c;
 
-	if ((c = memcmp(p, q, m < n ? m : n)) != 0)
+	if ((c = memcmp(x->rel, y->rel, m < n ? m : n)) != 0)
 		return c;
 	if (m != n)
 		return m < n ? -1 : 1;
-	if (x->it.kind != y->it.kind)
-		return x->it.kind < y->it.kind ? -1 : 1;
-	return strcmp(p, q);
+	if (x->e->it.kind != y->e->it.kind)
+		return x->e->it.kind < y->e->it.kind ? -1 : 1;
+	return strcmp(x->rel, y->rel);
+}
+
+static int
+stem_sortable(const struct entry *e)
+{
+	return e->it.has_time && (e->it.kind == KIND_IMAGE || e->it.kind == KIND_VIDEO);
+}
+
+/* The last sort still holds when the same entries are sortable: the key
+ * is the path and the kind, which no pass after the scan changes. */
+static struct entry **
+stem_again(struct export *ex, size_t *n)
+{
+	struct entry **v;
+	size_t i, m = 0;
+
+	if (ex->stems == NULL)
+		return NULL;
+	for (i = 0; i < ex->nitems; i++)
+		m += stem_sortable(&ex->items[i]);
+	if (m != ex->nstems)
+		return NULL;
+	for (i = 0; i < m; i++)
+		if (ex->stems[i] < ex->items || ex->stems[i] >= ex->items + ex->nitems ||
+		    !stem_sortable(ex->stems[i]))
+			return NULL;
+	v = xcalloc(m + 1, sizeof(*v));
+	memcpy(v, ex->stems, m * sizeof(*v));
+	*n = m;
+	return v;
 }
 
 /*
  * The timed images and videos of the export sorted by folder and stem, so
  * the items of one stem (IMG_1234.HEIC, IMG_1234.MOV) are neighbours.
+ * Items often come in that order already (a folder's files in path
+ * order): then nothing is sorted. Called three times an export (twice by
+ * live_offsets, then live_pairs): the order is kept for the next call.
  */
 static struct entry **
 stem_sorted(struct export *ex, size_t *n)
 {
 	struct entry **v;
-	size_t i;
+	struct stemkey *k;
+	size_t i, sorted = 1;
 
-	v = xcalloc(ex->nitems + 1, sizeof(*v));
+	if ((v = stem_again(ex, n)) != NULL)
+		return v;
+	k = xcalloc(ex->nitems + 1, sizeof(*k));
 	*n = 0;
 	for (i = 0; i < ex->nitems; i++)
-		if (ex->items[i].it.has_time && (ex->items[i].it.kind == KIND_IMAGE ||
-		    ex->items[i].it.kind == KIND_VIDEO))
-			v[(*n)++] = &ex->items[i];
-	sort_ex = ex;
-	if (*n > 1)
-		qsort(v, *n, sizeof(*v), cmp_stem);
+		if (stem_sortable(&ex->items[i])) {
+			k[*n].e = &ex->items[i];
+			k[*n].rel = entry_rel(ex, &ex->items[i]);
+			k[*n].stem = stem_len(k[*n].rel);
+			if (*n > 0 && sorted && cmp_stem(&k[*n - 1], &k[*n]) > 0)
+				sorted = 0;
+			(*n)++;
+		}
+	if (!sorted)
+		qsort(k, *n, sizeof(*k), cmp_stem);
+	v = xcalloc(*n + 1, sizeof(*v));
+	for (i = 0; i < *n; i++)
+		v[i] = k[i].e;
+	free(k);
+	free(ex->stems);
+	ex->stems = xcalloc(*n + 1, sizeof(*v));
+	memcpy(ex->stems, v, *n * sizeof(*v));
+	ex->nstems = *n;
 	return v;
 }
 

@@ -34,6 +34,15 @@ struct gfile {
 	int64_t	 wall;		/* EXIF DateTimeOriginal as if UTC */
 	char	*title;		/* the album's title, owned by its first file */
 	struct gp_meta meta;
+	struct gmemo *m;	/* for memo.cache: with -o only, else NULL */
+};
+
+/* A file's identity for memo.cache (records.c) and the answer found. */
+struct gmemo {
+	struct memo_key mk;
+	int	 has_mk;	/* mk is set: a plain file, settled */
+	const void *memo;	/* the answer found there, or NULL */
+	size_t	 memolen;
 };
 
 /* Takeout's root folder names ("Google Photos" in other languages too). */
@@ -590,11 +599,15 @@ read_all(const struct export *ex, struct gfile *g, size_t *len, int *err)
 	char *buf;
 	ssize_t r;
 	struct fh *fd;
+	struct stat st;
 
 	if ((fd = gopen(ex, g)) == NULL) {
 		*err = errno;
 		return NULL;
 	}
+	/* the identity before the bytes: a later write can only move it */
+	if (g->m != NULL && !g->m->has_mk && fh_fileno(fd) >= 0 && fstat(fh_fileno(fd), &st) == 0)
+		g->m->has_mk = memo_key_of(&st, MEMO_GP_SIDECAR, &g->m->mk) == 0;
 	buf = xmalloc(cap);
 	for (;;) {
 		if (n + 1 >= cap) {
@@ -627,15 +640,114 @@ read_all(const struct export *ex, struct gfile *g, size_t *len, int *err)
 	return buf;
 }
 
+/*
+ * A parsed sidecar as memo.cache keeps it: a flag byte, the time, the
+ * place, then the title and the description, each a 32-bit length + 1
+ * (0: none) and its bytes.
+ */
+static size_t
+meta_pack(const struct gp_meta *m, unsigned char *out, size_t size)
+{
+	const char *s[2] = { m->title, m->description };
+	size_t n = 0, i, l;
+	uint32_t l32;
+
+	if (size < 1 + 8 + 3 * 8 + 8)
+		return 0;
+	out[n++] = (unsigned char)((m->has_time != 0) | (m->has_gps != 0) << 1 |
+	    (m->has_alt != 0) << 2 | (m->favorite != 0) << 3 | (m->trashed != 0) << 4 |
+	    (m->archived != 0) << 5 | (m->locked != 0) << 6 | (m->partner != 0) << 7);
+	memcpy(out + n, &m->time, 8);
+	memcpy(out + n + 8, &m->lat, 8);
+	memcpy(out + n + 16, &m->lon, 8);
+	memcpy(out + n + 24, &m->alt, 8);
+	n += 32;
+	for (i = 0; i < 2; i++) {
+		l = s[i] ? strlen(s[i]) : 0;
+		if (l >= UINT32_MAX || size - n < 4 + l)
+			return 0;
+		l32 = s[i] ? (uint32_t)l + 1 : 0;
+		memcpy(out + n, &l32, 4);
+		if (l > 0)
+			memcpy(out + n + 4, s[i], l);
+		n += 4 + l;
+	}
+	return n;
+}
+
+static int
+meta_unpack(const unsigned char *p, size_t len, struct gp_meta *m)
+{
+	char **s[2] = { &m->title, &m->description };
+	size_t n = 33, i;
+	uint32_t l32;
+
+	memset(m, 0, sizeof(*m));
+	if (len < n)
+		return -1;
+	m->has_time = p[0] & 1;
+	m->has_gps = p[0] >> 1 & 1;
+	m->has_alt = p[0] >> 2 & 1;
+	m->favorite = p[0] >> 3 & 1;
+	m->trashed = p[0] >> 4 & 1;
+	m->archived = p[0] >> 5 & 1;
+	m->locked = p[0] >> 6 & 1;
+	m->partner = p[0] >> 7 & 1;
+	memcpy(&m->time, p + 1, 8);
+	memcpy(&m->lat, p + 9, 8);
+	memcpy(&m->lon, p + 17, 8);
+	memcpy(&m->alt, p + 25, 8);
+	for (i = 0; i < 2; i++) {
+		if (len - n < 4)
+			goto bad;
+		memcpy(&l32, p + n, 4);
+		n += 4;
+		if (l32 == 0)
+			continue;
+		if (len - n < (size_t)l32 - 1 || memchr(p + n, '\0', (size_t)l32 - 1) != NULL)
+			goto bad;
+		*s[i] = xmemdup((const char *)p + n, (size_t)l32 - 1);
+		n += (size_t)l32 - 1;
+	}
+	if (n == len)
+		return 0;
+bad:
+	gp_meta_free(m);
+	return -1;
+}
+
+/* Whether memo.cache (only there with -o) may know this file: then its
+ * identity is taken now, before any read. */
+static void
+memo_look(const struct export *ex, struct gfile *g, unsigned kind, struct stat *st)
+{
+	g->m->memo = NULL;
+	if (g->m->has_mk || g->dfd < 0 || ex->files[g->idx].part != 0 ||
+	    fstatat(g->dfd, g->base, st, 0) < 0)
+		return;
+	g->m->has_mk = memo_key_of(st, kind, &g->m->mk) == 0;
+	if (g->m->has_mk)
+		g->m->memo = memo_get(&g->m->mk, &g->m->memolen);
+}
+
 static void
 parse_one(const struct export *ex, struct gfile *g)
 {
 	size_t len;
 	char *buf;
+	struct stat st;
 
 	g->parsed = -1;
 	g->err = 0;
 	g->why = NULL;
+	if (g->m != NULL && memo_any()) {
+		memo_look(ex, g, MEMO_GP_SIDECAR, &st);
+		if (g->m->memo != NULL && meta_unpack(g->m->memo, g->m->memolen, &g->meta) == 0) {
+			g->parsed = 1;
+			return;
+		}
+		g->m->memo = NULL;
+	}
 	if ((buf = read_all(ex, g, &len, &g->err)) == NULL)
 		return;
 	if (gp_parse(buf, len, &g->meta, &g->why) == 0)
@@ -670,20 +782,69 @@ read_wall(const struct export *ex, struct gfile *g)
 		}
 		return;
 	}
+	if (g->m != NULL && memo_any()) {
+		memo_look(ex, g, MEMO_GP_WALL, &st);
+		if (g->m->has_mk && !f->stated) {
+			f->size = st.st_size;
+			f->mtime = (int64_t)st.st_mtime;
+			f->stated = 1;
+		}
+		/* the answer kept: 1 and the wall clock, or 0 for none */
+		if (g->m->memo != NULL && g->m->memolen == 9) {
+			g->walled = ((const unsigned char *)g->m->memo)[0] ? 1 : -1;
+			memcpy(&g->wall, (const unsigned char *)g->m->memo + 1, 8);
+			return;
+		}
+		g->m->memo = NULL;
+	}
 	if ((fd = gopen(ex, g)) == NULL) {
 		(void)file_stat(ex, f);
+		if (g->m != NULL)
+			g->m->has_mk = 0;
 		return;
 	}
-	if (!f->stated && (pfd = fh_fileno(fd)) >= 0 && fstat(pfd, &st) == 0) {
+	if ((!f->stated || (g->m != NULL && !g->m->has_mk)) && (pfd = fh_fileno(fd)) >= 0 &&
+	    fstat(pfd, &st) == 0) {
 		f->size = st.st_size;
 		f->mtime = (int64_t)st.st_mtime;
 		f->stated = 1;
+		if (g->m != NULL && !g->m->has_mk && ex->files[g->idx].part == 0)
+			g->m->has_mk = memo_key_of(&st, MEMO_GP_WALL, &g->m->mk) == 0;
 	}
+	errno = 0;
 	if (jpeg_exif_time(fd, &utc, &off) == 0) {
 		g->wall = utc + (off == OFFSET_UNKNOWN ? 0 : (int64_t)off * 60);
 		g->walled = 1;
+	} else if (errno != 0 && g->m != NULL) {
+		g->m->has_mk = 0;	/* a read error is no answer to keep */
 	}
 	fh_close(fd);
+}
+
+/* What the pass read goes to memo.cache for the next scan (and what it
+ * took from there is kept there). */
+static void
+memo_keep_all(struct gfile *gf, size_t n)
+{
+	unsigned char buf[16384];
+	size_t i, len;
+
+	for (i = 0; i < n; i++) {
+		struct gfile *g = &gf[i];
+
+		if (g->m == NULL || !g->m->has_mk)
+			continue;
+		if (g->m->memo != NULL) {
+			continue;	/* taken from there: kept there */
+		} else if (g->key != NULL && g->parsed == 1) {
+			if ((len = meta_pack(&g->meta, buf, sizeof(buf))) > 0)
+				memo_put(&g->m->mk, buf, len);
+		} else if (g->key == NULL && g->walled != 0) {
+			buf[0] = g->walled == 1;
+			memcpy(buf + 1, &g->wall, 8);
+			memo_put(&g->m->mk, buf, 9);
+		}
+	}
 }
 
 /*
@@ -819,12 +980,28 @@ content_hash(struct export *ex, struct file *f)
 {
 	static unsigned char buf[1 << 16];
 	uint64_t h = FNV64_INIT;
-	size_t have = 0;
+	size_t have = 0, ml;
 	ssize_t r;
 	struct fh *fd;
+	struct stat st;
+	struct memo_key mk;
+	const void *m;
+	int has_mk = 0;
 
-	if (f->size <= 0 || (fd = file_open(ex, f)) == NULL)
+	if (f->size <= 0)
 		return (uint64_t)(f - ex->files) * 2 + 2;	/* even: unique */
+	/* hashed by an earlier scan into OUT, not touched since */
+	if (memo_any() && f->part == 0 && ex->fd >= 0 &&
+	    fstatat(ex->fd, f->rel, &st, 0) == 0 &&
+	    (has_mk = memo_key_of(&st, MEMO_GP_HASH, &mk) == 0) &&
+	    (m = memo_get(&mk, &ml)) != NULL && ml == 8) {
+		memcpy(&h, m, 8);
+		return h;
+	}
+	if ((fd = file_open(ex, f)) == NULL)
+		return (uint64_t)(f - ex->files) * 2 + 2;
+	if (!has_mk && f->part == 0 && fh_fileno(fd) >= 0 && fstat(fh_fileno(fd), &st) == 0)
+		has_mk = memo_key_of(&st, MEMO_GP_HASH, &mk) == 0;
 	for (;;) {
 		r = fh_read(fd, buf + have, sizeof(buf) - have);
 		if (r < 0 && errno == EINTR)
@@ -840,7 +1017,12 @@ content_hash(struct export *ex, struct file *f)
 			break;
 	}
 	fh_close(fd);
-	return r < 0 ? (uint64_t)(f - ex->files) * 2 + 2 : h | 1;
+	if (r < 0)
+		return (uint64_t)(f - ex->files) * 2 + 2;
+	h |= 1;
+	if (has_mk)
+		memo_put(&mk, &h, 8);
+	return h;
 }
 
 /* Whether two files of one size and hash hold the same bytes: a hash
@@ -848,12 +1030,13 @@ content_hash(struct export *ex, struct file *f)
 static int
 same_bytes(struct export *ex, struct file *a, struct file *b)
 {
-	static unsigned char x[1 << 15], y[1 << 15];
+	static unsigned char x[1 << 20], y[1 << 20];
 	struct fh *fa, *fb;
 	struct stat sa, sb;
 	int same = 1, known;
 	off_t pos = 0;
 	ssize_t ra, rb;
+	size_t chunk = 1 << 15;
 
 	if ((fa = file_open(ex, a)) == NULL)
 		return 0;
@@ -869,14 +1052,19 @@ same_bytes(struct export *ex, struct file *a, struct file *b)
 		fh_close(fb);
 		return 1;
 	}
+	/* 32 KiB first (two photos that only share a size differ at once),
+	 * then twice as much a read up to 1 MiB: a copy is read whole, in
+	 * few calls */
 	while (same) {
-		ra = fh_pread(fa, x, sizeof(x), pos);
-		rb = fh_pread(fb, y, sizeof(y), pos);
+		ra = fh_pread(fa, x, chunk, pos);
+		rb = fh_pread(fb, y, chunk, pos);
 		if (ra < 0 || rb < 0 || ra != rb || memcmp(x, y, (size_t)ra) != 0)
 			same = 0;
 		else if (ra == 0)
 			break;
 		pos += ra > 0 ? ra : 0;
+		if (chunk < sizeof(x))
+			chunk *= 2;
 	}
 	fh_close(fa);
 	fh_close(fb);
@@ -967,6 +1155,7 @@ static void
 scan(struct export *ex, const struct platform *p)
 {
 	struct gfile *gf = NULL;
+	struct gmemo *gmemos = NULL;
 	struct gmedia *gm = NULL;
 	size_t ng = 0, nm = 0, i, j, k, ndirs = 0, ntrash, nlocked;
 	size_t left_trash = 0, left_locked = 0, left_partner = 0;
@@ -1016,7 +1205,13 @@ scan(struct export *ex, const struct platform *p)
 		free(rdir);
 		gf[i].dfd = dirs[ndirs++];
 	}
+	if (memo_on() && ng > 0) {
+		gmemos = xcalloc(ng, sizeof(*gmemos));
+		for (i = 0; i < ng; i++)
+			gf[i].m = &gmemos[i];
+	}
 	parse_all(ex, gf, ng);
+	memo_keep_all(gf, ng);
 	/* per album: the sidecars are the tail of the run, sorted by key */
 	for (i = 0; i < ng; i = j) {
 		char **keys;
@@ -1066,11 +1261,13 @@ scan(struct export *ex, const struct platform *p)
 			 * twice */
 			if (j - i == 2 && sz > 0)
 				gm[i].hash = gm[i + 1].hash = 1;
-			else if (j - i > 1)
+			else if (j - i > 1) {
 				for (k = i; k < j; k++)
 					gm[k].hash = content_hash(ex, &ex->files[gm[k].g->idx]);
+				/* by hash within the size: the rest is in order */
+				qsort(gm + i, j - i, sizeof(*gm), cmp_dup);
+			}
 		}
-		qsort(gm, nm, sizeof(*gm), cmp_dup);
 	}
 	for (i = 0; i < nm; i = j) {
 		struct file *f = &ex->files[gm[i].g->idx];
@@ -1184,6 +1381,7 @@ scan(struct export *ex, const struct platform *p)
 			close(dirs[i]);
 	free(dirs);
 	free(gf);
+	free(gmemos);
 	free(gm);
 }
 

@@ -34,8 +34,6 @@ static char *fetchdir;		/* OUT/.mem/fetch, absolute: linked items' files */
 static struct stat outst;
 static const struct platform *only;
 static int records, listflag;
-static char (*made)[17];	/* the IDs of every record this scan made */
-static size_t nmade, capmade;
 static char **pruned;		/* exports whose stale records go */
 static size_t npruned;
 static struct export **kept;	/* scanned, waiting for the run's offsets */
@@ -75,39 +73,6 @@ add_result(char *source, const char *id)
 	memcpy(results[nresults++].id, id, 17);
 }
 
-static void
-add_made(const char *id)
-{
-	if (nmade == capmade) {
-		capmade = capmade ? capmade * 2 : 256;
-		made = xrealloc(made, capmade * sizeof(*made));
-	}
-	memcpy(made[nmade++], id, 17);
-}
-
-static int
-cmp_id(const void *a, const void *b)
-{
-	return memcmp(a, b, 17);
-}
-
-/* ID.item with ID 16 lower-case hex digits: a record's file name. */
-static int
-record_name(const char *name, char id[17])
-{
-	size_t i;
-
-	for (i = 0; i < 16; i++)
-		if (!((name[i] >= '0' && name[i] <= '9') ||
-		    (name[i] >= 'a' && name[i] <= 'f')))
-			return 0;
-	if (strcmp(name + 16, ".item") != 0)
-		return 0;
-	memcpy(id, name, 16);
-	id[16] = '\0';
-	return 1;
-}
-
 static int
 was_pruned(const char *export)
 {
@@ -131,26 +96,18 @@ was_pruned(const char *export)
 static int
 prune_records(void)
 {
-	DIR *d;
-	struct dirent *de;
 	struct item it;
-	const char *why;
-	char id[17], *rec;
+	const char *why, *id;
+	char *rec;
+	size_t i;
 	int status = ST_OK;
 
 	if (npruned == 0)
 		return ST_OK;
-	if (nmade > 0)
-		qsort(made, nmade, sizeof(*made), cmp_id);
-	if ((d = opendir(itemdir)) == NULL) {
-		warn_("%s", itemdir);
-		return ST_ITEM;
-	}
-	while ((errno = 0, de = readdir(d)) != NULL) {
-		if (!record_name(de->d_name, id) || (nmade > 0 &&
-		    bsearch(id, made, nmade, sizeof(*made), cmp_id) != NULL))
-			continue;
-		rec = xasprintf("%s/%s", itemdir, de->d_name);
+	/* the records items/ held before this scan and it did not make
+	 * again (records.c has read the directory once already) */
+	for (i = 0; (id = records_stale(i)) != NULL; i++) {
+		rec = xasprintf("%s/%s.item", itemdir, id);
 		if (item_load(&it, rec, &why) < 0) {
 			if (why == NULL && errno != ENOENT) {
 				warn_("%s", rec);
@@ -169,11 +126,6 @@ prune_records(void)
 		item_free(&it);
 		free(rec);
 	}
-	if (errno != 0) {
-		warn_("%s", itemdir);
-		status = ST_ITEM;
-	}
-	closedir(d);
 	return status;
 }
 
@@ -460,7 +412,7 @@ finish_export(struct export *exp)
 	for (i = 0; i < ex.nitems; i++) {
 		struct entry *e = &ex.items[i];
 		struct item *it = &e->it;
-		char id[17], *rec, *shown;
+		char id[17], *shown;
 
 		/* the fields every record of the export shares, lent */
 		entry_id(&ex, e, id);
@@ -477,16 +429,13 @@ finish_export(struct export *exp)
 		it->export = ex.name;
 		it->platform = (char *)(uintptr_t)e->platform;
 		if (out != NULL) {
-			rec = xasprintf("%s/%s.item", itemdir, id);
-			add_made(id);
 			if (records_put(it, id) < 0) {
-				warn_("%s: cannot write %s", shown, rec);
+				warn_("%s: cannot write %s/%s.item", shown, itemdir, id);
 				free(shown);
 				status = ST_ITEM;
 			} else {
 				add_result(shown, id);
 			}
-			free(rec);
 		} else {
 			add_result(shown, id);
 		}
@@ -764,7 +713,6 @@ main(int argc, char *argv[])
 	for (i = 0; i < npruned; i++)
 		free(pruned[i]);
 	free(pruned);
-	free(made);
 	free(itemdir);
 	out_close();
 	return status;

@@ -105,6 +105,8 @@ struct export {
 	int	 partial;	/* the walk missed a directory: keep old records */
 	struct part *parts;	/* archive parts (archive.c), or none */
 	size_t	 nparts;
+	struct entry **stems;	/* export.c: the last stem sort, for the next */
+	size_t	 nstems;
 };
 
 struct platform {
@@ -298,8 +300,20 @@ int	 records_open(const char *out);		/* 0, or -1 with errno */
 int	 records_put(const struct item *it, const char *id);	/* 0, or -1 */
 const char *records_dir(void);			/* OUT/.mem/items */
 int	 records_close(void);			/* 0, or -1 (said) */
+const char *records_stale(size_t i);	/* then: old IDs not put, or NULL */
 /* dedup's verdicts kept in OUT between scans (records.c): two files, by
  * their stat, known to be the same; found so now */
 struct stat;
 int	 same_known(const struct stat *a, const struct stat *b);
 void	 same_found(const struct stat *a, const struct stat *b);
+/* what a file yielded, kept in OUT by its identity (records.c): a key is
+ * had only with -o and for a file settled before the scan */
+struct memo_key {
+	uint64_t dev, ino, size, mtime_ns, ctime_ns, kind;
+};
+enum { MEMO_GP_SIDECAR = 1, MEMO_GP_WALL, MEMO_GP_HASH };
+int	 memo_key_of(const struct stat *st, unsigned kind, struct memo_key *k);
+int	 memo_on(void);	/* there is a cache (-o) */
+int	 memo_any(void);	/* the cache holds answers */
+const void *memo_get(const struct memo_key *k, size_t *len);	/* or NULL */
+void	 memo_put(const struct memo_key *k, const void *blob, size_t len);

@@ -21,10 +21,12 @@
 #define _GNU_SOURCE		/* O_TMPFILE, linkat's AT_SYMLINK_FOLLOW */
 #include <dirent.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mem.h"
@@ -37,6 +39,8 @@ struct rec {
 	uint64_t ino;		/* inode the hash belongs to */
 	uint64_t dino;		/* inode readdir found, 0: not there */
 	int	 keep;		/* goes into the new index */
+	int	 old;		/* in items/ when the scan began */
+	int	 put;		/* records_put() was asked for it */
 };
 
 static struct rec *recs;
@@ -46,6 +50,8 @@ static char *memdir, *itemdir, *freshdir, *indexpath;
 static int dirfd_ = -1;		/* the directory records go to now */
 static int tmpfile_ok = 1;	/* O_TMPFILE works here */
 static int dirty;		/* the index must be rewritten */
+static char (*stale)[17];	/* records_close(): old records not put again */
+static size_t nstale;
 
 /*
  * The dedup pass's verdicts, kept between scans (OUT/.mem/same.cache): two
@@ -190,10 +196,280 @@ save_sames(void)
 		warn_("%s", samepath);
 }
 
+/*
+ * What a file yielded when it was last read (OUT/.mem/memo.cache): a
+ * sidecar's parsed fields, a photo's EXIF wall clock. Each answer is kept
+ * under the file's identity (device, inode, size, mtime, ctime: any write
+ * moves the ctime, which no one can set back) and a kind, so a rescan of
+ * an unchanged tree takes the answer instead of opening the file, and a
+ * file changed since has another identity and is read again. Two guards:
+ * the answers are this very mem-scan binary's (another build reads every
+ * file once again, its parsers may differ), and a file changed less than
+ * MEMO_SETTLE before the scan started is not kept (ctimes come from a
+ * coarse clock: a file rewritten within the tick we read it in would keep
+ * its identity with other bytes). Rewritten only when what this scan used
+ * differs from what the file holds (a rescan of an unchanged tree leaves
+ * it). Threads may call memo_get() during a pass; memo_put() is the main
+ * thread's, after it.
+ */
+#define MEMO_MAGIC "mem-scan memo.cache 1\n"
+#define MEMO_SETTLE 2000000000LL	/* ns */
+struct memo {
+	struct memo_key k;
+	uint64_t len;
+	unsigned char *blob;	/* len bytes, in memo_file or owned */
+	int	 used, owned;
+};
+static struct memo *memos;
+static size_t nmemos, capmemos, nmemos_sorted;
+static int memos_dirty;
+static char *memopath;
+static unsigned char *memo_file;	/* the cache as loaded */
+static atomic_uchar *memo_used;		/* by memo_get(), for the loaded ones */
+static struct ident memo_build;		/* this binary's identity */
+static int64_t memo_since;		/* changed at or after: not kept */
+
+/* By inode first: it almost always decides. */
+static int
+cmp_memo(const void *x, const void *y)
+{
+	const struct memo_key *a = &((const struct memo *)x)->k, *b = &((const struct memo *)y)->k;
+
+	if (a->ino != b->ino)
+		return a->ino < b->ino ? -1 : 1;
+	if (a->dev != b->dev)
+		return a->dev < b->dev ? -1 : 1;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	if (a->size != b->size)
+		return a->size < b->size ? -1 : 1;
+	if (a->mtime_ns != b->mtime_ns)
+		return a->mtime_ns < b->mtime_ns ? -1 : 1;
+	if (a->ctime_ns != b->ctime_ns)
+		return a->ctime_ns < b->ctime_ns ? -1 : 1;
+	return 0;
+}
+
+int
+memo_key_of(const struct stat *st, unsigned kind, struct memo_key *k)
+{
+	struct ident id;
+
+	if (memopath == NULL)
+		return -1;
+	ident_of(st, &id);
+	if ((int64_t)id.ctime_ns >= memo_since || (int64_t)id.mtime_ns >= memo_since)
+		return -1;
+	memset(k, 0, sizeof(*k));
+	k->dev = id.dev;
+	k->ino = id.ino;
+	k->size = id.size;
+	k->mtime_ns = id.mtime_ns;
+	k->ctime_ns = id.ctime_ns;
+	k->kind = kind;
+	return 0;
+}
+
+static struct memo *
+memo_find(const struct memo_key *k)
+{
+	struct memo key;
+
+	if (nmemos_sorted == 0)
+		return NULL;
+	memset(&key, 0, sizeof(key));
+	key.k = *k;
+	return bsearch(&key, memos, nmemos_sorted, sizeof(*memos), cmp_memo);
+}
+
+int
+memo_on(void)
+{
+	return memopath != NULL;
+}
+
+int
+memo_any(void)
+{
+	return nmemos_sorted > 0;
+}
+
+/* An answer taken is kept in the cache: nothing else to call. */
+const void *
+memo_get(const struct memo_key *k, size_t *len)
+{
+	const struct memo *m = memo_find(k);
+
+	if (m == NULL)
+		return NULL;
+	atomic_store_explicit(&memo_used[m - memos], 1, memory_order_relaxed);
+	*len = (size_t)m->len;
+	return m->blob;
+}
+
+void
+memo_put(const struct memo_key *k, const void *blob, size_t len)
+{
+	struct memo *m;
+
+	if (memopath == NULL)
+		return;
+	if ((m = memo_find(k)) != NULL) {
+		if (m->len == len && memcmp(m->blob, blob, len) == 0) {
+			memo_used[m - memos] = 1;
+			return;
+		}
+		memo_used[m - memos] = 0;	/* another answer now: dropped */
+	}
+	if (nmemos == capmemos) {
+		capmemos = capmemos ? 2 * capmemos : 1024;
+		memos = xrealloc(memos, capmemos * sizeof(*memos));
+	}
+	m = &memos[nmemos++];
+	m->k = *k;
+	m->len = len;
+	m->blob = xmalloc(len ? len : 1);
+	memcpy(m->blob, blob, len);
+	m->used = m->owned = 1;
+	memos_dirty = 1;
+}
+
+/* Anything short or odd drops the whole cache: it is only a cost. */
+static void
+load_memos(void)
+{
+	struct timespec now;
+	struct stat st;
+	size_t off, n, hl = strlen(MEMO_MAGIC) + sizeof(memo_build);
+	ssize_t r;
+	int fd;
+
+	if (stat("/proc/self/exe", &st) < 0 || clock_gettime(CLOCK_REALTIME, &now) < 0) {
+		free(memopath);
+		memopath = NULL;	/* no cache this run */
+		return;
+	}
+	ident_of(&st, &memo_build);
+	memo_since = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec - MEMO_SETTLE;
+	if ((fd = open(memopath, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	memos_dirty = 1;	/* unless it loads whole */
+	if (fstat(fd, &st) < 0 || st.st_size < (off_t)hl || st.st_size > (off_t)1 << 30) {
+		close(fd);
+		return;
+	}
+	n = (size_t)st.st_size;
+	memo_file = xmalloc(n);
+	for (off = 0; off < n; ) {
+		r = read(fd, memo_file + off, n - off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		off += (size_t)r;
+	}
+	close(fd);
+	if (off != n || memcmp(memo_file, MEMO_MAGIC, strlen(MEMO_MAGIC)) != 0 ||
+	    memcmp(memo_file + strlen(MEMO_MAGIC), &memo_build, sizeof(memo_build)) != 0)
+		return;
+	for (off = hl; n - off >= sizeof(struct memo_key) + 8; ) {
+		struct memo m;
+
+		memset(&m, 0, sizeof(m));
+		memcpy(&m.k, memo_file + off, sizeof(m.k));
+		memcpy(&m.len, memo_file + off + sizeof(m.k), 8);
+		off += sizeof(m.k) + 8;
+		if (m.len > n - off)
+			break;
+		m.blob = memo_file + off;
+		off += (size_t)m.len;
+		if (nmemos == capmemos) {
+			capmemos = capmemos ? 2 * capmemos : 1024;
+			memos = xrealloc(memos, capmemos * sizeof(*memos));
+		}
+		memos[nmemos++] = m;
+	}
+	if (off != n) {
+		nmemos = 0;	/* damaged */
+		return;
+	}
+	/* written sorted: checked, not sorted again */
+	for (off = 1; off < nmemos; off++)
+		if (cmp_memo(&memos[off - 1], &memos[off]) >= 0)
+			break;
+	if (off < nmemos) {
+		nmemos = 0;
+		return;
+	}
+	nmemos_sorted = nmemos;
+	memo_used = xcalloc(nmemos + 1, sizeof(*memo_used));
+	memos_dirty = 0;
+}
+
+/* What this scan used or found, one answer a key. */
+static void
+save_memos(void)
+{
+	struct atomic a;
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < nmemos_sorted; i++) {
+		memos[i].used = memo_used[i];
+		memos_dirty |= !memos[i].used;
+	}
+	if (!memos_dirty)
+		return;
+	qsort(memos, nmemos, sizeof(*memos), cmp_memo);
+	if (atomic_open(&a, memopath, "") < 0) {
+		warn_("%s", memopath);
+		return;
+	}
+	bad |= fwrite(MEMO_MAGIC, 1, strlen(MEMO_MAGIC), a.fp) != strlen(MEMO_MAGIC);
+	bad |= fwrite(&memo_build, sizeof(memo_build), 1, a.fp) != 1;
+	for (i = 0; i < nmemos && !bad; i++) {
+		const struct memo *m = &memos[i];
+
+		if (!m->used || (i + 1 < nmemos && memos[i + 1].used &&
+		    memcmp(&m->k, &memos[i + 1].k, sizeof(m->k)) == 0))
+			continue;	/* unused, or a later one of the key follows */
+		bad |= fwrite(&m->k, sizeof(m->k), 1, a.fp) != 1 ||
+		    fwrite(&m->len, 8, 1, a.fp) != 1 ||
+		    fwrite(m->blob, 1, (size_t)m->len, a.fp) != (size_t)m->len;
+	}
+	if (bad) {
+		atomic_abort(&a);
+		warn_("%s", memopath);
+	} else if (atomic_commit(&a) < 0) {
+		warn_("%s", memopath);
+	}
+}
+
+static void
+free_memos(void)
+{
+	size_t i;
+
+	for (i = 0; i < nmemos; i++)
+		if (memos[i].owned)
+			free(memos[i].blob);
+	free(memos);
+	free(memo_used);
+	memo_used = NULL;
+	free(memo_file);
+	free(memopath);
+	memos = NULL;
+	memo_file = NULL;
+	memopath = NULL;
+	nmemos = capmemos = nmemos_sorted = 0;
+	memos_dirty = 0;
+}
+
+/* IDs are 16 hex digits: bytes compare as strcmp would. */
 static int
 cmp_rec(const void *a, const void *b)
 {
-	return strcmp(((const struct rec *)a)->id, ((const struct rec *)b)->id);
+	return memcmp(((const struct rec *)a)->id, ((const struct rec *)b)->id, 16);
 }
 
 /* The sorted part only: what the index and items/ held at the start. */
@@ -318,6 +594,8 @@ records_open(const char *out)
 		return -1;
 	samepath = xasprintf("%s/same.cache", memdir);
 	load_sames();
+	memopath = xasprintf("%s/memo.cache", memdir);
+	load_memos();
 	remove_stale_fresh();
 	if ((d = opendir(itemdir)) == NULL && errno != ENOENT)
 		return -1;
@@ -336,6 +614,7 @@ records_open(const char *out)
 			if ((r = find(id)) == NULL)
 				r = append(id);
 			r->dino = de->d_ino;
+			r->old = 1;
 		}
 		if (errno != 0) {
 			closedir(d);
@@ -361,6 +640,14 @@ records_open(const char *out)
 	for (size_t i = 0; i < nrecs; i++)
 		recs[i].keep = recs[i].dino != 0;
 	return 0;
+}
+
+/* After records_close(): the IDs of the records that were in items/ when
+ * the scan began and that it did not write again (NULL past the last). */
+const char *
+records_stale(size_t i)
+{
+	return i < nstale ? stale[i] : NULL;
 }
 
 const char *
@@ -464,6 +751,7 @@ records_put(const struct item *it, const char *id)
 
 		r = &none;	/* new to this OUT */
 	}
+	r->put = 1;
 	if (r->dino != 0 && r->hash == h && r->ino == r->dino) {
 		free(buf);
 		r->keep = 1;
@@ -547,13 +835,24 @@ records_close(void)
 		warn_("%s", indexpath);
 		unlink(indexpath);
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		save_sames();
+		if (memopath != NULL)
+			save_memos();
+	}
+	free_memos();
 	free(sames);
 	free(samepath);
 	sames = NULL;
 	samepath = NULL;
 	nsames = capsames = nsames_sorted = 0;
+	/* what the prune looks at: no second readdir of items/ */
+	free(stale);
+	stale = xcalloc(nrecs + 1, sizeof(*stale));
+	nstale = 0;
+	for (size_t i = 0; i < nrecs; i++)
+		if (recs[i].old && !recs[i].put)
+			memcpy(stale[nstale++], recs[i].id, 17);
 	free(recs);
 	recs = NULL;
 	nrecs = caprecs = nsorted = 0;

@@ -140,7 +140,7 @@ same_known(const struct stat *x, const struct stat *y)
 {
 	struct same k, *hit;
 
-	if (samepath == NULL)
+	if (samepath == NULL || nsames_sorted == 0)	/* bsearch takes no NULL */
 		return 0;
 	same_key(x, y, &k);
 	hit = bsearch(&k, sames, nsames_sorted, sizeof(*sames), cmp_same);

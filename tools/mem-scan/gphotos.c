@@ -222,6 +222,8 @@ find(const char *s, char *const *keys, size_t n)
 {
 	char *const *hit;
 
+	if (n == 0)	/* keys can be NULL, which bsearch does not take */
+		return -1;
 	hit = bsearch(&s, keys, n, sizeof(*keys), cmp_str);
 	return hit ? (int)(hit - keys) : -1;
 }

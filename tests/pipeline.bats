@@ -711,9 +711,11 @@ print((t - d.timedelta(minutes=m)).strftime("%Y-%m-%dT%H:%M:%SZ"))')
 	groups = [x for i, x in enumerate(seq) if i == 0 or seq[i - 1] != x]
 	# No two uploads at once: each export's requests form one run.
 	assert len(groups) == len(set(groups)), groups
-	# Overlap: an item finished after the first upload request.
+	# Overlap: an item finished after the first upload request. (A
+	# batch's stamps are links to one file: its mtime is the batch's
+	# first item's end, its ctime the last link's, so the last item's.)
 	first = min(e["time"] for e in posts)
-	stamps = [os.stat(os.path.join(out, ".mem/stamp", f)).st_mtime
+	stamps = [os.stat(os.path.join(out, ".mem/stamp", f)).st_ctime
 	          for f in os.listdir(os.path.join(out, ".mem/stamp")) if f.endswith(".ok")]
 	assert max(stamps) > first, (max(stamps), first)
 	print(len(posts), len(state["assets"]), len(groups))

@@ -17,7 +17,7 @@ Q = $(if $(V),,@)
 
 LIBSRC  := $(sort $(wildcard lib/*.c))
 LIBOBJ  := $(LIBSRC:%.c=$(BUILDDIR)/%.o)
-HDRS    := lib/mem.h $(wildcard tools/*/*.h)
+HDRS    := $(wildcard lib/*.h) $(wildcard tools/*/*.h)
 # A tool is tools/NAME.c, or tools/NAME/*.c once it has outgrown one file.
 TOOLS   := $(sort $(basename $(notdir $(wildcard tools/mem-*.c))) \
                   $(notdir $(patsubst %/,%,$(wildcard tools/mem-*/))))
@@ -56,11 +56,16 @@ $(BUILDDIR)/unit/%: tests/unit/%.c $(BUILDDIR)/libmem.a $(HDRS)
 	@$(if $(Q),echo "LD	$@")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILDDIR)/libmem.a $(LDLIBS)
 
-# mem-exif loads libarchive and libzip at the first archive member
-# (tools/mem-exif/lazy.c), by the sonames of the libraries built against.
-soname = $(shell objdump -p "$$(pkg-config --variable=libdir $(1))/$(1).so" | awk '/SONAME/ {print $$2}')
-$(BUILDDIR)/tools/mem-exif/lazy.o: CPPFLAGS += -DSONAME_ARCHIVE='"$(call soname,libarchive)"' \
+# The tools load libarchive and libzip at the first archive member
+# (lib/lazy.c), mem-scan SQLite and libxml2 at their first use
+# (tools/mem-scan/lazy.c), by the sonames of the libraries built against:
+# $(call soname,PKG[,LIBNAME]).
+soname = $(shell objdump -p "$$(pkg-config --variable=libdir $(1))/$(or $(2),$(1)).so" | \
+	awk '/SONAME/ {print $$2}')
+$(BUILDDIR)/lib/lazy.o: CPPFLAGS += -DSONAME_ARCHIVE='"$(call soname,libarchive)"' \
 	-DSONAME_ZIP='"$(call soname,libzip)"'
+$(BUILDDIR)/tools/mem-scan/lazy.o: CPPFLAGS += -DSONAME_SQLITE='"$(call soname,sqlite3,libsqlite3)"' \
+	-DSONAME_XML='"$(call soname,libxml-2.0,libxml2)"'
 
 units: $(UNITS)
 

@@ -72,6 +72,36 @@ good_songs() {
 	same_as_dir "$S/$G" "$T/$G.tgz"
 }
 
+@test "mem-scan is linked against none of libarchive, libzip, SQLite and libxml2, and loads each for an export that needs it" {
+	run -0 readelf -d "$(command -v mem-scan)"
+	for l in libarchive libzip libsqlite3 libxml2; do
+		refute_output --partial "$l"
+	done
+	# libs: NAME NAME... loaded (their initializers ran) by a scan of the operands
+	libs() {
+		LD_DEBUG=libs mem-scan "$@" > /dev/null 2> "$T/libs.log" || return
+		grep -oE 'calling init: .*/lib(archive|zip|sqlite3|xml2)\.so' "$T/libs.log" |
+			sed 's,.*/,,; s,\.so$,,' | sort -u | tr '\n' ' '
+	}
+	run -0 libs "$S/$G"
+	assert_output ""
+	tar -C "$S/$G" -czf "$G.tgz" .
+	run -0 libs "$T/$G.tgz"
+	# (libarchive itself needs libxml2, for xar)
+	assert_output --regexp '^libarchive (libxml2 )?$'
+	(cd "$S/$G" && zip -qr "$T/$G.zip" .)
+	run -0 libs "$T/$G.zip"
+	assert_output "libzip "
+	run -0 libs "$M/mac-messages-20240107"
+	assert_output "libsqlite3 "
+	# Google Voice's HTML
+	run -0 libs "$M/google-john.doe-20240105"
+	assert_output "libxml2 "
+	# and what they read is what the directory gives
+	same_as_dir "$S/$G" "$T/$G.tgz"
+	same_as_dir "$S/$G" "$T/$G.zip"
+}
+
 @test "Google Photos in three parts, sidecars apart from their photos, the last a tgz, is one export" {
 	python3 "$A" parts "$S/$G" parts "$G" 3 --tgz-last
 	same_as_dir "$S/$G" parts/"$G"-001.zip parts/"$G"-002.zip parts/"$G"-003.tgz

@@ -351,9 +351,8 @@ zsrc_cb(void *ud, void *data, zip_uint64_t n, zip_source_cmd_t cmd)
 	case ZIP_SOURCE_TELL:
 		return (zip_int64_t)z->pos;
 	case ZIP_SOURCE_SUPPORTS:
-		return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ,
-		    ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
-		    ZIP_SOURCE_SEEK, ZIP_SOURCE_TELL, ZIP_SOURCE_SUPPORTS, -1);
+		/* open, read, close, stat, error, free, seek, tell, supports */
+		return ZIP_SOURCE_SUPPORTS_SEEKABLE;
 	default:
 		zip_error_set(&z->err, ZIP_ER_OPNOTSUPP, 0);
 		return -1;

@@ -43,7 +43,7 @@ has_class(xmlNode *n, const char *cls)
 		hit = wl == cl && strncmp(p, cls, cl) == 0;
 		p += wl;
 	}
-	xmlFree(v);
+	xml_free(v);
 	return hit;
 }
 
@@ -79,7 +79,7 @@ text(xmlNode *n)
 	if (n == NULL || (c = xmlNodeGetContent(n)) == NULL)
 		return NULL;
 	t = xstrdup((const char *)c);
-	xmlFree(c);
+	xml_free(c);
 	for (w = p = t; *p; p++) {
 		if (isspace((unsigned char)*p)) {
 			if (w > t && w[-1] != ' ')
@@ -114,7 +114,7 @@ prop(xmlNode *n, const char *name)
 	if (n == NULL || (v = xmlGetProp(n, BAD_CAST name)) == NULL)
 		return NULL;
 	s = xstrdup((const char *)v);
-	xmlFree(v);
+	xml_free(v);
 	return s;
 }
 

@@ -295,6 +295,9 @@ int	 export_parts(struct export *ex, const char *path, const char *name,
 	    char **parts, size_t nparts);
 void	 parts_free(struct export *ex);
 const char *part_path(const struct export *ex, const struct file *f);
+/* lazy.c: what libxml2 returned, freed by libxml2 (loaded at its first use) */
+void	 xml_free(void *p);
+
 /* records.c: OUT/.mem/items/ID.item, written only when its bytes change */
 int	 records_open(const char *out);		/* 0, or -1 with errno */
 int	 records_put(const struct item *it, const char *id);	/* 0, or -1 */

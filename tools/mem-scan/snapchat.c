@@ -159,10 +159,10 @@ row_link(xmlNode *n)
 			if ((p = strstr((const char *)v, "http")) != NULL) {
 				len = strcspn(p, "'\" \t\n)");
 				url = xmemdup(p, len);
-				xmlFree(v);
+				xml_free(v);
 				return url;
 			}
-			xmlFree(v);
+			xml_free(v);
 		}
 		if ((c = n->children) != NULL && (url = row_link(c)) != NULL)
 			return url;

@@ -79,6 +79,20 @@ deps/tz/node_modules/geo-tz/package.json: deps/tz/package-lock.json
 	cd deps/tz && npm ci --no-audit --no-fund
 	@touch $@
 
+# The zone index in the form mem-scan loads at start (tools/mem-scan/tz.c),
+# made beside the JSON whenever the data is there; without it, or when it
+# no longer matches the JSON, mem-scan parses the JSON.
+TZJSON  = $(TZDATA)/timezones-1970.geojson.index.json
+TZINDEX = $(TZDATA)/timezones-1970.geojson.index.mem
+all: $(if $(wildcard $(TZJSON)),$(TZINDEX))
+$(TZINDEX): $(TZJSON) $(BUILDDIR)/tz-compact
+	@$(if $(Q),echo "GEN	$@")
+	$(Q)$(BUILDDIR)/tz-compact $(TZDATA)
+$(BUILDDIR)/tz-compact: $(BUILDDIR)/tools/mem-scan/tz-compact/tz-compact.o \
+		$(BUILDDIR)/tools/mem-scan/tz.o $(BUILDDIR)/libmem.a
+	@$(if $(Q),echo "LD	$@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 check: deps
 	$(MAKE) all units
 	scripts/check

@@ -95,6 +95,59 @@ Etc/GMT+2"
 	[ "$(grep -c , theirs)" -gt 500 ]
 }
 
+@test "the compact zone index make writes is loaded in place of the JSON and answers as geo-tz; a stale, damaged or missing one leaves the JSON to be parsed" {
+	D=$REPO/deps/tz/node_modules/geo-tz/data
+	[ -f "$D/timezones-1970.geojson.index.mem" ] || fail "make wrote no compact index"
+	NODE_PATH="$REPO/deps/tz/node_modules" node "$REPO/tests/helpers/tz-edge-points.js" \
+	    "$D" 100 20 > pos
+	cat >> pos <<-'EOF'
+	48.5734 7.7521
+	-31.5553 159.0821
+	10 180
+	0 -30
+	90 0
+	EOF
+	node "$ORACLE" < pos > theirs
+	# lookup: --tz-lookup of every position with MEM_TZ_DATA=$1, the same as
+	# geo-tz; prints which of the index files mem-scan opened
+	lookup() {
+		MEM_TZ_DATA=$1 strace -f -e trace=open,openat -o trace mem-scan --tz-lookup \
+		    < pos > ours || return
+		diff ours theirs >&2 || return
+		grep -v ' = -1 ' trace | grep -oE 'index\.(mem|json)"' | tr -d '"' | tr '\n' ' '
+	}
+	run -0 lookup "$D"
+	assert_output "index.mem "
+	# a copy of the data, its compact index made by the build's tool
+	mkdir data
+	cp -p "$D/timezones-1970.geojson.index.json" data/
+	ln -s "$D/timezones-1970.geojson.geo.dat" data/
+	run -0 lookup "$PWD/data"
+	assert_output "index.json "
+	run -0 "$REPO/build/tz-compact" "$PWD/data"
+	run -0 lookup "$PWD/data"
+	assert_output "index.mem "
+	# the JSON changed since (npm ci again): stale
+	touch data/timezones-1970.geojson.index.json
+	run -0 lookup "$PWD/data"
+	assert_output "index.mem index.json "
+	# damaged in the middle, then cut short
+	run -0 "$REPO/build/tz-compact" "$PWD/data"
+	python3 -c 'import sys; f = open(sys.argv[1], "r+b"); n = f.seek(0, 2); f.seek(n // 2); b = f.read(1); f.seek(n // 2); f.write(bytes([b[0] ^ 0x40]))' \
+	    data/timezones-1970.geojson.index.mem
+	run -0 lookup "$PWD/data"
+	assert_output "index.mem index.json "
+	run -0 "$REPO/build/tz-compact" "$PWD/data"
+	truncate -s 4000 data/timezones-1970.geojson.index.mem
+	run -0 lookup "$PWD/data"
+	assert_output "index.mem index.json "
+	# the JSON gone: the compact index alone is not the data
+	run -0 "$REPO/build/tz-compact" "$PWD/data"
+	rm data/timezones-1970.geojson.index.json
+	MEM_TZ_DATA=$PWD/data run -2 mem-scan --tz-lookup < pos
+	assert_output --partial "mem-scan: $PWD/data: no timezones-1970.geojson.index.json"
+}
+
 @test "--tz-lookup says '-' for a line that is no valid position and exits 1" {
 	printf '48.85 2.35\nnot a position\n91 0\n' > pos
 	run -1 mem-scan --tz-lookup < pos

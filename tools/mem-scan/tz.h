@@ -13,6 +13,10 @@ const char *tz_data_dir(void);
 /* Load the quadtree index of the data in dir (once). 0, or -1 with a
  * reason in *why. */
 int	 tz_open(const char *dir, const char **why);
+/* Parse the JSON index in dir and write its compact form beside it, which
+ * tz_open() reads instead while it matches the JSON (make runs this,
+ * through tz-compact). 0, or -1 with a reason in *why. */
+int	 tz_compact(const char *dir, const char **why);
 /* The zones at (lat, lon), as geo-tz's find() gives them, in its order:
  * *n of them in zones (at least one for any valid position; ocean gives
  * Etc/GMT±N). 0, or -1 when the position is invalid or the data cannot be

@@ -39,6 +39,7 @@ struct part {
 	char	*path;		/* absolute */
 	int	 tar;
 	zip_t	*zip;
+	struct zsrc *zs;	/* zip: what libzip reads the part through */
 	pthread_mutex_t mu;	/* libzip's and libarchive's handles are not for
 				 * two threads at once (the Google Photos scan
 				 * reads sidecars from worker threads): one
@@ -51,6 +52,7 @@ struct part {
 	int64_t	 curpos;
 };
 
+struct zsrc;
 struct fh {
 	int	 fd;		/* a plain file, else -1 */
 	off_t	 pos;		/* where fh_read goes on */
@@ -270,6 +272,7 @@ struct zsrc {
 	zip_uint64_t size, pos;
 	zip_uint64_t at;	/* the block: file bytes at..at+len */
 	size_t	 len;
+	size_t	 want;		/* a miss reads this much (0: ZBLOCK) */
 	unsigned char block[ZBLOCK];
 	zip_error_t err;
 };
@@ -278,6 +281,7 @@ static zip_int64_t
 zsrc_read(struct zsrc *z, unsigned char *buf, zip_uint64_t n)
 {
 	zip_uint64_t got = 0, k;
+	size_t block = z->want > 0 && z->want < ZBLOCK ? z->want : ZBLOCK;
 	ssize_t r;
 
 	while (got < n && z->pos < z->size) {
@@ -286,9 +290,9 @@ zsrc_read(struct zsrc *z, unsigned char *buf, zip_uint64_t n)
 			k = k < n - got ? k : n - got;
 			memcpy(buf + got, z->block + (z->pos - z->at), (size_t)k);
 		} else {
-			if (n - got >= ZBLOCK)
+			if (n - got >= block)
 				r = pread(z->fd, buf + got, (size_t)(n - got), (off_t)z->pos);
-			else if ((r = pread(z->fd, z->block, ZBLOCK, (off_t)z->pos)) > 0) {
+			else if ((r = pread(z->fd, z->block, block, (off_t)z->pos)) > 0) {
 				z->at = z->pos;
 				z->len = (size_t)r;
 				continue;
@@ -366,6 +370,7 @@ part_zip_open(struct part *p, int *err)
 	struct zsrc *z = xcalloc(1, sizeof(*z));
 	zip_source_t *src;
 	zip_error_t ze;
+	zip_t *za;
 
 	if ((z->fd = open(p->path, O_RDONLY | O_CLOEXEC)) < 0) {
 		*err = errno == ENOENT ? ZIP_ER_NOENT : ZIP_ER_OPEN;
@@ -384,7 +389,9 @@ part_zip_open(struct part *p, int *err)
 		return NULL;
 	}
 	zip_error_fini(&ze);
-	return source_zip_open_from(src, err);	/* frees z on failure */
+	if ((za = source_zip_open_from(src, err)) != NULL)	/* frees z on failure */
+		p->zs = z;
+	return za;
 }
 
 /* The central directory is the list: no member is read. */
@@ -863,19 +870,27 @@ window_read(struct fh *h, struct part *p, void *buf, size_t n, off_t off)
 	zip_source_t *src;
 	zip_int64_t r;
 
-	if ((src = zip_source_zip(p->zip, p->zip, (zip_uint64_t)h->f->index, 0,
-	    (zip_uint64_t)off, (zip_int64_t)n)) == NULL) {
+	/* a block's worth would be 8 KiB read for a 4 KiB head: read the local
+	 * header (30 bytes, the name, an extra field of a usual size) and the
+	 * bytes asked for, in one pread; a longer extra field costs a second */
+	p->zs->want = 30 + strlen(h->f->member) + 64 + (size_t)off + n;
+	src = zip_source_zip(p->zip, p->zip, (zip_uint64_t)h->f->index, 0,
+	    (zip_uint64_t)off, (zip_int64_t)n);
+	if (src != NULL && zip_source_open(src) < 0) {
+		snprintf(h->why, sizeof(h->why), "%s", zip_error_strerror(zip_source_error(src)));
+		zip_source_free(src);
+		p->zs->want = 0;
+		errno = EIO;
+		return -1;
+	}
+	r = src == NULL ? -1 : zip_source_read(src, buf, n);
+	p->zs->want = 0;
+	if (src == NULL) {
 		snprintf(h->why, sizeof(h->why), "%s", zip_strerror(p->zip));
 		errno = EIO;
 		return -1;
 	}
-	if (zip_source_open(src) < 0) {
-		snprintf(h->why, sizeof(h->why), "%s", zip_error_strerror(zip_source_error(src)));
-		zip_source_free(src);
-		errno = EIO;
-		return -1;
-	}
-	if ((r = zip_source_read(src, buf, n)) < 0)
+	if (r < 0)
 		snprintf(h->why, sizeof(h->why), "%s", zip_error_strerror(zip_source_error(src)));
 	zip_source_close(src);
 	zip_source_free(src);

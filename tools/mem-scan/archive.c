@@ -12,6 +12,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libdeflate.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -62,6 +63,7 @@ struct fh {
 	int64_t	 zpos;
 	int	 seekable;	/* zip: a stored member */
 	int	 window;	/* zip: stored media, read through windows */
+	unsigned char *mem;	/* zip: a small deflated member, whole */
 	char	 why[160];	/* the reason of the last failure */
 };
 
@@ -810,6 +812,94 @@ fh_fd(int fd)
 }
 
 /*
+ * A small deflated member (a sidecar, a message file) whole in h->mem: its
+ * compressed bytes as libzip hands them over (ZIP_FL_COMPRESSED: under the
+ * part's lock, one pread), inflated by libdeflate and checked against the
+ * central directory's CRC outside it. libzip's own way sets up zlib and a
+ * CRC layer for each member and inflates under the lock, so two workers
+ * on one part wait for each other. 0, or -1 when anything is not as
+ * expected: the member then goes the usual way, which says why.
+ */
+#define SMALL_MEMBER	((off_t)1 << 20)
+
+/* libdeflate's decompressors, kept between members: a new one builds its
+ * tables for the fixed Huffman code of each small member again. */
+static struct libdeflate_decompressor *spare_dz[8];
+static size_t nspare_dz;
+static pthread_mutex_t spare_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static struct libdeflate_decompressor *
+dz_take(void)
+{
+	struct libdeflate_decompressor *dz = NULL;
+
+	pthread_mutex_lock(&spare_mu);
+	if (nspare_dz > 0)
+		dz = spare_dz[--nspare_dz];
+	pthread_mutex_unlock(&spare_mu);
+	if (dz == NULL && (dz = libdeflate_alloc_decompressor()) == NULL)
+		die(ST_FATAL, "out of memory");
+	return dz;
+}
+
+static void
+dz_give(struct libdeflate_decompressor *dz)
+{
+	pthread_mutex_lock(&spare_mu);
+	if (nspare_dz < sizeof(spare_dz) / sizeof(spare_dz[0])) {
+		spare_dz[nspare_dz++] = dz;
+		dz = NULL;
+	}
+	pthread_mutex_unlock(&spare_mu);
+	libdeflate_free_decompressor(dz);
+}
+
+static int
+small_inflate(struct fh *h, struct part *p)
+{
+	struct libdeflate_decompressor *dz;
+	unsigned char *raw = NULL, *out;
+	zip_file_t *zf = NULL;
+	zip_int64_t r = -1;
+	zip_stat_t st;
+	size_t got;
+	int ok;
+
+	pthread_mutex_lock(&p->mu);
+	ok = zip_stat_index(p->zip, (zip_uint64_t)h->f->index, 0, &st) == 0 &&
+	    (st.valid & (ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD |
+	    ZIP_STAT_CRC)) == (ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD |
+	    ZIP_STAT_CRC) && st.comp_method == ZIP_CM_DEFLATE &&
+	    st.size == (zip_uint64_t)h->f->size && st.comp_size > 0 &&
+	    st.comp_size <= (zip_uint64_t)SMALL_MEMBER &&
+	    (zf = zip_fopen_index(p->zip, (zip_uint64_t)h->f->index, ZIP_FL_COMPRESSED)) != NULL;
+	if (ok) {
+		raw = xmalloc((size_t)st.comp_size);
+		r = zip_fread(zf, raw, st.comp_size);
+	}
+	if (zf != NULL)
+		zip_fclose(zf);
+	pthread_mutex_unlock(&p->mu);
+	if (!ok || r != (zip_int64_t)st.comp_size) {
+		free(raw);
+		return -1;
+	}
+	out = xmalloc(st.size > 0 ? (size_t)st.size : 1);
+	dz = dz_take();
+	ok = libdeflate_deflate_decompress(dz, raw, (size_t)st.comp_size, out,
+	    (size_t)st.size, &got) == LIBDEFLATE_SUCCESS && got == (size_t)st.size &&
+	    libdeflate_crc32(0, out, got) == st.crc;
+	dz_give(dz);
+	free(raw);
+	if (!ok) {
+		free(out);
+		return -1;
+	}
+	h->mem = out;
+	return 0;
+}
+
+/*
  * A plain file is opened now (NULL with errno when it cannot be); a
  * member's failures wait for the first read, which says why.
  */
@@ -835,6 +925,8 @@ file_open(const struct export *ex, const struct file *f)
 	h->f = f;
 	p = &ex->parts[f->part - 1];
 	if (p->tar || (f->data != NULL && f->datalen == (size_t)f->size))
+		return h;
+	if (f->size <= SMALL_MEMBER && small_inflate(h, p) == 0)
 		return h;
 	pthread_mutex_lock(&p->mu);
 	if (f->kind != KIND_UNKNOWN && zip_stat_index(p->zip, (zip_uint64_t)f->index, 0,
@@ -1029,6 +1121,14 @@ fh_pread(struct fh *h, void *buf, size_t n, off_t off)
 		memcpy(buf, f->data + off, n);
 		return (ssize_t)n;
 	}
+	if (h->mem != NULL) {
+		if (off >= f->size)
+			return 0;
+		if (n > (size_t)(f->size - off))
+			n = (size_t)(f->size - off);
+		memcpy(buf, h->mem + off, n);
+		return (ssize_t)n;
+	}
 	p = &h->ex->parts[f->part - 1];
 	pthread_mutex_lock(&p->mu);
 	r = p->tar ? tar_pread(h, p, buf, n, off) : zip_pread_(h, p, buf, n, off);
@@ -1065,6 +1165,7 @@ fh_close(struct fh *h)
 		return;
 	if (h->fd >= 0)
 		close(h->fd);
+	free(h->mem);
 	if (h->zf != NULL) {
 		struct part *p = &h->ex->parts[h->f->part - 1];
 

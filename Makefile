@@ -75,6 +75,7 @@ deps:
 
 # geo-tz 8.1.9, pinned by deps/tz/package-lock.json (its data: ODbL, README).
 tzdata: deps/tz/node_modules/geo-tz/package.json
+	$(MAKE) $(TZINDEX)
 deps/tz/node_modules/geo-tz/package.json: deps/tz/package-lock.json
 	cd deps/tz && npm ci --no-audit --no-fund
 	@touch $@

@@ -317,3 +317,6 @@ int	 memo_on(void);	/* there is a cache (-o) */
 int	 memo_any(void);	/* the cache holds answers */
 const void *memo_get(const struct memo_key *k, size_t *len);	/* or NULL */
 void	 memo_put(const struct memo_key *k, const void *blob, size_t len);
+/* memo_put() that says where the bytes are kept (valid until records
+ * close), or NULL when there is no cache */
+const void *memo_keep(const struct memo_key *k, const void *blob, size_t len);

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -209,32 +210,43 @@ save_sames(void)
  * coarse clock: a file rewritten within the tick we read it in would keep
  * its identity with other bytes). Rewritten only when what this scan used
  * differs from what the file holds (a rescan of an unchanged tree leaves
- * it). Threads may call memo_get() during a pass; memo_put() is the main
- * thread's, after it.
+ * it). Any thread may call memo_get() and memo_keep() (memo_put()).
  */
 #define MEMO_MAGIC "mem-scan memo.cache 1\n"
 #define MEMO_SETTLE 2000000000LL	/* ns */
-struct memo {
-	struct memo_key k;
-	uint64_t len;
-	unsigned char *blob;	/* len bytes, in memo_file or owned */
-	int	 used, owned;
-};
-static struct memo *memos;
-static size_t nmemos, capmemos, nmemos_sorted;
+/*
+ * An answer is kept as memo.cache holds it: its key, its length (8 bytes)
+ * and its bytes, MEMO_HEAD + len bytes at no particular alignment. The
+ * loaded file is one buffer, indexed by the offsets of its answers (4
+ * bytes each, not a structure with pointers: 100,000 answers are a few
+ * MB less); the answers put during the scan are appended to blocks that
+ * never move, so what memo_keep() returns stays valid until
+ * records_close(). Workers put answers while others get them: the loaded
+ * index never changes during a pass, and the put side takes a lock.
+ */
+#define MEMO_HEAD (sizeof(struct memo_key) + 8)
+#define MEMO_BLOCK 65536
+static unsigned char *memo_file;	/* the cache as loaded */
+static size_t memo_filelen;
+static uint32_t *memo_off;		/* loaded answers, sorted by key */
+static size_t nmemos_sorted;
+static atomic_uchar *memo_used;		/* by memo_get(), for the loaded ones */
+static unsigned char **memo_added;	/* answers put, in blocks */
+static size_t nadded, capadded;
+static unsigned char *memo_block;	/* the block being filled, and its */
+static size_t memo_blockfree;		/* room left */
+static unsigned char **memo_blocks;
+static size_t nblocks;
+static pthread_mutex_t memo_mu = PTHREAD_MUTEX_INITIALIZER;
 static int memos_dirty;
 static char *memopath;
-static unsigned char *memo_file;	/* the cache as loaded */
-static atomic_uchar *memo_used;		/* by memo_get(), for the loaded ones */
 static struct ident memo_build;		/* this binary's identity */
 static int64_t memo_since;		/* changed at or after: not kept */
 
 /* By inode first: it almost always decides. */
 static int
-cmp_memo(const void *x, const void *y)
+cmp_memo_key(const struct memo_key *a, const struct memo_key *b)
 {
-	const struct memo_key *a = &((const struct memo *)x)->k, *b = &((const struct memo *)y)->k;
-
 	if (a->ino != b->ino)
 		return a->ino < b->ino ? -1 : 1;
 	if (a->dev != b->dev)
@@ -248,6 +260,16 @@ cmp_memo(const void *x, const void *y)
 	if (a->ctime_ns != b->ctime_ns)
 		return a->ctime_ns < b->ctime_ns ? -1 : 1;
 	return 0;
+}
+
+/* A kept answer's key and length (unaligned in the buffer: copied). */
+static void
+memo_at(const unsigned char *rec, struct memo_key *k, uint64_t *len)
+{
+	if (k != NULL)
+		memcpy(k, rec, sizeof(*k));
+	if (len != NULL)
+		memcpy(len, rec + sizeof(*k), 8);
 }
 
 int
@@ -270,16 +292,26 @@ memo_key_of(const struct stat *st, unsigned kind, struct memo_key *k)
 	return 0;
 }
 
-static struct memo *
+/* The loaded answer of key k: its index, or -1. */
+static ssize_t
 memo_find(const struct memo_key *k)
 {
-	struct memo key;
+	size_t lo = 0, hi = nmemos_sorted;
+	struct memo_key mk;
 
-	if (nmemos_sorted == 0)
-		return NULL;
-	memset(&key, 0, sizeof(key));
-	key.k = *k;
-	return bsearch(&key, memos, nmemos_sorted, sizeof(*memos), cmp_memo);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c;
+
+		memo_at(memo_file + memo_off[mid], &mk, NULL);
+		if ((c = cmp_memo_key(&mk, k)) == 0)
+			return (ssize_t)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
 }
 
 int
@@ -298,40 +330,83 @@ memo_any(void)
 const void *
 memo_get(const struct memo_key *k, size_t *len)
 {
-	const struct memo *m = memo_find(k);
+	ssize_t i = memo_find(k);
+	uint64_t l;
 
-	if (m == NULL)
+	if (i < 0)
 		return NULL;
-	atomic_store_explicit(&memo_used[m - memos], 1, memory_order_relaxed);
-	*len = (size_t)m->len;
-	return m->blob;
+	atomic_store_explicit(&memo_used[i], 1, memory_order_relaxed);
+	memo_at(memo_file + memo_off[i], NULL, &l);
+	*len = (size_t)l;
+	return memo_file + memo_off[i] + MEMO_HEAD;
+}
+
+/* Room for n bytes that will not move. */
+static unsigned char *
+memo_room(size_t n)
+{
+	unsigned char *p;
+
+	if (n > MEMO_BLOCK / 4) {	/* large: a block of its own */
+		p = xmalloc(n);
+	} else {
+		if (memo_blockfree < n) {
+			memo_block = xmalloc(MEMO_BLOCK);
+			memo_blockfree = MEMO_BLOCK;
+			memo_blocks = xrealloc(memo_blocks, (nblocks + 1) * sizeof(*memo_blocks));
+			memo_blocks[nblocks++] = memo_block;
+		}
+		p = memo_block + MEMO_BLOCK - memo_blockfree;
+		memo_blockfree -= n;
+		return p;
+	}
+	memo_blocks = xrealloc(memo_blocks, (nblocks + 1) * sizeof(*memo_blocks));
+	memo_blocks[nblocks++] = p;
+	return p;
+}
+
+/* The answer kept for the next scan, the same bytes as blob: where they
+ * are kept (valid until records_close()), or NULL without a cache. Any
+ * thread may call it. */
+const void *
+memo_keep(const struct memo_key *k, const void *blob, size_t len)
+{
+	ssize_t i;
+	unsigned char *rec;
+	uint64_t l = len, ol;
+
+	if (memopath == NULL)
+		return NULL;
+	if ((i = memo_find(k)) >= 0) {
+		memo_at(memo_file + memo_off[i], NULL, &ol);
+		if (ol == len && memcmp(memo_file + memo_off[i] + MEMO_HEAD, blob, len) == 0) {
+			atomic_store_explicit(&memo_used[i], 1, memory_order_relaxed);
+			return memo_file + memo_off[i] + MEMO_HEAD;
+		}
+		/* another answer now: dropped */
+		atomic_store_explicit(&memo_used[i], 0, memory_order_relaxed);
+	}
+	if (pthread_mutex_lock(&memo_mu) != 0)
+		die(ST_FATAL, "pthread_mutex_lock failed");
+	rec = memo_room(MEMO_HEAD + len);
+	memcpy(rec, k, sizeof(*k));
+	memcpy(rec + sizeof(*k), &l, 8);
+	if (len > 0)
+		memcpy(rec + MEMO_HEAD, blob, len);
+	if (nadded == capadded) {
+		capadded = capadded ? 2 * capadded : 1024;
+		memo_added = xrealloc(memo_added, capadded * sizeof(*memo_added));
+	}
+	memo_added[nadded++] = rec;
+	memos_dirty = 1;
+	pthread_mutex_unlock(&memo_mu);
+	return rec + MEMO_HEAD;
 }
 
 void
 memo_put(const struct memo_key *k, const void *blob, size_t len)
 {
-	struct memo *m;
-
-	if (memopath == NULL)
-		return;
-	if ((m = memo_find(k)) != NULL) {
-		if (m->len == len && memcmp(m->blob, blob, len) == 0) {
-			memo_used[m - memos] = 1;
-			return;
-		}
-		memo_used[m - memos] = 0;	/* another answer now: dropped */
-	}
-	if (nmemos == capmemos) {
-		capmemos = capmemos ? 2 * capmemos : 1024;
-		memos = xrealloc(memos, capmemos * sizeof(*memos));
-	}
-	m = &memos[nmemos++];
-	m->k = *k;
-	m->len = len;
-	m->blob = xmalloc(len ? len : 1);
-	memcpy(m->blob, blob, len);
-	m->used = m->owned = 1;
-	memos_dirty = 1;
+	(void)memo_keep(k, blob, len);
 }
 
 /* Anything short or odd drops the whole cache: it is only a cost. */
@@ -340,7 +415,7 @@ load_memos(void)
 {
 	struct timespec now;
 	struct stat st;
-	size_t off, n, hl = strlen(MEMO_MAGIC) + sizeof(memo_build);
+	size_t off, n, hl = strlen(MEMO_MAGIC) + sizeof(memo_build), nm = 0, cap = 0;
 	ssize_t r;
 	int fd;
 
@@ -360,6 +435,7 @@ load_memos(void)
 	}
 	n = (size_t)st.st_size;
 	memo_file = xmalloc(n);
+	memo_filelen = n;
 	for (off = 0; off < n; ) {
 		r = read(fd, memo_file + off, n - off);
 		if (r < 0 && errno == EINTR)
@@ -372,71 +448,88 @@ load_memos(void)
 	if (off != n || memcmp(memo_file, MEMO_MAGIC, strlen(MEMO_MAGIC)) != 0 ||
 	    memcmp(memo_file + strlen(MEMO_MAGIC), &memo_build, sizeof(memo_build)) != 0)
 		return;
-	for (off = hl; n - off >= sizeof(struct memo_key) + 8; ) {
-		struct memo m;
+	for (off = hl; n - off >= MEMO_HEAD; ) {
+		uint64_t len;
+		struct memo_key k, prev;
 
-		memset(&m, 0, sizeof(m));
-		memcpy(&m.k, memo_file + off, sizeof(m.k));
-		memcpy(&m.len, memo_file + off + sizeof(m.k), 8);
-		off += sizeof(m.k) + 8;
-		if (m.len > n - off)
+		memo_at(memo_file + off, &k, &len);
+		if (len > n - off - MEMO_HEAD)
 			break;
-		m.blob = memo_file + off;
-		off += (size_t)m.len;
-		if (nmemos == capmemos) {
-			capmemos = capmemos ? 2 * capmemos : 1024;
-			memos = xrealloc(memos, capmemos * sizeof(*memos));
+		/* written sorted: checked, not sorted again */
+		if (nm > 0) {
+			memo_at(memo_file + memo_off[nm - 1], &prev, NULL);
+			if (cmp_memo_key(&prev, &k) >= 0)
+				break;
 		}
-		memos[nmemos++] = m;
+		if (nm == cap) {
+			cap = cap ? 2 * cap : 1024;
+			memo_off = xrealloc(memo_off, cap * sizeof(*memo_off));
+		}
+		memo_off[nm++] = (uint32_t)off;
+		off += MEMO_HEAD + (size_t)len;
 	}
-	if (off != n) {
-		nmemos = 0;	/* damaged */
-		return;
-	}
-	/* written sorted: checked, not sorted again */
-	for (off = 1; off < nmemos; off++)
-		if (cmp_memo(&memos[off - 1], &memos[off]) >= 0)
-			break;
-	if (off < nmemos) {
-		nmemos = 0;
-		return;
-	}
-	nmemos_sorted = nmemos;
-	memo_used = xcalloc(nmemos + 1, sizeof(*memo_used));
+	if (off != n)
+		return;	/* damaged or unsorted: nothing loaded */
+	nmemos_sorted = nm;
+	memo_used = xcalloc(nm + 1, sizeof(*memo_used));
 	memos_dirty = 0;
 }
 
-/* What this scan used or found, one answer a key. */
+static int
+cmp_memo_rec(const void *x, const void *y)
+{
+	const unsigned char *a = *(const unsigned char *const *)x;
+	const unsigned char *b = *(const unsigned char *const *)y;
+	struct memo_key ka, kb;
+	int c;
+
+	memo_at(a, &ka, NULL);
+	memo_at(b, &kb, NULL);
+	if ((c = cmp_memo_key(&ka, &kb)) != 0)
+		return c;
+	return (uintptr_t)a < (uintptr_t)b ? -1 : (uintptr_t)a > (uintptr_t)b;
+}
+
+/* What this scan used or found, one answer a key (the last put). */
 static void
 save_memos(void)
 {
 	struct atomic a;
-	size_t i;
+	const unsigned char **v;
+	size_t i, n = 0;
 	int bad = 0;
 
-	for (i = 0; i < nmemos_sorted; i++) {
-		memos[i].used = memo_used[i];
-		memos_dirty |= !memos[i].used;
-	}
+	for (i = 0; i < nmemos_sorted; i++)
+		memos_dirty |= !memo_used[i];
 	if (!memos_dirty)
 		return;
-	qsort(memos, nmemos, sizeof(*memos), cmp_memo);
+	v = xcalloc(nmemos_sorted + nadded + 1, sizeof(*v));
+	for (i = 0; i < nmemos_sorted; i++)
+		if (memo_used[i])
+			v[n++] = memo_file + memo_off[i];
+	for (i = 0; i < nadded; i++)
+		v[n++] = memo_added[i];
+	qsort(v, n, sizeof(*v), cmp_memo_rec);
 	if (atomic_open(&a, memopath, "") < 0) {
 		warn_("%s", memopath);
+		free(v);
 		return;
 	}
 	bad |= fwrite(MEMO_MAGIC, 1, strlen(MEMO_MAGIC), a.fp) != strlen(MEMO_MAGIC);
 	bad |= fwrite(&memo_build, sizeof(memo_build), 1, a.fp) != 1;
-	for (i = 0; i < nmemos && !bad; i++) {
-		const struct memo *m = &memos[i];
+	for (i = 0; i < n && !bad; i++) {
+		struct memo_key k, next;
+		uint64_t len;
 
-		if (!m->used || (i + 1 < nmemos && memos[i + 1].used &&
-		    memcmp(&m->k, &memos[i + 1].k, sizeof(m->k)) == 0))
-			continue;	/* unused, or a later one of the key follows */
-		bad |= fwrite(&m->k, sizeof(m->k), 1, a.fp) != 1 ||
-		    fwrite(&m->len, 8, 1, a.fp) != 1 ||
-		    fwrite(m->blob, 1, (size_t)m->len, a.fp) != (size_t)m->len;
+		memo_at(v[i], &k, &len);
+		if (i + 1 < n) {
+			memo_at(v[i + 1], &next, NULL);
+			if (memcmp(&k, &next, sizeof(k)) == 0)
+				continue;	/* a later one of the key follows */
+		}
+		bad |= fwrite(v[i], 1, MEMO_HEAD + (size_t)len, a.fp) != MEMO_HEAD + (size_t)len;
 	}
+	free(v);
 	if (bad) {
 		atomic_abort(&a);
 		warn_("%s", memopath);
@@ -450,18 +543,22 @@ free_memos(void)
 {
 	size_t i;
 
-	for (i = 0; i < nmemos; i++)
-		if (memos[i].owned)
-			free(memos[i].blob);
-	free(memos);
+	for (i = 0; i < nblocks; i++)
+		free(memo_blocks[i]);
+	free(memo_blocks);
+	free(memo_added);
+	free(memo_off);
 	free(memo_used);
-	memo_used = NULL;
 	free(memo_file);
 	free(memopath);
-	memos = NULL;
+	memo_blocks = NULL;
+	memo_added = NULL;
+	memo_off = NULL;
+	memo_used = NULL;
 	memo_file = NULL;
 	memopath = NULL;
-	nmemos = capmemos = nmemos_sorted = 0;
+	memo_block = NULL;
+	nblocks = nadded = capadded = nmemos_sorted = memo_blockfree = memo_filelen = 0;
 	memos_dirty = 0;
 }
 

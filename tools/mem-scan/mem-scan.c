@@ -441,6 +441,8 @@ finish_export(struct export *exp)
 		}
 		free(it->source);
 		it->id = it->source = it->export = it->platform = NULL;
+		/* written: its memory goes to the next ones' (dest, results) */
+		entry_free(e);
 	}
 	if (out != NULL && write_report(&ex, out) < 0)
 		status = ST_ITEM;

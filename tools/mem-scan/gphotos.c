@@ -1124,8 +1124,6 @@ struct gmedia {
 	struct gfile *g;
 	struct gfile *side;	/* its sidecar or NULL */
 	uint64_t hash;
-	int	 hashed;
-	struct entry *e;
 };
 
 static int

@@ -33,15 +33,16 @@
 #include "mem.h"
 #include "mem-scan.h"
 
-/* One record: what the index says, what readdir found, what we wrote. */
+/* One record: what the index says, what readdir found, what we wrote
+ * (40 bytes: one a record, 50,000 of them). */
 struct rec {
-	char	 id[17];
+	uint64_t id;		/* its 16 hex digits as a number */
 	uint64_t hash;		/* FNV-1a of the record's bytes, 0: unknown */
 	uint64_t ino;		/* inode the hash belongs to */
 	uint64_t dino;		/* inode readdir found, 0: not there */
-	int	 keep;		/* goes into the new index */
-	int	 old;		/* in items/ when the scan began */
-	int	 put;		/* records_put() was asked for it */
+	unsigned char keep;	/* goes into the new index */
+	unsigned char old;	/* in items/ when the scan began */
+	unsigned char put;	/* records_put() was asked for it */
 };
 
 static struct rec *recs;
@@ -562,11 +563,25 @@ free_memos(void)
 	memos_dirty = 0;
 }
 
-/* IDs are 16 hex digits: bytes compare as strcmp would. */
+/* An ID's 16 lower-case hex digits as a number: numbers compare as the
+ * digits do. */
+static uint64_t
+id_num(const char *id)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		v = v << 4 | (uint64_t)(id[i] <= '9' ? id[i] - '0' : id[i] - 'a' + 10);
+	return v;
+}
+
 static int
 cmp_rec(const void *a, const void *b)
 {
-	return memcmp(((const struct rec *)a)->id, ((const struct rec *)b)->id, 16);
+	uint64_t x = ((const struct rec *)a)->id, y = ((const struct rec *)b)->id;
+
+	return x < y ? -1 : x > y;
 }
 
 /* The sorted part only: what the index and items/ held at the start. */
@@ -576,7 +591,7 @@ find(const char *id)
 	struct rec key;
 
 	memset(&key, 0, sizeof(key));
-	memcpy(key.id, id, sizeof(key.id));
+	key.id = id_num(id);
 	return nsorted ? bsearch(&key, recs, nsorted, sizeof(*recs), cmp_rec) : NULL;
 }
 
@@ -592,7 +607,7 @@ append(const char *id)
 	}
 	r = &recs[nrecs++];
 	memset(r, 0, sizeof(*r));
-	memcpy(r->id, id, 16);
+	r->id = id_num(id);
 	return r;
 }
 
@@ -906,7 +921,7 @@ write_index(void)
 	resort();
 	for (i = 0; i < nrecs; i++)
 		if (recs[i].keep && recs[i].hash != 0 &&
-		    fprintf(a.fp, "%s %016llx %llu\n", recs[i].id,
+		    fprintf(a.fp, "%016llx %016llx %llu\n", (unsigned long long)recs[i].id,
 		    (unsigned long long)recs[i].hash, (unsigned long long)recs[i].ino) < 0) {
 			atomic_abort(&a);
 			return -1;
@@ -949,7 +964,7 @@ records_close(void)
 	nstale = 0;
 	for (size_t i = 0; i < nrecs; i++)
 		if (recs[i].old && !recs[i].put)
-			memcpy(stale[nstale++], recs[i].id, 17);
+			snprintf(stale[nstale++], 17, "%016llx", (unsigned long long)recs[i].id);
 	free(recs);
 	recs = NULL;
 	nrecs = caprecs = nsorted = 0;

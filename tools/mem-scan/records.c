@@ -26,6 +26,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -216,28 +217,32 @@ save_sames(void)
 #define MEMO_MAGIC "mem-scan memo.cache 1\n"
 #define MEMO_SETTLE 2000000000LL	/* ns */
 /*
- * An answer is kept as memo.cache holds it: its key, its length (8 bytes)
- * and its bytes, MEMO_HEAD + len bytes at no particular alignment. The
- * loaded file is one buffer, indexed by the offsets of its answers (4
- * bytes each, not a structure with pointers: 100,000 answers are a few
- * MB less); the answers put during the scan are appended to blocks that
- * never move, so what memo_keep() returns stays valid until
- * records_close(). Workers put answers while others get them: the loaded
- * index never changes during a pass, and the put side takes a lock.
+ * An answer is kept in memory in 38 bytes and its own: inode, size, mtime
+ * and ctime (8 bytes each), its length (4), its device as an index in
+ * memo_devs (1) and its kind (1), at no particular alignment; memo.cache
+ * holds the whole key (48 bytes) and an 8-byte length, rebuilt when it is
+ * written. The loaded answers are one buffer indexed by their offsets (4
+ * bytes each, no structure with pointers); the answers put during the
+ * scan are appended to blocks that never move, so what memo_keep()
+ * returns stays valid until records_close(). Workers put answers while
+ * others get them: the loaded index never changes during a pass, and the
+ * put side takes a lock.
  */
-#define MEMO_HEAD (sizeof(struct memo_key) + 8)
+#define MEMO_HEAD (sizeof(struct memo_key) + 8)	/* in memo.cache */
+#define MEM_HEAD 38				/* in memory */
 #define MEMO_BLOCK 65536
-static unsigned char *memo_file;	/* the cache as loaded */
-static size_t memo_filelen;
-static uint32_t *memo_off;		/* loaded answers, sorted by key */
+struct memo_block {
+	unsigned char *p;
+	size_t	 used, size;
+};
+static unsigned char *memo_loaded;	/* the loaded answers, sorted by key */
+static uint32_t *memo_off;		/* where each starts */
 static size_t nmemos_sorted;
 static atomic_uchar *memo_used;		/* by memo_get(), for the loaded ones */
-static unsigned char **memo_added;	/* answers put, in blocks */
-static size_t nadded, capadded;
-static unsigned char *memo_block;	/* the block being filled, and its */
-static size_t memo_blockfree;		/* room left */
-static unsigned char **memo_blocks;
+static struct memo_block *memo_blocks;	/* answers put, in order */
 static size_t nblocks;
+static uint64_t memo_devs[256];		/* the devices of the answers */
+static size_t nmemo_devs;
 static pthread_mutex_t memo_mu = PTHREAD_MUTEX_INITIALIZER;
 static int memos_dirty;
 static char *memopath;
@@ -263,14 +268,56 @@ cmp_memo_key(const struct memo_key *a, const struct memo_key *b)
 	return 0;
 }
 
-/* A kept answer's key and length (unaligned in the buffer: copied). */
+/* An answer in memory: its key and length. */
 static void
-memo_at(const unsigned char *rec, struct memo_key *k, uint64_t *len)
+mem_at(const unsigned char *rec, struct memo_key *k, uint32_t *len)
 {
-	if (k != NULL)
-		memcpy(k, rec, sizeof(*k));
+	if (k != NULL) {
+		memcpy(&k->ino, rec, 8);
+		memcpy(&k->size, rec + 8, 8);
+		memcpy(&k->mtime_ns, rec + 16, 8);
+		memcpy(&k->ctime_ns, rec + 24, 8);
+		k->dev = memo_devs[rec[36]];
+		k->kind = rec[37];
+	}
 	if (len != NULL)
-		memcpy(len, rec + sizeof(*k), 8);
+		memcpy(len, rec + 32, 4);
+}
+
+/* Its index in memo_devs, adding it (caller holds the lock, or loads);
+ * -1 when there are too many devices to keep answers of. */
+static int
+dev_index(uint64_t dev)
+{
+	size_t i;
+
+	for (i = 0; i < nmemo_devs; i++)
+		if (memo_devs[i] == dev)
+			return (int)i;
+	if (nmemo_devs == LEN(memo_devs))
+		return -1;
+	memo_devs[nmemo_devs] = dev;
+	return (int)nmemo_devs++;
+}
+
+/* A key and a length as an answer in memory at rec, or -1 if it cannot
+ * be kept so. */
+static int
+mem_put(unsigned char *rec, const struct memo_key *k, uint64_t len)
+{
+	uint32_t l32 = (uint32_t)len;
+	int d;
+
+	if (k->kind > 255 || len > UINT32_MAX || (d = dev_index(k->dev)) < 0)
+		return -1;
+	memcpy(rec, &k->ino, 8);
+	memcpy(rec + 8, &k->size, 8);
+	memcpy(rec + 16, &k->mtime_ns, 8);
+	memcpy(rec + 24, &k->ctime_ns, 8);
+	memcpy(rec + 32, &l32, 4);
+	rec[36] = (unsigned char)d;
+	rec[37] = (unsigned char)k->kind;
+	return 0;
 }
 
 int
@@ -304,7 +351,7 @@ memo_find(const struct memo_key *k)
 		size_t mid = lo + (hi - lo) / 2;
 		int c;
 
-		memo_at(memo_file + memo_off[mid], &mk, NULL);
+		mem_at(memo_loaded + memo_off[mid], &mk, NULL);
 		if ((c = cmp_memo_key(&mk, k)) == 0)
 			return (ssize_t)mid;
 		if (c < 0)
@@ -332,76 +379,67 @@ const void *
 memo_get(const struct memo_key *k, size_t *len)
 {
 	ssize_t i = memo_find(k);
-	uint64_t l;
+	uint32_t l;
 
 	if (i < 0)
 		return NULL;
 	atomic_store_explicit(&memo_used[i], 1, memory_order_relaxed);
-	memo_at(memo_file + memo_off[i], NULL, &l);
-	*len = (size_t)l;
-	return memo_file + memo_off[i] + MEMO_HEAD;
+	mem_at(memo_loaded + memo_off[i], NULL, &l);
+	*len = l;
+	return memo_loaded + memo_off[i] + MEM_HEAD;
 }
 
-/* Room for n bytes that will not move. */
+/* Room for n bytes that will not move (caller holds the lock). */
 static unsigned char *
 memo_room(size_t n)
 {
-	unsigned char *p;
+	struct memo_block *b = nblocks > 0 ? &memo_blocks[nblocks - 1] : NULL;
 
-	if (n > MEMO_BLOCK / 4) {	/* large: a block of its own */
-		p = xmalloc(n);
-	} else {
-		if (memo_blockfree < n) {
-			memo_block = xmalloc(MEMO_BLOCK);
-			memo_blockfree = MEMO_BLOCK;
-			memo_blocks = xrealloc(memo_blocks, (nblocks + 1) * sizeof(*memo_blocks));
-			memo_blocks[nblocks++] = memo_block;
-		}
-		p = memo_block + MEMO_BLOCK - memo_blockfree;
-		memo_blockfree -= n;
-		return p;
+	if (b == NULL || b->size - b->used < n) {
+		memo_blocks = xrealloc(memo_blocks, (nblocks + 1) * sizeof(*memo_blocks));
+		b = &memo_blocks[nblocks++];
+		b->size = n > MEMO_BLOCK ? n : MEMO_BLOCK;
+		b->p = xmalloc(b->size);
+		b->used = 0;
 	}
-	memo_blocks = xrealloc(memo_blocks, (nblocks + 1) * sizeof(*memo_blocks));
-	memo_blocks[nblocks++] = p;
-	return p;
+	b->used += n;
+	return b->p + b->used - n;
 }
 
 /* The answer kept for the next scan, the same bytes as blob: where they
- * are kept (valid until records_close()), or NULL without a cache. Any
- * thread may call it. */
+ * are kept (valid until records_close()), or NULL when they are not (no
+ * cache). Any thread may call it. */
 const void *
 memo_keep(const struct memo_key *k, const void *blob, size_t len)
 {
 	ssize_t i;
-	unsigned char *rec;
-	uint64_t l = len, ol;
+	unsigned char *rec, head[MEM_HEAD];
+	uint32_t ol;
 
 	if (memopath == NULL)
 		return NULL;
 	if ((i = memo_find(k)) >= 0) {
-		memo_at(memo_file + memo_off[i], NULL, &ol);
-		if (ol == len && memcmp(memo_file + memo_off[i] + MEMO_HEAD, blob, len) == 0) {
+		mem_at(memo_loaded + memo_off[i], NULL, &ol);
+		if (ol == len && memcmp(memo_loaded + memo_off[i] + MEM_HEAD, blob, len) == 0) {
 			atomic_store_explicit(&memo_used[i], 1, memory_order_relaxed);
-			return memo_file + memo_off[i] + MEMO_HEAD;
+			return memo_loaded + memo_off[i] + MEM_HEAD;
 		}
 		/* another answer now: dropped */
 		atomic_store_explicit(&memo_used[i], 0, memory_order_relaxed);
 	}
 	if (pthread_mutex_lock(&memo_mu) != 0)
 		die(ST_FATAL, "pthread_mutex_lock failed");
-	rec = memo_room(MEMO_HEAD + len);
-	memcpy(rec, k, sizeof(*k));
-	memcpy(rec + sizeof(*k), &l, 8);
-	if (len > 0)
-		memcpy(rec + MEMO_HEAD, blob, len);
-	if (nadded == capadded) {
-		capadded = capadded ? 2 * capadded : 1024;
-		memo_added = xrealloc(memo_added, capadded * sizeof(*memo_added));
+	if (mem_put(head, k, len) < 0) {
+		pthread_mutex_unlock(&memo_mu);
+		return NULL;
 	}
-	memo_added[nadded++] = rec;
+	rec = memo_room(MEM_HEAD + len);
+	memcpy(rec, head, MEM_HEAD);
+	if (len > 0)
+		memcpy(rec + MEM_HEAD, blob, len);
 	memos_dirty = 1;
 	pthread_mutex_unlock(&memo_mu);
-	return rec + MEMO_HEAD;
+	return rec + MEM_HEAD;
 }
 
 void
@@ -410,14 +448,19 @@ memo_put(const struct memo_key *k, const void *blob, size_t len)
 	(void)memo_keep(k, blob, len);
 }
 
-/* Anything short or odd drops the whole cache: it is only a cost. */
+/*
+ * Anything short or odd drops the whole cache: it is only a cost. Read
+ * whole, checked, then made the loaded answers (16 bytes an answer less)
+ * and let go.
+ */
 static void
 load_memos(void)
 {
 	struct timespec now;
 	struct stat st;
-	size_t off, n, hl = strlen(MEMO_MAGIC) + sizeof(memo_build), nm = 0, cap = 0;
-	ssize_t r;
+	size_t off, n, hl = strlen(MEMO_MAGIC) + sizeof(memo_build), nm = 0, size = 0;
+	struct memo_key prev;
+	unsigned char *file;
 	int fd;
 
 	if (stat("/proc/self/exe", &st) < 0 || clock_gettime(CLOCK_REALTIME, &now) < 0) {
@@ -434,43 +477,55 @@ load_memos(void)
 		close(fd);
 		return;
 	}
+	/* mapped, not read into the heap: a large block freed there would
+	 * make malloc keep later large arrays in the heap too, where they
+	 * grow by copying */
 	n = (size_t)st.st_size;
-	memo_file = xmalloc(n);
-	memo_filelen = n;
-	for (off = 0; off < n; ) {
-		r = read(fd, memo_file + off, n - off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		off += (size_t)r;
-	}
+	file = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
-	if (off != n || memcmp(memo_file, MEMO_MAGIC, strlen(MEMO_MAGIC)) != 0 ||
-	    memcmp(memo_file + strlen(MEMO_MAGIC), &memo_build, sizeof(memo_build)) != 0)
+	if (file == MAP_FAILED)
 		return;
-	for (off = hl; n - off >= MEMO_HEAD; ) {
+	if (memcmp(file, MEMO_MAGIC, strlen(MEMO_MAGIC)) != 0 ||
+	    memcmp(file + strlen(MEMO_MAGIC), &memo_build, sizeof(memo_build)) != 0) {
+		munmap(file, n);
+		return;
+	}
+	/* checked: whole, written sorted, each one keepable in memory */
+	memset(&prev, 0, sizeof(prev));
+	for (off = hl; n - off >= MEMO_HEAD; nm++) {
 		uint64_t len;
-		struct memo_key k, prev;
+		struct memo_key k;
 
-		memo_at(memo_file + off, &k, &len);
-		if (len > n - off - MEMO_HEAD)
+		memcpy(&k, file + off, sizeof(k));
+		memcpy(&len, file + off + sizeof(k), 8);
+		if (len > n - off - MEMO_HEAD || k.kind > 255 || dev_index(k.dev) < 0)
 			break;
-		/* written sorted: checked, not sorted again */
-		if (nm > 0) {
-			memo_at(memo_file + memo_off[nm - 1], &prev, NULL);
-			if (cmp_memo_key(&prev, &k) >= 0)
-				break;
-		}
-		if (nm == cap) {
-			cap = cap ? 2 * cap : 1024;
-			memo_off = xrealloc(memo_off, cap * sizeof(*memo_off));
-		}
-		memo_off[nm++] = (uint32_t)off;
+		if (nm > 0 && cmp_memo_key(&prev, &k) >= 0)
+			break;
+		prev = k;
+		size += MEM_HEAD + (size_t)len;
 		off += MEMO_HEAD + (size_t)len;
 	}
-	if (off != n)
+	if (off != n) {
+		munmap(file, n);
+		nmemo_devs = 0;
 		return;	/* damaged or unsorted: nothing loaded */
+	}
+	memo_loaded = xmalloc(size + 1);
+	memo_off = xcalloc(nm + 1, sizeof(*memo_off));
+	for (off = hl, size = 0, nm = 0; off < n; nm++) {
+		uint64_t len;
+		struct memo_key k;
+
+		memcpy(&k, file + off, sizeof(k));
+		memcpy(&len, file + off + sizeof(k), 8);
+		(void)mem_put(memo_loaded + size, &k, len);	/* checked above */
+		memcpy(memo_loaded + size + MEM_HEAD, file + off + MEMO_HEAD, (size_t)len);
+		memo_off[nm] = (uint32_t)size;
+		size += MEM_HEAD + (size_t)len;
+		off += MEMO_HEAD + (size_t)len;
+	}
+	munmap(file, n);
 	nmemos_sorted = nm;
 	memo_used = xcalloc(nm + 1, sizeof(*memo_used));
 	memos_dirty = 0;
@@ -484,8 +539,8 @@ cmp_memo_rec(const void *x, const void *y)
 	struct memo_key ka, kb;
 	int c;
 
-	memo_at(a, &ka, NULL);
-	memo_at(b, &kb, NULL);
+	mem_at(a, &ka, NULL);
+	mem_at(b, &kb, NULL);
 	if ((c = cmp_memo_key(&ka, &kb)) != 0)
 		return c;
 	return (uintptr_t)a < (uintptr_t)b ? -1 : (uintptr_t)a > (uintptr_t)b;
@@ -497,19 +552,27 @@ save_memos(void)
 {
 	struct atomic a;
 	const unsigned char **v;
-	size_t i, n = 0;
+	size_t i, n = 0, nadded = 0, off;
 	int bad = 0;
 
 	for (i = 0; i < nmemos_sorted; i++)
 		memos_dirty |= !memo_used[i];
 	if (!memos_dirty)
 		return;
+	for (i = 0; i < nblocks; i++)
+		nadded += memo_blocks[i].used / MEM_HEAD;	/* at most */
 	v = xcalloc(nmemos_sorted + nadded + 1, sizeof(*v));
 	for (i = 0; i < nmemos_sorted; i++)
 		if (memo_used[i])
-			v[n++] = memo_file + memo_off[i];
-	for (i = 0; i < nadded; i++)
-		v[n++] = memo_added[i];
+			v[n++] = memo_loaded + memo_off[i];
+	for (i = 0; i < nblocks; i++)
+		for (off = 0; off < memo_blocks[i].used; ) {
+			uint32_t len;
+
+			mem_at(memo_blocks[i].p + off, NULL, &len);
+			v[n++] = memo_blocks[i].p + off;
+			off += MEM_HEAD + len;
+		}
 	qsort(v, n, sizeof(*v), cmp_memo_rec);
 	if (atomic_open(&a, memopath, "") < 0) {
 		warn_("%s", memopath);
@@ -520,15 +583,18 @@ save_memos(void)
 	bad |= fwrite(&memo_build, sizeof(memo_build), 1, a.fp) != 1;
 	for (i = 0; i < n && !bad; i++) {
 		struct memo_key k, next;
-		uint64_t len;
+		uint32_t len;
+		uint64_t len64;
 
-		memo_at(v[i], &k, &len);
+		mem_at(v[i], &k, &len);
 		if (i + 1 < n) {
-			memo_at(v[i + 1], &next, NULL);
+			mem_at(v[i + 1], &next, NULL);
 			if (memcmp(&k, &next, sizeof(k)) == 0)
 				continue;	/* a later one of the key follows */
 		}
-		bad |= fwrite(v[i], 1, MEMO_HEAD + (size_t)len, a.fp) != MEMO_HEAD + (size_t)len;
+		len64 = len;
+		bad |= fwrite(&k, sizeof(k), 1, a.fp) != 1 || fwrite(&len64, 8, 1, a.fp) != 1 ||
+		    fwrite(v[i] + MEM_HEAD, 1, len, a.fp) != len;
 	}
 	free(v);
 	if (bad) {
@@ -545,21 +611,18 @@ free_memos(void)
 	size_t i;
 
 	for (i = 0; i < nblocks; i++)
-		free(memo_blocks[i]);
+		free(memo_blocks[i].p);
 	free(memo_blocks);
-	free(memo_added);
 	free(memo_off);
 	free(memo_used);
-	free(memo_file);
+	free(memo_loaded);
 	free(memopath);
 	memo_blocks = NULL;
-	memo_added = NULL;
 	memo_off = NULL;
 	memo_used = NULL;
-	memo_file = NULL;
+	memo_loaded = NULL;
 	memopath = NULL;
-	memo_block = NULL;
-	nblocks = nadded = capadded = nmemos_sorted = memo_blockfree = memo_filelen = 0;
+	nblocks = nmemos_sorted = nmemo_devs = 0;
 	memos_dirty = 0;
 }
 

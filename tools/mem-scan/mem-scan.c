@@ -8,6 +8,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -653,6 +656,13 @@ main(int argc, char *argv[])
 	size_t i;
 
 	setprogname(argv[0]);
+#ifdef M_MMAP_THRESHOLD
+	/* A fixed threshold: glibc's own rises to the size of the largest
+	 * mapped block freed (the scan's per-export arrays, megabytes), and
+	 * the arrays grown after that (records, results) then grow in the
+	 * heap by copying, each old copy left resident. */
+	(void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);	/* refused: a cost only */
+#endif
 	while ((ch = getopt_long(argc, argv, "+ho:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':

@@ -21,10 +21,13 @@
 #include "mem-scan.h"
 #include "tz.h"
 
-/* One line of output, kept until every export is scanned. */
-/* An item's path as printed is HEAD/TAIL: an export's (or archive part's,
- * or the fetch directory's) path, kept once, and the rest, kept in blocks
- * (50,000 results are no 50,000 allocations of the same head). */
+/*
+ * One line of output, kept until every export is scanned. The path it
+ * prints is HEAD/TAIL: an export's (or archive part's, or the fetch
+ * directory's) path, kept once, and the rest: a path of the walk's pool
+ * (kept for the results), else a copy in blocks. 50,000 results are no
+ * 50,000 copies of the same head.
+ */
 struct result {
 	const char *head;	/* see keep_head() */
 	const char *tail;	/* see keep_tail() */

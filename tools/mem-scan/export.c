@@ -46,6 +46,29 @@ banned(const char *name)
 	return 0;
 }
 
+/*
+ * A copy of a path that lives as long as the export, in blocks: 100,000
+ * paths are one allocation each no more (their headers and rounding are
+ * a fifth of what they hold).
+ */
+#define POOL_BLOCK 65536
+static char *
+pool_str(struct export *ex, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p;
+
+	if (ex->npool == 0 || ex->poolused + n > POOL_BLOCK) {
+		ex->pool = xrealloc(ex->pool, (ex->npool + 1) * sizeof(*ex->pool));
+		ex->pool[ex->npool++] = xmalloc(n > POOL_BLOCK ? n : POOL_BLOCK);
+		ex->poolused = 0;
+	}
+	p = ex->pool[ex->npool - 1] + ex->poolused;
+	ex->poolused += n;
+	memcpy(p, s, n);
+	return p;
+}
+
 static void
 add_file(struct walk *w, const char *rel, const struct stat *st)
 {
@@ -58,7 +81,8 @@ add_file(struct walk *w, const char *rel, const struct stat *st)
 	}
 	f = &ex->files[ex->nfiles++];
 	memset(f, 0, sizeof(*f));
-	f->rel = xstrdup(rel);
+	f->rel = pool_str(ex, rel);
+	f->pooled = 1;
 	f->size = st ? st->st_size : -1;
 	f->mtime = st ? (int64_t)st->st_mtime : 0;
 	f->stated = st != NULL;
@@ -236,13 +260,14 @@ export_free(struct export *ex)
 
 	parts_free(ex);
 	for (i = 0; i < ex->nfiles; i++)
-		free(ex->files[i].rel);
+		if (!ex->files[i].pooled)
+			free(ex->files[i].rel);
 	free(ex->files);
-	for (i = 0; i < ex->nitems; i++) {
-		item_free(&ex->items[i].it);
-		free(ex->items[i].conv);
-		free(ex->items[i].vrel);
-	}
+	for (i = 0; i < ex->npool; i++)
+		free(ex->pool[i]);
+	free(ex->pool);
+	for (i = 0; i < ex->nitems; i++)
+		entry_free(&ex->items[i]);
 	free(ex->items);
 	free(ex->stems);
 	json_decref(ex->orphan_media);
@@ -480,13 +505,44 @@ entry_id(const struct export *ex, const struct entry *e, char id[17])
 	snprintf(id, 17, "%016llx", (unsigned long long)h);
 }
 
+/*
+ * The few names of time sources, one copy each for the run: an item's
+ * time_source points here (entry_free() lets go of it before item_free()),
+ * not to a copy of its own among 50,000.
+ */
+static const char *
+source_name(const char *source)
+{
+	static char **names;
+	static size_t n;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], source) == 0)
+			return names[i];
+	names = xrealloc(names, (n + 1) * sizeof(*names));
+	names[n] = xstrdup(source);
+	return names[n++];
+}
+
 void
 set_time(struct item *it, int64_t utc, int32_t off, const char *source)
 {
 	it->has_time = 1;
 	it->time = utc;
 	it->offset_min = off;
-	item_set(&it->time_source, source);
+	it->time_source = source ? (char *)(uintptr_t)source_name(source) : NULL;
+}
+
+/* What an entry holds, freed (its time_source is source_name()'s). */
+void
+entry_free(struct entry *e)
+{
+	e->it.time_source = NULL;
+	item_free(&e->it);
+	free(e->conv);
+	free(e->vrel);
+	e->conv = e->vrel = NULL;
 }
 
 /* (0,0) is how the platforms say "no location". */

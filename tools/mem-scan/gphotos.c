@@ -17,33 +17,41 @@
 
 #define MAXJSON (16 << 20)
 
-/* One file below Google Photos/<album>/. */
+/*
+ * One file below Google Photos/<album>/: 56 bytes, since a Takeout has
+ * 100,000 of them. A media file keeps its EXIF wall clock, a sidecar what
+ * it parsed to, packed as memo.cache keeps it (meta_pack(): the bytes are
+ * memo.cache's own when it had them or keeps them now), or why it did not
+ * parse (rare: a structure of its own).
+ */
 struct gfile {
 	const char *album;	/* the album folder name, in f->rel */
-	size_t	 alen;
 	const char *base;	/* file name, in f->rel */
-	size_t	 idx;		/* ex->files */
 	char	*key;		/* sidecars: the media name it describes */
-	int	 used;		/* sidecar matched by some media */
-	int	 parsed;	/* 0 not yet, 1 ok, -1 bad */
-	const char *why;	/* when bad: a reason, or NULL and err */
-	int	 err;
-	char	*rwhy;		/* an archive's reason for err (owned), or NULL */
-	int	 dfd;		/* its directory, open (-1: use the export's) */
-	int	 walled;	/* media: 0 not read, 1 wall clock found, -1 none */
-	int64_t	 wall;		/* EXIF DateTimeOriginal as if UTC */
 	char	*title;		/* the album's title, owned by its first file */
-	struct gp_meta meta;
-	struct gmemo *m;	/* for memo.cache: with -o only, else NULL */
+	union {
+		int64_t	 wall;	/* media: EXIF DateTimeOriginal as if UTC */
+		const unsigned char *packed;	/* sidecar, parsed == 1 */
+		struct gbad *bad;	/* sidecar, parsed < 0 */
+	} u;
+	uint32_t idx;		/* ex->files */
+	uint32_t alen;
+	int	 dfd;		/* its directory, open (-1: use the export's) */
+	signed char parsed;	/* 0 not yet, 1 ok, -1 bad, -2 bad and said */
+	signed char walled;	/* media: 0 not read, 1 wall clock found, -1 none */
+	unsigned char used;	/* sidecar matched by some media */
+	unsigned char owned;	/* u.packed is ours to free (else memo.cache's) */
 };
 
-/* A file's identity for memo.cache (records.c) and the answer found. */
-struct gmemo {
-	struct memo_key mk;
-	int	 has_mk;	/* mk is set: a plain file, settled */
-	const void *memo;	/* the answer found there, or NULL */
-	size_t	 memolen;
+/* Why a sidecar did not parse. */
+struct gbad {
+	const char *why;	/* a reason, or NULL and err */
+	int	 err;
+	char	*rwhy;		/* an archive's reason for err (owned), or NULL */
 };
+
+/* The most meta_pack() output memo.cache takes. */
+#define MEMO_META_MAX 16384
 
 /* Takeout's root folder names ("Google Photos" in other languages too). */
 static const char *roots[] = { "Google Photos", "Google Fotos", "Google Foto",
@@ -594,8 +602,10 @@ gopen(const struct export *ex, const struct gfile *g)
 	return file_open(ex, &ex->files[g->idx]);
 }
 
+/* The bytes of a sidecar; with mk, its identity for memo.cache first. */
 static char *
-read_all(const struct export *ex, struct gfile *g, size_t *len, int *err)
+read_all(const struct export *ex, struct gfile *g, size_t *len, int *err, char **rwhy,
+    struct memo_key *mk, int *has_mk)
 {
 	size_t n = 0, cap = 8192;
 	char *buf;
@@ -608,8 +618,8 @@ read_all(const struct export *ex, struct gfile *g, size_t *len, int *err)
 		return NULL;
 	}
 	/* the identity before the bytes: a later write can only move it */
-	if (g->m != NULL && !g->m->has_mk && fh_fileno(fd) >= 0 && fstat(fh_fileno(fd), &st) == 0)
-		g->m->has_mk = memo_key_of(&st, MEMO_GP_SIDECAR, &g->m->mk) == 0;
+	if (mk != NULL && !*has_mk && fh_fileno(fd) >= 0 && fstat(fh_fileno(fd), &st) == 0)
+		*has_mk = memo_key_of(&st, MEMO_GP_SIDECAR, mk) == 0;
 	buf = xmalloc(cap);
 	for (;;) {
 		if (n + 1 >= cap) {
@@ -627,7 +637,7 @@ read_all(const struct export *ex, struct gfile *g, size_t *len, int *err)
 			if (r < 0)
 				*err = errno;
 			if (r < 0 && fh_why(fd) != NULL)
-				g->rwhy = xstrdup(fh_why(fd));
+				*rwhy = xstrdup(fh_why(fd));
 			break;
 		}
 		n += (size_t)r;
@@ -718,43 +728,91 @@ bad:
 	return -1;
 }
 
-/* Whether memo.cache (only there with -o) may know this file: then its
- * identity is taken now, before any read. */
-static void
-memo_look(const struct export *ex, struct gfile *g, unsigned kind, struct stat *st)
+/* The length of meta_pack()'s bytes at p, which are whole. */
+static size_t
+packed_len(const unsigned char *p)
 {
-	g->m->memo = NULL;
-	if (g->m->has_mk || g->dfd < 0 || ex->files[g->idx].part != 0 ||
-	    fstatat(g->dfd, g->base, st, 0) < 0)
-		return;
-	g->m->has_mk = memo_key_of(st, kind, &g->m->mk) == 0;
-	if (g->m->has_mk)
-		g->m->memo = memo_get(&g->m->mk, &g->m->memolen);
+	size_t n = 33, i;
+	uint32_t l32;
+
+	for (i = 0; i < 2; i++) {
+		memcpy(&l32, p + n, 4);
+		n += 4 + (l32 > 0 ? (size_t)l32 - 1 : 0);
+	}
+	return n;
 }
 
+/* Whether memo.cache (only there with -o) may know this file: then its
+ * identity is taken now, before any read. Its answer, or NULL. */
+static const void *
+memo_look(const struct export *ex, const struct gfile *g, unsigned kind, struct stat *st,
+    struct memo_key *mk, int *has_mk, size_t *len)
+{
+	if (*has_mk || g->dfd < 0 || ex->files[g->idx].part != 0 ||
+	    fstatat(g->dfd, g->base, st, 0) < 0)
+		return NULL;
+	*has_mk = memo_key_of(st, kind, mk) == 0;
+	return *has_mk ? memo_get(mk, len) : NULL;
+}
+
+/* A parsed sidecar kept packed; with mk, in memo.cache too (one copy). */
+static void
+keep_meta(struct gfile *g, const struct gp_meta *m, const struct memo_key *mk)
+{
+	size_t size = 41 + (m->title ? strlen(m->title) : 0) +
+	    (m->description ? strlen(m->description) : 0), n;
+	unsigned char *buf = xmalloc(size);
+	const void *kept;
+
+	if ((n = meta_pack(m, buf, size)) == 0)
+		die(ST_FATAL, "a sidecar's fields are too long");	/* > 4 GB */
+	if (mk != NULL && n <= MEMO_META_MAX && (kept = memo_keep(mk, buf, n)) != NULL) {
+		free(buf);
+		g->u.packed = kept;
+		g->owned = 0;
+	} else {
+		g->u.packed = buf;
+		g->owned = 1;
+	}
+	g->parsed = 1;
+}
+
+/* Workers call it: what it finds waits in g for meta_of(). */
 static void
 parse_one(const struct export *ex, struct gfile *g)
 {
+	struct gbad bad = { NULL, 0, NULL };
+	struct gp_meta m;
+	struct memo_key mk;
+	struct stat st;
+	const void *memo;
 	size_t len;
 	char *buf;
-	struct stat st;
+	int has_mk = 0, ok = 0;
 
-	g->parsed = -1;
-	g->err = 0;
-	g->why = NULL;
-	if (g->m != NULL && memo_any()) {
-		memo_look(ex, g, MEMO_GP_SIDECAR, &st);
-		if (g->m->memo != NULL && meta_unpack(g->m->memo, g->m->memolen, &g->meta) == 0) {
+	if (memo_on() && memo_any()) {
+		memo = memo_look(ex, g, MEMO_GP_SIDECAR, &st, &mk, &has_mk, &len);
+		if (memo != NULL && meta_unpack(memo, len, &m) == 0) {
+			gp_meta_free(&m);
+			g->u.packed = memo;	/* taken from there: kept there */
+			g->owned = 0;
 			g->parsed = 1;
 			return;
 		}
-		g->m->memo = NULL;
 	}
-	if ((buf = read_all(ex, g, &len, &g->err)) == NULL)
+	if ((buf = read_all(ex, g, &len, &bad.err, &bad.rwhy, memo_on() ? &mk : NULL,
+	    &has_mk)) != NULL) {
+		ok = gp_parse(buf, len, &m, &bad.why) == 0;
+		free(buf);
+	}
+	if (ok) {
+		keep_meta(g, &m, has_mk ? &mk : NULL);
+		gp_meta_free(&m);
 		return;
-	if (gp_parse(buf, len, &g->meta, &g->why) == 0)
-		g->parsed = 1;
-	free(buf);
+	}
+	g->u.bad = xmalloc(sizeof(*g->u.bad));
+	*g->u.bad = bad;
+	g->parsed = -1;
 }
 
 /*
@@ -771,7 +829,11 @@ read_wall(const struct export *ex, struct gfile *g)
 	int64_t utc;
 	int32_t off;
 	struct fh *fd;
-	int pfd;
+	struct memo_key mk;
+	const void *memo = NULL;
+	size_t memolen = 0;
+	unsigned char kept[9];
+	int pfd, has_mk = 0;
 
 	g->walled = -1;
 	if (ext == NULL || (strcasecmp(ext, ".jpg") != 0 && strcasecmp(ext, ".jpeg") != 0)) {
@@ -784,68 +846,45 @@ read_wall(const struct export *ex, struct gfile *g)
 		}
 		return;
 	}
-	if (g->m != NULL && memo_any()) {
-		memo_look(ex, g, MEMO_GP_WALL, &st);
-		if (g->m->has_mk && !f->stated) {
+	if (memo_on() && memo_any()) {
+		memo = memo_look(ex, g, MEMO_GP_WALL, &st, &mk, &has_mk, &memolen);
+		if (has_mk && !f->stated) {
 			f->size = st.st_size;
 			f->mtime = (int64_t)st.st_mtime;
 			f->stated = 1;
 		}
 		/* the answer kept: 1 and the wall clock, or 0 for none */
-		if (g->m->memo != NULL && g->m->memolen == 9) {
-			g->walled = ((const unsigned char *)g->m->memo)[0] ? 1 : -1;
-			memcpy(&g->wall, (const unsigned char *)g->m->memo + 1, 8);
+		if (memo != NULL && memolen == 9) {
+			g->walled = ((const unsigned char *)memo)[0] ? 1 : -1;
+			memcpy(&g->u.wall, (const unsigned char *)memo + 1, 8);
 			return;
 		}
-		g->m->memo = NULL;
 	}
 	if ((fd = gopen(ex, g)) == NULL) {
 		(void)file_stat(ex, f);
-		if (g->m != NULL)
-			g->m->has_mk = 0;
 		return;
 	}
-	if ((!f->stated || (g->m != NULL && !g->m->has_mk)) && (pfd = fh_fileno(fd)) >= 0 &&
+	if ((!f->stated || (memo_on() && !has_mk)) && (pfd = fh_fileno(fd)) >= 0 &&
 	    fstat(pfd, &st) == 0) {
 		f->size = st.st_size;
 		f->mtime = (int64_t)st.st_mtime;
 		f->stated = 1;
-		if (g->m != NULL && !g->m->has_mk && ex->files[g->idx].part == 0)
-			g->m->has_mk = memo_key_of(&st, MEMO_GP_WALL, &g->m->mk) == 0;
+		if (memo_on() && !has_mk && ex->files[g->idx].part == 0)
+			has_mk = memo_key_of(&st, MEMO_GP_WALL, &mk) == 0;
 	}
 	errno = 0;
 	if (jpeg_exif_time(fd, &utc, &off) == 0) {
-		g->wall = utc + (off == OFFSET_UNKNOWN ? 0 : (int64_t)off * 60);
+		g->u.wall = utc + (off == OFFSET_UNKNOWN ? 0 : (int64_t)off * 60);
 		g->walled = 1;
-	} else if (errno != 0 && g->m != NULL) {
-		g->m->has_mk = 0;	/* a read error is no answer to keep */
+	} else if (errno != 0) {
+		has_mk = 0;	/* a read error is no answer to keep */
 	}
 	fh_close(fd);
-}
-
-/* What the pass read goes to memo.cache for the next scan (and what it
- * took from there is kept there). */
-static void
-memo_keep_all(struct gfile *gf, size_t n)
-{
-	unsigned char buf[16384];
-	size_t i, len;
-
-	for (i = 0; i < n; i++) {
-		struct gfile *g = &gf[i];
-
-		if (g->m == NULL || !g->m->has_mk)
-			continue;
-		if (g->m->memo != NULL) {
-			continue;	/* taken from there: kept there */
-		} else if (g->key != NULL && g->parsed == 1) {
-			if ((len = meta_pack(&g->meta, buf, sizeof(buf))) > 0)
-				memo_put(&g->m->mk, buf, len);
-		} else if (g->key == NULL && g->walled != 0) {
-			buf[0] = g->walled == 1;
-			memcpy(buf + 1, &g->wall, 8);
-			memo_put(&g->m->mk, buf, 9);
-		}
+	/* what this read found goes to memo.cache for the next scan */
+	if (has_mk) {
+		kept[0] = g->walled == 1;
+		memcpy(kept + 1, &g->u.wall, 8);
+		memo_put(&mk, kept, 9);
 	}
 }
 
@@ -863,30 +902,35 @@ offset_of(struct export *ex, struct gfile *g, int64_t utc)
 		read_wall(ex, g);
 	if (g->walled != 1)
 		return OFFSET_UNKNOWN;
-	d = g->wall - utc;
+	d = g->u.wall - utc;
 	q = (d >= 0 ? d + 450 : d - 450) / 900 * 900;
 	if (q < -14 * 3600 || q > 14 * 3600 || d - q > 60 || q - d > 60)
 		return OFFSET_UNKNOWN;
 	return (int32_t)(q / 60);
 }
 
-/* Parse a sidecar once, however many media use it; say why once. */
+/* Parse a sidecar once, however many media use it; say why once. Its
+ * fields in *m (gp_meta_free() it), or NULL. */
 static struct gp_meta *
-meta_of(struct export *ex, struct gfile *g)
+meta_of(struct export *ex, struct gfile *g, struct gp_meta *m)
 {
 	if (g->parsed == 0)
 		parse_one(ex, g);
 	if (g->parsed == -1) {
-		if (g->why != NULL)
-			scan_warn(ex, ex->files[g->idx].rel, "%s", g->why);
-		else if (g->err != 0) {
-			scan_warn(ex, ex->files[g->idx].rel, "%s", g->rwhy ? g->rwhy :
-			    strerror(g->err));
+		const struct gbad *b = g->u.bad;
+
+		if (b->why != NULL)
+			scan_warn(ex, ex->files[g->idx].rel, "%s", b->why);
+		else if (b->err != 0) {
+			scan_warn(ex, ex->files[g->idx].rel, "%s", b->rwhy ? b->rwhy :
+			    strerror(b->err));
 			ex->status = ST_ITEM;
 		}
 		g->parsed = -2;	/* told */
 	}
-	return g->parsed == 1 ? &g->meta : NULL;
+	if (g->parsed != 1 || meta_unpack(g->u.packed, packed_len(g->u.packed), m) < 0)
+		return NULL;
+	return m;
 }
 
 /*
@@ -1080,8 +1124,6 @@ struct gmedia {
 	struct gfile *g;
 	struct gfile *side;	/* its sidecar or NULL */
 	uint64_t hash;
-	int	 hashed;
-	struct entry *e;
 };
 
 static int
@@ -1157,8 +1199,8 @@ static void
 scan(struct export *ex, const struct platform *p)
 {
 	struct gfile *gf = NULL;
-	struct gmemo *gmemos = NULL;
 	struct gmedia *gm = NULL;
+	struct gp_meta meta;
 	size_t ng = 0, nm = 0, i, j, k, ndirs = 0, ntrash, nlocked;
 	size_t left_trash = 0, left_locked = 0, left_partner = 0;
 	int trashed, locked, archived, partner;
@@ -1169,17 +1211,13 @@ scan(struct export *ex, const struct platform *p)
 	for (i = 0; i < ex->nfiles; i++) {
 		struct file *f = &ex->files[i];
 		struct gfile g;
-		size_t kl;
+		size_t kl, alen;
 
-		if (f->claimed || split(f->rel, &g.album, &g.alen, &g.base) < 0)
-			continue;
 		memset(&g, 0, sizeof(g));
-		if (split(f->rel, &g.album, &g.alen, &g.base) < 0)
+		if (f->claimed || split(f->rel, &g.album, &alen, &g.base) < 0)
 			continue;
-		g.idx = i;
-		g.used = g.parsed = 0;
-		g.key = NULL;
-		g.title = NULL;
+		g.alen = (uint32_t)alen;
+		g.idx = (uint32_t)i;
 		if ((kl = gp_json_key(g.base, key, sizeof(key))) > 0)
 			g.key = xstrdup(key);
 		else if (f->kind == KIND_UNKNOWN || f->kind == KIND_AUDIO)
@@ -1207,13 +1245,7 @@ scan(struct export *ex, const struct platform *p)
 		free(rdir);
 		gf[i].dfd = dirs[ndirs++];
 	}
-	if (memo_on() && ng > 0) {
-		gmemos = xcalloc(ng, sizeof(*gmemos));
-		for (i = 0; i < ng; i++)
-			gf[i].m = &gmemos[i];
-	}
 	parse_all(ex, gf, ng);
-	memo_keep_all(gf, ng);
 	/* per album: the sidecars are the tail of the run, sorted by key */
 	for (i = 0; i < ng; i = j) {
 		char **keys;
@@ -1284,7 +1316,7 @@ scan(struct export *ex, const struct platform *p)
 		/* the first copy with a sidecar that parses gives the metadata */
 		for (k = i; k < j && m == NULL; k++)
 			if (gm[k].side)
-				m = meta_of(ex, gm[k].side);
+				m = meta_of(ex, gm[k].side, &meta);
 		for (k = i, ntrash = nlocked = archived = 0; k < j; k++) {
 			int sp = special_folder(gm[k].g->album, gm[k].g->alen);
 
@@ -1314,6 +1346,8 @@ scan(struct export *ex, const struct platform *p)
 				left_locked++;
 			else
 				left_partner++;
+			if (m != NULL)
+				gp_meta_free(m);
 			continue;
 		}
 		e = scan_add(ex, f, "photos", "gphotos");
@@ -1345,6 +1379,8 @@ scan(struct export *ex, const struct platform *p)
 		if (m == NULL)
 			orphan_media(ex, f, gm[i].side ? "its JSON sidecar is unreadable" :
 			    "no JSON sidecar matched");
+		else
+			gp_meta_free(m);
 	}
 	if (left_trash > 0)
 		warnx_("%s: %zu item(s) in Google Photos' trash left out "
@@ -1364,17 +1400,22 @@ scan(struct export *ex, const struct platform *p)
 		if (gf[i].key == NULL)
 			continue;
 		f->claimed = 1;
-		if (!gf[i].used && meta_of(ex, &gf[i]) != NULL) {
+		if (!gf[i].used && meta_of(ex, &gf[i], &meta) != NULL) {
 			size_t len;
 			char *buf = file_slurp(ex, f, MAXJSON, &len);
 			json_t *j2 = buf ? json_loadb(buf, len, 0, NULL) : NULL;
 
+			gp_meta_free(&meta);
 			orphan_meta(ex, f->rel, j2, "no media file matched this sidecar");
 			json_decref(j2);
 			free(buf);
 		}
-		gp_meta_free(&gf[i].meta);
-		free(gf[i].rwhy);
+		if (gf[i].parsed == 1 && gf[i].owned)
+			free((void *)(uintptr_t)gf[i].u.packed);
+		else if (gf[i].parsed < 0) {
+			free(gf[i].u.bad->rwhy);
+			free(gf[i].u.bad);
+		}
 		free(gf[i].key);
 	}
 	(void)p;
@@ -1383,7 +1424,6 @@ scan(struct export *ex, const struct platform *p)
 			close(dirs[i]);
 	free(dirs);
 	free(gf);
-	free(gmemos);
 	free(gm);
 }
 

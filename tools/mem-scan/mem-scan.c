@@ -8,6 +8,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +21,16 @@
 #include "mem-scan.h"
 #include "tz.h"
 
-/* One line of output, kept until every export is scanned. */
+/*
+ * One line of output, kept until every export is scanned. The path it
+ * prints is HEAD/TAIL: an export's (or archive part's, or the fetch
+ * directory's) path, kept once, and the rest: a path of the walk's pool
+ * (kept for the results), else a copy in blocks. 50,000 results are no
+ * 50,000 copies of the same head.
+ */
 struct result {
-	char	*source;
+	const char *head;	/* see keep_head() */
+	const char *tail;	/* see keep_tail() */
 	char	 id[17];	/* the record is ITEMDIR/ID.item */
 };
 
@@ -62,15 +72,63 @@ list_processors(void)
 	printf("\nTotal: %zu processor(s)\n", nplatforms);
 }
 
+static char **heads, **tails;	/* the results' strings, freed at the end */
+static size_t nheads, ntails, tailused;
+#define TAIL_BLOCK 65536
+
+static const char *
+keep_head(const char *head)
+{
+	size_t i;
+
+	for (i = nheads; i > 0; i--)
+		if (strcmp(heads[i - 1], head) == 0)
+			return heads[i - 1];
+	heads = xrealloc(heads, (nheads + 1) * sizeof(*heads));
+	heads[nheads] = xstrdup(head);
+	return heads[nheads++];
+}
+
+static const char *
+keep_tail(const char *tail)
+{
+	size_t n = strlen(tail) + 1;
+	char *p;
+
+	if (ntails == 0 || tailused + n > TAIL_BLOCK) {
+		tails = xrealloc(tails, (ntails + 1) * sizeof(*tails));
+		tails[ntails++] = xmalloc(n > TAIL_BLOCK ? n : TAIL_BLOCK);
+		tailused = 0;
+	}
+	p = tails[ntails - 1] + tailused;
+	tailused += n;
+	memcpy(p, tail, n);
+	return p;
+}
+
+/* tail is copied unless it lasts (a path of the walk's pool, which
+ * finish_export() keeps for the results) */
 static void
-add_result(char *source, const char *id)
+add_result(const char *head, const char *tail, int lasts, const char *id)
 {
 	if (nresults == capresults) {
 		capresults = capresults ? capresults * 2 : 256;
 		results = xrealloc(results, capresults * sizeof(*results));
 	}
-	results[nresults].source = source;
+	results[nresults].head = keep_head(head);
+	results[nresults].tail = lasts ? tail : keep_tail(tail);
 	memcpy(results[nresults++].id, id, 17);
+}
+
+/* The byte at i of HEAD/TAIL, or -1 past its end. */
+static int
+shown_at(const struct result *r, size_t i, size_t hlen)
+{
+	if (i < hlen)
+		return (unsigned char)r->head[i];
+	if (i == hlen)
+		return '/';
+	return r->tail[i - hlen - 1] != '\0' ? (unsigned char)r->tail[i - hlen - 1] : -1;
 }
 
 static int
@@ -129,10 +187,26 @@ prune_records(void)
 	return status;
 }
 
+/* HEAD/TAIL against HEAD/TAIL, as strcmp() would the two paths. */
 static int
 cmp_result(const void *a, const void *b)
 {
-	return strcmp(((const struct result *)a)->source, ((const struct result *)b)->source);
+	const struct result *x = a, *y = b;
+	size_t i, xl, yl;
+	int c, d;
+
+	if (x->head == y->head)
+		return strcmp(x->tail, y->tail);
+	xl = strlen(x->head);
+	yl = strlen(y->head);
+	for (i = 0; ; i++) {
+		c = shown_at(x, i, xl);
+		d = shown_at(y, i, yl);
+		if (c != d)
+			return c < d ? -1 : 1;
+		if (c < 0)
+			return 0;
+	}
 }
 
 static void
@@ -413,6 +487,8 @@ finish_export(struct export *exp)
 		struct entry *e = &ex.items[i];
 		struct item *it = &e->it;
 		char id[17], *shown;
+		const char *head, *tail;
+		int lasts = 0;
 
 		/* the fields every record of the export shares, lent */
 		entry_id(&ex, e, id);
@@ -422,25 +498,33 @@ finish_export(struct export *exp)
 			    xasprintf("%s/%s", ex.path, e->vrel);
 		else
 			it->source = file_source(&ex, &ex.files[e->file], it);
-		/* a member is printed as ARCHIVE/MEMBER: it has no path */
-		shown = e->vrel == NULL && ex.files[e->file].part != 0 ?
-		    xasprintf("%s/%s", it->source, ex.files[e->file].member) :
-		    xstrdup(it->source);
+		/* what is printed, HEAD/TAIL: the source; a member is printed as
+		 * ARCHIVE/MEMBER (it has no path) */
+		if (e->vrel != NULL) {
+			head = fetchdir != NULL ? fetchdir : ex.path;
+			tail = fetchdir != NULL ? id : e->vrel;
+		} else if (ex.files[e->file].part != 0) {
+			head = it->source;
+			tail = ex.files[e->file].member;
+		} else {
+			head = ex.path;
+			tail = ex.files[e->file].rel;
+			lasts = ex.files[e->file].pooled;
+		}
 		it->export = ex.name;
 		it->platform = (char *)(uintptr_t)e->platform;
-		if (out != NULL) {
-			if (records_put(it, id) < 0) {
-				warn_("%s: cannot write %s/%s.item", shown, itemdir, id);
-				free(shown);
-				status = ST_ITEM;
-			} else {
-				add_result(shown, id);
-			}
+		if (out != NULL && records_put(it, id) < 0) {
+			shown = xasprintf("%s/%s", head, tail);
+			warn_("%s: cannot write %s/%s.item", shown, itemdir, id);
+			free(shown);
+			status = ST_ITEM;
 		} else {
-			add_result(shown, id);
+			add_result(head, tail, lasts, id);
 		}
 		free(it->source);
 		it->id = it->source = it->export = it->platform = NULL;
+		/* written: its memory goes to the next ones' (dest, results) */
+		entry_free(e);
 	}
 	if (out != NULL && write_report(&ex, out) < 0)
 		status = ST_ITEM;
@@ -456,6 +540,16 @@ finish_export(struct export *exp)
 	}
 	if (ex.status != ST_OK)
 		status = ex.status;
+	/* the walk's paths are the results' tails: kept until they are printed */
+	tails = xrealloc(tails, (ntails + ex.npool + 1) * sizeof(*tails));
+	for (k = 0; k < ex.npool; k++)
+		tails[ntails + k] = ex.pool[k];
+	ntails += ex.npool;
+	if (ex.npool > 0)
+		tailused = TAIL_BLOCK;	/* a pool block is no tail block to fill */
+	free(ex.pool);
+	ex.pool = NULL;
+	ex.npool = 0;
 	export_free(&ex);
 	free(exp);
 	return status;
@@ -565,6 +659,13 @@ main(int argc, char *argv[])
 	size_t i;
 
 	setprogname(argv[0]);
+#ifdef M_MMAP_THRESHOLD
+	/* A fixed threshold: glibc's own rises to the size of the largest
+	 * mapped block freed (the scan's per-export arrays, megabytes), and
+	 * the arrays grown after that (records, results) then grow in the
+	 * heap by copying, each old copy left resident. */
+	(void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);	/* refused: a cost only */
+#endif
 	while ((ch = getopt_long(argc, argv, "+ho:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
@@ -702,11 +803,19 @@ main(int argc, char *argv[])
 			out_path(rec);
 			free(rec);
 		} else if (!listflag) {
-			out_path(results[i].source);
+			char *shown = xasprintf("%s/%s", results[i].head, results[i].tail);
+
+			out_path(shown);
+			free(shown);
 		}
-		free(results[i].source);
 	}
 	free(results);
+	for (i = 0; i < nheads; i++)
+		free(heads[i]);
+	free(heads);
+	for (i = 0; i < ntails; i++)
+		free(tails[i]);
+	free(tails);
 	for (i = 0; i < nnames; i++)
 		free(names[i]);
 	free(names);

@@ -65,6 +65,7 @@ struct file {
 	unsigned char stated;
 	unsigned char kind;	/* enum item_kind by extension */
 	unsigned char claimed;	/* used by a platform (item, overlay, metadata) */
+	unsigned char pooled;	/* rel lies in ex->pool (the walk's), not malloc'd */
 	/* A member of an archive part (archive.c); part 0 is a plain file. */
 	unsigned part;		/* 1 + its index in ex->parts, or 0 */
 	uint32_t crc;		/* zip: the member's CRC-32 */
@@ -107,6 +108,8 @@ struct export {
 	size_t	 nparts;
 	struct entry **stems;	/* export.c: the last stem sort, for the next */
 	size_t	 nstems;
+	char	**pool;		/* export.c: the walk's paths, in blocks */
+	size_t	 npool, poolused;
 };
 
 struct platform {
@@ -158,6 +161,7 @@ struct entry *scan_add_link(struct export *ex, const char *vrel, const char *key
 	    const char *url, enum item_kind kind, const char *folder, const char *prefix);
 const char *entry_rel(const struct export *ex, const struct entry *e);
 void	 set_time(struct item *it, int64_t utc, int32_t off, const char *source);
+void	 entry_free(struct entry *e);	/* its record written: not needed */
 void	 set_gps(struct item *it, double lat, double lon, int has_alt, double alt);
 void	 orphan_media(struct export *ex, struct file *f, const char *reason);
 void	 orphan_meta(struct export *ex, const char *metafile, json_t *entry,
@@ -320,3 +324,6 @@ int	 memo_on(void);	/* there is a cache (-o) */
 int	 memo_any(void);	/* the cache holds answers */
 const void *memo_get(const struct memo_key *k, size_t *len);	/* or NULL */
 void	 memo_put(const struct memo_key *k, const void *blob, size_t len);
+/* memo_put() that says where the bytes are kept (valid until records
+ * close), or NULL when there is no cache */
+const void *memo_keep(const struct memo_key *k, const void *blob, size_t len);

@@ -23,8 +23,10 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,15 +34,16 @@
 #include "mem.h"
 #include "mem-scan.h"
 
-/* One record: what the index says, what readdir found, what we wrote. */
+/* One record: what the index says, what readdir found, what we wrote
+ * (40 bytes: one a record, 50,000 of them). */
 struct rec {
-	char	 id[17];
+	uint64_t id;		/* its 16 hex digits as a number */
 	uint64_t hash;		/* FNV-1a of the record's bytes, 0: unknown */
 	uint64_t ino;		/* inode the hash belongs to */
 	uint64_t dino;		/* inode readdir found, 0: not there */
-	int	 keep;		/* goes into the new index */
-	int	 old;		/* in items/ when the scan began */
-	int	 put;		/* records_put() was asked for it */
+	unsigned char keep;	/* goes into the new index */
+	unsigned char old;	/* in items/ when the scan began */
+	unsigned char put;	/* records_put() was asked for it */
 };
 
 static struct rec *recs;
@@ -209,32 +212,47 @@ save_sames(void)
  * coarse clock: a file rewritten within the tick we read it in would keep
  * its identity with other bytes). Rewritten only when what this scan used
  * differs from what the file holds (a rescan of an unchanged tree leaves
- * it). Threads may call memo_get() during a pass; memo_put() is the main
- * thread's, after it.
+ * it). Any thread may call memo_get() and memo_keep() (memo_put()).
  */
 #define MEMO_MAGIC "mem-scan memo.cache 1\n"
 #define MEMO_SETTLE 2000000000LL	/* ns */
-struct memo {
-	struct memo_key k;
-	uint64_t len;
-	unsigned char *blob;	/* len bytes, in memo_file or owned */
-	int	 used, owned;
+/*
+ * An answer is kept in memory in 38 bytes and its own: inode, size, mtime
+ * and ctime (8 bytes each), its length (4), its device as an index in
+ * memo_devs (1) and its kind (1), at no particular alignment; memo.cache
+ * holds the whole key (48 bytes) and an 8-byte length, rebuilt when it is
+ * written. The loaded answers are one buffer indexed by their offsets (4
+ * bytes each, no structure with pointers); the answers put during the
+ * scan are appended to blocks that never move, so what memo_keep()
+ * returns stays valid until records_close(). Workers put answers while
+ * others get them: the loaded index never changes during a pass, and the
+ * put side takes a lock.
+ */
+#define MEMO_HEAD (sizeof(struct memo_key) + 8)	/* in memo.cache */
+#define MEM_HEAD 38				/* in memory */
+#define MEMO_BLOCK 65536
+struct memo_block {
+	unsigned char *p;
+	size_t	 used, size;
 };
-static struct memo *memos;
-static size_t nmemos, capmemos, nmemos_sorted;
+static unsigned char *memo_loaded;	/* the loaded answers, sorted by key */
+static uint32_t *memo_off;		/* where each starts */
+static size_t nmemos_sorted;
+static atomic_uchar *memo_used;		/* by memo_get(), for the loaded ones */
+static struct memo_block *memo_blocks;	/* answers put, in order */
+static size_t nblocks;
+static uint64_t memo_devs[256];		/* the devices of the answers */
+static size_t nmemo_devs;
+static pthread_mutex_t memo_mu = PTHREAD_MUTEX_INITIALIZER;
 static int memos_dirty;
 static char *memopath;
-static unsigned char *memo_file;	/* the cache as loaded */
-static atomic_uchar *memo_used;		/* by memo_get(), for the loaded ones */
 static struct ident memo_build;		/* this binary's identity */
 static int64_t memo_since;		/* changed at or after: not kept */
 
 /* By inode first: it almost always decides. */
 static int
-cmp_memo(const void *x, const void *y)
+cmp_memo_key(const struct memo_key *a, const struct memo_key *b)
 {
-	const struct memo_key *a = &((const struct memo *)x)->k, *b = &((const struct memo *)y)->k;
-
 	if (a->ino != b->ino)
 		return a->ino < b->ino ? -1 : 1;
 	if (a->dev != b->dev)
@@ -247,6 +265,58 @@ cmp_memo(const void *x, const void *y)
 		return a->mtime_ns < b->mtime_ns ? -1 : 1;
 	if (a->ctime_ns != b->ctime_ns)
 		return a->ctime_ns < b->ctime_ns ? -1 : 1;
+	return 0;
+}
+
+/* An answer in memory: its key and length. */
+static void
+mem_at(const unsigned char *rec, struct memo_key *k, uint32_t *len)
+{
+	if (k != NULL) {
+		memcpy(&k->ino, rec, 8);
+		memcpy(&k->size, rec + 8, 8);
+		memcpy(&k->mtime_ns, rec + 16, 8);
+		memcpy(&k->ctime_ns, rec + 24, 8);
+		k->dev = memo_devs[rec[36]];
+		k->kind = rec[37];
+	}
+	if (len != NULL)
+		memcpy(len, rec + 32, 4);
+}
+
+/* Its index in memo_devs, adding it (caller holds the lock, or loads);
+ * -1 when there are too many devices to keep answers of. */
+static int
+dev_index(uint64_t dev)
+{
+	size_t i;
+
+	for (i = 0; i < nmemo_devs; i++)
+		if (memo_devs[i] == dev)
+			return (int)i;
+	if (nmemo_devs == LEN(memo_devs))
+		return -1;
+	memo_devs[nmemo_devs] = dev;
+	return (int)nmemo_devs++;
+}
+
+/* A key and a length as an answer in memory at rec, or -1 if it cannot
+ * be kept so. */
+static int
+mem_put(unsigned char *rec, const struct memo_key *k, uint64_t len)
+{
+	uint32_t l32 = (uint32_t)len;
+	int d;
+
+	if (k->kind > 255 || len > UINT32_MAX || (d = dev_index(k->dev)) < 0)
+		return -1;
+	memcpy(rec, &k->ino, 8);
+	memcpy(rec + 8, &k->size, 8);
+	memcpy(rec + 16, &k->mtime_ns, 8);
+	memcpy(rec + 24, &k->ctime_ns, 8);
+	memcpy(rec + 32, &l32, 4);
+	rec[36] = (unsigned char)d;
+	rec[37] = (unsigned char)k->kind;
 	return 0;
 }
 
@@ -270,16 +340,26 @@ memo_key_of(const struct stat *st, unsigned kind, struct memo_key *k)
 	return 0;
 }
 
-static struct memo *
+/* The loaded answer of key k: its index, or -1. */
+static ssize_t
 memo_find(const struct memo_key *k)
 {
-	struct memo key;
+	size_t lo = 0, hi = nmemos_sorted;
+	struct memo_key mk;
 
-	if (nmemos_sorted == 0)
-		return NULL;
-	memset(&key, 0, sizeof(key));
-	key.k = *k;
-	return bsearch(&key, memos, nmemos_sorted, sizeof(*memos), cmp_memo);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c;
+
+		mem_at(memo_loaded + memo_off[mid], &mk, NULL);
+		if ((c = cmp_memo_key(&mk, k)) == 0)
+			return (ssize_t)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
 }
 
 int
@@ -298,50 +378,89 @@ memo_any(void)
 const void *
 memo_get(const struct memo_key *k, size_t *len)
 {
-	const struct memo *m = memo_find(k);
+	ssize_t i = memo_find(k);
+	uint32_t l;
 
-	if (m == NULL)
+	if (i < 0)
 		return NULL;
-	atomic_store_explicit(&memo_used[m - memos], 1, memory_order_relaxed);
-	*len = (size_t)m->len;
-	return m->blob;
+	atomic_store_explicit(&memo_used[i], 1, memory_order_relaxed);
+	mem_at(memo_loaded + memo_off[i], NULL, &l);
+	*len = l;
+	return memo_loaded + memo_off[i] + MEM_HEAD;
+}
+
+/* Room for n bytes that will not move (caller holds the lock). */
+static unsigned char *
+memo_room(size_t n)
+{
+	struct memo_block *b = nblocks > 0 ? &memo_blocks[nblocks - 1] : NULL;
+
+	if (b == NULL || b->size - b->used < n) {
+		memo_blocks = xrealloc(memo_blocks, (nblocks + 1) * sizeof(*memo_blocks));
+		b = &memo_blocks[nblocks++];
+		b->size = n > MEMO_BLOCK ? n : MEMO_BLOCK;
+		b->p = xmalloc(b->size);
+		b->used = 0;
+	}
+	b->used += n;
+	return b->p + b->used - n;
+}
+
+/* The answer kept for the next scan, the same bytes as blob: where they
+ * are kept (valid until records_close()), or NULL when they are not (no
+ * cache). Any thread may call it. */
+const void *
+memo_keep(const struct memo_key *k, const void *blob, size_t len)
+{
+	ssize_t i;
+	unsigned char *rec, head[MEM_HEAD];
+	uint32_t ol;
+
+	if (memopath == NULL)
+		return NULL;
+	if ((i = memo_find(k)) >= 0) {
+		mem_at(memo_loaded + memo_off[i], NULL, &ol);
+		if (ol == len && memcmp(memo_loaded + memo_off[i] + MEM_HEAD, blob, len) == 0) {
+			atomic_store_explicit(&memo_used[i], 1, memory_order_relaxed);
+			return memo_loaded + memo_off[i] + MEM_HEAD;
+		}
+		/* another answer now: dropped */
+		atomic_store_explicit(&memo_used[i], 0, memory_order_relaxed);
+	}
+	if (pthread_mutex_lock(&memo_mu) != 0)
+		die(ST_FATAL, "pthread_mutex_lock failed");
+	if (mem_put(head, k, len) < 0) {
+		pthread_mutex_unlock(&memo_mu);
+		return NULL;
+	}
+	rec = memo_room(MEM_HEAD + len);
+	memcpy(rec, head, MEM_HEAD);
+	if (len > 0)
+		memcpy(rec + MEM_HEAD, blob, len);
+	memos_dirty = 1;
+	pthread_mutex_unlock(&memo_mu);
+	return rec + MEM_HEAD;
 }
 
 void
 memo_put(const struct memo_key *k, const void *blob, size_t len)
 {
-	struct memo *m;
-
-	if (memopath == NULL)
-		return;
-	if ((m = memo_find(k)) != NULL) {
-		if (m->len == len && memcmp(m->blob, blob, len) == 0) {
-			memo_used[m - memos] = 1;
-			return;
-		}
-		memo_used[m - memos] = 0;	/* another answer now: dropped */
-	}
-	if (nmemos == capmemos) {
-		capmemos = capmemos ? 2 * capmemos : 1024;
-		memos = xrealloc(memos, capmemos * sizeof(*memos));
-	}
-	m = &memos[nmemos++];
-	m->k = *k;
-	m->len = len;
-	m->blob = xmalloc(len ? len : 1);
-	memcpy(m->blob, blob, len);
-	m->used = m->owned = 1;
-	memos_dirty = 1;
+	(void)memo_keep(k, blob, len);
 }
 
-/* Anything short or odd drops the whole cache: it is only a cost. */
+/*
+ * Anything short or odd drops the whole cache: it is only a cost. Read
+ * whole, checked, then made the loaded answers (16 bytes an answer less)
+ * and let go.
+ */
 static void
 load_memos(void)
 {
 	struct timespec now;
 	struct stat st;
-	size_t off, n, hl = strlen(MEMO_MAGIC) + sizeof(memo_build);
-	ssize_t r;
+	size_t off, n, hl = strlen(MEMO_MAGIC) + sizeof(memo_build), nm = 0, size = 0;
+	struct memo_key prev;
+	unsigned char *file;
 	int fd;
 
 	if (stat("/proc/self/exe", &st) < 0 || clock_gettime(CLOCK_REALTIME, &now) < 0) {
@@ -358,85 +477,126 @@ load_memos(void)
 		close(fd);
 		return;
 	}
+	/* mapped, not read into the heap: a large block freed there would
+	 * make malloc keep later large arrays in the heap too, where they
+	 * grow by copying */
 	n = (size_t)st.st_size;
-	memo_file = xmalloc(n);
-	for (off = 0; off < n; ) {
-		r = read(fd, memo_file + off, n - off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		off += (size_t)r;
-	}
+	file = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
-	if (off != n || memcmp(memo_file, MEMO_MAGIC, strlen(MEMO_MAGIC)) != 0 ||
-	    memcmp(memo_file + strlen(MEMO_MAGIC), &memo_build, sizeof(memo_build)) != 0)
+	if (file == MAP_FAILED)
 		return;
-	for (off = hl; n - off >= sizeof(struct memo_key) + 8; ) {
-		struct memo m;
+	if (memcmp(file, MEMO_MAGIC, strlen(MEMO_MAGIC)) != 0 ||
+	    memcmp(file + strlen(MEMO_MAGIC), &memo_build, sizeof(memo_build)) != 0) {
+		munmap(file, n);
+		return;
+	}
+	/* checked: whole, written sorted, each one keepable in memory */
+	memset(&prev, 0, sizeof(prev));
+	for (off = hl; n - off >= MEMO_HEAD; nm++) {
+		uint64_t len;
+		struct memo_key k;
 
-		memset(&m, 0, sizeof(m));
-		memcpy(&m.k, memo_file + off, sizeof(m.k));
-		memcpy(&m.len, memo_file + off + sizeof(m.k), 8);
-		off += sizeof(m.k) + 8;
-		if (m.len > n - off)
+		memcpy(&k, file + off, sizeof(k));
+		memcpy(&len, file + off + sizeof(k), 8);
+		if (len > n - off - MEMO_HEAD || k.kind > 255 || dev_index(k.dev) < 0)
 			break;
-		m.blob = memo_file + off;
-		off += (size_t)m.len;
-		if (nmemos == capmemos) {
-			capmemos = capmemos ? 2 * capmemos : 1024;
-			memos = xrealloc(memos, capmemos * sizeof(*memos));
-		}
-		memos[nmemos++] = m;
+		if (nm > 0 && cmp_memo_key(&prev, &k) >= 0)
+			break;
+		prev = k;
+		size += MEM_HEAD + (size_t)len;
+		off += MEMO_HEAD + (size_t)len;
 	}
 	if (off != n) {
-		nmemos = 0;	/* damaged */
-		return;
+		munmap(file, n);
+		nmemo_devs = 0;
+		return;	/* damaged or unsorted: nothing loaded */
 	}
-	/* written sorted: checked, not sorted again */
-	for (off = 1; off < nmemos; off++)
-		if (cmp_memo(&memos[off - 1], &memos[off]) >= 0)
-			break;
-	if (off < nmemos) {
-		nmemos = 0;
-		return;
+	memo_loaded = xmalloc(size + 1);
+	memo_off = xcalloc(nm + 1, sizeof(*memo_off));
+	for (off = hl, size = 0, nm = 0; off < n; nm++) {
+		uint64_t len;
+		struct memo_key k;
+
+		memcpy(&k, file + off, sizeof(k));
+		memcpy(&len, file + off + sizeof(k), 8);
+		(void)mem_put(memo_loaded + size, &k, len);	/* checked above */
+		memcpy(memo_loaded + size + MEM_HEAD, file + off + MEMO_HEAD, (size_t)len);
+		memo_off[nm] = (uint32_t)size;
+		size += MEM_HEAD + (size_t)len;
+		off += MEMO_HEAD + (size_t)len;
 	}
-	nmemos_sorted = nmemos;
-	memo_used = xcalloc(nmemos + 1, sizeof(*memo_used));
+	munmap(file, n);
+	nmemos_sorted = nm;
+	memo_used = xcalloc(nm + 1, sizeof(*memo_used));
 	memos_dirty = 0;
 }
 
-/* What this scan used or found, one answer a key. */
+static int
+cmp_memo_rec(const void *x, const void *y)
+{
+	const unsigned char *a = *(const unsigned char *const *)x;
+	const unsigned char *b = *(const unsigned char *const *)y;
+	struct memo_key ka, kb;
+	int c;
+
+	mem_at(a, &ka, NULL);
+	mem_at(b, &kb, NULL);
+	if ((c = cmp_memo_key(&ka, &kb)) != 0)
+		return c;
+	return (uintptr_t)a < (uintptr_t)b ? -1 : (uintptr_t)a > (uintptr_t)b;
+}
+
+/* What this scan used or found, one answer a key (the last put). */
 static void
 save_memos(void)
 {
 	struct atomic a;
-	size_t i;
+	const unsigned char **v;
+	size_t i, n = 0, nadded = 0, off;
 	int bad = 0;
 
-	for (i = 0; i < nmemos_sorted; i++) {
-		memos[i].used = memo_used[i];
-		memos_dirty |= !memos[i].used;
-	}
+	for (i = 0; i < nmemos_sorted; i++)
+		memos_dirty |= !memo_used[i];
 	if (!memos_dirty)
 		return;
-	qsort(memos, nmemos, sizeof(*memos), cmp_memo);
+	for (i = 0; i < nblocks; i++)
+		nadded += memo_blocks[i].used / MEM_HEAD;	/* at most */
+	v = xcalloc(nmemos_sorted + nadded + 1, sizeof(*v));
+	for (i = 0; i < nmemos_sorted; i++)
+		if (memo_used[i])
+			v[n++] = memo_loaded + memo_off[i];
+	for (i = 0; i < nblocks; i++)
+		for (off = 0; off < memo_blocks[i].used; ) {
+			uint32_t len;
+
+			mem_at(memo_blocks[i].p + off, NULL, &len);
+			v[n++] = memo_blocks[i].p + off;
+			off += MEM_HEAD + len;
+		}
+	qsort(v, n, sizeof(*v), cmp_memo_rec);
 	if (atomic_open(&a, memopath, "") < 0) {
 		warn_("%s", memopath);
+		free(v);
 		return;
 	}
 	bad |= fwrite(MEMO_MAGIC, 1, strlen(MEMO_MAGIC), a.fp) != strlen(MEMO_MAGIC);
 	bad |= fwrite(&memo_build, sizeof(memo_build), 1, a.fp) != 1;
-	for (i = 0; i < nmemos && !bad; i++) {
-		const struct memo *m = &memos[i];
+	for (i = 0; i < n && !bad; i++) {
+		struct memo_key k, next;
+		uint32_t len;
+		uint64_t len64;
 
-		if (!m->used || (i + 1 < nmemos && memos[i + 1].used &&
-		    memcmp(&m->k, &memos[i + 1].k, sizeof(m->k)) == 0))
-			continue;	/* unused, or a later one of the key follows */
-		bad |= fwrite(&m->k, sizeof(m->k), 1, a.fp) != 1 ||
-		    fwrite(&m->len, 8, 1, a.fp) != 1 ||
-		    fwrite(m->blob, 1, (size_t)m->len, a.fp) != (size_t)m->len;
+		mem_at(v[i], &k, &len);
+		if (i + 1 < n) {
+			mem_at(v[i + 1], &next, NULL);
+			if (memcmp(&k, &next, sizeof(k)) == 0)
+				continue;	/* a later one of the key follows */
+		}
+		len64 = len;
+		bad |= fwrite(&k, sizeof(k), 1, a.fp) != 1 || fwrite(&len64, 8, 1, a.fp) != 1 ||
+		    fwrite(v[i] + MEM_HEAD, 1, len, a.fp) != len;
 	}
+	free(v);
 	if (bad) {
 		atomic_abort(&a);
 		warn_("%s", memopath);
@@ -450,26 +610,41 @@ free_memos(void)
 {
 	size_t i;
 
-	for (i = 0; i < nmemos; i++)
-		if (memos[i].owned)
-			free(memos[i].blob);
-	free(memos);
+	for (i = 0; i < nblocks; i++)
+		free(memo_blocks[i].p);
+	free(memo_blocks);
+	free(memo_off);
 	free(memo_used);
-	memo_used = NULL;
-	free(memo_file);
+	free(memo_loaded);
 	free(memopath);
-	memos = NULL;
-	memo_file = NULL;
+	memo_blocks = NULL;
+	memo_off = NULL;
+	memo_used = NULL;
+	memo_loaded = NULL;
 	memopath = NULL;
-	nmemos = capmemos = nmemos_sorted = 0;
+	nblocks = nmemos_sorted = nmemo_devs = 0;
 	memos_dirty = 0;
 }
 
-/* IDs are 16 hex digits: bytes compare as strcmp would. */
+/* An ID's 16 lower-case hex digits as a number: numbers compare as the
+ * digits do. */
+static uint64_t
+id_num(const char *id)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		v = v << 4 | (uint64_t)(id[i] <= '9' ? id[i] - '0' : id[i] - 'a' + 10);
+	return v;
+}
+
 static int
 cmp_rec(const void *a, const void *b)
 {
-	return memcmp(((const struct rec *)a)->id, ((const struct rec *)b)->id, 16);
+	uint64_t x = ((const struct rec *)a)->id, y = ((const struct rec *)b)->id;
+
+	return x < y ? -1 : x > y;
 }
 
 /* The sorted part only: what the index and items/ held at the start. */
@@ -479,7 +654,7 @@ find(const char *id)
 	struct rec key;
 
 	memset(&key, 0, sizeof(key));
-	memcpy(key.id, id, sizeof(key.id));
+	key.id = id_num(id);
 	return nsorted ? bsearch(&key, recs, nsorted, sizeof(*recs), cmp_rec) : NULL;
 }
 
@@ -495,7 +670,7 @@ append(const char *id)
 	}
 	r = &recs[nrecs++];
 	memset(r, 0, sizeof(*r));
-	memcpy(r->id, id, 16);
+	r->id = id_num(id);
 	return r;
 }
 
@@ -809,7 +984,7 @@ write_index(void)
 	resort();
 	for (i = 0; i < nrecs; i++)
 		if (recs[i].keep && recs[i].hash != 0 &&
-		    fprintf(a.fp, "%s %016llx %llu\n", recs[i].id,
+		    fprintf(a.fp, "%016llx %016llx %llu\n", (unsigned long long)recs[i].id,
 		    (unsigned long long)recs[i].hash, (unsigned long long)recs[i].ino) < 0) {
 			atomic_abort(&a);
 			return -1;
@@ -852,7 +1027,7 @@ records_close(void)
 	nstale = 0;
 	for (size_t i = 0; i < nrecs; i++)
 		if (recs[i].old && !recs[i].put)
-			memcpy(stale[nstale++], recs[i].id, 17);
+			snprintf(stale[nstale++], 17, "%016llx", (unsigned long long)recs[i].id);
 	free(recs);
 	recs = NULL;
 	nrecs = caprecs = nsorted = 0;

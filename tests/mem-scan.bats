@@ -247,6 +247,84 @@ Friends'
 	[ ! -s "$OUT/.mem/same.cache" ]
 }
 
+# bytes FILE SIZE SEED [OFFSET]: SIZE bytes of seeded noise, with the byte
+# at OFFSET (if given) flipped: copies that differ in one byte only.
+bytes() {
+	mkdir -p "$(dirname "$1")"
+	python3 - "$@" <<'PY'
+import random, sys
+path, size, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+b = bytearray(random.Random(seed).randbytes(size))
+if len(sys.argv) > 4:
+    b[int(sys.argv[4])] ^= 0xff
+open(path, "wb").write(b)
+PY
+}
+
+@test "copies are merged only when every byte is the same: one byte apart anywhere is two items" {
+	local size=3000001 i
+	# pairs alone at their size (compared directly, 32 KiB first, then
+	# in growing reads), one byte apart: the last, the first past
+	# 32 KiB, one in the first 32 KiB, the first
+	for i in 1 2 3 4 5; do
+		bytes "$GP/Photos from 2023/P$i.jpg" $((size + i)) $i
+	done
+	bytes "$GP/Trip/P1.jpg" $((size + 1)) 1 $((size + 1 - 1))
+	bytes "$GP/Trip/P2.jpg" $((size + 2)) 2 32768
+	bytes "$GP/Trip/P3.jpg" $((size + 3)) 3 20000
+	bytes "$GP/Trip/P4.jpg" $((size + 4)) 4 0
+	# a true copy, and three files of one size of which two are copies
+	# (hashed, then compared)
+	cp "$GP/Photos from 2023/P5.jpg" "$GP/Trip/P5.jpg"
+	bytes "$GP/Photos from 2023/T1.jpg" 70000 9
+	bytes "$GP/Trip/T1.jpg" 70000 9
+	bytes "$GP/Trip/T2.jpg" 70000 9 69999
+	# 600 small files of one size (hashed, then compared), all distinct
+	for i in $(seq 100 699); do
+		printf 'photo %s\n' "$i" > "$GP/Photos from 2023/S$i.jpg"
+	done
+	run -0 mem-scan -o "$OUT" "$G"
+	mem-scan "$G" | tr '\0' '\n' | sed "s|^$GP/||" | grep -v '/S[0-9]*\.jpg$' > got
+	printf '%s\n' 'Photos from 2023/P1.jpg' 'Photos from 2023/P2.jpg' \
+	    'Photos from 2023/P3.jpg' 'Photos from 2023/P4.jpg' 'Photos from 2023/P5.jpg' \
+	    'Photos from 2023/T1.jpg' 'Trip/P1.jpg' 'Trip/P2.jpg' 'Trip/P3.jpg' \
+	    'Trip/P4.jpg' 'Trip/T2.jpg' > want
+	diff want got
+	[ "$(mem-scan "$G" | tr '\0' '\n' | grep -c '/S[0-9]*\.jpg$')" -eq 600 ]
+	[ "$(field "$OUT" "$GP/Photos from 2023/P5.jpg" album | tail -n1)" = Trip ]
+	[ "$(field "$OUT" "$GP/Photos from 2023/T1.jpg" album | tail -n1)" = Trip ]
+	# the two copies found, kept for the next scan
+	[ "$(wc -l < "$OUT/.mem/same.cache")" -eq 2 ]
+}
+
+@test "a record that cannot be written is named with its reason and exit 1; the others are whole when the scan exits" {
+	local long i
+	long=$(printf 'caption %.0s' $(seq 1 150))
+	for i in 1 2 3; do
+		media "$GP/A/IMG_$i.jpg"
+		sidecar "$GP/A/IMG_$i.jpg.json" "IMG_$i.jpg" $((1673778645 + i))
+	done
+	# IMG_2's record is over 512 bytes: the file size limit refuses it
+	python3 - "$GP/A/IMG_2.jpg.json" "$long" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+j["description"] = sys.argv[2]
+json.dump(j, open(sys.argv[1], "w"))
+PY
+	run -1 --separate-stderr bash -c 'trap "" XFSZ; ulimit -f 1; exec mem-scan -o "$1" "$2" > got' - "$OUT" "$G"
+	[[ "$stderr" == *"mem-scan: $GP/A/IMG_2.jpg: cannot write $OUT/.mem/items/"*".item: File too large"* ]]
+	printf '%s\0' "$GP/A/IMG_1.jpg" "$GP/A/IMG_3.jpg" > want
+	cmp got want
+	[ "$(ls "$OUT/.mem/items" | wc -l)" -eq 2 ]
+	# the two written are the records a scan without the limit writes
+	run -0 mem-scan -o full "$G"
+	for i in 1 3; do
+		id=$(grep -l "IMG_$i.jpg" "$OUT"/.mem/items/*.item)
+		cmp "$id" "full/.mem/items/${id##*/}"
+	done
+	[ "$(ls full/.mem/items | wc -l)" -eq 3 ]
+}
+
 @test "Takeout parts side by side are one export; a sidecar may sit in another part" {
 	media "$G/takeout-001/Takeout/Google Photos/Trip/IMG_1.jpg"
 	sidecar "$G/takeout-002/Takeout/Google Photos/Trip/IMG_1.jpg.supplemental-metadata.json" IMG_1.jpg 1673778645

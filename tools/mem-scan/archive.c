@@ -1097,6 +1097,18 @@ fail:
 	return -1;
 }
 
+/* pread() of a member whose bytes (size of them) are in memory. */
+static ssize_t
+mem_pread(const unsigned char *mem, off_t size, void *buf, size_t n, off_t off)
+{
+	if (off >= size)
+		return 0;
+	if (n > (size_t)(size - off))
+		n = (size_t)(size - off);
+	memcpy(buf, mem + off, n);
+	return (ssize_t)n;
+}
+
 ssize_t
 fh_pread(struct fh *h, void *buf, size_t n, off_t off)
 {
@@ -1113,22 +1125,10 @@ fh_pread(struct fh *h, void *buf, size_t n, off_t off)
 	/* kept bytes serve what they hold; libzip checks the CRC only on a
 	 * read that meets the end, so those go to the archive */
 	if (f->data != NULL && (off >= f->size || (size_t)off + n <= f->datalen ||
-	    f->datalen == (size_t)f->size)) {
-		if (off >= f->size)
-			return 0;
-		if (n > (size_t)(f->size - off))
-			n = (size_t)(f->size - off);
-		memcpy(buf, f->data + off, n);
-		return (ssize_t)n;
-	}
-	if (h->mem != NULL) {
-		if (off >= f->size)
-			return 0;
-		if (n > (size_t)(f->size - off))
-			n = (size_t)(f->size - off);
-		memcpy(buf, h->mem + off, n);
-		return (ssize_t)n;
-	}
+	    f->datalen == (size_t)f->size))
+		return mem_pread(f->data, f->size, buf, n, off);
+	if (h->mem != NULL)
+		return mem_pread(h->mem, f->size, buf, n, off);
 	p = &h->ex->parts[f->part - 1];
 	pthread_mutex_lock(&p->mu);
 	r = p->tar ? tar_pread(h, p, buf, n, off) : zip_pread_(h, p, buf, n, off);

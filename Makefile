@@ -82,13 +82,15 @@ deps/tz/node_modules/geo-tz/package.json: deps/tz/package-lock.json
 
 # The zone index in the form mem-scan loads at start (tools/mem-scan/tz.c),
 # made beside the JSON whenever the data is there; without it, or when it
-# no longer matches the JSON, mem-scan parses the JSON.
+# no longer matches the JSON, mem-scan parses the JSON: so data that cannot
+# be written to (a system directory) costs start-up time, not the build.
 TZJSON  = $(TZDATA)/timezones-1970.geojson.index.json
 TZINDEX = $(TZDATA)/timezones-1970.geojson.index.mem
 all: $(if $(wildcard $(TZJSON)),$(TZINDEX))
 $(TZINDEX): $(TZJSON) $(BUILDDIR)/tz-compact
 	@$(if $(Q),echo "GEN	$@")
-	$(Q)$(BUILDDIR)/tz-compact $(TZDATA)
+	$(Q)$(BUILDDIR)/tz-compact $(TZDATA) || \
+	    echo "make: $@ not made: mem-scan will parse the JSON at each start" >&2
 $(BUILDDIR)/tz-compact: $(BUILDDIR)/tools/mem-scan/tz-compact/tz-compact.o \
 		$(BUILDDIR)/tools/mem-scan/tz.o $(BUILDDIR)/libmem.a
 	@$(if $(Q),echo "LD	$@")

@@ -652,8 +652,9 @@ read_exact(int fd, void *buf, size_t n)
 	return 0;
 }
 
-/* Every slot points inside the tables: a file cut short or damaged is
- * refused here, not met by a lookup. */
+/* Every slot points inside the tables, and an inner slot's children come
+ * after it (as breadth_first() lays them out, so a walk down always ends):
+ * a file cut short or damaged is refused here, not met by a lookup. */
 static int
 compact_consistent(void)
 {
@@ -664,7 +665,7 @@ compact_consistent(void)
 	for (i = 0; i < nslots; i++)
 		switch (SLOT_KIND(slots[i])) {
 		case SLOT_INNER:
-			if (SLOT_VAL(slots[i]) + (size_t)4 > nslots)
+			if (SLOT_VAL(slots[i]) <= i || SLOT_VAL(slots[i]) + (size_t)4 > nslots)
 				return 0;
 			break;
 		case SLOT_EXACT:

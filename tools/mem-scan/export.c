@@ -47,24 +47,24 @@ banned(const char *name)
 }
 
 /*
- * A copy of a path that lives as long as the export, in blocks: 100,000
- * paths are one allocation each no more (their headers and rounding are
- * a fifth of what they hold).
+ * A copy of s in *blocks, blocks of POOL_BLOCK bytes filled in turn (*used
+ * of the last): 100,000 paths are one allocation each no more (their
+ * headers and rounding are a fifth of what they hold). The walk keeps the
+ * export's paths so, and mem-scan.c the results' it must copy.
  */
-#define POOL_BLOCK 65536
-static char *
-pool_str(struct export *ex, const char *s)
+char *
+pool_copy(char ***blocks, size_t *nblocks, size_t *used, const char *s)
 {
 	size_t n = strlen(s) + 1;
 	char *p;
 
-	if (ex->npool == 0 || ex->poolused + n > POOL_BLOCK) {
-		ex->pool = xrealloc(ex->pool, (ex->npool + 1) * sizeof(*ex->pool));
-		ex->pool[ex->npool++] = xmalloc(n > POOL_BLOCK ? n : POOL_BLOCK);
-		ex->poolused = 0;
+	if (*nblocks == 0 || *used + n > POOL_BLOCK) {
+		*blocks = xrealloc(*blocks, (*nblocks + 1) * sizeof(**blocks));
+		(*blocks)[(*nblocks)++] = xmalloc(n > POOL_BLOCK ? n : POOL_BLOCK);
+		*used = 0;
 	}
-	p = ex->pool[ex->npool - 1] + ex->poolused;
-	ex->poolused += n;
+	p = (*blocks)[*nblocks - 1] + *used;
+	*used += n;
 	memcpy(p, s, n);
 	return p;
 }
@@ -81,7 +81,7 @@ add_file(struct walk *w, const char *rel, const struct stat *st)
 	}
 	f = &ex->files[ex->nfiles++];
 	memset(f, 0, sizeof(*f));
-	f->rel = pool_str(ex, rel);
+	f->rel = pool_copy(&ex->pool, &ex->npool, &ex->poolused, rel);
 	f->pooled = 1;
 	f->size = st ? st->st_size : -1;
 	f->mtime = st ? (int64_t)st->st_mtime : 0;

@@ -30,7 +30,7 @@
  */
 struct result {
 	const char *head;	/* see keep_head() */
-	const char *tail;	/* see keep_tail() */
+	const char *tail;	/* in tails[] or the walk's pool */
 	char	 id[17];	/* the record is ITEMDIR/ID.item */
 };
 
@@ -74,7 +74,6 @@ list_processors(void)
 
 static char **heads, **tails;	/* the results' strings, freed at the end */
 static size_t nheads, ntails, tailused;
-#define TAIL_BLOCK 65536
 
 static const char *
 keep_head(const char *head)
@@ -89,23 +88,6 @@ keep_head(const char *head)
 	return heads[nheads++];
 }
 
-static const char *
-keep_tail(const char *tail)
-{
-	size_t n = strlen(tail) + 1;
-	char *p;
-
-	if (ntails == 0 || tailused + n > TAIL_BLOCK) {
-		tails = xrealloc(tails, (ntails + 1) * sizeof(*tails));
-		tails[ntails++] = xmalloc(n > TAIL_BLOCK ? n : TAIL_BLOCK);
-		tailused = 0;
-	}
-	p = tails[ntails - 1] + tailused;
-	tailused += n;
-	memcpy(p, tail, n);
-	return p;
-}
-
 /* tail is copied unless it lasts (a path of the walk's pool, which
  * finish_export() keeps for the results) */
 static void
@@ -116,7 +98,7 @@ add_result(const char *head, const char *tail, int lasts, const char *id)
 		results = xrealloc(results, capresults * sizeof(*results));
 	}
 	results[nresults].head = keep_head(head);
-	results[nresults].tail = lasts ? tail : keep_tail(tail);
+	results[nresults].tail = lasts ? tail : pool_copy(&tails, &ntails, &tailused, tail);
 	memcpy(results[nresults++].id, id, 17);
 }
 
@@ -546,7 +528,7 @@ finish_export(struct export *exp)
 		tails[ntails + k] = ex.pool[k];
 	ntails += ex.npool;
 	if (ex.npool > 0)
-		tailused = TAIL_BLOCK;	/* a pool block is no tail block to fill */
+		tailused = POOL_BLOCK;	/* a pool block is no tail block to fill */
 	free(ex.pool);
 	ex.pool = NULL;
 	ex.npool = 0;

@@ -162,6 +162,9 @@ struct entry *scan_add_link(struct export *ex, const char *vrel, const char *key
 const char *entry_rel(const struct export *ex, const struct entry *e);
 void	 set_time(struct item *it, int64_t utc, int32_t off, const char *source);
 void	 entry_free(struct entry *e);	/* its record written: not needed */
+/* export.c: a copy of s in blocks of POOL_BLOCK bytes (*used of the last) */
+#define POOL_BLOCK 65536
+char	*pool_copy(char ***blocks, size_t *nblocks, size_t *used, const char *s);
 void	 set_gps(struct item *it, double lat, double lon, int has_alt, double alt);
 void	 orphan_media(struct export *ex, struct file *f, const char *reason);
 void	 orphan_meta(struct export *ex, const char *metafile, json_t *entry,

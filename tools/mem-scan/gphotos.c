@@ -936,34 +936,81 @@ meta_of(struct export *ex, struct gfile *g, struct gp_meta *m)
 /*
  * Reading and parsing 50,000 sidecars is most of a scan: spread it over
  * the CPUs. Workers only fill their gfile; messages wait for meta_of().
+ * The files are dealt in lanes, one an archive part (lane 0: plain
+ * files): libzip reads a part under its lock, so two workers in one part
+ * would wait for each other at every member. A worker keeps to its lane,
+ * moves to one nobody reads, and shares one only when all are taken.
  */
+#define CHUNK	64
+
+struct lane {
+	size_t	 next, end;	/* in pool.order */
+	int	 readers;	/* workers in it */
+};
+
 struct pool {
 	const struct export *ex;
 	struct gfile *gf;
-	size_t	 n, next;
+	uint32_t *order;	/* gf indices, lane by lane */
+	struct lane *lane;
+	size_t	 nlanes;
 	pthread_mutex_t mu;
 };
+
+/* The lane a worker takes its next chunk from (in *at, -1: none left),
+ * with p->mu held: its own while that has files, else the one with the
+ * most left among those nobody reads, else among all. */
+static void
+pick_lane(struct pool *p, long *at)
+{
+	size_t i, left, most = 0;
+	long pick = -1;
+	int alone, pickalone = 0;
+
+	if (*at >= 0 && p->lane[*at].next < p->lane[*at].end)
+		return;
+	for (i = 0; i < p->nlanes; i++) {
+		if ((left = p->lane[i].end - p->lane[i].next) == 0)
+			continue;
+		alone = p->lane[i].readers == 0;
+		if (pick < 0 || alone > pickalone || (alone == pickalone && left > most)) {
+			pick = (long)i;
+			pickalone = alone;
+			most = left;
+		}
+	}
+	if (*at >= 0)
+		p->lane[*at].readers--;
+	if (pick >= 0)
+		p->lane[pick].readers++;
+	*at = pick;
+}
 
 static void *
 worker(void *arg)
 {
 	struct pool *p = arg;
-	size_t i;
+	long at = -1;
+	size_t i, end;
 
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
-		i = p->next;
-		p->next += 64;
-		pthread_mutex_unlock(&p->mu);
-		if (i >= p->n)
+		pick_lane(p, &at);
+		if (at < 0) {
+			pthread_mutex_unlock(&p->mu);
 			return NULL;
-		for (; i < p->n; i++) {
-			if (p->gf[i].key != NULL)
-				parse_one(p->ex, &p->gf[i]);
+		}
+		i = p->lane[at].next;
+		end = p->lane[at].end - i > CHUNK ? i + CHUNK : p->lane[at].end;
+		p->lane[at].next = end;
+		pthread_mutex_unlock(&p->mu);
+		for (; i < end; i++) {
+			struct gfile *g = &p->gf[p->order[i]];
+
+			if (g->key != NULL)
+				parse_one(p->ex, g);
 			else
-				read_wall(p->ex, &p->gf[i]);
-			if (i % 64 == 63)
-				break;
+				read_wall(p->ex, g);
 		}
 	}
 }
@@ -974,28 +1021,40 @@ parse_all(const struct export *ex, struct gfile *gf, size_t n)
 	pthread_t th[8];
 	struct pool p;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	int i, nt = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (int)ncpu, started = 0;
+	int nt = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (int)ncpu, started = 0;
+	size_t i, l, at;
 
 	json_object_seed(0);	/* before threads, as jansson asks */
 	memset(&p, 0, sizeof(p));
 	p.ex = ex;
 	p.gf = gf;
-	p.n = n;
+	p.nlanes = ex->nparts + 1;
+	p.lane = xcalloc(p.nlanes, sizeof(*p.lane));
+	p.order = xcalloc(n > 0 ? n : 1, sizeof(*p.order));
+	/* sorted by part, each part's files in their order: count them, then
+	 * deal them, end moving up from the lane's start to its end */
+	for (i = 0; i < n; i++)
+		p.lane[ex->files[gf[i].idx].part].end++;
+	for (l = 0, at = 0; l < p.nlanes; l++) {
+		p.lane[l].next = at;
+		at += p.lane[l].end;
+		p.lane[l].end = p.lane[l].next;
+	}
+	for (i = 0; i < n; i++)
+		p.order[p.lane[ex->files[gf[i].idx].part].end++] = (uint32_t)i;
 	if (pthread_mutex_init(&p.mu, NULL) != 0)
 		die(ST_FATAL, "pthread_mutex_init failed");
-	if (n < 512 || nt < 2) {
-		worker(&p);	/* not worth a thread */
-		pthread_mutex_destroy(&p.mu);
-		return;
-	}
-	for (i = 0; i < nt; i++)
-		if (pthread_create(&th[started], NULL, worker, &p) == 0)
-			started++;
+	if (n >= 512 && nt >= 2)
+		for (; started < nt; started++)
+			if (pthread_create(&th[started], NULL, worker, &p) != 0)
+				break;
 	if (started == 0)
-		worker(&p);
-	for (i = 0; i < started; i++)
+		worker(&p);	/* not worth a thread, or none to be had */
+	for (i = 0; i < (size_t)started; i++)
 		pthread_join(th[i], NULL);
 	pthread_mutex_destroy(&p.mu);
+	free(p.order);
+	free(p.lane);
 }
 
 /* A 64-bit hash eight bytes at a time (FNV byte by byte is too slow for

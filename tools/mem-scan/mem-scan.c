@@ -778,19 +778,12 @@ main(int argc, char *argv[])
 		status = rc;
 	if (nresults > 0)
 		qsort(results, nresults, sizeof(*results), cmp_result);
-	for (i = 0; i < nresults; i++) {
-		if (!listflag && records) {
-			char *rec = xasprintf("%s/%s.item", itemdir, results[i].id);
-
-			out_path(rec);
-			free(rec);
-		} else if (!listflag) {
-			char *shown = xasprintf("%s/%s", results[i].head, results[i].tail);
-
-			out_path(shown);
-			free(shown);
-		}
-	}
+	/* all at once: through stdio's buffer, not flushed a path each
+	 * (out_path's way: 50,000 write calls for 50,000 items) */
+	for (i = 0; i < nresults && !listflag; i++)
+		if ((records ? printf("%s/%s.item%c", itemdir, results[i].id, '\0') :
+		    printf("%s/%s%c", results[i].head, results[i].tail, '\0')) < 0)
+			die_errno(ST_FATAL, "stdout");
 	free(results);
 	for (i = 0; i < nheads; i++)
 		free(heads[i]);

@@ -1074,19 +1074,20 @@ hash_words(const unsigned char *p, size_t n, uint64_t h)
 
 /*
  * Content identity for dedup, only for files whose sizes collide: a hash
- * of every byte (two scans with white margins share their first and last
- * 16 KiB and are still two photos). The size filter keeps this cheap:
- * Takeout's copies of one photo are the only files read whole. A file
- * that cannot be read, or holds nothing, has a value of its own: it is
- * never merged (empty files are not "the same content").
+ * of their first `limit` bytes (0: every byte; two scans with white
+ * margins share their first and last 16 KiB and are still two photos),
+ * kept in memo.cache as `kind`. A file that cannot be read, or holds
+ * nothing, has a value of its own, even: it is never merged (empty files
+ * are not "the same content"). A value read is odd.
  */
 static uint64_t
-content_hash(struct export *ex, struct file *f)
+content_hash(struct export *ex, struct file *f, off_t limit, unsigned kind)
 {
 	static unsigned char buf[1 << 16];
 	uint64_t h = FNV64_INIT;
 	size_t have = 0, ml;
-	ssize_t r;
+	off_t left = limit > 0 && limit < f->size ? limit : f->size;
+	ssize_t r = 0;
 	struct fh *fd;
 	struct stat st;
 	struct memo_key mk;
@@ -1098,7 +1099,7 @@ content_hash(struct export *ex, struct file *f)
 	/* hashed by an earlier scan into OUT, not touched since */
 	if (memo_any() && f->part == 0 && ex->fd >= 0 &&
 	    fstatat(ex->fd, f->rel, &st, 0) == 0 &&
-	    (has_mk = memo_key_of(&st, MEMO_GP_HASH, &mk) == 0) &&
+	    (has_mk = memo_key_of(&st, kind, &mk) == 0) &&
 	    (m = memo_get(&mk, &ml)) != NULL && ml == 8) {
 		memcpy(&h, m, 8);
 		return h;
@@ -1106,21 +1107,25 @@ content_hash(struct export *ex, struct file *f)
 	if ((fd = file_open(ex, f)) == NULL)
 		return (uint64_t)(f - ex->files) * 2 + 2;
 	if (!has_mk && f->part == 0 && fh_fileno(fd) >= 0 && fstat(fh_fileno(fd), &st) == 0)
-		has_mk = memo_key_of(&st, MEMO_GP_HASH, &mk) == 0;
-	for (;;) {
-		r = fh_read(fd, buf + have, sizeof(buf) - have);
+		has_mk = memo_key_of(&st, kind, &mk) == 0;
+	while (left > 0) {
+		size_t want = sizeof(buf) - have;
+
+		if ((off_t)want > left)
+			want = (size_t)left;
+		r = fh_read(fd, buf + have, want);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0)
+		if (r <= 0)
 			break;
 		have += (size_t)r;
-		if (r == 0 || have == sizeof(buf)) {
+		left -= r;
+		if (have == sizeof(buf)) {
 			h = hash_words(buf, have, h);
 			have = 0;
 		}
-		if (r == 0)
-			break;
 	}
+	h = hash_words(buf, have, h);
 	fh_close(fd);
 	if (r < 0)
 		return (uint64_t)(f - ex->files) * 2 + 2;
@@ -1254,6 +1259,41 @@ album_title(struct export *ex, const struct gfile *g)
 	return title ? title : xmemdup(g->album, g->alen);
 }
 
+/*
+ * Three files or more of one size (a photo in its year folder and two
+ * albums, or photos that happen to match in size): a hash of each one's
+ * first HEAD_HASH bytes tells most apart, and only those whose head
+ * another one shares are hashed whole; a head of its own makes a file
+ * unique (an even value) without reading the rest. The bytes of equal
+ * hashes are still compared before anything is merged. Sorted by hash
+ * within the size at the end.
+ */
+#define HEAD_HASH	((off_t)64 << 10)
+
+static void
+hash_group(struct export *ex, struct gmedia *gm, size_t n)
+{
+	off_t size = ex->files[gm[0].g->idx].size;
+	size_t k, l, m;
+
+	for (k = 0; k < n; k++)
+		gm[k].hash = content_hash(ex, &ex->files[gm[k].g->idx], HEAD_HASH,
+		    MEMO_GP_HEAD);
+	if (size > HEAD_HASH) {
+		qsort(gm, n, sizeof(*gm), cmp_dup);
+		for (k = 0; k < n; k = l) {
+			for (l = k + 1; l < n && gm[l].hash == gm[k].hash; l++)
+				;
+			for (m = k; m < l; m++)
+				gm[m].hash = l - k == 1 || !(gm[m].hash & 1) ?
+				    (uint64_t)gm[m].g->idx * 2 + 2 :
+				    content_hash(ex, &ex->files[gm[m].g->idx], 0,
+				    MEMO_GP_HASH);
+		}
+	}
+	qsort(gm, n, sizeof(*gm), cmp_dup);
+}
+
 static void
 scan(struct export *ex, const struct platform *p)
 {
@@ -1354,12 +1394,8 @@ scan(struct export *ex, const struct platform *p)
 			 * twice */
 			if (j - i == 2 && sz > 0)
 				gm[i].hash = gm[i + 1].hash = 1;
-			else if (j - i > 1) {
-				for (k = i; k < j; k++)
-					gm[k].hash = content_hash(ex, &ex->files[gm[k].g->idx]);
-				/* by hash within the size: the rest is in order */
-				qsort(gm + i, j - i, sizeof(*gm), cmp_dup);
-			}
+			else if (j - i > 1)
+				hash_group(ex, gm + i, j - i);
 		}
 	}
 	for (i = 0; i < nm; i = j) {

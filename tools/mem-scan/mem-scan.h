@@ -321,7 +321,7 @@ void	 same_found(const struct stat *a, const struct stat *b);
 struct memo_key {
 	uint64_t dev, ino, size, mtime_ns, ctime_ns, kind;
 };
-enum { MEMO_GP_SIDECAR = 1, MEMO_GP_WALL, MEMO_GP_HASH };
+enum { MEMO_GP_SIDECAR = 1, MEMO_GP_WALL, MEMO_GP_HASH, MEMO_GP_HEAD };
 int	 memo_key_of(const struct stat *st, unsigned kind, struct memo_key *k);
 int	 memo_on(void);	/* there is a cache (-o) */
 int	 memo_any(void);	/* the cache holds answers */

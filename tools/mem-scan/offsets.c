@@ -36,7 +36,7 @@ struct anchor {
 };
 
 static struct anchor *anchors;
-static size_t nanchors;
+static size_t nanchors, capanchors;
 
 static const char *open_failed;	/* why the data could not be opened */
 
@@ -290,7 +290,10 @@ offsets_resolve(struct export **exs, size_t nex)
 			else if (zone == NULL || apply_zone(e, wall, zone, "gps") < 0)
 				continue;
 			if (zone != NULL && tz_offset(zone, e->it.time, &off) == 0) {
-				anchors = xrealloc(anchors, (nanchors + 1) * sizeof(*anchors));
+				if (nanchors == capanchors) {
+					capanchors = capanchors ? capanchors * 2 : 1024;
+					anchors = xrealloc(anchors, capanchors * sizeof(*anchors));
+				}
 				anchors[nanchors].t = e->it.time;
 				anchors[nanchors].wall = e->it.time + (int64_t)e->it.offset_min * 60;
 				anchors[nanchors++].zone = zone;
@@ -332,7 +335,7 @@ offsets_resolve(struct export **exs, size_t nex)
 		}
 	free(anchors);
 	anchors = NULL;
-	nanchors = 0;
+	nanchors = capanchors = 0;
 }
 
 /*

@@ -326,7 +326,7 @@ PY
 	    'Photos from 2023/R3.jpg' 'Trip/S1.jpg' 'Trip/S2.jpg' > want
 	diff want got.txt
 	for i in 1 2 3; do
-		[ "$(read_of "$GP/Photos from 2023/R$i.jpg")" -le $((65536 + 8192)) ]
+		[ "$(read_of "$GP/Photos from 2023/R$i.jpg")" -le 131072 ]
 		[ "$(read_of "$GP/Trip/S$i.jpg")" -ge 3000000 ]
 	done
 	traced -o "$OUT" "$G" > got

@@ -231,27 +231,36 @@ char	*item_dest(const struct item *it, const char *outdir, const char **why);
 #define SOURCE_RAM_MAX (64LL << 20)
 struct source {
 	const char *name;	/* the name that says the format: file or member */
-	char	*path;		/* to open or give ffmpeg: the file, or /dev/fd/N */
-	int	 fd;		/* seekable, at offset 0; a member's is inherited
-				 * by children (they open path) */
+	char	*path;		/* to open or give ffmpeg: the file, or /dev/fd/N;
+				 * NULL for a span */
+	int	 fd;		/* seekable; a member's is inherited by children
+				 * (they open path) */
+	off_t	 base;		/* where the bytes start in fd: 0, or a span's */
 	off_t	 size;
+	struct timespec mtime;	/* the file's, or the member's */
 	int	 member;	/* 1: read from an archive */
 };
 /* Open file, or its member (NULL: file is the media). sig is the record's
  * member_sig (or NULL): a member whose CRC differs is refused. 0, or -1
- * with the reason in why. */
+ * with the reason in why. With SOURCE_SPAN, a stored zip member (its CRC
+ * checked) may come as a span: fd is the archive itself, the member at
+ * base, and path is NULL; for callers that read fd and need no path. */
+#define SOURCE_SPAN 1
 int	 source_open(struct source *s, const char *file, const char *member,
-	    const char *sig, const char *spooldir, char *why, size_t n);
+	    const char *sig, const char *spooldir, int flags, char *why, size_t n);
 void	 source_close(struct source *s);
 /* Stream a member into fd (at its offset); *size and *mtime are set. */
 int	 source_member_copy(const char *archive, const char *member, const char *sig,
 	    int fd, int64_t *size, struct timespec *mtime, char *why, size_t n);
 int	 member_name_ok(const char *name);	/* relative, no ".." */
-/* zip_open(path, ZIP_RDONLY) without a stat of /etc/localtime per member. */
-struct zip *source_zip_open(const char *path, int *err);
-struct zip_source;
-/* The same from a source (freed with the archive, or when the open fails). */
-struct zip *source_zip_open_from(struct zip_source *src, int *err);
+/* zip_open(path, ZIP_RDONLY), read with pread through one block and no
+ * stat of /etc/localtime per member; *zs (when not NULL) is its source,
+ * freed with the archive. NULL with a libzip error in *err. */
+struct zsrc;
+struct zip *source_zip_open(const char *path, struct zsrc **zs, int *err);
+/* How much a read that misses the block reads: what the member opened
+ * next will need (local header, name, data), or 0 for the block. */
+void	 source_zip_want(struct zsrc *zs, size_t n);
 /* A member's size without reading it (a tar's headers are read up to it);
  * -1 with why. */
 int64_t	 source_member_size(const char *archive, const char *member, const char *sig,

@@ -11,6 +11,12 @@
  * it is at most SOURCE_RAM_MAX bytes, else to an unlinked temp file in the
  * spool directory (OUT/.mem), gone when it is closed or the process dies.
  * Readers get a seekable fd and a path for children ("/dev/fd/N").
+ *
+ * A stored zip member (Takeout stores its photos) can also be read in
+ * place, for a caller that reads the bytes itself (SOURCE_SPAN): libzip
+ * reads it once to check its CRC, and where its data lies in the part is
+ * where libzip's reads went (zsrc below). The output is then copied from
+ * the part by the kernel: one copy, no memory file.
  */
 #define _GNU_SOURCE	/* memfd_create */
 #include <archive.h>
@@ -38,8 +44,9 @@ struct tar_read {
 };
 
 static struct {
-	char	*path;		/* the zip kept open */
+	char	*path;
 	zip_t	*za;
+	struct zsrc *src;
 } zcache;
 
 static struct {
@@ -162,41 +169,177 @@ zip_drop(void)
 	if (zcache.za != NULL)
 		zip_discard(zcache.za);
 	free(zcache.path);
-	zcache.za = NULL;
-	zcache.path = NULL;
+	memset(&zcache, 0, sizeof(zcache));
+}
+
+/*
+ * A zip as libzip reads it: pread through one block kept in memory.
+ * libzip's own file source goes through stdio, and every member opened
+ * seeks to its local header and then to its data, each seek dropping
+ * stdio's buffer: four syscalls for a 300-byte sidecar or an EXIF head;
+ * and a central directory too big for libzip's one read of the zip's end
+ * is read an entry at a time. The block read where a miss lands (the
+ * local header) holds the header, the name and a sidecar or the start of
+ * a JPEG: one pread a member. A read of a block or more (the central
+ * directory, a long EXIF segment, a photo) goes straight to the caller's
+ * buffer.
+ *
+ * It also notes where libzip's reads went: a run of reads that starts at
+ * one offset and goes on without a gap is the "span", which is where a
+ * stored member's data lies once libzip has read it (zip_span).
+ */
+#define ZBLOCK	8192
+struct zsrc {
+	int	 fd;
+	zip_uint64_t size, pos;
+	zip_uint64_t at;	/* the block: file bytes at..at+len */
+	size_t	 len;
+	size_t	 want;		/* a miss reads this much (0: ZBLOCK) */
+	zip_uint64_t span_start, span_len;
+	int	 span_gap;	/* a read that did not follow the last one */
+	unsigned char block[ZBLOCK];
+	zip_error_t err;
+};
+
+static zip_int64_t
+zsrc_read(struct zsrc *z, unsigned char *buf, zip_uint64_t n)
+{
+	zip_uint64_t got = 0, k, start = z->pos;
+	size_t block = z->want > 0 && z->want < ZBLOCK ? z->want : ZBLOCK;
+	ssize_t r;
+
+	while (got < n && z->pos < z->size) {
+		if (z->pos >= z->at && z->pos < z->at + z->len) {
+			k = z->at + z->len - z->pos;
+			k = k < n - got ? k : n - got;
+			memcpy(buf + got, z->block + (z->pos - z->at), (size_t)k);
+		} else {
+			if (n - got >= block)
+				r = pread(z->fd, buf + got, (size_t)(n - got), (off_t)z->pos);
+			else if ((r = pread(z->fd, z->block, block, (off_t)z->pos)) > 0) {
+				z->at = z->pos;
+				z->len = (size_t)r;
+				continue;
+			}
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0) {
+				zip_error_set(&z->err, ZIP_ER_READ, errno);
+				return -1;
+			}
+			if (r == 0)
+				break;	/* shorter than it was */
+			k = (zip_uint64_t)r;
+		}
+		got += k;
+		z->pos += k;
+	}
+	if (got > 0) {
+		if (z->span_len == 0)
+			z->span_start = start;
+		else if (start != z->span_start + z->span_len)
+			z->span_gap = 1;
+		z->span_len += got;
+	}
+	return (zip_int64_t)got;
+}
+
+static zip_int64_t
+zsrc_cb(void *ud, void *data, zip_uint64_t n, zip_source_cmd_t cmd)
+{
+	struct zsrc *z = ud;
+	zip_stat_t *st = data;
+	zip_int64_t at;
+
+	switch (cmd) {
+	case ZIP_SOURCE_OPEN:
+		z->pos = 0;
+		return 0;
+	case ZIP_SOURCE_READ:
+		return zsrc_read(z, data, n);
+	case ZIP_SOURCE_CLOSE:
+		return 0;
+	case ZIP_SOURCE_STAT:
+		if (n < sizeof(*st)) {
+			zip_error_set(&z->err, ZIP_ER_INVAL, 0);
+			return -1;
+		}
+		zip_stat_init(st);
+		st->size = z->size;
+		st->valid |= ZIP_STAT_SIZE;
+		return sizeof(*st);
+	case ZIP_SOURCE_ERROR:
+		return zip_error_to_data(&z->err, data, n);
+	case ZIP_SOURCE_FREE:
+		close(z->fd);
+		zip_error_fini(&z->err);
+		free(z);
+		return 0;
+	case ZIP_SOURCE_SEEK:
+		if ((at = zip_source_seek_compute_offset(z->pos, z->size, data, n,
+		    &z->err)) < 0)
+			return -1;
+		z->pos = (zip_uint64_t)at;
+		return 0;
+	case ZIP_SOURCE_TELL:
+		return (zip_int64_t)z->pos;
+	case ZIP_SOURCE_SUPPORTS:
+		/* open, read, close, stat, error, free, seek, tell, supports */
+		return ZIP_SOURCE_SUPPORTS_SEEKABLE;
+	default:
+		zip_error_set(&z->err, ZIP_ER_OPNOTSUPP, 0);
+		return -1;
+	}
 }
 
 /*
  * libzip turns each entry's DOS time into a time_t with mktime; with TZ
  * unset glibc stats /etc/localtime on every call (libzip issue 84):
  * 20,000 syscalls to open a Takeout part. The same zone, named, is read
- * once. mem-scan lists zips through this too.
+ * once.
  */
 struct zip *
-source_zip_open(const char *path, int *err)
+source_zip_open(const char *path, struct zsrc **zs, int *err)
 {
-	if (getenv("TZ") == NULL && setenv("TZ", ":/etc/localtime", 0) == 0)
-		tzset();
-	return zip_open(path, ZIP_RDONLY, err);
-}
-
-/* The same from a source of the caller's (freed with the archive, or
- * here when the open fails). */
-struct zip *
-source_zip_open_from(struct zip_source *src, int *err)
-{
+	struct zsrc *z = xcalloc(1, sizeof(*z));
+	struct stat st;
+	zip_source_t *src;
 	zip_error_t ze;
 	zip_t *za;
 
+	if ((z->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(z->fd, &st) < 0) {
+		*err = errno == ENOENT ? ZIP_ER_NOENT : ZIP_ER_OPEN;
+		if (z->fd >= 0)
+			close(z->fd);
+		free(z);
+		return NULL;
+	}
+	z->size = (zip_uint64_t)st.st_size;
+	zip_error_init(&z->err);
+	zip_error_init(&ze);
+	if ((src = zip_source_function_create(zsrc_cb, z, &ze)) == NULL) {
+		*err = zip_error_code_zip(&ze);
+		zip_error_fini(&ze);
+		zip_error_fini(&z->err);
+		close(z->fd);
+		free(z);
+		return NULL;
+	}
 	if (getenv("TZ") == NULL && setenv("TZ", ":/etc/localtime", 0) == 0)
 		tzset();
-	zip_error_init(&ze);
 	if ((za = zip_open_from_source(src, ZIP_RDONLY, &ze)) == NULL) {
 		*err = zip_error_code_zip(&ze);
-		zip_source_free(src);
-	}
+		zip_source_free(src);	/* and z with it */
+	} else if (zs != NULL)
+		*zs = z;
 	zip_error_fini(&ze);
 	return za;
+}
+
+void
+source_zip_want(struct zsrc *zs, size_t n)
+{
+	zs->want = n;
 }
 
 static zip_t *
@@ -208,7 +351,7 @@ zip_get(const char *path, char *why, size_t n)
 	if (zcache.za != NULL && strcmp(zcache.path, path) == 0)
 		return zcache.za;
 	zip_drop();
-	if ((zcache.za = source_zip_open(path, &err)) == NULL) {
+	if ((zcache.za = source_zip_open(path, &zcache.src, &err)) == NULL) {
 		if (err == ZIP_ER_NOZIP)
 			setwhy(why, n, "not a zip archive, or truncated (no central directory)");
 		else if (err == ZIP_ER_INCONS)
@@ -258,64 +401,77 @@ sig_index(const char *sig)
 	return errno || end == p + 1 || *end != '\0' || v < 0 ? -1 : (int64_t)v;
 }
 
-/* Copy the zip member into fd, its CRC checked by libzip as it is read. */
+/*
+ * The member's index and stat, refused here when it cannot or must not be
+ * read (encrypted, an unknown method, a zip bomb, a CRC other than the
+ * record's): 0, or -1 with why.
+ */
 static int
-zip_member(const char *path, const char *member, const char *sig, int fd,
-    int64_t *size, struct timespec *mtime, char *why, size_t n)
+zip_find(zip_t *za, const char *member, const char *sig, zip_int64_t *idx,
+    zip_stat_t *zs, char *why, size_t n)
 {
-	char buf[1 << 16];
-	zip_t *za;
-	zip_file_t *zf;
-	zip_stat_t zs;
-	zip_int64_t idx, r, total = 0;
+	const char *name;
 	int64_t want;
 
-	if ((za = zip_get(path, why, n)) == NULL)
-		return -1;
 	/* the index the scan saw, when its name still matches; else by name */
-	idx = sig_index(sig);
-	if (idx < 0 || idx >= zip_get_num_entries(za, 0) || zip_get_name(za,
-	    (zip_uint64_t)idx, 0) == NULL || strcmp(zip_get_name(za, (zip_uint64_t)idx, 0),
-	    member) != 0)
-		idx = zip_name_locate(za, member, 0);
-	if (idx < 0) {
+	*idx = sig_index(sig);
+	if (*idx < 0 || *idx >= zip_get_num_entries(za, 0) ||
+	    (name = zip_get_name(za, (zip_uint64_t)*idx, 0)) == NULL ||
+	    strcmp(name, member) != 0)
+		*idx = zip_name_locate(za, member, 0);
+	if (*idx < 0) {
 		setwhy(why, n, "no such member in the archive");
 		return -1;
 	}
-	zip_stat_init(&zs);
-	if (zip_stat_index(za, (zip_uint64_t)idx, 0, &zs) < 0) {
+	zip_stat_init(zs);
+	if (zip_stat_index(za, (zip_uint64_t)*idx, 0, zs) < 0) {
 		setwhy(why, n, "%s", zip_strerror(za));
 		return -1;
 	}
-	if ((zs.valid & ZIP_STAT_ENCRYPTION_METHOD) && zs.encryption_method != ZIP_EM_NONE) {
+	if ((zs->valid & ZIP_STAT_ENCRYPTION_METHOD) && zs->encryption_method != ZIP_EM_NONE) {
 		setwhy(why, n, "encrypted member (a password-protected zip)");
 		return -1;
 	}
-	if ((zs.valid & ZIP_STAT_COMP_METHOD) &&
-	    !zip_compression_method_supported(zs.comp_method, 0)) {
-		setwhy(why, n, "compression method %u is not supported", (unsigned)zs.comp_method);
+	if ((zs->valid & ZIP_STAT_COMP_METHOD) &&
+	    !zip_compression_method_supported(zs->comp_method, 0)) {
+		setwhy(why, n, "compression method %u is not supported", (unsigned)zs->comp_method);
 		return -1;
 	}
-	if (absurd((int64_t)zs.size, (zs.valid & ZIP_STAT_COMP_SIZE) ?
-	    (int64_t)zs.comp_size : -1, why, n))
+	if (absurd((int64_t)zs->size, (zs->valid & ZIP_STAT_COMP_SIZE) ?
+	    (int64_t)zs->comp_size : -1, why, n))
 		return -1;
-	if (sig != NULL && (want = sig_crc(sig)) >= 0 && (zs.valid & ZIP_STAT_CRC) &&
-	    (uint32_t)want != zs.crc) {
+	if (sig != NULL && (want = sig_crc(sig)) >= 0 && (zs->valid & ZIP_STAT_CRC) &&
+	    (uint32_t)want != zs->crc) {
 		setwhy(why, n, "the member changed since the scan (CRC %08" PRIx32
-		    ", the record says %08" PRIx32 ")", zs.crc, (uint32_t)want);
+		    ", the record says %08" PRIx32 ")", zs->crc, (uint32_t)want);
 		return -1;
 	}
+	return 0;
+}
+
+/* Read the member whole through libzip, which checks its CRC, into fd
+ * (-1: only to check it): 0, or -1 with why. */
+static int
+zip_read(zip_t *za, zip_int64_t idx, const zip_stat_t *zs, int fd, char *why, size_t n)
+{
+	char buf[1 << 16];
+	zip_file_t *zf;
+	zip_int64_t r, total = 0;
+
 	if ((zf = zip_fopen_index(za, (zip_uint64_t)idx, 0)) == NULL) {
 		setwhy(why, n, "%s", zip_strerror(za));
 		return -1;
 	}
+	/* what libzip reads from here on is the member's data */
+	zcache.src->span_len = 0;
+	zcache.src->span_gap = 0;
 	while ((r = zip_fread(zf, buf, sizeof(buf))) > 0) {
-		if (total + r > (zip_int64_t)zs.size) {
+		if (total + r > (zip_int64_t)zs->size) {
 			setwhy(why, n, "corrupt member (more bytes than its stated size)");
 			zip_fclose(zf);
 			return -1;
 		}
-		if (write_all(fd, buf, (size_t)r) < 0) {
+		if (fd >= 0 && write_all(fd, buf, (size_t)r) < 0) {
 			setwhy(why, n, "write: %s", strerror(errno));
 			zip_fclose(zf);
 			return -1;
@@ -333,15 +489,74 @@ zip_member(const char *path, const char *member, const char *sig, int fd,
 		return -1;
 	}
 	zip_fclose(zf);
-	if (total != (zip_int64_t)zs.size) {
+	if (total != (zip_int64_t)zs->size) {
 		setwhy(why, n, "truncated member (%" PRId64 " of %" PRIu64 " bytes)",
-		    (int64_t)total, (uint64_t)zs.size);
+		    (int64_t)total, (uint64_t)zs->size);
 		return -1;
 	}
-	*size = total;
-	mtime->tv_sec = (zs.valid & ZIP_STAT_MTIME) ? zs.mtime : 0;
-	mtime->tv_nsec = (zs.valid & ZIP_STAT_MTIME) ? 0 : UTIME_OMIT;
 	return 0;
+}
+
+static void
+zip_mtime(const zip_stat_t *zs, struct timespec *mtime)
+{
+	mtime->tv_sec = (zs->valid & ZIP_STAT_MTIME) ? zs->mtime : 0;
+	mtime->tv_nsec = (zs->valid & ZIP_STAT_MTIME) ? 0 : UTIME_OMIT;
+}
+
+/* Copy the zip member into fd, its CRC checked by libzip as it is read. */
+static int
+zip_member(const char *path, const char *member, const char *sig, int fd,
+    int64_t *size, struct timespec *mtime, char *why, size_t n)
+{
+	zip_stat_t zs;
+	zip_int64_t idx;
+	zip_t *za;
+
+	if ((za = zip_get(path, why, n)) == NULL ||
+	    zip_find(za, member, sig, &idx, &zs, why, n) < 0 ||
+	    zip_read(za, idx, &zs, fd, why, n) < 0)
+		return -1;
+	*size = (int64_t)zs.size;
+	zip_mtime(&zs, mtime);
+	return 0;
+}
+
+/*
+ * A stored member read in place: s gets the part and where the member's
+ * data lies in it. libzip reads the member once first (its CRC checked),
+ * and its reads of the data must form one run of the member's size, the
+ * data's place in the part; else (or for a deflated member) 0: the caller
+ * copies the member out. 1 done, 0 not done, -1 with why.
+ */
+static int
+zip_span(struct source *s, const char *path, const char *member, const char *sig,
+    char *why, size_t n)
+{
+	struct zsrc *z;
+	zip_stat_t zs;
+	zip_int64_t idx;
+	zip_t *za;
+
+	if ((za = zip_get(path, why, n)) == NULL ||
+	    zip_find(za, member, sig, &idx, &zs, why, n) < 0)
+		return -1;
+	if (!(zs.valid & ZIP_STAT_COMP_METHOD) || zs.comp_method != ZIP_CM_STORE ||
+	    zs.size == 0)
+		return 0;
+	if (zip_read(za, idx, &zs, -1, why, n) < 0)
+		return -1;
+	z = zcache.src;
+	if (z->span_gap || z->span_len != zs.size)
+		return 0;
+	if ((s->fd = fcntl(z->fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		setwhy(why, n, "%s", strerror(errno));
+		return -1;
+	}
+	s->base = (off_t)z->span_start;
+	s->size = (off_t)zs.size;
+	zip_mtime(&zs, &s->mtime);
+	return 1;
 }
 
 static struct tar_read *
@@ -547,11 +762,12 @@ source_member_copy(const char *archive, const char *member, const char *sig, int
 
 int
 source_open(struct source *s, const char *file, const char *member, const char *sig,
-    const char *spooldir, char *why, size_t n)
+    const char *spooldir, int flags, char *why, size_t n)
 {
 	struct timespec ts[2];
 	struct stat st;
 	int64_t size;
+	int r;
 
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
@@ -570,13 +786,16 @@ source_open(struct source *s, const char *file, const char *member, const char *
 			return -1;
 		}
 		s->size = st.st_size;
+		s->mtime = st.st_mtim;
 		s->path = xstrdup(file);
 		return 0;
 	}
-	if (!member_name_ok(member)) {
-		setwhy(why, n, "refused: the member name is absolute or has a '..'");
+	if (member_usable(file, member, why, n) < 0)
 		return -1;
-	}
+	s->member = 1;
+	if ((flags & SOURCE_SPAN) && is_zip(file) &&
+	    (r = zip_span(s, file, member, sig, why, n)) != 0)
+		return r;
 	/* the size decides memory or spool: libzip says it before reading */
 	size = 0;
 	if (is_zip(file) && access(file, R_OK) == 0 && zip_get(file, why, n) != NULL) {
@@ -602,7 +821,7 @@ source_open(struct source *s, const char *file, const char *member, const char *
 		return -1;
 	}
 	s->size = (off_t)size;
-	s->member = 1;
+	s->mtime = ts[1];
 	s->path = xasprintf("/dev/fd/%d", s->fd);
 	return 0;
 }

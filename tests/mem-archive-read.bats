@@ -94,6 +94,40 @@ same_as_file() {
 	[ "$(stat -c %Y "$OUT/photo.jpg")" = 1622865782 ]
 }
 
+@test "a stored photo is written from its place in the zip: no copy in memory, no byte of the next member, the member's mtime without a time" {
+	make_jpeg photo.jpg 640x480
+	# a JPEG cut short (no EOI): its bytes after SOS are copied as they are,
+	# and in the zip the next member's bytes follow them
+	head -c $(($(stat -c %s photo.jpg) * 2 / 3)) photo.jpg > cut.jpg
+	python3 "$ARC" pack a.s.zip x/photo.jpg photo.jpg x/cut.jpg cut.jpg x/next.jpg photo.jpg
+	python3 "$ARC" pack d.zip x/photo.jpg photo.jpg
+	make_record f-photo.item "source=$PWD/photo.jpg" dest=f/photo.jpg "${FIELDS[@]}"
+	make_record f-cut.item "source=$PWD/cut.jpg" dest=f/cut.jpg "${FIELDS[@]}"
+	python3 "$ARC" record s-photo.item a.s.zip x/photo.jpg dest=s/photo.jpg "${FIELDS[@]}"
+	python3 "$ARC" record s-cut.item a.s.zip x/cut.jpg dest=s/cut.jpg "${FIELDS[@]}"
+	python3 "$ARC" record s-gps.item a.s.zip x/photo.jpg dest=s/gps.jpg lat=48.8584000 \
+		lon=2.2945000
+	python3 "$ARC" record d-photo.item d.zip x/photo.jpg dest=d/photo.jpg "${FIELDS[@]}"
+	traced() {
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		    strace -f -e trace=memfd_create -o "$1" mem-exif -o "$OUT" "${@:2}"
+	}
+	run -0 traced stored f-*.item s-*.item
+	run -1 grep memfd_create stored
+	cmp "$OUT/f/photo.jpg" "$OUT/s/photo.jpg"
+	cmp "$OUT/f/cut.jpg" "$OUT/s/cut.jpg"
+	run -0 exiftool -s3 -n -GPSLatitude "$OUT/s/gps.jpg"
+	assert_output 48.8584
+	# no capture time: the member's mtime (the zip's 2021-06-05 04:03:02,
+	# TZ=UTC), not the zip file's own
+	[ "$(stat -c %Y "$OUT/s/gps.jpg")" = 1622865782 ]
+	# a deflated member has no place to be read from: it goes to memory
+	run -0 traced deflated d-photo.item
+	run -0 grep -c memfd_create deflated
+	assert_output 1
+	cmp "$OUT/f/photo.jpg" "$OUT/d/photo.jpg"
+}
+
 @test "a Snapchat item whose media and overlay are members is the item written from the files" {
 	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc2=size=360x640 -frames:v 1 -q:v 3 snap.jpg
 	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc2=size=360x640:rate=15 -t 1 \

@@ -25,6 +25,6 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	m.lon = 2.2945;
 	m.caption = "Caf\xc3\xa9";
 	m.overwrite = n % 3 == 0;
-	write_again(png_write, "png", d, n, &m, 0);
+	write_again(png_write, "png", d, n, &m, 0, n % 5 * 13);
 	return 0;
 }

@@ -41,17 +41,44 @@ read_at(int fd, off_t off, void *buf, size_t n)
 	return 0;
 }
 
+/* A span's bytes lie among others in its fd: none past its end is read. */
+int
+source_read(const struct source *s, off_t off, void *buf, size_t n)
+{
+	if (off < 0 || off > s->size || (off_t)n > s->size - off) {
+		errno = EIO;
+		return -1;
+	}
+	return read_at(s->fd, s->base + off, buf, n);
+}
+
+void
+cached_init(struct cached *c, int fd, off_t base, off_t size)
+{
+	c->fd = fd;
+	c->base = base;
+	c->size = size;
+	c->blen = 0;
+}
+
 int
 cached_reader(void *ctx, off_t off, void *out, size_t n)
 {
 	struct cached *c = ctx;
+	size_t want = sizeof(c->buf);
 	ssize_t r;
 
+	if (off < 0 || off > c->size || (off_t)n > c->size - off) {
+		errno = EIO;
+		return -1;
+	}
 	if (n > sizeof(c->buf))
-		return read_at(c->fd, off, out, n);
+		return read_at(c->fd, c->base + off, out, n);
 	if (c->blen == 0 || off < c->boff || off + (off_t)n > c->boff + (off_t)c->blen) {
+		if ((off_t)want > c->size - off)
+			want = (size_t)(c->size - off);
 		do
-			r = pread(c->fd, c->buf, sizeof(c->buf), off);
+			r = pread(c->fd, c->buf, want, c->base + off);
 		while (r < 0 && errno == EINTR);
 		if (r < 0)
 			return -1;
@@ -342,6 +369,8 @@ mtime_of(const struct meta *m, int srcfd, struct timespec ts[2])
 	if (m->has_time) {
 		ts[1].tv_sec = (time_t)m->time;
 		ts[1].tv_nsec = 0;
+	} else if (m->src_mtime != NULL) {
+		ts[1] = *m->src_mtime;
 	} else if (srcfd >= 0 && fstat(srcfd, &st) == 0) {
 		ts[1] = st.st_mtim;
 	} else {
@@ -502,16 +531,16 @@ fail:
 }
 
 int
-copy_plain(int srcfd, off_t size, const char *dst, const struct meta *m,
+copy_plain(const struct source *s, const char *dst, const struct meta *m,
     const char **why)
 {
 	struct piece p;
 
 	p.mem = NULL;
-	p.fd = srcfd;
-	p.off = 0;
-	p.len = (size_t)size;
-	return pieces_commit(dst, &p, 1, m, srcfd, why);
+	p.fd = s->fd;
+	p.off = s->base;
+	p.len = (size_t)s->size;
+	return pieces_commit(dst, &p, 1, m, s->fd, why);
 }
 
 /* Big-endian 32-bit fields: PNG chunks and MP4 boxes. */

@@ -201,12 +201,11 @@ jpeg_has_eoi(reader_fn rd, void *ctx, off_t sos, off_t size)
  * (the EXIF block is nearly always in it) for the reads that follow.
  */
 static struct jpeg_layout *
-layout(int fd, struct cached *c, off_t size, int need_eoi, const char **why)
+layout(int fd, off_t base, struct cached *c, off_t size, int need_eoi, const char **why)
 {
 	struct jpeg_layout *l = xmalloc(sizeof(*l));
 
-	c->fd = fd;
-	c->blen = 0;
+	cached_init(c, fd, base, size);
 	if (jpeg_scan(cached_reader, c, size, l, why) < 0)
 		goto bad;
 	if (need_eoi && !jpeg_has_eoi(cached_reader, c, l->sos_off, size)) {
@@ -305,22 +304,23 @@ afcp_put32(int le, unsigned char *p, uint32_t v)
  * point at them. 1 when there is one to fix, else 0 (nothing to do).
  */
 static int
-afcp_shift(int fd, off_t from, off_t size, off_t delta, struct afcp *a)
+afcp_shift(const struct source *s, off_t from, off_t delta, struct afcp *a)
 {
+	off_t size = s->size;
 	uint32_t start, n, i, off;
 	int le;
 
-	if (delta == 0 || size - from < 24 || read_at(fd, size - 12, a->end, 12) < 0 ||
+	if (delta == 0 || size - from < 24 || source_read(s, size - 12, a->end, 12) < 0 ||
 	    memcmp(a->end, "AXS", 3) != 0 || (a->end[3] != '!' && a->end[3] != '*'))
 		return 0;
 	le = a->end[3] == '*';
 	start = afcp_get32(le, a->end + 4);
-	if (start < from || start > size - 24 || read_at(fd, start, a->dir, 12) < 0 ||
+	if (start < from || start > size - 24 || source_read(s, start, a->dir, 12) < 0 ||
 	    memcmp(a->dir, a->end, 4) != 0)
 		return 0;
 	n = afcp_get32(le, a->dir + 4) & 0xFFFF;
 	if (n > AFCP_MAXREC || (off_t)(12 + 12 * n) > size - 12 - (off_t)start ||
-	    read_at(fd, start + 12, a->dir + 12, 12 * n) < 0)
+	    source_read(s, start + 12, a->dir + 12, 12 * n) < 0)
 		return 0;
 	a->start = start;
 	a->dirlen = 12 + 12 * n;
@@ -334,9 +334,10 @@ afcp_shift(int fd, off_t from, off_t size, off_t delta, struct afcp *a)
 }
 
 int
-jpeg_write(int srcfd, off_t size, const char *dst, const struct meta *m,
+jpeg_write(const struct source *s, const char *dst, const struct meta *m,
     const char **why)
 {
+	off_t size = s->size;
 	struct jpeg_layout *l;
 	struct piece p[5];
 	struct afcp *afcp;
@@ -346,7 +347,7 @@ jpeg_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 	off_t cut, resume;
 	int rc;
 
-	if ((l = layout(srcfd, &c, size, 0, why)) == NULL)
+	if ((l = layout(s->fd, s->base, &c, size, 0, why)) == NULL)
 		return -1;
 	if ((app1 = new_app1(&c, l, m, &alen, why)) == NULL) {
 		free(l);
@@ -366,17 +367,18 @@ jpeg_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 	} else {
 		memcpy(head + cut, app1, alen);
 		p[np++] = (struct piece){ head, -1, 0, (size_t)cut + alen };
-		if (afcp_shift(srcfd, resume, size, (off_t)alen - (resume - cut), afcp)) {
-			p[np++] = (struct piece){ NULL, srcfd, resume,
+		if (afcp_shift(s, resume, (off_t)alen - (resume - cut), afcp)) {
+			p[np++] = (struct piece){ NULL, s->fd, s->base + resume,
 			    (size_t)(afcp->start - resume) };
 			p[np++] = (struct piece){ afcp->dir, -1, 0, afcp->dirlen };
 			resume = afcp->start + (off_t)afcp->dirlen;
-			p[np++] = (struct piece){ NULL, srcfd, resume,
+			p[np++] = (struct piece){ NULL, s->fd, s->base + resume,
 			    (size_t)(size - 12 - resume) };
 			p[np++] = (struct piece){ afcp->end, -1, 0, 12 };
 		} else
-			p[np++] = (struct piece){ NULL, srcfd, resume, (size_t)(size - resume) };
-		rc = pieces_commit(dst, p, np, m, srcfd, why);
+			p[np++] = (struct piece){ NULL, s->fd, s->base + resume,
+			    (size_t)(size - resume) };
+		rc = pieces_commit(dst, p, np, m, s->fd, why);
 	}
 	free(afcp);
 	free(head);
@@ -414,8 +416,8 @@ jpeg_write_from(int srcfd, off_t size, int basefd, off_t basesize,
 	size_t alen, n = 0, i;
 	int rc = -1;
 
-	src = layout(srcfd, cs, size, 0, why);
-	base = src != NULL ? layout(basefd, cb, basesize, 1, why) : NULL;
+	src = layout(srcfd, 0, cs, size, 0, why);
+	base = src != NULL ? layout(basefd, 0, cb, basesize, 1, why) : NULL;
 	free(cb);
 	if (base != NULL)
 		app1 = new_app1(cs, src, m, &alen, why);
@@ -456,7 +458,7 @@ jpeg_info(int fd, off_t size, int *orientation, int *scale, int *subsampled,
 	unsigned char *old;
 	size_t olen;
 
-	if ((l = layout(fd, &c, size, 1, why)) == NULL)
+	if ((l = layout(fd, 0, &c, size, 1, why)) == NULL)
 		return -1;
 	if (old_exif(&c, l, &old, &olen) < 0) {
 		*why = why_errno("read");

@@ -116,38 +116,38 @@ is_png_magic(const unsigned char *b, ssize_t n)
  * and PNG (messaging apps misname them), by name for the rest.
  */
 static int
-write_one(const char *src, const char *srcpath, int fd, off_t size, const char *dst,
-    const struct meta *m, const char **why)
+write_one(const struct source *s, const char *dst, const struct meta *m, const char **why)
 {
 	unsigned char magic[8];
-	const char *e = path_ext(src);
-	ssize_t n = size >= 8 ? 8 : (ssize_t)size;
+	const char *e = path_ext(s->name);
+	ssize_t n = s->size >= 8 ? 8 : (ssize_t)s->size;
 
 	if (!has_meta(m))
-		return copy_plain(fd, size, dst, m, why);
-	if (n > 0 && read_at(fd, 0, magic, (size_t)n) < 0) {
+		return copy_plain(s, dst, m, why);
+	if (n > 0 && source_read(s, 0, magic, (size_t)n) < 0) {
 		*why = why_errno("read");
 		return -1;
 	}
-	if (size == 0) {
+	if (s->size == 0) {
 		*why = "empty file";
 		return -1;
 	}
 	if (is_jpeg_magic(magic, n) || strcasecmp(e, "jpg") == 0 ||
 	    strcasecmp(e, "jpeg") == 0) {
 		if (is_png_magic(magic, n))
-			return png_write(fd, size, dst, m, why);
-		return jpeg_write(fd, size, dst, m, why);
+			return png_write(s, dst, m, why);
+		return jpeg_write(s, dst, m, why);
 	}
 	if (is_png_magic(magic, n) || strcasecmp(e, "png") == 0)
-		return png_write(fd, size, dst, m, why);
-	if (is_mp4_name(src) && is_mp4_name(dst))
-		return mp4_write(fd, size, dst, m, why);
-	if (is_video_ffmpeg_writes(src) && is_video_ffmpeg_writes(dst))
-		return video_write(srcpath, dst, m, why);
-	if (copy_plain(fd, size, dst, m, why) < 0)
+		return png_write(s, dst, m, why);
+	/* the video writers read a whole fd or a path: a span is neither */
+	if (s->path != NULL && is_mp4_name(s->name) && is_mp4_name(dst))
+		return mp4_write(s->fd, s->size, dst, m, why);
+	if (s->path != NULL && is_video_ffmpeg_writes(s->name) && is_video_ffmpeg_writes(dst))
+		return video_write(s->path, dst, m, why);
+	if (copy_plain(s, dst, m, why) < 0)
 		return -1;
-	return xmp_write(dst, m, fd, why);
+	return xmp_write(dst, m, s->fd, why);
 }
 
 /*
@@ -163,6 +163,7 @@ stream_member(const char *archive, const char *member, const char *sig, const ch
 {
 	unsigned char magic[8];
 	struct timespec ts[2];
+	struct source s;
 	struct atomic t;
 	int64_t size;
 	size_t n;
@@ -188,9 +189,13 @@ stream_member(const char *archive, const char *member, const char *sig, const ch
 			return -1;
 		}
 		if (is_jpeg_magic(magic, (ssize_t)n) || is_png_magic(magic, (ssize_t)n)) {
+			memset(&s, 0, sizeof(s));
+			s.name = member;
+			s.path = t.tmp;
+			s.fd = t.fd;
+			s.size = (off_t)size;
 			/* the member's mtime, for an output without a time */
-			rc = futimens(t.fd, ts) < 0 ? -1 :
-			    write_one(member, t.tmp, t.fd, (off_t)size, dst, m, why);
+			rc = futimens(t.fd, ts) < 0 ? -1 : write_one(&s, dst, m, why);
 			if (rc < 0 && *why == NULL)
 				*why = why_errno("write");
 			atomic_abort(&t);
@@ -350,14 +355,21 @@ process(const char *path, struct later *defer)
 		out_path(dst);
 		goto out;
 	} else {
-		/* a member goes to memory (or an unlinked spool in OUT/.mem) */
+		/*
+		 * A member goes to memory (or an unlinked spool in OUT/.mem),
+		 * or, stored in a zip, is read in place when it is an image
+		 * the photo writers take: they read its span of the part.
+		 */
 		spool = xasprintf("%s/.mem", outdir);
 		if (source_open(&media, src, member, item_field(&it, "member_sig"), spool,
+		    ovl == NULL && kind == KIND_IMAGE ? SOURCE_SPAN : 0,
 		    swhy, sizeof(swhy)) < 0) {
 			warnx_("%s: %s%s%s: %s", path, src, member ? ": " : "",
 			    member ? member : "", swhy);
 			goto out;
 		}
+		if (member != NULL)
+			m.src_mtime = &media.mtime;
 	}
 	/* st is the source's already when the item is the file itself */
 	if (!media.member && ((rec && fstat(media.fd, &st) < 0) || same_file(dst, &st))) {
@@ -370,7 +382,7 @@ process(const char *path, struct later *defer)
 	}
 	if (ovl != NULL) {
 		if (ovmember != NULL) {
-			if (source_open(&ovs, ovl, ovmember, NULL, spool, swhy,
+			if (source_open(&ovs, ovl, ovmember, NULL, spool, 0, swhy,
 			    sizeof(swhy)) < 0) {
 				warnx_("%s: overlay %s: %s: %s", path, ovl, ovmember, swhy);
 				goto out;
@@ -382,16 +394,15 @@ process(const char *path, struct later *defer)
 		}
 		if (keep_original) {
 			orig = original_name(dst);
-			if (write_one(media.name, media.path, media.fd, media.size, orig, &m,
-			    &why) < 0)
+			if (write_one(&media, orig, &m, &why) < 0)
 				goto fail;
 		}
 		if (kind == KIND_VIDEO)
 			rc = overlay_video(media.path, ovl, dst, &m, &why);
 		else
-			rc = overlay_image(media.path, media.fd, media.size, ovl, dst, &m, &why);
+			rc = overlay_image(&media, ovl, dst, &m, &why);
 	} else
-		rc = write_one(media.name, media.path, media.fd, media.size, dst, &m, &why);
+		rc = write_one(&media, dst, &m, &why);
 	if (rc < 0)
 		goto fail;
 	if (orig != NULL)

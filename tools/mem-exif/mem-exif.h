@@ -25,6 +25,9 @@ struct meta {
 	double	 alt;		/* metres above sea level */
 	const char *caption;	/* UTF-8, or NULL */
 	int	 overwrite;	/* replace the camera's own date and GPS */
+	/* the output's mtime without a capture time: the source's own (cp
+	 * -p), this one when the source's fd does not carry it (a span) */
+	const struct timespec *src_mtime;
 	int	 no_thumbnail;	/* drop the EXIF thumbnail (the image changed) */
 };
 
@@ -41,16 +44,21 @@ struct piece {
 int	 pieces_write(int fd, const struct piece *p, size_t n);
 /* Read exactly n bytes at off; -1 with errno (EIO for a short file). */
 int	 read_at(int fd, off_t off, void *buf, size_t n);
-/* A reader that serves the small reads of a header scan from one buffer. */
+/* Read exactly n bytes at off of the source's bytes (past its end: EIO). */
+int	 source_read(const struct source *s, off_t off, void *buf, size_t n);
+/* A reader that serves the small reads of a header scan from one buffer:
+ * offsets are from base in fd, and nothing past base + size is read. */
 struct cached {
 	int	 fd;
+	off_t	 base, size;
 	off_t	 boff;
 	size_t	 blen;
 	unsigned char buf[16384];
 };
+void	 cached_init(struct cached *c, int fd, off_t base, off_t size);
 int	 cached_reader(void *ctx, off_t off, void *buf, size_t n);
 /* Copy the whole source to dst atomically with its mtime (or t). */
-int	 copy_plain(int srcfd, off_t size, const char *dst, const struct meta *m,
+int	 copy_plain(const struct source *s, const char *dst, const struct meta *m,
 	    const char **why);
 /* The mtime of an output: the capture instant when known. */
 int	 set_mtime_fd(int fd, const struct meta *m, int srcfd);
@@ -122,13 +130,13 @@ int	 exif_edit(const unsigned char *old, size_t olen, const struct meta *m,
 int	 exif_orientation(const unsigned char *blk, size_t len);
 
 /* jpeg.c, png.c: one item of each kind; 0 or -1 with *why. */
-int	 jpeg_write(int srcfd, off_t size, const char *dst, const struct meta *m,
+int	 jpeg_write(const struct source *s, const char *dst, const struct meta *m,
 	    const char **why);
 int	 jpeg_write_from(int srcfd, off_t size, int basefd, off_t basesize,
 	    const char *dst, const struct meta *m, const char **why);
 int	 jpeg_info(int fd, off_t size, int *orientation, int *scale, int *subsampled,
 	    const char **why);
-int	 png_write(int srcfd, off_t size, const char *dst, const struct meta *m,
+int	 png_write(const struct source *s, const char *dst, const struct meta *m,
 	    const char **why);
 /* Where a PNG's chunks are: the first eXIf, the first raw EXIF profile
  * (tEXt, zTXt or iTXt), and where a new eXIf goes (the first IDAT). */
@@ -158,7 +166,7 @@ int	 run_into(struct args *a, struct atomic *t, const char *src,
 	    const struct meta *m, const char *fmt, const char **why);
 
 /* overlay.c: a Snapchat overlay burned into an image or a video. */
-int	 overlay_image(const char *src, int srcfd, off_t size, const char *ovl,
+int	 overlay_image(const struct source *s, const char *ovl,
 	    const char *dst, const struct meta *m, const char **why);
 int	 overlay_video(const char *src, const char *ovl, const char *dst,
 	    const struct meta *m, const char **why);

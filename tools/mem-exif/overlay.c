@@ -29,16 +29,23 @@ overlay_lost(const char *ovl, const char *reason)
 }
 
 int
-overlay_image(const char *src, int srcfd, off_t size, const char *ovl,
-    const char *dst, const struct meta *m, const char **why)
+overlay_image(const struct source *s, const char *ovl, const char *dst,
+    const struct meta *m, const char **why)
 {
 	struct atomic t;
 	struct meta mm = *m;
+	struct source comp;
 	struct stat st;
 	int orientation = 1, scale = 50, sub = 1, png, rc, basefd;
+	int srcfd = s->fd;
+	off_t size = s->size;
 	const char *e = path_ext(dst);
 
-	(void)src;
+	/* the decoder and the composite read a whole fd: never a span */
+	if (s->base != 0) {
+		*why = "an overlay's image must be a file";
+		return -1;
+	}
 	png = strcasecmp(e, "png") == 0;
 	if (!png && strcasecmp(e, "jpg") != 0 && strcasecmp(e, "jpeg") != 0) {
 		*why = "overlays are merged into JPEG and PNG images only";
@@ -54,8 +61,7 @@ overlay_image(const char *src, int srcfd, off_t size, const char *ovl,
 	if (rc == COMPOSITE_BAD_OVERLAY) {
 		atomic_abort(&t);
 		overlay_lost(ovl, *why);
-		return png ? png_write(srcfd, size, dst, m, why) :
-		    jpeg_write(srcfd, size, dst, m, why);
+		return png ? png_write(s, dst, m, why) : jpeg_write(s, dst, m, why);
 	}
 	if (rc < 0)
 		goto out;
@@ -67,9 +73,12 @@ overlay_image(const char *src, int srcfd, off_t size, const char *ovl,
 		goto out;
 	}
 	mm.no_thumbnail = 1;
-	if (png)
-		rc = png_write(basefd, st.st_size, dst, &mm, why);
-	else
+	if (png) {
+		memset(&comp, 0, sizeof(comp));
+		comp.fd = basefd;
+		comp.size = st.st_size;
+		rc = png_write(&comp, dst, &mm, why);
+	} else
 		rc = jpeg_write_from(srcfd, size, basefd, st.st_size, dst, &mm, why);
 	close(basefd);
 out:

@@ -285,9 +285,10 @@ out:
 }
 
 int
-png_write(int srcfd, off_t size, const char *dst, const struct meta *m,
+png_write(const struct source *s, const char *dst, const struct meta *m,
     const char **why)
 {
+	off_t size = s->size;
 	unsigned char *old = NULL, *blk = NULL, *chunk = NULL, ihdr[8];
 	off_t cut, resume;
 	size_t blen, clen;
@@ -297,11 +298,10 @@ png_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 	struct cached c;
 	int rc = -1;
 
-	c.fd = srcfd;
-	c.blen = 0;
+	cached_init(&c, s->fd, s->base, size);
 	if (png_scan(cached_reader, &c, size, &l, why) < 0)
 		return -1;
-	if (read_at(srcfd, 16, ihdr, 8) < 0) {
+	if (source_read(s, 16, ihdr, 8) < 0) {
 		*why = why_errno("read");
 		return -1;
 	}
@@ -312,7 +312,7 @@ png_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 	if (l.exif_off < 0 && l.raw_off >= 0) {
 		/* the EXIF is only in a raw profile: it is edited there */
 		old = xmalloc(l.raw_len);
-		if (read_at(srcfd, l.raw_off, old, l.raw_len) < 0) {
+		if (source_read(s, l.raw_off, old, l.raw_len) < 0) {
 			*why = why_errno("read");
 			goto out;
 		}
@@ -325,7 +325,7 @@ png_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 			/* the editor takes the JPEG-style "Exif\0\0" header first */
 			old = xmalloc(l.exif_len - 12 + 6);
 			memcpy(old, "Exif\0\0", 6);
-			if (read_at(srcfd, l.exif_off + 8, old + 6, l.exif_len - 12) < 0) {
+			if (source_read(s, l.exif_off + 8, old + 6, l.exif_len - 12) < 0) {
 				*why = why_errno("read");
 				goto out;
 			}
@@ -346,10 +346,10 @@ png_write(int srcfd, off_t size, const char *dst, const struct meta *m,
 		} else
 			cut = resume = l.insert_at;
 	}
-	p[0] = (struct piece){ NULL, srcfd, 0, (size_t)cut };
+	p[0] = (struct piece){ NULL, s->fd, s->base, (size_t)cut };
 	p[1] = (struct piece){ chunk, -1, 0, clen };
-	p[2] = (struct piece){ NULL, srcfd, resume, (size_t)(size - resume) };
-	rc = pieces_commit(dst, p, LEN(p), m, srcfd, why);
+	p[2] = (struct piece){ NULL, s->fd, s->base + resume, (size_t)(size - resume) };
+	rc = pieces_commit(dst, p, LEN(p), m, s->fd, why);
 out:
 	free(old);
 	free(blk);

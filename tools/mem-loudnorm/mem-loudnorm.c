@@ -348,7 +348,7 @@ process(const char *path, struct result *r, char *why, size_t whysize)
 			spool = xasprintf("%s/.mem", outdir ? outdir :
 			    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 			if (source_open(&media, it.source, member, item_field(&it,
-			    "member_sig"), spool, why, whysize) < 0) {
+			    "member_sig"), spool, 0, why, whysize) < 0) {
 				char *reason = xstrdup(why);
 
 				snprintf(why, whysize, "%s: %s: %s", it.source, member, reason);

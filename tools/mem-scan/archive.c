@@ -53,7 +53,6 @@ struct part {
 	int64_t	 curpos;
 };
 
-struct zsrc;
 struct fh {
 	int	 fd;		/* a plain file, else -1 */
 	off_t	 pos;		/* where fh_read goes on */
@@ -258,144 +257,6 @@ zip_mtime(zip_t *za, zip_int64_t i, const zip_stat_t *st)
 	return (int64_t)st->mtime;
 }
 
-/*
- * A zip part as libzip reads it: pread through one block kept in memory.
- * libzip's own file source goes through stdio, and every member opened
- * seeks to its local header and then to its data, each seek dropping
- * stdio's buffer: four syscalls for a 300-byte sidecar or an EXIF head.
- * The block read where a miss lands (the local header) holds the header,
- * the name and a sidecar or the start of a JPEG: one pread a member. A
- * read of a block or more (the central directory, a long EXIF segment)
- * goes straight to the caller's buffer. Called under the part's lock.
- */
-#define ZBLOCK	8192
-struct zsrc {
-	int	 fd;
-	zip_uint64_t size, pos;
-	zip_uint64_t at;	/* the block: file bytes at..at+len */
-	size_t	 len;
-	size_t	 want;		/* a miss reads this much (0: ZBLOCK) */
-	unsigned char block[ZBLOCK];
-	zip_error_t err;
-};
-
-static zip_int64_t
-zsrc_read(struct zsrc *z, unsigned char *buf, zip_uint64_t n)
-{
-	zip_uint64_t got = 0, k;
-	size_t block = z->want > 0 && z->want < ZBLOCK ? z->want : ZBLOCK;
-	ssize_t r;
-
-	while (got < n && z->pos < z->size) {
-		if (z->pos >= z->at && z->pos < z->at + z->len) {
-			k = z->at + z->len - z->pos;
-			k = k < n - got ? k : n - got;
-			memcpy(buf + got, z->block + (z->pos - z->at), (size_t)k);
-		} else {
-			if (n - got >= block)
-				r = pread(z->fd, buf + got, (size_t)(n - got), (off_t)z->pos);
-			else if ((r = pread(z->fd, z->block, block, (off_t)z->pos)) > 0) {
-				z->at = z->pos;
-				z->len = (size_t)r;
-				continue;
-			}
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0) {
-				zip_error_set(&z->err, ZIP_ER_READ, errno);
-				return -1;
-			}
-			if (r == 0)
-				break;	/* shorter than it was */
-			k = (zip_uint64_t)r;
-		}
-		got += k;
-		z->pos += k;
-	}
-	return (zip_int64_t)got;
-}
-
-static zip_int64_t
-zsrc_cb(void *ud, void *data, zip_uint64_t n, zip_source_cmd_t cmd)
-{
-	struct zsrc *z = ud;
-	zip_int64_t at;
-
-	switch (cmd) {
-	case ZIP_SOURCE_OPEN:
-		z->pos = 0;
-		return 0;
-	case ZIP_SOURCE_READ:
-		return zsrc_read(z, data, n);
-	case ZIP_SOURCE_CLOSE:
-		return 0;
-	case ZIP_SOURCE_STAT: {
-		zip_stat_t *st = data;
-
-		if (n < sizeof(*st)) {
-			zip_error_set(&z->err, ZIP_ER_INVAL, 0);
-			return -1;
-		}
-		zip_stat_init(st);
-		st->size = z->size;
-		st->valid |= ZIP_STAT_SIZE;
-		return sizeof(*st);
-	}
-	case ZIP_SOURCE_ERROR:
-		return zip_error_to_data(&z->err, data, n);
-	case ZIP_SOURCE_FREE:
-		close(z->fd);
-		zip_error_fini(&z->err);
-		free(z);
-		return 0;
-	case ZIP_SOURCE_SEEK:
-		if ((at = zip_source_seek_compute_offset(z->pos, z->size, data, n,
-		    &z->err)) < 0)
-			return -1;
-		z->pos = (zip_uint64_t)at;
-		return 0;
-	case ZIP_SOURCE_TELL:
-		return (zip_int64_t)z->pos;
-	case ZIP_SOURCE_SUPPORTS:
-		/* open, read, close, stat, error, free, seek, tell, supports */
-		return ZIP_SOURCE_SUPPORTS_SEEKABLE;
-	default:
-		zip_error_set(&z->err, ZIP_ER_OPNOTSUPP, 0);
-		return -1;
-	}
-}
-
-/* The part's zip through struct zsrc; NULL with a libzip error in *err. */
-static zip_t *
-part_zip_open(struct part *p, int *err)
-{
-	struct zsrc *z = xcalloc(1, sizeof(*z));
-	zip_source_t *src;
-	zip_error_t ze;
-	zip_t *za;
-
-	if ((z->fd = open(p->path, O_RDONLY | O_CLOEXEC)) < 0) {
-		*err = errno == ENOENT ? ZIP_ER_NOENT : ZIP_ER_OPEN;
-		free(z);
-		return NULL;
-	}
-	z->size = (zip_uint64_t)p->size;
-	zip_error_init(&z->err);
-	zip_error_init(&ze);
-	if ((src = zip_source_function_create(zsrc_cb, z, &ze)) == NULL) {
-		*err = zip_error_code_zip(&ze);
-		zip_error_fini(&ze);
-		zip_error_fini(&z->err);
-		close(z->fd);
-		free(z);
-		return NULL;
-	}
-	zip_error_fini(&ze);
-	if ((za = source_zip_open_from(src, err)) != NULL)	/* frees z on failure */
-		p->zs = z;
-	return za;
-}
-
 /* The central directory is the list: no member is read. */
 static void
 list_zip(struct export *ex, size_t pi, size_t *cap)
@@ -406,7 +267,7 @@ list_zip(struct export *ex, size_t pi, size_t *cap)
 	char why[200];
 	int err;
 
-	if ((p->zip = part_zip_open(p, &err)) == NULL) {
+	if ((p->zip = source_zip_open(p->path, &p->zs, &err)) == NULL) {
 		zip_error_init_with_code(&ze, err);
 		refuse(ex, p->path, NULL, "not a readable zip archive (%s); none of "
 		    "its members is scanned", zip_error_strerror(&ze));
@@ -965,18 +826,18 @@ window_read(struct fh *h, struct part *p, void *buf, size_t n, off_t off)
 	/* a block's worth would be 8 KiB read for a 4 KiB head: read the local
 	 * header (30 bytes, the name, an extra field of a usual size) and the
 	 * bytes asked for, in one pread; a longer extra field costs a second */
-	p->zs->want = 30 + strlen(h->f->member) + 64 + (size_t)off + n;
+	source_zip_want(p->zs, 30 + strlen(h->f->member) + 64 + (size_t)off + n);
 	src = zip_source_zip(p->zip, p->zip, (zip_uint64_t)h->f->index, 0,
 	    (zip_uint64_t)off, (zip_int64_t)n);
 	if (src != NULL && zip_source_open(src) < 0) {
 		snprintf(h->why, sizeof(h->why), "%s", zip_error_strerror(zip_source_error(src)));
 		zip_source_free(src);
-		p->zs->want = 0;
+		source_zip_want(p->zs, 0);
 		errno = EIO;
 		return -1;
 	}
 	r = src == NULL ? -1 : zip_source_read(src, buf, n);
-	p->zs->want = 0;
+	source_zip_want(p->zs, 0);
 	if (src == NULL) {
 		snprintf(h->why, sizeof(h->why), "%s", zip_strerror(p->zip));
 		errno = EIO;

@@ -1294,6 +1294,34 @@ hash_group(struct export *ex, struct gmedia *gm, size_t n)
 	qsort(gm, n, sizeof(*gm), cmp_dup);
 }
 
+/*
+ * Zip members of one size, told apart by the CRC-32 the central directory
+ * gives each: one alone at its CRC is unique (an even value) without a
+ * byte read; those that share one keep it, odd, to have their bytes
+ * compared. 0 when some member's CRC is not known (a plain file, a tar
+ * member, or a CRC of 0): the group is then read as any other.
+ */
+static int
+crc_group(struct export *ex, struct gmedia *gm, size_t n)
+{
+	size_t k, l;
+
+	for (k = 0; k < n; k++)
+		if (ex->files[gm[k].g->idx].part == 0 || ex->files[gm[k].g->idx].crc == 0)
+			return 0;
+	for (k = 0; k < n; k++)
+		gm[k].hash = (uint64_t)ex->files[gm[k].g->idx].crc << 1 | 1;
+	qsort(gm, n, sizeof(*gm), cmp_dup);
+	for (k = 0; k < n; k = l) {
+		for (l = k + 1; l < n && gm[l].hash == gm[k].hash; l++)
+			;
+		if (l - k == 1)
+			gm[k].hash = (uint64_t)gm[k].g->idx * 2 + 2;
+	}
+	qsort(gm, n, sizeof(*gm), cmp_dup);
+	return 1;
+}
+
 static void
 scan(struct export *ex, const struct platform *p)
 {
@@ -1387,14 +1415,16 @@ scan(struct export *ex, const struct platform *p)
 
 			for (j = i + 1; j < nm && ex->files[gm[j].g->idx].size == sz; j++)
 				;
+			if (j - i < 2 || sz <= 0 || crc_group(ex, gm + i, j - i))
+				continue;
 			/* two files of one size (Takeout's copy of a photo, or two
 			 * photos that happen to match in size): their bytes are
 			 * compared below, each read once, up to the first
 			 * difference; hashing them first would read both whole
 			 * twice */
-			if (j - i == 2 && sz > 0)
+			if (j - i == 2)
 				gm[i].hash = gm[i + 1].hash = 1;
-			else if (j - i > 1)
+			else
 				hash_group(ex, gm + i, j - i);
 		}
 	}

@@ -68,7 +68,7 @@ struct file {
 	unsigned char pooled;	/* rel lies in ex->pool (the walk's), not malloc'd */
 	/* A member of an archive part (archive.c); part 0 is a plain file. */
 	unsigned part;		/* 1 + its index in ex->parts, or 0 */
-	uint32_t crc;		/* zip: the member's CRC-32 */
+	uint32_t crc;		/* zip: the member's CRC-32; 0: not known (a file, a tar member) */
 	int64_t	 index;		/* zip: libzip's index; tar: the entry's ordinal */
 	char	*member;	/* its name in the archive (owned) */
 	unsigned char *data;	/* tar: bytes kept by the one pass (owned), */

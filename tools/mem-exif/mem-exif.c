@@ -140,10 +140,10 @@ write_one(const struct source *s, const char *dst, const struct meta *m, const c
 	}
 	if (is_png_magic(magic, n) || strcasecmp(e, "png") == 0)
 		return png_write(s, dst, m, why);
-	/* the video writers read a whole fd or a path: a span is neither */
-	if (s->path != NULL && is_mp4_name(s->name) && is_mp4_name(dst))
+	/* never a span here (process() asks for none with a video's name) */
+	if (is_mp4_name(s->name) && is_mp4_name(dst))
 		return mp4_write(s->fd, s->size, dst, m, why);
-	if (s->path != NULL && is_video_ffmpeg_writes(s->name) && is_video_ffmpeg_writes(dst))
+	if (is_video_ffmpeg_writes(s->name) && is_video_ffmpeg_writes(dst))
 		return video_write(s->path, dst, m, why);
 	if (copy_plain(s, dst, m, why) < 0)
 		return -1;
@@ -359,10 +359,13 @@ process(const char *path, struct later *defer)
 		 * A member goes to memory (or an unlinked spool in OUT/.mem),
 		 * or, stored in a zip, is read in place when it is an image
 		 * the photo writers take: they read its span of the part.
+		 * The video writers read a path or a whole fd: a record that
+		 * says "image" of a video's name does not get a span.
 		 */
 		spool = xasprintf("%s/.mem", outdir);
 		if (source_open(&media, src, member, item_field(&it, "member_sig"), spool,
-		    ovl == NULL && kind == KIND_IMAGE ? SOURCE_SPAN : 0,
+		    member != NULL && ovl == NULL && kind == KIND_IMAGE &&
+		    !is_mp4_name(member) && !is_video_ffmpeg_writes(member) ? SOURCE_SPAN : 0,
 		    swhy, sizeof(swhy)) < 0) {
 			warnx_("%s: %s%s%s: %s", path, src, member ? ": " : "",
 			    member ? member : "", swhy);

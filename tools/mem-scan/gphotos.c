@@ -1260,57 +1260,15 @@ album_title(struct export *ex, const struct gfile *g)
 }
 
 /*
- * Three files or more of one size (a photo in its year folder and two
- * albums, or photos that happen to match in size): a hash of each one's
- * first HEAD_HASH bytes tells most apart, and only those whose head
- * another one shares are hashed whole; a head of its own makes a file
- * unique (an even value) without reading the rest. The bytes of equal
- * hashes are still compared before anything is merged. Sorted by hash
- * within the size at the end.
+ * Sort files of one size by their hash; a file alone at its hash is
+ * unique, and takes an even value of its own. Those that share one keep
+ * it, odd, to be looked at further.
  */
-#define HEAD_HASH	((off_t)64 << 10)
-
 static void
-hash_group(struct export *ex, struct gmedia *gm, size_t n)
-{
-	off_t size = ex->files[gm[0].g->idx].size;
-	size_t k, l, m;
-
-	for (k = 0; k < n; k++)
-		gm[k].hash = content_hash(ex, &ex->files[gm[k].g->idx], HEAD_HASH,
-		    MEMO_GP_HEAD);
-	if (size > HEAD_HASH) {
-		qsort(gm, n, sizeof(*gm), cmp_dup);
-		for (k = 0; k < n; k = l) {
-			for (l = k + 1; l < n && gm[l].hash == gm[k].hash; l++)
-				;
-			for (m = k; m < l; m++)
-				gm[m].hash = l - k == 1 || !(gm[m].hash & 1) ?
-				    (uint64_t)gm[m].g->idx * 2 + 2 :
-				    content_hash(ex, &ex->files[gm[m].g->idx], 0,
-				    MEMO_GP_HASH);
-		}
-	}
-	qsort(gm, n, sizeof(*gm), cmp_dup);
-}
-
-/*
- * Zip members of one size, told apart by the CRC-32 the central directory
- * gives each: one alone at its CRC is unique (an even value) without a
- * byte read; those that share one keep it, odd, to have their bytes
- * compared. 0 when some member's CRC is not known (a plain file, a tar
- * member, or a CRC of 0): the group is then read as any other.
- */
-static int
-crc_group(struct export *ex, struct gmedia *gm, size_t n)
+alone_unique(struct gmedia *gm, size_t n)
 {
 	size_t k, l;
 
-	for (k = 0; k < n; k++)
-		if (ex->files[gm[k].g->idx].part == 0 || ex->files[gm[k].g->idx].crc == 0)
-			return 0;
-	for (k = 0; k < n; k++)
-		gm[k].hash = (uint64_t)ex->files[gm[k].g->idx].crc << 1 | 1;
 	qsort(gm, n, sizeof(*gm), cmp_dup);
 	for (k = 0; k < n; k = l) {
 		for (l = k + 1; l < n && gm[l].hash == gm[k].hash; l++)
@@ -1318,6 +1276,55 @@ crc_group(struct export *ex, struct gmedia *gm, size_t n)
 		if (l - k == 1)
 			gm[k].hash = (uint64_t)gm[k].g->idx * 2 + 2;
 	}
+}
+
+/*
+ * Three files or more of one size (a photo in its year folder and two
+ * albums, or photos that happen to match in size): a hash of each one's
+ * first HEAD_HASH bytes tells most apart, and only those whose head
+ * another one shares are hashed whole; a head of its own makes a file
+ * unique without reading the rest. The bytes of equal hashes are still
+ * compared before anything is merged. Sorted by hash within the size at
+ * the end.
+ */
+#define HEAD_HASH	((off_t)64 << 10)
+
+static void
+hash_group(struct export *ex, struct gmedia *gm, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		gm[k].hash = content_hash(ex, &ex->files[gm[k].g->idx], HEAD_HASH,
+		    MEMO_GP_HEAD);
+	if (ex->files[gm[0].g->idx].size > HEAD_HASH) {
+		alone_unique(gm, n);
+		for (k = 0; k < n; k++)
+			if (gm[k].hash & 1)
+				gm[k].hash = content_hash(ex, &ex->files[gm[k].g->idx], 0,
+				    MEMO_GP_HASH);
+	}
+	qsort(gm, n, sizeof(*gm), cmp_dup);
+}
+
+/*
+ * Zip members of one size, told apart by the CRC-32 the central directory
+ * gives each: one alone at its CRC is unique without a byte read; those
+ * that share one keep it, odd, to have their bytes compared. 0 when some
+ * member's CRC is not known (a plain file, a tar member, or a CRC of 0):
+ * the group is then read as any other.
+ */
+static int
+crc_group(struct export *ex, struct gmedia *gm, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (ex->files[gm[k].g->idx].part == 0 || ex->files[gm[k].g->idx].crc == 0)
+			return 0;
+	for (k = 0; k < n; k++)
+		gm[k].hash = (uint64_t)ex->files[gm[k].g->idx].crc << 1 | 1;
+	alone_unique(gm, n);
 	qsort(gm, n, sizeof(*gm), cmp_dup);
 	return 1;
 }

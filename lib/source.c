@@ -798,7 +798,7 @@ source_open(struct source *s, const char *file, const char *member, const char *
 		return r;
 	/* the size decides memory or spool: libzip says it before reading */
 	size = 0;
-	if (is_zip(file) && access(file, R_OK) == 0 && zip_get(file, why, n) != NULL) {
+	if (is_zip(file) && zip_get(file, why, n) != NULL) {
 		zip_int64_t idx = zip_name_locate(zcache.za, member, 0);
 		zip_stat_t zs;
 

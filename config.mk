@@ -5,7 +5,7 @@ PREFIX    = /usr/local
 MANPREFIX = $(PREFIX)/share/man
 
 CC      = cc
-PKGS    = libexif libcurl jansson libxml-2.0 sqlite3 liblzma zlib libzip libjpeg libpng libarchive libdeflate
+PKGS    = libcurl jansson libxml-2.0 sqlite3 liblzma zlib libzip libjpeg libpng libarchive libdeflate
 CPPFLAGS = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DVERSION=\"$(VERSION)\" -Ilib
 CFLAGS  = -std=c11 -O2 -g -Wall -Wextra -Wpedantic -Werror -Wshadow -Wno-unused-parameter \
           $(shell pkg-config --cflags $(PKGS))

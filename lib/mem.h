@@ -118,6 +118,33 @@ int	 have_program(const char *name);	/* found on PATH and executable */
  * it or finds no duration (an unfinished file; no ffprobe). */
 double	 media_whole_seconds(const char *path);
 
+/* tiff.c (mem-exif, mem-scan): an EXIF block's TIFF structure, read in
+ * place; every offset it hands out lies within the block. */
+struct tiff {
+	const unsigned char *p;	/* the TIFF header */
+	size_t	 len;
+	int	 be;		/* "MM" */
+};
+enum {
+	TIFF_BYTE = 1, TIFF_ASCII = 2, TIFF_SHORT = 3, TIFF_LONG = 4, TIFF_RATIONAL = 5,
+	TIFF_UNDEFINED = 7, TIFF_IFD = 13
+};
+/* blk: "Exif\0\0" and a TIFF header. 0, or -1 with *why. */
+int	 tiff_open(struct tiff *t, const unsigned char *blk, size_t len, const char **why);
+unsigned tiff_get16(const struct tiff *t, const unsigned char *p);
+uint32_t tiff_get32(const struct tiff *t, const unsigned char *p);
+size_t	 tiff_type_size(unsigned type);	/* 0: a type no reader knows */
+/* The entries of the IFD at off, or -1 when they do not fit in the block. */
+long	 tiff_ifd_count(const struct tiff *t, uint32_t off);
+/* The 12 bytes of the IFD's first entry with tag, or NULL. */
+const unsigned char *tiff_entry(const struct tiff *t, uint32_t ifd, unsigned tag);
+/* An entry's value bytes (in the entry when they fit in 4), *len of them;
+ * NULL when they lie outside the block or the type is unknown. */
+const unsigned char *tiff_value(const struct tiff *t, const unsigned char *e, size_t *len);
+/* Is e a pointer to an IFD (LONG or IFD, count 1)? Then 1, *off its
+ * offset (not checked); else 0: readers do not follow it. */
+int	 tiff_pointer(const struct tiff *t, const unsigned char *e, uint32_t *off);
+
 /* time.c: instants are UTC seconds; an offset is known or not. */
 #define OFFSET_UNKNOWN INT32_MIN
 /* Parse ISO 8601 ("2023-01-15T10:30:45+02:00", "...Z", "2023-01-15 10:30:45",

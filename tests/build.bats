@@ -42,5 +42,5 @@ load helpers/common
 		env PATH="$fakebin:$PATH" "$REPO/scripts/install-deps"
 	rm -rf "$fakebin"
 	[ "$status" -eq 2 ]
-	[[ $stderr == *"apt-get install -y "*libexif-dev*ffmpeg*bats* ]]
+	[[ $stderr == *"apt-get install -y "*libcurl4-openssl-dev*ffmpeg*bats* ]]
 }

@@ -4,8 +4,9 @@
  *
  * Items are item records (mem-scan) or plain media paths, as operands or
  * NUL-separated on stdin; each output path is printed with a NUL. JPEG and
- * PNG get an EXIF block built with libexif and spliced in by hand, videos
- * go through FFmpeg with stream copy, anything else gets an XMP sidecar.
+ * PNG have their EXIF block edited in place (tiff.c) and spliced in by
+ * hand, MP4 and MOV their boxes, other videos go through FFmpeg with
+ * stream copy, anything else gets an XMP sidecar.
  * Outputs appear atomically; sources are never modified.
  */
 #include <errno.h>

@@ -10,6 +10,7 @@
  * values), and the header's IFD0 offset is repointed. What is left behind
  * of the old IFDs is dead bytes no reader follows. Only a file without
  * EXIF gets a block built from nothing, with the tags EXIF 2.32 requires.
+ * The old block is read through lib/tiff.c.
  */
 #include <math.h>
 #include <stdint.h>
@@ -18,11 +19,6 @@
 #include <string.h>
 
 #include "mem-exif.h"
-
-enum {
-	T_BYTE = 1, T_ASCII = 2, T_SHORT = 3, T_LONG = 4, T_RATIONAL = 5,
-	T_UNDEFINED = 7, T_IFD = 13
-};
 
 enum {
 	TAG_DESCRIPTION = 0x010E, TAG_ORIENTATION = 0x0112, TAG_XRES = 0x011A,
@@ -37,8 +33,6 @@ enum {
 	GPS_VERSION = 0, GPS_LAT_REF = 1, GPS_LAT = 2, GPS_LON_REF = 3, GPS_LON = 4,
 	GPS_ALT_REF = 5, GPS_ALT = 6, GPS_TIME = 7, GPS_DATE = 0x1D
 };
-
-#define MAX_ENTRIES 1024
 
 /* One IFD entry: its 12 bytes as the block has them (a kept entry), or a
  * new one whose value, when over 4 bytes, is in val until written. */
@@ -56,25 +50,6 @@ struct ifd {
 	int	 present;	/* it was in the old block */
 };
 
-struct tiff {
-	const unsigned char *p;	/* the TIFF header */
-	size_t	 len;
-	int	 be;		/* "MM" */
-};
-
-static unsigned
-get16(const struct tiff *t, const unsigned char *p)
-{
-	return t->be ? (unsigned)p[0] << 8 | p[1] : (unsigned)p[1] << 8 | p[0];
-}
-
-static uint32_t
-get32(const struct tiff *t, const unsigned char *p)
-{
-	return t->be ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
-	    : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
-
 static void
 put16(const struct tiff *t, unsigned char *p, unsigned v)
 {
@@ -91,18 +66,10 @@ put32(const struct tiff *t, unsigned char *p, uint32_t v)
 		p[t->be ? 3 - i : i] = (unsigned char)(v >> (8 * i));
 }
 
-static size_t
-type_size(unsigned type)
-{
-	static const unsigned char sz[] = { 0, 1, 1, 2, 4, 8, 1, 1, 2, 4, 8, 4, 8, 4 };
-
-	return type < sizeof(sz) ? sz[type] : 0;
-}
-
 static unsigned
 entry_tag(const struct tiff *t, const struct entry *e)
 {
-	return get16(t, e->raw);
+	return tiff_get16(t, e->raw);
 }
 
 /*
@@ -113,22 +80,19 @@ entry_tag(const struct tiff *t, const struct entry *e)
 static int
 ifd_read(const struct tiff *t, uint32_t off, struct ifd *d)
 {
-	size_t n, i;
+	long n = tiff_ifd_count(t, off), i;
 
 	memset(d, 0, sizeof(*d));
-	if (off < 8 || off > t->len || t->len - off < 2)
+	if (n < 0)
 		return -1;
-	n = get16(t, t->p + off);
-	if (n > MAX_ENTRIES || (t->len - off - 2) / 12 < n)
-		return -1;
-	d->cap = n + 16;
+	d->cap = (size_t)n + 16;
 	d->e = xcalloc(d->cap, sizeof(*d->e));
 	for (i = 0; i < n; i++)
 		memcpy(d->e[i].raw, t->p + off + 2 + 12 * i, 12);
-	d->n = n;
+	d->n = (size_t)n;
 	/* a last IFD may lack its next pointer when the block ends there */
-	if (t->len - off - 2 - 12 * n >= 4)
-		d->next = get32(t, t->p + off + 2 + 12 * n);
+	if (t->len - off - 2 - 12 * (size_t)n >= 4)
+		d->next = tiff_get32(t, t->p + off + 2 + 12 * n);
 	d->present = 1;
 	return 0;
 }
@@ -155,27 +119,16 @@ ifd_find(const struct tiff *t, const struct ifd *d, unsigned tag)
 	return -1;
 }
 
-/* The value bytes of entry i in the old block, or NULL if out of it. */
+/* The value bytes of an entry: a new one's, or where the old block has
+ * them (NULL if out of it). */
 static const unsigned char *
 entry_value(const struct tiff *t, const struct entry *e, size_t *len)
 {
-	unsigned type = get16(t, e->raw + 2);
-	uint32_t count = get32(t, e->raw + 4), off;
-	uint64_t n = (uint64_t)count * type_size(type);
-
 	if (e->val != NULL) {
 		*len = e->vlen;
 		return e->val;
 	}
-	*len = (size_t)n;
-	if (type_size(type) == 0)
-		return NULL;
-	if (n <= 4)
-		return e->raw + 8;
-	off = get32(t, e->raw + 8);
-	if (off > t->len || n > t->len - off)
-		return NULL;
-	return t->p + off;
+	return tiff_value(t, e->raw, len);
 }
 
 /* Replace the first entry with tag, or insert it where the tags sort. */
@@ -235,7 +188,7 @@ set_ascii(const struct tiff *t, struct ifd *d, unsigned tag, const char *s)
 {
 	size_t n = strlen(s) + 1;
 
-	ifd_set(t, d, tag, T_ASCII, (uint32_t)n, s, n);
+	ifd_set(t, d, tag, TIFF_ASCII, (uint32_t)n, s, n);
 }
 
 static void
@@ -244,7 +197,7 @@ set_short(const struct tiff *t, struct ifd *d, unsigned tag, unsigned v)
 	unsigned char b[2];
 
 	put16(t, b, v);
-	ifd_set(t, d, tag, T_SHORT, 1, b, 2);
+	ifd_set(t, d, tag, TIFF_SHORT, 1, b, 2);
 }
 
 static void
@@ -258,7 +211,7 @@ set_rationals(const struct tiff *t, struct ifd *d, unsigned tag,
 		put32(t, b + 8 * i, num[i]);
 		put32(t, b + 8 * i + 4, den[i]);
 	}
-	ifd_set(t, d, tag, T_RATIONAL, n, b, 8 * n);
+	ifd_set(t, d, tag, TIFF_RATIONAL, n, b, 8 * n);
 }
 
 /* A date tag counts as present unless empty, blank or zero (memoria's
@@ -270,7 +223,7 @@ date_of(const struct tiff *t, const struct ifd *d, unsigned tag, char *buf, size
 	size_t n;
 	int i = ifd_find(t, d, tag);
 
-	if (i < 0 || get16(t, d->e[i].raw + 2) != T_ASCII ||
+	if (i < 0 || tiff_get16(t, d->e[i].raw + 2) != TIFF_ASCII ||
 	    (v = entry_value(t, &d->e[i], &n)) == NULL)
 		return NULL;
 	n = n < size - 1 ? n : size - 1;
@@ -345,7 +298,7 @@ put_dates(const struct tiff *t, struct ifd *ifd0, struct ifd *exif,
 	if (i >= 0 && (v = entry_value(t, &exif->e[i], &n)) != NULL && n == 4 &&
 	    memcmp(v, "0231", 4) >= 0 && memcmp(v, "0999", 4) <= 0)
 		return;
-	ifd_set(t, exif, TAG_EXIF_VERSION, T_UNDEFINED, 4, v0232, 4);
+	ifd_set(t, exif, TAG_EXIF_VERSION, TIFF_UNDEFINED, 4, v0232, 4);
 }
 
 /* Degrees as three rationals: whole degrees, whole minutes, seconds in
@@ -384,14 +337,14 @@ put_gps(const struct tiff *t, struct ifd *gps, const struct meta *m,
 		while (gps->n > 0)
 			ifd_remove(t, gps, entry_tag(t, &gps->e[0]));
 	}
-	ifd_set(t, gps, GPS_VERSION, T_BYTE, 4, version, 4);
+	ifd_set(t, gps, GPS_VERSION, TIFF_BYTE, 4, version, 4);
 	set_ascii(t, gps, GPS_LAT_REF, m->lat < 0 ? "S" : "N");
 	set_dms(t, gps, GPS_LAT, m->lat);
 	set_ascii(t, gps, GPS_LON_REF, m->lon < 0 ? "W" : "E");
 	set_dms(t, gps, GPS_LON, m->lon);
 	if (m->has_alt) {
 		ref = m->alt < 0;
-		ifd_set(t, gps, GPS_ALT_REF, T_BYTE, 1, &ref, 1);
+		ifd_set(t, gps, GPS_ALT_REF, TIFF_BYTE, 1, &ref, 1);
 		num[0] = (uint32_t)llround(fabs(m->alt) * 100);
 		den[0] = 100;
 		set_rationals(t, gps, GPS_ALT, num, den, 1);
@@ -483,7 +436,7 @@ put_comment(const struct tiff *t, struct ifd *exif, const char *text)
 			len += 2;
 		}
 	}
-	ifd_set(t, exif, TAG_USER_COMMENT, T_UNDEFINED, (uint32_t)len, buf, len);
+	ifd_set(t, exif, TAG_USER_COMMENT, TIFF_UNDEFINED, (uint32_t)len, buf, len);
 	free(buf);
 }
 
@@ -511,14 +464,14 @@ put_required_exif(const struct tiff *t, struct ifd *exif, const struct exif_imag
 	static const unsigned char ycc[4] = { 1, 2, 3, 0 }, rgb[4] = { 4, 5, 6, 0 };
 	unsigned char b[4];
 
-	ifd_set(t, exif, TAG_EXIF_VERSION, T_UNDEFINED, 4, v0232, 4);
-	ifd_set(t, exif, TAG_COMPONENTS, T_UNDEFINED, 4, img->rgb ? rgb : ycc, 4);
-	ifd_set(t, exif, TAG_FLASHPIX, T_UNDEFINED, 4, fpx, 4);
+	ifd_set(t, exif, TAG_EXIF_VERSION, TIFF_UNDEFINED, 4, v0232, 4);
+	ifd_set(t, exif, TAG_COMPONENTS, TIFF_UNDEFINED, 4, img->rgb ? rgb : ycc, 4);
+	ifd_set(t, exif, TAG_FLASHPIX, TIFF_UNDEFINED, 4, fpx, 4);
 	set_short(t, exif, TAG_COLORSPACE, 1);
 	put32(t, b, img->width);
-	ifd_set(t, exif, TAG_PIXEL_X, T_LONG, 1, b, 4);
+	ifd_set(t, exif, TAG_PIXEL_X, TIFF_LONG, 1, b, 4);
 	put32(t, b, img->height);
-	ifd_set(t, exif, TAG_PIXEL_Y, T_LONG, 1, b, 4);
+	ifd_set(t, exif, TAG_PIXEL_Y, TIFF_LONG, 1, b, 4);
 }
 
 /* Bytes an IFD takes when written: entries, next pointer, values. */
@@ -564,40 +517,29 @@ static int
 sub_ifd(const struct tiff *t, const struct ifd *ifd0, unsigned tag, struct ifd *d)
 {
 	int i = ifd_find(t, ifd0, tag);
-	unsigned type;
+	uint32_t off;
 
 	memset(d, 0, sizeof(*d));
-	if (i < 0)
+	if (i < 0 || !tiff_pointer(t, ifd0->e[i].raw, &off))
 		return 0;
-	type = get16(t, ifd0->e[i].raw + 2);
-	if ((type != T_LONG && type != T_IFD) || get32(t, ifd0->e[i].raw + 4) != 1)
-		return 0;
-	return ifd_read(t, get32(t, ifd0->e[i].raw + 8), d);
+	return ifd_read(t, off, d);
 }
 
 int
 exif_orientation(const unsigned char *blk, size_t len)
 {
 	struct tiff t;
-	struct ifd ifd0;
-	const unsigned char *v;
+	const unsigned char *e, *v;
+	const char *why;
 	size_t n;
-	int i, o = 1;
+	int o = 1;
 
-	if (len < 14 || memcmp(blk, "Exif\0\0", 6) != 0)
+	if (tiff_open(&t, blk, len, &why) < 0)
 		return 1;
-	t.p = blk + 6;
-	t.len = len - 6;
-	if (memcmp(t.p, "MM\0\x2a", 4) != 0 && memcmp(t.p, "II\x2a\0", 4) != 0)
-		return 1;
-	t.be = t.p[0] == 'M';
-	if (ifd_read(&t, get32(&t, t.p + 4), &ifd0) < 0)
-		return 1;
-	i = ifd_find(&t, &ifd0, TAG_ORIENTATION);
-	if (i >= 0 && get16(&t, ifd0.e[i].raw + 2) == T_SHORT &&
-	    (v = entry_value(&t, &ifd0.e[i], &n)) != NULL && n >= 2)
-		o = (int)get16(&t, v);
-	ifd_free(&ifd0);
+	e = tiff_entry(&t, tiff_get32(&t, t.p + 4), TAG_ORIENTATION);
+	if (e != NULL && tiff_get16(&t, e + 2) == TIFF_SHORT &&
+	    (v = tiff_value(&t, e, &n)) != NULL && n >= 2)
+		o = (int)tiff_get16(&t, v);
 	return o >= 1 && o <= 8 ? o : 1;
 }
 
@@ -628,7 +570,7 @@ set_pointer(const struct tiff *t, struct ifd *ifd0, unsigned tag, uint32_t off)
 {
 	unsigned char b[4];
 	int i = ifd_find(t, ifd0, tag);
-	unsigned type = i >= 0 && get16(t, ifd0->e[i].raw + 2) == T_IFD ? T_IFD : T_LONG;
+	unsigned type = i >= 0 && tiff_get16(t, ifd0->e[i].raw + 2) == TIFF_IFD ? TIFF_IFD : TIFF_LONG;
 
 	put32(t, b, off);
 	ifd_set(t, ifd0, tag, type, 1, b, 4);
@@ -652,18 +594,9 @@ exif_edit(const unsigned char *old, size_t olen, const struct meta *m,
 	memset(&exif, 0, sizeof(exif));
 	memset(&gps, 0, sizeof(gps));
 	if (old != NULL) {
-		if (olen < 6 + 8 || memcmp(old, "Exif\0\0", 6) != 0) {
-			*why = "corrupt EXIF (too short)";
+		if (tiff_open(&t, old, olen, why) < 0)
 			return -1;
-		}
-		t.p = old + 6;
-		t.len = olen - 6;
-		if (memcmp(t.p, "MM\0\x2a", 4) != 0 && memcmp(t.p, "II\x2a\0", 4) != 0) {
-			*why = "corrupt EXIF (no TIFF header)";
-			return -1;
-		}
-		t.be = t.p[0] == 'M';
-		if (ifd_read(&t, get32(&t, t.p + 4), &ifd0) < 0) {
+		if (ifd_read(&t, tiff_get32(&t, t.p + 4), &ifd0) < 0) {
 			*why = "corrupt EXIF (IFD0 outside the block)";
 			return -1;
 		}

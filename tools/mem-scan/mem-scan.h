@@ -187,7 +187,8 @@ int	 write_report(struct export *ex, const char *out);
 /* fallback.c: the time a file carries itself. */
 void	 fallback_time(struct export *ex, struct file *f, struct item *it);
 int	 jpeg_exif_time(struct fh *h, int64_t *utc, int32_t *off);
-int	 exif_time(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off);
+/* The date of an EXIF block ("Exif\0\0", a TIFF structure): 0, or -1. */
+int	 exif_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off);
 int	 mvhd_time(const unsigned char *buf, size_t len, int64_t *utc);
 int	 name_time(const char *base, int64_t *utc);
 

@@ -1,0 +1,71 @@
+#!/usr/bin/env bats
+# mem-scan over the real camera and phone photos of ../shared/corpus, with
+# exiftool as the independent reader of what they say.
+bats_require_minimum_version 1.5.0
+load helpers/common
+
+CORPUS=${MEM_CORPUS:-$REPO/../shared/corpus}
+
+setup() {
+	[ -f "$CORPUS/MANIFEST.tsv" ] || skip "no corpus at $CORPUS"
+	cd "$BATS_TEST_TMPDIR"
+}
+
+@test "every corpus JPEG is dated by the DateTimeOriginal exiftool reads in its Exif IFD, with its OffsetTimeOriginal, and no other is" {
+	local i=0 repo path kind
+	mkdir export
+	# numbered names: no date in a name, only the EXIF or the mtime
+	while IFS=$'\t' read -r repo path kind _; do
+		[ "$kind" = jpeg ] || continue
+		i=$((i + 1))
+		ln -s "$CORPUS/${repo/\//+}/$path" "export/$(printf 'p%03d.jpg' "$i")"
+	done < "$CORPUS/MANIFEST.tsv"
+	[ "$i" -gt 150 ]
+	run -0 mem-scan -o out --records export
+	exiftool -j -G1 -ExifIFD:DateTimeOriginal -ExifIFD:OffsetTimeOriginal \
+		export/*.jpg > tags.json 2> /dev/null || true
+	run python3 - out/.mem/items <<'PY'
+import calendar, json, os, re, sys, time
+want = {}
+for t in json.load(open("tags.json")):
+    dto = t.get("ExifIFD:DateTimeOriginal")
+    m = re.match(r"(\d{4}):(\d\d):(\d\d) (\d\d):(\d\d):(\d\d)", str(dto or ""))
+    if not m or m.group(1) == "0000":
+        want[os.path.basename(t["SourceFile"])] = None
+        continue
+    wall = calendar.timegm(tuple(int(g) for g in m.groups()) + (0, 0, 0))
+    off = re.fullmatch(r"([+-])(\d\d):(\d\d)", str(t.get("ExifIFD:OffsetTimeOriginal", "")))
+    mins = None
+    if off:
+        mins = (1 if off.group(1) == "+" else -1) * (int(off.group(2)) * 60 + int(off.group(3)))
+    want[os.path.basename(t["SourceFile"])] = (wall, mins)
+bad, dated = [], 0
+for name in os.listdir(sys.argv[1]):
+    rec = dict(f.split("=", 1) for f in
+               open(os.path.join(sys.argv[1], name), "rb").read().decode().split("\0") if "=" in f)
+    base = os.path.basename(rec["source"])
+    utc = calendar.timegm(time.strptime(rec["time"], "%Y-%m-%dT%H:%M:%SZ"))
+    w = want.pop(base, "missing")
+    if w is None or w == "missing":
+        if rec["time_source"] == "exif":
+            bad.append("%s: dated by EXIF, exiftool reads no date (%s)" % (base, w))
+        continue
+    dated += 1
+    wall, mins = w
+    o = rec.get("offset")
+    got_mins = None if o is None else (1 if o[0] == "+" else -1) * (int(o[1:3]) * 60 + int(o[4:6]))
+    if rec["time_source"] != "exif":
+        bad.append("%s: time_source %s, exiftool reads a date" % (base, rec["time_source"]))
+    elif mins is None and (utc != wall or got_mins is not None):
+        bad.append("%s: %s %s, not the wall clock without an offset" % (base, rec["time"], o))
+    elif mins is not None and (utc != wall - mins * 60 or got_mins != mins):
+        bad.append("%s: %s %s, exiftool: %s offset %d" % (base, rec["time"], o, wall, mins))
+for b in bad:
+    print(b)
+print("%d dated, %d wrong, %d not scanned" % (dated, len(bad), len(want)))
+sys.exit(1 if bad or want or dated < 80 else 0)
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *" dated, 0 wrong, 0 not scanned" ]]
+}

@@ -1,7 +1,7 @@
 /*
  * scan-readers.c -- libFuzzer target for mem-scan's other readers: the
  * Instagram HTML pages and mojibake repair, Snapchat locations, the
- * QuickTime mvhd box, EXIF dates, dates in file names, sandboxed joins,
+ * QuickTime moov box, EXIF dates, dates in file names, sandboxed joins,
  * instaloader's xz sidecars, Snapchat's memories_history.html.
  *
  * FUZZ_SOURCES: tools/mem-scan/*.c
@@ -39,7 +39,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	free(t);
 	if (snap_location(s, &lat, &lon) == 0 && (lat < -90 || lat > 90))
 		abort();
-	(void)mvhd_time(data, size, &utc);
+	(void)moov_time(data, size, &utc, &off);
 	(void)exif_time(data, size, &utc, &off);
 	(void)name_time(s, &utc);
 	if ((j = safe_join("dir", s)) != NULL) {

@@ -1,8 +1,9 @@
 /*
  * fallback.c -- the capture time a file carries itself, for media that no
  * platform metadata dates: EXIF DateTimeOriginal (+OffsetTimeOriginal) in a
- * JPEG's EXIF segment, the QuickTime mvhd creation time, a date in the file
- * name, and last the mtime. The record's time_source says which one.
+ * JPEG's EXIF segment, a video's Apple creationdate (with its offset) or
+ * QuickTime mvhd creation time, a date in the file name, and last the
+ * mtime. The record's time_source says which one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -140,15 +141,14 @@ be(const unsigned char *p, int n)
 	return v;
 }
 
-/* The mvhd box inside a moov box's payload. */
-static int
-mvhd_in(const unsigned char *p, size_t len, int64_t *utc)
+/* The payload of the first box of type among the boxes at p, or NULL. */
+static const unsigned char *
+box(const unsigned char *p, size_t len, const char *type, size_t *plen)
 {
 	size_t off = 0;
 
 	while (off + 8 <= len) {
 		uint64_t sz = be(p + off, 4), hdr = 8;
-		uint64_t t;
 
 		if (sz == 1 && off + 16 <= len) {
 			sz = be(p + off + 8, 8);
@@ -157,54 +157,102 @@ mvhd_in(const unsigned char *p, size_t len, int64_t *utc)
 			sz = len - off;
 		}
 		if (sz < hdr || sz > len - off)
-			return -1;
-		if (memcmp(p + off + 4, "mvhd", 4) == 0) {
-			const unsigned char *b = p + off + hdr;
-
-			if (sz - hdr < 12)
-				return -1;
-			t = b[0] == 1 && sz - hdr >= 20 ? be(b + 4, 8) : be(b + 4, 4);
-			if (t <= (uint64_t)QT_EPOCH_DELTA || t > (uint64_t)QT_EPOCH_DELTA + 8000000000ULL)
-				return -1;	/* 0 (unset) or absurd */
-			*utc = (int64_t)t - QT_EPOCH_DELTA;
-			return 0;
+			return NULL;
+		if (memcmp(p + off + 4, type, 4) == 0) {
+			*plen = (size_t)(sz - hdr);
+			return p + off + hdr;
 		}
 		off += sz;
 	}
-	return -1;
+	return NULL;
 }
 
 /*
- * The QuickTime creation time (UTC by the spec) from a buffer holding a
- * moov box, as found by mvhd_file(). Exposed for the fuzzer.
+ * Apple's com.apple.quicktime.creationdate in moov's mdta meta: when the
+ * capture began, on the phone's clock, with its offset
+ * ("2019-07-24T11:25:40+0300"). The one date of an iPhone video that
+ * knows its zone; exiftool's Keys:CreationDate, which Immich takes first.
+ */
+static int
+apple_date(const unsigned char *moov, size_t len, int64_t *utc, int32_t *off)
+{
+	static const char key[] = "com.apple.quicktime.creationdate";
+	const unsigned char *meta, *keys = NULL, *ilst, *item, *data;
+	unsigned char index[4];
+	size_t ml, kl, il, itl, dl, at;
+	uint32_t count, i;
+	char text[64];
+
+	if ((meta = box(moov, len, "meta", &ml)) == NULL)
+		return -1;
+	/* QuickTime's meta is a plain box; ISO's has a version and flags */
+	if ((keys = box(meta, ml, "keys", &kl)) == NULL && ml >= 4) {
+		meta += 4;
+		ml -= 4;
+		keys = box(meta, ml, "keys", &kl);
+	}
+	if (keys == NULL || kl < 8 || (ilst = box(meta, ml, "ilst", &il)) == NULL)
+		return -1;
+	count = (uint32_t)be(keys + 4, 4);
+	for (i = 1, at = 8; i <= count && at + 8 <= kl; i++) {
+		uint64_t esz = be(keys + at, 4);
+
+		if (esz < 8 || esz > kl - at)
+			return -1;
+		if (esz - 8 == sizeof(key) - 1 && memcmp(keys + at + 4, "mdta", 4) == 0 &&
+		    memcmp(keys + at + 8, key, sizeof(key) - 1) == 0)
+			break;
+		at += esz;
+	}
+	if (i > count || at + 8 > kl)
+		return -1;
+	/* its value: the ilst item whose type is the key's index, a data box
+	 * of UTF-8 text (type 1) after 4 bytes of type and 4 of locale */
+	index[0] = (unsigned char)(i >> 24);
+	index[1] = (unsigned char)(i >> 16);
+	index[2] = (unsigned char)(i >> 8);
+	index[3] = (unsigned char)i;
+	if ((item = box(ilst, il, (const char *)index, &itl)) == NULL ||
+	    (data = box(item, itl, "data", &dl)) == NULL || dl < 8 ||
+	    dl - 8 >= sizeof(text) || be(data, 4) != 1)
+		return -1;
+	memcpy(text, data + 8, dl - 8);
+	text[dl - 8] = '\0';
+	if (time_parse(text, utc, off) < 0 || *off == OFFSET_UNKNOWN)
+		return -1;
+	return 0;
+}
+
+/*
+ * The time of a buffer holding a moov box, as found by moov_file():
+ * Apple's creationdate with its offset, else the mvhd creation time (UTC
+ * by the spec, *off unknown). Exposed for the fuzzer.
  */
 int
-mvhd_time(const unsigned char *buf, size_t len, int64_t *utc)
+moov_time(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off)
 {
-	size_t off = 0;
+	const unsigned char *moov, *b;
+	size_t n, bl;
+	uint64_t t;
 
-	while (off + 8 <= len) {
-		uint64_t sz = be(buf + off, 4), hdr = 8;
-
-		if (sz == 1 && off + 16 <= len) {
-			sz = be(buf + off + 8, 8);
-			hdr = 16;
-		} else if (sz == 0) {
-			sz = len - off;
-		}
-		if (sz < hdr || sz > len - off)
-			return -1;
-		if (memcmp(buf + off + 4, "moov", 4) == 0)
-			return mvhd_in(buf + off + hdr, (size_t)(sz - hdr), utc);
-		off += sz;
-	}
-	return -1;
+	if ((moov = box(buf, len, "moov", &n)) == NULL)
+		return -1;
+	if (apple_date(moov, n, utc, off) == 0)
+		return 0;
+	if ((b = box(moov, n, "mvhd", &bl)) == NULL || bl < 12)
+		return -1;
+	t = b[0] == 1 && bl >= 20 ? be(b + 4, 8) : be(b + 4, 4);
+	if (t <= (uint64_t)QT_EPOCH_DELTA || t > (uint64_t)QT_EPOCH_DELTA + 8000000000ULL)
+		return -1;	/* 0 (unset) or absurd */
+	*utc = (int64_t)t - QT_EPOCH_DELTA;
+	*off = OFFSET_UNKNOWN;
+	return 0;
 }
 
 /* Walk the top-level boxes with pread, so a moov at the end of a large
  * file costs a few small reads, not the file. */
 static int
-mvhd_file(struct fh *fd, off_t fsize, int64_t *utc)
+moov_file(struct fh *fd, off_t fsize, int64_t *utc, int32_t *offset)
 {
 	unsigned char h[16], *moov;
 	off_t off = 0;
@@ -232,7 +280,7 @@ mvhd_file(struct fh *fd, off_t fsize, int64_t *utc)
 				free(moov);
 				return -1;
 			}
-			rc = mvhd_time(moov, (size_t)sz, utc);
+			rc = moov_time(moov, (size_t)sz, utc, offset);
 			free(moov);
 			return rc;
 		}
@@ -376,8 +424,8 @@ fallback_time(struct export *ex, struct file *f, struct item *it)
 			}
 		} else if (f->kind == KIND_VIDEO || (ext && (strcasecmp(ext, ".m4a") == 0 ||
 		    strcasecmp(ext, ".heic") == 0))) {
-			if (mvhd_file(fd, f->size, &t) == 0) {
-				set_time(it, t, OFFSET_UNKNOWN, "quicktime");
+			if (moov_file(fd, f->size, &t, &off) == 0) {
+				set_time(it, t, off, "quicktime");
 				fh_close(fd);
 				return;
 			}

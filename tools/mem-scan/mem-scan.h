@@ -47,7 +47,7 @@
  *   - safe_join() turns a name read from metadata into a path relative to
  *     the export, refusing absolute names and "..".
  *
- * The pure parsers (sidecar names, JSON and HTML readers, mvhd, file-name
+ * The pure parsers (sidecar names, JSON and HTML readers, moov, file-name
  * dates, mojibake) take buffers, so tests/fuzz/ can call them directly.
  */
 #include <stdint.h>
@@ -189,7 +189,7 @@ void	 fallback_time(struct export *ex, struct file *f, struct item *it);
 int	 jpeg_exif_time(struct fh *h, int64_t *utc, int32_t *off);
 /* The date of an EXIF block ("Exif\0\0", a TIFF structure): 0, or -1. */
 int	 exif_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off);
-int	 mvhd_time(const unsigned char *buf, size_t len, int64_t *utc);
+int	 moov_time(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off);
 int	 name_time(const char *base, int64_t *utc);
 
 /* gphotos.c */

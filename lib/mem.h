@@ -129,6 +129,8 @@ enum {
 	TIFF_BYTE = 1, TIFF_ASCII = 2, TIFF_SHORT = 3, TIFF_LONG = 4, TIFF_RATIONAL = 5,
 	TIFF_UNDEFINED = 7, TIFF_IFD = 13
 };
+/* p: a TIFF header (a TIFF or raw file, a HEIF's Exif item). 0, or -1. */
+int	 tiff_init(struct tiff *t, const unsigned char *p, size_t len);
 /* blk: "Exif\0\0" and a TIFF header. 0, or -1 with *why. */
 int	 tiff_open(struct tiff *t, const unsigned char *blk, size_t len, const char **why);
 unsigned tiff_get16(const struct tiff *t, const unsigned char *p);

@@ -13,19 +13,27 @@
 #define MAX_ENTRIES 1024	/* more is a pointer gone wrong */
 
 int
+tiff_init(struct tiff *t, const unsigned char *p, size_t len)
+{
+	if (len < 8 || (memcmp(p, "MM\0\x2a", 4) != 0 && memcmp(p, "II\x2a\0", 4) != 0))
+		return -1;
+	t->p = p;
+	t->len = len;
+	t->be = p[0] == 'M';
+	return 0;
+}
+
+int
 tiff_open(struct tiff *t, const unsigned char *blk, size_t len, const char **why)
 {
 	if (len < 6 + 8 || memcmp(blk, "Exif\0\0", 6) != 0) {
 		*why = "corrupt EXIF (too short)";
 		return -1;
 	}
-	t->p = blk + 6;
-	t->len = len - 6;
-	if (memcmp(t->p, "MM\0\x2a", 4) != 0 && memcmp(t->p, "II\x2a\0", 4) != 0) {
+	if (tiff_init(t, blk + 6, len - 6) < 0) {
 		*why = "corrupt EXIF (no TIFF header)";
 		return -1;
 	}
-	t->be = t->p[0] == 'M';
 	return 0;
 }
 

@@ -1,7 +1,7 @@
 /*
  * scan-readers.c -- libFuzzer target for mem-scan's other readers: the
  * Instagram HTML pages and mojibake repair, Snapchat locations, the
- * QuickTime moov box, EXIF dates, dates in file names, sandboxed joins,
+ * QuickTime moov box, the HEIF meta box, EXIF dates, dates in file names, sandboxed joins,
  * instaloader's xz sidecars, Snapchat's memories_history.html.
  *
  * FUZZ_SOURCES: tools/mem-scan/*.c
@@ -31,6 +31,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	size_t xlen;
 	double lat, lon;
 	int64_t utc;
+	uint64_t pos, n;
 	int32_t off;
 
 	ig_html_posts((const char *)data, size, post, NULL);
@@ -40,6 +41,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	if (snap_location(s, &lat, &lon) == 0 && (lat < -90 || lat > 90))
 		abort();
 	(void)moov_time(data, size, &utc, &off);
+	(void)heif_exif(data, size, &pos, &n);
 	(void)exif_time(data, size, &utc, &off);
 	(void)name_time(s, &utc);
 	if ((j = safe_join("dir", s)) != NULL) {

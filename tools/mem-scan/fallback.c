@@ -1,9 +1,10 @@
 /*
  * fallback.c -- the capture time a file carries itself, for media that no
  * platform metadata dates: EXIF DateTimeOriginal (+OffsetTimeOriginal) in a
- * JPEG's EXIF segment, a video's Apple creationdate (with its offset) or
- * QuickTime mvhd creation time, a date in the file name, and last the
- * mtime. The record's time_source says which one.
+ * JPEG's EXIF segment, a HEIF's Exif item or a TIFF's (DNG's) own IFDs, a
+ * video's Apple creationdate (with its offset) or QuickTime mvhd creation
+ * time, a date in the file name, and last the mtime. The record's
+ * time_source says which one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,29 +39,26 @@ exif_string(const struct tiff *t, uint32_t ifd, unsigned tag, char *buf, size_t 
 }
 
 /*
- * The date of an EXIF block ("Exif\0\0" and a TIFF structure, maybe cut
- * short: -1 when what it needs lies past the cut). DateTimeOriginal is the
- * camera's wall clock; OffsetTimeOriginal, when present, says which zone
- * that was. Without it the offset stays unknown and the wall clock is
- * stored as if UTC (docs/design.md: never the machine's local time).
+ * The date of a TIFF structure, maybe cut short (-1 when what it needs
+ * lies past the cut). DateTimeOriginal is the camera's wall clock;
+ * OffsetTimeOriginal, when present, says which zone that was. Without it
+ * the offset stays unknown and the wall clock is stored as if UTC
+ * (docs/design.md: never the machine's local time).
  */
-int
-exif_time(const unsigned char *p, size_t n, int64_t *utc, int32_t *off)
+static int
+tiff_time(const struct tiff *t, int64_t *utc, int32_t *off)
 {
-	struct tiff t;
 	const unsigned char *e;
-	const char *why;
 	char dt[32], ot[16], s[64];
 	uint32_t exif;
 	int32_t o;
 
-	if (tiff_open(&t, p, n, &why) < 0 ||
-	    (e = tiff_entry(&t, tiff_get32(&t, t.p + 4), TAG_EXIF_IFD)) == NULL ||
-	    !tiff_pointer(&t, e, &exif) ||
-	    exif_string(&t, exif, TAG_DATE_TIME_ORIGINAL, dt, sizeof(dt)) < 0 ||
+	if ((e = tiff_entry(t, tiff_get32(t, t->p + 4), TAG_EXIF_IFD)) == NULL ||
+	    !tiff_pointer(t, e, &exif) ||
+	    exif_string(t, exif, TAG_DATE_TIME_ORIGINAL, dt, sizeof(dt)) < 0 ||
 	    strncmp(dt, "0000", 4) == 0)
 		return -1;
-	if (exif_string(&t, exif, TAG_OFFSET_TIME_ORIGINAL, ot, sizeof(ot)) == 0 &&
+	if (exif_string(t, exif, TAG_OFFSET_TIME_ORIGINAL, ot, sizeof(ot)) == 0 &&
 	    (ot[0] == '+' || ot[0] == '-'))
 		snprintf(s, sizeof(s), "%.19s%s", dt, ot);
 	else
@@ -71,6 +69,42 @@ exif_time(const unsigned char *p, size_t n, int64_t *utc, int32_t *off)
 	return 0;
 }
 
+/* The date of an EXIF block: "Exif\0\0" and a TIFF structure. */
+int
+exif_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off)
+{
+	struct tiff t;
+	const char *why;
+
+	return tiff_open(&t, blk, len, &why) < 0 ? -1 : tiff_time(&t, utc, off);
+}
+
+/*
+ * A TIFF-based file (TIFF, DNG): the date is in its own IFDs, which
+ * cameras write near the start; the first 64 KiB, else the first MiB.
+ */
+static int
+tiff_file_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
+{
+	size_t n, step;
+	unsigned char *buf;
+	struct tiff t;
+	int rc = -1;
+
+	if (size < 8)
+		return -1;	/* unknown (-1), or no header */
+	for (step = 64 << 10; rc < 0 && step <= 1 << 20; step <<= 4) {
+		n = size < (off_t)step ? (size_t)size : step;
+		buf = xmalloc(n);
+		if (fh_pread(fd, buf, n, 0) == (ssize_t)n && tiff_init(&t, buf, n) == 0)
+			rc = tiff_time(&t, utc, off);
+		free(buf);
+		if (n < step)
+			break;	/* the whole file was read */
+	}
+	return rc;
+}
+
 /*
  * The EXIF time of the JPEG open on fd (a file or a member), reading only
  * its APP1 "Exif" segment (at most 64 KiB): the segments before it are
@@ -78,7 +112,7 @@ exif_time(const unsigned char *p, size_t n, int64_t *utc, int32_t *off)
  * (a Pixel photo edited elsewhere has 73 KiB of XMP first), and a file
  * without EXIF costs one small read.
  */
-int
+static int
 jpeg_exif_time(struct fh *fd, int64_t *utc, int32_t *off)
 {
 	unsigned char h[4096], *seg;
@@ -141,29 +175,42 @@ be(const unsigned char *p, int n)
 	return v;
 }
 
+/* The box at p + *at of the boxes in len bytes: its type and payload;
+ * *at moves past it. 0, or -1 at the end or at a box that does not fit. */
+static int
+box_next(const unsigned char *p, size_t len, size_t *at, const unsigned char **type,
+    const unsigned char **body, size_t *blen)
+{
+	uint64_t sz, hdr = 8;
+
+	if (*at > len || len - *at < 8)
+		return -1;
+	sz = be(p + *at, 4);
+	if (sz == 1 && len - *at >= 16) {
+		sz = be(p + *at + 8, 8);
+		hdr = 16;
+	} else if (sz == 0) {
+		sz = len - *at;
+	}
+	if (sz < hdr || sz > len - *at)
+		return -1;
+	*type = p + *at + 4;
+	*body = p + *at + hdr;
+	*blen = (size_t)(sz - hdr);
+	*at += (size_t)sz;
+	return 0;
+}
+
 /* The payload of the first box of type among the boxes at p, or NULL. */
 static const unsigned char *
 box(const unsigned char *p, size_t len, const char *type, size_t *plen)
 {
-	size_t off = 0;
+	const unsigned char *t, *b;
+	size_t at = 0;
 
-	while (off + 8 <= len) {
-		uint64_t sz = be(p + off, 4), hdr = 8;
-
-		if (sz == 1 && off + 16 <= len) {
-			sz = be(p + off + 8, 8);
-			hdr = 16;
-		} else if (sz == 0) {
-			sz = len - off;
-		}
-		if (sz < hdr || sz > len - off)
-			return NULL;
-		if (memcmp(p + off + 4, type, 4) == 0) {
-			*plen = (size_t)(sz - hdr);
-			return p + off + hdr;
-		}
-		off += sz;
-	}
+	while (box_next(p, len, &at, &t, &b, plen) == 0)
+		if (memcmp(t, type, 4) == 0)
+			return b;
 	return NULL;
 }
 
@@ -249,20 +296,20 @@ moov_time(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off)
 	return 0;
 }
 
-/* Walk the top-level boxes with pread, so a moov at the end of a large
- * file costs a few small reads, not the file. */
-static int
-moov_file(struct fh *fd, off_t fsize, int64_t *utc, int32_t *offset)
+/* The top-level box of type, whole (at most max bytes), malloc'd, *len
+ * of it; or NULL. Walked with pread, so a moov at the end of a large file
+ * costs a few small reads, not the file. */
+static unsigned char *
+top_box(struct fh *fd, off_t fsize, const char *type, uint64_t max, size_t *len)
 {
-	unsigned char h[16], *moov;
+	unsigned char h[16], *buf;
 	off_t off = 0;
-	int rc;
 
 	while (off + 8 <= fsize) {
 		uint64_t sz, hdr = 8;
 
 		if (fh_pread(fd, h, 16, off) < 8)
-			return -1;
+			return NULL;
 		sz = be(h, 4);
 		if (sz == 1) {
 			sz = be(h + 8, 8);
@@ -271,22 +318,156 @@ moov_file(struct fh *fd, off_t fsize, int64_t *utc, int32_t *offset)
 			sz = (uint64_t)(fsize - off);
 		}
 		if (sz < hdr || sz > (uint64_t)(fsize - off))
-			return -1;
-		if (memcmp(h + 4, "moov", 4) == 0) {
-			if (sz > 64 << 20)
-				return -1;
-			moov = xmalloc((size_t)sz);
-			if (fh_pread(fd, moov, (size_t)sz, off) != (ssize_t)sz) {
-				free(moov);
-				return -1;
+			return NULL;
+		if (memcmp(h + 4, type, 4) == 0) {
+			if (sz > max)
+				return NULL;
+			buf = xmalloc((size_t)sz);
+			if (fh_pread(fd, buf, (size_t)sz, off) != (ssize_t)sz) {
+				free(buf);
+				return NULL;
 			}
-			rc = moov_time(moov, (size_t)sz, utc, offset);
-			free(moov);
-			return rc;
+			*len = (size_t)sz;
+			return buf;
 		}
 		off += (off_t)sz;
 	}
+	return NULL;
+}
+
+static int
+moov_file(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off)
+{
+	size_t len;
+	unsigned char *moov = top_box(fd, fsize, "moov", 64 << 20, &len);
+	int rc = moov != NULL ? moov_time(moov, len, utc, off) : -1;
+
+	free(moov);
+	return rc;
+}
+
+/* n big-endian bytes (0 to 8) at p + *at of len, *at moved past them. */
+static int
+field(const unsigned char *p, size_t len, size_t *at, unsigned n, uint64_t *v)
+{
+	if (*at > len || len - *at < n)
+		return -1;
+	*v = be(p + *at, (int)n);
+	*at += n;
+	return 0;
+}
+
+/* The ID of the item of type Exif in an iinf box's payload, or 0. */
+static uint32_t
+exif_item(const unsigned char *p, size_t len)
+{
+	const unsigned char *t, *e;
+	size_t at, el;
+
+	if (len < 6)
+		return 0;
+	at = p[0] == 0 ? 6 : 8;	/* version, flags, a 16- or 32-bit count */
+	while (box_next(p, len, &at, &t, &e, &el) == 0) {
+		/* infe of version 2 or 3: an ID of 16 or 32 bits, a
+		 * protection index of 16, the type */
+		size_t idlen = e[0] == 2 ? 2 : 4;
+
+		if (memcmp(t, "infe", 4) != 0 || el < 4 || (e[0] != 2 && e[0] != 3) ||
+		    el < 4 + idlen + 2 + 4)
+			continue;
+		if (memcmp(e + 4 + idlen + 2, "Exif", 4) == 0)
+			return (uint32_t)be(e + 4, (int)idlen);
+	}
+	return 0;
+}
+
+/* Where the bytes of item id lie in the file, by an iloc box's payload:
+ * one extent at a file offset (construction method 0). 0, or -1. */
+static int
+item_place(const unsigned char *p, size_t len, uint32_t id, uint64_t *pos, uint64_t *n)
+{
+	unsigned v, osz, lsz, bsz, isz;
+	uint64_t count, i, item, method, base, extents, x, eo, el, skip;
+	size_t at = 6;
+
+	if (len < 6)
+		return -1;
+	v = p[0];
+	osz = p[4] >> 4;
+	lsz = p[4] & 15;
+	bsz = p[5] >> 4;
+	isz = v >= 1 ? p[5] & 15 : 0;
+	if (osz > 8 || lsz > 8 || bsz > 8 || isz > 8 ||
+	    field(p, len, &at, v < 2 ? 2 : 4, &count) < 0)
+		return -1;
+	for (i = 0; i < count; i++) {
+		method = eo = el = 0;
+		if (field(p, len, &at, v < 2 ? 2 : 4, &item) < 0 ||
+		    (v >= 1 && field(p, len, &at, 2, &method) < 0) ||
+		    field(p, len, &at, 2, &skip) < 0 ||	/* data reference */
+		    field(p, len, &at, bsz, &base) < 0 ||
+		    field(p, len, &at, 2, &extents) < 0)
+			return -1;
+		for (x = 0; x < extents; x++)
+			if (field(p, len, &at, isz, &skip) < 0 ||
+			    field(p, len, &at, osz, &eo) < 0 ||
+			    field(p, len, &at, lsz, &el) < 0)
+				return -1;
+		if (item != id)
+			continue;
+		if ((method & 15) != 0 || extents != 1)
+			return -1;
+		*pos = base + eo;
+		*n = el;
+		return 0;
+	}
 	return -1;
+}
+
+/*
+ * Where a HEIF's (HEIC, AVIF) EXIF lies, from a buffer holding its meta
+ * box: iinf names the item of type Exif, iloc says where its bytes are.
+ * Exposed for the fuzzer.
+ */
+int
+heif_exif(const unsigned char *buf, size_t len, uint64_t *pos, uint64_t *n)
+{
+	const unsigned char *meta, *iinf, *iloc;
+	size_t ml, il, ll;
+	uint32_t id;
+
+	if ((meta = box(buf, len, "meta", &ml)) == NULL || ml < 4 ||
+	    (iinf = box(meta + 4, ml - 4, "iinf", &il)) == NULL ||
+	    (iloc = box(meta + 4, ml - 4, "iloc", &ll)) == NULL ||
+	    (id = exif_item(iinf, il)) == 0)
+		return -1;
+	return item_place(iloc, ll, id, pos, n);
+}
+
+/* A HEIF's date: its EXIF item begins with the offset of the TIFF header
+ * after those 4 bytes (ISO/IEC 23008-12, A.2.1). */
+static int
+heif_time(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off)
+{
+	unsigned char *buf, *exif = NULL;
+	size_t len;
+	uint64_t pos, n, hdr;
+	struct tiff t;
+	int rc = -1;
+
+	if ((buf = top_box(fd, fsize, "meta", 16 << 20, &len)) == NULL)
+		return -1;
+	if (heif_exif(buf, len, &pos, &n) == 0 && n >= 4 + 8 && n <= 1 << 20 &&
+	    pos <= (uint64_t)fsize && n <= (uint64_t)fsize - pos) {
+		exif = xmalloc((size_t)n);
+		if (fh_pread(fd, exif, (size_t)n, (off_t)pos) == (ssize_t)n &&
+		    (hdr = be(exif, 4)) <= n - 4 - 8 &&
+		    tiff_init(&t, exif + 4 + hdr, (size_t)(n - 4 - hdr)) == 0)
+			rc = tiff_time(&t, utc, off);
+	}
+	free(exif);
+	free(buf);
+	return rc;
 }
 
 static int
@@ -403,6 +584,41 @@ name_time(const char *base, int64_t *utc)
 	return -1;
 }
 
+/* Which EXIF reader a photo's name calls for, or PHOTO_NONE. */
+int
+photo_format(const char *name)
+{
+	static const struct {
+		const char *ext;
+		int	 format;
+	} readers[] = {
+		{ "jpg", PHOTO_JPEG }, { "jpeg", PHOTO_JPEG }, { "heic", PHOTO_HEIF },
+		{ "heif", PHOTO_HEIF }, { "avif", PHOTO_HEIF }, { "tif", PHOTO_TIFF },
+		{ "tiff", PHOTO_TIFF }, { "dng", PHOTO_TIFF }
+	};
+	const char *ext = path_ext(name);
+	size_t i;
+
+	for (i = 0; i < LEN(readers); i++)
+		if (strcasecmp(ext, readers[i].ext) == 0)
+			return readers[i].format;
+	return PHOTO_NONE;
+}
+
+int
+photo_time(struct fh *fd, const char *name, off_t size, int64_t *utc, int32_t *off)
+{
+	switch (photo_format(name)) {
+	case PHOTO_JPEG:
+		return jpeg_exif_time(fd, utc, off);
+	case PHOTO_HEIF:
+		return heif_time(fd, size, utc, off);
+	case PHOTO_TIFF:
+		return tiff_file_time(fd, size, utc, off);
+	}
+	return -1;
+}
+
 void
 fallback_time(struct export *ex, struct file *f, struct item *it)
 {
@@ -416,14 +632,12 @@ fallback_time(struct export *ex, struct file *f, struct item *it)
 	if (fd != NULL) {
 		const char *ext = strrchr(f->rel, '.');
 
-		if (ext && (strcasecmp(ext, ".jpg") == 0 || strcasecmp(ext, ".jpeg") == 0)) {
-			if (jpeg_exif_time(fd, &t, &off) == 0) {
-				set_time(it, t, off, "exif");
-				fh_close(fd);
-				return;
-			}
-		} else if (f->kind == KIND_VIDEO || (ext && (strcasecmp(ext, ".m4a") == 0 ||
-		    strcasecmp(ext, ".heic") == 0))) {
+		if (photo_time(fd, f->rel, f->size, &t, &off) == 0) {
+			set_time(it, t, off, "exif");
+			fh_close(fd);
+			return;
+		}
+		if (f->kind == KIND_VIDEO || (ext && strcasecmp(ext, ".m4a") == 0)) {
 			if (moov_file(fd, f->size, &t, &off) == 0) {
 				set_time(it, t, off, "quicktime");
 				fh_close(fd);

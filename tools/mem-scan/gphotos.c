@@ -817,14 +817,13 @@ parse_one(const struct export *ex, struct gfile *g)
 
 /*
  * What dedup and offsets need of a media file: its size and mtime, and a
- * JPEG's EXIF wall clock (DateTimeOriginal), read once. Worker threads
- * call it; each touches only its own file.
+ * photo's EXIF wall clock (DateTimeOriginal of a JPEG, HEIF or TIFF), read
+ * once. Worker threads call it; each touches only its own file.
  */
 static void
 read_wall(const struct export *ex, struct gfile *g)
 {
 	struct file *f = &ex->files[g->idx];
-	const char *ext = strrchr(f->rel, '.');
 	struct stat st;
 	int64_t utc;
 	int32_t off;
@@ -836,7 +835,7 @@ read_wall(const struct export *ex, struct gfile *g)
 	int pfd, has_mk = 0;
 
 	g->walled = -1;
-	if (ext == NULL || (strcasecmp(ext, ".jpg") != 0 && strcasecmp(ext, ".jpeg") != 0)) {
+	if (photo_format(f->rel) == PHOTO_NONE) {
 		if (!f->stated && g->dfd >= 0 && fstatat(g->dfd, g->base, &st, 0) == 0) {
 			f->size = st.st_size;
 			f->mtime = (int64_t)st.st_mtime;
@@ -873,7 +872,7 @@ read_wall(const struct export *ex, struct gfile *g)
 			has_mk = memo_key_of(&st, MEMO_GP_WALL, &mk) == 0;
 	}
 	errno = 0;
-	if (jpeg_exif_time(fd, &utc, &off) == 0) {
+	if (photo_time(fd, f->rel, f->size, &utc, &off) == 0) {
 		g->u.wall = utc + (off == OFFSET_UNKNOWN ? 0 : (int64_t)off * 60);
 		g->walled = 1;
 	} else if (errno != 0) {

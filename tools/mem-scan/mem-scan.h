@@ -186,10 +186,14 @@ int	 write_report(struct export *ex, const char *out);
 
 /* fallback.c: the time a file carries itself. */
 void	 fallback_time(struct export *ex, struct file *f, struct item *it);
-int	 jpeg_exif_time(struct fh *h, int64_t *utc, int32_t *off);
+enum { PHOTO_NONE, PHOTO_JPEG, PHOTO_HEIF, PHOTO_TIFF };
+int	 photo_format(const char *name);	/* which EXIF reader, by extension */
+/* The EXIF date of a photo open on fd, of size bytes: 0, or -1. */
+int	 photo_time(struct fh *fd, const char *name, off_t size, int64_t *utc, int32_t *off);
 /* The date of an EXIF block ("Exif\0\0", a TIFF structure): 0, or -1. */
 int	 exif_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off);
 int	 moov_time(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off);
+int	 heif_exif(const unsigned char *buf, size_t len, uint64_t *pos, uint64_t *n);
 int	 name_time(const char *base, int64_t *utc);
 
 /* gphotos.c */

@@ -34,7 +34,7 @@ corpus_into() {
 	run python3 - out/.mem/items <<'PY'
 import json, os, sys
 sys.path.insert(0, os.environ["REPO"] + "/tests/helpers")
-from dates import records, instant, minutes, exiftool_date
+from dates import records, instant, minutes, exiftool_date, report
 want = {}
 for t in json.load(open("tags.json")):
     d = exiftool_date(t.get("ExifIFD:DateTimeOriginal"))
@@ -53,10 +53,8 @@ for rec in records(sys.argv[1]):
     if rec["time_source"] != "exif" or instant(rec) != w[0] or minutes(rec.get("offset")) != w[1]:
         bad.append("%s: %s %s (%s), exiftool: %d %s" % (base, rec["time"], rec.get("offset"),
                    rec["time_source"], w[0], w[1]))
-for b in bad:
-    print(b)
-print("%d dated, %d wrong, %d not scanned" % (dated, len(bad), len(want)))
-sys.exit(1 if bad or want or dated < 105 else 0)
+report(bad + ["%s: not scanned" % w for w in want],
+       "%d dated, %d wrong, %d not scanned" % (dated, len(bad), len(want)), dated >= 105)
 PY
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -69,7 +67,7 @@ PY
 	run python3 - out/.mem/items <<'PY'
 import json, os, sys
 sys.path.insert(0, os.environ["REPO"] + "/tests/helpers")
-from dates import records, instant, minutes, exiftool_date
+from dates import records, instant, minutes, exiftool_date, report
 want = {}
 for t in json.load(open("tags.json")):
     k = exiftool_date(t.get("Keys:CreationDate"))
@@ -87,10 +85,8 @@ for rec in records(sys.argv[1]):
         bad.append("%s: %s %s (%s), exiftool: %d %s" % (base, rec["time"], rec.get("offset"),
                    rec.get("offset_source"), w[0], w[1]))
     apple += w is not None and w[1] is not None
-for b in bad:
-    print(b)
-print("%d with an Apple date, %d wrong, %d not scanned" % (apple, len(bad), len(want)))
-sys.exit(1 if bad or want or apple < 2 else 0)
+report(bad + ["%s: not scanned" % w for w in want],
+       "%d with an Apple date, %d wrong, %d not scanned" % (apple, len(bad), len(want)), apple >= 2)
 PY
 	echo "$output"
 	[ "$status" -eq 0 ]

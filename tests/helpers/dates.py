@@ -3,6 +3,7 @@ records and exiftool's dates, as UTC seconds and offsets in minutes."""
 import calendar
 import os
 import re
+import sys
 import time
 
 
@@ -36,3 +37,12 @@ def exiftool_date(text):
     wall = calendar.timegm(tuple(int(g) for g in m.groups()[:6]) + (0, 0, 0))
     off = minutes(m.group(7))
     return (wall - (off or 0) * 60, off)
+
+
+def report(bad, summary, enough):
+    """What is wrong, one a line, then the summary; the exit status is 1
+    when anything is wrong or too few were compared (not enough)."""
+    for b in bad:
+        print(b)
+    print(summary)
+    sys.exit(1 if bad or not enough else 0)

@@ -118,8 +118,8 @@ int	 have_program(const char *name);	/* found on PATH and executable */
  * it or finds no duration (an unfinished file; no ffprobe). */
 double	 media_whole_seconds(const char *path);
 
-/* tiff.c (mem-exif, mem-scan): an EXIF block's TIFF structure, read in
- * place; every offset it hands out lies within the block. */
+/* tiff.c (mem-exif, mem-scan): a TIFF structure (an EXIF block), read in
+ * place; every offset it hands out lies within its bytes. */
 struct tiff {
 	const unsigned char *p;	/* the TIFF header */
 	size_t	 len;

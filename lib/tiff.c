@@ -1,10 +1,11 @@
 /*
- * tiff.c -- an EXIF block read where it lies: its TIFF header, its IFDs'
- * entries and their values, every offset checked against the block.
- * mem-exif edits blocks on top of it (tools/mem-exif/tiff.c); mem-scan
- * reads a photo's date with it. libexif builds every entry of every IFD,
- * and names each tag by a search of its table, to give those two dates:
- * 4 us a photo where this takes a few hundred ns (bench/archive-scan).
+ * tiff.c -- a TIFF structure read where it lies (an EXIF block, a TIFF or
+ * DNG file's head, a HEIF's Exif item): its header, its IFDs' entries and
+ * their values, every offset checked against the bytes at hand. mem-exif
+ * edits EXIF blocks on top of it (tools/mem-exif/tiff.c); mem-scan reads
+ * a photo's date with it. libexif built every entry of every IFD, and
+ * named each tag by a search of its table, to give that date: 10 us a
+ * corpus photo, where this takes 0.03.
  */
 #include <string.h>
 

@@ -147,6 +147,15 @@ const unsigned char *tiff_value(const struct tiff *t, const unsigned char *e, si
  * offset (not checked); else 0: readers do not follow it. */
 int	 tiff_pointer(const struct tiff *t, const unsigned char *e, uint32_t *off);
 
+/* box.c (mem-exif, mem-scan): ISO base media boxes (MP4, MOV, HEIF). */
+/* The box at p (n bytes left): its size (n for a size of 0) and header
+ * length; 0, or -1 when it does not fit. */
+int	 box_header(const unsigned char *p, uint64_t n, uint64_t *size, unsigned *hlen);
+/* Where the children of the meta box at p (whole, n bytes) begin: after
+ * its header in QuickTime files, after a version word too in ISO ones;
+ * 0 when it has no hdlr. */
+size_t	 meta_children(const unsigned char *p, size_t n);
+
 /* time.c: instants are UTC seconds; an offset is known or not. */
 #define OFFSET_UNKNOWN INT32_MIN
 /* Parse ISO 8601 ("2023-01-15T10:30:45+02:00", "...Z", "2023-01-15 10:30:45",

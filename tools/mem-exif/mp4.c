@@ -26,24 +26,6 @@
 
 #define MAXMOOV (256u << 20)
 
-/* A box header at p (n bytes left): its size and header length, or -1. */
-static int
-box(const unsigned char *p, uint64_t n, uint64_t *size, unsigned *hlen)
-{
-	if (n < 8)
-		return -1;
-	*size = be32(p);
-	*hlen = 8;
-	if (*size == 1) {
-		if (n < 16)
-			return -1;
-		*size = (uint64_t)be32(p + 8) << 32 | be32(p + 12);
-		*hlen = 16;
-	} else if (*size == 0)
-		*size = n;
-	return *size < *hlen || *size > n ? -1 : 0;
-}
-
 /* The ©xyz user data box: a counted string and a language (und). */
 static unsigned char *
 xyz_box(const char *loc, size_t *len)
@@ -76,7 +58,7 @@ rebuild(const unsigned char *moov, size_t mlen, const char *loc, size_t *outlen)
 	out = xmalloc(mlen + xlen + 8);
 	memcpy(out, moov, 8);
 	while (i < mlen) {
-		if (box(moov + i, mlen - i, &sz, &hl) < 0)
+		if (box_header(moov + i, mlen - i, &sz, &hl) < 0)
 			goto bad;
 		if (memcmp(moov + i + 4, "udta", 4) != 0 || hl != 8) {
 			memcpy(out + o, moov + i, (size_t)sz);
@@ -89,7 +71,7 @@ rebuild(const unsigned char *moov, size_t mlen, const char *loc, size_t *outlen)
 		memcpy(out + o, moov + i, 8);
 		o += 8;
 		for (j = i + 8; j < i + sz; j += (size_t)csz) {
-			if (box(moov + j, i + sz - j, &csz, &chl) < 0)
+			if (box_header(moov + j, i + sz - j, &csz, &chl) < 0)
 				goto bad;
 			/* ffmpeg's loci holds the place at 16.16 fixed point */
 			if (memcmp(moov + j + 4, "\xA9xyz", 4) == 0 ||
@@ -137,7 +119,7 @@ mp4_put_xyz(const char *path, const char *loc, const char **why)
 	while (off < st.st_size) {
 		size_t n = st.st_size - off >= 16 ? 16 : (size_t)(st.st_size - off);
 
-		if (read_at(fd, off, h, n) < 0 || box(h, (uint64_t)(st.st_size - off), &sz,
+		if (read_at(fd, off, h, n) < 0 || box_header(h, (uint64_t)(st.st_size - off), &sz,
 		    &hl) < 0) {
 			*why = "ffmpeg wrote a broken MP4";
 			goto out;
@@ -273,18 +255,6 @@ is_type(const unsigned char *box, const char *type)
 	return memcmp(box + 4, type, 4) == 0;
 }
 
-/* Where a meta box's children start: right after the header in
- * QuickTime files, after a version word in ISO ones; 0 if it has no hdlr. */
-static size_t
-meta_children(const unsigned char *p, size_t n)
-{
-	if (n >= 16 && memcmp(p + 12, "hdlr", 4) == 0)
-		return 8;
-	if (n >= 20 && memcmp(p + 16, "hdlr", 4) == 0)
-		return 12;
-	return 0;
-}
-
 /* Is this meta box (whole, header included) Apple's mdta one? */
 static int
 is_mdta_meta(const unsigned char *p, size_t n)
@@ -346,7 +316,7 @@ edit_meta(struct obuf *o, const unsigned char *p, size_t n, const struct qt_plan
 		ob_put(o, p + 8, c - 8);	/* an ISO version word */
 	/* find keys and ilst, and the indexes of our keys */
 	for (i = c; p != NULL && i + 8 <= n; i += (size_t)sz) {
-		if (box(p + i, n - i, &sz, &hl) < 0)
+		if (box_header(p + i, n - i, &sz, &hl) < 0)
 			break;
 		if (is_type(p + i, "keys") && keys == NULL && hl == 8 && sz >= 16) {
 			keys = p + i;
@@ -372,7 +342,7 @@ edit_meta(struct obuf *o, const unsigned char *p, size_t n, const struct qt_plan
 	if (p == NULL)
 		ob_put(o, hdlr, sizeof(hdlr));
 	for (i = c; p != NULL && i + 8 <= n; i += (size_t)sz) {
-		if (box(p + i, n - i, &sz, &hl) < 0) {
+		if (box_header(p + i, n - i, &sz, &hl) < 0) {
 			ob_put(o, p + i, n - i);
 			break;
 		}
@@ -398,7 +368,7 @@ edit_meta(struct obuf *o, const unsigned char *p, size_t n, const struct qt_plan
 	/* ilst: the items of other keys as they were, then ours */
 	kat = ob_begin(o, "ilst");
 	for (i = 8; ilst != NULL && i + 8 <= isz; i += (size_t)esz) {
-		if (box(ilst + i, isz - i, &esz, &ehl) < 0) {
+		if (box_header(ilst + i, isz - i, &esz, &ehl) < 0) {
 			ob_put(o, ilst + i, (size_t)isz - i);
 			break;
 		}
@@ -430,7 +400,7 @@ edit_udta(struct obuf *o, const unsigned char *p, size_t n, const struct qt_plan
 	size_t i, tlen = 0, at = ob_begin(o, "udta");
 
 	for (i = 0; p != NULL && i < n; i += (size_t)sz) {
-		if (box(p + i, n - i, &sz, &hl) < 0) {
+		if (box_header(p + i, n - i, &sz, &hl) < 0) {
 			tail = p + i;	/* a terminator: it stays last */
 			tlen = n - i;
 			break;
@@ -500,7 +470,7 @@ look(const unsigned char *moov, size_t n, struct qt_have *h)
 
 	memset(h, 0, sizeof(*h));
 	for (i = 8; i + 8 <= n; i += (size_t)sz) {
-		if (box(moov + i, n - i, &sz, &hl) < 0)
+		if (box_header(moov + i, n - i, &sz, &hl) < 0)
 			break;
 		if (is_type(moov + i, "mvhd") && sz >= 28)
 			h->time = moov[i + 8] == 1 && sz >= 36 ? be64(moov + i + 12) :
@@ -554,7 +524,7 @@ tiles(const unsigned char *p, size_t n)
 	for (i = 0; i < n; i += (size_t)sz) {
 		if (n - i < 8 && is_terminator(p + i, n - i))
 			break;
-		if (box(p + i, n - i, &sz, &hl) < 0)
+		if (box_header(p + i, n - i, &sz, &hl) < 0)
 			return 0;
 		if ((is_type(p + i, "trak") || is_type(p + i, "mdia") ||
 		    is_type(p + i, "minf") || is_type(p + i, "stbl") ||
@@ -586,7 +556,7 @@ fix_boxes(unsigned char *p, size_t n, int set_time, uint64_t t, uint64_t from,
 			break;
 		/* boxes that do not tile their parent would be read differently
 		 * once moov has grown around them */
-		if (box(p + i, n - i, &sz, &hl) < 0) {
+		if (box_header(p + i, n - i, &sz, &hl) < 0) {
 			*why = "corrupt MP4 (a box overruns the one it is in)";
 			return -1;
 		}
@@ -683,13 +653,13 @@ edit_moov(struct obuf *o, const unsigned char *moov, size_t n, const struct qt_p
 	int strings = keys;
 
 	for (i = 8; i + 8 <= n; i += (size_t)sz) {
-		if (box(moov + i, n - i, &sz, &hl) < 0)
+		if (box_header(moov + i, n - i, &sz, &hl) < 0)
 			break;
 		if (is_type(moov + i, "meta") && is_mdta_meta(moov + i, (size_t)sz))
 			top_meta = 1;
 	}
 	for (i = 8; i < n; i += (size_t)sz) {
-		if (box(moov + i, n - i, &sz, &hl) < 0) {
+		if (box_header(moov + i, n - i, &sz, &hl) < 0) {
 			tail = moov + i;	/* a terminator: it stays last */
 			tlen = n - i;
 			break;

@@ -181,18 +181,10 @@ static int
 box_next(const unsigned char *p, size_t len, size_t *at, const unsigned char **type,
     const unsigned char **body, size_t *blen)
 {
-	uint64_t sz, hdr = 8;
+	uint64_t sz;
+	unsigned hdr;
 
-	if (*at > len || len - *at < 8)
-		return -1;
-	sz = be(p + *at, 4);
-	if (sz == 1 && len - *at >= 16) {
-		sz = be(p + *at + 8, 8);
-		hdr = 16;
-	} else if (sz == 0) {
-		sz = len - *at;
-	}
-	if (sz < hdr || sz > len - *at)
+	if (*at > len || box_header(p + *at, len - *at, &sz, &hdr) < 0)
 		return -1;
 	*type = p + *at + 4;
 	*body = p + *at + hdr;
@@ -224,21 +216,24 @@ static int
 apple_date(const unsigned char *moov, size_t len, int64_t *utc, int32_t *off)
 {
 	static const char key[] = "com.apple.quicktime.creationdate";
-	const unsigned char *meta, *keys = NULL, *ilst, *item, *data;
+	const unsigned char *type, *meta, *keys, *ilst, *item, *data;
 	unsigned char index[4];
-	size_t ml, kl, il, itl, dl, at;
+	size_t ml, kl, il, itl, dl, at = 0, c;
 	uint32_t count, i;
 	char text[64];
 
-	if ((meta = box(moov, len, "meta", &ml)) == NULL)
-		return -1;
-	/* QuickTime's meta is a plain box; ISO's has a version and flags */
-	if ((keys = box(meta, ml, "keys", &kl)) == NULL && ml >= 4) {
-		meta += 4;
-		ml -= 4;
-		keys = box(meta, ml, "keys", &kl);
+	for (;;) {
+		if (box_next(moov, len, &at, &type, &meta, &ml) < 0)
+			return -1;
+		if (memcmp(type, "meta", 4) == 0)
+			break;
 	}
-	if (keys == NULL || kl < 8 || (ilst = box(meta, ml, "ilst", &il)) == NULL)
+	/* the whole box, header and all, for meta_children */
+	ml += (size_t)(meta - (type - 4));
+	meta = type - 4;
+	if ((c = meta_children(meta, ml)) == 0 ||
+	    (keys = box(meta + c, ml - c, "keys", &kl)) == NULL || kl < 8 ||
+	    (ilst = box(meta + c, ml - c, "ilst", &il)) == NULL)
 		return -1;
 	count = (uint32_t)be(keys + 4, 4);
 	for (i = 1, at = 8; i <= count && at + 8 <= kl; i++) {
@@ -306,18 +301,13 @@ top_box(struct fh *fd, off_t fsize, const char *type, uint64_t max, size_t *len)
 	off_t off = 0;
 
 	while (off + 8 <= fsize) {
-		uint64_t sz, hdr = 8;
+		uint64_t sz;
+		unsigned hdr;
+		ssize_t r = fh_pread(fd, h, 16, off);
 
-		if (fh_pread(fd, h, 16, off) < 8)
-			return NULL;
-		sz = be(h, 4);
-		if (sz == 1) {
-			sz = be(h + 8, 8);
-			hdr = 16;
-		} else if (sz == 0) {
-			sz = (uint64_t)(fsize - off);
-		}
-		if (sz < hdr || sz > (uint64_t)(fsize - off))
+		/* all 16 bytes, or all the file has left */
+		if (r < 8 || (r < 16 && r < fsize - off) ||
+		    box_header(h, (uint64_t)(fsize - off), &sz, &hdr) < 0)
 			return NULL;
 		if (memcmp(h + 4, type, 4) == 0) {
 			if (sz > max)

@@ -360,10 +360,12 @@ exif_item(const unsigned char *p, size_t len)
 	while (box_next(p, len, &at, &t, &e, &el) == 0) {
 		/* infe of version 2 or 3: an ID of 16 or 32 bits, a
 		 * protection index of 16, the type */
-		size_t idlen = e[0] == 2 ? 2 : 4;
+		size_t idlen;
 
-		if (memcmp(t, "infe", 4) != 0 || el < 4 || (e[0] != 2 && e[0] != 3) ||
-		    el < 4 + idlen + 2 + 4)
+		if (memcmp(t, "infe", 4) != 0 || el < 4 || (e[0] != 2 && e[0] != 3))
+			continue;
+		idlen = e[0] == 2 ? 2 : 4;
+		if (el < 4 + idlen + 2 + 4)
 			continue;
 		if (memcmp(e + 4 + idlen + 2, "Exif", 4) == 0)
 			return (uint32_t)be(e + 4, (int)idlen);

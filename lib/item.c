@@ -4,6 +4,7 @@
  * NUL; a key may repeat (album); unknown keys are kept, not rejected, so
  * older readers survive newer writers.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -36,33 +37,61 @@ kind_parse(const char *s)
 	return KIND_UNKNOWN;
 }
 
-/* memoria's media sets (§2.1.3), plus the audio that mem-loudnorm takes. */
+static int
+cmp_ext(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+/*
+ * The photos and videos Immich 3.1 takes (server/src/utils/mime-types.ts:
+ * camera raw formats too, which memoria's sets leave out), plus the audio
+ * that mem-loudnorm takes; tests/mem-scan-formats.bats holds the image and
+ * video sets to Immich's. Sorted, for bsearch: every member of an archive
+ * asks.
+ */
 enum item_kind
 kind_of_name(const char *path)
 {
-	static const char *img[] = { "jpg", "jpeg", "png", "gif", "webp", "heic",
-	    "heif", "tiff", "tif", "dng", "avif", "bmp" };
-	static const char *vid[] = { "mp4", "mov", "avi", "webm", "mkv", "m4v",
-	    "3gp", "mts", "m2ts" };
-	static const char *aud[] = { "mp3", "m4a", "aac", "wav", "flac", "ogg",
-	    "opus", "caf", "amr", "aif", "aiff", "wma" };
+	enum { I = KIND_IMAGE, V = KIND_VIDEO, A = KIND_AUDIO };
+	static const struct ext_kind {
+		const char *ext;	/* first: cmp_ext compares it */
+		unsigned char kind;
+	} exts[] = {
+		{ "3fr", I }, { "3gp", V }, { "3gpp", V }, { "aac", A },
+		{ "aif", A }, { "aiff", A }, { "amr", A }, { "ari", I },
+		{ "arw", I }, { "avi", V }, { "avif", I }, { "bmp", I },
+		{ "caf", A }, { "cap", I }, { "cin", I }, { "cr2", I },
+		{ "cr3", I }, { "crw", I }, { "dcr", I }, { "dng", I },
+		{ "erf", I }, { "fff", I }, { "flac", A }, { "flv", V },
+		{ "gif", I }, { "heic", I }, { "heif", I }, { "hif", I },
+		{ "iiq", I }, { "insp", I }, { "insv", V }, { "jp2", I },
+		{ "jpe", I }, { "jpeg", I }, { "jpg", I }, { "jxl", I },
+		{ "k25", I }, { "kdc", I }, { "m2t", V }, { "m2ts", V },
+		{ "m4a", A }, { "m4v", V }, { "mkv", V }, { "mov", V },
+		{ "mp3", A }, { "mp4", V }, { "mpe", V }, { "mpeg", V },
+		{ "mpg", V }, { "mpo", I }, { "mrw", I }, { "mts", V },
+		{ "mxf", V }, { "nef", I }, { "nrw", I }, { "ogg", A },
+		{ "opus", A }, { "orf", I }, { "ori", I }, { "pef", I },
+		{ "png", I }, { "psd", I }, { "raf", I }, { "raw", I },
+		{ "rw2", I }, { "rwl", I }, { "sr2", I }, { "srf", I },
+		{ "srw", I }, { "svg", I }, { "tif", I }, { "tiff", I },
+		{ "ts", V }, { "vob", V }, { "wav", A }, { "webm", V },
+		{ "webp", I }, { "wma", A }, { "wmv", V }, { "x3f", I }
+	};
 	const char *slash = strrchr(path, '/');
 	const char *dot = strrchr(slash ? slash : path, '.');
+	char ext[6];
+	const void *k;
 	size_t i;
 
-	if (dot == NULL || dot[1] == '\0')
+	if (dot == NULL || dot[1] == '\0' || strlen(dot + 1) >= sizeof(ext))
 		return KIND_UNKNOWN;
-	dot++;
-	for (i = 0; i < LEN(img); i++)
-		if (strcasecmp(dot, img[i]) == 0)
-			return KIND_IMAGE;
-	for (i = 0; i < LEN(vid); i++)
-		if (strcasecmp(dot, vid[i]) == 0)
-			return KIND_VIDEO;
-	for (i = 0; i < LEN(aud); i++)
-		if (strcasecmp(dot, aud[i]) == 0)
-			return KIND_AUDIO;
-	return KIND_UNKNOWN;
+	for (i = 0; dot[i + 1] != '\0'; i++)
+		ext[i] = (char)tolower((unsigned char)dot[i + 1]);
+	ext[i] = '\0';
+	k = bsearch(ext, exts, LEN(exts), sizeof(exts[0]), cmp_ext);
+	return k != NULL ? (enum item_kind)((const struct ext_kind *)k)->kind : KIND_UNKNOWN;
 }
 
 uint64_t

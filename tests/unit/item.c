@@ -124,6 +124,11 @@ test_bad(void)
 	item_free(&it);
 	ok(kind_of_name("/x/a.b/VID.MOV") == KIND_VIDEO && kind_of_name("/x/a.jpg/noext") ==
 	    KIND_UNKNOWN && kind_of_name("s.FLAC") == KIND_AUDIO, "kind from the extension");
+	ok(kind_of_name("a.3fr") == KIND_IMAGE && kind_of_name("a.X3F") == KIND_IMAGE &&
+	    kind_of_name("a.Ts") == KIND_VIDEO && kind_of_name("a.wma") == KIND_AUDIO &&
+	    kind_of_name("a.jpegs") == KIND_UNKNOWN && kind_of_name("a.jp") == KIND_UNKNOWN &&
+	    kind_of_name("a.") == KIND_UNKNOWN && kind_of_name("a.xmp") == KIND_UNKNOWN,
+	    "kind from the extension: the table's ends, any case, no near miss");
 	ok(is_temp_name(".a.jpg.Ab12Zx") && is_temp_name(".a.Ab12Zx.mp4") &&
 	    !is_temp_name(".hidden") && !is_temp_name("a.jpg.Ab12Zx"),
 	    "temp names of atomic_open are recognised");

@@ -60,6 +60,57 @@ PY
 	[ "$status" -eq 0 ]
 }
 
+@test "every other corpus file (PNG, WebP, GIF, camera raws, AVI, Matroska, AVCHD) is dated by the DateTimeOriginal exiftool reads in it, with its offset, and none without one is" {
+	[ "$(corpus_into export 'ln -s' '^(png|mkv|other:(png|webp|gif|cr2|nef|avi|mts)):')" -eq 13 ]
+	run -0 mem-scan -o out --records export
+	exiftool -j -DateTimeOriginal -OffsetTimeOriginal export/* > tags.json 2> /dev/null || true
+	run python3 - out/.mem/items <<'PY'
+import json, os, sys
+sys.path.insert(0, os.environ["REPO"] + "/tests/helpers")
+from dates import records, instant, minutes, exiftool_date, report
+want = {}
+for t in json.load(open("tags.json")):
+    d = str(t.get("DateTimeOriginal", ""))
+    # "21:17:48.5Z" (Matroska): the second's fraction goes, the zone stays
+    if len(d) > 19 and d[19] == ".":
+        d = d[:19] + d[19:].lstrip(".0123456789")
+    want[os.path.basename(t["SourceFile"])] = exiftool_date(d + str(t.get("OffsetTimeOriginal", "")))
+bad, dated = [], 0
+for rec in records(sys.argv[1]):
+    base = os.path.basename(rec["source"])
+    w = want.pop(base, None)
+    src = rec["time_source"]
+    if w is None:
+        if src not in ("mtime", "filename"):
+            bad.append("%s: dated by %s, exiftool reads no date" % (base, src))
+        continue
+    dated += 1
+    got = instant(rec)
+    # exiftool drops the seconds of an IDIT written "2009/10/27 12:14:34"
+    if src == "riff" and w[0] % 60 == 0:
+        got -= got % 60
+    if src in ("mtime", "filename") or got != w[0] or \
+            (src != "matroska" and minutes(rec.get("offset")) != w[1]):
+        bad.append("%s: %s %s (%s), exiftool: %d %s" % (base, rec["time"], rec.get("offset"),
+                   src, w[0], w[1]))
+report(bad + ["%s: not scanned" % w for w in want],
+       "%d dated, %d wrong, %d not scanned" % (dated, len(bad), len(want)), dated >= 6)
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "an AVI whose IDIT says 2009/10/27 12:14:34 (a Pentax K-x's) keeps the seconds exiftool drops" {
+	mkdir export
+	cp "$CORPUS/exiftool+exiftool/t/images/Pentax.avi" export/
+	run -0 exiftool -q -p '$DateTimeOriginal' export/Pentax.avi
+	assert_output "2009:10:27 12:14:00"
+	run -0 mem-scan -o out --records export
+	run -0 nul_list out/.mem/items/*.item
+	assert_line time=2009-10-27T12:14:34Z
+	assert_line time_source=riff
+}
+
 @test "every corpus video is dated as exiftool reads it: Apple's Keys:CreationDate with its offset, else the QuickTime CreateDate in UTC" {
 	[ "$(corpus_into export 'ln -s' '^video:')" -ge 5 ]
 	run -0 mem-scan -o out --records export

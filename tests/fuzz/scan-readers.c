@@ -1,13 +1,18 @@
 /*
  * scan-readers.c -- libFuzzer target for mem-scan's other readers: the
  * Instagram HTML pages and mojibake repair, Snapchat locations, the
- * QuickTime moov box, the HEIF meta box, EXIF dates, dates in file names, sandboxed joins,
- * instaloader's xz sidecars, Snapchat's memories_history.html.
+ * QuickTime moov box, the HEIF meta box, EXIF dates, the RIFF (AVI, WebP),
+ * PNG, Matroska and AVCHD (MPEG transport stream) date readers, dates in
+ * file names, sandboxed joins, instaloader's xz sidecars, Snapchat's
+ * memories_history.html.
  *
  * FUZZ_SOURCES: tools/mem-scan/*.c
  */
+#define _GNU_SOURCE	/* memfd_create */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "mem.h"
 #include "../../tools/mem-scan/mem-scan.h"
@@ -21,6 +26,37 @@ post(const struct ig_post *p, void *arg)
 	for (i = 0; i < p->nmedia; i++)
 		if (strlen(p->media[i]) == 0)
 			abort();
+}
+
+/* The readers that walk a file with preads, over the input as a file:
+ * each format's by a name of its own, and the instants'. */
+static void
+containers(const unsigned char *data, size_t size)
+{
+	static const char *names[] = { "a.jpg", "a.heic", "a.tif", "a.orf", "a.cr3",
+	    "a.raf", "a.png", "a.webp", "a.avi", "a.mts" };
+	int (*instants[])(struct fh *, off_t, int64_t *, int32_t *) = {
+		mkv_time, asf_time
+	};
+	int64_t utc;
+	int32_t off;
+	size_t i;
+	int fd = memfd_create("fuzz", 0);
+	struct fh *h;
+
+	if (fd < 0 || write(fd, data, size) != (ssize_t)size)
+		abort();
+	for (i = 0; i < LEN(names); i++) {
+		h = fh_fd(dup(fd));
+		(void)wall_time(h, names[i], (off_t)size, &utc, &off);
+		fh_close(h);
+	}
+	for (i = 0; i < LEN(instants); i++) {
+		h = fh_fd(dup(fd));
+		(void)instants[i](h, (off_t)size, &utc, &off);
+		fh_close(h);
+	}
+	close(fd);
 }
 
 int
@@ -43,7 +79,13 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	(void)moov_time(data, size, &utc, &off);
 	(void)heif_exif(data, size, &pos, &n);
 	(void)exif_time(data, size, &utc, &off);
+	if (mts_parse(data, size, &utc, &off) == 0 && off != OFFSET_UNKNOWN &&
+	    (off < -14 * 60 || off > 14 * 60))
+		abort();
 	(void)name_time(s, &utc);
+	(void)riff_date(s, &utc);
+	(void)mkv_date(data, size, &utc);
+	containers(data, size);
 	if ((j = safe_join("dir", s)) != NULL) {
 		if (strstr(j, "/../") != NULL || j[strlen(j) - 1] == '/')
 			abort();

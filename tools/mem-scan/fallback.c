@@ -1,10 +1,12 @@
 /*
  * fallback.c -- the capture time a file carries itself, for media that no
  * platform metadata dates: EXIF DateTimeOriginal (+OffsetTimeOriginal) in a
- * JPEG's EXIF segment, a HEIF's Exif item or a TIFF's (DNG's) own IFDs, a
- * video's Apple creationdate (with its offset) or QuickTime mvhd creation
- * time, a date in the file name, and last the mtime. The record's
- * time_source says which one.
+ * JPEG's EXIF segment, a HEIF's Exif item, a TIFF's (DNG's, a camera raw's)
+ * own IFDs or a PNG's or WebP's EXIF chunk (containers.c); an AVI's IDIT,
+ * an AVCHD video's MDPM (mts.c), a Matroska file's DateUTC; a video's
+ * Apple creationdate (with its offset) or QuickTime mvhd creation time; a
+ * date in the file name, and last the mtime. The record's time_source says
+ * which one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,26 +41,22 @@ exif_string(const struct tiff *t, uint32_t ifd, unsigned tag, char *buf, size_t 
 }
 
 /*
- * The date of a TIFF structure, maybe cut short (-1 when what it needs
- * lies past the cut). DateTimeOriginal is the camera's wall clock;
+ * The date in an Exif IFD of a TIFF structure, maybe cut short (-1 when
+ * what it needs lies past the cut). DateTimeOriginal is the camera's wall clock;
  * OffsetTimeOriginal, when present, says which zone that was. Without it
  * the offset stays unknown and the wall clock is stored as if UTC
  * (docs/design.md: never the machine's local time).
  */
 static int
-tiff_time(const struct tiff *t, int64_t *utc, int32_t *off)
+ifd_time(const struct tiff *t, uint32_t ifd, int64_t *utc, int32_t *off)
 {
-	const unsigned char *e;
 	char dt[32], ot[16], s[64];
-	uint32_t exif;
 	int32_t o;
 
-	if ((e = tiff_entry(t, tiff_get32(t, t->p + 4), TAG_EXIF_IFD)) == NULL ||
-	    !tiff_pointer(t, e, &exif) ||
-	    exif_string(t, exif, TAG_DATE_TIME_ORIGINAL, dt, sizeof(dt)) < 0 ||
+	if (exif_string(t, ifd, TAG_DATE_TIME_ORIGINAL, dt, sizeof(dt)) < 0 ||
 	    strncmp(dt, "0000", 4) == 0)
 		return -1;
-	if (exif_string(t, exif, TAG_OFFSET_TIME_ORIGINAL, ot, sizeof(ot)) == 0 &&
+	if (exif_string(t, ifd, TAG_OFFSET_TIME_ORIGINAL, ot, sizeof(ot)) == 0 &&
 	    (ot[0] == '+' || ot[0] == '-'))
 		snprintf(s, sizeof(s), "%.19s%s", dt, ot);
 	else
@@ -67,6 +65,19 @@ tiff_time(const struct tiff *t, int64_t *utc, int32_t *off)
 		return -1;
 	*off = o;
 	return 0;
+}
+
+/* The same of the Exif IFD that IFD0 points to. */
+static int
+tiff_time(const struct tiff *t, int64_t *utc, int32_t *off)
+{
+	const unsigned char *e;
+	uint32_t exif;
+
+	if ((e = tiff_entry(t, tiff_get32(t, t->p + 4), TAG_EXIF_IFD)) == NULL ||
+	    !tiff_pointer(t, e, &exif))
+		return -1;
+	return ifd_time(t, exif, utc, off);
 }
 
 /* The date of an EXIF block: "Exif\0\0" and a TIFF structure. */
@@ -79,9 +90,35 @@ exif_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off)
 	return tiff_open(&t, blk, len, &why) < 0 ? -1 : tiff_time(&t, utc, off);
 }
 
+/* The date of a bare TIFF structure (a PNG's eXIf, most WebPs' EXIF). */
+int
+tiff_block_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off)
+{
+	struct tiff t;
+
+	return tiff_init(&t, blk, len) < 0 ? -1 : tiff_time(&t, utc, off);
+}
+
 /*
- * A TIFF-based file (TIFF, DNG): the date is in its own IFDs, which
- * cameras write near the start; the first 64 KiB, else the first MiB.
+ * Olympus (ORF) and Panasonic (RW2, RWL, RAW) raws are TIFF structures
+ * with a magic number of their own: made TIFF's in a copy of the header.
+ */
+static void
+raw_magic(unsigned char *p, size_t n)
+{
+	if (n < 4)
+		return;
+	if (memcmp(p, "IIRO", 4) == 0 || memcmp(p, "IIRS", 4) == 0 ||
+	    memcmp(p, "IIU\0", 4) == 0)
+		memcpy(p, "II\x2a\0", 4);
+	else if (memcmp(p, "MMOR", 4) == 0)
+		memcpy(p, "MM\0\x2a", 4);
+}
+
+/*
+ * A TIFF-based file (TIFF, DNG, most camera raws): the date is in its own
+ * IFDs, which cameras write near the start; the first 64 KiB, else the
+ * first MiB.
  */
 static int
 tiff_file_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
@@ -96,8 +133,11 @@ tiff_file_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
 	for (step = 64 << 10; rc < 0 && step <= 1 << 20; step <<= 4) {
 		n = size < (off_t)step ? (size_t)size : step;
 		buf = xmalloc(n);
-		if (fh_pread(fd, buf, n, 0) == (ssize_t)n && tiff_init(&t, buf, n) == 0)
-			rc = tiff_time(&t, utc, off);
+		if (fh_pread(fd, buf, n, 0) == (ssize_t)n) {
+			raw_magic(buf, n);
+			if (tiff_init(&t, buf, n) == 0)
+				rc = tiff_time(&t, utc, off);
+		}
 		free(buf);
 		if (n < step)
 			break;	/* the whole file was read */
@@ -113,7 +153,7 @@ tiff_file_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
  * without EXIF costs one small read.
  */
 static int
-jpeg_exif_time(struct fh *fd, int64_t *utc, int32_t *off)
+jpeg_exif_at(struct fh *fd, off_t base, int64_t *utc, int32_t *off)
 {
 	unsigned char h[4096], *seg;
 	off_t pos = 2;
@@ -121,14 +161,14 @@ jpeg_exif_time(struct fh *fd, int64_t *utc, int32_t *off)
 	size_t len;
 	int i, rc;
 
-	if ((n = fh_pread(fd, h, sizeof(h), 0)) < 4 || h[0] != 0xff || h[1] != 0xd8)
+	if ((n = fh_pread(fd, h, sizeof(h), base)) < 4 || h[0] != 0xff || h[1] != 0xd8)
 		return -1;
 	for (i = 0; i < MAX_HEADERS; i++) {
 		unsigned char m[10];
 
 		if (pos + 10 <= n)
 			memcpy(m, h + pos, 10);
-		else if (fh_pread(fd, m, 10, pos) != 10)
+		else if (fh_pread(fd, m, 10, base + pos) != 10)
 			return -1;
 		if (m[0] != 0xff)
 			return -1;
@@ -151,7 +191,7 @@ jpeg_exif_time(struct fh *fd, int64_t *utc, int32_t *off)
 			if (pos + 2 + (off_t)len <= n)
 				return -1;	/* all of it was there */
 			seg = xmalloc(len);
-			if (fh_pread(fd, seg, len - 2, pos + 4) != (ssize_t)(len - 2)) {
+			if (fh_pread(fd, seg, len - 2, base + pos + 4) != (ssize_t)(len - 2)) {
 				free(seg);
 				return -1;
 			}
@@ -162,6 +202,32 @@ jpeg_exif_time(struct fh *fd, int64_t *utc, int32_t *off)
 		pos += 2 + (off_t)len;
 	}
 	return -1;
+}
+
+static int
+jpeg_exif_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
+{
+	(void)size;	/* its segments say where they end */
+	return jpeg_exif_at(fd, 0, utc, off);
+}
+
+/*
+ * A Fujifilm raw (RAF): its header says where the JPEG preview lies, whose
+ * EXIF is the photo's (exiftool's FujiFilm module reads it so).
+ */
+static int
+raf_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
+{
+	unsigned char h[92];
+	uint32_t at;
+
+	if (size < (off_t)sizeof(h) || fh_pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    memcmp(h, "FUJIFILM", 8) != 0)
+		return -1;
+	at = (uint32_t)h[84] << 24 | (uint32_t)h[85] << 16 | (uint32_t)h[86] << 8 | h[87];
+	if (at < sizeof(h) || (off_t)at >= size)
+		return -1;
+	return jpeg_exif_at(fd, (off_t)at, utc, off);
 }
 
 static uint64_t
@@ -333,6 +399,37 @@ moov_file(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off)
 	int rc = moov != NULL ? moov_time(moov, len, utc, off) : -1;
 
 	free(moov);
+	return rc;
+}
+
+/*
+ * A Canon CR3 (ISO boxes): moov's box of Canon's uuid holds the EXIF as
+ * TIFF structures, CMT1 IFD0 and CMT2 the Exif IFD itself, which exiftool
+ * reads DateTimeOriginal from.
+ */
+static int
+cr3_time(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off)
+{
+	static const unsigned char canon[16] = { 0x85, 0xc0, 0xb6, 0x87, 0x82, 0x0f,
+	    0x11, 0xe0, 0x81, 0x11, 0xf4, 0xce, 0x46, 0x2b, 0x6a, 0x48 };
+	const unsigned char *moov, *type, *body, *cmt;
+	size_t len, n, bl, cl, at = 0;
+	unsigned char *buf = top_box(fd, fsize, "moov", 64 << 20, &len);
+	struct tiff t;
+	int rc = -1;
+
+	if (buf == NULL)
+		return -1;
+	if ((moov = box(buf, len, "moov", &n)) != NULL)
+		while (box_next(moov, n, &at, &type, &body, &bl) == 0)
+			if (memcmp(type, "uuid", 4) == 0 && bl >= 16 &&
+			    memcmp(body, canon, 16) == 0) {
+				if ((cmt = box(body + 16, bl - 16, "CMT2", &cl)) != NULL &&
+				    tiff_init(&t, cmt, cl) == 0)
+					rc = ifd_time(&t, tiff_get32(&t, t.p + 4), utc, off);
+				break;
+			}
+	free(buf);
 	return rc;
 }
 
@@ -576,45 +673,76 @@ name_time(const char *base, int64_t *utc)
 	return -1;
 }
 
-/* Which EXIF reader a photo's name calls for, or PHOTO_NONE. */
-int
-photo_format(const char *name)
+/*
+ * The reader of the date a file's format carries, by its name, and the
+ * time_source it gives. A wall clock (EXIF, IDIT, MDPM) is what the
+ * camera's clock showed, with its offset or without; "quicktime",
+ * "matroska" and "asf" are instants (Apple's creationdate has its offset
+ * too).
+ */
+static const struct reader {
+	const char *ext;
+	int	  (*date)(struct fh *, off_t, int64_t *, int32_t *);
+	const char *source;
+} readers[] = {
+	{ "jpg", jpeg_exif_time, "exif" }, { "jpeg", jpeg_exif_time, "exif" },
+	{ "jpe", jpeg_exif_time, "exif" }, { "mpo", jpeg_exif_time, "exif" },
+	{ "insp", jpeg_exif_time, "exif" },
+	{ "heic", heif_time, "exif" }, { "heif", heif_time, "exif" },
+	{ "hif", heif_time, "exif" }, { "avif", heif_time, "exif" },
+	{ "png", png_time, "exif" }, { "webp", riff_time, "exif" },
+	{ "tif", tiff_file_time, "exif" }, { "tiff", tiff_file_time, "exif" },
+	{ "dng", tiff_file_time, "exif" }, { "cr2", tiff_file_time, "exif" },
+	{ "nef", tiff_file_time, "exif" }, { "nrw", tiff_file_time, "exif" },
+	{ "arw", tiff_file_time, "exif" }, { "sr2", tiff_file_time, "exif" },
+	{ "srf", tiff_file_time, "exif" }, { "pef", tiff_file_time, "exif" },
+	{ "srw", tiff_file_time, "exif" }, { "erf", tiff_file_time, "exif" },
+	{ "3fr", tiff_file_time, "exif" }, { "fff", tiff_file_time, "exif" },
+	{ "dcr", tiff_file_time, "exif" }, { "k25", tiff_file_time, "exif" },
+	{ "kdc", tiff_file_time, "exif" }, { "iiq", tiff_file_time, "exif" },
+	{ "orf", tiff_file_time, "exif" }, { "ori", tiff_file_time, "exif" },
+	{ "rw2", tiff_file_time, "exif" }, { "rwl", tiff_file_time, "exif" },
+	{ "raw", tiff_file_time, "exif" }, { "raf", raf_time, "exif" },
+	{ "cr3", cr3_time, "exif" },
+	{ "avi", riff_time, "riff" },
+	{ "mts", mts_time, "h264" }, { "m2ts", mts_time, "h264" },
+	{ "m2t", mts_time, "h264" }, { "ts", mts_time, "h264" },
+	{ "mkv", mkv_time, "matroska" }, { "webm", mkv_time, "matroska" },
+	{ "wmv", asf_time, "asf" },
+};
+
+static const struct reader *
+reader_of(const char *name)
 {
-	static const struct {
-		const char *ext;
-		int	 format;
-	} readers[] = {
-		{ "jpg", PHOTO_JPEG }, { "jpeg", PHOTO_JPEG }, { "heic", PHOTO_HEIF },
-		{ "heif", PHOTO_HEIF }, { "avif", PHOTO_HEIF }, { "tif", PHOTO_TIFF },
-		{ "tiff", PHOTO_TIFF }, { "dng", PHOTO_TIFF }
-	};
 	const char *ext = path_ext(name);
 	size_t i;
 
 	for (i = 0; i < LEN(readers); i++)
 		if (strcasecmp(ext, readers[i].ext) == 0)
-			return readers[i].format;
-	return PHOTO_NONE;
+			return &readers[i];
+	return NULL;
 }
 
 int
-photo_time(struct fh *fd, const char *name, off_t size, int64_t *utc, int32_t *off)
+has_wall_clock(const char *name)
 {
-	switch (photo_format(name)) {
-	case PHOTO_JPEG:
-		return jpeg_exif_time(fd, utc, off);
-	case PHOTO_HEIF:
-		return heif_time(fd, size, utc, off);
-	case PHOTO_TIFF:
-		return tiff_file_time(fd, size, utc, off);
-	}
-	return -1;
+	const struct reader *r = reader_of(name);
+
+	return r != NULL && strcmp(r->source, "matroska") != 0 &&
+	    strcmp(r->source, "asf") != 0;
+}
+
+int
+wall_time(struct fh *fd, const char *name, off_t size, int64_t *utc, int32_t *off)
+{
+	return has_wall_clock(name) ? reader_of(name)->date(fd, size, utc, off) : -1;
 }
 
 void
 fallback_time(struct export *ex, struct file *f, struct item *it)
 {
-	const char *base;
+	const struct reader *r = reader_of(f->rel);
+	const char *base, *ext = path_ext(f->rel);
 	int64_t t;
 	int32_t off;
 	struct fh *fd;
@@ -622,19 +750,17 @@ fallback_time(struct export *ex, struct file *f, struct item *it)
 	(void)file_stat(ex, f);
 	fd = file_open(ex, f);
 	if (fd != NULL) {
-		const char *ext = strrchr(f->rel, '.');
-
-		if (photo_time(fd, f->rel, f->size, &t, &off) == 0) {
-			set_time(it, t, off, "exif");
+		if (r != NULL && r->date(fd, f->size, &t, &off) == 0) {
+			set_time(it, t, off, r->source);
 			fh_close(fd);
 			return;
 		}
-		if (f->kind == KIND_VIDEO || (ext && strcasecmp(ext, ".m4a") == 0)) {
-			if (moov_file(fd, f->size, &t, &off) == 0) {
-				set_time(it, t, off, "quicktime");
-				fh_close(fd);
-				return;
-			}
+		/* an MP4 or MOV, or a video its name does not tell */
+		if ((f->kind == KIND_VIDEO || strcasecmp(ext, "m4a") == 0) &&
+		    moov_file(fd, f->size, &t, &off) == 0) {
+			set_time(it, t, off, "quicktime");
+			fh_close(fd);
+			return;
 		}
 		fh_close(fd);
 	}

@@ -835,7 +835,7 @@ read_wall(const struct export *ex, struct gfile *g)
 	int pfd, has_mk = 0;
 
 	g->walled = -1;
-	if (photo_format(f->rel) == PHOTO_NONE) {
+	if (!has_wall_clock(f->rel)) {
 		if (!f->stated && g->dfd >= 0 && fstatat(g->dfd, g->base, &st, 0) == 0) {
 			f->size = st.st_size;
 			f->mtime = (int64_t)st.st_mtime;
@@ -872,7 +872,7 @@ read_wall(const struct export *ex, struct gfile *g)
 			has_mk = memo_key_of(&st, MEMO_GP_WALL, &mk) == 0;
 	}
 	errno = 0;
-	if (photo_time(fd, f->rel, f->size, &utc, &off) == 0) {
+	if (wall_time(fd, f->rel, f->size, &utc, &off) == 0) {
 		g->u.wall = utc + (off == OFFSET_UNKNOWN ? 0 : (int64_t)off * 60);
 		g->walled = 1;
 	} else if (errno != 0) {

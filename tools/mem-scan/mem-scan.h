@@ -186,15 +186,30 @@ int	 write_report(struct export *ex, const char *out);
 
 /* fallback.c: the time a file carries itself. */
 void	 fallback_time(struct export *ex, struct file *f, struct item *it);
-enum { PHOTO_NONE, PHOTO_JPEG, PHOTO_HEIF, PHOTO_TIFF };
-int	 photo_format(const char *name);	/* which EXIF reader, by extension */
-/* The EXIF date of a photo open on fd, of size bytes: 0, or -1. */
-int	 photo_time(struct fh *fd, const char *name, off_t size, int64_t *utc, int32_t *off);
+/* Whether a file's format (by name) carries its camera's wall clock (EXIF,
+ * an AVI's IDIT, AVCHD's MDPM), and that clock of one open on fd, of size
+ * bytes: 0, or -1. */
+int	 has_wall_clock(const char *name);
+int	 wall_time(struct fh *fd, const char *name, off_t size, int64_t *utc, int32_t *off);
 /* The date of an EXIF block ("Exif\0\0", a TIFF structure): 0, or -1. */
 int	 exif_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off);
+int	 tiff_block_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off);
 int	 moov_time(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off);
 int	 heif_exif(const unsigned char *buf, size_t len, uint64_t *pos, uint64_t *n);
 int	 name_time(const char *base, int64_t *utc);
+/* mts.c: the capture time of an MPEG transport stream (AVCHD .MTS/.M2TS)
+ * open on fd, of size bytes, or of its start in buf: 0, or -1. */
+int	 mts_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off);
+int	 mts_parse(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off);
+
+/* containers.c: dates in RIFF (AVI, WebP), PNG, Matroska and ASF files, each of
+ * a file open on fd of size bytes: 0, or -1. */
+int	 riff_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off);
+int	 riff_date(const char *s, int64_t *utc);	/* an IDIT's text */
+int	 png_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off);
+int	 mkv_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off);
+int	 mkv_date(const unsigned char *p, size_t len, int64_t *utc);
+int	 asf_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off);
 
 /* gphotos.c */
 extern int gp_include_trashed, gp_include_locked, gp_skip_partner;

@@ -1,0 +1,178 @@
+#!/usr/bin/env bats
+# Which files mem-scan takes as media, and the dates formats other than
+# JPEG, HEIF and MP4 carry (PNG, WebP, camera raws, AVI, Matroska), read
+# back by exiftool, the reader Immich takes its dates from.
+bats_require_minimum_version 1.5.0
+load helpers/common
+
+IMMICH_SRC=${MEM_IMMICH_SRC:-$REPO/../shared/immich/immich-3.1.0-server.tar.xz}
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+}
+
+# records DIR: "name time offset time_source" of each record, sorted.
+records() {
+	local f
+	for f in "$1"/.mem/items/*.item; do
+		nul_list "$f" | awk -F= '
+			$1 == "source" { n = split($2, p, "/"); s = p[n] }
+			$1 == "time" || $1 == "offset" || $1 == "time_source" { v[$1] = $2 }
+			END { print s, v["time"], (v["offset"] ? v["offset"] : "-"), v["time_source"] }'
+	done | sort
+}
+
+@test "every extension Immich 3.1 takes as a photo or a video is an item of that kind, camera raws included, and none else of Immich's" {
+	[ -f "$IMMICH_SRC" ] || skip "no Immich source at $IMMICH_SRC"
+	tar -xJOf "$IMMICH_SRC" immich-3.1.0/server/src/utils/mime-types.ts > mime-types.ts
+	# the keys of Immich's raw, image and video tables, with their kind
+	awk '/^const (raw|webSupportedImage|webUnsupportedImage) = \{/ { k = "image" }
+		/^const video: / { k = "video" }
+		/^const sidecar/ { k = "" }
+		/^};/ { k = "" }
+		k != "" && match($0, /^  '\''\.[a-z0-9]+'\''/) {
+			print substr($0, RSTART + 4, RLENGTH - 5), k }' mime-types.ts | sort > want
+	[ "$(wc -l < want)" -ge 55 ]
+	grep -qx 'cr3 image' want
+	grep -qx 'mts video' want
+	mkdir export
+	while read -r ext kind; do
+		: > "export/f.$ext"
+	done < want
+	: > export/notes.txt	# not media: no item
+	: > export/f.xmp	# Immich's sidecar: no item
+	run -0 mem-scan -o out --records export
+	for f in out/.mem/items/*.item; do
+		nul_list "$f" | awk -F= '$1 == "source" { sub(/.*\./, "", $2); e = $2 }
+			$1 == "kind" { k = $2 } END { print e, k }'
+	done | sort > got
+	run -0 diff want got
+}
+
+@test "a PNG and a WebP whose EXIF exiftool wrote, and an ORF and an RW2 raw, are dated by that EXIF's DateTimeOriginal and OffsetTimeOriginal" {
+	mkdir export
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48 -frames:v 1 export/a.png
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48 -frames:v 1 \
+		-c:v libwebp export/b.webp
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48 -frames:v 1 t.tif
+	exiftool -q -overwrite_original '-DateTimeOriginal=2019:07:04 18:30:05' \
+		'-OffsetTimeOriginal=-05:00' export/a.png export/b.webp t.tif
+	# Olympus and Panasonic raws: TIFF structures with their own magic
+	python3 -c 'import sys; d = open("t.tif", "rb").read()
+open("export/c.orf", "wb").write(d[:2] + b"RO" + d[4:])
+open("export/d.rw2", "wb").write(d[:2] + b"U\0" + d[4:])'
+	run -0 exiftool -q -p '$FileType $DateTimeOriginal$OffsetTimeOriginal' \
+		export/a.png export/b.webp export/c.orf export/d.rw2
+	assert_output "PNG 2019:07:04 18:30:05-05:00
+Extended WEBP 2019:07:04 18:30:05-05:00
+ORF 2019:07:04 18:30:05-05:00
+RAW 2019:07:04 18:30:05-05:00"
+	run -0 mem-scan -o out --records export
+	run -0 records out
+	assert_output "a.png 2019-07-04T23:30:05Z -05:00 exif
+b.webp 2019-07-04T23:30:05Z -05:00 exif
+c.orf 2019-07-04T23:30:05Z -05:00 exif
+d.rw2 2019-07-04T23:30:05Z -05:00 exif"
+}
+
+@test "a Matroska and a WebM video are dated by the DateUTC FFmpeg wrote from their creation_time, an instant in UTC" {
+	mkdir export
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 \
+		-metadata creation_time=2017-05-06T07:08:09.5Z export/f.mkv
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 \
+		-c:v libvpx -metadata creation_time=2005-12-31T23:59:59Z export/g.webm
+	run -0 exiftool -q -p '$DateTimeOriginal' export/f.mkv export/g.webm
+	assert_output "2017:05:06 07:08:09.5Z
+2005:12:31 23:59:59Z"
+	run -0 mem-scan -o out --records export
+	run -0 records out
+	assert_output "f.mkv 2017-05-06T07:08:09Z +00:00 matroska
+g.webm 2005-12-31T23:59:59Z +00:00 matroska"
+}
+
+@test "an AVI is dated by its IDIT chunk in each form cameras write, a wall clock without a zone, and one without a date by its mtime" {
+	mkdir export
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 \
+		-c:v mjpeg base.avi
+	# idit NAME TEXT: that AVI with an IDIT chunk of TEXT in its header LIST
+	idit() {
+		python3 "$REPO/tests/helpers/idit.py" base.avi "$1" "$2"
+	}
+	idit export/a.avi 'THU OCT 26 16:46:04 2006'
+	idit export/b.avi '2002-12-16  15:35:01'
+	idit export/c.avi '2001/ 1/27  1:42PM'
+	idit export/d.avi '2005/11/28/ 09:19'
+	idit export/e.avi 'not a date'
+	touch -d '2020-02-02 02:02:02Z' export/e.avi
+	run -0 exiftool -q -p '$DateTimeOriginal' export/[a-d].avi
+	assert_output "2006:10:26 16:46:04
+2002:12:16 15:35:01
+2001:01:27 13:42:00
+2005:11:28 09:19:00"
+	run -0 mem-scan -o out --records export
+	run -0 records out
+	assert_output "a.avi 2006-10-26T16:46:04Z - riff
+b.avi 2002-12-16T15:35:01Z - riff
+c.avi 2001-01-27T13:42:00Z - riff
+d.avi 2005-11-28T09:19:00Z - riff
+e.avi 2020-02-02T02:02:02Z +00:00 mtime"
+}
+
+@test "a camera raw in a Takeout is an item matched to its sidecar, its offset from its EXIF clock against the sidecar's UTC time" {
+	local dir="takeout/Takeout/Google Photos/Photos from 2004"
+	mkdir -p "$dir"
+	[ -f "$REPO/../shared/corpus/MANIFEST.tsv" ] || skip "no corpus"
+	cp "$REPO/../shared/corpus/exiftool+exiftool/t/images/Nikon.nef" "$dir/DSC_0001.NEF"
+	# exiftool: DateTimeOriginal 2004:06:09 16:02:35, no offset; taken at -04:00
+	printf '{"title": "DSC_0001.NEF", "photoTakenTime": {"timestamp": "%s"}}' \
+		"$(date -u -d '2004-06-09 20:02:35' +%s)" > "$dir/DSC_0001.NEF.supplemental-metadata.json"
+	run -0 mem-scan -o out --records takeout
+	run -0 records out
+	assert_output "DSC_0001.NEF 2004-06-09T20:02:35Z -04:00 json"
+}
+
+@test "an AVCHD video (MTS, M2TS, 188- or 192-byte packets) is dated by its MDPM date with the camera's zone, as exiftool reads it" {
+	mkdir export
+	python3 "$REPO/tests/helpers/mts.py" export/a.MTS 2019-07-04T18:30:05 -05:00
+	python3 "$REPO/tests/helpers/mts.py" --dst export/b.m2ts 2019-07-04T18:30:05 +01:00
+	python3 "$REPO/tests/helpers/mts.py" --188 export/c.m2t 2019-07-04T00:00:01 -09:30
+	python3 "$REPO/tests/helpers/mts.py" export/d.mts 2012-02-29T23:59:59 +05:30
+	run -0 exiftool -q -q -p '$DateTimeOriginal' export/a.MTS export/b.m2ts export/c.m2t export/d.mts
+	assert_output "2019:07:04 18:30:05-05:00
+2019:07:04 18:30:05+01:00 DST
+2019:07:04 00:00:01-09:30
+2012:02:29 23:59:59+05:30"
+	# an H.264 transport stream without MDPM: no date of its own
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 \
+		-c:v libx264 -f mpegts export/e.ts
+	touch -d '2020-02-02 02:02:02Z' export/e.ts
+	run -0 mem-scan -o out --records export
+	run -0 records out
+	assert_output "a.MTS 2019-07-04T23:30:05Z -05:00 h264
+b.m2ts 2019-07-04T17:30:05Z +01:00 h264
+c.m2t 2019-07-04T09:30:01Z -09:30 h264
+d.mts 2012-02-29T18:29:59Z +05:30 h264
+e.ts 2020-02-02T02:02:02Z +00:00 mtime"
+}
+
+@test "a Canon CR3, a Fujifilm RAF and a WMV are dated as exiftool reads them: the CR3's CMT2 Exif IFD, the RAF's JPEG preview, the WMV's ASF creation date" {
+	mkdir export
+	python3 "$REPO/tests/helpers/raws.py" cr3 export/a.CR3 '2021:05:06 07:08:09' +09:00
+	make_jpeg p.jpg
+	exiftool -q -overwrite_original '-DateTimeOriginal=2016:08:09 10:11:12' p.jpg
+	python3 "$REPO/tests/helpers/raws.py" raf export/b.RAF p.jpg
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 -c:v wmv2 \
+		-metadata creation_time=2012-03-04T05:06:07Z export/c.wmv
+	run -0 exiftool -q -p '$FileType $DateTimeOriginal' export/a.CR3 export/b.RAF
+	assert_output "CRX 2021:05:06 07:08:09
+RAF 2016:08:09 10:11:12"
+	run -0 exiftool -q -p '$OffsetTimeOriginal' export/a.CR3
+	assert_output "+09:00"
+	run -0 exiftool -q -p '$FileType $CreationDate' export/c.wmv
+	assert_output "WMV 2012:03:04 05:06:07Z"
+	run -0 mem-scan -o out --records export
+	run -0 records out
+	assert_output "a.CR3 2021-05-05T22:08:09Z +09:00 exif
+b.RAF 2016-08-09T10:11:12Z - exif
+c.wmv 2012-03-04T05:06:07Z +00:00 asf"
+}

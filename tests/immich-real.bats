@@ -293,3 +293,30 @@ takeout_photo() {
 	run -0 cat got
 	assert_output '[["Google Photos/ann",3]]'
 }
+
+@test "a camera's AVI and WMV show on the real server at the IDIT and ASF dates mem-scan read, and a GIF dated by no reader of ours at the date it holds itself: no sidecar of its mtime overrides it" {
+	local E=$BATS_TEST_TMPDIR/camera O=$BATS_TEST_TMPDIR/o
+	mkdir -p "$E"
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 -c:v mjpeg base.avi
+	python3 "$REPO/tests/helpers/idit.py" base.avi "$E/MVI_0001.AVI" 'THU OCT 26 16:46:04 2006'
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 -c:v wmv2 \
+		-metadata creation_time=2012-03-04T05:06:07Z "$E/clip.wmv"
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48 -frames:v 1 "$E/anim.gif"
+	exiftool -q -overwrite_original '-XMP-exif:DateTimeOriginal=2015:06:07 08:09:10+02:00' "$E/anim.gif"
+	touch -d '2020-02-02 02:02:02Z' "$E/anim.gif"
+	locked_user "$BATS_TEST_TMPDIR"
+	mem-scan --records -o "$O" "$E" > recs.nul
+	run -0 mem-exif -o "$O" < recs.nul
+	IMMICH_API_KEY=$(cat "$BATS_TEST_TMPDIR/user.key") run -0 mem-upload -o "$O" < recs.nul
+	"$REALCHECK" wait "$IMMICH_INSTANCE_URL" "$BATS_TEST_TMPDIR/user.key" \
+		"$MEM_IMMICH_RUN/admin.key" 3 > /dev/null
+	echo '{"size": 100, "withExif": true}' > q.json
+	curl -sS --fail-with-body -H @"$BATS_TEST_TMPDIR/bearer" -H 'Content-Type: application/json' \
+		--data-binary @q.json "$IMMICH_INSTANCE_URL/api/search/metadata" |
+		jq -r '.assets.items[] | [.originalFileName, .exifInfo.dateTimeOriginal] | @tsv' |
+		sort > got
+	run -0 cat got
+	assert_output "folder-camera-20061026.avi	2006-10-26T16:46:04+00:00
+folder-camera-20120304.wmv	2012-03-04T05:06:07+00:00
+folder-camera-20200202.gif	2015-06-07T06:09:10+00:00"
+}

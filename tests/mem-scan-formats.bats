@@ -131,6 +131,25 @@ e.avi 2020-02-02T02:02:02Z +00:00 mtime"
 	assert_output "DSC_0001.NEF 2004-06-09T20:02:35Z -04:00 json"
 }
 
+@test "mem-exif gives an AVI the date of its IDIT in an XMP sidecar, and a file dated only by its mtime no sidecar, whose date would win in Immich over one the file holds" {
+	[ -f "$REPO/../shared/corpus/MANIFEST.tsv" ] || skip "no corpus"
+	mkdir export
+	cp "$REPO/../shared/corpus/exiftool+exiftool/t/images/RIFF.avi" export/clip.avi
+	head -c 4096 /dev/urandom > export/clip.wmv
+	touch -d '2021-06-07 08:09:10Z' export/clip.wmv
+	mem-scan -o out --records export > records
+	run -0 mem-exif -o out < records
+	run -0 find out -type f ! -path 'out/.mem/*'
+	run -0 sort <<< "$output"
+	assert_output "out/export/media/folder-export-20030310.avi
+out/export/media/folder-export-20030310.avi.xmp
+out/export/media/folder-export-20210607.wmv"
+	run -0 exiftool -q -p '$DateTimeOriginal' out/export/media/folder-export-20030310.avi.xmp
+	assert_output "2003:03:10 15:04:43"
+	cmp export/clip.wmv out/export/media/folder-export-20210607.wmv
+	[ "$(stat -c %Y out/export/media/folder-export-20210607.wmv)" = "$(date -d '2021-06-07 08:09:10Z' +%s)" ]
+}
+
 @test "an AVCHD video (MTS, M2TS, 188- or 192-byte packets) is dated by its MDPM date with the camera's zone, as exiftool reads it" {
 	mkdir export
 	python3 "$REPO/tests/helpers/mts.py" export/a.MTS 2019-07-04T18:30:05 -05:00

@@ -68,6 +68,7 @@ meta_from_item(struct meta *m, const struct item *it)
 		m->has_time = 1;
 		m->time = it->time;
 		m->offset_min = it->offset_min;
+		m->mtime_only = it->time_source != NULL && strcmp(it->time_source, "mtime") == 0;
 	}
 	if (it->has_gps) {
 		m->has_gps = 1;
@@ -87,6 +88,7 @@ meta_apply_options(struct meta *m)
 		m->has_time = 1;
 		m->time = opt.time;
 		m->offset_min = opt.offset_min;
+		m->mtime_only = 0;
 	}
 	if (opt_gps) {
 		m->has_gps = 1;
@@ -148,6 +150,8 @@ write_one(const struct source *s, const char *dst, const struct meta *m, const c
 		return video_write(s->path, dst, m, why);
 	if (copy_plain(s, dst, m, why) < 0)
 		return -1;
+	if (m->mtime_only && !m->has_gps && m->caption == NULL)
+		return 0;	/* the XMP would say nothing but the mtime */
 	return xmp_write(dst, m, s->fd, why);
 }
 

@@ -25,6 +25,10 @@ struct meta {
 	double	 alt;		/* metres above sea level */
 	const char *caption;	/* UTF-8, or NULL */
 	int	 overwrite;	/* replace the camera's own date and GPS */
+	/* the time is only the source's mtime (time_source=mtime): it dates
+	 * the output file, and no XMP sidecar, whose dates would win in
+	 * Immich over a date in the file that mem-scan cannot read */
+	int	 mtime_only;
 	/* the output's mtime without a capture time: the source's own (cp
 	 * -p), this one when the source's fd does not carry it (a span) */
 	const struct timespec *src_mtime;

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "mem.h"
 #include "mem-scan.h"
@@ -59,21 +58,13 @@ exif_chunk(struct fh *fd, off_t pos, uint32_t n, int64_t *utc, int32_t *off)
 int
 riff_date(const char *s, int64_t *utc)
 {
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	char mon[4], ap[3] = "", iso[32];
 	int y, mo, d, h, mi, sec = 0, n = 0;
 	int32_t off;
-	const char *m;
 
 	if (sscanf(s, "%*3s %3s %2d %2d:%2d:%2d %4d", mon, &d, &h, &mi, &sec, &y) == 6) {
-		if (strlen(mon) != 3)
+		if ((mo = month_abbr(mon)) == 0)
 			return -1;
-		for (m = months; *m != '\0'; m += 3)
-			if (strncasecmp(m, mon, 3) == 0)
-				break;
-		if (*m == '\0')
-			return -1;
-		mo = (int)(m - months) / 3 + 1;
 	} else if (sscanf(s, "%4d%*1[-/:]%2d%*1[-/:]%2d%n", &y, &mo, &d, &n) == 3 && n > 0) {
 		s += n;
 		if (*s == '/')

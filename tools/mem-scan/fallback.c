@@ -635,6 +635,21 @@ date_time_at(const char *s, int *f)
 	return (int)(p - s);
 }
 
+/* The month an English abbreviation names ("Mar", any case): 1-12, or 0. */
+int
+month_abbr(const char *s)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	int m;
+
+	if (strlen(s) != 3)
+		return 0;
+	for (m = 0; m < 12; m++)
+		if (strncasecmp(months + 3 * m, s, 3) == 0)
+			return m + 1;
+	return 0;
+}
+
 /*
  * Dates phones and apps put in names: IMG_20230115_103045, PXL_20230115_
  * 103045123, 2023-01-15 10.30.45, IMG-20230115-WA0001 (a date alone),

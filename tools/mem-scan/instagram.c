@@ -621,8 +621,6 @@ text_of(const char *p, const char *end, const char *cls)
 static int
 html_time(const char *s, int64_t *t)
 {
-	static const char *mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	int m, d, y, h, mi, sec = 0, n = 0;
 	char mo[4], ap[3], buf[40];
 	int32_t off;
@@ -639,10 +637,7 @@ html_time(const char *s, int64_t *t)
 		s += n;
 	if (sscanf(s, " %2s", ap) != 1)
 		return -1;
-	for (m = 0; m < 12; m++)
-		if (strcasecmp(mo, mon[m]) == 0)
-			break;
-	if (m == 12 || h < 1 || h > 12)
+	if ((m = month_abbr(mo)) == 0 || h < 1 || h > 12)
 		return -1;
 	if (strcasecmp(ap, "pm") == 0 && h != 12)
 		h += 12;
@@ -650,7 +645,7 @@ html_time(const char *s, int64_t *t)
 		h = 0;
 	else if (strcasecmp(ap, "am") != 0 && strcasecmp(ap, "pm") != 0)
 		return -1;
-	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d", y, m + 1, d, h, mi, sec);
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d, h, mi, sec);
 	return time_parse(buf, t, &off);
 }
 

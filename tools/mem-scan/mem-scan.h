@@ -197,6 +197,7 @@ int	 tiff_block_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t
 int	 moov_time(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off);
 int	 heif_exif(const unsigned char *buf, size_t len, uint64_t *pos, uint64_t *n);
 int	 name_time(const char *base, int64_t *utc);
+int	 month_abbr(const char *s);	/* "Mar": 3; 0 for none */
 /* mts.c: the capture time of an MPEG transport stream (AVCHD .MTS/.M2TS)
  * open on fd, of size bytes, or of its start in buf: 0, or -1. */
 int	 mts_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off);

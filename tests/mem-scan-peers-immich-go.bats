@@ -214,6 +214,29 @@ lang() {
 	assert_output '[0,[["Takeout/Google Photos/Photos from 2021/IMG_2.jpg","in Google Photos'"'"' trash (--include-trashed keeps it)"],["Takeout/Google Photos/Trash/IMG_1.jpg","in Google Photos'"'"' trash (--include-trashed keeps it)"]]]'
 }
 
+@test "immich-go issues 106, 405, 634: Pixel motion photos' videos (.MP, .MP~2, MVIMG_ without an extension) are left out by name, their stills kept" {
+	side "$Y/PXL_20220812_153341290.MP.jpg.json" 1660318421
+	photo "$Y/PXL_20220812_153341290.MP.jpg"
+	clip "$Y/PXL_20220812_153341290.MP"
+	side "$Y/PXL_20210102_221126856.MP~2.jpg.json" 1609625486
+	photo "$Y/PXL_20210102_221126856.MP~2.jpg"
+	clip "$Y/PXL_20210102_221126856.MP~2"
+	side "$Y/MVIMG_20180722_120942.jpg.json" 1532260182
+	photo "$Y/MVIMG_20180722_120942.jpg"
+	clip "$Y/MVIMG_20180722_120942"
+	photo "$Y/notes.MPX"	# no motion video, no media: nothing said
+	mem-scan -o "$OUT" "$G" > got 2> err
+	run -0 tr '\0' '\n' < got
+	assert_output "$Y/MVIMG_20180722_120942.jpg
+$Y/PXL_20210102_221126856.MP~2.jpg
+$Y/PXL_20220812_153341290.MP.jpg"
+	run -0 cat err
+	assert_output "mem-scan: $G: 3 Pixel motion photo video(s) (.MP, MVIMG_) left out: no format Immich takes; their stills are kept"
+	run -0 jq -c '[.summary.total_failures, ([.skipped[] | .context.relative_path] | sort), ([.skipped[].reason] | unique)]' \
+	    "$OUT/google-ann-20240101/issues/failure-report.json"
+	assert_output '[0,["Takeout/Google Photos/Photos from 2021/MVIMG_20180722_120942","Takeout/Google Photos/Photos from 2021/PXL_20210102_221126856.MP~2","Takeout/Google Photos/Photos from 2021/PXL_20220812_153341290.MP"],["a Pixel motion photo'"'"'s video: no format Immich takes (.MP); its still (.MP.jpg) is kept"]]'
+}
+
 @test "immich-go doc: --include-trashed keeps trashed items, and Trash is no album" {
 	R="$G/Takeout/Google Photos"
 	side "$R/Trash/IMG_1.jpg.json" 1600000001

@@ -1328,6 +1328,28 @@ crc_group(struct export *ex, struct gmedia *gm, size_t n)
 	return 1;
 }
 
+/*
+ * The video of a Pixel motion photo as Takeout delivers it beside the
+ * still: PXL_20220812_153341290.MP (or .MP~2) beside its .MP.jpg, an older
+ * MVIMG_20180722_120942 without an extension beside its .jpg. An MP4 by
+ * its bytes, but Immich refuses its name and links the motion it finds
+ * in the still itself; immich-go leaves it out ("useless file"), and so
+ * do we, but by name in the report.
+ */
+static int
+is_motion_video(const char *base)
+{
+	const char *dot = strrchr(base, '.');
+
+	if (dot == NULL)
+		return strncmp(base, "MVIMG_", 6) == 0;
+	if (dot == base || strncasecmp(dot, ".mp", 3) != 0)
+		return 0;
+	if (dot[3] == '~')
+		return dot[4] != '\0' && strspn(dot + 4, "0123456789") == strlen(dot + 4);
+	return dot[3] == '\0';
+}
+
 static void
 scan(struct export *ex, const struct platform *p)
 {
@@ -1335,7 +1357,7 @@ scan(struct export *ex, const struct platform *p)
 	struct gmedia *gm = NULL;
 	struct gp_meta meta;
 	size_t ng = 0, nm = 0, i, j, k, ndirs = 0, ntrash, nlocked;
-	size_t left_trash = 0, left_locked = 0, left_partner = 0;
+	size_t left_trash = 0, left_locked = 0, left_partner = 0, left_motion = 0;
 	int trashed, locked, archived, partner;
 	char key[4096], *rdir;
 	int *dirs = NULL;
@@ -1351,10 +1373,17 @@ scan(struct export *ex, const struct platform *p)
 			continue;
 		g.alen = (uint32_t)alen;
 		g.idx = (uint32_t)i;
-		if ((kl = gp_json_key(g.base, key, sizeof(key))) > 0)
+		if ((kl = gp_json_key(g.base, key, sizeof(key))) > 0) {
 			g.key = xstrdup(key);
-		else if (f->kind == KIND_UNKNOWN || f->kind == KIND_AUDIO)
+		} else if (f->kind == KIND_UNKNOWN && is_motion_video(g.base)) {
+			f->claimed = 1;
+			scan_skip(ex, f, "a Pixel motion photo's video: no format Immich "
+			    "takes (.MP); its still (.MP.jpg) is kept");
+			left_motion++;
 			continue;
+		} else if (f->kind == KIND_UNKNOWN || f->kind == KIND_AUDIO) {
+			continue;
+		}
 		gf = xrealloc(gf, (ng + 1) * sizeof(*gf));
 		gf[ng++] = g;
 	}
@@ -1523,6 +1552,9 @@ scan(struct export *ex, const struct platform *p)
 	if (left_partner > 0)
 		warnx_("%s: %zu partner-shared item(s) left out (--skip-partner)",
 		    ex->path, left_partner);
+	if (left_motion > 0)
+		warnx_("%s: %zu Pixel motion photo video(s) (.MP, MVIMG_) left out: "
+		    "no format Immich takes; their stills are kept", ex->path, left_motion);
 	for (i = 0; i < ng; i++) {
 		struct file *f = &ex->files[gf[i].idx];
 

@@ -294,13 +294,19 @@ takeout_photo() {
 	assert_output '[["Google Photos/ann",3]]'
 }
 
-@test "a camera's AVI and WMV show on the real server at the IDIT and ASF dates mem-scan read, and a GIF dated by no reader of ours at the date it holds itself: no sidecar of its mtime overrides it" {
+@test "a camera's AVI, WMV and AVCHD clip show on the real server at the IDIT, ASF and MDPM dates mem-scan read, and a GIF dated by no reader of ours at the date it holds itself: no sidecar of its mtime overrides it" {
 	local E=$BATS_TEST_TMPDIR/camera O=$BATS_TEST_TMPDIR/o
 	mkdir -p "$E"
 	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 -c:v mjpeg base.avi
 	python3 "$REPO/tests/helpers/idit.py" base.avi "$E/MVI_0001.AVI" 'THU OCT 26 16:46:04 2006'
 	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 -c:v wmv2 \
 		-metadata creation_time=2012-03-04T05:06:07Z "$E/clip.wmv"
+	# an AVCHD clip: x264's own SEI out, the camcorder's MDPM in (09:45:59
+	# on 2021-01-15 at -05:30: zone byte 0x2b), as ffmpeg's bitstream
+	# filters put it
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 -c:v libx264 \
+		-bsf:v "filter_units=remove_types=6,h264_metadata=sei_user_data=17ee8c60-f84d-11d9-8cd6-0800200c9a66+$(printf 'MDPM\x02\x18\x2b\x20\x21\x01\x19\x15\x09\x45\x59')" \
+		-f mpegts -mpegts_m2ts_mode 1 "$E/00001.MTS"
 	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48 -frames:v 1 "$E/anim.gif"
 	exiftool -q -overwrite_original '-XMP-exif:DateTimeOriginal=2015:06:07 08:09:10+02:00' "$E/anim.gif"
 	touch -d '2020-02-02 02:02:02Z' "$E/anim.gif"
@@ -309,7 +315,7 @@ takeout_photo() {
 	run -0 mem-exif -o "$O" < recs.nul
 	IMMICH_API_KEY=$(cat "$BATS_TEST_TMPDIR/user.key") run -0 mem-upload -o "$O" < recs.nul
 	"$REALCHECK" wait "$IMMICH_INSTANCE_URL" "$BATS_TEST_TMPDIR/user.key" \
-		"$MEM_IMMICH_RUN/admin.key" 3 > /dev/null
+		"$MEM_IMMICH_RUN/admin.key" 4 > /dev/null
 	echo '{"size": 100, "withExif": true}' > q.json
 	curl -sS --fail-with-body -H @"$BATS_TEST_TMPDIR/bearer" -H 'Content-Type: application/json' \
 		--data-binary @q.json "$IMMICH_INSTANCE_URL/api/search/metadata" |
@@ -318,5 +324,6 @@ takeout_photo() {
 	run -0 cat got
 	assert_output "folder-camera-20061026.avi	2006-10-26T16:46:04+00:00
 folder-camera-20120304.wmv	2012-03-04T05:06:07+00:00
-folder-camera-20200202.gif	2015-06-07T06:09:10+00:00"
+folder-camera-20200202.gif	2015-06-07T06:09:10+00:00
+folder-camera-20210115.mts	2021-01-15T15:15:59+00:00"
 }

@@ -195,3 +195,34 @@ RAF 2016:08:09 10:11:12"
 b.RAF 2016-08-09T10:11:12Z - exif
 c.wmv 2012-03-04T05:06:07Z +00:00 asf"
 }
+
+@test "a JPEG without DateTimeOriginal is dated by its EXIF CreateDate, else its XMP DateTimeOriginal, else its XMP CreateDate (an edited copy, a scan), and mem-exif writes that date, not the mtime" {
+	mkdir export
+	make_jpeg export/a.jpg
+	exiftool -q -overwrite_original '-ExifIFD:CreateDate=2010:01:02 03:04:05' \
+		'-OffsetTimeDigitized=+01:00' export/a.jpg
+	make_jpeg export/b.jpg
+	exiftool -q -overwrite_original '-XMP-exif:DateTimeOriginal=2011-02-03T04:05:06-03:00' \
+		'-XMP-xmp:CreateDate=2001-01-01T01:01:01Z' export/b.jpg
+	make_jpeg export/c.jpg
+	exiftool -q -overwrite_original '-XMP-xmp:CreateDate=2012-03-04T05:06:07Z' export/c.jpg
+	make_jpeg export/d.jpg
+	exiftool -q -overwrite_original '-XMP-xmp:CreateDate=2013-04-05' export/d.jpg
+	touch -d '2020-02-02 02:02:02Z' export/*.jpg
+	run -0 exiftool -q -q -p '$FileName $DateTimeOriginal|$CreateDate' export/[a-d].jpg
+	assert_output "b.jpg 2011:02:03 04:05:06-03:00|2001:01:01 01:01:01Z"
+	run -0 exiftool -q -q -p '$FileName $CreateDate' export/[acd].jpg
+	assert_output "a.jpg 2010:01:02 03:04:05
+c.jpg 2012:03:04 05:06:07Z
+d.jpg 2013:04:05"
+	mem-scan -o out --records export > records
+	run -0 records out
+	# a date without a time is none: d.jpg keeps its mtime
+	assert_output "a.jpg 2010-01-02T02:04:05Z +01:00 exif
+b.jpg 2011-02-03T07:05:06Z -03:00 exif
+c.jpg 2012-03-04T05:06:07Z +00:00 exif
+d.jpg 2020-02-02T02:02:02Z +00:00 mtime"
+	run -0 mem-exif -o out < records
+	run -0 exiftool -q -q -p '$DateTimeOriginal' out/export/media/folder-export-20120304.jpg
+	assert_output "2012:03:04 05:06:07"
+}

@@ -2,9 +2,9 @@
  * scan-readers.c -- libFuzzer target for mem-scan's other readers: the
  * Instagram HTML pages and mojibake repair, Snapchat locations, the
  * QuickTime moov box, the HEIF meta box, EXIF dates, the RIFF (AVI, WebP),
- * PNG, Matroska and AVCHD (MPEG transport stream) date readers, dates in
- * file names, sandboxed joins, instaloader's xz sidecars, Snapchat's
- * memories_history.html.
+ * PNG, Matroska and AVCHD (MPEG transport stream) date readers, XMP
+ * dates, dates in file names, sandboxed joins, instaloader's xz sidecars,
+ * Snapchat's memories_history.html.
  *
  * FUZZ_SOURCES: tools/mem-scan/*.c
  */
@@ -84,6 +84,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		abort();
 	(void)name_time(s, &utc);
 	(void)riff_date(s, &utc);
+	(void)xmp_time((const char *)data, size, &utc, &off);
 	(void)mkv_date(data, size, &utc);
 	containers(data, size);
 	if ((j = safe_join("dir", s)) != NULL) {

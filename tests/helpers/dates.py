@@ -28,14 +28,14 @@ def minutes(text):
 
 
 def exiftool_date(text):
-    """exiftool's "2023:01:15 10:30:45" with or without an offset: the
-    instant (the wall clock taken as UTC when there is no offset) and the
-    offset, or None for no date."""
+    """exiftool's "2023:01:15 10:30:45" with or without an offset ("Z" is
+    +00:00): the instant (the wall clock taken as UTC when there is no
+    offset) and the offset, or None for no date."""
     m = re.fullmatch(r"(\d{4}):(\d\d):(\d\d) (\d\d):(\d\d):(\d\d)(.*)", str(text or ""))
     if not m or m.group(1) == "0000":
         return None
     wall = calendar.timegm(tuple(int(g) for g in m.groups()[:6]) + (0, 0, 0))
-    off = minutes(m.group(7))
+    off = 0 if m.group(7) == "Z" else minutes(m.group(7))
     return (wall - (off or 0) * 60, off)
 
 

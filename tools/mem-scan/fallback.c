@@ -21,7 +21,12 @@
 #define MAX_HEADERS 256	/* segments before the EXIF one: XMP may take 100 */
 #define TAG_EXIF_IFD 0x8769
 #define TAG_DATE_TIME_ORIGINAL 0x9003
+#define TAG_CREATE_DATE 0x9004		/* DateTimeDigitized, exiftool's CreateDate */
 #define TAG_OFFSET_TIME_ORIGINAL 0x9011	/* EXIF 2.31 */
+#define TAG_OFFSET_TIME_DIGITIZED 0x9012
+#define XMP_ID "http://ns.adobe.com/xap/1.0/"	/* a JPEG's XMP segment, and */
+#define XMP_NS_EXIF "http://ns.adobe.com/exif/1.0/"	/* DateTimeOriginal's, */
+#define XMP_NS_XMP XMP_ID				/* CreateDate's namespace */
 #define QT_EPOCH_DELTA 2082844800LL	/* 1904-01-01 to 1970-01-01 */
 
 /* An ASCII tag of the IFD at ifd, NUL-terminated in buf; 0, or -1. */
@@ -41,23 +46,22 @@ exif_string(const struct tiff *t, uint32_t ifd, unsigned tag, char *buf, size_t 
 }
 
 /*
- * The date in an Exif IFD of a TIFF structure, maybe cut short (-1 when
- * what it needs lies past the cut). DateTimeOriginal is the camera's wall clock;
- * OffsetTimeOriginal, when present, says which zone that was. Without it
- * the offset stays unknown and the wall clock is stored as if UTC
- * (docs/design.md: never the machine's local time).
+ * A date tag of an Exif IFD of a TIFF structure, maybe cut short (-1 when
+ * what it needs lies past the cut): the camera's wall clock. Its offset
+ * tag, when present, says which zone that was. Without it the offset
+ * stays unknown and the wall clock is stored as if UTC (docs/design.md:
+ * never the machine's local time).
  */
 static int
-ifd_time(const struct tiff *t, uint32_t ifd, int64_t *utc, int32_t *off)
+ifd_date(const struct tiff *t, uint32_t ifd, unsigned date, unsigned zone, int64_t *utc,
+    int32_t *off)
 {
 	char dt[32], ot[16], s[64];
 	int32_t o;
 
-	if (exif_string(t, ifd, TAG_DATE_TIME_ORIGINAL, dt, sizeof(dt)) < 0 ||
-	    strncmp(dt, "0000", 4) == 0)
+	if (exif_string(t, ifd, date, dt, sizeof(dt)) < 0 || strncmp(dt, "0000", 4) == 0)
 		return -1;
-	if (exif_string(t, ifd, TAG_OFFSET_TIME_ORIGINAL, ot, sizeof(ot)) == 0 &&
-	    (ot[0] == '+' || ot[0] == '-'))
+	if (exif_string(t, ifd, zone, ot, sizeof(ot)) == 0 && (ot[0] == '+' || ot[0] == '-'))
 		snprintf(s, sizeof(s), "%.19s%s", dt, ot);
 	else
 		snprintf(s, sizeof(s), "%.19s", dt);
@@ -65,6 +69,15 @@ ifd_time(const struct tiff *t, uint32_t ifd, int64_t *utc, int32_t *off)
 		return -1;
 	*off = o;
 	return 0;
+}
+
+/* DateTimeOriginal, else CreateDate (when it was digitized: a scan's, an
+ * edited copy's), the order in which Immich takes them. */
+static int
+ifd_time(const struct tiff *t, uint32_t ifd, int64_t *utc, int32_t *off)
+{
+	return ifd_date(t, ifd, TAG_DATE_TIME_ORIGINAL, TAG_OFFSET_TIME_ORIGINAL, utc, off) == 0 ||
+	    ifd_date(t, ifd, TAG_CREATE_DATE, TAG_OFFSET_TIME_DIGITIZED, utc, off) == 0 ? 0 : -1;
 }
 
 /* The same of the Exif IFD that IFD0 points to. */
@@ -148,39 +161,138 @@ tiff_file_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
 /*
  * The EXIF time of the JPEG open on fd (a file or a member), reading only
  * its APP1 "Exif" segment (at most 64 KiB): the segments before it are
- * skipped by their lengths, a read of 10 bytes each past the first 4 KiB
- * (a Pixel photo edited elsewhere has 73 KiB of XMP first), and a file
- * without EXIF costs one small read.
+ * skipped by their lengths, a small read each past the first 4 KiB (a
+ * Pixel photo edited elsewhere has 73 KiB of XMP first). Without an EXIF
+ * date, the XMP segment's, if there is one.
  */
+/* The prefix that the xmlns:P="..." whose opening quote is x[q] declares:
+ * its length (0 for none) and its start in *p. */
+static size_t
+xmlns_prefix(const char *x, size_t q, const char **p)
+{
+	size_t k = q - 1;	/* x[k] is the '=' */
+
+	while (k > 0 && (unsigned char)x[k - 1] > ' ' && x[k - 1] != ':' && x[k - 1] != '<' &&
+	    x[k - 1] != '"')
+		k--;
+	if (k < 7 || k == q - 1 || x[k - 1] != ':' || memcmp(x + k - 6, "xmlns", 5) != 0 ||
+	    (unsigned char)x[k - 7] > ' ')
+		return 0;
+	*p = x + k;
+	return q - 1 - k;
+}
+
+/* The value of a P:name that ends at x[at]: an element's text up to '<',
+ * or an attribute's between its quotes. */
+static int
+xmp_value(const char *x, size_t n, size_t at, int element, char *buf, size_t size)
+{
+	const char *v = x + at, *end = x + n;
+	char q = '<';
+	size_t vl;
+
+	if (element) {
+		if (v >= end || *v++ != '>')
+			return -1;
+	} else {
+		while (v < end && (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r'))
+			v++;
+		if (v >= end || *v++ != '=')
+			return -1;
+		while (v < end && (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r'))
+			v++;
+		if (v >= end || (*v != '"' && *v != '\''))
+			return -1;
+		q = *v++;
+	}
+	for (vl = 0; v + vl < end && v[vl] != q; vl++)
+		if (vl + 1 >= size)
+			return -1;
+	if (v + vl >= end)
+		return -1;
+	memcpy(buf, v, vl);
+	buf[vl] = '\0';
+	return 0;
+}
+
+/*
+ * The text of property name of the namespace uri in an XMP packet x of n
+ * bytes, into buf: an attribute (P:name="v") or an element (<P:name>v<),
+ * P any prefix the packet binds to uri (Adobe's older files say xap: for
+ * xmp:). 0, or -1.
+ */
+static int
+xmp_prop(const char *x, size_t n, const char *uri, const char *name, char *buf,
+    size_t size)
+{
+	size_t ul = strlen(uri), nl = strlen(name), i, k, pl;
+	const char *p;
+
+	for (i = 1; i + ul + 2 <= n; i++) {
+		if ((x[i] != '"' && x[i] != '\'') || x[i - 1] != '=' ||
+		    memcmp(x + i + 1, uri, ul) != 0 || x[i + 1 + ul] != x[i] ||
+		    (pl = xmlns_prefix(x, i, &p)) == 0)
+			continue;
+		for (k = 1; k + pl + 1 + nl < n; k++)
+			if ((x[k - 1] == '<' || (unsigned char)x[k - 1] <= ' ') &&
+			    memcmp(x + k, p, pl) == 0 && x[k + pl] == ':' &&
+			    memcmp(x + k + pl + 1, name, nl) == 0 &&
+			    xmp_value(x, n, k + pl + 1 + nl, x[k - 1] == '<', buf, size) == 0)
+				return 0;
+	}
+	return -1;
+}
+
+/*
+ * The date of a JPEG's XMP packet, for one whose EXIF has none (an edited
+ * copy, a scan): exif:DateTimeOriginal, else xmp:CreateDate, an ISO 8601
+ * time with its zone or without; exiftool gives them as DateTimeOriginal
+ * and CreateDate, which Immich takes. A date without a time is none.
+ * Exposed for the fuzzer.
+ */
+int
+xmp_time(const char *x, size_t n, int64_t *utc, int32_t *off)
+{
+	char v[64];
+
+	if ((xmp_prop(x, n, XMP_NS_EXIF, "DateTimeOriginal", v, sizeof(v)) == 0 &&
+	    strchr(v, 'T') != NULL && time_parse(v, utc, off) == 0) ||
+	    (xmp_prop(x, n, XMP_NS_XMP, "CreateDate", v, sizeof(v)) == 0 &&
+	    strchr(v, 'T') != NULL && time_parse(v, utc, off) == 0))
+		return 0;
+	return -1;
+}
+
 static int
 jpeg_exif_at(struct fh *fd, off_t base, int64_t *utc, int32_t *off)
 {
 	unsigned char h[4096], *seg;
-	off_t pos = 2;
+	off_t pos = 2, xmp = 0;
 	ssize_t n;
-	size_t len;
+	size_t len, xlen = 0;
 	int i, rc;
 
 	if ((n = fh_pread(fd, h, sizeof(h), base)) < 4 || h[0] != 0xff || h[1] != 0xd8)
 		return -1;
 	for (i = 0; i < MAX_HEADERS; i++) {
-		unsigned char m[10];
+		unsigned char m[4 + sizeof(XMP_ID)];
+		ssize_t got = (ssize_t)sizeof(m);
 
-		if (pos + 10 <= n)
-			memcpy(m, h + pos, 10);
-		else if (fh_pread(fd, m, 10, base + pos) != 10)
-			return -1;
+		if (pos + got <= n)
+			memcpy(m, h + pos, sizeof(m));
+		else if ((got = fh_pread(fd, m, sizeof(m), base + pos)) < 10)
+			break;
 		if (m[0] != 0xff)
-			return -1;
+			break;
 		if (m[1] == 0xd8 || (m[1] >= 0xd0 && m[1] <= 0xd7) || m[1] == 0x01) {
 			pos += 2;
 			continue;
 		}
 		if (!((m[1] >= 0xe0 && m[1] <= 0xef) || m[1] == 0xfe))
-			return -1;	/* image data begins: no EXIF */
+			break;	/* image data begins */
 		len = (size_t)m[2] << 8 | m[3];
 		if (len < 2)
-			return -1;
+			break;
 		if (m[1] == 0xe1 && len >= 8 && memcmp(m + 4, "Exif\0\0", 6) == 0) {
 			/* the directories sit at the start of the segment; the
 			 * rest (thumbnail, maker notes) is read only if needed */
@@ -188,20 +300,29 @@ jpeg_exif_at(struct fh *fd, off_t base, int64_t *utc, int32_t *off)
 			    (size_t)(n - pos - 4) < len - 2 ? (size_t)(n - pos - 4) : len - 2,
 			    utc, off) == 0)
 				return 0;
-			if (pos + 2 + (off_t)len <= n)
-				return -1;	/* all of it was there */
-			seg = xmalloc(len);
-			if (fh_pread(fd, seg, len - 2, base + pos + 4) != (ssize_t)(len - 2)) {
+			if (pos + 2 + (off_t)len > n) {
+				seg = xmalloc(len);
+				rc = fh_pread(fd, seg, len - 2, base + pos + 4) ==
+				    (ssize_t)(len - 2) ? exif_time(seg, len - 2, utc, off) : -1;
 				free(seg);
-				return -1;
+				if (rc == 0)
+					return 0;
 			}
-			rc = exif_time(seg, len - 2, utc, off);
-			free(seg);
-			return rc;
+		} else if (m[1] == 0xe1 && xmp == 0 && len > 2 + sizeof(XMP_ID) &&
+		    got == (ssize_t)sizeof(m) && memcmp(m + 4, XMP_ID, sizeof(XMP_ID)) == 0) {
+			xmp = pos + 4 + (off_t)sizeof(XMP_ID);
+			xlen = len - 2 - sizeof(XMP_ID);
 		}
 		pos += 2 + (off_t)len;
 	}
-	return -1;
+	/* no EXIF date: the XMP's, read only now (a Pixel's is 73 KiB) */
+	if (xmp == 0)
+		return -1;
+	seg = xmalloc(xlen);
+	rc = fh_pread(fd, seg, xlen, base + xmp) == (ssize_t)xlen ?
+	    xmp_time((const char *)seg, xlen, utc, off) : -1;
+	free(seg);
+	return rc;
 }
 
 static int

@@ -194,6 +194,7 @@ int	 wall_time(struct fh *fd, const char *name, off_t size, int64_t *utc, int32_
 /* The date of an EXIF block ("Exif\0\0", a TIFF structure): 0, or -1. */
 int	 exif_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off);
 int	 tiff_block_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off);
+int	 xmp_time(const char *x, size_t n, int64_t *utc, int32_t *off);	/* an XMP packet's */
 int	 moov_time(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off);
 int	 heif_exif(const unsigned char *buf, size_t len, uint64_t *pos, uint64_t *n);
 int	 name_time(const char *base, int64_t *utc);

@@ -294,7 +294,7 @@ takeout_photo() {
 	assert_output '[["Google Photos/ann",3]]'
 }
 
-@test "a camera's AVI, WMV and AVCHD clip show on the real server at the IDIT, ASF and MDPM dates mem-scan read, and a GIF dated by no reader of ours at the date it holds itself: no sidecar of its mtime overrides it" {
+@test "a camera's AVI, WMV and AVCHD clip and an edited JPEG show on the real server at the IDIT, ASF, MDPM and XMP dates mem-scan read, and a GIF dated by no reader of ours at the date it holds itself: no sidecar of its mtime overrides it" {
 	local E=$BATS_TEST_TMPDIR/camera O=$BATS_TEST_TMPDIR/o
 	mkdir -p "$E"
 	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 -c:v mjpeg base.avi
@@ -310,12 +310,15 @@ takeout_photo() {
 	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48 -frames:v 1 "$E/anim.gif"
 	exiftool -q -overwrite_original '-XMP-exif:DateTimeOriginal=2015:06:07 08:09:10+02:00' "$E/anim.gif"
 	touch -d '2020-02-02 02:02:02Z' "$E/anim.gif"
+	# an edited copy: its one date in its XMP
+	make_jpeg "$E/edit.jpg"
+	exiftool -q -overwrite_original '-XMP-xmp:CreateDate=2014-05-06T07:08:09+02:00' "$E/edit.jpg"
 	locked_user "$BATS_TEST_TMPDIR"
 	mem-scan --records -o "$O" "$E" > recs.nul
 	run -0 mem-exif -o "$O" < recs.nul
 	IMMICH_API_KEY=$(cat "$BATS_TEST_TMPDIR/user.key") run -0 mem-upload -o "$O" < recs.nul
 	"$REALCHECK" wait "$IMMICH_INSTANCE_URL" "$BATS_TEST_TMPDIR/user.key" \
-		"$MEM_IMMICH_RUN/admin.key" 4 > /dev/null
+		"$MEM_IMMICH_RUN/admin.key" 5 > /dev/null
 	echo '{"size": 100, "withExif": true}' > q.json
 	curl -sS --fail-with-body -H @"$BATS_TEST_TMPDIR/bearer" -H 'Content-Type: application/json' \
 		--data-binary @q.json "$IMMICH_INSTANCE_URL/api/search/metadata" |
@@ -324,6 +327,7 @@ takeout_photo() {
 	run -0 cat got
 	assert_output "folder-camera-20061026.avi	2006-10-26T16:46:04+00:00
 folder-camera-20120304.wmv	2012-03-04T05:06:07+00:00
+folder-camera-20140506.jpg	2014-05-06T05:08:09+00:00
 folder-camera-20200202.gif	2015-06-07T06:09:10+00:00
 folder-camera-20210115.mts	2021-01-15T15:15:59+00:00"
 }

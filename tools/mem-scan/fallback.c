@@ -859,19 +859,28 @@ reader_of(const char *name)
 	return NULL;
 }
 
-int
-has_wall_clock(const char *name)
+/* The reader of a name whose format carries the camera's wall clock. */
+static const struct reader *
+wall_reader(const char *name)
 {
 	const struct reader *r = reader_of(name);
 
 	return r != NULL && strcmp(r->source, "matroska") != 0 &&
-	    strcmp(r->source, "asf") != 0;
+	    strcmp(r->source, "asf") != 0 ? r : NULL;
+}
+
+int
+has_wall_clock(const char *name)
+{
+	return wall_reader(name) != NULL;
 }
 
 int
 wall_time(struct fh *fd, const char *name, off_t size, int64_t *utc, int32_t *off)
 {
-	return has_wall_clock(name) ? reader_of(name)->date(fd, size, utc, off) : -1;
+	const struct reader *r = wall_reader(name);
+
+	return r != NULL ? r->date(fd, size, utc, off) : -1;
 }
 
 void

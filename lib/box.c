@@ -7,23 +7,17 @@
 
 #include "mem.h"
 
-static uint32_t
-get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 int
 box_header(const unsigned char *p, uint64_t n, uint64_t *size, unsigned *hlen)
 {
 	if (n < 8)
 		return -1;
-	*size = get32(p);
+	*size = be32(p);
 	*hlen = 8;
 	if (*size == 1) {
 		if (n < 16)
 			return -1;
-		*size = (uint64_t)get32(p + 8) << 32 | get32(p + 12);
+		*size = (uint64_t)be32(p + 8) << 32 | be32(p + 12);
 		*hlen = 16;
 	} else if (*size == 0) {
 		*size = n;

@@ -147,6 +147,21 @@ const unsigned char *tiff_value(const struct tiff *t, const unsigned char *e, si
  * offset (not checked); else 0: readers do not follow it. */
 int	 tiff_pointer(const struct tiff *t, const unsigned char *e, uint32_t *off);
 
+/* A file's 32-bit fields: big-endian (ISO boxes, PNG chunks, RAF headers,
+ * SHA-1 words) and little-endian (RIFF chunks: WAV, AVI, WebP; ASF).
+ * Inline: SHA-1 reads one per 4 bytes hashed. */
+static inline uint32_t
+be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint32_t
+le32(const unsigned char *p)
+{
+	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
 /* box.c (mem-exif, mem-scan): ISO base media boxes (MP4, MOV, HEIF). */
 /* The box at p (n bytes left): its size (n for a size of 0) and header
  * length; 0, or -1 when it does not fit. */

@@ -19,13 +19,6 @@
 
 #define ROL(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
 
-static uint32_t
-be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
 /*
  * One 64-byte block into the state: 80 rounds over the expanded schedule,
  * as four loops of twenty so that no round has to pick its function.

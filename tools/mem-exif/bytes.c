@@ -544,12 +544,6 @@ copy_plain(const struct source *s, const char *dst, const struct meta *m,
 }
 
 /* Big-endian 32-bit fields: PNG chunks and MP4 boxes. */
-uint32_t
-be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 void
 put_be32(unsigned char *p, uint32_t v)
 {

@@ -67,7 +67,6 @@ int	 copy_plain(const struct source *s, const char *dst, const struct meta *m,
 /* The mtime of an output: the capture instant when known. */
 int	 set_mtime_fd(int fd, const struct meta *m, int srcfd);
 int	 set_mtime_path(const char *path, const struct meta *m, int srcfd);
-uint32_t be32(const unsigned char *p);
 void	 put_be32(unsigned char *p, uint32_t v);
 /* Write the pieces atomically to dst with its mtime; 0 or -1 with *why. */
 int	 pieces_commit(const char *dst, const struct piece *p, size_t n,

@@ -15,13 +15,6 @@
 #include "mem.h"
 #include "mem-loudnorm.h"
 
-static uint32_t
-le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
 /* WAV: the data chunk's size over the fmt chunk's byte rate; -1 when the
  * header says nothing (an unfinished RIFF has data size 0 or garbage). */
 static double

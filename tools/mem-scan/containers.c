@@ -23,12 +23,6 @@
 #define MKV_EPOCH	978307200LL	/* 2001-01-01T00:00:00Z */
 #define ASF_EPOCH	11644473600LL	/* 1601-01-01 to 1970-01-01, seconds */
 
-static uint32_t
-le32(const unsigned char *p)
-{
-	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
-
 /* The date of the n bytes of an EXIF chunk at pos: a TIFF structure, with
  * "Exif\0\0" before it or not (WebP writers differ). */
 static int
@@ -161,7 +155,7 @@ png_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
 	for (steps = 0; steps < MAX_STEPS && at + 12 <= size; steps++) {
 		if (fh_pread(fd, h, 8, at) != 8)
 			return -1;
-		n = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+		n = be32(h);
 		if ((off_t)n > size - at - 12 || memcmp(h + 4, "IDAT", 4) == 0)
 			return -1;
 		if (memcmp(h + 4, "eXIf", 4) == 0)

@@ -345,7 +345,7 @@ raf_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
 	if (size < (off_t)sizeof(h) || fh_pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
 	    memcmp(h, "FUJIFILM", 8) != 0)
 		return -1;
-	at = (uint32_t)h[84] << 24 | (uint32_t)h[85] << 16 | (uint32_t)h[86] << 8 | h[87];
+	at = be32(h + 84);
 	if (at < sizeof(h) || (off_t)at >= size)
 		return -1;
 	return jpeg_exif_at(fd, (off_t)at, utc, off);

@@ -104,7 +104,7 @@ check: deps
 # once into MEM_IMMICH_CACHE; the suite starts and stops its own instance).
 check-immich: deps
 	$(MAKE) all
-	scripts/check tests/immich-real.bats
+	scripts/check tests/immich-real.bats tests/immich-corpus.bats
 
 # The same suite against tools built with AddressSanitizer and UBSan.
 # Reports go to files (log_path) that scripts/check counts as failures, so

@@ -56,19 +56,43 @@ parse_gps(const char *s)
 static int
 has_meta(const struct meta *m)
 {
-	return m->has_time || m->has_gps || m->caption != NULL;
+	return m->tag_time || m->has_gps || m->caption != NULL;
 }
 
+static int
+is_one_of(const char *s, const char *const *set)
+{
+	for (; s != NULL && *set != NULL; set++)
+		if (strcmp(s, *set) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * What of a record's time goes into tags. A time that is only the source's
+ * mtime is no time: the output keeps the source's mtime, and no tag says
+ * it, since a date of ours would win in Immich over one in the file that
+ * mem-scan cannot read (a maker note's, IPTC's). A time read from the
+ * file's own tags dates the output file, and is written only with an
+ * offset found elsewhere (its position's zone, its neighbours'): the
+ * same date again would only hide what Immich infers from the file.
+ */
 static void
 meta_from_item(struct meta *m, const struct item *it)
 {
+	static const char *const own[] = {
+		"asf", "exif", "h264", "matroska", "quicktime", "riff", NULL
+	};
+	static const char *const found[] = { "default", "gps", "neighbours", NULL };
+
 	memset(m, 0, sizeof(*m));
 	m->offset_min = OFFSET_UNKNOWN;
-	if (it->has_time) {
+	if (it->has_time && (it->time_source == NULL || strcmp(it->time_source, "mtime") != 0)) {
 		m->has_time = 1;
 		m->time = it->time;
 		m->offset_min = it->offset_min;
-		m->mtime_only = it->time_source != NULL && strcmp(it->time_source, "mtime") == 0;
+		m->tag_time = !is_one_of(it->time_source, own) ||
+		    is_one_of(item_field(it, "offset_source"), found);
 	}
 	if (it->has_gps) {
 		m->has_gps = 1;
@@ -85,10 +109,9 @@ static void
 meta_apply_options(struct meta *m)
 {
 	if (opt_time) {
-		m->has_time = 1;
+		m->has_time = m->tag_time = 1;
 		m->time = opt.time;
 		m->offset_min = opt.offset_min;
-		m->mtime_only = 0;
 	}
 	if (opt_gps) {
 		m->has_gps = 1;
@@ -150,8 +173,6 @@ write_one(const struct source *s, const char *dst, const struct meta *m, const c
 		return video_write(s->path, dst, m, why);
 	if (copy_plain(s, dst, m, why) < 0)
 		return -1;
-	if (m->mtime_only && !m->has_gps && m->caption == NULL)
-		return 0;	/* the XMP would say nothing but the mtime */
 	return xmp_write(dst, m, s->fd, why);
 }
 

@@ -16,8 +16,12 @@
 
 /* The metadata to embed; every part is optional. */
 struct meta {
-	int	 has_time;
+	int	 has_time;	/* the capture instant: it dates the output file */
 	int64_t	 time;		/* capture instant, UTC seconds */
+	/* and is written into the file's tags or sidecar: not when it is the
+	 * file's own date with no offset to add, since a date of ours would
+	 * hide the zone Immich infers from the file (its GPS, its XMP) */
+	int	 tag_time;
 	int32_t	 offset_min;	/* its UTC offset, or OFFSET_UNKNOWN */
 	int	 has_gps;
 	double	 lat, lon;	/* degrees, north and east positive */
@@ -25,10 +29,6 @@ struct meta {
 	double	 alt;		/* metres above sea level */
 	const char *caption;	/* UTF-8, or NULL */
 	int	 overwrite;	/* replace the camera's own date and GPS */
-	/* the time is only the source's mtime (time_source=mtime): it dates
-	 * the output file, and no XMP sidecar, whose dates would win in
-	 * Immich over a date in the file that mem-scan cannot read */
-	int	 mtime_only;
 	/* the output's mtime without a capture time: the source's own (cp
 	 * -p), this one when the source's fd does not carry it (a span) */
 	const struct timespec *src_mtime;

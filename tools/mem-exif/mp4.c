@@ -612,7 +612,7 @@ plan_of(const struct meta *m, const struct qt_have *h, struct qt_plan *pl,
 	int o;
 
 	memset(pl, 0, sizeof(*pl));
-	if (m->has_time && ((h->time == 0 && !h->has_day) || m->overwrite)) {
+	if (m->tag_time && ((h->time == 0 && !h->has_day) || m->overwrite)) {
 		pl->set_time = 1;
 		pl->qt_time = (uint64_t)(m->time + (int64_t)QT_EPOCH_DELTA);
 		time_wall(m->time, m->offset_min, &tm);

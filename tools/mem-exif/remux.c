@@ -73,7 +73,7 @@ meta_args(struct args *a, const char *src, const struct meta *m, char **loc)
 	char buf[40], *when = NULL, *have = NULL;
 
 	probe_tags(src, &when, &have);
-	if (m->has_time && (when == NULL || m->overwrite)) {
+	if (m->tag_time && (when == NULL || m->overwrite)) {
 		time_format(m->time, OFFSET_UNKNOWN, buf, sizeof(buf));
 		arg(a, "-metadata");
 		argf(a, xasprintf("creation_time=%s", buf));

@@ -350,7 +350,7 @@ put_gps(const struct tiff *t, struct ifd *gps, const struct meta *m,
 		set_rationals(t, gps, GPS_ALT, num, den, 1);
 		den[0] = 1;
 	}
-	if (m->has_time && ds->known && ds->ours) {
+	if (m->tag_time && ds->known && ds->ours) {
 		time_wall(m->time, 0, &tm);
 		num[0] = (uint32_t)tm.tm_hour;
 		num[1] = (uint32_t)tm.tm_min;
@@ -615,7 +615,7 @@ exif_edit(const unsigned char *old, size_t olen, const struct meta *m,
 		put_required_ifd0(&t, &ifd0, img);
 	}
 	dates_of(m, &ds);
-	if (m->has_time)
+	if (m->tag_time)
 		put_dates(&t, &ifd0, &exif, m, &ds);
 	if (m->has_gps)
 		put_gps(&t, &gps, m, &ds);

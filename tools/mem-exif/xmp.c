@@ -97,7 +97,7 @@ body(FILE *fp, const struct meta *m)
 	    "   xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"\n"
 	    "   xmlns:photoshop=\"http://ns.adobe.com/photoshop/1.0/\"\n"
 	    "   xmlns:dc=\"http://purl.org/dc/elements/1.1/\"\n", fp);
-	if (m->has_time && !m->mtime_only) {
+	if (m->tag_time) {
 		/* with the offset when known; XMP reads a bare time as local */
 		time_format(m->time, m->offset_min, when, sizeof(when));
 		if (m->offset_min == OFFSET_UNKNOWN)

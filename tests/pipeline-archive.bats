@@ -3,7 +3,8 @@
 # order (tar, tgz): under make, a part's items of one stage are one job and
 # one tool run that reads the part once (issue 16). The real tools, on the
 # bundled sample's Takeout (--scale 2) and three of its songs, each once as
-# a directory and once as a tgz part.
+# a directory and once as a tgz part; and on the real camera files of
+# ../shared/corpus as directories, zips and tgzs.
 bats_require_minimum_version 1.5.0
 load helpers/common
 
@@ -260,4 +261,40 @@ read_once_each() {
 	[ "$(ls out/.mem/stamp | grep -c '\.ok$')" -eq 600 ]
 	[ "$(find out/pics -type f | wc -l)" -eq 600 ]
 	[ -z "$(find out -name '.*.??????*' -newer in/pics/pics-001.tgz -path '*/pics/*')" ]
+}
+
+# records OUT: every record of OUT on one line, less where its media lies
+# (source, and member and its signature for an archive's), sorted.
+records() {
+	local f
+	for f in "$1"/.mem/items/*.item; do
+		tr '\0' '\n' < "$f" | grep -v '^source=\|^member=\|^member_sig=\|^mem-item=' | paste -sd '|'
+	done | sort
+}
+
+@test "the real camera and phone files of ../shared/corpus, each export as a zip and as a tgz, give the records and outputs of the unpacked corpus, byte for byte" {
+	local corpus=${MEM_CORPUS:-$REPO/../shared/corpus} d b k
+	[ -f "$corpus/MANIFEST.tsv" ] || skip "no corpus at $corpus"
+	mkdir -p dir zip tgz
+	cp -a "$corpus"/*+* dir/
+	for d in dir/*; do
+		b=${d#dir/}
+		(cd "$d" && zip -qr "../../zip/$b.zip" . && tar --sort=name -czf "../../tgz/$b.tgz" .)
+	done
+	for k in dir zip tgz; do
+		run -0 mem-pipeline --skip-upload -j2 --originals "$k" -o "out-$k"
+		assert_line "Failed: 0"
+	done
+	outputs out-dir > want
+	[ "$(grep -c . want)" -eq "$(find dir -type f | wc -l)" ]
+	records out-dir > want.records
+	for k in zip tgz; do
+		outputs "out-$k" > have
+		diff want have
+		while IFS= read -r f; do
+			cmp "out-dir/$f" "out-$k/$f"
+		done < want
+		records "out-$k" > have.records
+		diff want.records have.records
+	done
 }

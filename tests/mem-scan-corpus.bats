@@ -35,7 +35,7 @@ corpus_into() {
 	run python3 - out/.mem/items <<'PY'
 import json, os, sys
 sys.path.insert(0, os.environ["REPO"] + "/tests/helpers")
-from dates import records, instant, minutes, exiftool_date, report
+from dates import records, as_read, exiftool_date, report
 want = {}
 for t in json.load(open("tags.json")):
     d = None
@@ -58,11 +58,54 @@ for rec in records(sys.argv[1]):
             bad.append("%s: dated by EXIF, exiftool reads no date" % base)
         continue
     dated += 1
-    if rec["time_source"] != "exif" or instant(rec) != w[0] or minutes(rec.get("offset")) != w[1]:
+    if rec["time_source"] != "exif" or as_read(rec) != w:
         bad.append("%s: %s %s (%s), exiftool: %d %s" % (base, rec["time"], rec.get("offset"),
                    rec["time_source"], w[0], w[1]))
 report(bad + ["%s: not scanned" % w for w in want],
        "%d dated, %d wrong, %d not scanned" % (dated, len(bad), len(want)), dated >= 115)
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "every corpus photo's EXIF GPS position is its record's place, as exiftool reads it (gps_source=exif), and a wall clock without an offset has the offset of the zone there at that time (offset_source=gps)" {
+	[ "$(corpus_into export 'ln -s' '^(jpeg|png|other:(heic|heif|avif|tif|tiff|dng|webp|cr2|nef)):')" -gt 220 ]
+	run -0 mem-scan -o out --records export
+	exiftool -j -n -GPS:GPSLatitude -GPS:GPSLatitudeRef -GPS:GPSLongitude -GPS:GPSLongitudeRef \
+		export/* > tags.json 2> /dev/null || true
+	run python3 - out/.mem/items <<'PY'
+import datetime, json, os, sys, zoneinfo
+sys.path.insert(0, os.environ["REPO"] + "/tests/helpers")
+from dates import records, instant, minutes, report
+want = {}
+for t in json.load(open("tags.json")):
+    try:
+        lat = float(t["GPSLatitude"]) * {"N": 1, "S": -1}[t["GPSLatitudeRef"]]
+        lon = float(t["GPSLongitude"]) * {"E": 1, "W": -1}[t["GPSLongitudeRef"]]
+    except (KeyError, ValueError):
+        continue	# no position, or none that reads as one
+    if (lat, lon) != (0, 0):
+        want[os.path.basename(t["SourceFile"])] = (lat, lon)
+bad, placed, zoned = [], 0, 0
+for rec in records(sys.argv[1]):
+    base = os.path.basename(rec["source"])
+    w = want.pop(base, None)
+    got = (float(rec["lat"]), float(rec["lon"])) if "lat" in rec else None
+    if w is None:
+        if got is not None:
+            bad.append("%s: placed at %s, exiftool reads no GPS" % (base, got))
+        continue
+    placed += 1
+    if got is None or rec.get("gps_source") != "exif" or abs(got[0] - w[0]) > 1e-6 or abs(got[1] - w[1]) > 1e-6:
+        bad.append("%s: %s (%s), exiftool: %s" % (base, got, rec.get("gps_source"), w))
+    if rec.get("offset_source") == "gps":
+        zoned += 1
+        t = datetime.datetime.fromtimestamp(instant(rec), datetime.timezone.utc)
+        off = t.astimezone(zoneinfo.ZoneInfo(rec["zone"])).utcoffset() // datetime.timedelta(minutes=1)
+        if off != minutes(rec["offset"]):
+            bad.append("%s: offset %s, %s is at %+d min then" % (base, rec["offset"], rec["zone"], off))
+report(bad + ["%s: not scanned" % w for w in want],
+       "%d placed, %d zoned by their place, %d wrong" % (placed, zoned, len(bad)), placed >= 40 and zoned >= 15)
 PY
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -75,7 +118,7 @@ PY
 	run python3 - out/.mem/items <<'PY'
 import json, os, sys
 sys.path.insert(0, os.environ["REPO"] + "/tests/helpers")
-from dates import records, instant, minutes, exiftool_date, report
+from dates import records, as_read, exiftool_date, report
 want = {}
 for t in json.load(open("tags.json")):
     d = str(t.get("DateTimeOriginal", ""))
@@ -93,12 +136,11 @@ for rec in records(sys.argv[1]):
             bad.append("%s: dated by %s, exiftool reads no date" % (base, src))
         continue
     dated += 1
-    got = instant(rec)
+    got, off = as_read(rec)
     # exiftool drops the seconds of an IDIT written "2009/10/27 12:14:34"
     if src == "riff" and w[0] % 60 == 0:
         got -= got % 60
-    if src in ("mtime", "filename") or got != w[0] or \
-            (src != "matroska" and minutes(rec.get("offset")) != w[1]):
+    if src in ("mtime", "filename") or got != w[0] or (src != "matroska" and off != w[1]):
         bad.append("%s: %s %s (%s), exiftool: %d %s" % (base, rec["time"], rec.get("offset"),
                    src, w[0], w[1]))
 report(bad + ["%s: not scanned" % w for w in want],

@@ -131,7 +131,7 @@ e.avi 2020-02-02T02:02:02Z +00:00 mtime"
 	assert_output "DSC_0001.NEF 2004-06-09T20:02:35Z -04:00 json"
 }
 
-@test "mem-exif gives an AVI the date of its IDIT in an XMP sidecar, and a file dated only by its mtime no sidecar, whose date would win in Immich over one the file holds" {
+@test "mem-exif copies an AVI dated by its own IDIT and a file dated only by its mtime as they are, with no sidecar, whose date would win in Immich over the one the file holds" {
 	[ -f "$REPO/../shared/corpus/MANIFEST.tsv" ] || skip "no corpus"
 	mkdir export
 	cp "$REPO/../shared/corpus/exiftool+exiftool/t/images/RIFF.avi" export/clip.avi
@@ -142,10 +142,10 @@ e.avi 2020-02-02T02:02:02Z +00:00 mtime"
 	run -0 find out -type f ! -path 'out/.mem/*'
 	run -0 sort <<< "$output"
 	assert_output "out/export/media/folder-export-20030310.avi
-out/export/media/folder-export-20030310.avi.xmp
 out/export/media/folder-export-20210607.wmv"
-	run -0 exiftool -q -p '$DateTimeOriginal' out/export/media/folder-export-20030310.avi.xmp
-	assert_output "2003:03:10 15:04:43"
+	cmp export/clip.avi out/export/media/folder-export-20030310.avi
+	# the IDIT's wall clock, of no zone, dates the file as if UTC
+	[ "$(stat -c %Y out/export/media/folder-export-20030310.avi)" = "$(date -d '2003-03-10 15:04:43Z' +%s)" ]
 	cmp export/clip.wmv out/export/media/folder-export-20210607.wmv
 	[ "$(stat -c %Y out/export/media/folder-export-20210607.wmv)" = "$(date -d '2021-06-07 08:09:10Z' +%s)" ]
 }
@@ -196,7 +196,7 @@ b.RAF 2016-08-09T10:11:12Z - exif
 c.wmv 2012-03-04T05:06:07Z +00:00 asf"
 }
 
-@test "a JPEG without DateTimeOriginal is dated by its EXIF CreateDate, else its XMP DateTimeOriginal, else its XMP CreateDate (an edited copy, a scan), and mem-exif writes that date, not the mtime" {
+@test "a JPEG without DateTimeOriginal is dated by its EXIF CreateDate, else its XMP DateTimeOriginal, else its XMP CreateDate (an edited copy, a scan), and mem-exif leaves that date as it is, writing neither a copy nor the mtime" {
 	mkdir export
 	make_jpeg export/a.jpg
 	exiftool -q -overwrite_original '-ExifIFD:CreateDate=2010:01:02 03:04:05' \
@@ -223,6 +223,30 @@ b.jpg 2011-02-03T07:05:06Z -03:00 exif
 c.jpg 2012-03-04T05:06:07Z +00:00 exif
 d.jpg 2020-02-02T02:02:02Z +00:00 mtime"
 	run -0 mem-exif -o out < records
-	run -0 exiftool -q -q -p '$DateTimeOriginal' out/export/media/folder-export-20120304.jpg
-	assert_output "2012:03:04 05:06:07"
+	cmp export/c.jpg out/export/media/folder-export-20120304.jpg
+	cmp export/d.jpg out/export/media/folder-export-20200202.jpg
+}
+
+@test "a JPEG whose EXIF clock has no offset is placed by its GPS IFD, read past the first 4 KiB of its EXIF, and dated at the zone there; mem-exif adds the offset and leaves its GPS as it was" {
+	mkdir export
+	make_jpeg export/paris.jpg
+	# a 6 KB UserComment puts the GPS IFD, and not the date, past the EXIF
+	# head mem-scan reads first
+	exiftool -q -overwrite_original '-DateTimeOriginal=2021:07:01 12:00:00' \
+		-GPSLatitude=48.8566 -GPSLatitudeRef=N -GPSLongitude=2.3522 -GPSLongitudeRef=E \
+		"-UserComment=$(printf '%06000d' 0)" export/paris.jpg
+	mem-scan -o out --records export > records
+	run -0 nul_list out/.mem/items/*.item
+	assert_line time=2021-07-01T10:00:00Z
+	assert_line offset=+02:00
+	assert_line offset_source=gps
+	assert_line zone=Europe/Paris
+	assert_line lat=48.8566000
+	assert_line lon=2.3522000
+	assert_line gps_source=exif
+	run -0 mem-exif -o out < records
+	o=out/export/media/folder-export-20210701.jpg
+	run -0 exiftool -q -q -p '$DateTimeOriginal $OffsetTimeOriginal' "$o"
+	assert_output "2021:07:01 12:00:00 +02:00"
+	diff <(exiftool -a -G1 -s -GPS:all export/paris.jpg) <(exiftool -a -G1 -s -GPS:all "$o")
 }

@@ -35,7 +35,7 @@ containers(const unsigned char *data, size_t size)
 {
 	static const char *names[] = { "a.jpg", "a.heic", "a.tif", "a.orf", "a.cr3",
 	    "a.raf", "a.png", "a.webp", "a.avi", "a.mts" };
-	int (*instants[])(struct fh *, off_t, int64_t *, int32_t *) = {
+	int (*instants[])(struct fh *, off_t, int64_t *, int32_t *, struct where *) = {
 		mkv_time, asf_time
 	};
 	int64_t utc;
@@ -53,7 +53,7 @@ containers(const unsigned char *data, size_t size)
 	}
 	for (i = 0; i < LEN(instants); i++) {
 		h = fh_fd(dup(fd));
-		(void)instants[i](h, (off_t)size, &utc, &off);
+		(void)instants[i](h, (off_t)size, &utc, &off, NULL);
 		fh_close(h);
 	}
 	close(fd);
@@ -65,6 +65,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	char *s = xmemdup(data, size), *t, *j, *x;
 	const char *why;
 	size_t xlen;
+	struct where w = { 0, 0, 0 };
 	double lat, lon;
 	int64_t utc;
 	uint64_t pos, n;
@@ -78,7 +79,9 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		abort();
 	(void)moov_time(data, size, &utc, &off);
 	(void)heif_exif(data, size, &pos, &n);
-	(void)exif_time(data, size, &utc, &off);
+	if (exif_time(data, size, &utc, &off, &w) == 0 && w.known &&
+	    !(w.lat >= -90 && w.lat <= 90 && w.lon >= -180 && w.lon <= 180))
+		abort();
 	if (mts_parse(data, size, &utc, &off) == 0 && off != OFFSET_UNKNOWN &&
 	    (off < -14 * 60 || off > 14 * 60))
 		abort();

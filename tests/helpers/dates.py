@@ -27,6 +27,17 @@ def minutes(text):
     return (1 if m.group(1) == "+" else -1) * (int(m.group(2)) * 60 + int(m.group(3)))
 
 
+def as_read(rec):
+    """A record's time as the file's own tags gave it: (instant, offset in
+    minutes or None). A wall clock that mem-scan gave an offset found
+    elsewhere (the zone at its GPS position, its neighbours') goes back
+    to that wall clock, taken as UTC."""
+    t, off = instant(rec), minutes(rec.get("offset"))
+    if rec.get("offset_source") in ("gps", "neighbours", "default"):
+        return t + off * 60, None
+    return t, off
+
+
 def exiftool_date(text):
     """exiftool's "2023:01:15 10:30:45" with or without an offset ("Z" is
     +00:00): the instant (the wall clock taken as UTC when there is no

@@ -84,6 +84,7 @@ meta_from_item(struct meta *m, const struct item *it)
 		"asf", "exif", "h264", "matroska", "quicktime", "riff", NULL
 	};
 	static const char *const found[] = { "default", "gps", "neighbours", NULL };
+	static const char *const own_place[] = { "exif", NULL };
 
 	memset(m, 0, sizeof(*m));
 	m->offset_min = OFFSET_UNKNOWN;
@@ -94,7 +95,8 @@ meta_from_item(struct meta *m, const struct item *it)
 		m->tag_time = !is_one_of(it->time_source, own) ||
 		    is_one_of(item_field(it, "offset_source"), found);
 	}
-	if (it->has_gps) {
+	/* a place read from the file itself is there already */
+	if (it->has_gps && !is_one_of(item_field(it, "gps_source"), own_place)) {
 		m->has_gps = 1;
 		m->lat = it->lat;
 		m->lon = it->lon;

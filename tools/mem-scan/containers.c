@@ -26,7 +26,7 @@
 /* The date of the n bytes of an EXIF chunk at pos: a TIFF structure, with
  * "Exif\0\0" before it or not (WebP writers differ). */
 static int
-exif_chunk(struct fh *fd, off_t pos, uint32_t n, int64_t *utc, int32_t *off)
+exif_chunk(struct fh *fd, off_t pos, uint32_t n, int64_t *utc, int32_t *off, struct where *w)
 {
 	unsigned char *blk;
 	int rc = -1;
@@ -36,7 +36,7 @@ exif_chunk(struct fh *fd, off_t pos, uint32_t n, int64_t *utc, int32_t *off)
 	blk = xmalloc(n);
 	if (fh_pread(fd, blk, n, pos) == (ssize_t)n)
 		rc = n > 6 && memcmp(blk, "Exif\0\0", 6) == 0 ?
-		    exif_time(blk, n, utc, off) : tiff_block_time(blk, n, utc, off);
+		    exif_time(blk, n, utc, off, w) : tiff_block_time(blk, n, utc, off, w);
 	free(blk);
 	return rc;
 }
@@ -90,7 +90,7 @@ riff_date(const char *s, int64_t *utc)
  */
 static int
 riff_walk(struct fh *fd, off_t at, off_t end, int depth, int *steps, int64_t *utc,
-    int32_t *off)
+    int32_t *off, struct where *w)
 {
 	unsigned char h[12];
 	char text[64];
@@ -105,7 +105,7 @@ riff_walk(struct fh *fd, off_t at, off_t end, int depth, int *steps, int64_t *ut
 			n = (uint32_t)(end - at - 8);
 		if (memcmp(h, "LIST", 4) == 0 && r == 12 && n >= 4 && depth < 2 &&
 		    (memcmp(h + 8, "hdrl", 4) == 0 || memcmp(h + 8, "INFO", 4) == 0)) {
-			if (riff_walk(fd, at + 12, at + 8 + n, depth + 1, steps, utc, off) == 0)
+			if (riff_walk(fd, at + 12, at + 8 + n, depth + 1, steps, utc, off, w) == 0)
 				return 0;
 		} else if (memcmp(h, "IDIT", 4) == 0) {
 			size_t k = n < sizeof(text) - 1 ? n : sizeof(text) - 1;
@@ -118,14 +118,14 @@ riff_walk(struct fh *fd, off_t at, off_t end, int depth, int *steps, int64_t *ut
 				return 0;
 			}
 		} else if (memcmp(h, "EXIF", 4) == 0 && depth == 0) {
-			return exif_chunk(fd, at + 8, n, utc, off);
+			return exif_chunk(fd, at + 8, n, utc, off, w);
 		}
 	}
 	return -1;
 }
 
 int
-riff_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
+riff_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w)
 {
 	unsigned char h[12];
 	int steps = MAX_STEPS;
@@ -133,7 +133,7 @@ riff_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
 	if (size < 12 || fh_pread(fd, h, 12, 0) != 12 || memcmp(h, "RIFF", 4) != 0 ||
 	    (memcmp(h + 8, "AVI ", 4) != 0 && memcmp(h + 8, "WEBP", 4) != 0))
 		return -1;
-	return riff_walk(fd, 12, size, 0, &steps, utc, off);
+	return riff_walk(fd, 12, size, 0, &steps, utc, off, w);
 }
 
 /*
@@ -142,7 +142,7 @@ riff_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
  * write it).
  */
 int
-png_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
+png_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w)
 {
 	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
 	unsigned char h[8];
@@ -159,7 +159,7 @@ png_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
 		if ((off_t)n > size - at - 12 || memcmp(h + 4, "IDAT", 4) == 0)
 			return -1;
 		if (memcmp(h + 4, "eXIf", 4) == 0)
-			return exif_chunk(fd, at + 8, n, utc, off);
+			return exif_chunk(fd, at + 8, n, utc, off, w);
 		at += 12 + (off_t)n;
 	}
 	return -1;
@@ -231,12 +231,13 @@ mkv_date(const unsigned char *p, size_t len, int64_t *utc)
 }
 
 int
-mkv_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
+mkv_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w)
 {
 	size_t n = size < MKV_HEAD ? (size_t)size : MKV_HEAD;
 	unsigned char *buf;
 	int rc = -1;
 
+	(void)w;	/* no place in Info */
 	if (size < 4)
 		return -1;
 	buf = xmalloc(n);
@@ -260,7 +261,7 @@ le64(const unsigned char *p)
  * exiftool's ASF:CreationDate (a tag Immich takes).
  */
 int
-asf_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
+asf_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w)
 {
 	static const unsigned char header[16] = { 0x30, 0x26, 0xb2, 0x75, 0x8e, 0x66,
 	    0xcf, 0x11, 0xa6, 0xd9, 0x00, 0xaa, 0x00, 0x62, 0xce, 0x6c };
@@ -272,6 +273,7 @@ asf_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
 	ssize_t r;
 	int steps;
 
+	(void)w;	/* no place in the File Properties */
 	if (size < 30 || fh_pread(fd, h, 30, 0) != 30 || memcmp(h, header, 16) != 0)
 		return -1;
 	end = le64(h + 16) < (uint64_t)size ? le64(h + 16) : (uint64_t)size;

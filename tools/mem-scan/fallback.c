@@ -6,7 +6,7 @@
  * an AVCHD video's MDPM (mts.c), a Matroska file's DateUTC; a video's
  * Apple creationdate (with its offset) or QuickTime mvhd creation time; a
  * date in the file name, and last the mtime. The record's time_source says
- * which one.
+ * which one. A photo's EXIF GPS position is read with its date when asked.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +20,11 @@
 
 #define MAX_HEADERS 256	/* segments before the EXIF one: XMP may take 100 */
 #define TAG_EXIF_IFD 0x8769
+#define TAG_GPS_IFD 0x8825
+#define GPS_LAT_REF 1		/* "N" or "S", then three rationals: */
+#define GPS_LAT 2		/* degrees, minutes, seconds */
+#define GPS_LON_REF 3
+#define GPS_LON 4
 #define TAG_DATE_TIME_ORIGINAL 0x9003
 #define TAG_CREATE_DATE 0x9004		/* DateTimeDigitized, exiftool's CreateDate */
 #define TAG_OFFSET_TIME_ORIGINAL 0x9011	/* EXIF 2.31 */
@@ -80,13 +85,66 @@ ifd_time(const struct tiff *t, uint32_t ifd, int64_t *utc, int32_t *off)
 	    ifd_date(t, ifd, TAG_CREATE_DATE, TAG_OFFSET_TIME_DIGITIZED, utc, off) == 0 ? 0 : -1;
 }
 
-/* The same of the Exif IFD that IFD0 points to. */
+/* A GPS coordinate: its reference letter (pos or neg) and three
+ * rationals, signed ones too (a Nokia 8.3's); 0, or -1. */
 static int
-tiff_time(const struct tiff *t, int64_t *utc, int32_t *off)
+gps_coord(const struct tiff *t, uint32_t gps, unsigned reftag, unsigned tag, char pos,
+    char neg, double *v)
+{
+	const unsigned char *e = tiff_entry(t, gps, tag), *p;
+	uint32_t num, den;
+	unsigned type;
+	char ref[4];
+	size_t n;
+	int i;
+
+	if (e == NULL || exif_string(t, gps, reftag, ref, sizeof(ref)) < 0 ||
+	    (ref[0] != pos && ref[0] != neg) ||
+	    ((type = tiff_get16(t, e + 2)) != TIFF_RATIONAL && type != TIFF_SRATIONAL) ||
+	    (p = tiff_value(t, e, &n)) == NULL || n < 24)
+		return -1;
+	*v = 0;
+	for (i = 2; i >= 0; i--) {
+		num = tiff_get32(t, p + 8 * i);
+		den = tiff_get32(t, p + 8 * i + 4);
+		if (den == 0)
+			return -1;
+		*v = *v / 60 + (type == TIFF_RATIONAL ? (double)num / den :
+		    (double)(int32_t)num / (int32_t)den);
+	}
+	if (ref[0] == neg)
+		*v = -*v;
+	return 0;
+}
+
+/* Where the GPS IFD that IFD0 points to places the photo, if asked. */
+static void
+tiff_where(const struct tiff *t, struct where *w)
+{
+	const unsigned char *e;
+	uint32_t gps;
+	double lat, lon;
+
+	if (w == NULL || w->known ||
+	    (e = tiff_entry(t, tiff_get32(t, t->p + 4), TAG_GPS_IFD)) == NULL ||
+	    !tiff_pointer(t, e, &gps) ||
+	    gps_coord(t, gps, GPS_LAT_REF, GPS_LAT, 'N', 'S', &lat) < 0 ||
+	    gps_coord(t, gps, GPS_LON_REF, GPS_LON, 'E', 'W', &lon) < 0 ||
+	    !(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180))
+		return;
+	w->known = 1;
+	w->lat = lat;
+	w->lon = lon;
+}
+
+/* The same of the Exif IFD that IFD0 points to, and where (w). */
+static int
+tiff_time(const struct tiff *t, int64_t *utc, int32_t *off, struct where *w)
 {
 	const unsigned char *e;
 	uint32_t exif;
 
+	tiff_where(t, w);
 	if ((e = tiff_entry(t, tiff_get32(t, t->p + 4), TAG_EXIF_IFD)) == NULL ||
 	    !tiff_pointer(t, e, &exif))
 		return -1;
@@ -95,21 +153,22 @@ tiff_time(const struct tiff *t, int64_t *utc, int32_t *off)
 
 /* The date of an EXIF block: "Exif\0\0" and a TIFF structure. */
 int
-exif_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off)
+exif_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off, struct where *w)
 {
 	struct tiff t;
 	const char *why;
 
-	return tiff_open(&t, blk, len, &why) < 0 ? -1 : tiff_time(&t, utc, off);
+	return tiff_open(&t, blk, len, &why) < 0 ? -1 : tiff_time(&t, utc, off, w);
 }
 
 /* The date of a bare TIFF structure (a PNG's eXIf, most WebPs' EXIF). */
 int
-tiff_block_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off)
+tiff_block_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off,
+    struct where *w)
 {
 	struct tiff t;
 
-	return tiff_init(&t, blk, len) < 0 ? -1 : tiff_time(&t, utc, off);
+	return tiff_init(&t, blk, len) < 0 ? -1 : tiff_time(&t, utc, off, w);
 }
 
 /*
@@ -134,7 +193,7 @@ raw_magic(unsigned char *p, size_t n)
  * first MiB.
  */
 static int
-tiff_file_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
+tiff_file_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w)
 {
 	size_t n, step;
 	unsigned char *buf;
@@ -149,7 +208,7 @@ tiff_file_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
 		if (fh_pread(fd, buf, n, 0) == (ssize_t)n) {
 			raw_magic(buf, n);
 			if (tiff_init(&t, buf, n) == 0)
-				rc = tiff_time(&t, utc, off);
+				rc = tiff_time(&t, utc, off, w);
 		}
 		free(buf);
 		if (n < step)
@@ -264,7 +323,7 @@ xmp_time(const char *x, size_t n, int64_t *utc, int32_t *off)
 }
 
 static int
-jpeg_exif_at(struct fh *fd, off_t base, int64_t *utc, int32_t *off)
+jpeg_exif_at(struct fh *fd, off_t base, int64_t *utc, int32_t *off, struct where *w)
 {
 	unsigned char h[4096], *seg;
 	off_t pos = 2, xmp = 0;
@@ -295,15 +354,16 @@ jpeg_exif_at(struct fh *fd, off_t base, int64_t *utc, int32_t *off)
 			break;
 		if (m[1] == 0xe1 && len >= 8 && memcmp(m + 4, "Exif\0\0", 6) == 0) {
 			/* the directories sit at the start of the segment; the
-			 * rest (thumbnail, maker notes) is read only if needed */
+			 * rest (thumbnail, maker notes) is read only if needed:
+			 * for a date, or a place asked for */
 			if (pos + 4 < n && exif_time(h + pos + 4,
 			    (size_t)(n - pos - 4) < len - 2 ? (size_t)(n - pos - 4) : len - 2,
-			    utc, off) == 0)
+			    utc, off, w) == 0 && (w == NULL || w->known || pos + 2 + (off_t)len <= n))
 				return 0;
 			if (pos + 2 + (off_t)len > n) {
 				seg = xmalloc(len);
 				rc = fh_pread(fd, seg, len - 2, base + pos + 4) ==
-				    (ssize_t)(len - 2) ? exif_time(seg, len - 2, utc, off) : -1;
+				    (ssize_t)(len - 2) ? exif_time(seg, len - 2, utc, off, w) : -1;
 				free(seg);
 				if (rc == 0)
 					return 0;
@@ -326,10 +386,10 @@ jpeg_exif_at(struct fh *fd, off_t base, int64_t *utc, int32_t *off)
 }
 
 static int
-jpeg_exif_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
+jpeg_exif_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w)
 {
 	(void)size;	/* its segments say where they end */
-	return jpeg_exif_at(fd, 0, utc, off);
+	return jpeg_exif_at(fd, 0, utc, off, w);
 }
 
 /*
@@ -337,7 +397,7 @@ jpeg_exif_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
  * EXIF is the photo's (exiftool's FujiFilm module reads it so).
  */
 static int
-raf_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
+raf_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w)
 {
 	unsigned char h[92];
 	uint32_t at;
@@ -348,7 +408,7 @@ raf_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
 	at = be32(h + 84);
 	if (at < sizeof(h) || (off_t)at >= size)
 		return -1;
-	return jpeg_exif_at(fd, (off_t)at, utc, off);
+	return jpeg_exif_at(fd, (off_t)at, utc, off, w);
 }
 
 static uint64_t
@@ -529,7 +589,7 @@ moov_file(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off)
  * reads DateTimeOriginal from.
  */
 static int
-cr3_time(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off)
+cr3_time(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off, struct where *w)
 {
 	static const unsigned char canon[16] = { 0x85, 0xc0, 0xb6, 0x87, 0x82, 0x0f,
 	    0x11, 0xe0, 0x81, 0x11, 0xf4, 0xce, 0x46, 0x2b, 0x6a, 0x48 };
@@ -539,6 +599,7 @@ cr3_time(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off)
 	struct tiff t;
 	int rc = -1;
 
+	(void)w;	/* its GPS is in CMT4: not read */
 	if (buf == NULL)
 		return -1;
 	if ((moov = box(buf, len, "moov", &n)) != NULL)
@@ -657,7 +718,7 @@ heif_exif(const unsigned char *buf, size_t len, uint64_t *pos, uint64_t *n)
 /* A HEIF's date: its EXIF item begins with the offset of the TIFF header
  * after those 4 bytes (ISO/IEC 23008-12, A.2.1). */
 static int
-heif_time(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off)
+heif_time(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off, struct where *w)
 {
 	unsigned char *buf, *exif = NULL;
 	size_t len;
@@ -673,7 +734,7 @@ heif_time(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off)
 		if (fh_pread(fd, exif, (size_t)n, (off_t)pos) == (ssize_t)n &&
 		    (hdr = be(exif, 4)) <= n - 4 - 8 &&
 		    tiff_init(&t, exif + 4 + hdr, (size_t)(n - 4 - hdr)) == 0)
-			rc = tiff_time(&t, utc, off);
+			rc = tiff_time(&t, utc, off, w);
 	}
 	free(exif);
 	free(buf);
@@ -818,7 +879,7 @@ name_time(const char *base, int64_t *utc)
  */
 static const struct reader {
 	const char *ext;
-	int	  (*date)(struct fh *, off_t, int64_t *, int32_t *);
+	int	  (*date)(struct fh *, off_t, int64_t *, int32_t *, struct where *);
 	const char *source;
 } readers[] = {
 	{ "jpg", jpeg_exif_time, "exif" }, { "jpeg", jpeg_exif_time, "exif" },
@@ -880,35 +941,46 @@ wall_time(struct fh *fd, const char *name, off_t size, int64_t *utc, int32_t *of
 {
 	const struct reader *r = wall_reader(name);
 
-	return r != NULL ? r->date(fd, size, utc, off) : -1;
+	return r != NULL ? r->date(fd, size, utc, off, NULL) : -1;
 }
 
+/*
+ * An item without a platform's date: the file's own, else its name's,
+ * else its mtime. Without a platform's place, the file's EXIF GPS too
+ * (gps_source=exif): it gives a wall clock of no zone its offset, and
+ * its neighbours theirs (offsets.c); mem-exif does not write it back.
+ */
 void
 fallback_time(struct export *ex, struct file *f, struct item *it)
 {
 	const struct reader *r = reader_of(f->rel);
 	const char *base, *ext = path_ext(f->rel);
+	struct where w = { 0, 0, 0 };
 	int64_t t;
 	int32_t off;
 	struct fh *fd;
+	int dated = 0;
 
 	(void)file_stat(ex, f);
-	fd = file_open(ex, f);
-	if (fd != NULL) {
-		if (r != NULL && r->date(fd, f->size, &t, &off) == 0) {
+	if ((fd = file_open(ex, f)) != NULL) {
+		if (r != NULL && r->date(fd, f->size, &t, &off, it->has_gps ? NULL : &w) == 0) {
 			set_time(it, t, off, r->source);
-			fh_close(fd);
-			return;
-		}
-		/* an MP4 or MOV, or a video its name does not tell */
-		if ((f->kind == KIND_VIDEO || strcasecmp(ext, "m4a") == 0) &&
+			dated = 1;
+		} else if ((f->kind == KIND_VIDEO || strcasecmp(ext, "m4a") == 0) &&
 		    moov_file(fd, f->size, &t, &off) == 0) {
+			/* an MP4 or MOV, or a video its name does not tell */
 			set_time(it, t, off, "quicktime");
-			fh_close(fd);
-			return;
+			dated = 1;
 		}
 		fh_close(fd);
 	}
+	if (w.known) {
+		set_gps(it, w.lat, w.lon, 0, 0);
+		if (it->has_gps)
+			item_extra(it, "gps_source", "exif");
+	}
+	if (dated)
+		return;
 	base = strrchr(f->rel, '/');
 	base = base ? base + 1 : f->rel;
 	if (name_time(base, &t) == 0) {

@@ -191,9 +191,17 @@ void	 fallback_time(struct export *ex, struct file *f, struct item *it);
  * bytes: 0, or -1. */
 int	 has_wall_clock(const char *name);
 int	 wall_time(struct fh *fd, const char *name, off_t size, int64_t *utc, int32_t *off);
+/* Where a file's own EXIF GPS places it, when a reader is asked (the
+ * date readers below take a struct where *, or NULL for no place). */
+struct where {
+	int	 known;
+	double	 lat, lon;
+};
 /* The date of an EXIF block ("Exif\0\0", a TIFF structure): 0, or -1. */
-int	 exif_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off);
-int	 tiff_block_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off);
+int	 exif_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off,
+	    struct where *w);
+int	 tiff_block_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off,
+	    struct where *w);
 int	 xmp_time(const char *x, size_t n, int64_t *utc, int32_t *off);	/* an XMP packet's */
 int	 moov_time(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off);
 int	 heif_exif(const unsigned char *buf, size_t len, uint64_t *pos, uint64_t *n);
@@ -201,17 +209,17 @@ int	 name_time(const char *base, int64_t *utc);
 int	 month_abbr(const char *s);	/* "Mar": 3; 0 for none */
 /* mts.c: the capture time of an MPEG transport stream (AVCHD .MTS/.M2TS)
  * open on fd, of size bytes, or of its start in buf: 0, or -1. */
-int	 mts_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off);
+int	 mts_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w);
 int	 mts_parse(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off);
 
 /* containers.c: dates in RIFF (AVI, WebP), PNG, Matroska and ASF files, each of
  * a file open on fd of size bytes: 0, or -1. */
-int	 riff_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off);
+int	 riff_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w);
 int	 riff_date(const char *s, int64_t *utc);	/* an IDIT's text */
-int	 png_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off);
-int	 mkv_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off);
+int	 png_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w);
+int	 mkv_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w);
 int	 mkv_date(const unsigned char *p, size_t len, int64_t *utc);
-int	 asf_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off);
+int	 asf_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w);
 
 /* gphotos.c */
 extern int gp_include_trashed, gp_include_locked, gp_skip_partner;

@@ -385,7 +385,7 @@ mts_parse(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off)
  * TS costs one read of PROBE_SIZE bytes; one that is, one of READ_MAX.
  */
 int
-mts_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
+mts_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w)
 {
 	unsigned char probe[PROBE_SIZE], *buf;
 	size_t n;
@@ -393,6 +393,7 @@ mts_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off)
 	struct ts t;
 	int rc = -1;
 
+	(void)w;	/* MDPM's GPS is not read */
 	if (size < SYNC_CHECKS * TS_SIZE)
 		return -1;	/* unknown (-1), or too short */
 	n = size < PROBE_SIZE ? (size_t)size : PROBE_SIZE;

@@ -630,6 +630,27 @@ meta your_instagram_activity/content/posts_1.json | uri points outside the expor
 	assert_line 'dest=songs/live/Track 2.flac'
 }
 
+@test "a plain folder's files that are neither photos, videos nor audio are named in the report's skipped list and on stderr once; system and hidden files are not, nor a Takeout's own files" {
+	mkdir -p trip/docs trip/.git takeout/Takeout
+	make_jpeg trip/a.jpg
+	echo x > trip/docs/notes.pdf
+	echo x > 'trip/docs/-odd name.txt'
+	touch trip/.DS_Store trip/Thumbs.db trip/.git/config
+	run -0 --separate-stderr mem-scan -o "$OUT" trip
+	[ "$stderr" = "mem-scan: $PWD/trip: 2 file(s) not photos, videos or audio: left out (the report's skipped list names them)" ]
+	run -0 jq -c '[.summary.total_failures, ([.skipped[] | [.context.relative_path, .reason]] | sort)]' \
+		"$OUT/trip/issues/failure-report.json"
+	assert_output '[0,[["docs/-odd name.txt","not a photo, video or audio file Immich or mem-loudnorm takes"],["docs/notes.pdf","not a photo, video or audio file Immich or mem-loudnorm takes"]]]'
+	# a platform's export: its metadata files are no one's loss
+	mkdir -p "takeout/Takeout/Google Photos/Photos from 2020"
+	make_jpeg "takeout/Takeout/Google Photos/Photos from 2020/b.jpg"
+	echo '{"title": "b.jpg", "photoTakenTime": {"timestamp": "1600000000"}}' \
+		> "takeout/Takeout/Google Photos/Photos from 2020/b.jpg.json"
+	echo '<html>' > takeout/Takeout/archive_browser.html
+	run -0 --separate-stderr mem-scan -o "$OUT" takeout
+	[ "$stderr" = "" ]
+}
+
 # --- the core ---------------------------------------------------------------
 
 @test "one day's items are numbered by capture instant, then path" {

@@ -4,6 +4,7 @@
  * "folder" fallback that takes whatever media they leave.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "mem.h"
 #include "mem-scan.h"
@@ -14,26 +15,59 @@ extern const struct platform platform_gphotos, platform_snapchat,
 extern const struct platform platform_snapmsgs, platform_gchat,
     platform_gvoice, platform_discord, platform_imessage, platform_imazing;
 
+/* A file no one looks for: a system's own (Finder's, Explorer's), or
+ * hidden. */
+static int
+is_system_file(const char *rel)
+{
+	static const char *const names[] = {
+		".DS_Store", "Thumbs.db", "desktop.ini", "ehthumbs.db", NULL
+	};
+	const char *base = strrchr(rel, '/');
+	size_t i;
+
+	base = base != NULL ? base + 1 : rel;
+	for (i = 0; names[i] != NULL; i++)
+		if (strcasecmp(base, names[i]) == 0)
+			return 1;
+	return base[0] == '.' || strstr(rel, "/.") != NULL;
+}
+
 /* Media no platform claimed: dated by the file itself. Audio keeps its
- * folder and name (songs, voice notes for mem-loudnorm). */
+ * folder and name (songs, voice notes for mem-loudnorm). In a plain
+ * folder (no platform's export) every other file but a system's is named
+ * in the report's skipped list: its owner learns it did not go to the
+ * library. A platform's export holds its own metadata files beside the
+ * media, which would only be noise there. */
 static void
 folder_scan(struct export *ex, const struct platform *p)
 {
-	size_t i;
+	size_t i, other = 0;
+	int plain = ex->nfound == 1 && ex->found[0] == p;
 
-	(void)p;
 	for (i = 0; i < ex->nfiles; i++) {
 		struct file *f = &ex->files[i];
 		struct entry *e;
 
-		if (f->claimed || f->kind == KIND_UNKNOWN)
+		if (f->claimed)
 			continue;
+		if (f->kind == KIND_UNKNOWN) {
+			if (plain && !is_system_file(f->rel)) {
+				scan_skip(ex, f, "not a photo, video or audio file Immich or "
+				    "mem-loudnorm takes");
+				other++;
+			}
+			continue;
+		}
 		e = scan_add(ex, f, "media", "folder");
 		e->keepname = f->kind == KIND_AUDIO;
 		if (strcmp(e->it.user, "unknown") == 0)
 			item_set(&e->it.user, ex->name);
 		fallback_time(ex, f, &e->it);
 	}
+	if (other > 0)
+		warnx_("%s: %zu file(s) not photos, videos or audio: left out "
+		    "(the report's skipped list names them)", ex->path, other);
 }
 
 static int

@@ -26,11 +26,13 @@ corpus_into() {
 	echo "$n"
 }
 
-@test "every corpus photo (JPEG, HEIC, HEIF, AVIF, TIFF, DNG) is dated as exiftool reads it, in Immich's order: the Exif IFD's DateTimeOriginal, else its CreateDate (each with its offset tag), else a JPEG's XMP DateTimeOriginal, else its XMP CreateDate; and no other is" {
+@test "every corpus photo (JPEG, HEIC, HEIF, AVIF, TIFF, DNG) is dated as exiftool reads it, in Immich's order: the Exif IFD's DateTimeOriginal, else its CreateDate (each with its offset tag), else in a JPEG XMP's photoshop:DateCreated, IPTC's DateCreated, XMP's exif:DateTimeOriginal, pdf:CreationDate, IPTC's DigitalCreationDate, XMP's xmp:CreateDate; and no other is" {
 	[ "$(corpus_into export 'ln -s' '^(jpeg|other:(heic|heif|avif|tif|tiff|dng)):')" -gt 220 ]
 	run -0 mem-scan -o out --records export
 	exiftool -j -G1 -ExifIFD:DateTimeOriginal -ExifIFD:OffsetTimeOriginal \
-		-ExifIFD:CreateDate -ExifIFD:OffsetTimeDigitized -XMP-exif:DateTimeOriginal \
+		-ExifIFD:CreateDate -ExifIFD:OffsetTimeDigitized -XMP-photoshop:DateCreated \
+		-IPTC:DateCreated -IPTC:TimeCreated -XMP-exif:DateTimeOriginal -XMP-pdf:CreationDate \
+		-IPTC:DigitalCreationDate -IPTC:DigitalCreationTime \
 		-XMP-xmp:CreateDate export/* > tags.json 2> /dev/null || true
 	run python3 - out/.mem/items <<'PY'
 import json, os, sys
@@ -41,10 +43,17 @@ for t in json.load(open("tags.json")):
     d = None
     for date, zone in (("ExifIFD:DateTimeOriginal", "ExifIFD:OffsetTimeOriginal"),
                        ("ExifIFD:CreateDate", "ExifIFD:OffsetTimeDigitized"),
-                       ("XMP-exif:DateTimeOriginal", None), ("XMP-xmp:CreateDate", None)):
+                       ("XMP-photoshop:DateCreated", None), ("IPTC:DateCreated", "IPTC:TimeCreated"),
+                       ("XMP-exif:DateTimeOriginal", None), ("XMP-pdf:CreationDate", None),
+                       ("IPTC:DigitalCreationDate", "IPTC:DigitalCreationTime"),
+                       ("XMP-xmp:CreateDate", None)):
         v = str(t.get(date, ""))
-        if date.startswith("XMP") and os.path.splitext(t["SourceFile"])[1] != ".jpg":
-            continue	# XMP is read in JPEGs only
+        if not date.startswith("ExifIFD") and os.path.splitext(t["SourceFile"])[1] != ".jpg":
+            continue	# XMP and IPTC are read in JPEGs only
+        if date.startswith("IPTC"):
+            # "2006:10:29" and "06:27:51-05:00": one date, none without its time
+            v = v + " " + str(t.get(zone, "")) if zone in t else ""
+            zone = None
         if exiftool_date(v[:19]) is not None:
             d = exiftool_date(v[:19] + (str(t.get(zone, "")) if zone else v[19:].lstrip(".0123456789")))
             break

@@ -250,3 +250,39 @@ d.jpg 2020-02-02T02:02:02Z +00:00 mtime"
 	assert_output "2021:07:01 12:00:00 +02:00"
 	diff <(exiftool -a -G1 -s -GPS:all export/paris.jpg) <(exiftool -a -G1 -s -GPS:all "$o")
 }
+
+@test "a JPEG without an EXIF date is dated in Immich's order past it: XMP photoshop:DateCreated, IPTC DateCreated with TimeCreated, IPTC DigitalCreationDate, an extended XMP packet's pdf:CreationDate; a date without a time is none" {
+	mkdir export
+	make_jpeg export/a.jpg
+	exiftool -q -overwrite_original -IPTC:DateCreated=2006:10:29 \
+		-IPTC:TimeCreated=06:27:51-05:00 export/a.jpg
+	make_jpeg export/b.jpg
+	exiftool -q -overwrite_original -IPTC:DateCreated=2006:10:29 -IPTC:TimeCreated=06:27:51-05:00 \
+		'-XMP-photoshop:DateCreated=2007-01-02T03:04:05+01:00' export/b.jpg
+	make_jpeg export/c.jpg
+	exiftool -q -overwrite_original -XMP-photoshop:DateCreated=2007-01-02 \
+		-IPTC:DigitalCreationDate=2005:06:07 -IPTC:DigitalCreationTime=08:09:10+00:00 export/c.jpg
+	make_jpeg export/plain.jpg
+	python3 "$REPO/tests/helpers/extxmp.py" export/d.jpg pdf:CreationDate=2008-10-20T19:54:15 \
+		< export/plain.jpg
+	rm export/plain.jpg
+	touch -d '2020-02-02 02:02:02Z' export/*.jpg
+	# what exiftool reads as Immich asks it (-use MWG): DateTimeOriginal
+	# (XMP's photoshop:DateCreated while IPTC's digest allows, else
+	# IPTC's), CreateDate (the same of IPTC's digital creation and
+	# xmp:CreateDate) and CreationDate, one file a line
+	run -0 exiftool -q -q -use MWG -p '$FileName $DateTimeOriginal' export/[abc].jpg
+	assert_output "a.jpg 2006:10:29 06:27:51-05:00
+b.jpg 2007:01:02 03:04:05+01:00
+c.jpg 2007:01:02"
+	run -0 exiftool -q -q -use MWG -p '$FileName $CreateDate' export/c.jpg
+	assert_output "c.jpg 2005:06:07 08:09:10+00:00"
+	run -0 exiftool -q -q -p '$FileName $CreationDate' export/d.jpg
+	assert_output "d.jpg 2008:10:20 19:54:15"
+	mem-scan -o out --records export > records
+	run -0 records out
+	assert_output "a.jpg 2006-10-29T11:27:51Z -05:00 exif
+b.jpg 2007-01-02T02:04:05Z +01:00 exif
+c.jpg 2005-06-07T08:09:10Z +00:00 exif
+d.jpg 2008-10-20T19:54:15Z - exif"
+}

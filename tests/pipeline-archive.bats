@@ -286,7 +286,10 @@ records() {
 		assert_line "Failed: 0"
 	done
 	outputs out-dir > want
-	[ "$(grep -c . want)" -eq "$(find dir -type f | wc -l)" ]
+	# one output a file, and an XMP sidecar beside those mem-exif cannot
+	# write into (a HEIC given the offset of its place)
+	[ "$(grep -vc '\.xmp$' want)" -eq "$(find dir -type f | wc -l)" ]
+	grep -q '\.heic\.xmp$' want
 	records out-dir > want.records
 	for k in zip tgz; do
 		outputs "out-$k" > have

@@ -79,6 +79,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		abort();
 	(void)moov_time(data, size, &utc, &off);
 	(void)heif_exif(data, size, &pos, &n);
+	(void)irb_time(data, size, &utc, &off);
 	if (exif_time(data, size, &utc, &off, &w) == 0 && w.known &&
 	    !(w.lat >= -90 && w.lat <= 90 && w.lon >= -180 && w.lon <= 180))
 		abort();

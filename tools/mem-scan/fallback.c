@@ -32,6 +32,17 @@
 #define XMP_ID "http://ns.adobe.com/xap/1.0/"	/* a JPEG's XMP segment, and */
 #define XMP_NS_EXIF "http://ns.adobe.com/exif/1.0/"	/* DateTimeOriginal's, */
 #define XMP_NS_XMP XMP_ID				/* CreateDate's namespace */
+#define XMP_NS_PHOTOSHOP "http://ns.adobe.com/photoshop/1.0/"
+#define XMP_NS_PDF "http://ns.adobe.com/pdf/1.3/"
+#define XMP_EXT "http://ns.adobe.com/xmp/extension/"	/* XMP too long for one
+						 * segment: a GUID, the
+						 * whole length, this
+						 * piece's offset */
+#define XMP_EXT_HEAD (sizeof(XMP_EXT) + 32 + 8)
+#define XMP_NS_NOTE "http://ns.adobe.com/xmp/note/"	/* HasExtendedXMP: the GUID */
+#define XMP_EXT_PIECES 64	/* 4 MiB: Lightroom's are a few KiB */
+#define IRB_ID "Photoshop 3.0"	/* a JPEG's APP13 image resources, and */
+#define IRB_IPTC 0x0404		/* among them IPTC's IIM datasets */
 #define QT_EPOCH_DELTA 2082844800LL	/* 1904-01-01 to 1970-01-01 */
 
 /* An ASCII tag of the IFD at ifd, NUL-terminated in buf; 0, or -1. */
@@ -217,13 +228,6 @@ tiff_file_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct whe
 	return rc;
 }
 
-/*
- * The EXIF time of the JPEG open on fd (a file or a member), reading only
- * its APP1 "Exif" segment (at most 64 KiB): the segments before it are
- * skipped by their lengths, a small read each past the first 4 KiB (a
- * Pixel photo edited elsewhere has 73 KiB of XMP first). Without an EXIF
- * date, the XMP segment's, if there is one.
- */
 /* The prefix that the xmlns:P="..." whose opening quote is x[q] declares:
  * its length (0 for none) and its start in *p. */
 static size_t
@@ -303,38 +307,201 @@ xmp_prop(const char *x, size_t n, const char *uri, const char *name, char *buf,
 }
 
 /*
- * The date of a JPEG's XMP packet, for one whose EXIF has none (an edited
- * copy, a scan): exif:DateTimeOriginal, else xmp:CreateDate, an ISO 8601
- * time with its zone or without; exiftool gives them as DateTimeOriginal
- * and CreateDate, which Immich takes. A date without a time is none.
- * Exposed for the fuzzer.
+ * IPTC's date and time datasets of record 2 (date "CCYYMMDD", time
+ * "HHMMSS+HHMM") in the IIM block among a JPEG's image resources (p, n:
+ * its APP13 after "Photoshop 3.0\0"): 0, or -1. A date without its time
+ * is none, as for Immich.
  */
-int
-xmp_time(const char *x, size_t n, int64_t *utc, int32_t *off)
+static int
+iptc_time(const unsigned char *p, size_t n, unsigned date, unsigned time, int64_t *utc,
+    int32_t *off)
 {
-	char v[64];
+	const unsigned char *d = NULL, *t = NULL, *iim = NULL;
+	size_t at = 0, len, name, dl = 0, tl = 0, i, ilen = 0;
+	char s[40];
 
-	if ((xmp_prop(x, n, XMP_NS_EXIF, "DateTimeOriginal", v, sizeof(v)) == 0 &&
-	    strchr(v, 'T') != NULL && time_parse(v, utc, off) == 0) ||
-	    (xmp_prop(x, n, XMP_NS_XMP, "CreateDate", v, sizeof(v)) == 0 &&
-	    strchr(v, 'T') != NULL && time_parse(v, utc, off) == 0))
-		return 0;
+	/* "8BIM", its id, a Pascal name padded to even, a size, the data */
+	while (iim == NULL && at + 12 <= n && memcmp(p + at, "8BIM", 4) == 0) {
+		name = (p[at + 6] + 2u) & ~1u;
+		if (at + 6 + name + 4 > n)
+			return -1;
+		len = be32(p + at + 6 + name);
+		if (len > n - (at + 10 + name))
+			return -1;
+		if ((p[at + 4] << 8 | p[at + 5]) == IRB_IPTC) {
+			iim = p + at + 10 + name;
+			ilen = len;
+		}
+		at += 10 + name + ((len + 1) & ~(size_t)1);
+	}
+	/* datasets: 0x1C, record, number, a 15-bit size, the data */
+	for (i = 0; iim != NULL && i + 5 <= ilen && iim[i] == 0x1c; i += 5 + len) {
+		len = (size_t)(iim[i + 3] & 0x7f) << 8 | iim[i + 4];
+		if (iim[i + 3] & 0x80 || len > ilen - i - 5)
+			break;	/* an extended size is no date's */
+		if (iim[i + 1] == 2 && iim[i + 2] == date) {
+			d = iim + i + 5;
+			dl = len;
+		} else if (iim[i + 1] == 2 && iim[i + 2] == time) {
+			t = iim + i + 5;
+			tl = len;
+		}
+	}
+	if (d == NULL || t == NULL || dl != 8 || (tl != 6 && tl != 11))
+		return -1;
+	snprintf(s, sizeof(s), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s", d, d + 4, d + 6, t, t + 2, t + 4);
+	if (tl == 11)
+		snprintf(s + 19, sizeof(s) - 19, "%.3s:%.2s", t + 6, t + 9);
+	return time_parse(s, utc, off);
+}
+
+/*
+ * The dates past the EXIF ones, in Immich's order (exiftool's MWG tags):
+ * XMP's photoshop:DateCreated, IPTC's DateCreated, XMP's
+ * exif:DateTimeOriginal and pdf:CreationDate, IPTC's DigitalCreationDate,
+ * XMP's xmp:CreateDate; any XMP prefix, as an attribute or an element. A
+ * date without a time is none. exiftool's MWG takes IPTC's date over
+ * XMP's only when XMP has none, or IPTC's digest says the XMP is stale;
+ * that digest (an MD5) is not checked here. iptc or x may be NULL; x[1]
+ * is an extended XMP packet, read after the main one.
+ */
+static int
+later_time(const unsigned char *iptc, size_t ilen, const char *const x[2], const size_t xlen[2],
+    int64_t *utc, int32_t *off)
+{
+	static const struct {
+		const char *ns, *name;	/* an XMP property, or NULL: */
+		unsigned date, time;	/* IPTC's datasets */
+	} later[] = {
+		{ XMP_NS_PHOTOSHOP, "DateCreated", 0, 0 },
+		{ NULL, NULL, 55, 60 },
+		{ XMP_NS_EXIF, "DateTimeOriginal", 0, 0 },
+		{ XMP_NS_PDF, "CreationDate", 0, 0 },
+		{ NULL, NULL, 62, 63 },
+		{ XMP_NS_XMP, "CreateDate", 0, 0 },
+	};
+	char v[64];
+	size_t i, k;
+
+	for (i = 0; i < LEN(later); i++) {
+		if (later[i].ns == NULL) {
+			if (iptc != NULL && iptc_time(iptc, ilen, later[i].date,
+			    later[i].time, utc, off) == 0)
+				return 0;
+			continue;
+		}
+		for (k = 0; k < 2; k++)
+			if (x[k] != NULL && xmp_prop(x[k], xlen[k], later[i].ns, later[i].name,
+			    v, sizeof(v)) == 0 && strchr(v, 'T') != NULL &&
+			    time_parse(v, utc, off) == 0)
+				return 0;
+	}
 	return -1;
 }
 
+/* An XMP packet's date (later_time's XMP ones). Exposed for the fuzzer. */
+int
+xmp_time(const char *x, size_t n, int64_t *utc, int32_t *off)
+{
+	const char *xs[2] = { x, NULL };
+	size_t ns[2] = { n, 0 };
+
+	return later_time(NULL, 0, xs, ns, utc, off);
+}
+
+/* The same of an APP13 segment's image resources, for the fuzzer. */
+int
+irb_time(const unsigned char *p, size_t n, int64_t *utc, int32_t *off)
+{
+	const char *xs[2] = { NULL, NULL };
+	size_t ns[2] = { 0, 0 };
+
+	return later_time(p, n, xs, ns, utc, off);
+}
+
+/* The n bytes at base + at of a JPEG (a segment's), or NULL (at 0: none). */
+static unsigned char *
+segment(struct fh *fd, off_t base, off_t at, size_t n)
+{
+	unsigned char *p;
+
+	if (at == 0)
+		return NULL;
+	p = xmalloc(n);
+	if (fh_pread(fd, p, n, base + at) != (ssize_t)n) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * The extended XMP packet the main one names (xmpNote:HasExtendedXMP, x of
+ * xlen bytes), put together from the segments at ext[0..n) that carry its
+ * GUID (each: its header, the GUID, the packet's length and the piece's
+ * offset in it, big-endian); NULL when there is none or it is not whole.
+ * exiftool ignores pieces no main packet names, and so does this.
+ */
+static char *
+extended_xmp(struct fh *fd, off_t base, const off_t *ext, size_t n, const char *x,
+    size_t xlen, size_t *len)
+{
+	unsigned char h[4 + XMP_EXT_HEAD];
+	char guid[40], *p = NULL;
+	size_t i, got = 0, plen, at;
+
+	*len = 0;
+	if (x == NULL || n == 0 ||
+	    xmp_prop(x, xlen, XMP_NS_NOTE, "HasExtendedXMP", guid, sizeof(guid)) < 0 ||
+	    strlen(guid) != 32)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (fh_pread(fd, h, sizeof(h), base + ext[i]) != (ssize_t)sizeof(h))
+			break;
+		if (memcmp(h + 4 + sizeof(XMP_EXT), guid, 32) != 0)
+			continue;
+		plen = ((size_t)h[2] << 8 | h[3]) - 2 - XMP_EXT_HEAD;
+		at = be32(h + sizeof(h) - 4);
+		if (p == NULL) {
+			*len = be32(h + sizeof(h) - 8);
+			if (*len == 0 || *len > XMP_EXT_PIECES * 65536)
+				break;
+			p = xcalloc(1, *len);	/* pieces may overlap and leave gaps */
+		}
+		if (at > *len || plen > *len - at ||
+		    fh_pread(fd, p + at, plen, base + ext[i] + (off_t)sizeof(h)) != (ssize_t)plen)
+			break;
+		got += plen;
+	}
+	if (i == n && p != NULL && got == *len)
+		return p;
+	free(p);
+	*len = 0;
+	return NULL;
+}
+
+/*
+ * The EXIF time of the JPEG at base on fd (a file, a member, a RAF's
+ * preview), reading only its APP1 "Exif" segment (at most 64 KiB): the
+ * segments before it are skipped by their lengths, a small read each past
+ * the first 4 KiB (a Pixel photo edited elsewhere has 73 KiB of XMP
+ * first). Without an EXIF date, the XMP's and IPTC's (later_time), read
+ * only then. w: where its GPS places it, when asked.
+ */
 static int
 jpeg_exif_at(struct fh *fd, off_t base, int64_t *utc, int32_t *off, struct where *w)
 {
-	unsigned char h[4096], *seg;
-	off_t pos = 2, xmp = 0;
+	unsigned char h[4096], *seg, *irb;
+	char *x[2];
+	off_t pos = 2, xmp = 0, iptc = 0, ext[XMP_EXT_PIECES];
 	ssize_t n;
-	size_t len, xlen = 0;
+	size_t len, xlen[2] = { 0, 0 }, ilen = 0, next = 0;
 	int i, rc;
 
 	if ((n = fh_pread(fd, h, sizeof(h), base)) < 4 || h[0] != 0xff || h[1] != 0xd8)
 		return -1;
 	for (i = 0; i < MAX_HEADERS; i++) {
-		unsigned char m[4 + sizeof(XMP_ID)];
+		unsigned char m[4 + XMP_EXT_HEAD];
 		ssize_t got = (ssize_t)sizeof(m);
 
 		if (pos + got <= n)
@@ -369,19 +536,31 @@ jpeg_exif_at(struct fh *fd, off_t base, int64_t *utc, int32_t *off, struct where
 					return 0;
 			}
 		} else if (m[1] == 0xe1 && xmp == 0 && len > 2 + sizeof(XMP_ID) &&
-		    got == (ssize_t)sizeof(m) && memcmp(m + 4, XMP_ID, sizeof(XMP_ID)) == 0) {
+		    got >= 4 + (ssize_t)sizeof(XMP_ID) &&
+		    memcmp(m + 4, XMP_ID, sizeof(XMP_ID)) == 0) {
 			xmp = pos + 4 + (off_t)sizeof(XMP_ID);
-			xlen = len - 2 - sizeof(XMP_ID);
+			xlen[0] = len - 2 - sizeof(XMP_ID);
+		} else if (m[1] == 0xe1 && len > 2 + XMP_EXT_HEAD && got == (ssize_t)sizeof(m) &&
+		    memcmp(m + 4, XMP_EXT, sizeof(XMP_EXT)) == 0 && next < XMP_EXT_PIECES) {
+			ext[next++] = pos;
+		} else if (m[1] == 0xed && iptc == 0 && len > 2 + sizeof(IRB_ID) &&
+		    got >= 4 + (ssize_t)sizeof(IRB_ID) && memcmp(m + 4, IRB_ID, sizeof(IRB_ID)) == 0) {
+			iptc = pos + 4 + (off_t)sizeof(IRB_ID);
+			ilen = len - 2 - sizeof(IRB_ID);
 		}
 		pos += 2 + (off_t)len;
 	}
-	/* no EXIF date: the XMP's, read only now (a Pixel's is 73 KiB) */
-	if (xmp == 0)
+	/* no EXIF date: IPTC's and the XMP's, read only now (a Pixel's XMP
+	 * is 73 KiB) */
+	if (xmp == 0 && iptc == 0)
 		return -1;
-	seg = xmalloc(xlen);
-	rc = fh_pread(fd, seg, xlen, base + xmp) == (ssize_t)xlen ?
-	    xmp_time((const char *)seg, xlen, utc, off) : -1;
-	free(seg);
+	x[0] = (char *)segment(fd, base, xmp, xlen[0]);
+	x[1] = extended_xmp(fd, base, ext, next, x[0], xlen[0], &xlen[1]);
+	irb = segment(fd, base, iptc, ilen);
+	rc = later_time(irb, ilen, (const char *const *)x, xlen, utc, off);
+	free(x[0]);
+	free(x[1]);
+	free(irb);
 	return rc;
 }
 

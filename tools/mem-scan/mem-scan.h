@@ -203,6 +203,7 @@ int	 exif_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off,
 int	 tiff_block_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off,
 	    struct where *w);
 int	 xmp_time(const char *x, size_t n, int64_t *utc, int32_t *off);	/* an XMP packet's */
+int	 irb_time(const unsigned char *p, size_t n, int64_t *utc, int32_t *off);	/* IPTC's */
 int	 moov_time(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off);
 int	 heif_exif(const unsigned char *buf, size_t len, uint64_t *pos, uint64_t *n);
 int	 name_time(const char *base, int64_t *utc);

@@ -84,7 +84,7 @@ meta_from_item(struct meta *m, const struct item *it)
 		"asf", "exif", "h264", "matroska", "quicktime", "riff", NULL
 	};
 	static const char *const found[] = { "default", "gps", "neighbours", NULL };
-	static const char *const own_place[] = { "exif", NULL };
+	const char *gps_source = item_field(it, "gps_source");
 
 	memset(m, 0, sizeof(*m));
 	m->offset_min = OFFSET_UNKNOWN;
@@ -96,7 +96,7 @@ meta_from_item(struct meta *m, const struct item *it)
 		    is_one_of(item_field(it, "offset_source"), found);
 	}
 	/* a place read from the file itself is there already */
-	if (it->has_gps && !is_one_of(item_field(it, "gps_source"), own_place)) {
+	if (it->has_gps && (gps_source == NULL || strcmp(gps_source, "exif") != 0)) {
 		m->has_gps = 1;
 		m->lat = it->lat;
 		m->lon = it->lon;

@@ -30,7 +30,7 @@ is_system_file(const char *rel)
 	for (i = 0; names[i] != NULL; i++)
 		if (strcasecmp(base, names[i]) == 0)
 			return 1;
-	return base[0] == '.' || strstr(rel, "/.") != NULL;
+	return rel[0] == '.' || strstr(rel, "/.") != NULL;
 }
 
 /* Media no platform claimed: dated by the file itself. Audio keeps its

@@ -386,6 +386,27 @@ offset_source=none"
 	[ "$(field "$OUT" "$GP/A/b.jpg" offset_source) $(field "$OUT" "$GP/A/b.jpg" offset)" = 'utc +00:00' ]
 }
 
+@test "a photo dated only by its mtime anchors no neighbour, placed or not: files copied at once would all take the zone of a few" {
+	mkdir -p trip
+	for f in a b c; do
+		make_jpeg "trip/$f.jpg"
+	done
+	# a and c placed in Paris by their GPS, dated by mtime; b between them
+	exiftool -q -overwrite_original -GPSLatitude=48.8566 -GPSLatitudeRef=N \
+		-GPSLongitude=2.3522 -GPSLongitudeRef=E trip/a.jpg trip/c.jpg
+	touch -d '2023-07-01 10:00:00Z' trip/a.jpg
+	touch -d '2023-07-01 11:00:00Z' trip/b.jpg
+	touch -d '2023-07-01 12:00:00Z' trip/c.jpg
+	run -0 mem-scan -o "$OUT" trip
+	[ "$(field "$OUT" "$PWD/trip/a.jpg" offset_source) $(field "$OUT" "$PWD/trip/a.jpg" offset)" = 'gps +02:00' ]
+	[ "$(field "$OUT" "$PWD/trip/b.jpg" offset_source) $(field "$OUT" "$PWD/trip/b.jpg" offset)" = 'utc +00:00' ]
+	# with their camera's clocks instead, they do
+	exiftool -q -overwrite_original '-DateTimeOriginal=2023:07:01 12:00:00' trip/a.jpg
+	exiftool -q -overwrite_original '-DateTimeOriginal=2023:07:01 14:00:00' trip/c.jpg
+	run -0 mem-scan -o "$OUT" trip
+	[ "$(field "$OUT" "$PWD/trip/b.jpg" offset_source) $(field "$OUT" "$PWD/trip/b.jpg" offset)" = 'neighbours +02:00' ]
+}
+
 # --- what mem-exif makes of it ----------------------------------------------
 
 @test "mem-exif writes the local wall clock and the offset of each rule, as exiftool reads them" {

@@ -291,7 +291,11 @@ offsets_resolve(struct export **exs, size_t nex)
 				item_extra(&e->it, "offset_source", "explicit");
 			else if (zone == NULL || apply_zone(e, wall, zone, "gps") < 0)
 				continue;
-			if (zone != NULL && tz_offset(zone, e->it.time, &off) == 0) {
+			/* an mtime is no capture time: it anchors no one (files
+			 * copied at once would all take the zone of a few) */
+			if (zone != NULL && (e->it.time_source == NULL ||
+			    strcmp(e->it.time_source, "mtime") != 0) &&
+			    tz_offset(zone, e->it.time, &off) == 0) {
 				if (nanchors == capanchors) {
 					capanchors = capanchors ? capanchors * 2 : 1024;
 					anchors = xrealloc(anchors, capanchors * sizeof(*anchors));

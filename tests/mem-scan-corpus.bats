@@ -26,18 +26,18 @@ corpus_into() {
 	echo "$n"
 }
 
-@test "every corpus photo (JPEG, HEIC, HEIF, AVIF, TIFF, DNG) is dated as exiftool reads it, in Immich's order: the Exif IFD's DateTimeOriginal, else its CreateDate (each with its offset tag), else in a JPEG XMP's photoshop:DateCreated, IPTC's DateCreated, XMP's exif:DateTimeOriginal, pdf:CreationDate, IPTC's DigitalCreationDate, XMP's xmp:CreateDate; and no other is" {
+@test "every corpus photo (JPEG, HEIC, HEIF, AVIF, TIFF, DNG) is dated as exiftool reads it, in Immich's order: the Exif IFD's DateTimeOriginal, else its CreateDate (each with its offset tag), else in a JPEG XMP's photoshop:DateCreated, IPTC's DateCreated, XMP's exif:DateTimeOriginal, pdf:CreationDate, IPTC's DigitalCreationDate, XMP's xmp:CreateDate; else by its GPS clock (time_source=gps); and no other is" {
 	[ "$(corpus_into export 'ln -s' '^(jpeg|other:(heic|heif|avif|tif|tiff|dng)):')" -gt 220 ]
 	run -0 mem-scan -o out --records export
 	exiftool -j -G1 -ExifIFD:DateTimeOriginal -ExifIFD:OffsetTimeOriginal \
 		-ExifIFD:CreateDate -ExifIFD:OffsetTimeDigitized -XMP-photoshop:DateCreated \
 		-IPTC:DateCreated -IPTC:TimeCreated -XMP-exif:DateTimeOriginal -XMP-pdf:CreationDate \
 		-IPTC:DigitalCreationDate -IPTC:DigitalCreationTime \
-		-XMP-xmp:CreateDate export/* > tags.json 2> /dev/null || true
+		-XMP-xmp:CreateDate -Composite:GPSDateTime -XMP-exif:GPSDateTime export/* > tags.json 2> /dev/null || true
 	run python3 - out/.mem/items <<'PY'
 import json, os, sys
 sys.path.insert(0, os.environ["REPO"] + "/tests/helpers")
-from dates import records, as_read, exiftool_date, report
+from dates import records, as_read, instant, exiftool_date, report
 want = {}
 for t in json.load(open("tags.json")):
     d = None
@@ -55,21 +55,30 @@ for t in json.load(open("tags.json")):
             v = v + " " + str(t.get(zone, "")) if zone in t else ""
             zone = None
         if exiftool_date(v[:19]) is not None:
-            d = exiftool_date(v[:19] + (str(t.get(zone, "")) if zone else v[19:].lstrip(".0123456789")))
+            d = ("exif", exiftool_date(v[:19] + (str(t.get(zone, "")) if zone else v[19:].lstrip(".0123456789"))))
             break
+    # Immich's last date tag: the GPS clock, an instant ("...:09.5Z"),
+    # EXIF's, else (in a JPEG) XMP's
+    v = str(t.get("Composite:GPSDateTime", ""))
+    if not v and os.path.splitext(t["SourceFile"])[1] == ".jpg":
+        v = str(t.get("XMP-exif:GPSDateTime", ""))
+    if d is None and exiftool_date(v[:19]) is not None:
+        d = ("gps", exiftool_date(v[:19] + "Z"))
     want[os.path.basename(t["SourceFile"])] = d
 bad, dated = [], 0
 for rec in records(sys.argv[1]):
     base = os.path.basename(rec["source"])
     w = want.pop(base, None)
     if w is None:
-        if rec["time_source"] == "exif":
-            bad.append("%s: dated by EXIF, exiftool reads no date" % base)
+        if rec["time_source"] in ("exif", "gps"):
+            bad.append("%s: dated by %s, exiftool reads no date" % (base, rec["time_source"]))
         continue
     dated += 1
-    if rec["time_source"] != "exif" or as_read(rec) != w:
-        bad.append("%s: %s %s (%s), exiftool: %d %s" % (base, rec["time"], rec.get("offset"),
-                   rec["time_source"], w[0], w[1]))
+    src, w = w
+    got = as_read(rec) if src == "exif" else (instant(rec), 0)
+    if rec["time_source"] != src or got != w:
+        bad.append("%s: %s %s (%s), exiftool: %d %s (%s)" % (base, rec["time"], rec.get("offset"),
+                   rec["time_source"], w[0], w[1], src))
 report(bad + ["%s: not scanned" % w for w in want],
        "%d dated, %d wrong, %d not scanned" % (dated, len(bad), len(want)), dated >= 115)
 PY

@@ -286,3 +286,24 @@ b.jpg 2007-01-02T02:04:05Z +01:00 exif
 c.jpg 2005-06-07T08:09:10Z +00:00 exif
 d.jpg 2008-10-20T19:54:15Z - exif"
 }
+
+@test "a photo whose only date is its GPS clock is dated by it, an instant (time_source=gps), at the zone of its place; mem-exif writes that wall clock and offset" {
+	mkdir export
+	make_jpeg export/a.jpg
+	exiftool -q -overwrite_original -GPSDateStamp=2023:11:15 -GPSTimeStamp=12:30:00 \
+		-GPSLatitude=34.0522 -GPSLatitudeRef=N -GPSLongitude=118.2437 -GPSLongitudeRef=W export/a.jpg
+	make_jpeg export/b.jpg
+	exiftool -q -overwrite_original '-XMP-exif:GPSDateTime=2023-11-16T01:02:03Z' export/b.jpg
+	run -0 exiftool -q -q -p '$FileName $GPSDateTime' export/a.jpg export/b.jpg
+	assert_output "a.jpg 2023:11:15 12:30:00Z
+b.jpg 2023:11:16 01:02:03Z"
+	mem-scan -o out --records export > records
+	run -0 records out
+	# b.jpg: no place, so no zone: the instant in UTC
+	assert_output "a.jpg 2023-11-15T12:30:00Z -08:00 gps
+b.jpg 2023-11-16T01:02:03Z +00:00 gps"
+	run -0 mem-exif -o out < records
+	run -0 exiftool -q -q -p '$DateTimeOriginal $OffsetTimeOriginal' out/export/media/folder-export-20231115.jpg
+	assert_output "2023:11:15 04:30:00 -08:00"
+	cmp export/b.jpg out/export/media/folder-export-20231116.jpg
+}

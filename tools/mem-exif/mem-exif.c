@@ -81,7 +81,7 @@ static void
 meta_from_item(struct meta *m, const struct item *it)
 {
 	static const char *const own[] = {
-		"asf", "exif", "h264", "matroska", "quicktime", "riff", NULL
+		"asf", "exif", "gps", "h264", "matroska", "quicktime", "riff", NULL
 	};
 	static const char *const found[] = { "default", "gps", "neighbours", NULL };
 	const char *gps_source = item_field(it, "gps_source");

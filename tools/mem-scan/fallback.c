@@ -9,6 +9,7 @@
  * which one. A photo's EXIF GPS position is read with its date when asked.
  */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,8 @@
 #define GPS_LAT 2		/* degrees, minutes, seconds */
 #define GPS_LON_REF 3
 #define GPS_LON 4
+#define GPS_TIME 7		/* UTC: three rationals, hours to seconds */
+#define GPS_DATE 0x1d		/* UTC: "YYYY:MM:DD" */
 #define TAG_DATE_TIME_ORIGINAL 0x9003
 #define TAG_CREATE_DATE 0x9004		/* DateTimeDigitized, exiftool's CreateDate */
 #define TAG_OFFSET_TIME_ORIGINAL 0x9011	/* EXIF 2.31 */
@@ -96,21 +99,19 @@ ifd_time(const struct tiff *t, uint32_t ifd, int64_t *utc, int32_t *off)
 	    ifd_date(t, ifd, TAG_CREATE_DATE, TAG_OFFSET_TIME_DIGITIZED, utc, off) == 0 ? 0 : -1;
 }
 
-/* A GPS coordinate: its reference letter (pos or neg) and three
- * rationals, signed ones too (a Nokia 8.3's); 0, or -1. */
+/* Three rationals of a GPS tag (degrees, minutes, seconds; or hours,
+ * minutes, seconds) as one number of the first unit, signed rationals too
+ * (a Nokia 8.3 writes them); 0, or -1. */
 static int
-gps_coord(const struct tiff *t, uint32_t gps, unsigned reftag, unsigned tag, char pos,
-    char neg, double *v)
+gps_sexagesimal(const struct tiff *t, uint32_t gps, unsigned tag, double *v)
 {
 	const unsigned char *e = tiff_entry(t, gps, tag), *p;
 	uint32_t num, den;
 	unsigned type;
-	char ref[4];
 	size_t n;
 	int i;
 
-	if (e == NULL || exif_string(t, gps, reftag, ref, sizeof(ref)) < 0 ||
-	    (ref[0] != pos && ref[0] != neg) ||
+	if (e == NULL ||
 	    ((type = tiff_get16(t, e + 2)) != TIFF_RATIONAL && type != TIFF_SRATIONAL) ||
 	    (p = tiff_value(t, e, &n)) == NULL || n < 24)
 		return -1;
@@ -123,12 +124,47 @@ gps_coord(const struct tiff *t, uint32_t gps, unsigned reftag, unsigned tag, cha
 		*v = *v / 60 + (type == TIFF_RATIONAL ? (double)num / den :
 		    (double)(int32_t)num / (int32_t)den);
 	}
+	return 0;
+}
+
+/* A GPS coordinate: its reference letter (pos or neg) and its three
+ * rationals; 0, or -1. */
+static int
+gps_coord(const struct tiff *t, uint32_t gps, unsigned reftag, unsigned tag, char pos,
+    char neg, double *v)
+{
+	char ref[4];
+
+	if (exif_string(t, gps, reftag, ref, sizeof(ref)) < 0 ||
+	    (ref[0] != pos && ref[0] != neg) || gps_sexagesimal(t, gps, tag, v) < 0)
+		return -1;
 	if (ref[0] == neg)
 		*v = -*v;
 	return 0;
 }
 
-/* Where the GPS IFD that IFD0 points to places the photo, if asked. */
+/* The GPS clock: its date and time stamps, an instant in UTC; 0, or -1. */
+static int
+gps_clock(const struct tiff *t, uint32_t gps, int64_t *utc)
+{
+	char date[16], s[48];
+	double h;
+	int secs;
+	int32_t off;
+
+	if (exif_string(t, gps, GPS_DATE, date, sizeof(date)) < 0 || strlen(date) != 10 ||
+	    gps_sexagesimal(t, gps, GPS_TIME, &h) < 0 || !(h >= 0 && h < 24))
+		return -1;
+	secs = (int)lround(h * 3600);
+	if (secs >= 86400)
+		secs = 86399;	/* 23:59:59.6 is that day's, not the next's */
+	snprintf(s, sizeof(s), "%.4s-%.2s-%.2sT%02d:%02d:%02dZ", date, date + 5, date + 8,
+	    secs / 3600, secs / 60 % 60, secs % 60);
+	return time_parse(s, utc, &off);
+}
+
+/* Where the GPS IFD that IFD0 points to places the photo, and its clock,
+ * if asked. */
 static void
 tiff_where(const struct tiff *t, struct where *w)
 {
@@ -136,9 +172,13 @@ tiff_where(const struct tiff *t, struct where *w)
 	uint32_t gps;
 	double lat, lon;
 
-	if (w == NULL || w->known ||
+	if (w == NULL || (w->known && w->has_clock) ||
 	    (e = tiff_entry(t, tiff_get32(t, t->p + 4), TAG_GPS_IFD)) == NULL ||
-	    !tiff_pointer(t, e, &gps) ||
+	    !tiff_pointer(t, e, &gps))
+		return;
+	if (!w->has_clock && gps_clock(t, gps, &w->clock) == 0)
+		w->has_clock = 1;
+	if (w->known ||
 	    gps_coord(t, gps, GPS_LAT_REF, GPS_LAT, 'N', 'S', &lat) < 0 ||
 	    gps_coord(t, gps, GPS_LON_REF, GPS_LON, 'E', 'W', &lon) < 0 ||
 	    !(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180))
@@ -419,6 +459,23 @@ irb_time(const unsigned char *p, size_t n, int64_t *utc, int32_t *off)
 	return later_time(p, n, xs, ns, utc, off);
 }
 
+/* XMP's GPS clock (exif:GPSTimeStamp, a date and time in UTC), in the
+ * main packet or the extended one; 0, or -1. */
+static int
+xmp_clock(const char *const x[2], const size_t xlen[2], int64_t *utc)
+{
+	char v[64];
+	int32_t off;
+	size_t k;
+
+	for (k = 0; k < 2; k++)
+		if (x[k] != NULL && xmp_prop(x[k], xlen[k], XMP_NS_EXIF, "GPSTimeStamp", v,
+		    sizeof(v)) == 0 && strchr(v, 'T') != NULL && time_parse(v, utc, &off) == 0 &&
+		    (off == 0 || off == OFFSET_UNKNOWN))
+			return 0;
+	return -1;
+}
+
 /* The n bytes at base + at of a JPEG (a segment's), or NULL (at 0: none). */
 static unsigned char *
 segment(struct fh *fd, off_t base, off_t at, size_t n)
@@ -558,6 +615,8 @@ jpeg_exif_at(struct fh *fd, off_t base, int64_t *utc, int32_t *off, struct where
 	x[1] = extended_xmp(fd, base, ext, next, x[0], xlen[0], &xlen[1]);
 	irb = segment(fd, base, iptc, ilen);
 	rc = later_time(irb, ilen, (const char *const *)x, xlen, utc, off);
+	if (rc < 0 && w != NULL && !w->has_clock)
+		w->has_clock = xmp_clock((const char *const *)x, xlen, &w->clock) == 0;
 	free(x[0]);
 	free(x[1]);
 	free(irb);
@@ -1134,7 +1193,7 @@ fallback_time(struct export *ex, struct file *f, struct item *it)
 {
 	const struct reader *r = reader_of(f->rel);
 	const char *base, *ext = path_ext(f->rel);
-	struct where w = { 0, 0, 0 };
+	struct where w = { 0, 0, 0, 0, 0 };
 	int64_t t;
 	int32_t off;
 	struct fh *fd;
@@ -1157,6 +1216,11 @@ fallback_time(struct export *ex, struct file *f, struct item *it)
 		set_gps(it, w.lat, w.lon, 0, 0);
 		if (it->has_gps)
 			item_extra(it, "gps_source", "exif");
+	}
+	/* Immich's last date tag: an instant, its offset from the place */
+	if (!dated && w.has_clock) {
+		set_time(it, w.clock, OFFSET_UNKNOWN, "gps");
+		dated = 1;
 	}
 	if (dated)
 		return;

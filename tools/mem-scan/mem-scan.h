@@ -191,11 +191,13 @@ void	 fallback_time(struct export *ex, struct file *f, struct item *it);
  * bytes: 0, or -1. */
 int	 has_wall_clock(const char *name);
 int	 wall_time(struct fh *fd, const char *name, off_t size, int64_t *utc, int32_t *off);
-/* Where a file's own EXIF GPS places it, when a reader is asked (the
- * date readers below take a struct where *, or NULL for no place). */
+/* Where a file's own EXIF GPS places it, and its GPS clock, when a reader
+ * is asked (the date readers below take a struct where *, or NULL). */
 struct where {
 	int	 known;
 	double	 lat, lon;
+	int	 has_clock;
+	int64_t	 clock;		/* GPSDateStamp + GPSTimeStamp: UTC seconds */
 };
 /* The date of an EXIF block ("Exif\0\0", a TIFF structure): 0, or -1. */
 int	 exif_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off,

@@ -65,7 +65,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	char *s = xmemdup(data, size), *t, *j, *x;
 	const char *why;
 	size_t xlen;
-	struct where w = { 0, 0, 0, 0, 0 };
+	struct where w = { 0, 0, 0, 0, 0, 0 };
 	double lat, lon;
 	int64_t utc;
 	uint64_t pos, n;

@@ -169,12 +169,18 @@ static void
 tiff_where(const struct tiff *t, struct where *w)
 {
 	const unsigned char *e;
-	uint32_t gps;
+	uint32_t ifd0, gps;
 	double lat, lon;
 
-	if (w == NULL || (w->known && w->has_clock) ||
-	    (e = tiff_entry(t, tiff_get32(t, t->p + 4), TAG_GPS_IFD)) == NULL ||
-	    !tiff_pointer(t, e, &gps))
+	if (w == NULL || (w->known && w->has_clock))
+		return;
+	ifd0 = tiff_get32(t, t->p + 4);
+	if ((e = tiff_entry(t, ifd0, TAG_GPS_IFD)) == NULL) {
+		/* IFD0 whole and no GPS IFD: nothing to look for further */
+		w->none = tiff_ifd_count(t, ifd0) >= 0;
+		return;
+	}
+	if (!tiff_pointer(t, e, &gps))
 		return;
 	if (!w->has_clock && gps_clock(t, gps, &w->clock) == 0)
 		w->has_clock = 1;
@@ -582,7 +588,8 @@ jpeg_exif_at(struct fh *fd, off_t base, int64_t *utc, int32_t *off, struct where
 			 * for a date, or a place asked for */
 			if (pos + 4 < n && exif_time(h + pos + 4,
 			    (size_t)(n - pos - 4) < len - 2 ? (size_t)(n - pos - 4) : len - 2,
-			    utc, off, w) == 0 && (w == NULL || w->known || pos + 2 + (off_t)len <= n))
+			    utc, off, w) == 0 && (w == NULL || w->known || w->none ||
+			    pos + 2 + (off_t)len <= n))
 				return 0;
 			if (pos + 2 + (off_t)len > n) {
 				seg = xmalloc(len);
@@ -1193,7 +1200,7 @@ fallback_time(struct export *ex, struct file *f, struct item *it)
 {
 	const struct reader *r = reader_of(f->rel);
 	const char *base, *ext = path_ext(f->rel);
-	struct where w = { 0, 0, 0, 0, 0 };
+	struct where w = { 0, 0, 0, 0, 0, 0 };
 	int64_t t;
 	int32_t off;
 	struct fh *fd;

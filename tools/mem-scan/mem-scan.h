@@ -198,6 +198,7 @@ struct where {
 	double	 lat, lon;
 	int	 has_clock;
 	int64_t	 clock;		/* GPSDateStamp + GPSTimeStamp: UTC seconds */
+	int	 none;		/* IFD0 read whole has no GPS IFD */
 };
 /* The date of an EXIF block ("Exif\0\0", a TIFF structure): 0, or -1. */
 int	 exif_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off,

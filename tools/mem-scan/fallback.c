@@ -1208,7 +1208,7 @@ fallback_time(struct export *ex, struct file *f, struct item *it)
 
 	(void)file_stat(ex, f);
 	if ((fd = file_open(ex, f)) != NULL) {
-		if (r != NULL && r->date(fd, f->size, &t, &off, it->has_gps ? NULL : &w) == 0) {
+		if (r != NULL && r->date(fd, f->size, &t, &off, &w) == 0) {
 			set_time(it, t, off, r->source);
 			dated = 1;
 		} else if ((f->kind == KIND_VIDEO || strcasecmp(ext, "m4a") == 0) &&
@@ -1219,7 +1219,7 @@ fallback_time(struct export *ex, struct file *f, struct item *it)
 		}
 		fh_close(fd);
 	}
-	if (w.known) {
+	if (w.known && !it->has_gps) {
 		set_gps(it, w.lat, w.lon, 0, 0);
 		if (it->has_gps)
 			item_extra(it, "gps_source", "exif");

@@ -343,9 +343,11 @@ fine.mp3'
 	assert_output a.mp3
 }
 
-@test "a rerun over unchanged archives writes nothing; a changed part changes only its items' member_sig" {
+@test "a rerun over unchanged archives writes nothing (memo.cache neither); a changed part changes only its items' member_sig" {
 	python3 "$A" parts "$S/$G" parts "$G" 3
+	sleep 2.1	# settled: what the scan reads is kept in memo.cache
 	run -0 mem-scan -o out parts/*
+	[ -s out/.mem/memo.cache ]
 	ls -i --full-time out/.mem/items out/.mem > before
 	run -0 mem-scan -o out parts/*
 	ls -i --full-time out/.mem/items out/.mem > after
@@ -361,6 +363,77 @@ fine.mp3'
 	cmp p2 changed
 	run -0 sh -c "tr '\0' '\n' < \"\$(head -n 1 p2)\" | grep '^member_sig='"
 	assert_output --regexp "^member_sig=[0-9]+:$(date -d '2024-02-02 00:00:00' +%s):[0-9a-f]{8}:[0-9]+$"
+}
+
+# mfield OUT MEMBER KEY: the values of KEY in the record of archive member MEMBER
+mfield() {
+	local f
+	for f in "$1"/.mem/items/*.item; do
+		if tr '\0' '\n' < "$f" | grep -qxF "member=$2"; then
+			tr '\0' '\n' < "$f" | sed -n "s/^$3=//p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+@test "a rescan into OUT reads no member of an unchanged zip again: sidecars' fields and EXIF clocks come from memo.cache; a zip written since is read again" {
+	local gp="$T/g/Takeout/Google Photos/A" p=Takeout/Google\ Photos/A
+	jpeg_at "$gp/paris.jpg" '2023:01:15 11:30:45'
+	sidecar "$gp/paris.jpg.json" paris.jpg 1673778645
+	jpeg_at "$gp/rome.jpg" '2022:06:01 14:00:00'
+	sidecar "$gp/rome.jpg.json" rome.jpg "$(date -u -d '2022-06-01 12:00:00' +%s)"
+	# photos of 200 KB, so that libzip's first read (the last 64 KiB)
+	# holds no photo's head
+	head -c 200000 /dev/urandom >> "$gp/paris.jpg"
+	head -c 200000 /dev/urandom >> "$gp/rome.jpg"
+	(cd g && zip -q ../g.zip "$p/paris.jpg" "$p/rome.jpg" "$p/paris.jpg.json" "$p/rome.jpg.json")
+	sleep 2.1	# a zip written in the 2 s before a scan is not kept
+	run -0 mem-scan -o out g.zip
+	[ "$(mfield out "$p/paris.jpg" time) $(mfield out "$p/paris.jpg" offset)" = '2023-01-15T10:30:45Z +01:00' ]
+	[ "$(mfield out "$p/rome.jpg" offset)" = +02:00 ]
+	# the rescan reads from the zip only what reaches its central
+	# directory (libzip finds it from the end): no member before it
+	traced() {
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		    strace -f -y -e trace=pread64 -o "$1" mem-scan -o out g.zip
+	}
+	# before_cd TRACE: the reads of g.zip ending before its central directory
+	before_cd() {
+		python3 - "$1" g.zip <<-'EOF'
+		import re, sys, zipfile
+		cd = zipfile.ZipFile(sys.argv[2]).start_dir
+		n = 0
+		for line in open(sys.argv[1], errors="replace"):
+		    m = re.search(r"g\.zip>, .*, (\d+), (\d+)\) = (\d+)$", line)
+		    if m and int(m.group(2)) + int(m.group(3)) <= cd:
+		        n += 1
+		print(n)
+		EOF
+	}
+	rm -rf out
+	traced fresh > /dev/null
+	run -0 before_cd fresh
+	[ "$output" -ge 4 ]	# a fresh scan: two heads, two sidecars
+	run -0 mem-scan -o out g.zip
+	traced again > /dev/null
+	run -0 before_cd again
+	[ "$output" -eq 0 ]
+	# the answers are the cache's: made to say another time (a day later)
+	# and another wall clock (two hours later), they are believed while
+	# the zip keeps its identity
+	memo_doctor out/.mem/memo.cache 1673778645 1673865045
+	memo_doctor out/.mem/memo.cache "$(date -u -d '2022-06-01 14:00:00' +%s)" \
+	    "$(date -u -d '2022-06-01 16:00:00' +%s)"
+	run -0 mem-scan -o out g.zip
+	[ "$(mfield out "$p/paris.jpg" time)" = 2023-01-16T10:30:45Z ]
+	[ "$(mfield out "$p/rome.jpg" offset)" = +04:00 ]
+	# the zip touched (its ctime moves): every member is read again
+	touch g.zip
+	sleep 2.1
+	run -0 mem-scan -o out g.zip
+	[ "$(mfield out "$p/paris.jpg" time) $(mfield out "$p/paris.jpg" offset)" = '2023-01-15T10:30:45Z +01:00' ]
+	[ "$(mfield out "$p/rome.jpg" offset)" = +02:00 ]
 }
 
 @test "mem-plan signs a member by its member_sig: a changed part changes only its items' signatures" {

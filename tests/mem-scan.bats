@@ -892,19 +892,6 @@ meta your_instagram_activity/content/posts_1.json | uri points outside the expor
 	[ "$(field "$OUT" "$GP/A/edited-clock.jpg" offset)" = +00:00 ]
 }
 
-# memo.cache: in place, the answer stored for FILE's identity with the
-# 8-byte value OLD (a sidecar's time, a photo's wall clock) becomes NEW
-memo_doctor() {
-	python3 - "$1" "$2" "$3" <<'PY'
-import struct, sys
-p, old, new = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-b = open(p, 'rb').read()
-o, n = struct.pack('<q', old), struct.pack('<q', new)
-assert b.count(o) == 1, b.count(o)
-open(p, 'r+b').write(b.replace(o, n))
-PY
-}
-
 @test "a rescan into OUT takes a sidecar's fields and a photo's EXIF clock from memo.cache, and reads again a file changed since" {
 	jpeg_at "$GP/A/paris.jpg" '2023:01:15 11:30:45'
 	sidecar "$GP/A/paris.jpg.json" paris.jpg 1673778645

@@ -1,4 +1,4 @@
-# scan.bash -- fixtures and readers for tests/mem-scan.bats.
+# scan.bash -- fixtures and readers for the tests/mem-scan*.bats suites.
 
 # record_of OUT SOURCE: the record whose source is SOURCE, one field a line,
 # without its id (checked apart); nothing when there is none.
@@ -44,6 +44,19 @@ jpeg_at() {
 	else
 		exiftool -q -overwrite_original "-DateTimeOriginal=$2" "$1"
 	fi
+}
+
+# memo_doctor CACHE OLD NEW: in place, the one answer in memo.cache holding
+# the 8-byte value OLD (a sidecar's time, a photo's wall clock) says NEW
+memo_doctor() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import struct, sys
+p, old, new = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+b = open(p, 'rb').read()
+o, n = struct.pack('<q', old), struct.pack('<q', new)
+assert b.count(o) == 1, b.count(o)
+open(p, 'r+b').write(b.replace(o, n))
+PY
 }
 
 # the report of an export as compact JSON lines, for grep

@@ -48,6 +48,7 @@ struct part {
 				 * once */
 	off_t	 size;		/* the archive file's, for member_sig */
 	int64_t	 mtime;
+	struct stat st;		/* as listed: its members' memo.cache identity */
 	struct archive *cur;	/* tar: a reader at entry curidx, */
 	int64_t	 curidx;	/* curpos bytes into its data */
 	int64_t	 curpos;
@@ -581,6 +582,7 @@ list_part(struct part *p, size_t pi, struct listing *l)
 	}
 	p->size = st.st_size;
 	p->mtime = (int64_t)st.st_mtime;
+	p->st = st;
 	if (p->tar)
 		list_tar(p, pi, l);
 	else
@@ -737,6 +739,19 @@ const char *
 part_path(const struct export *ex, const struct file *f)
 {
 	return f->part ? ex->parts[f->part - 1].path : NULL;
+}
+
+/* A member's identity in memo.cache: its archive's, taken before the
+ * listing read a byte (any write to the archive since moves its ctime),
+ * and its index. -1: none (no cache, or an archive changed just now). */
+int
+member_memo_key(const struct export *ex, const struct file *f, unsigned kind,
+    struct memo_key *k)
+{
+	if (f->part == 0 || memo_key_of(&ex->parts[f->part - 1].st, kind, k) < 0)
+		return -1;
+	k->member = (uint64_t)f->index + 1;
+	return 0;
 }
 
 /* source= and the contract's member fields (docs/design.md §3). */

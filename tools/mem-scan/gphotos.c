@@ -618,7 +618,10 @@ read_all(const struct export *ex, struct gfile *g, size_t *len, int *err, char *
 		return NULL;
 	}
 	/* the identity before the bytes: a later write can only move it */
-	if (mk != NULL && !*has_mk && fh_fileno(fd) >= 0 && fstat(fh_fileno(fd), &st) == 0)
+	if (mk != NULL && !*has_mk && ex->files[g->idx].part != 0)
+		*has_mk = member_memo_key(ex, &ex->files[g->idx], MEMO_GP_SIDECAR, mk) == 0;
+	else if (mk != NULL && !*has_mk && fh_fileno(fd) >= 0 &&
+	    fstat(fh_fileno(fd), &st) == 0)
 		*has_mk = memo_key_of(&st, MEMO_GP_SIDECAR, mk) == 0;
 	buf = xmalloc(cap);
 	for (;;) {
@@ -743,15 +746,20 @@ packed_len(const unsigned char *p)
 }
 
 /* Whether memo.cache (only there with -o) may know this file: then its
- * identity is taken now, before any read. Its answer, or NULL. */
+ * identity is taken now, before any read (in *st for a file; a member's
+ * size and mtime come from its listing). Its answer, or NULL. */
 static const void *
 memo_look(const struct export *ex, const struct gfile *g, unsigned kind, struct stat *st,
     struct memo_key *mk, int *has_mk, size_t *len)
 {
-	if (*has_mk || g->dfd < 0 || ex->files[g->idx].part != 0 ||
-	    fstatat(g->dfd, g->base, st, 0) < 0)
+	const struct file *f = &ex->files[g->idx];
+
+	if (*has_mk)
 		return NULL;
-	*has_mk = memo_key_of(st, kind, mk) == 0;
+	if (f->part != 0)
+		*has_mk = member_memo_key(ex, f, kind, mk) == 0;
+	else if (g->dfd >= 0 && fstatat(g->dfd, g->base, st, 0) == 0)
+		*has_mk = memo_key_of(st, kind, mk) == 0;
 	return *has_mk ? memo_get(mk, len) : NULL;
 }
 
@@ -871,6 +879,8 @@ read_wall(const struct export *ex, struct gfile *g)
 		if (memo_on() && !has_mk && ex->files[g->idx].part == 0)
 			has_mk = memo_key_of(&st, MEMO_GP_WALL, &mk) == 0;
 	}
+	if (memo_on() && !has_mk && f->part != 0)
+		has_mk = member_memo_key(ex, f, MEMO_GP_WALL, &mk) == 0;
 	errno = 0;
 	if (wall_time(fd, f->rel, f->size, &utc, &off) == 0) {
 		g->u.wall = utc + (off == OFFSET_UNKNOWN ? 0 : (int64_t)off * 60);
@@ -1096,10 +1106,11 @@ content_hash(struct export *ex, struct file *f, off_t limit, unsigned kind)
 	if (f->size <= 0)
 		return (uint64_t)(f - ex->files) * 2 + 2;	/* even: unique */
 	/* hashed by an earlier scan into OUT, not touched since */
-	if (memo_any() && f->part == 0 && ex->fd >= 0 &&
-	    fstatat(ex->fd, f->rel, &st, 0) == 0 &&
-	    (has_mk = memo_key_of(&st, kind, &mk) == 0) &&
-	    (m = memo_get(&mk, &ml)) != NULL && ml == 8) {
+	if (f->part != 0)
+		has_mk = member_memo_key(ex, f, kind, &mk) == 0;
+	else if (memo_any() && ex->fd >= 0 && fstatat(ex->fd, f->rel, &st, 0) == 0)
+		has_mk = memo_key_of(&st, kind, &mk) == 0;
+	if (has_mk && memo_any() && (m = memo_get(&mk, &ml)) != NULL && ml == 8) {
 		memcpy(&h, m, 8);
 		return h;
 	}

@@ -336,6 +336,9 @@ int	 export_parts(struct export *ex, const char *path, const char *name,
 	    char **parts, size_t nparts);
 void	 parts_free(struct export *ex);
 const char *part_path(const struct export *ex, const struct file *f);
+struct memo_key;
+int	 member_memo_key(const struct export *ex, const struct file *f, unsigned kind,
+	    struct memo_key *k);
 /* lazy.c: what libxml2 returned, freed by libxml2 (loaded at its first use) */
 void	 xml_free(void *p);
 
@@ -351,9 +354,10 @@ struct stat;
 int	 same_known(const struct stat *a, const struct stat *b);
 void	 same_found(const struct stat *a, const struct stat *b);
 /* what a file yielded, kept in OUT by its identity (records.c): a key is
- * had only with -o and for a file settled before the scan */
+ * had only with -o and for a file settled before the scan; an archive
+ * member's is its archive's, and its index + 1 as member (0: a file) */
 struct memo_key {
-	uint64_t dev, ino, size, mtime_ns, ctime_ns, kind;
+	uint64_t dev, ino, size, mtime_ns, ctime_ns, kind, member;
 };
 enum { MEMO_GP_SIDECAR = 1, MEMO_GP_WALL, MEMO_GP_HASH, MEMO_GP_HEAD };
 int	 memo_key_of(const struct stat *st, unsigned kind, struct memo_key *k);

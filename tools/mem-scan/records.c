@@ -203,9 +203,10 @@ save_sames(void)
  * What a file yielded when it was last read (OUT/.mem/memo.cache): a
  * sidecar's parsed fields, a photo's EXIF wall clock. Each answer is kept
  * under the file's identity (device, inode, size, mtime, ctime: any write
- * moves the ctime, which no one can set back) and a kind, so a rescan of
- * an unchanged tree takes the answer instead of opening the file, and a
- * file changed since has another identity and is read again. Two guards:
+ * moves the ctime, which no one can set back) and a kind (an archive
+ * member's: its archive's, and its index), so a rescan of an unchanged
+ * tree takes the answer instead of opening the file, and a file changed
+ * since has another identity and is read again. Two guards:
  * the answers are this very mem-scan binary's (another build reads every
  * file once again, its parsers may differ), and a file changed less than
  * MEMO_SETTLE before the scan started is not kept (ctimes come from a
@@ -214,13 +215,13 @@ save_sames(void)
  * differs from what the file holds (a rescan of an unchanged tree leaves
  * it). Any thread may call memo_get() and memo_keep() (memo_put()).
  */
-#define MEMO_MAGIC "mem-scan memo.cache 1\n"
+#define MEMO_MAGIC "mem-scan memo.cache 2\n"
 #define MEMO_SETTLE 2000000000LL	/* ns */
 /*
- * An answer is kept in memory in 38 bytes and its own: inode, size, mtime
- * and ctime (8 bytes each), its length (4), its device as an index in
- * memo_devs (1) and its kind (1), at no particular alignment; memo.cache
- * holds the whole key (48 bytes) and an 8-byte length, rebuilt when it is
+ * An answer is kept in memory in 46 bytes and its own: inode, size, mtime,
+ * ctime and member (8 bytes each), its length (4), its device as an index
+ * in memo_devs (1) and its kind (1), at no particular alignment; memo.cache
+ * holds the whole key (56 bytes) and an 8-byte length, rebuilt when it is
  * written. The loaded answers are one buffer indexed by their offsets (4
  * bytes each, no structure with pointers); the answers put during the
  * scan are appended to blocks that never move, so what memo_keep()
@@ -229,7 +230,7 @@ save_sames(void)
  * put side takes a lock.
  */
 #define MEMO_HEAD (sizeof(struct memo_key) + 8)	/* in memo.cache */
-#define MEM_HEAD 38				/* in memory */
+#define MEM_HEAD 46				/* in memory */
 #define MEMO_BLOCK 65536
 struct memo_block {
 	unsigned char *p;
@@ -259,6 +260,8 @@ cmp_memo_key(const struct memo_key *a, const struct memo_key *b)
 		return a->dev < b->dev ? -1 : 1;
 	if (a->kind != b->kind)
 		return a->kind < b->kind ? -1 : 1;
+	if (a->member != b->member)
+		return a->member < b->member ? -1 : 1;
 	if (a->size != b->size)
 		return a->size < b->size ? -1 : 1;
 	if (a->mtime_ns != b->mtime_ns)
@@ -277,11 +280,12 @@ mem_at(const unsigned char *rec, struct memo_key *k, uint32_t *len)
 		memcpy(&k->size, rec + 8, 8);
 		memcpy(&k->mtime_ns, rec + 16, 8);
 		memcpy(&k->ctime_ns, rec + 24, 8);
-		k->dev = memo_devs[rec[36]];
-		k->kind = rec[37];
+		memcpy(&k->member, rec + 32, 8);
+		k->dev = memo_devs[rec[44]];
+		k->kind = rec[45];
 	}
 	if (len != NULL)
-		memcpy(len, rec + 32, 4);
+		memcpy(len, rec + 40, 4);
 }
 
 /* Its index in memo_devs, adding it (caller holds the lock, or loads);
@@ -314,9 +318,10 @@ mem_put(unsigned char *rec, const struct memo_key *k, uint64_t len)
 	memcpy(rec + 8, &k->size, 8);
 	memcpy(rec + 16, &k->mtime_ns, 8);
 	memcpy(rec + 24, &k->ctime_ns, 8);
-	memcpy(rec + 32, &l32, 4);
-	rec[36] = (unsigned char)d;
-	rec[37] = (unsigned char)k->kind;
+	memcpy(rec + 32, &k->member, 8);
+	memcpy(rec + 40, &l32, 4);
+	rec[44] = (unsigned char)d;
+	rec[45] = (unsigned char)k->kind;
 	return 0;
 }
 

@@ -78,6 +78,12 @@ versus() {
 	assert_output ''
 }
 
+@test "the server shows every original at the date its record says mem-scan read from the file: the instant and wall clock where the offset came from the file too (its own, its place's zone, its other dates'), the wall clock as UTC where the file gives no zone" {
+	run "$REALCHECK" versus record "$F/originals.json" "$F/out" "$F/dump.json"
+	assert_output ''
+	[ "$status" -eq 0 ]
+}
+
 @test "the server places every output where it places its original" {
 	run -0 versus place
 	assert_output ''

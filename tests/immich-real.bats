@@ -331,3 +331,34 @@ folder-camera-20140506.jpg	2014-05-06T05:08:09+00:00
 folder-camera-20200202.gif	2015-06-07T06:09:10+00:00
 folder-camera-20210115.mts	2021-01-15T15:15:59+00:00"
 }
+
+@test "PNGs dated only by their XMP (an iPhone's screenshot: photoshop:DateCreated, zoned by its CreateDate; exif:DateTimeOriginal; the GPS clock) show on the real server at the dates mem-scan read and named by" {
+	local E=$BATS_TEST_TMPDIR/shots O=$BATS_TEST_TMPDIR/o
+	mkdir -p "$E"
+	ffmpeg -nostdin -loglevel error -f lavfi -i color=red:s=32x32 -frames:v 1 base.png
+	for f in a b c d; do cp base.png "$E/$f.png"; done
+	exiftool -q -overwrite_original '-XMP-photoshop:DateCreated=2016-01-28T12:21:20' \
+		'-XMP-exif:UserComment=Screenshot' '-XMP-xmp:CreateDate=2021-01-03T00:21:38-05:00' "$E/a.png"
+	exiftool -q -overwrite_original '-XMP-exif:DateTimeOriginal=2019-05-01T10:00:00+02:00' "$E/b.png"
+	exiftool -q -overwrite_original '-XMP-exif:GPSDateTime=2019-05-02T08:00:00Z' "$E/c.png"
+	exiftool -q -overwrite_original -Make=Apple '-XMP-exif:DateTimeOriginal=2018-03-04T05:06:07-03:00' "$E/d.png"
+	touch -d '2020-02-02 02:02:02Z' "$E"/*.png
+	locked_user "$BATS_TEST_TMPDIR"
+	mem-scan --records -o "$O" "$E" > recs.nul
+	run -0 mem-exif -o "$O" < recs.nul
+	IMMICH_API_KEY=$(cat "$BATS_TEST_TMPDIR/user.key") run -0 mem-upload -o "$O" < recs.nul
+	"$REALCHECK" wait "$IMMICH_INSTANCE_URL" "$BATS_TEST_TMPDIR/user.key" \
+		"$MEM_IMMICH_RUN/admin.key" 4 > /dev/null
+	echo '{"size": 100, "withExif": true}' > q.json
+	curl -sS --fail-with-body -H @"$BATS_TEST_TMPDIR/bearer" -H 'Content-Type: application/json' \
+		--data-binary @q.json "$IMMICH_INSTANCE_URL/api/search/metadata" |
+		jq -r '.assets.items[] | [.originalFileName, .exifInfo.dateTimeOriginal, .localDateTime] | @tsv' |
+		sort > got
+	run -0 cat got
+	# a.png's wall clock at the offset of its CreateDate, as mem-scan
+	# reads it too (offset_source=tags)
+	assert_output "folder-shots-20160128.png	2016-01-28T17:21:20+00:00	2016-01-28T12:21:20.000Z
+folder-shots-20180304.png	2018-03-04T08:06:07+00:00	2018-03-04T05:06:07.000Z
+folder-shots-20190501.png	2019-05-01T08:00:00+00:00	2019-05-01T10:00:00.000Z
+folder-shots-20190502.png	2019-05-02T08:00:00+00:00	2019-05-02T08:00:00.000Z"
+}

@@ -102,20 +102,23 @@ g.webm 2005-12-31T23:59:59Z +00:00 matroska"
 	idit export/b.avi '2002-12-16  15:35:01'
 	idit export/c.avi '2001/ 1/27  1:42PM'
 	idit export/d.avi '2005/11/28/ 09:19'
+	idit export/f.avi '2009/10/27 12:14:34'
 	idit export/e.avi 'not a date'
 	touch -d '2020-02-02 02:02:02Z' export/e.avi
-	run -0 exiftool -q -p '$DateTimeOriginal' export/[a-d].avi
+	run -0 exiftool -q -p '$DateTimeOriginal' export/[a-d].avi export/f.avi
 	assert_output "2006:10:26 16:46:04
 2002:12:16 15:35:01
 2001:01:27 13:42:00
-2005:11:28 09:19:00"
+2005:11:28 09:19:00
+2009:10:27 12:14:00"
 	run -0 mem-scan -o out --records export
 	run -0 records out
 	assert_output "a.avi 2006-10-26T16:46:04Z - riff
 b.avi 2002-12-16T15:35:01Z - riff
 c.avi 2001-01-27T13:42:00Z - riff
 d.avi 2005-11-28T09:19:00Z - riff
-e.avi 2020-02-02T02:02:02Z +00:00 mtime"
+e.avi 2020-02-02T02:02:02Z +00:00 mtime
+f.avi 2009-10-27T12:14:00Z - riff"
 }
 
 @test "a camera raw in a Takeout is an item matched to its sidecar, its offset from its EXIF clock against the sidecar's UTC time" {
@@ -285,6 +288,124 @@ c.jpg 2007:01:02"
 b.jpg 2007-01-02T02:04:05Z +01:00 exif
 c.jpg 2005-06-07T08:09:10Z +00:00 exif
 d.jpg 2008-10-20T19:54:15Z - exif"
+}
+
+@test "a PNG without an EXIF date (an iPhone's screenshot) is dated by its XMP before IDAT in Immich's order: photoshop:DateCreated, exif:DateTimeOriginal, else its GPS clock; mem-exif leaves each as it is" {
+	mkdir export
+	ffmpeg -nostdin -loglevel error -f lavfi -i color=red:s=32x32 -frames:v 1 base.png
+	for f in a b c d; do cp base.png export/$f.png; done
+	# a: a screenshot's XMP (photoshop:DateCreated, a wall clock; the
+	# CreateDate of a later edit); b: exif:DateTimeOriginal with an
+	# offset; c: the GPS clock alone; d: an eXIf without a date and the XMP
+	exiftool -q -overwrite_original '-XMP-photoshop:DateCreated=2016-01-28T12:21:20' \
+		'-XMP-exif:UserComment=Screenshot' '-XMP-xmp:CreateDate=2021-01-03T00:21:38-05:00' export/a.png
+	exiftool -q -overwrite_original '-XMP-exif:DateTimeOriginal=2019-05-01T10:00:00+02:00' export/b.png
+	exiftool -q -overwrite_original '-XMP-exif:GPSDateTime=2019-05-02T08:00:00Z' export/c.png
+	exiftool -q -overwrite_original -Make=Apple '-XMP-exif:DateTimeOriginal=2018-03-04T05:06:07-03:00' export/d.png
+	run -0 exiftool -q -q -use MWG -p '$FileName $DateTimeOriginal' export/a.png export/b.png export/d.png
+	assert_output "a.png 2016:01:28 12:21:20
+b.png 2019:05:01 10:00:00+02:00
+d.png 2018:03:04 05:06:07-03:00"
+	run -0 exiftool -q -q -p '$FileName $GPSDateTime' export/c.png
+	assert_output "c.png 2019:05:02 08:00:00Z"
+	# the XMP lies before the image data, where exiftool writes it
+	run -0 python3 - export/a.png <<-'EOF'
+	import struct, sys
+	b, at, kinds = open(sys.argv[1], "rb").read(), 8, []
+	while at < len(b):
+	    n, = struct.unpack(">I", b[at:at + 4])
+	    kinds.append(b[at + 4:at + 8].decode())
+	    at += 12 + n
+	print(" ".join(k for k in kinds if k in ("iTXt", "IDAT", "eXIf")))
+	EOF
+	assert_output "iTXt IDAT"
+	mem-scan -o out --records export > records
+	run -0 records out
+	# a.png's wall clock takes the offset of its later CreateDate, as
+	# exiftool-vendored gives Immich its zone (offset_source=tags)
+	assert_output "a.png 2016-01-28T17:21:20Z -05:00 exif
+b.png 2019-05-01T08:00:00Z +02:00 exif
+c.png 2019-05-02T08:00:00Z +00:00 gps
+d.png 2018-03-04T08:06:07Z -03:00 exif"
+	run -0 mem-exif -o out < records
+	cmp export/a.png out/export/media/folder-export-20160128.png
+	cmp export/b.png out/export/media/folder-export-20190501.png
+	cmp export/d.png out/export/media/folder-export-20180304.png
+}
+
+@test "a photo's EXIF wall clock takes the zone exiftool-vendored gives Immich: OffsetTimeDigitized's; else the first of its other capture dates' (MWG's CreateDate, IPTC's TimeCreated) with an offset; else its GPS clock's distance; mem-exif writes none of them" {
+	mkdir export
+	for f in t1 t2 t3 t4 t5 t6; do make_jpeg export/$f.jpg; done
+	# t1: an edited copy, its XMP CreateDate at -04:00 (no EXIF CreateDate)
+	exiftool -q -overwrite_original '-DateTimeOriginal=2020:06:01 12:00:00' \
+		'-XMP-xmp:CreateDate=2020-06-01T12:00:00-04:00' export/t1.jpg
+	# t2: the same with an EXIF CreateDate: MWG's CreateDate is EXIF's
+	# then, without a zone, and the XMP's is not looked at
+	exiftool -q -overwrite_original '-DateTimeOriginal=2020:06:02 12:00:00' \
+		'-CreateDate=2020:06:02 12:00:00' '-XMP-xmp:CreateDate=2020-06-02T12:00:00-04:00' export/t2.jpg
+	# t3: IPTC's TimeCreated alone carries a zone
+	exiftool -q -overwrite_original '-DateTimeOriginal=2020:06:03 12:00:00' \
+		'-IPTC:TimeCreated=12:00:00+05:30' export/t3.jpg
+	# t4: OffsetTimeDigitized without OffsetTimeOriginal: the camera's own
+	exiftool -q -overwrite_original '-DateTimeOriginal=2020:06:04 12:00:00' \
+		'-OffsetTimeDigitized=+09:00' export/t4.jpg
+	# t5, t6: a GPS clock and no position: 14:00 on the camera, 12:00:20 by
+	# GPS is +02:00; 03:40 apart is +03:30, the nearest offset within 30 min
+	exiftool -q -overwrite_original '-DateTimeOriginal=2020:06:05 14:00:00' \
+		-GPSDateStamp=2020:06:05 -GPSTimeStamp=12:00:20 export/t5.jpg
+	exiftool -q -overwrite_original '-DateTimeOriginal=2020:06:06 16:10:00' \
+		-GPSDateStamp=2020:06:06 -GPSTimeStamp=12:30:00 export/t6.jpg
+	run -0 exiftool -q -q -f -use MWG -p '$FileName $DateTimeOriginal|$CreateDate|$TimeCreated|$OffsetTimeDigitized|$GPSDateTime' export/t?.jpg
+	assert_output "t1.jpg 2020:06:01 12:00:00|2020:06:01 12:00:00-04:00|-|-|-
+t2.jpg 2020:06:02 12:00:00|2020:06:02 12:00:00|-|-|-
+t3.jpg 2020:06:03 12:00:00|-|12:00:00+05:30|-|-
+t4.jpg 2020:06:04 12:00:00|-|-|+09:00|-
+t5.jpg 2020:06:05 14:00:00|-|-|-|2020:06:05 12:00:20Z
+t6.jpg 2020:06:06 16:10:00|-|-|-|2020:06:06 12:30:00Z"
+	mem-scan -o out --records export > records
+	run -0 records out
+	assert_output "t1.jpg 2020-06-01T16:00:00Z -04:00 exif
+t2.jpg 2020-06-02T12:00:00Z - exif
+t3.jpg 2020-06-03T06:30:00Z +05:30 exif
+t4.jpg 2020-06-04T03:00:00Z +09:00 exif
+t5.jpg 2020-06-05T12:00:00Z +02:00 exif
+t6.jpg 2020-06-06T12:40:00Z +03:30 exif"
+	run -0 sh -c 'for f in out/.mem/items/*.item; do tr "\0" "\n" < "$f" | grep "^offset_source="; done | sort | uniq -c'
+	assert_output --regexp '^ +1 offset_source=explicit
+ +1 offset_source=none
+ +4 offset_source=tags$'
+	run -0 mem-exif -o out < records
+	for f in 1 2 3 4 5 6; do
+		cmp export/t$f.jpg out/export/media/folder-export-2020060$f.jpg
+	done
+}
+
+@test "a video is placed where its moov says (Apple's Keys, QuickTime's UserData, an ItemList: exiftool's GPSCoordinates) and dated at the zone there, named by its local date; mem-exif writes no place back" {
+	mkdir export
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 \
+		-metadata creation_time=2023-07-02T02:30:00Z base.mp4
+	for k in Keys UserData ItemList; do
+		cp base.mp4 export/$k.mp4
+		exiftool -q -overwrite_original "-$k:GPSCoordinates=40.7128, -74.0060, 10" export/$k.mp4
+	done
+	run -0 exiftool -q -q -n -G1 -p '$FileName $GPSLatitude $GPSLongitude' export/Keys.mp4 \
+		export/UserData.mp4 export/ItemList.mp4
+	assert_output "Keys.mp4 40.7128 -74.006
+UserData.mp4 40.7128 -74.006
+ItemList.mp4 40.7128 -74.006"
+	mem-scan -o out --records export > records
+	run -0 records out
+	# 02:30 UTC is 22:30 the day before in New York
+	assert_output "ItemList.mp4 2023-07-02T02:30:00Z -04:00 quicktime
+Keys.mp4 2023-07-02T02:30:00Z -04:00 quicktime
+UserData.mp4 2023-07-02T02:30:00Z -04:00 quicktime"
+	run -0 sh -c 'for f in out/.mem/items/*.item; do tr "\0" "\n" < "$f" | grep -E "^(gps_source|zone|lat|lon)=" | tr "\n" " "; echo; done | sort -u'
+	assert_output "lat=40.7128000 lon=-74.0060000 gps_source=quicktime zone=America/New_York "
+	run -0 mem-exif -o out < records
+	for f in out/export/media/folder-export-20230701*.mp4; do
+		[ "$(exiftool -q -q -n -p '$GPSLatitude $GPSLongitude' "$f")" = "40.7128 -74.006" ]
+	done
+	[ "$(ls out/export/media | wc -l)" -eq 3 ]
 }
 
 @test "a photo whose only date is its GPS clock is dated by it, an instant (time_source=gps), at the zone of its place; mem-exif writes that wall clock and offset" {

@@ -65,12 +65,13 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	char *s = xmemdup(data, size), *t, *j, *x;
 	const char *why;
 	size_t xlen;
-	struct where w = { 0, 0, 0, 0, 0, 0 };
+	struct where w;
 	double lat, lon;
 	int64_t utc;
 	uint64_t pos, n;
 	int32_t off;
 
+	memset(&w, 0, sizeof(w));
 	ig_html_posts((const char *)data, size, post, NULL);
 	json_decref(snap_html_memories((const char *)data, size));
 	t = fix_mojibake(s);
@@ -78,6 +79,10 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	if (snap_location(s, &lat, &lon) == 0 && (lat < -90 || lat > 90))
 		abort();
 	(void)moov_time(data, size, &utc, &off);
+	memset(&w, 0, sizeof(w));
+	moov_where(data, size, &w);
+	if (w.known && !(w.lat >= -90 && w.lat <= 90 && w.lon >= -180 && w.lon <= 180))
+		abort();
 	(void)heif_exif(data, size, &pos, &n);
 	(void)irb_time(data, size, &utc, &off);
 	if (exif_time(data, size, &utc, &off, &w) == 0 && w.known &&
@@ -88,7 +93,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		abort();
 	(void)name_time(s, &utc);
 	(void)riff_date(s, &utc);
-	(void)xmp_time((const char *)data, size, &utc, &off);
+	(void)xmp_time((const char *)data, size, &utc, &off, &w);
 	(void)mkv_date(data, size, &utc);
 	containers(data, size);
 	if ((j = safe_join("dir", s)) != NULL) {

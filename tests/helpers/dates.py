@@ -30,10 +30,10 @@ def minutes(text):
 def as_read(rec):
     """A record's time as the file's own tags gave it: (instant, offset in
     minutes or None). A wall clock that mem-scan gave an offset found
-    elsewhere (the zone at its GPS position, its neighbours') goes back
-    to that wall clock, taken as UTC."""
+    elsewhere (the zone at its GPS position, its file's other dates', its
+    neighbours') goes back to that wall clock, taken as UTC."""
     t, off = instant(rec), minutes(rec.get("offset"))
-    if rec.get("offset_source") in ("gps", "neighbours", "default"):
+    if rec.get("offset_source") in ("gps", "tags", "neighbours", "default"):
         return t + off * 60, None
     return t, off
 

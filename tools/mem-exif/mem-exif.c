@@ -95,8 +95,9 @@ meta_from_item(struct meta *m, const struct item *it)
 		m->tag_time = !is_one_of(it->time_source, own) ||
 		    is_one_of(item_field(it, "offset_source"), found);
 	}
-	/* a place read from the file itself is there already */
-	if (it->has_gps && (gps_source == NULL || strcmp(gps_source, "exif") != 0)) {
+	/* a place read from the file itself (gps_source: its EXIF's, its
+	 * moov's) is there already */
+	if (it->has_gps && gps_source == NULL) {
 		m->has_gps = 1;
 		m->lat = it->lat;
 		m->lon = it->lon;

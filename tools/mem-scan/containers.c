@@ -19,6 +19,7 @@
 
 #define MAX_STEPS	1024		/* chunks or elements looked at in a file */
 #define MAX_EXIF	(1 << 20)	/* an EXIF chunk's bytes read */
+#define MAX_XMP		(1 << 20)	/* a PNG's XMP chunk's */
 #define MKV_HEAD	(64 << 10)	/* Matroska's Info lies in its first KiB */
 #define MKV_EPOCH	978307200LL	/* 2001-01-01T00:00:00Z */
 #define ASF_EPOCH	11644473600LL	/* 1601-01-01 to 1970-01-01, seconds */
@@ -46,20 +47,22 @@ exif_chunk(struct fh *fd, off_t pos, uint32_t n, int64_t *utc, int32_t *off, str
  * standard one; Pentax and Casio "2009/10/27 12:14:34", "2001/ 1/27
  * 1:42PM", "2005/11/28/ 09:19"; Konica "2002-12-16  15:35:01"), as
  * exiftool's RIFF module lists them, made one "YYYY-MM-DD HH:MM:SS" for
- * time_parse. exiftool drops the seconds of the slash forms; the camera
- * wrote them, so they are kept.
+ * time_parse. exiftool drops the seconds of the slash forms (it reads
+ * them as Casio's, which has none), so Immich shows 12:14:00 for Pentax's
+ * 12:14:34: so does the record, which must date the file as the server
+ * will.
  */
 int
 riff_date(const char *s, int64_t *utc)
 {
-	char mon[4], ap[3] = "", iso[32];
+	char mon[4], ap[3] = "", iso[32], sep[2];
 	int y, mo, d, h, mi, sec = 0, n = 0;
 	int32_t off;
 
 	if (sscanf(s, "%*3s %3s %2d %2d:%2d:%2d %4d", mon, &d, &h, &mi, &sec, &y) == 6) {
 		if ((mo = month_abbr(mon)) == 0)
 			return -1;
-	} else if (sscanf(s, "%4d%*1[-/:]%2d%*1[-/:]%2d%n", &y, &mo, &d, &n) == 3 && n > 0) {
+	} else if (sscanf(s, "%4d%1[-/:]%2d%*1[-/:]%2d%n", &y, sep, &mo, &d, &n) == 4 && n > 0) {
 		s += n;
 		if (*s == '/')
 			s++;
@@ -68,6 +71,8 @@ riff_date(const char *s, int64_t *utc)
 		s += n;
 		if (*s == ':' && sscanf(s + 1, "%2d", &sec) != 1)
 			return -1;
+		if (sep[0] == '/')
+			sec = 0;
 		if (sscanf(s, "%*[0-9:] %2[AaPp]", ap) == 1 || sscanf(s, " %2[AaPp]", ap) == 1) {
 			if (h < 1 || h > 12)
 				return -1;
@@ -139,30 +144,71 @@ riff_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w
 /*
  * A PNG's eXIf chunk, looked for among the chunks before the image data
  * (where the PNG extensions put it, and Apple, exiftool and mem-exif
- * write it).
+ * write it); without a date there, its XMP (an iTXt chunk, keyword
+ * "XML:com.adobe.xmp", not compressed): an iPhone's screenshot has only
+ * that. Apple's readers take no XMP past IDAT, and exiftool writes it
+ * before; it is looked for there too. An eXIf date without a zone may
+ * take one from the XMP's other dates (w).
  */
 int
 png_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w)
 {
 	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
-	unsigned char h[8];
-	off_t at = 8;
-	uint32_t n;
-	int steps;
+	static const char key[] = "XML:com.adobe.xmp";
+	unsigned char h[8 + sizeof(key) + 1];
+	char *x, *text;
+	off_t at = 8, xmp = 0;
+	uint32_t n, xlen = 0;
+	size_t skip;
+	int steps, rc, dated = 0;
 
 	if (size < 8 || fh_pread(fd, h, 8, 0) != 8 || memcmp(h, sig, 8) != 0)
 		return -1;
 	for (steps = 0; steps < MAX_STEPS && at + 12 <= size; steps++) {
 		if (fh_pread(fd, h, 8, at) != 8)
-			return -1;
+			break;
 		n = be32(h);
 		if ((off_t)n > size - at - 12 || memcmp(h + 4, "IDAT", 4) == 0)
-			return -1;
-		if (memcmp(h + 4, "eXIf", 4) == 0)
-			return exif_chunk(fd, at + 8, n, utc, off, w);
+			break;
+		if (memcmp(h + 4, "eXIf", 4) == 0 && !dated &&
+		    exif_chunk(fd, at + 8, n, utc, off, w) == 0) {
+			if (w == NULL || *off != OFFSET_UNKNOWN)
+				return 0;
+			dated = 1;
+		}
+		/* the keyword, its NUL and the compression flag (0: none) */
+		if (memcmp(h + 4, "iTXt", 4) == 0 && xmp == 0 && n > sizeof(key) + 1 &&
+		    n <= MAX_XMP && fh_pread(fd, h + 8, sizeof(key) + 1, at + 8) ==
+		    (ssize_t)sizeof(key) + 1 && memcmp(h + 8, key, sizeof(key)) == 0 &&
+		    h[8 + sizeof(key)] == 0) {
+			xmp = at + 8;
+			xlen = n;
+		}
 		at += 12 + (off_t)n;
 	}
-	return -1;
+	if (xmp == 0)
+		return dated ? 0 : -1;
+	x = xmalloc(xlen + 1);
+	if (fh_pread(fd, x, xlen, xmp) != (ssize_t)xlen) {
+		free(x);
+		return dated ? 0 : -1;
+	}
+	x[xlen] = '\0';
+	/* past the keyword, the flag, the method, the language tag and the
+	 * translated keyword (each of the last two ends at a NUL) */
+	text = x + sizeof(key) + 2;
+	for (skip = 0; skip < 2 && text != NULL; skip++)
+		if ((text = memchr(text, '\0', (size_t)(x + xlen - text))) != NULL)
+			text++;
+	if (dated) {
+		if (text != NULL)
+			xmp_zone(text, (size_t)(x + xlen - text), w);
+		rc = 0;
+	} else {
+		rc = text != NULL ? xmp_time(text, (size_t)(x + xlen - text), utc, off, w) : -1;
+	}
+	free(x);
+	return rc;
 }
 
 /* An EBML number at p + *at (an ID with its length marker kept, or a size

@@ -322,7 +322,7 @@ scan_channel(struct export *ex, const char *cdir, json_t *index, const char *use
 			if (has_t)
 				set_time(&e->it, t, off, "json");
 			else if (af != NULL)	/* a link alone has no file to date it by */
-				fallback_time(ex, af, &e->it);
+				fallback_time(ex, af, e);
 			msg_caption(&e->it, src, c.label, user, text);
 			free(url);
 			free(name);
@@ -340,7 +340,7 @@ scan_channel(struct export *ex, const char *cdir, json_t *index, const char *use
 		entry_conv(e, c.part);
 		item_add_album(&e->it, album);
 		item_set(&e->it.caption, src);
-		fallback_time(ex, &f[i], &e->it);
+		fallback_time(ex, &f[i], e);
 		orphan_media(ex, &f[i], "no message of the channel links it");
 	}
 	free(c.part);
@@ -379,7 +379,7 @@ pre_item(struct export *ex, struct file *f, const char *key, json_t *conv,
 	item_add_album(&e->it, p->album);
 	if (key == NULL) {	/* in media/, named by no message */
 		item_set(&e->it.caption, p->album);
-		fallback_time(ex, f, &e->it);
+		fallback_time(ex, f, e);
 		return;
 	}
 	/* channel() as for the package: the index's title, channel.json's type */
@@ -403,7 +403,7 @@ pre_item(struct export *ex, struct file *f, const char *key, json_t *conv,
 	if (ts && time_parse(ts, &t, &off) == 0)
 		set_time(&e->it, t, OFFSET_UNKNOWN, "json");
 	else
-		fallback_time(ex, f, &e->it);
+		fallback_time(ex, f, e);
 	msg_caption(&e->it, p->album, c.label, p->user,
 	    json_string_value(json_object_get(msg, "content")));
 	free(c.part);

@@ -32,6 +32,10 @@
 #define TAG_CREATE_DATE 0x9004		/* DateTimeDigitized, exiftool's CreateDate */
 #define TAG_OFFSET_TIME_ORIGINAL 0x9011	/* EXIF 2.31 */
 #define TAG_OFFSET_TIME_DIGITIZED 0x9012
+#define TAG_MAKE 0x010f
+#define TAG_MAKER_NOTE 0x927c
+#define CANON_TIME_INFO 0x0035	/* in Canon's maker note: int32s[4], [1] the zone */
+#define NIKON_WORLD_TIME 0x0024	/* in Nikon's: int16s zone, int8u summer time */
 #define XMP_ID "http://ns.adobe.com/xap/1.0/"	/* a JPEG's XMP segment, and */
 #define XMP_NS_EXIF "http://ns.adobe.com/exif/1.0/"	/* DateTimeOriginal's, */
 #define XMP_NS_XMP XMP_ID				/* CreateDate's namespace */
@@ -43,6 +47,7 @@
 						 * piece's offset */
 #define XMP_EXT_HEAD (sizeof(XMP_EXT) + 32 + 8)
 #define XMP_NS_NOTE "http://ns.adobe.com/xmp/note/"	/* HasExtendedXMP: the GUID */
+#define IPTC_NONE 256	/* no dataset's number (they are bytes) */
 #define XMP_EXT_PIECES 64	/* 4 MiB: Lightroom's are a few KiB */
 #define IRB_ID "Photoshop 3.0"	/* a JPEG's APP13 image resources, and */
 #define IRB_IPTC 0x0404		/* among them IPTC's IIM datasets */
@@ -66,24 +71,30 @@ exif_string(const struct tiff *t, uint32_t ifd, unsigned tag, char *buf, size_t 
 
 /*
  * A date tag of an Exif IFD of a TIFF structure, maybe cut short (-1 when
- * what it needs lies past the cut): the camera's wall clock. Its offset
- * tag, when present, says which zone that was. Without it the offset
- * stays unknown and the wall clock is stored as if UTC (docs/design.md:
- * never the machine's local time).
+ * what it needs lies past the cut): the camera's wall clock. Its zone is
+ * OffsetTimeOriginal's, else OffsetTimeDigitized's, whichever date it is:
+ * exiftool-vendored takes the first of them as the file's zone, and Immich
+ * shows the date at it. Without either the offset stays unknown and the
+ * wall clock is stored as if UTC (docs/design.md: never the machine's
+ * local time).
  */
 static int
-ifd_date(const struct tiff *t, uint32_t ifd, unsigned date, unsigned zone, int64_t *utc,
-    int32_t *off)
+ifd_date(const struct tiff *t, uint32_t ifd, unsigned date, int64_t *utc, int32_t *off)
 {
+	static const unsigned zones[] = { TAG_OFFSET_TIME_ORIGINAL, TAG_OFFSET_TIME_DIGITIZED };
 	char dt[32], ot[16], s[64];
 	int32_t o;
+	size_t i;
 
 	if (exif_string(t, ifd, date, dt, sizeof(dt)) < 0 || strncmp(dt, "0000", 4) == 0)
 		return -1;
-	if (exif_string(t, ifd, zone, ot, sizeof(ot)) == 0 && (ot[0] == '+' || ot[0] == '-'))
-		snprintf(s, sizeof(s), "%.19s%s", dt, ot);
-	else
-		snprintf(s, sizeof(s), "%.19s", dt);
+	snprintf(s, sizeof(s), "%.19s", dt);
+	for (i = 0; i < LEN(zones); i++)
+		if (exif_string(t, ifd, zones[i], ot, sizeof(ot)) == 0 &&
+		    (ot[0] == '+' || ot[0] == '-')) {
+			snprintf(s, sizeof(s), "%.19s%s", dt, ot);
+			break;
+		}
 	if (time_parse(s, utc, &o) < 0 && time_parse(dt, utc, &o) < 0)
 		return -1;
 	*off = o;
@@ -91,12 +102,21 @@ ifd_date(const struct tiff *t, uint32_t ifd, unsigned date, unsigned zone, int64
 }
 
 /* DateTimeOriginal, else CreateDate (when it was digitized: a scan's, an
- * edited copy's), the order in which Immich takes them. */
+ * edited copy's), the order in which Immich takes them; w learns which of
+ * them there are (exiftool's MWG dates take XMP's and IPTC's only in
+ * their place). */
 static int
-ifd_time(const struct tiff *t, uint32_t ifd, int64_t *utc, int32_t *off)
+ifd_time(const struct tiff *t, uint32_t ifd, int64_t *utc, int32_t *off, struct where *w)
 {
-	return ifd_date(t, ifd, TAG_DATE_TIME_ORIGINAL, TAG_OFFSET_TIME_ORIGINAL, utc, off) == 0 ||
-	    ifd_date(t, ifd, TAG_CREATE_DATE, TAG_OFFSET_TIME_DIGITIZED, utc, off) == 0 ? 0 : -1;
+	int64_t u;
+	int32_t o;
+
+	if (w != NULL) {
+		w->dto = ifd_date(t, ifd, TAG_DATE_TIME_ORIGINAL, &u, &o) == 0;
+		w->create = ifd_date(t, ifd, TAG_CREATE_DATE, &u, &o) == 0;
+	}
+	return ifd_date(t, ifd, TAG_DATE_TIME_ORIGINAL, utc, off) == 0 ||
+	    ifd_date(t, ifd, TAG_CREATE_DATE, utc, off) == 0 ? 0 : -1;
 }
 
 /* Three rationals of a GPS tag (degrees, minutes, seconds; or hours,
@@ -194,18 +214,83 @@ tiff_where(const struct tiff *t, struct where *w)
 	w->lon = lon;
 }
 
-/* The same of the Exif IFD that IFD0 points to, and where (w). */
+/*
+ * The zone a Canon's or a Nikon's maker note keeps (Canon's TimeInfo,
+ * Nikon's WorldTime: minutes east of UTC, and a Nikon's summer time an hour
+ * more), which exiftool calls TimeZone and exiftool-vendored takes first
+ * for the photo's zone. 0 with *z, or -1; w->more when the maker note lies
+ * past the bytes at hand.
+ */
+static int
+maker_zone(const struct tiff *t, uint32_t exif, int32_t *z, struct where *w)
+{
+	const unsigned char *e, *v, *tv;
+	char make[64];
+	struct tiff mt;
+	size_t n, tn;
+	int32_t tz;
+
+	if (exif_string(t, tiff_get32(t, t->p + 4), TAG_MAKE, make, sizeof(make)) < 0 ||
+	    (e = tiff_entry(t, exif, TAG_MAKER_NOTE)) == NULL)
+		return -1;
+	if (strncmp(make, "Canon", 5) != 0 && strncasecmp(make, "NIKON", 5) != 0)
+		return -1;
+	if ((v = tiff_value(t, e, &n)) == NULL) {
+		if (w != NULL && tiff_type_size(tiff_get16(t, e + 2)) != 0)
+			w->more = 1;
+		return -1;
+	}
+	if (make[0] == 'C') {
+		/* an IFD, its offsets the EXIF's; but an editor that moved
+		 * it left them as they were, and its footer ("II*\0" and
+		 * where it was) says by how much (exiftool's FixBase) */
+		uint32_t at = (uint32_t)(v - t->p), was, vo;
+		int64_t moved = 0;
+
+		if (n >= 8 && (memcmp(v + n - 8, "II*\0", 4) == 0 || memcmp(v + n - 8, "MM\0*", 4) == 0) &&
+		    (was = tiff_get32(t, v + n - 4)) != 0)
+			moved = (int64_t)at - was;
+		if ((e = tiff_entry(t, at, CANON_TIME_INFO)) == NULL ||
+		    tiff_get16(t, e + 2) != TIFF_LONG || tiff_get32(t, e + 4) < 2)
+			return -1;
+		vo = tiff_get32(t, e + 8);
+		if ((int64_t)vo + moved < 0 || (int64_t)vo + moved + 8 > (int64_t)t->len)
+			return -1;
+		tv = t->p + vo + moved;
+		tz = (int32_t)tiff_get32(t, tv + 4);
+		(void)tn;
+	} else {
+		/* "Nikon\0", a version, then a TIFF structure of its own */
+		if (n < 18 || memcmp(v, "Nikon\0\2", 7) != 0 || tiff_init(&mt, v + 10, n - 10) < 0 ||
+		    (e = tiff_entry(&mt, tiff_get32(&mt, mt.p + 4), NIKON_WORLD_TIME)) == NULL ||
+		    (tv = tiff_value(&mt, e, &tn)) == NULL || tn < 3)
+			return -1;
+		tz = (int16_t)tiff_get16(&mt, tv) + (tv[2] ? 60 : 0);
+	}
+	if (tz < -14 * 60 || tz > 14 * 60)
+		return -1;
+	*z = tz;
+	return 0;
+}
+
+/* The same of the Exif IFD that IFD0 points to, and where (w); a wall
+ * clock at its maker note's zone, when it keeps one. */
 static int
 tiff_time(const struct tiff *t, int64_t *utc, int32_t *off, struct where *w)
 {
 	const unsigned char *e;
 	uint32_t exif;
+	int32_t z;
 
 	tiff_where(t, w);
 	if ((e = tiff_entry(t, tiff_get32(t, t->p + 4), TAG_EXIF_IFD)) == NULL ||
-	    !tiff_pointer(t, e, &exif))
+	    !tiff_pointer(t, e, &exif) || ifd_time(t, exif, utc, off, w) < 0)
 		return -1;
-	return ifd_time(t, exif, utc, off);
+	if (*off == OFFSET_UNKNOWN && maker_zone(t, exif, &z, w) == 0) {
+		*utc -= (int64_t)z * 60;
+		*off = z;
+	}
+	return 0;
 }
 
 /* The date of an EXIF block: "Exif\0\0" and a TIFF structure. */
@@ -353,27 +438,27 @@ xmp_prop(const char *x, size_t n, const char *uri, const char *name, char *buf,
 }
 
 /*
- * IPTC's date and time datasets of record 2 (date "CCYYMMDD", time
- * "HHMMSS+HHMM") in the IIM block among a JPEG's image resources (p, n:
- * its APP13 after "Photoshop 3.0\0"): 0, or -1. A date without its time
- * is none, as for Immich.
+ * IPTC's datasets date and time of record 2 in the IIM block among a
+ * JPEG's image resources (p, n: its APP13 after "Photoshop 3.0\0"): each
+ * found with its length, or NULL.
  */
-static int
-iptc_time(const unsigned char *p, size_t n, unsigned date, unsigned time, int64_t *utc,
-    int32_t *off)
+static void
+iptc_find(const unsigned char *p, size_t n, unsigned date, unsigned time,
+    const unsigned char **d, size_t *dl, const unsigned char **t, size_t *tl)
 {
-	const unsigned char *d = NULL, *t = NULL, *iim = NULL;
-	size_t at = 0, len, name, dl = 0, tl = 0, i, ilen = 0;
-	char s[40];
+	const unsigned char *iim = NULL;
+	size_t at = 0, len, name, i, ilen = 0;
 
+	*d = *t = NULL;
+	*dl = *tl = 0;
 	/* "8BIM", its id, a Pascal name padded to even, a size, the data */
 	while (iim == NULL && at + 12 <= n && memcmp(p + at, "8BIM", 4) == 0) {
 		name = (p[at + 6] + 2u) & ~1u;
 		if (at + 6 + name + 4 > n)
-			return -1;
+			return;
 		len = be32(p + at + 6 + name);
 		if (len > n - (at + 10 + name))
-			return -1;
+			return;
 		if ((p[at + 4] << 8 | p[at + 5]) == IRB_IPTC) {
 			iim = p + at + 10 + name;
 			ilen = len;
@@ -386,19 +471,51 @@ iptc_time(const unsigned char *p, size_t n, unsigned date, unsigned time, int64_
 		if (iim[i + 3] & 0x80 || len > ilen - i - 5)
 			break;	/* an extended size is no date's */
 		if (iim[i + 1] == 2 && iim[i + 2] == date) {
-			d = iim + i + 5;
-			dl = len;
+			*d = iim + i + 5;
+			*dl = len;
 		} else if (iim[i + 1] == 2 && iim[i + 2] == time) {
-			t = iim + i + 5;
-			tl = len;
+			*t = iim + i + 5;
+			*tl = len;
 		}
 	}
+}
+
+/* The date and time datasets (date "CCYYMMDD", time "HHMMSS+HHMM") as one
+ * instant: 0, or -1. A date without its time is none, as for Immich. */
+static int
+iptc_time(const unsigned char *p, size_t n, unsigned date, unsigned time, int64_t *utc,
+    int32_t *off)
+{
+	const unsigned char *d, *t;
+	size_t dl, tl;
+	char s[40];
+
+	iptc_find(p, n, date, time, &d, &dl, &t, &tl);
 	if (d == NULL || t == NULL || dl != 8 || (tl != 6 && tl != 11))
 		return -1;
 	snprintf(s, sizeof(s), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s", d, d + 4, d + 6, t, t + 2, t + 4);
 	if (tl == 11)
 		snprintf(s + 19, sizeof(s) - 19, "%.3s:%.2s", t + 6, t + 9);
 	return time_parse(s, utc, off);
+}
+
+/* The offset of an IPTC time ("HHMMSS+HHMM"), in minutes: 0, or -1. */
+static int
+iptc_zone(const unsigned char *t, size_t tl, int32_t *z)
+{
+	size_t i;
+
+	if (t == NULL || tl != 11 || (t[6] != '+' && t[6] != '-'))
+		return -1;
+	for (i = 7; i < 11; i++)
+		if (t[i] < '0' || t[i] > '9')
+			return -1;
+	*z = ((t[7] - '0') * 10 + (t[8] - '0')) * 60 + (t[9] - '0') * 10 + (t[10] - '0');
+	if (*z > 14 * 60)
+		return -1;
+	if (t[6] == '-')
+		*z = -*z;
+	return 0;
 }
 
 /*
@@ -445,14 +562,106 @@ later_time(const unsigned char *iptc, size_t ilen, const char *const x[2], const
 	return -1;
 }
 
-/* An XMP packet's date (later_time's XMP ones). Exposed for the fuzzer. */
+/*
+ * The zone exiftool-vendored gives a wall clock from the file's other
+ * dates, with which Immich shows it (its inferTimezoneFromDatestamps): the
+ * first offset other than UTC's among the dates it calls "captured at",
+ * as exiftool's MWG makes them. Each is the first of its sources there:
+ * DateTimeOriginal (EXIF's, whose zone was read with it, else XMP's
+ * photoshop:DateCreated, IPTC's DateCreated, XMP's exif:DateTimeOriginal),
+ * CreateDate (EXIF's, else IPTC's DigitalCreationDate, XMP's
+ * xmp:CreateDate), CreationDate (XMP's pdf:), DateTimeCreated and
+ * TimeCreated (IPTC's). iptc or x may be NULL. 0 with *z, or -1.
+ */
+static int
+tags_zone(const unsigned char *iptc, size_t ilen, const char *const x[2], const size_t xlen[2],
+    const struct where *w, int32_t *z)
+{
+	static const struct {
+		int slot;		/* the tag */
+		const char *ns, *name;	/* an XMP property, or NULL: */
+		unsigned date, time;	/* IPTC's datasets (IPTC_NONE: none) */
+	} src[] = {
+		{ 1, XMP_NS_PHOTOSHOP, "DateCreated", 0, 0 },
+		{ 1, NULL, NULL, 55, 60 },
+		{ 1, XMP_NS_EXIF, "DateTimeOriginal", 0, 0 },
+		{ 2, NULL, NULL, 62, 63 },
+		{ 2, XMP_NS_XMP, "CreateDate", 0, 0 },
+		{ 3, XMP_NS_PDF, "CreationDate", 0, 0 },
+		{ 4, NULL, NULL, 55, 60 },
+		{ 5, NULL, NULL, IPTC_NONE, 60 },
+	};
+	const unsigned char *d, *t;
+	size_t i, k, dl, tl;
+	char v[64];
+	int64_t u;
+	int decided = 0, there;
+
+	for (i = 0; i < LEN(src); i++) {
+		if (i > 0 && src[i].slot != src[i - 1].slot)
+			decided = 0;
+		if (decided || (src[i].slot == 1 && w->dto) || (src[i].slot == 2 && w->create))
+			continue;
+		*z = OFFSET_UNKNOWN;
+		if (src[i].ns != NULL) {
+			for (k = 0, there = 0; k < 2 && !there; k++)
+				there = x[k] != NULL && xmp_prop(x[k], xlen[k], src[i].ns,
+				    src[i].name, v, sizeof(v)) == 0;
+			if (there && time_parse(v, &u, z) < 0)
+				*z = OFFSET_UNKNOWN;
+		} else {
+			if (iptc == NULL)
+				continue;
+			iptc_find(iptc, ilen, src[i].date, src[i].time, &d, &dl, &t, &tl);
+			/* DateTimeCreated needs both; TimeCreated its time; the
+			 * MWG dates their date */
+			there = src[i].slot == 4 ? d != NULL && t != NULL :
+			    src[i].slot == 5 ? t != NULL : d != NULL;
+			if (there && iptc_zone(t, tl, z) < 0)
+				*z = OFFSET_UNKNOWN;
+		}
+		if (!there)
+			continue;
+		if (*z != OFFSET_UNKNOWN && *z != 0)
+			return 0;
+		decided = 1;	/* this tag is there, and has no zone */
+	}
+	return -1;
+}
+
+static int xmp_clock(const char *const x[2], const size_t xlen[2], int64_t *utc);
+
+/* An XMP packet's date (later_time's XMP ones), and when asked (w may be
+ * NULL) its GPS clock and the zone its other dates give a wall clock. A
+ * PNG's XMP, and the fuzzer's. */
 int
-xmp_time(const char *x, size_t n, int64_t *utc, int32_t *off)
+xmp_time(const char *x, size_t n, int64_t *utc, int32_t *off, struct where *w)
+{
+	const char *xs[2] = { x, NULL };
+	size_t ns[2] = { n, 0 };
+	int rc = later_time(NULL, 0, xs, ns, utc, off);
+
+	if (rc == 0 && *off == OFFSET_UNKNOWN)
+		xmp_zone(x, n, w);
+	else if (rc < 0 && w != NULL && !w->has_clock)
+		w->has_clock = xmp_clock(xs, ns, &w->clock) == 0;
+	return rc;
+}
+
+/* What an XMP packet tells a wall clock dated elsewhere (a PNG's eXIf):
+ * the zone of its other dates, and its GPS clock, in w (w may be NULL). */
+void
+xmp_zone(const char *x, size_t n, struct where *w)
 {
 	const char *xs[2] = { x, NULL };
 	size_t ns[2] = { n, 0 };
 
-	return later_time(NULL, 0, xs, ns, utc, off);
+	if (w == NULL)
+		return;
+	if (!w->has_hint)
+		w->has_hint = tags_zone(NULL, 0, xs, ns, w, &w->hint) == 0;
+	if (!w->has_clock)
+		w->has_clock = xmp_clock(xs, ns, &w->clock) == 0;
 }
 
 /* The same of an APP13 segment's image resources, for the fuzzer. */
@@ -559,7 +768,7 @@ jpeg_exif_at(struct fh *fd, off_t base, int64_t *utc, int32_t *off, struct where
 	off_t pos = 2, xmp = 0, iptc = 0, ext[XMP_EXT_PIECES];
 	ssize_t n;
 	size_t len, xlen[2] = { 0, 0 }, ilen = 0, next = 0;
-	int i, rc;
+	int i, rc, dated = 0;
 
 	if ((n = fh_pread(fd, h, sizeof(h), base)) < 4 || h[0] != 0xff || h[1] != 0xd8)
 		return -1;
@@ -582,23 +791,28 @@ jpeg_exif_at(struct fh *fd, off_t base, int64_t *utc, int32_t *off, struct where
 		len = (size_t)m[2] << 8 | m[3];
 		if (len < 2)
 			break;
-		if (m[1] == 0xe1 && len >= 8 && memcmp(m + 4, "Exif\0\0", 6) == 0) {
+		if (m[1] == 0xe1 && len >= 8 && memcmp(m + 4, "Exif\0\0", 6) == 0 && !dated) {
 			/* the directories sit at the start of the segment; the
 			 * rest (thumbnail, maker notes) is read only if needed:
 			 * for a date, or a place asked for */
+			rc = -1;
+			if (w != NULL)
+				w->more = 0;
 			if (pos + 4 < n && exif_time(h + pos + 4,
 			    (size_t)(n - pos - 4) < len - 2 ? (size_t)(n - pos - 4) : len - 2,
-			    utc, off, w) == 0 && (w == NULL || w->known || w->none ||
-			    pos + 2 + (off_t)len <= n))
-				return 0;
-			if (pos + 2 + (off_t)len > n) {
+			    utc, off, w) == 0 && (w == NULL || ((w->known || w->none) &&
+			    !w->more) || pos + 2 + (off_t)len <= n))
+				rc = 0;
+			else if (pos + 2 + (off_t)len > n) {
 				seg = xmalloc(len);
 				rc = fh_pread(fd, seg, len - 2, base + pos + 4) ==
 				    (ssize_t)(len - 2) ? exif_time(seg, len - 2, utc, off, w) : -1;
 				free(seg);
-				if (rc == 0)
-					return 0;
 			}
+			/* a wall clock: the XMP and IPTC that follow may zone it */
+			if (rc == 0 && (w == NULL || *off != OFFSET_UNKNOWN))
+				return 0;
+			dated = rc == 0;
 		} else if (m[1] == 0xe1 && xmp == 0 && len > 2 + sizeof(XMP_ID) &&
 		    got >= 4 + (ssize_t)sizeof(XMP_ID) &&
 		    memcmp(m + 4, XMP_ID, sizeof(XMP_ID)) == 0) {
@@ -614,16 +828,19 @@ jpeg_exif_at(struct fh *fd, off_t base, int64_t *utc, int32_t *off, struct where
 		}
 		pos += 2 + (off_t)len;
 	}
-	/* no EXIF date: IPTC's and the XMP's, read only now (a Pixel's XMP
-	 * is 73 KiB) */
+	/* no EXIF date, or one without a zone: IPTC's and the XMP's, read
+	 * only now (a Pixel's XMP is 73 KiB) */
 	if (xmp == 0 && iptc == 0)
-		return -1;
+		return dated ? 0 : -1;
 	x[0] = (char *)segment(fd, base, xmp, xlen[0]);
 	x[1] = extended_xmp(fd, base, ext, next, x[0], xlen[0], &xlen[1]);
 	irb = segment(fd, base, iptc, ilen);
-	rc = later_time(irb, ilen, (const char *const *)x, xlen, utc, off);
-	if (rc < 0 && w != NULL && !w->has_clock)
+	rc = dated ? 0 : later_time(irb, ilen, (const char *const *)x, xlen, utc, off);
+	if (w != NULL && !w->has_clock)
 		w->has_clock = xmp_clock((const char *const *)x, xlen, &w->clock) == 0;
+	if (rc == 0 && *off == OFFSET_UNKNOWN && w != NULL && !w->has_hint)
+		w->has_hint = tags_zone(irb, ilen, (const char *const *)x, xlen, w,
+		    &w->hint) == 0;
 	free(x[0]);
 	free(x[1]);
 	free(irb);
@@ -698,32 +915,53 @@ box(const unsigned char *p, size_t len, const char *type, size_t *plen)
 	return NULL;
 }
 
+/* The whole meta box among the boxes at p (its header too, as
+ * meta_children() takes it), or NULL. */
+static const unsigned char *
+meta_box(const unsigned char *p, size_t len, size_t *mlen)
+{
+	const unsigned char *type, *body;
+	size_t at = 0, bl;
+
+	while (box_next(p, len, &at, &type, &body, &bl) == 0)
+		if (memcmp(type, "meta", 4) == 0) {
+			*mlen = bl + (size_t)(body - (type - 4));
+			return type - 4;
+		}
+	return NULL;
+}
+
+/* The text of an ilst item's data box (type 1, UTF-8: 4 bytes of type and
+ * 4 of locale first), NUL-terminated in text; 0, or -1. */
+static int
+ilst_text(const unsigned char *ilst, size_t il, const unsigned char name[4], char *text,
+    size_t size)
+{
+	const unsigned char *item, *data;
+	size_t itl, dl;
+
+	if ((item = box(ilst, il, (const char *)name, &itl)) == NULL ||
+	    (data = box(item, itl, "data", &dl)) == NULL || dl < 8 ||
+	    dl - 8 >= size || be(data, 4) != 1)
+		return -1;
+	memcpy(text, data + 8, dl - 8);
+	text[dl - 8] = '\0';
+	return 0;
+}
+
 /*
- * Apple's com.apple.quicktime.creationdate in moov's mdta meta: when the
- * capture began, on the phone's clock, with its offset
- * ("2019-07-24T11:25:40+0300"). The one date of an iPhone video that
- * knows its zone; exiftool's Keys:CreationDate, which Immich takes first.
+ * The value of an Apple key (com.apple.quicktime.*) in moov's mdta meta:
+ * the key's index among keys names its ilst item. 0 with the text, or -1.
  */
 static int
-apple_date(const unsigned char *moov, size_t len, int64_t *utc, int32_t *off)
+apple_key(const unsigned char *moov, size_t len, const char *key, char *text, size_t size)
 {
-	static const char key[] = "com.apple.quicktime.creationdate";
-	const unsigned char *type, *meta, *keys, *ilst, *item, *data;
+	const unsigned char *meta, *keys, *ilst;
 	unsigned char index[4];
-	size_t ml, kl, il, itl, dl, at = 0, c;
+	size_t ml, kl, il, at, c, klen = strlen(key);
 	uint32_t count, i;
-	char text[64];
 
-	for (;;) {
-		if (box_next(moov, len, &at, &type, &meta, &ml) < 0)
-			return -1;
-		if (memcmp(type, "meta", 4) == 0)
-			break;
-	}
-	/* the whole box, header and all, for meta_children */
-	ml += (size_t)(meta - (type - 4));
-	meta = type - 4;
-	if ((c = meta_children(meta, ml)) == 0 ||
+	if ((meta = meta_box(moov, len, &ml)) == NULL || (c = meta_children(meta, ml)) == 0 ||
 	    (keys = box(meta + c, ml - c, "keys", &kl)) == NULL || kl < 8 ||
 	    (ilst = box(meta + c, ml - c, "ilst", &il)) == NULL)
 		return -1;
@@ -733,28 +971,102 @@ apple_date(const unsigned char *moov, size_t len, int64_t *utc, int32_t *off)
 
 		if (esz < 8 || esz > kl - at)
 			return -1;
-		if (esz - 8 == sizeof(key) - 1 && memcmp(keys + at + 4, "mdta", 4) == 0 &&
-		    memcmp(keys + at + 8, key, sizeof(key) - 1) == 0)
+		if (esz - 8 == klen && memcmp(keys + at + 4, "mdta", 4) == 0 &&
+		    memcmp(keys + at + 8, key, klen) == 0)
 			break;
 		at += esz;
 	}
 	if (i > count || at + 8 > kl)
 		return -1;
-	/* its value: the ilst item whose type is the key's index, a data box
-	 * of UTF-8 text (type 1) after 4 bytes of type and 4 of locale */
 	index[0] = (unsigned char)(i >> 24);
 	index[1] = (unsigned char)(i >> 16);
 	index[2] = (unsigned char)(i >> 8);
 	index[3] = (unsigned char)i;
-	if ((item = box(ilst, il, (const char *)index, &itl)) == NULL ||
-	    (data = box(item, itl, "data", &dl)) == NULL || dl < 8 ||
-	    dl - 8 >= sizeof(text) || be(data, 4) != 1)
-		return -1;
-	memcpy(text, data + 8, dl - 8);
-	text[dl - 8] = '\0';
-	if (time_parse(text, utc, off) < 0 || *off == OFFSET_UNKNOWN)
+	return ilst_text(ilst, il, index, text, size);
+}
+
+/*
+ * Apple's com.apple.quicktime.creationdate: when the capture began, on
+ * the phone's clock, with its offset ("2019-07-24T11:25:40+0300"). The one
+ * date of an iPhone video that knows its zone; exiftool's
+ * Keys:CreationDate, which Immich takes first.
+ */
+static int
+apple_date(const unsigned char *moov, size_t len, int64_t *utc, int32_t *off)
+{
+	char text[64];
+
+	if (apple_key(moov, len, "com.apple.quicktime.creationdate", text, sizeof(text)) < 0 ||
+	    time_parse(text, utc, off) < 0 || *off == OFFSET_UNKNOWN)
 		return -1;
 	return 0;
+}
+
+/* An ISO 6709 point ("+47.5383-002.8919+000.000/"), in w. */
+static void
+iso6709(const char *s, struct where *w)
+{
+	double v[2];
+	char *end;
+	int i;
+
+	if (strspn(s, "+-.0123456789") < strcspn(s, "/"))
+		return;	/* no strtod's words or hex */
+	for (i = 0; i < 2; i++) {
+		if (*s != '+' && *s != '-')
+			return;
+		v[i] = strtod(s, &end);
+		if (end == s)
+			return;
+		s = end;
+	}
+	if (!(v[0] >= -90 && v[0] <= 90 && v[1] >= -180 && v[1] <= 180) ||
+	    (v[0] == 0 && v[1] == 0))
+		return;	/* 0,0: no fix (exiftool-vendored ignores it) */
+	w->known = 1;
+	w->lat = v[0];
+	w->lon = v[1];
+}
+
+/*
+ * Where a video's moov places it, as exiftool reads its GPSCoordinates:
+ * Apple's com.apple.quicktime.location.ISO6709, else the "\251xyz" of
+ * udta (a 16-bit length and language, then the text) or of an ilst item
+ * list in udta's or moov's meta (Android, Pixel). Exposed for the fuzzer.
+ */
+void
+moov_where(const unsigned char *buf, size_t len, struct where *w)
+{
+	static const unsigned char xyz[4] = { 0xa9, 'x', 'y', 'z' };
+	const unsigned char *moov, *udta, *p, *meta, *ilst;
+	size_t n, ul, pl, ml, il, c, k;
+	char text[128];
+
+	if (w->known || (moov = box(buf, len, "moov", &n)) == NULL)
+		return;
+	if (apple_key(moov, n, "com.apple.quicktime.location.ISO6709", text, sizeof(text)) == 0) {
+		iso6709(text, w);
+		return;
+	}
+	if ((udta = box(moov, n, "udta", &ul)) != NULL &&
+	    (p = box(udta, ul, (const char *)xyz, &pl)) != NULL && pl > 4 &&
+	    (size_t)be(p, 2) <= pl - 4 && (size_t)be(p, 2) < sizeof(text)) {
+		memcpy(text, p + 4, (size_t)be(p, 2));
+		text[be(p, 2)] = '\0';
+		iso6709(text, w);
+		return;
+	}
+	for (k = 0; k < 2; k++) {
+		if (k == 0 ? udta == NULL || (meta = meta_box(udta, ul, &ml)) == NULL :
+		    (meta = meta_box(moov, n, &ml)) == NULL)
+			continue;
+		if ((c = meta_children(meta, ml)) != 0 &&
+		    (ilst = box(meta + c, ml - c, "ilst", &il)) != NULL &&
+		    ilst_text(ilst, il, xyz, text, sizeof(text)) == 0) {
+			iso6709(text, w);
+			return;
+		}
+	}
 }
 
 /*
@@ -817,13 +1129,16 @@ top_box(struct fh *fd, off_t fsize, const char *type, uint64_t max, size_t *len)
 	return NULL;
 }
 
+/* A video's moov: its time, and where it was taken in w (when asked). */
 static int
-moov_file(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off)
+moov_file(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off, struct where *w)
 {
 	size_t len;
 	unsigned char *moov = top_box(fd, fsize, "moov", 64 << 20, &len);
 	int rc = moov != NULL ? moov_time(moov, len, utc, off) : -1;
 
+	if (moov != NULL && w != NULL)
+		moov_where(moov, len, w);
 	free(moov);
 	return rc;
 }
@@ -844,7 +1159,7 @@ cr3_time(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off, struct where *w
 	struct tiff t;
 	int rc = -1;
 
-	(void)w;	/* its GPS is in CMT4: not read */
+	/* its GPS is in CMT4: not read */
 	if (buf == NULL)
 		return -1;
 	if ((moov = box(buf, len, "moov", &n)) != NULL)
@@ -853,7 +1168,7 @@ cr3_time(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off, struct where *w
 			    memcmp(body, canon, 16) == 0) {
 				if ((cmt = box(body + 16, bl - 16, "CMT2", &cl)) != NULL &&
 				    tiff_init(&t, cmt, cl) == 0)
-					rc = ifd_time(&t, tiff_get32(&t, t.p + 4), utc, off);
+					rc = ifd_time(&t, tiff_get32(&t, t.p + 4), utc, off, w);
 				break;
 			}
 	free(buf);
@@ -1189,32 +1504,68 @@ wall_time(struct fh *fd, const char *name, off_t size, int64_t *utc, int32_t *of
 	return r != NULL ? r->date(fd, size, utc, off, NULL) : -1;
 }
 
+/* The offsets exiftool-vendored takes a wall clock's distance from a GPS
+ * clock for (its ValidTimezoneOffsets), in minutes. */
+static const int16_t likely[] = {
+	-660, -600, -570, -540, -510, -480, -420, -360, -300, -240, -210, -180,
+	-150, -120, -60, 0, 60, 120, 180, 210, 240, 270, 300, 330, 345, 360, 390,
+	420, 480, 510, 525, 540, 570, 585, 600, 630, 660, 720, 765, 780, 825, 840
+};
+
+/* The one of them nearest to secs, when within 30 minutes (a clock
+ * drifted, a fix late): 0 with *z, or -1. */
+static int
+likely_offset(int64_t secs, int32_t *z)
+{
+	double best = 30 * 60 + 1, d;
+	size_t i;
+
+	for (i = 0; i < LEN(likely); i++)
+		if ((d = fabs((double)secs - likely[i] * 60.0)) < best) {
+			best = d;
+			*z = likely[i];
+		}
+	return best <= 30 * 60 ? 0 : -1;
+}
+
 /*
  * An item without a platform's date: the file's own, else its name's,
  * else its mtime. Without a platform's place, the file's EXIF GPS too
  * (gps_source=exif): it gives a wall clock of no zone its offset, and
  * its neighbours theirs (offsets.c); mem-exif does not write it back.
+ * A photo's wall clock without a zone keeps the one its other tags give
+ * (e->hint: another date's offset, else its GPS clock's distance), which
+ * offsets.c takes after the place's, as exiftool-vendored does for Immich.
  */
 void
-fallback_time(struct export *ex, struct file *f, struct item *it)
+fallback_time(struct export *ex, struct file *f, struct entry *e)
 {
 	const struct reader *r = reader_of(f->rel);
 	const char *base, *ext = path_ext(f->rel);
-	struct where w = { 0, 0, 0, 0, 0, 0 };
+	struct where w;
+	struct item *it = &e->it;
 	int64_t t;
 	int32_t off;
 	struct fh *fd;
+	const char *placed = "exif";	/* by the file's EXIF GPS, or */
 	int dated = 0;
 
+	memset(&w, 0, sizeof(w));
 	(void)file_stat(ex, f);
 	if ((fd = file_open(ex, f)) != NULL) {
 		if (r != NULL && r->date(fd, f->size, &t, &off, &w) == 0) {
 			set_time(it, t, off, r->source);
 			dated = 1;
+			if (off == OFFSET_UNKNOWN && strcmp(r->source, "exif") == 0 &&
+			    (w.has_hint || (w.has_clock && likely_offset(t - w.clock, &w.hint) == 0))) {
+				e->has_hint = 1;
+				e->hint = w.hint;
+			}
 		} else if ((f->kind == KIND_VIDEO || strcasecmp(ext, "m4a") == 0) &&
-		    moov_file(fd, f->size, &t, &off) == 0) {
+		    moov_file(fd, f->size, &t, &off, &w) == 0) {
 			/* an MP4 or MOV, or a video its name does not tell */
 			set_time(it, t, off, "quicktime");
+			placed = "quicktime";	/* its moov's GPSCoordinates */
 			dated = 1;
 		}
 		fh_close(fd);
@@ -1222,7 +1573,7 @@ fallback_time(struct export *ex, struct file *f, struct item *it)
 	if (w.known && !it->has_gps) {
 		set_gps(it, w.lat, w.lon, 0, 0);
 		if (it->has_gps)
-			item_extra(it, "gps_source", "exif");
+			item_extra(it, "gps_source", placed);
 	}
 	/* Immich's last date tag: an instant, its offset from the place */
 	if (!dated && w.has_clock) {

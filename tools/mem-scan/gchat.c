@@ -443,7 +443,7 @@ scan_group(struct export *ex, const char *gdir, const char *email,
 			if (has_t)
 				set_time(&e->it, t, off, "json");
 			else
-				fallback_time(ex, af, &e->it);
+				fallback_time(ex, af, e);
 			msg_caption(&e->it, src, conv, sender, jstrv(m, "text"));
 		}
 	}
@@ -458,7 +458,7 @@ scan_group(struct export *ex, const char *gdir, const char *email,
 		item_set(&e->it.user, user);
 		entry_conv(e, conv);
 		item_add_album(&e->it, album);
-		fallback_time(ex, &g[i], &e->it);
+		fallback_time(ex, &g[i], e);
 		item_set(&e->it.caption, src);
 		orphan_media(ex, &g[i], "no message of messages.json attaches it");
 	}

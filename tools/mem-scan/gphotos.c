@@ -1546,7 +1546,7 @@ scan(struct export *ex, const struct platform *p)
 			e->it.favorite = m->favorite;
 		}
 		if (!e->it.has_time)
-			fallback_time(ex, f, &e->it);
+			fallback_time(ex, f, e);
 		if (m == NULL)
 			orphan_media(ex, f, gm[i].side ? "its JSON sidecar is unreadable" :
 			    "no JSON sidecar matched");

@@ -517,7 +517,7 @@ scan_page(struct export *ex, struct file *hf, const char *dir, const char *user,
 			 * of the page, not a phone's wall clock */
 			set_time(&e->it, t, OFFSET_UNKNOWN, "html");
 		else
-			fallback_time(ex, f, &e->it);
+			fallback_time(ex, f, e);
 		msg_caption(&e->it, src, conv, r->sender && strcmp(r->sender, "Me") == 0 ?
 		    user : r->sender, r->text);
 	}
@@ -558,7 +558,7 @@ scan(struct export *ex, const struct platform *p)
 		if (name_utc(path_base(f[i].rel), &t) == 0)
 			set_time(&e->it, t, OFFSET_UNKNOWN, "filename");
 		else
-			fallback_time(ex, &f[i], &e->it);
+			fallback_time(ex, &f[i], e);
 		orphan_media(ex, &f[i], "no page of Voice/Calls names it");
 	}
 	free(src);

@@ -262,7 +262,7 @@ scan(struct export *ex, const struct platform *p)
 			set_time(&e->it, t, OFFSET_UNKNOWN, "filename");
 			item_extra(&e->it, "time_zone", "local");
 		} else {
-			fallback_time(ex, f, &e->it);
+			fallback_time(ex, f, e);
 		}
 		if ((r = find_row(&s, ts, orig)) != NULL) {
 			r->used = 1;

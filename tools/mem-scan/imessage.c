@@ -346,7 +346,7 @@ row(struct ctx *c, sqlite3_stmt *st, const char *base, const char *dbrel)
 	if (has_date)
 		set_time(&e->it, t, OFFSET_UNKNOWN, "db");
 	else
-		fallback_time(ex, f, &e->it);
+		fallback_time(ex, f, e);
 	msg_caption(&e->it, c->src, conv, sender, text);
 	if (lv != NULL) {
 		struct entry *v = add(c, lv, conv);
@@ -355,7 +355,7 @@ row(struct ctx *c, sqlite3_stmt *st, const char *base, const char *dbrel)
 		if (e->it.has_time)
 			set_time(&v->it, e->it.time, e->it.offset_min, "db");
 		else
-			fallback_time(ex, lv, &v->it);
+			fallback_time(ex, lv, v);
 		item_set(&v->it.caption, e->it.caption);
 	}
 	free(body);
@@ -390,7 +390,7 @@ pre_item(struct export *ex, struct file *f, const char *key, json_t *conv,
 	e = add(c, f, cname);
 	if (key == NULL) {	/* in media/, named by no message */
 		item_set(&e->it.caption, c->src);
-		fallback_time(c->ex, f, &e->it);
+		fallback_time(c->ex, f, e);
 		return;
 	}
 	if (created == NULL)
@@ -398,7 +398,7 @@ pre_item(struct export *ex, struct file *f, const char *key, json_t *conv,
 	if (created && time_parse(created, &t, &off) == 0)
 		set_time(&e->it, t, OFFSET_UNKNOWN, "json");
 	else
-		fallback_time(c->ex, f, &e->it);
+		fallback_time(c->ex, f, e);
 	msg_caption(&e->it, c->src, cname,
 	    json_string_value(json_object_get(m, "sender")),
 	    json_string_value(json_object_get(m, "content")));
@@ -544,7 +544,7 @@ leftovers:
 			continue;
 		e = add(&c, &f[i], "unknown");
 		item_set(&e->it.caption, c.src);
-		fallback_time(ex, &f[i], &e->it);
+		fallback_time(ex, &f[i], e);
 		orphan_media(ex, &f[i], "no message of the database has it");
 	}
 	free(adir);

@@ -314,7 +314,7 @@ media_ref(struct ig *g, const char *uri, json_t *obj, int64_t t, int has_t,
 	if (has_t)
 		set_time(&e->it, t, OFFSET_UNKNOWN, g->html ? "html" : "json");
 	else
-		fallback_time(ex, f, &e->it);
+		fallback_time(ex, f, e);
 	if (g->conv != NULL && strcmp(g->type, "messages") == 0) {
 		/* a DM keeps its conversation and sender, as memoria's
 		 * Instagram messages and our Google Chat items do */
@@ -1008,7 +1008,7 @@ scan_loader(struct export *ex)
 			if (time_parse(ts, &t, &off) == 0)
 				set_time(&e->it, t, OFFSET_UNKNOWN, "filename");
 			else
-				fallback_time(ex, f, &e->it);
+				fallback_time(ex, f, e);
 		}
 		free(base);
 	}
@@ -1128,7 +1128,7 @@ scan(struct export *ex, const struct platform *p)
 		e = add(ex, f, type);
 		if (file_sidecar(ex, f, e))
 			continue;
-		fallback_time(ex, f, &e->it);
+		fallback_time(ex, f, e);
 		orphan_media(ex, f, "not named by any post, story or message");
 	}
 }

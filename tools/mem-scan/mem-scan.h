@@ -86,6 +86,8 @@ struct entry {
 	size_t	 file;		/* index in ex->files */
 	char	*conv;		/* conversation in the name, or NULL (owned) */
 	char	*vrel;		/* a linked item's own path (owned), else NULL */
+	int	 has_hint;	/* a wall clock's offset from the file's other */
+	int32_t	 hint;		/* tags (struct where), for offsets.c */
 };
 
 struct export {
@@ -185,29 +187,37 @@ char	*name_part(const char *name);
 int	 write_report(struct export *ex, const char *out);
 
 /* fallback.c: the time a file carries itself. */
-void	 fallback_time(struct export *ex, struct file *f, struct item *it);
+void	 fallback_time(struct export *ex, struct file *f, struct entry *e);
 /* Whether a file's format (by name) carries its camera's wall clock (EXIF,
  * an AVI's IDIT, AVCHD's MDPM), and that clock of one open on fd, of size
  * bytes: 0, or -1. */
 int	 has_wall_clock(const char *name);
 int	 wall_time(struct fh *fd, const char *name, off_t size, int64_t *utc, int32_t *off);
 /* Where a file's own EXIF GPS places it, and its GPS clock, when a reader
- * is asked (the date readers below take a struct where *, or NULL). */
+ * is asked (the date readers below take a struct where *, or NULL); and
+ * for a wall clock, the offset the file's other dates give it, as
+ * exiftool-vendored infers the zone Immich shows (fallback.c). */
 struct where {
 	int	 known;
 	double	 lat, lon;
 	int	 has_clock;
 	int64_t	 clock;		/* GPSDateStamp + GPSTimeStamp: UTC seconds */
 	int	 none;		/* IFD0 read whole has no GPS IFD */
+	int	 dto, create;	/* the Exif IFD has DateTimeOriginal, CreateDate */
+	int	 more;		/* a maker note's zone lies past the bytes read */
+	int	 has_hint;
+	int32_t	 hint;		/* minutes */
 };
 /* The date of an EXIF block ("Exif\0\0", a TIFF structure): 0, or -1. */
 int	 exif_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off,
 	    struct where *w);
 int	 tiff_block_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off,
 	    struct where *w);
-int	 xmp_time(const char *x, size_t n, int64_t *utc, int32_t *off);	/* an XMP packet's */
+int	 xmp_time(const char *x, size_t n, int64_t *utc, int32_t *off, struct where *w);
+void	 xmp_zone(const char *x, size_t n, struct where *w);
 int	 irb_time(const unsigned char *p, size_t n, int64_t *utc, int32_t *off);	/* IPTC's */
 int	 moov_time(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off);
+void	 moov_where(const unsigned char *buf, size_t len, struct where *w);
 int	 heif_exif(const unsigned char *buf, size_t len, uint64_t *pos, uint64_t *n);
 int	 name_time(const char *base, int64_t *utc);
 int	 month_abbr(const char *s);	/* "Mar": 3; 0 for none */

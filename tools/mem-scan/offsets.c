@@ -4,6 +4,9 @@
  *
  *   explicit	the camera's or the platform's own offset (set by a parser);
  *   gps	the zone at the item's position, its offset at that instant;
+ *   tags	a photo's wall clock: the offset its file's other dates carry,
+ *		else its GPS clock's distance from it (exiftool-vendored's
+ *		inference, by which Immich shows the file);
  *   neighbours	no position: the zone of the run's located items just
  *		before and just after it, within --tz-window, when both
  *		sides give the same offset (a flight between zones is not
@@ -322,6 +325,14 @@ offsets_resolve(struct export **exs, size_t nex)
 			if (!wall && e->it.offset_min != OFFSET_UNKNOWN) {
 				/* given by live_offsets(): its image is its neighbour */
 				item_extra(&e->it, "offset_source", "neighbours");
+				continue;
+			}
+			if (wall && e->has_hint) {
+				/* the file's other tags zone it (fallback_time) */
+				e->it.time -= (int64_t)e->hint * 60;
+				e->it.offset_min = e->hint;
+				drop_wall_mark(&e->it);
+				item_extra(&e->it, "offset_source", "tags");
 				continue;
 			}
 			if ((zone = neighbour_zone(e->it.time, wall)) != NULL &&

@@ -63,7 +63,7 @@ folder_scan(struct export *ex, const struct platform *p)
 		e->keepname = f->kind == KIND_AUDIO;
 		if (strcmp(e->it.user, "unknown") == 0)
 			item_set(&e->it.user, ex->name);
-		fallback_time(ex, f, &e->it);
+		fallback_time(ex, f, e);
 	}
 	if (other > 0)
 		warnx_("%s: %zu file(s) not photos, videos or audio: left out "

@@ -377,7 +377,7 @@ leftovers(struct export *ex, const char *dir, int overlays)
 			continue;
 		}
 		e = add(ex, &f[i]);
-		fallback_time(ex, &f[i], &e->it);
+		fallback_time(ex, &f[i], e);
 		orphan_media(ex, &f[i], "not in the memories metadata");
 	}
 }
@@ -416,7 +416,7 @@ scan_memoria(struct export *ex, const char *base, struct file *mf)
 			set_time(&e->it, t, OFFSET_UNKNOWN, "json");
 		else {
 			scan_warn(ex, f->rel, "memory without a valid date in %s", mf->rel);
-			fallback_time(ex, f, &e->it);
+			fallback_time(ex, f, e);
 		}
 		if (number(json_object_get(v, "latitude"), &lat) == 0 &&
 		    number(json_object_get(v, "longitude"), &lon) == 0)
@@ -1086,7 +1086,7 @@ scan_history(struct export *ex, struct file *hf)
 			set_time(&e->it, m->t, OFFSET_UNKNOWN, html ? "html" : "json");
 		else {
 			scan_warn(ex, hit->f->rel, "memory without a valid Date");
-			fallback_time(ex, hit->f, &e->it);
+			fallback_time(ex, hit->f, e);
 		}
 		if (loc && snap_location(loc, &lat, &lon) == 0)
 			set_gps(&e->it, lat, lon, 0, 0);
@@ -1103,7 +1103,7 @@ scan_history(struct export *ex, struct file *hf)
 		if (ambiguous[k] == 1)
 			set_time(&e->it, sf[k].f->mtime - shift, OFFSET_UNKNOWN, "mtime");
 		else
-			fallback_time(ex, sf[k].f, &e->it);
+			fallback_time(ex, sf[k].f, e);
 		take_overlay(ex, byid, nsf, &sf[k], e);
 		orphan_media(ex, sf[k].f, ambiguous[k] == 1 ?
 		    "ambiguous: several memories of its type fit its time; dated by "

@@ -214,7 +214,7 @@ scan_pre(struct export *ex, const char *root, json_t *meta)
 			if (created && time_parse(created, &t, &off) == 0)
 				set_time(&e->it, t, off, "json");
 			else
-				fallback_time(ex, f, &e->it);
+				fallback_time(ex, f, e);
 			msg_caption(&e->it, src, conv, sender,
 			    json_string_value(json_object_get(m, "content")));
 		}
@@ -228,7 +228,7 @@ scan_pre(struct export *ex, const char *root, json_t *meta)
 		e = scan_add(ex, &f[i], "messages", "snap-messages");
 		item_set(&e->it.user, user);
 		item_add_album(&e->it, src);
-		fallback_time(ex, &f[i], &e->it);
+		fallback_time(ex, &f[i], e);
 		orphan_media(ex, &f[i], "not named in memoria's metadata.json");
 	}
 	free(dir);
@@ -567,12 +567,12 @@ add_item(struct state *s, struct smfile *sf, struct smfile *ov)
 		if (m->has_time)
 			set_time(&e->it, m->time, OFFSET_UNKNOWN, "json");
 		else
-			fallback_time(ex, sf->f, &e->it);
+			fallback_time(ex, sf->f, e);
 		msg_caption(&e->it, src, cn, m->sender ? e->it.user : m->from,
 		    m->content);
 	} else {
 		entry_conv(e, "unknown");
-		fallback_time(ex, sf->f, &e->it);
+		fallback_time(ex, sf->f, e);
 		item_set(&e->it.caption, src);
 	}
 	if (ov != NULL) {

@@ -294,8 +294,26 @@ takeout_photo() {
 	assert_output '[["Google Photos/ann",3]]'
 }
 
+# through_server DIR N FIELDS: DIR through mem-scan, mem-exif and mem-upload
+# as a user of its own, then, once the server holds its N assets, their
+# FIELDS (a jq array over each asset) one a line, sorted, in $output.
+through_server() {
+	local O=$BATS_TEST_TMPDIR/o
+	locked_user "$BATS_TEST_TMPDIR"
+	mem-scan --records -o "$O" "$1" > recs.nul
+	run -0 mem-exif -o "$O" < recs.nul
+	IMMICH_API_KEY=$(cat "$BATS_TEST_TMPDIR/user.key") run -0 mem-upload -o "$O" < recs.nul
+	"$REALCHECK" wait "$IMMICH_INSTANCE_URL" "$BATS_TEST_TMPDIR/user.key" \
+		"$MEM_IMMICH_RUN/admin.key" "$2" > /dev/null
+	echo '{"size": 100, "withExif": true}' > q.json
+	curl -sS --fail-with-body -H @"$BATS_TEST_TMPDIR/bearer" -H 'Content-Type: application/json' \
+		--data-binary @q.json "$IMMICH_INSTANCE_URL/api/search/metadata" |
+		jq -r ".assets.items[] | $3 | @tsv" | sort > got
+	run -0 cat got
+}
+
 @test "a camera's AVI, WMV and AVCHD clip and an edited JPEG show on the real server at the IDIT, ASF, MDPM and XMP dates mem-scan read, and a GIF dated by no reader of ours at the date it holds itself: no sidecar of its mtime overrides it" {
-	local E=$BATS_TEST_TMPDIR/camera O=$BATS_TEST_TMPDIR/o
+	local E=$BATS_TEST_TMPDIR/camera
 	mkdir -p "$E"
 	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 -c:v mjpeg base.avi
 	python3 "$REPO/tests/helpers/idit.py" base.avi "$E/MVI_0001.AVI" 'THU OCT 26 16:46:04 2006'
@@ -313,18 +331,7 @@ takeout_photo() {
 	# an edited copy: its one date in its XMP
 	make_jpeg "$E/edit.jpg"
 	exiftool -q -overwrite_original '-XMP-xmp:CreateDate=2014-05-06T07:08:09+02:00' "$E/edit.jpg"
-	locked_user "$BATS_TEST_TMPDIR"
-	mem-scan --records -o "$O" "$E" > recs.nul
-	run -0 mem-exif -o "$O" < recs.nul
-	IMMICH_API_KEY=$(cat "$BATS_TEST_TMPDIR/user.key") run -0 mem-upload -o "$O" < recs.nul
-	"$REALCHECK" wait "$IMMICH_INSTANCE_URL" "$BATS_TEST_TMPDIR/user.key" \
-		"$MEM_IMMICH_RUN/admin.key" 5 > /dev/null
-	echo '{"size": 100, "withExif": true}' > q.json
-	curl -sS --fail-with-body -H @"$BATS_TEST_TMPDIR/bearer" -H 'Content-Type: application/json' \
-		--data-binary @q.json "$IMMICH_INSTANCE_URL/api/search/metadata" |
-		jq -r '.assets.items[] | [.originalFileName, .exifInfo.dateTimeOriginal] | @tsv' |
-		sort > got
-	run -0 cat got
+	through_server "$E" 5 '[.originalFileName, .exifInfo.dateTimeOriginal]'
 	assert_output "folder-camera-20061026.avi	2006-10-26T16:46:04+00:00
 folder-camera-20120304.wmv	2012-03-04T05:06:07+00:00
 folder-camera-20140506.jpg	2014-05-06T05:08:09+00:00
@@ -333,7 +340,7 @@ folder-camera-20210115.mts	2021-01-15T15:15:59+00:00"
 }
 
 @test "PNGs dated only by their XMP (an iPhone's screenshot: photoshop:DateCreated, zoned by its CreateDate; exif:DateTimeOriginal; the GPS clock) show on the real server at the dates mem-scan read and named by" {
-	local E=$BATS_TEST_TMPDIR/shots O=$BATS_TEST_TMPDIR/o
+	local E=$BATS_TEST_TMPDIR/shots
 	mkdir -p "$E"
 	ffmpeg -nostdin -loglevel error -f lavfi -i color=red:s=32x32 -frames:v 1 base.png
 	for f in a b c d; do cp base.png "$E/$f.png"; done
@@ -343,18 +350,7 @@ folder-camera-20210115.mts	2021-01-15T15:15:59+00:00"
 	exiftool -q -overwrite_original '-XMP-exif:GPSDateTime=2019-05-02T08:00:00Z' "$E/c.png"
 	exiftool -q -overwrite_original -Make=Apple '-XMP-exif:DateTimeOriginal=2018-03-04T05:06:07-03:00' "$E/d.png"
 	touch -d '2020-02-02 02:02:02Z' "$E"/*.png
-	locked_user "$BATS_TEST_TMPDIR"
-	mem-scan --records -o "$O" "$E" > recs.nul
-	run -0 mem-exif -o "$O" < recs.nul
-	IMMICH_API_KEY=$(cat "$BATS_TEST_TMPDIR/user.key") run -0 mem-upload -o "$O" < recs.nul
-	"$REALCHECK" wait "$IMMICH_INSTANCE_URL" "$BATS_TEST_TMPDIR/user.key" \
-		"$MEM_IMMICH_RUN/admin.key" 4 > /dev/null
-	echo '{"size": 100, "withExif": true}' > q.json
-	curl -sS --fail-with-body -H @"$BATS_TEST_TMPDIR/bearer" -H 'Content-Type: application/json' \
-		--data-binary @q.json "$IMMICH_INSTANCE_URL/api/search/metadata" |
-		jq -r '.assets.items[] | [.originalFileName, .exifInfo.dateTimeOriginal, .localDateTime] | @tsv' |
-		sort > got
-	run -0 cat got
+	through_server "$E" 4 '[.originalFileName, .exifInfo.dateTimeOriginal, .localDateTime]'
 	# a.png's wall clock at the offset of its CreateDate, as mem-scan
 	# reads it too (offset_source=tags)
 	assert_output "folder-shots-20160128.png	2016-01-28T17:21:20+00:00	2016-01-28T12:21:20.000Z

@@ -393,12 +393,18 @@ t6.jpg 2020-06-06T12:40:00Z +03:30 exif"
 	assert_output "Keys.mp4 40.7128 -74.006
 UserData.mp4 40.7128 -74.006
 ItemList.mp4 40.7128 -74.006"
-	mem-scan -o out --records export > records
+	# a video without a time (mvhd's 0) is still placed by its moov
+	mkdir undated
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 undated/z.mp4
+	exiftool -q -overwrite_original "-UserData:GPSCoordinates=40.7128, -74.0060, 10" undated/z.mp4
+	touch -d '2023-01-15 12:00:00Z' undated/z.mp4
+	mem-scan -o out --records export undated > records
 	run -0 records out
 	# 02:30 UTC is 22:30 the day before in New York
 	assert_output "ItemList.mp4 2023-07-02T02:30:00Z -04:00 quicktime
 Keys.mp4 2023-07-02T02:30:00Z -04:00 quicktime
-UserData.mp4 2023-07-02T02:30:00Z -04:00 quicktime"
+UserData.mp4 2023-07-02T02:30:00Z -04:00 quicktime
+z.mp4 2023-01-15T12:00:00Z -05:00 mtime"
 	run -0 sh -c 'for f in out/.mem/items/*.item; do tr "\0" "\n" < "$f" | grep -E "^(gps_source|zone|lat|lon)=" | tr "\n" " "; echo; done | sort -u'
 	assert_output "lat=40.7128000 lon=-74.0060000 gps_source=quicktime zone=America/New_York "
 	run -0 mem-exif -o out < records
@@ -406,6 +412,7 @@ UserData.mp4 2023-07-02T02:30:00Z -04:00 quicktime"
 		[ "$(exiftool -q -q -n -p '$GPSLatitude $GPSLongitude' "$f")" = "40.7128 -74.006" ]
 	done
 	[ "$(ls out/export/media | wc -l)" -eq 3 ]
+	cmp undated/z.mp4 out/undated/media/folder-undated-20230115.mp4
 }
 
 @test "a photo whose only date is its GPS clock is dated by it, an instant (time_source=gps), at the zone of its place; mem-exif writes that wall clock and offset" {

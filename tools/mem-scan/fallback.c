@@ -71,52 +71,78 @@ exif_string(const struct tiff *t, uint32_t ifd, unsigned tag, char *buf, size_t 
 
 /*
  * A date tag of an Exif IFD of a TIFF structure, maybe cut short (-1 when
- * what it needs lies past the cut): the camera's wall clock. Its zone is
- * OffsetTimeOriginal's, else OffsetTimeDigitized's, whichever date it is:
- * exiftool-vendored takes the first of them as the file's zone, and Immich
- * shows the date at it. Without either the offset stays unknown and the
- * wall clock is stored as if UTC (docs/design.md: never the machine's
- * local time).
+ * what it needs lies past the cut): the camera's wall clock. Its offset
+ * tag, when present, says which zone that was (exiftool's SubSec
+ * composites, which Immich reads, join the two). Without it the offset
+ * stays unknown and the wall clock is stored as if UTC (docs/design.md:
+ * never the machine's local time).
  */
 static int
-ifd_date(const struct tiff *t, uint32_t ifd, unsigned date, int64_t *utc, int32_t *off)
+ifd_date(const struct tiff *t, uint32_t ifd, unsigned date, unsigned zone, int64_t *utc,
+    int32_t *off)
 {
-	static const unsigned zones[] = { TAG_OFFSET_TIME_ORIGINAL, TAG_OFFSET_TIME_DIGITIZED };
 	char dt[32], ot[16], s[64];
 	int32_t o;
-	size_t i;
 
 	if (exif_string(t, ifd, date, dt, sizeof(dt)) < 0 || strncmp(dt, "0000", 4) == 0)
 		return -1;
-	snprintf(s, sizeof(s), "%.19s", dt);
-	for (i = 0; i < LEN(zones); i++)
-		if (exif_string(t, ifd, zones[i], ot, sizeof(ot)) == 0 &&
-		    (ot[0] == '+' || ot[0] == '-')) {
-			snprintf(s, sizeof(s), "%.19s%s", dt, ot);
-			break;
-		}
+	if (exif_string(t, ifd, zone, ot, sizeof(ot)) == 0 && (ot[0] == '+' || ot[0] == '-'))
+		snprintf(s, sizeof(s), "%.19s%s", dt, ot);
+	else
+		snprintf(s, sizeof(s), "%.19s", dt);
 	if (time_parse(s, utc, &o) < 0 && time_parse(dt, utc, &o) < 0)
 		return -1;
 	*off = o;
 	return 0;
 }
 
-/* DateTimeOriginal, else CreateDate (when it was digitized: a scan's, an
+/* An offset tag of an Exif IFD ("+09:00") in minutes: 0, or -1. */
+static int
+offset_tag(const struct tiff *t, uint32_t ifd, unsigned tag, int32_t *z)
+{
+	char ot[16];
+	int h, m, n = 0;
+
+	if (exif_string(t, ifd, tag, ot, sizeof(ot)) < 0 || (ot[0] != '+' && ot[0] != '-') ||
+	    sscanf(ot + 1, "%2d:%2d%n", &h, &m, &n) != 2 || n != 5 || h > 14 || m > 59)
+		return -1;
+	*z = (ot[0] == '-' ? -1 : 1) * (h * 60 + m);
+	return 0;
+}
+
+static int maker_zone(const struct tiff *t, uint32_t exif, int32_t *z, struct where *w);
+
+/*
+ * DateTimeOriginal, else CreateDate (when it was digitized: a scan's, an
  * edited copy's), the order in which Immich takes them; w learns which of
  * them there are (exiftool's MWG dates take XMP's and IPTC's only in
- * their place). */
+ * their place). Without its own offset tag, the date takes the zone
+ * exiftool-vendored gives the file, and Immich shows it at: the maker
+ * note's TimeZone, else the other date's offset tag.
+ */
 static int
 ifd_time(const struct tiff *t, uint32_t ifd, int64_t *utc, int32_t *off, struct where *w)
 {
+	unsigned other;
 	int64_t u;
-	int32_t o;
+	int32_t o, z;
 
 	if (w != NULL) {
-		w->dto = ifd_date(t, ifd, TAG_DATE_TIME_ORIGINAL, &u, &o) == 0;
-		w->create = ifd_date(t, ifd, TAG_CREATE_DATE, &u, &o) == 0;
+		w->dto = ifd_date(t, ifd, TAG_DATE_TIME_ORIGINAL, TAG_OFFSET_TIME_ORIGINAL, &u, &o) == 0;
+		w->create = ifd_date(t, ifd, TAG_CREATE_DATE, TAG_OFFSET_TIME_DIGITIZED, &u, &o) == 0;
 	}
-	return ifd_date(t, ifd, TAG_DATE_TIME_ORIGINAL, utc, off) == 0 ||
-	    ifd_date(t, ifd, TAG_CREATE_DATE, utc, off) == 0 ? 0 : -1;
+	if (ifd_date(t, ifd, TAG_DATE_TIME_ORIGINAL, TAG_OFFSET_TIME_ORIGINAL, utc, off) == 0)
+		other = TAG_OFFSET_TIME_DIGITIZED;
+	else if (ifd_date(t, ifd, TAG_CREATE_DATE, TAG_OFFSET_TIME_DIGITIZED, utc, off) == 0)
+		other = TAG_OFFSET_TIME_ORIGINAL;
+	else
+		return -1;
+	if (*off == OFFSET_UNKNOWN && (maker_zone(t, ifd, &z, w) == 0 ||
+	    offset_tag(t, ifd, other, &z) == 0)) {
+		*utc -= (int64_t)z * 60;
+		*off = z;
+	}
+	return 0;
 }
 
 /* Three rationals of a GPS tag (degrees, minutes, seconds; or hours,
@@ -218,8 +244,9 @@ tiff_where(const struct tiff *t, struct where *w)
  * The zone a Canon's or a Nikon's maker note keeps (Canon's TimeInfo,
  * Nikon's WorldTime: minutes east of UTC, and a Nikon's summer time an hour
  * more), which exiftool calls TimeZone and exiftool-vendored takes first
- * for the photo's zone. 0 with *z, or -1; w->more when the maker note lies
- * past the bytes at hand.
+ * for the photo's zone (a date's own offset tag still places its instant).
+ * 0 with *z, or -1; w->more when the maker note lies past the bytes at
+ * hand.
  */
 static int
 maker_zone(const struct tiff *t, uint32_t exif, int32_t *z, struct where *w)
@@ -251,7 +278,8 @@ maker_zone(const struct tiff *t, uint32_t exif, int32_t *z, struct where *w)
 		    (was = tiff_get32(t, v + n - 4)) != 0)
 			moved = (int64_t)at - was;
 		if ((e = tiff_entry(t, at, CANON_TIME_INFO)) == NULL ||
-		    tiff_get16(t, e + 2) != TIFF_LONG || tiff_get32(t, e + 4) < 2)
+		    (tiff_get16(t, e + 2) != TIFF_LONG && tiff_get16(t, e + 2) != TIFF_SLONG) ||
+		    tiff_get32(t, e + 4) < 2)
 			return -1;
 		vo = tiff_get32(t, e + 8);
 		if ((int64_t)vo + moved < 0 || (int64_t)vo + moved + 8 > (int64_t)t->len)
@@ -273,24 +301,18 @@ maker_zone(const struct tiff *t, uint32_t exif, int32_t *z, struct where *w)
 	return 0;
 }
 
-/* The same of the Exif IFD that IFD0 points to, and where (w); a wall
- * clock at its maker note's zone, when it keeps one. */
+/* The same of the Exif IFD that IFD0 points to, and where (w). */
 static int
 tiff_time(const struct tiff *t, int64_t *utc, int32_t *off, struct where *w)
 {
 	const unsigned char *e;
 	uint32_t exif;
-	int32_t z;
 
 	tiff_where(t, w);
 	if ((e = tiff_entry(t, tiff_get32(t, t->p + 4), TAG_EXIF_IFD)) == NULL ||
-	    !tiff_pointer(t, e, &exif) || ifd_time(t, exif, utc, off, w) < 0)
+	    !tiff_pointer(t, e, &exif))
 		return -1;
-	if (*off == OFFSET_UNKNOWN && maker_zone(t, exif, &z, w) == 0) {
-		*utc -= (int64_t)z * 60;
-		*off = z;
-	}
-	return 0;
+	return ifd_time(t, exif, utc, off, w);
 }
 
 /* The date of an EXIF block: "Exif\0\0" and a TIFF structure. */
@@ -510,6 +532,8 @@ iptc_zone(const unsigned char *t, size_t tl, int32_t *z)
 	for (i = 7; i < 11; i++)
 		if (t[i] < '0' || t[i] > '9')
 			return -1;
+	if (t[9] > '5')
+		return -1;	/* minutes past 59 */
 	*z = ((t[7] - '0') * 10 + (t[8] - '0')) * 60 + (t[9] - '0') * 10 + (t[10] - '0');
 	if (*z > 14 * 60)
 		return -1;
@@ -622,7 +646,7 @@ tags_zone(const unsigned char *iptc, size_t ilen, const char *const x[2], const 
 		}
 		if (!there)
 			continue;
-		if (*z != OFFSET_UNKNOWN && *z != 0)
+		if (*z != OFFSET_UNKNOWN && *z != 0 && *z >= -14 * 60 && *z <= 14 * 60)
 			return 0;
 		decided = 1;	/* this tag is there, and has no zone */
 	}
@@ -795,18 +819,27 @@ jpeg_exif_at(struct fh *fd, off_t base, int64_t *utc, int32_t *off, struct where
 			/* the directories sit at the start of the segment; the
 			 * rest (thumbnail, maker notes) is read only if needed:
 			 * for a date, or a place asked for */
-			rc = -1;
 			if (w != NULL)
 				w->more = 0;
-			if (pos + 4 < n && exif_time(h + pos + 4,
+			rc = pos + 4 < n ? exif_time(h + pos + 4,
 			    (size_t)(n - pos - 4) < len - 2 ? (size_t)(n - pos - 4) : len - 2,
-			    utc, off, w) == 0 && (w == NULL || ((w->known || w->none) &&
-			    !w->more) || pos + 2 + (off_t)len <= n))
-				rc = 0;
-			else if (pos + 2 + (off_t)len > n) {
+			    utc, off, w) : -1;
+			if ((rc < 0 || (w != NULL && ((!w->known && !w->none) || w->more))) &&
+			    pos + 2 + (off_t)len > n) {
+				/* the whole segment: what the head lacked (a place,
+				 * a maker note's zone); a read cut short keeps what
+				 * the head gave */
+				int64_t hu = *utc;
+				int32_t ho = *off;
+
 				seg = xmalloc(len);
-				rc = fh_pread(fd, seg, len - 2, base + pos + 4) ==
-				    (ssize_t)(len - 2) ? exif_time(seg, len - 2, utc, off, w) : -1;
+				if (fh_pread(fd, seg, len - 2, base + pos + 4) == (ssize_t)(len - 2) &&
+				    exif_time(seg, len - 2, utc, off, w) == 0) {
+					rc = 0;
+				} else if (rc == 0) {
+					*utc = hu;
+					*off = ho;
+				}
 				free(seg);
 			}
 			/* a wall clock: the XMP and IPTC that follow may zone it */
@@ -1561,12 +1594,14 @@ fallback_time(struct export *ex, struct file *f, struct entry *e)
 				e->has_hint = 1;
 				e->hint = w.hint;
 			}
-		} else if ((f->kind == KIND_VIDEO || strcasecmp(ext, "m4a") == 0) &&
-		    moov_file(fd, f->size, &t, &off, &w) == 0) {
-			/* an MP4 or MOV, or a video its name does not tell */
-			set_time(it, t, off, "quicktime");
-			placed = "quicktime";	/* its moov's GPSCoordinates */
-			dated = 1;
+		} else if (f->kind == KIND_VIDEO || strcasecmp(ext, "m4a") == 0) {
+			/* an MP4 or MOV, or a video its name does not tell; a
+			 * place is its moov's GPSCoordinates, dated or not */
+			placed = "quicktime";
+			if (moov_file(fd, f->size, &t, &off, &w) == 0) {
+				set_time(it, t, off, "quicktime");
+				dated = 1;
+			}
 		}
 		fh_close(fd);
 	}

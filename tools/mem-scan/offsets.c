@@ -281,7 +281,7 @@ offsets_resolve(struct export **exs, size_t nex)
 	int32_t off;
 	int wall;
 
-	/* explicit, then gps; the located items become the anchors */
+	/* explicit, then gps, then tags; the located items become the anchors */
 	for (x = 0; x < nex; x++)
 		for (i = 0; i < exs[x]->nitems; i++) {
 			struct entry *e = &exs[x]->items[i];
@@ -290,10 +290,20 @@ offsets_resolve(struct export **exs, size_t nex)
 				continue;
 			wall = is_wall_clock(e);
 			zone = e->it.has_gps ? located[nlocated++] : NULL;
-			if (!wall && e->it.offset_min != OFFSET_UNKNOWN)
+			if (!wall && e->it.offset_min != OFFSET_UNKNOWN) {
 				item_extra(&e->it, "offset_source", "explicit");
-			else if (zone == NULL || apply_zone(e, wall, zone, "gps") < 0)
+			} else if (zone == NULL || apply_zone(e, wall, zone, "gps") < 0) {
+				/* no place: the offset its file's other tags give
+				 * (fallback_time), before a Live Photo's video takes
+				 * its image's */
+				if (wall && e->has_hint) {
+					e->it.time -= (int64_t)e->hint * 60;
+					e->it.offset_min = e->hint;
+					drop_wall_mark(&e->it);
+					item_extra(&e->it, "offset_source", "tags");
+				}
 				continue;
+			}
 			/* an mtime is no capture time: it anchors no one (files
 			 * copied at once would all take the zone of a few) */
 			if (zone != NULL && (e->it.time_source == NULL ||
@@ -325,14 +335,6 @@ offsets_resolve(struct export **exs, size_t nex)
 			if (!wall && e->it.offset_min != OFFSET_UNKNOWN) {
 				/* given by live_offsets(): its image is its neighbour */
 				item_extra(&e->it, "offset_source", "neighbours");
-				continue;
-			}
-			if (wall && e->has_hint) {
-				/* the file's other tags zone it (fallback_time) */
-				e->it.time -= (int64_t)e->hint * 60;
-				e->it.offset_min = e->hint;
-				drop_wall_mark(&e->it);
-				item_extra(&e->it, "offset_source", "tags");
 				continue;
 			}
 			if ((zone = neighbour_zone(e->it.time, wall)) != NULL &&

@@ -123,22 +123,22 @@ static int maker_zone(const struct tiff *t, uint32_t exif, int32_t *z, struct wh
 static int
 ifd_time(const struct tiff *t, uint32_t ifd, int64_t *utc, int32_t *off, struct where *w)
 {
-	unsigned other;
 	int64_t u;
 	int32_t o, z;
+	int dto, create;
 
+	dto = ifd_date(t, ifd, TAG_DATE_TIME_ORIGINAL, TAG_OFFSET_TIME_ORIGINAL, utc, off) == 0;
+	create = ifd_date(t, ifd, TAG_CREATE_DATE, TAG_OFFSET_TIME_DIGITIZED, dto ? &u : utc,
+	    dto ? &o : off) == 0;
 	if (w != NULL) {
-		w->dto = ifd_date(t, ifd, TAG_DATE_TIME_ORIGINAL, TAG_OFFSET_TIME_ORIGINAL, &u, &o) == 0;
-		w->create = ifd_date(t, ifd, TAG_CREATE_DATE, TAG_OFFSET_TIME_DIGITIZED, &u, &o) == 0;
+		w->dto = dto;
+		w->create = create;
 	}
-	if (ifd_date(t, ifd, TAG_DATE_TIME_ORIGINAL, TAG_OFFSET_TIME_ORIGINAL, utc, off) == 0)
-		other = TAG_OFFSET_TIME_DIGITIZED;
-	else if (ifd_date(t, ifd, TAG_CREATE_DATE, TAG_OFFSET_TIME_DIGITIZED, utc, off) == 0)
-		other = TAG_OFFSET_TIME_ORIGINAL;
-	else
+	if (!dto && !create)
 		return -1;
 	if (*off == OFFSET_UNKNOWN && (maker_zone(t, ifd, &z, w) == 0 ||
-	    offset_tag(t, ifd, other, &z) == 0)) {
+	    offset_tag(t, ifd, dto ? TAG_OFFSET_TIME_DIGITIZED : TAG_OFFSET_TIME_ORIGINAL,
+	    &z) == 0)) {
 		*utc -= (int64_t)z * 60;
 		*off = z;
 	}
@@ -286,7 +286,6 @@ maker_zone(const struct tiff *t, uint32_t exif, int32_t *z, struct where *w)
 			return -1;
 		tv = t->p + vo + moved;
 		tz = (int32_t)tiff_get32(t, tv + 4);
-		(void)tn;
 	} else {
 		/* "Nikon\0", a version, then a TIFF structure of its own */
 		if (n < 18 || memcmp(v, "Nikon\0\2", 7) != 0 || tiff_init(&mt, v + 10, n - 10) < 0 ||

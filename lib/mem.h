@@ -127,7 +127,7 @@ struct tiff {
 };
 enum {
 	TIFF_BYTE = 1, TIFF_ASCII = 2, TIFF_SHORT = 3, TIFF_LONG = 4, TIFF_RATIONAL = 5,
-	TIFF_UNDEFINED = 7, TIFF_SLONG = 9, TIFF_SRATIONAL = 10, TIFF_IFD = 13
+	TIFF_UNDEFINED = 7, TIFF_SSHORT = 8, TIFF_SLONG = 9, TIFF_SRATIONAL = 10, TIFF_IFD = 13
 };
 /* p: a TIFF header (a TIFF or raw file, a HEIF's Exif item). 0, or -1. */
 int	 tiff_init(struct tiff *t, const unsigned char *p, size_t len);

@@ -26,7 +26,7 @@ corpus_into() {
 	echo "$n"
 }
 
-@test "every corpus photo (JPEG, HEIC, HEIF, AVIF, TIFF, DNG) is dated as exiftool reads it, in Immich's order: the Exif IFD's DateTimeOriginal, else its CreateDate (each at its offset tag, else OffsetTimeDigitized's, else its maker note's TimeZone), else in a JPEG XMP's photoshop:DateCreated, IPTC's DateCreated, XMP's exif:DateTimeOriginal, pdf:CreationDate, IPTC's DigitalCreationDate, XMP's xmp:CreateDate; else by its GPS clock (time_source=gps); and no other is" {
+@test "every corpus photo (JPEG, HEIC, HEIF, AVIF, TIFF, DNG) is dated as exiftool reads it, in Immich's order: the Exif IFD's DateTimeOriginal, else its CreateDate (each at its offset tag, else its maker note's TimeZone, else the other date's offset tag, else TimeZoneOffset's hours), else in a JPEG XMP's photoshop:DateCreated, IPTC's DateCreated, XMP's exif:DateTimeOriginal, pdf:CreationDate, IPTC's DigitalCreationDate, XMP's xmp:CreateDate; else by its GPS clock (time_source=gps); and no other is" {
 	[ "$(corpus_into export 'ln -s' '^(jpeg|other:(heic|heif|avif|tif|tiff|dng)):')" -gt 220 ]
 	run -0 mem-scan -o out --records export
 	exiftool -j -G1 -ExifIFD:DateTimeOriginal -ExifIFD:OffsetTimeOriginal \
@@ -34,7 +34,8 @@ corpus_into() {
 		-IPTC:DateCreated -IPTC:TimeCreated -XMP-exif:DateTimeOriginal -XMP-pdf:CreationDate \
 		-IPTC:DigitalCreationDate -IPTC:DigitalCreationTime \
 		-XMP-xmp:CreateDate -Composite:GPSDateTime -XMP-exif:GPSDateTime \
-		-MakerNotes:TimeZone -MakerNotes:DaylightSavings -IFD0:Make export/* > tags.json 2> /dev/null || true
+		-MakerNotes:TimeZone -MakerNotes:DaylightSavings -ExifIFD:TimeZoneOffset -IFD0:Make \
+		export/* > tags.json 2> /dev/null || true
 	run python3 - out/.mem/items <<'PY'
 import json, os, sys
 sys.path.insert(0, os.environ["REPO"] + "/tests/helpers")
@@ -57,19 +58,27 @@ for t in json.load(open("tags.json")):
             zone = None
         if exiftool_date(v[:19]) is not None:
             d = ("exif", exiftool_date(v[:19] + (str(t.get(zone, "")) if zone else v[19:].lstrip(".0123456789"))))
-            # an EXIF date without its offset takes the camera's other
-            # (exiftool-vendored's first zone, which Immich shows it at):
-            # OffsetTimeDigitized, else the maker note's TimeZone (a
-            # Nikon's summer time an hour more)
+            # an EXIF date without its offset takes exiftool-vendored's
+            # first zone, which Immich shows it at: the maker note's
+            # TimeZone (a Nikon's summer time an hour more), else the
+            # other date's offset tag
             if date.startswith("ExifIFD") and d[1][1] is None:
-                z = t.get("ExifIFD:OffsetTimeDigitized")
+                z = None
                 mz = [str(x) for k, x in t.items() if k.endswith(":TimeZone")]
-                if not z and mz and minutes(mz[0]) is not None:
+                if mz and minutes(mz[0]) is not None:
                     m = minutes(mz[0])
                     if "nikon" in str(t.get("IFD0:Make", "")).lower() and any(
                             k.endswith(":DaylightSavings") and x in ("Yes", "On") for k, x in t.items()):
                         m += 60
                     z = "%s%02d:%02d" % ("-" if m < 0 else "+", abs(m) // 60, abs(m) % 60)
+                if not z:
+                    z = t.get("ExifIFD:OffsetTimeDigitized" if zone.endswith("Original")
+                              else "ExifIFD:OffsetTimeOriginal")
+                # else TimeZoneOffset, one number of hours (two print
+                # as a string, no zone to exiftool-vendored)
+                tzo = t.get("ExifIFD:TimeZoneOffset")
+                if not z and isinstance(tzo, int) and -11 <= tzo <= 14:
+                    z = "%s%02d:00" % ("-" if tzo < 0 else "+", abs(tzo))
                 if z:
                     d = ("exif", exiftool_date(v[:19] + z))
             break

@@ -4,22 +4,12 @@
 # back by exiftool, the reader Immich takes its dates from.
 bats_require_minimum_version 1.5.0
 load helpers/common
+load helpers/scan
 
 IMMICH_SRC=${MEM_IMMICH_SRC:-$REPO/../shared/immich/immich-3.1.0-server.tar.xz}
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
-}
-
-# records DIR: "name time offset time_source" of each record, sorted.
-records() {
-	local f
-	for f in "$1"/.mem/items/*.item; do
-		nul_list "$f" | awk -F= '
-			$1 == "source" { n = split($2, p, "/"); s = p[n] }
-			$1 == "time" || $1 == "offset" || $1 == "time_source" { v[$1] = $2 }
-			END { print s, v["time"], (v["offset"] ? v["offset"] : "-"), v["time_source"] }'
-	done | sort
 }
 
 @test "every extension Immich 3.1 takes as a photo or a video is an item of that kind, camera raws included, and none else of Immich's" {
@@ -68,7 +58,7 @@ Extended WEBP 2019:07:04 18:30:05-05:00
 ORF 2019:07:04 18:30:05-05:00
 RAW 2019:07:04 18:30:05-05:00"
 	run -0 mem-scan -o out --records export
-	run -0 records out
+	run -0 record_dates out
 	assert_output "a.png 2019-07-04T23:30:05Z -05:00 exif
 b.webp 2019-07-04T23:30:05Z -05:00 exif
 c.orf 2019-07-04T23:30:05Z -05:00 exif
@@ -85,7 +75,7 @@ d.rw2 2019-07-04T23:30:05Z -05:00 exif"
 	assert_output "2017:05:06 07:08:09.5Z
 2005:12:31 23:59:59Z"
 	run -0 mem-scan -o out --records export
-	run -0 records out
+	run -0 record_dates out
 	assert_output "f.mkv 2017-05-06T07:08:09Z +00:00 matroska
 g.webm 2005-12-31T23:59:59Z +00:00 matroska"
 }
@@ -112,7 +102,7 @@ g.webm 2005-12-31T23:59:59Z +00:00 matroska"
 2005:11:28 09:19:00
 2009:10:27 12:14:00"
 	run -0 mem-scan -o out --records export
-	run -0 records out
+	run -0 record_dates out
 	assert_output "a.avi 2006-10-26T16:46:04Z - riff
 b.avi 2002-12-16T15:35:01Z - riff
 c.avi 2001-01-27T13:42:00Z - riff
@@ -130,7 +120,7 @@ f.avi 2009-10-27T12:14:00Z - riff"
 	printf '{"title": "DSC_0001.NEF", "photoTakenTime": {"timestamp": "%s"}}' \
 		"$(date -u -d '2004-06-09 20:02:35' +%s)" > "$dir/DSC_0001.NEF.supplemental-metadata.json"
 	run -0 mem-scan -o out --records takeout
-	run -0 records out
+	run -0 record_dates out
 	assert_output "DSC_0001.NEF 2004-06-09T20:02:35Z -04:00 json"
 }
 
@@ -169,7 +159,7 @@ out/export/media/folder-export-20210607.wmv"
 		-c:v libx264 -f mpegts export/e.ts
 	touch -d '2020-02-02 02:02:02Z' export/e.ts
 	run -0 mem-scan -o out --records export
-	run -0 records out
+	run -0 record_dates out
 	assert_output "a.MTS 2019-07-04T23:30:05Z -05:00 h264
 b.m2ts 2019-07-04T17:30:05Z +01:00 h264
 c.m2t 2019-07-04T09:30:01Z -09:30 h264
@@ -193,7 +183,7 @@ RAF 2016:08:09 10:11:12"
 	run -0 exiftool -q -p '$FileType $CreationDate' export/c.wmv
 	assert_output "WMV 2012:03:04 05:06:07Z"
 	run -0 mem-scan -o out --records export
-	run -0 records out
+	run -0 record_dates out
 	assert_output "a.CR3 2021-05-05T22:08:09Z +09:00 exif
 b.RAF 2016-08-09T10:11:12Z - exif
 c.wmv 2012-03-04T05:06:07Z +00:00 asf"
@@ -219,7 +209,7 @@ c.wmv 2012-03-04T05:06:07Z +00:00 asf"
 c.jpg 2012:03:04 05:06:07Z
 d.jpg 2013:04:05"
 	mem-scan -o out --records export > records
-	run -0 records out
+	run -0 record_dates out
 	# a date without a time is none: d.jpg keeps its mtime
 	assert_output "a.jpg 2010-01-02T02:04:05Z +01:00 exif
 b.jpg 2011-02-03T07:05:06Z -03:00 exif
@@ -283,7 +273,7 @@ c.jpg 2007:01:02"
 	run -0 exiftool -q -q -p '$FileName $CreationDate' export/d.jpg
 	assert_output "d.jpg 2008:10:20 19:54:15"
 	mem-scan -o out --records export > records
-	run -0 records out
+	run -0 record_dates out
 	assert_output "a.jpg 2006-10-29T11:27:51Z -05:00 exif
 b.jpg 2007-01-02T02:04:05Z +01:00 exif
 c.jpg 2005-06-07T08:09:10Z +00:00 exif
@@ -320,7 +310,7 @@ d.png 2018:03:04 05:06:07-03:00"
 	EOF
 	assert_output "iTXt IDAT"
 	mem-scan -o out --records export > records
-	run -0 records out
+	run -0 record_dates out
 	# a.png's wall clock takes the offset of its later CreateDate, as
 	# exiftool-vendored gives Immich its zone (offset_source=tags)
 	assert_output "a.png 2016-01-28T17:21:20Z -05:00 exif
@@ -363,7 +353,7 @@ t4.jpg 2020:06:04 12:00:00|-|-|+09:00|-
 t5.jpg 2020:06:05 14:00:00|-|-|-|2020:06:05 12:00:20Z
 t6.jpg 2020:06:06 16:10:00|-|-|-|2020:06:06 12:30:00Z"
 	mem-scan -o out --records export > records
-	run -0 records out
+	run -0 record_dates out
 	assert_output "t1.jpg 2020-06-01T16:00:00Z -04:00 exif
 t2.jpg 2020-06-02T12:00:00Z - exif
 t3.jpg 2020-06-03T06:30:00Z +05:30 exif
@@ -378,6 +368,42 @@ t6.jpg 2020-06-06T12:40:00Z +03:30 exif"
 	for f in 1 2 3 4 5 6; do
 		cmp export/t$f.jpg out/export/media/folder-export-2020060$f.jpg
 	done
+}
+
+@test "a photo's EXIF TimeZoneOffset (an older camera's zone, in hours) zones its wall clock where no offset tag and no maker note does, as exiftool-vendored reads it for Immich: one value (with ModifyDate's second exiftool prints a string, no zone), a real offset (UTC-11 to UTC+14); mem-exif leaves each file as it is" {
+	mkdir export
+	for f in a b c d e g; do make_jpeg export/$f.jpg; done
+	for f in a b c d e g; do
+		exiftool -q -overwrite_original '-DateTimeOriginal=2016:08:12 13:28:50' export/$f.jpg
+	done
+	exiftool -q -overwrite_original -TimeZoneOffset=9 export/a.jpg
+	exiftool -q -overwrite_original '-TimeZoneOffset=9 8' export/b.jpg
+	exiftool -q -overwrite_original -TimeZoneOffset=-4 export/c.jpg
+	exiftool -q -overwrite_original -TimeZoneOffset=9 -OffsetTimeDigitized=+02:00 export/d.jpg
+	exiftool -q -overwrite_original -TimeZoneOffset=0 export/e.jpg
+	exiftool -q -overwrite_original -TimeZoneOffset=20 export/g.jpg
+	run -0 exiftool -q -q -f -p '$FileName $TimeZoneOffset|$OffsetTimeDigitized' export/*.jpg
+	assert_output "a.jpg 9|-
+b.jpg 9 8|-
+c.jpg -4|-
+d.jpg 9|+02:00
+e.jpg 0|-
+g.jpg 20|-"
+	mem-scan -o out --records export > records
+	run -0 record_dates out
+	assert_output "a.jpg 2016-08-12T04:28:50Z +09:00 exif
+b.jpg 2016-08-12T13:28:50Z - exif
+c.jpg 2016-08-12T17:28:50Z -04:00 exif
+d.jpg 2016-08-12T11:28:50Z +02:00 exif
+e.jpg 2016-08-12T13:28:50Z +00:00 exif
+g.jpg 2016-08-12T13:28:50Z - exif"
+	run -0 sh -c 'for f in out/.mem/items/*.item; do tr "\0" "\n" < "$f" | grep "^offset_source="; done | sort | uniq -c'
+	assert_output --regexp '^ +4 offset_source=explicit
+ +2 offset_source=none$'
+	run -0 mem-exif -o out < records
+	[ "$(ls out/export/media | wc -l)" -eq 6 ]
+	[ "$(cd export && sha1sum *.jpg | cut -d' ' -f1 | sort)" = \
+		"$(cd out/export/media && sha1sum *.jpg | cut -d' ' -f1 | sort)" ]
 }
 
 @test "a video is placed where its moov says (Apple's Keys, QuickTime's UserData, an ItemList: exiftool's GPSCoordinates) and dated at the zone there, named by its local date; mem-exif writes no place back" {
@@ -399,7 +425,7 @@ ItemList.mp4 40.7128 -74.006"
 	exiftool -q -overwrite_original "-UserData:GPSCoordinates=40.7128, -74.0060, 10" undated/z.mp4
 	touch -d '2023-01-15 12:00:00Z' undated/z.mp4
 	mem-scan -o out --records export undated > records
-	run -0 records out
+	run -0 record_dates out
 	# 02:30 UTC is 22:30 the day before in New York
 	assert_output "ItemList.mp4 2023-07-02T02:30:00Z -04:00 quicktime
 Keys.mp4 2023-07-02T02:30:00Z -04:00 quicktime
@@ -426,7 +452,7 @@ z.mp4 2023-01-15T12:00:00Z -05:00 mtime"
 	assert_output "a.jpg 2023:11:15 12:30:00Z
 b.jpg 2023:11:16 01:02:03Z"
 	mem-scan -o out --records export > records
-	run -0 records out
+	run -0 record_dates out
 	# b.jpg: no place, so no zone: the instant in UTC
 	assert_output "a.jpg 2023-11-15T12:30:00Z -08:00 gps
 b.jpg 2023-11-16T01:02:03Z +00:00 gps"

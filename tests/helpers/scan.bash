@@ -14,6 +14,17 @@ record_of() {
 	return 1
 }
 
+# record_dates OUT: "name time offset time_source" of each record, sorted.
+record_dates() {
+	local f
+	for f in "$1"/.mem/items/*.item; do
+		nul_list "$f" | awk -F= '
+			$1 == "source" { n = split($2, p, "/"); s = p[n] }
+			$1 == "time" || $1 == "offset" || $1 == "time_source" { v[$1] = $2 }
+			END { print s, v["time"], (v["offset"] ? v["offset"] : "-"), v["time_source"] }'
+	done | sort
+}
+
 # field OUT SOURCE KEY: the values of KEY in SOURCE's record.
 field() {
 	record_of "$1" "$2" | sed -n "s/^$3=//p"

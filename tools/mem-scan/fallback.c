@@ -32,6 +32,7 @@
 #define TAG_CREATE_DATE 0x9004		/* DateTimeDigitized, exiftool's CreateDate */
 #define TAG_OFFSET_TIME_ORIGINAL 0x9011	/* EXIF 2.31 */
 #define TAG_OFFSET_TIME_DIGITIZED 0x9012
+#define TAG_TIME_ZONE_OFFSET 0x882a	/* int16s: hours; a second, ModifyDate's */
 #define TAG_MAKE 0x010f
 #define TAG_MAKER_NOTE 0x927c
 #define CANON_TIME_INFO 0x0035	/* in Canon's maker note: int32s[4], [1] the zone */
@@ -110,6 +111,29 @@ offset_tag(const struct tiff *t, uint32_t ifd, unsigned tag, int32_t *z)
 	return 0;
 }
 
+/* EXIF's TimeZoneOffset, older cameras' zone: whole hours east of UTC,
+ * where exiftool-vendored takes an hour for one (UTC-11 to UTC+14). With
+ * a second value (ModifyDate's) exiftool prints the two as one string,
+ * which it takes for no zone (the real server shows such a photo at UTC).
+ * 0 with *z, or -1. */
+static int
+hours_tag(const struct tiff *t, uint32_t ifd, int32_t *z)
+{
+	const unsigned char *e = tiff_entry(t, ifd, TAG_TIME_ZONE_OFFSET), *v;
+	unsigned type;
+	size_t n;
+	int h;
+
+	if (e == NULL || ((type = tiff_get16(t, e + 2)) != TIFF_SSHORT && type != TIFF_SHORT) ||
+	    (v = tiff_value(t, e, &n)) == NULL || n != 2)
+		return -1;
+	h = (int16_t)tiff_get16(t, v);
+	if (h < -11 || h > 14)
+		return -1;
+	*z = h * 60;
+	return 0;
+}
+
 static int maker_zone(const struct tiff *t, uint32_t exif, int32_t *z, struct where *w);
 
 /*
@@ -118,7 +142,7 @@ static int maker_zone(const struct tiff *t, uint32_t exif, int32_t *z, struct wh
  * them there are (exiftool's MWG dates take XMP's and IPTC's only in
  * their place). Without its own offset tag, the date takes the zone
  * exiftool-vendored gives the file, and Immich shows it at: the maker
- * note's TimeZone, else the other date's offset tag.
+ * note's TimeZone, else the other date's offset tag, else TimeZoneOffset.
  */
 static int
 ifd_time(const struct tiff *t, uint32_t ifd, int64_t *utc, int32_t *off, struct where *w)
@@ -138,7 +162,7 @@ ifd_time(const struct tiff *t, uint32_t ifd, int64_t *utc, int32_t *off, struct 
 		return -1;
 	if (*off == OFFSET_UNKNOWN && (maker_zone(t, ifd, &z, w) == 0 ||
 	    offset_tag(t, ifd, dto ? TAG_OFFSET_TIME_DIGITIZED : TAG_OFFSET_TIME_ORIGINAL,
-	    &z) == 0)) {
+	    &z) == 0 || hours_tag(t, ifd, &z) == 0)) {
 		*utc -= (int64_t)z * 60;
 		*off = z;
 	}

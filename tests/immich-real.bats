@@ -361,31 +361,18 @@ folder-shots-20190502.png	2019-05-02T08:00:00+00:00	2019-05-02T08:00:00.000Z"
 }
 
 @test "JPEGs zoned only by EXIF's TimeZoneOffset (hours; an offset tag beside it; 0) show on the real server at the instants and local times mem-scan read, and those with two values (ModifyDate's second) or an impossible 20 at their wall clocks as UTC, as mem-scan reads no zone in them" {
-	local E=$BATS_TEST_TMPDIR/tzo f
+	local E=$BATS_TEST_TMPDIR/tzo
 	mkdir -p "$E"
-	for f in a b c d e g; do
-		make_jpeg "$E/$f.jpg"
-		exiftool -q -overwrite_original '-DateTimeOriginal=2016:08:12 13:28:50' "$E/$f.jpg"
-	done
-	exiftool -q -overwrite_original -TimeZoneOffset=9 "$E/a.jpg"
-	exiftool -q -overwrite_original '-TimeZoneOffset=9 8' "$E/b.jpg"
-	exiftool -q -overwrite_original -TimeZoneOffset=-4 "$E/c.jpg"
-	exiftool -q -overwrite_original -TimeZoneOffset=9 -OffsetTimeDigitized=+02:00 "$E/d.jpg"
-	exiftool -q -overwrite_original -TimeZoneOffset=0 "$E/e.jpg"
-	exiftool -q -overwrite_original -TimeZoneOffset=20 "$E/g.jpg"
+	zone_hour_jpegs "$E"
 	through_server "$E" 6 '[.exifInfo.dateTimeOriginal, .localDateTime]'
+	# a, c and d at +09:00, -04:00, +02:00; b, e, g at UTC
 	assert_output "2016-08-12T04:28:50+00:00	2016-08-12T13:28:50.000Z
 2016-08-12T11:28:50+00:00	2016-08-12T13:28:50.000Z
 2016-08-12T13:28:50+00:00	2016-08-12T13:28:50.000Z
 2016-08-12T13:28:50+00:00	2016-08-12T13:28:50.000Z
 2016-08-12T13:28:50+00:00	2016-08-12T13:28:50.000Z
 2016-08-12T17:28:50+00:00	2016-08-12T13:28:50.000Z"
-	# what mem-scan read: the same instants, and no zone where it shows UTC
-	run -0 record_dates "$BATS_TEST_TMPDIR/o"
-	assert_output "a.jpg 2016-08-12T04:28:50Z +09:00 exif
-b.jpg 2016-08-12T13:28:50Z - exif
-c.jpg 2016-08-12T17:28:50Z -04:00 exif
-d.jpg 2016-08-12T11:28:50Z +02:00 exif
-e.jpg 2016-08-12T13:28:50Z +00:00 exif
-g.jpg 2016-08-12T13:28:50Z - exif"
+	# the instants mem-scan read are the server's
+	record_dates "$BATS_TEST_TMPDIR/o" | awk '{ sub(/Z$/, "+00:00", $2); print $2 }' | sort > read
+	run -0 diff read <(cut -f1 got)
 }

@@ -372,16 +372,7 @@ t6.jpg 2020-06-06T12:40:00Z +03:30 exif"
 
 @test "a photo's EXIF TimeZoneOffset (an older camera's zone, in hours) zones its wall clock where no offset tag and no maker note does, as exiftool-vendored reads it for Immich: one value (with ModifyDate's second exiftool prints a string, no zone), a real offset (UTC-11 to UTC+14); mem-exif leaves each file as it is" {
 	mkdir export
-	for f in a b c d e g; do make_jpeg export/$f.jpg; done
-	for f in a b c d e g; do
-		exiftool -q -overwrite_original '-DateTimeOriginal=2016:08:12 13:28:50' export/$f.jpg
-	done
-	exiftool -q -overwrite_original -TimeZoneOffset=9 export/a.jpg
-	exiftool -q -overwrite_original '-TimeZoneOffset=9 8' export/b.jpg
-	exiftool -q -overwrite_original -TimeZoneOffset=-4 export/c.jpg
-	exiftool -q -overwrite_original -TimeZoneOffset=9 -OffsetTimeDigitized=+02:00 export/d.jpg
-	exiftool -q -overwrite_original -TimeZoneOffset=0 export/e.jpg
-	exiftool -q -overwrite_original -TimeZoneOffset=20 export/g.jpg
+	zone_hour_jpegs export
 	run -0 exiftool -q -q -f -p '$FileName $TimeZoneOffset|$OffsetTimeDigitized' export/*.jpg
 	assert_output "a.jpg 9|-
 b.jpg 9 8|-

@@ -360,13 +360,14 @@ folder-shots-20190501.png	2019-05-01T08:00:00+00:00	2019-05-01T10:00:00.000Z
 folder-shots-20190502.png	2019-05-02T08:00:00+00:00	2019-05-02T08:00:00.000Z"
 }
 
-@test "JPEGs zoned only by EXIF's TimeZoneOffset (hours; an offset tag beside it; 0) show on the real server at the instants and local times mem-scan read, and those with two values (ModifyDate's second) or an impossible 20 at their wall clocks as UTC, as mem-scan reads no zone in them" {
+@test "JPEGs zoned only by EXIF's TimeZoneOffset (hours; an offset tag beside it; 0; in IFD0) show on the real server at the instants and local times mem-scan read, and those with two values (ModifyDate's second) or an impossible 20 at their wall clocks as UTC, as mem-scan reads no zone in them" {
 	local E=$BATS_TEST_TMPDIR/tzo
 	mkdir -p "$E"
 	zone_hour_jpegs "$E"
-	through_server "$E" 6 '[.exifInfo.dateTimeOriginal, .localDateTime]'
-	# a, c and d at +09:00, -04:00, +02:00; b, e, g at UTC
+	through_server "$E" 7 '[.exifInfo.dateTimeOriginal, .localDateTime]'
+	# a, c, d and h at +09:00, -04:00, +02:00, +05:00; b, e, g at UTC
 	assert_output "2016-08-12T04:28:50+00:00	2016-08-12T13:28:50.000Z
+2016-08-12T08:28:50+00:00	2016-08-12T13:28:50.000Z
 2016-08-12T11:28:50+00:00	2016-08-12T13:28:50.000Z
 2016-08-12T13:28:50+00:00	2016-08-12T13:28:50.000Z
 2016-08-12T13:28:50+00:00	2016-08-12T13:28:50.000Z

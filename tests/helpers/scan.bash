@@ -25,13 +25,13 @@ record_dates() {
 	done | sort
 }
 
-# zone_hour_jpegs DIR: six JPEGs taken at 2016:08:12 13:28:50, each zoned
-# by an EXIF TimeZoneOffset or not: a.jpg 9, b.jpg "9 8" (ModifyDate's
+# zone_hour_jpegs DIR: seven JPEGs taken at 2016:08:12 13:28:50, each
+# zoned by an EXIF TimeZoneOffset or not: a.jpg 9, b.jpg "9 8" (ModifyDate's
 # second), c.jpg -4, d.jpg 9 beside OffsetTimeDigitized +02:00, e.jpg 0,
-# g.jpg 20 (no offset there is).
+# g.jpg 20 (no offset there is), h.jpg 5 in IFD0.
 zone_hour_jpegs() {
 	local f
-	for f in a b c d e g; do
+	for f in a b c d e g h; do
 		make_jpeg "$1/$f.jpg"
 		exiftool -q -overwrite_original '-DateTimeOriginal=2016:08:12 13:28:50' "$1/$f.jpg"
 	done
@@ -41,6 +41,7 @@ zone_hour_jpegs() {
 	exiftool -q -overwrite_original -TimeZoneOffset=9 -OffsetTimeDigitized=+02:00 "$1/d.jpg"
 	exiftool -q -overwrite_original -TimeZoneOffset=0 "$1/e.jpg"
 	exiftool -q -overwrite_original -TimeZoneOffset=20 "$1/g.jpg"
+	exiftool -q -overwrite_original -IFD0:TimeZoneOffset=5 "$1/h.jpg"
 }
 
 # field OUT SOURCE KEY: the values of KEY in SOURCE's record.

@@ -111,11 +111,12 @@ offset_tag(const struct tiff *t, uint32_t ifd, unsigned tag, int32_t *z)
 	return 0;
 }
 
-/* EXIF's TimeZoneOffset, older cameras' zone: whole hours east of UTC,
- * where exiftool-vendored takes an hour for one (UTC-11 to UTC+14). With
- * a second value (ModifyDate's) exiftool prints the two as one string,
- * which it takes for no zone (the real server shows such a photo at UTC).
- * 0 with *z, or -1. */
+/* EXIF's TimeZoneOffset, older cameras' zone (in the Exif IFD, or IFD0
+ * where some put it): whole hours east of UTC, where exiftool-vendored
+ * takes an hour for one (UTC-11 to UTC+14). With a second value
+ * (ModifyDate's) exiftool prints the two as one string, which it takes
+ * for no zone (the real server shows such a photo at UTC). 0 with *z,
+ * or -1. */
 static int
 hours_tag(const struct tiff *t, uint32_t ifd, int32_t *z)
 {
@@ -162,7 +163,8 @@ ifd_time(const struct tiff *t, uint32_t ifd, int64_t *utc, int32_t *off, struct 
 		return -1;
 	if (*off == OFFSET_UNKNOWN && (maker_zone(t, ifd, &z, w) == 0 ||
 	    offset_tag(t, ifd, dto ? TAG_OFFSET_TIME_DIGITIZED : TAG_OFFSET_TIME_ORIGINAL,
-	    &z) == 0 || hours_tag(t, ifd, &z) == 0)) {
+	    &z) == 0 || hours_tag(t, ifd, &z) == 0 ||
+	    hours_tag(t, tiff_get32(t, t->p + 4), &z) == 0)) {
 		*utc -= (int64_t)z * 60;
 		*off = z;
 	}

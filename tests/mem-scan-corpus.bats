@@ -26,7 +26,7 @@ corpus_into() {
 	echo "$n"
 }
 
-@test "every corpus photo (JPEG, HEIC, HEIF, AVIF, TIFF, DNG) is dated as exiftool reads it, in Immich's order: the Exif IFD's DateTimeOriginal, else its CreateDate (each at its offset tag, else its maker note's TimeZone, else the other date's offset tag, else TimeZoneOffset's hours), else in a JPEG XMP's photoshop:DateCreated, IPTC's DateCreated, XMP's exif:DateTimeOriginal, pdf:CreationDate, IPTC's DigitalCreationDate, XMP's xmp:CreateDate; else by its GPS clock (time_source=gps); and no other is" {
+@test "every corpus photo (JPEG, HEIC, HEIF, AVIF, TIFF, DNG) is dated as exiftool reads it, in Immich's order: the Exif IFD's DateTimeOriginal, else its CreateDate (each at its offset tag, else its maker note's TimeZone, else the other date's offset tag, else TimeZoneOffset's hours, its Exif IFD's or IFD0's), else in a JPEG XMP's photoshop:DateCreated, IPTC's DateCreated, XMP's exif:DateTimeOriginal, pdf:CreationDate, IPTC's DigitalCreationDate, XMP's xmp:CreateDate; else by its GPS clock (time_source=gps); and no other is" {
 	[ "$(corpus_into export 'ln -s' '^(jpeg|other:(heic|heif|avif|tif|tiff|dng)):')" -gt 220 ]
 	run -0 mem-scan -o out --records export
 	exiftool -j -G1 -ExifIFD:DateTimeOriginal -ExifIFD:OffsetTimeOriginal \
@@ -34,7 +34,7 @@ corpus_into() {
 		-IPTC:DateCreated -IPTC:TimeCreated -XMP-exif:DateTimeOriginal -XMP-pdf:CreationDate \
 		-IPTC:DigitalCreationDate -IPTC:DigitalCreationTime \
 		-XMP-xmp:CreateDate -Composite:GPSDateTime -XMP-exif:GPSDateTime \
-		-MakerNotes:TimeZone -MakerNotes:DaylightSavings -ExifIFD:TimeZoneOffset -IFD0:Make \
+		-MakerNotes:TimeZone -MakerNotes:DaylightSavings -ExifIFD:TimeZoneOffset -IFD0:TimeZoneOffset -IFD0:Make \
 		export/* > tags.json 2> /dev/null || true
 	run python3 - out/.mem/items <<'PY'
 import json, os, sys
@@ -76,7 +76,7 @@ for t in json.load(open("tags.json")):
                               else "ExifIFD:OffsetTimeOriginal")
                 # else TimeZoneOffset, one number of hours (two print
                 # as a string, no zone to exiftool-vendored)
-                tzo = t.get("ExifIFD:TimeZoneOffset")
+                tzo = t.get("ExifIFD:TimeZoneOffset", t.get("IFD0:TimeZoneOffset"))
                 if not z and isinstance(tzo, int) and -11 <= tzo <= 14:
                     z = "%s%02d:00" % ("-" if tzo < 0 else "+", abs(tzo))
                 if z:

@@ -360,20 +360,46 @@ folder-shots-20190501.png	2019-05-01T08:00:00+00:00	2019-05-01T10:00:00.000Z
 folder-shots-20190502.png	2019-05-02T08:00:00+00:00	2019-05-02T08:00:00.000Z"
 }
 
-@test "JPEGs zoned only by EXIF's TimeZoneOffset (hours; an offset tag beside it; 0; in IFD0) show on the real server at the instants and local times mem-scan read, and those with two values (ModifyDate's second) or an impossible 20 at their wall clocks as UTC, as mem-scan reads no zone in them" {
+@test "JPEGs zoned only by EXIF's TimeZoneOffset (hours; an offset tag beside it; 0; in IFD0; two values, the second negative) show on the real server at the instants and local times mem-scan read, and those with two values the second positive or an impossible 20 at their wall clocks as UTC, as mem-scan reads no zone in them" {
 	local E=$BATS_TEST_TMPDIR/tzo
 	mkdir -p "$E"
 	zone_hour_jpegs "$E"
-	through_server "$E" 7 '[.exifInfo.dateTimeOriginal, .localDateTime]'
-	# a, c, d and h at +09:00, -04:00, +02:00, +05:00; b, e, g at UTC
+	through_server "$E" 8 '[.exifInfo.dateTimeOriginal, .localDateTime]'
+	# a, c, d, h and i at +09:00, -04:00, +02:00, +05:00, -04:00; b, e, g at UTC
 	assert_output "2016-08-12T04:28:50+00:00	2016-08-12T13:28:50.000Z
 2016-08-12T08:28:50+00:00	2016-08-12T13:28:50.000Z
 2016-08-12T11:28:50+00:00	2016-08-12T13:28:50.000Z
 2016-08-12T13:28:50+00:00	2016-08-12T13:28:50.000Z
 2016-08-12T13:28:50+00:00	2016-08-12T13:28:50.000Z
 2016-08-12T13:28:50+00:00	2016-08-12T13:28:50.000Z
+2016-08-12T17:28:50+00:00	2016-08-12T13:28:50.000Z
 2016-08-12T17:28:50+00:00	2016-08-12T13:28:50.000Z"
 	# the instants mem-scan read are the server's
 	record_dates "$BATS_TEST_TMPDIR/o" | awk '{ sub(/Z$/, "+00:00", $2); print $2 }' | sort > read
 	run -0 diff read <(cut -f1 got)
+}
+
+@test "files whose date carries its own offset show on the real server at the zone mem-scan gave them, at the instants it read: a Canon's maker-note zone over its offset tag, the EXIF zone tags' over an XMP date's, else the zone of the file's place over the date's own (XMP, IPTC, Apple's creationdate)" {
+	local E=$BATS_TEST_TMPDIR/own
+	mkdir -p "$E"
+	own_offset_files "$E"
+	through_server "$E" 6 '[.exifInfo.dateTimeOriginal, .localDateTime]'
+	# instant and local time as mem-scan's records say: the time, and
+	# the time moved by the offset
+	record_dates "$BATS_TEST_TMPDIR/o" | python3 -c '
+import sys, datetime
+for l in sys.stdin:
+    name, t, off = l.split()[:3]
+    u = datetime.datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ")
+    m = int(off[1:3]) * 60 + int(off[4:6])
+    local = u + datetime.timedelta(minutes=m if off[0] == "+" else -m)
+    print(u.strftime("%Y-%m-%dT%H:%M:%S+00:00") + "\t" + local.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+' | sort > read
+	run -0 diff read got
+	# and those are not all the dates' own offsets: placed.mov shows at
+	# 04:30 on July 2 (Paris), not 22:30 on July 1 (its -04:00)
+	run -0 cut -f2 got
+	assert_line "2023-07-02T04:30:00.000Z"
+	assert_line "2011-02-03T16:05:06.000Z"
+	assert_line "2015-02-09T14:47:44.000Z"
 }

@@ -3,6 +3,7 @@
 # exiftool as the independent reader of what they say.
 bats_require_minimum_version 1.5.0
 load helpers/common
+load helpers/scan
 
 CORPUS=${MEM_CORPUS:-$REPO/../shared/corpus}
 
@@ -26,7 +27,7 @@ corpus_into() {
 	echo "$n"
 }
 
-@test "every corpus photo (JPEG, HEIC, HEIF, AVIF, TIFF, DNG) is dated as exiftool reads it, in Immich's order: the Exif IFD's DateTimeOriginal, else its CreateDate (each at its offset tag, else its maker note's TimeZone, else the other date's offset tag, else TimeZoneOffset's hours, its Exif IFD's or IFD0's), else in a JPEG XMP's photoshop:DateCreated, IPTC's DateCreated, XMP's exif:DateTimeOriginal, pdf:CreationDate, IPTC's DigitalCreationDate, XMP's xmp:CreateDate; else by its GPS clock (time_source=gps); and no other is" {
+@test "every corpus photo (JPEG, HEIC, HEIF, AVIF, TIFF, DNG) is dated as exiftool reads it, in Immich's order: the Exif IFD's DateTimeOriginal, else its CreateDate (its instant by its own offset tag, else by the file's zone, and shown at that zone: its maker note's TimeZone, else OffsetTimeOriginal, OffsetTimeDigitized, TimeZoneOffset's hours), else in a JPEG XMP's photoshop:DateCreated, IPTC's DateCreated, XMP's exif:DateTimeOriginal, pdf:CreationDate, IPTC's DigitalCreationDate, XMP's xmp:CreateDate; else by its GPS clock (time_source=gps); and no other is" {
 	[ "$(corpus_into export 'ln -s' '^(jpeg|other:(heic|heif|avif|tif|tiff|dng)):')" -gt 220 ]
 	run -0 mem-scan -o out --records export
 	exiftool -j -G1 -ExifIFD:DateTimeOriginal -ExifIFD:OffsetTimeOriginal \
@@ -37,7 +38,7 @@ corpus_into() {
 		-MakerNotes:TimeZone -MakerNotes:DaylightSavings -ExifIFD:TimeZoneOffset -IFD0:TimeZoneOffset -IFD0:Make \
 		export/* > tags.json 2> /dev/null || true
 	run python3 - out/.mem/items <<'PY'
-import json, os, sys
+import json, os, re, sys
 sys.path.insert(0, os.environ["REPO"] + "/tests/helpers")
 from dates import records, as_read, instant, exiftool_date, minutes, report
 want = {}
@@ -58,29 +59,33 @@ for t in json.load(open("tags.json")):
             zone = None
         if exiftool_date(v[:19]) is not None:
             d = ("exif", exiftool_date(v[:19] + (str(t.get(zone, "")) if zone else v[19:].lstrip(".0123456789"))))
-            # an EXIF date without its offset takes exiftool-vendored's
-            # first zone, which Immich shows it at: the maker note's
-            # TimeZone (a Nikon's summer time an hour more), else the
-            # other date's offset tag
-            if date.startswith("ExifIFD") and d[1][1] is None:
-                z = None
+            # exiftool-vendored's zone, which Immich shows the file at:
+            # the first of its maker note's TimeZone (a Nikon's summer
+            # time an hour more), OffsetTimeOriginal, OffsetTimeDigitized
+            # and TimeZoneOffset (one number of hours; two print as a
+            # string, in which it finds only a negative second). An EXIF
+            # date's own offset tag still places the instant.
+            z = None
+            if date.startswith("ExifIFD"):
                 mz = [str(x) for k, x in t.items() if k.endswith(":TimeZone")]
+                tzo = t.get("ExifIFD:TimeZoneOffset", t.get("IFD0:TimeZoneOffset"))
+                if isinstance(tzo, str) and re.fullmatch(r"-?\d+ -\d+", tzo):
+                    tzo = int(tzo.split()[1])
                 if mz and minutes(mz[0]) is not None:
                     m = minutes(mz[0])
                     if "nikon" in str(t.get("IFD0:Make", "")).lower() and any(
                             k.endswith(":DaylightSavings") and x in ("Yes", "On") for k, x in t.items()):
                         m += 60
-                    z = "%s%02d:%02d" % ("-" if m < 0 else "+", abs(m) // 60, abs(m) % 60)
-                if not z:
-                    z = t.get("ExifIFD:OffsetTimeDigitized" if zone.endswith("Original")
-                              else "ExifIFD:OffsetTimeOriginal")
-                # else TimeZoneOffset, one number of hours (two print
-                # as a string, no zone to exiftool-vendored)
-                tzo = t.get("ExifIFD:TimeZoneOffset", t.get("IFD0:TimeZoneOffset"))
-                if not z and isinstance(tzo, int) and -11 <= tzo <= 14:
-                    z = "%s%02d:00" % ("-" if tzo < 0 else "+", abs(tzo))
-                if z:
-                    d = ("exif", exiftool_date(v[:19] + z))
+                    z = m
+                elif minutes(t.get("ExifIFD:OffsetTimeOriginal")) is not None:
+                    z = minutes(t.get("ExifIFD:OffsetTimeOriginal"))
+                elif minutes(t.get("ExifIFD:OffsetTimeDigitized")) is not None:
+                    z = minutes(t.get("ExifIFD:OffsetTimeDigitized"))
+                elif isinstance(tzo, int) and -11 <= tzo <= 14:
+                    z = tzo * 60
+            if z is not None:
+                i = d[1][0] if d[1][1] is not None else d[1][0] - z * 60
+                d = ("exif", (i, z))
             break
     # Immich's last date tag: the GPS clock, an instant ("...:09.5Z"),
     # EXIF's, else (in a JPEG) XMP's
@@ -201,49 +206,103 @@ PY
 	assert_line time_source=riff
 }
 
-@test "every corpus video is dated as exiftool reads it: Apple's Keys:CreationDate with its offset, else the QuickTime CreateDate in UTC" {
+@test "every corpus video is dated as exiftool reads it: Apple's Keys:CreationDate with its offset, else the QuickTime CreateDate in UTC; one placed by its moov is shown at its place's zone (geo-tz's), as exiftool-vendored zones it for Immich (offset_source=tags)" {
 	[ "$(corpus_into export 'ln -s' '^video:')" -ge 5 ]
 	run -0 mem-scan -o out --records export
-	exiftool -j -G1 -Keys:CreationDate -QuickTime:CreateDate export/* > tags.json 2> /dev/null || true
+	exiftool -j -n -G1 -Keys:CreationDate -QuickTime:CreateDate -GPSCoordinates export/* \
+		> tags.json 2> /dev/null || true
 	run python3 - out/.mem/items <<'PY'
-import json, os, sys
+import datetime, json, os, subprocess, sys, zoneinfo
 sys.path.insert(0, os.environ["REPO"] + "/tests/helpers")
 from dates import records, instant, minutes, exiftool_date, report
-want = {}
+want, placed = {}, {}
 for t in json.load(open("tags.json")):
+    base = os.path.basename(t["SourceFile"])
     k = exiftool_date(t.get("Keys:CreationDate"))
-    want[os.path.basename(t["SourceFile"])] = \
-        k if k and k[1] is not None else exiftool_date(t.get("QuickTime:CreateDate"))
-bad, apple = [], 0
+    want[base] = k if k and k[1] is not None else exiftool_date(t.get("QuickTime:CreateDate"))
+    at = [str(v).split()[:2] for g, v in t.items() if g.endswith(":GPSCoordinates")]
+    if at:
+        placed[base] = " ".join(at[0])
+# the zone of each place, by geo-tz itself
+names = sorted(placed)
+zones = subprocess.run(["node", os.environ["REPO"] + "/deps/tz/find-lines.js"],
+                       input="".join(placed[b] + "\n" for b in names), capture_output=True,
+                       text=True, check=True, env=dict(os.environ, NODE_PATH=os.environ["REPO"] +
+                       "/deps/tz/node_modules")).stdout.split("\n")
+zone = {b: zones[i].split(",")[0] for i, b in enumerate(names)}
+bad, apple, shown = [], 0, 0
 for rec in records(sys.argv[1]):
     base = os.path.basename(rec["source"])
     w = want.pop(base, None)
-    explicit = rec.get("offset_source") == "explicit"
     if w is None:
         bad.append("%s: exiftool reads no date" % base)
-    elif rec["time_source"] != "quicktime" or instant(rec) != w[0] or explicit != (w[1] is not None) \
-            or (explicit and minutes(rec.get("offset")) != w[1]):
-        bad.append("%s: %s %s (%s), exiftool: %d %s" % (base, rec["time"], rec.get("offset"),
-                   rec.get("offset_source"), w[0], w[1]))
-    apple += w is not None and w[1] is not None
+        continue
+    src, off = "explicit", w[1]
+    if w[1] is not None and base in zone:
+        src = "tags"
+        off = int(zoneinfo.ZoneInfo(zone[base]).utcoffset(
+            datetime.datetime.fromtimestamp(w[0], datetime.timezone.utc).replace(tzinfo=None))
+            .total_seconds()) // 60
+        shown += 1
+    if rec["time_source"] != "quicktime" or instant(rec) != w[0] or \
+            (w[1] is not None and (rec.get("offset_source") != src or minutes(rec.get("offset")) != off
+                                   or (src == "tags" and rec.get("zone") != zone[base]))) \
+            or (w[1] is None and rec.get("offset_source") in ("explicit", "tags")):
+        bad.append("%s: %s %s (%s %s), exiftool: %d %s, place's zone %s" % (base, rec["time"],
+                   rec.get("offset"), rec.get("offset_source"), rec.get("zone"), w[0], w[1],
+                   zone.get(base)))
+    apple += w[1] is not None
 report(bad + ["%s: not scanned" % w for w in want],
-       "%d with an Apple date, %d wrong, %d not scanned" % (apple, len(bad), len(want)), apple >= 2)
+       "%d with an Apple date, %d of them placed, %d wrong, %d not scanned" %
+       (apple, shown, len(bad), len(want)), apple >= 2 and shown >= 2)
 PY
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
 
-@test "the date and offset mem-exif writes into every corpus video are the ones mem-scan reads back" {
+@test "the instant mem-exif writes into every corpus video is the one mem-scan reads back, at the offset written, or where the video's moov places it, at its place's zone (as Immich shows it)" {
 	local n
 	n=$(corpus_into in cp '^video:')
 	run -0 mem-exif -w -o written --time 2021-03-04T05:06:07+05:30 in/*
 	run -0 mem-scan -o out --records written
 	for f in out/.mem/items/*.item; do
-		nul_list "$f" | grep -E '^(time|offset|offset_source)=' | paste -sd ' '
+		nul_list "$f" | grep -E '^(time|offset|offset_source|zone)=' | paste -sd ' '
 	done > got
 	[ "$(wc -l < got)" -eq "$n" ]
-	run -0 sort -u got
-	[ "$output" = "time=2021-03-03T23:36:07Z offset=+05:30 offset_source=explicit" ]
+	# one instant; the five videos placed by their moov are shown at their
+	# place's zone, as Immich shows them
+	run -0 sh -c 'sort got | uniq -c | sed "s/^ *//"'
+	assert_output "1 time=2021-03-03T23:36:07Z offset=+00:00 offset_source=tags zone=Europe/London
+1 time=2021-03-03T23:36:07Z offset=+01:00 offset_source=tags zone=Europe/Berlin
+2 time=2021-03-03T23:36:07Z offset=+01:00 offset_source=tags zone=Europe/Paris
+1 time=2021-03-03T23:36:07Z offset=+02:00 offset_source=tags zone=Asia/Jerusalem
+$((n - 5)) time=2021-03-03T23:36:07Z offset=+05:30 offset_source=explicit"
+}
+
+@test "a file is shown at the zone exiftool-vendored gives it, its instant kept: a Canon's maker-note zone over its offset tag; the EXIF zone tags' zone over an XMP date's own offset; else, for a date with its own offset (XMP, IPTC, Apple's creationdate), the zone of the place the file gives (offset_source=tags); mem-exif writes none of it" {
+	mkdir export
+	own_offset_files export
+	run -0 exiftool -q -q -f -p '$FileName $TimeZone|$OffsetTimeOriginal' export/canon.jpg
+	assert_output "canon.jpg +01:00|+09:00"
+	mem-scan -o out --records export > records
+	run -0 sh -c 'for f in out/.mem/items/*.item; do tr "\0" "\n" < "$f" | grep -E "^(source|time|offset|offset_source|zone)=" | sed "s|^source=.*/||" | paste -sd " "; done | sort'
+	assert_output "canon.jpg time=2015-02-09T13:47:44Z offset=+01:00 offset_source=explicit
+iptc.jpg time=2012-03-04T10:06:07Z offset=+09:00 offset_source=tags zone=Asia/Tokyo
+placed.mov time=2023-07-02T02:30:00Z offset=+02:00 offset_source=tags zone=Europe/Paris
+unplaced.mov time=2023-07-02T02:30:00Z offset=-04:00 offset_source=explicit
+xmp.jpg time=2011-02-03T07:05:06Z offset=+01:00 offset_source=tags zone=Europe/Paris
+zoned.jpg time=2011-02-03T07:05:06Z offset=+09:00 offset_source=explicit"
+	# named by the day Immich shows: placed.mov on July 2
+	run -0 mem-exif -o out < records
+	run -0 ls out/export/media
+	assert_output "folder-export-20110203.jpg
+folder-export-20110203_1.jpg
+folder-export-20120304.jpg
+folder-export-20150209.jpg
+folder-export-20230701.mov
+folder-export-20230702.mov"
+	[ "$(cd export && sha1sum * | cut -d' ' -f1 | sort)" = \
+		"$(cd out/export/media && sha1sum * | cut -d' ' -f1 | sort)" ]
 }
 
 @test "an iPhone HEIC in a Takeout takes its offset from its EXIF clock against the sidecar's UTC time, as a JPEG does" {

@@ -370,7 +370,7 @@ t6.jpg 2020-06-06T12:40:00Z +03:30 exif"
 	done
 }
 
-@test "a photo's EXIF TimeZoneOffset (an older camera's zone, in hours) zones its wall clock where no offset tag and no maker note does, as exiftool-vendored reads it for Immich (from the Exif IFD, else IFD0): one value (with ModifyDate's second exiftool prints a string, no zone), a real offset (UTC-11 to UTC+14); mem-exif leaves each file as it is" {
+@test "a photo's EXIF TimeZoneOffset (an older camera's zone, in hours) zones its wall clock where no offset tag and no maker note does, as exiftool-vendored reads it for Immich (from the Exif IFD, else IFD0): one value (with ModifyDate's second exiftool prints a string: no zone, or the second when negative), a real offset (UTC-11 to UTC+14); mem-exif leaves each file as it is" {
 	mkdir export
 	zone_hour_jpegs export
 	run -0 exiftool -q -q -f -p '$FileName $TimeZoneOffset|$OffsetTimeDigitized' export/*.jpg
@@ -380,7 +380,8 @@ c.jpg -4|-
 d.jpg 9|+02:00
 e.jpg 0|-
 g.jpg 20|-
-h.jpg 5|-"
+h.jpg 5|-
+i.jpg -5 -4|-"
 	[ "$(exiftool -q -q -s3 -IFD0:TimeZoneOffset export/h.jpg)" = 5 ]
 	mem-scan -o out --records export > records
 	run -0 record_dates out
@@ -390,12 +391,13 @@ c.jpg 2016-08-12T17:28:50Z -04:00 exif
 d.jpg 2016-08-12T11:28:50Z +02:00 exif
 e.jpg 2016-08-12T13:28:50Z +00:00 exif
 g.jpg 2016-08-12T13:28:50Z - exif
-h.jpg 2016-08-12T08:28:50Z +05:00 exif"
+h.jpg 2016-08-12T08:28:50Z +05:00 exif
+i.jpg 2016-08-12T17:28:50Z -04:00 exif"
 	run -0 sh -c 'for f in out/.mem/items/*.item; do tr "\0" "\n" < "$f" | grep "^offset_source="; done | sort | uniq -c'
-	assert_output --regexp '^ +5 offset_source=explicit
+	assert_output --regexp '^ +6 offset_source=explicit
  +2 offset_source=none$'
 	run -0 mem-exif -o out < records
-	[ "$(ls out/export/media | wc -l)" -eq 7 ]
+	[ "$(ls out/export/media | wc -l)" -eq 8 ]
 	[ "$(cd export && sha1sum *.jpg | cut -d' ' -f1 | sort)" = \
 		"$(cd out/export/media && sha1sum *.jpg | cut -d' ' -f1 | sort)" ]
 }

@@ -25,13 +25,13 @@ record_dates() {
 	done | sort
 }
 
-# zone_hour_jpegs DIR: seven JPEGs taken at 2016:08:12 13:28:50, each
+# zone_hour_jpegs DIR: eight JPEGs taken at 2016:08:12 13:28:50, each
 # zoned by an EXIF TimeZoneOffset or not: a.jpg 9, b.jpg "9 8" (ModifyDate's
 # second), c.jpg -4, d.jpg 9 beside OffsetTimeDigitized +02:00, e.jpg 0,
-# g.jpg 20 (no offset there is), h.jpg 5 in IFD0.
+# g.jpg 20 (no offset there is), h.jpg 5 in IFD0, i.jpg "-5 -4".
 zone_hour_jpegs() {
 	local f
-	for f in a b c d e g h; do
+	for f in a b c d e g h i; do
 		make_jpeg "$1/$f.jpg"
 		exiftool -q -overwrite_original '-DateTimeOriginal=2016:08:12 13:28:50' "$1/$f.jpg"
 	done
@@ -42,6 +42,40 @@ zone_hour_jpegs() {
 	exiftool -q -overwrite_original -TimeZoneOffset=0 "$1/e.jpg"
 	exiftool -q -overwrite_original -TimeZoneOffset=20 "$1/g.jpg"
 	exiftool -q -overwrite_original -IFD0:TimeZoneOffset=5 "$1/h.jpg"
+	exiftool -q -overwrite_original '-TimeZoneOffset=-5 -4' "$1/i.jpg"
+}
+
+# own_offset_files DIR: files whose date carries its own offset but no zone
+# tag, and a Canon JPEG whose maker note's zone is not its offset tag's:
+#   xmp.jpg	XMP-exif:DateTimeOriginal 2011-02-03T04:05:06-03:00, EXIF GPS
+#		in Paris (Immich shows it at Europe/Paris)
+#   iptc.jpg	IPTC 2012:03:04 05:06:07-05:00, EXIF GPS in Tokyo
+#   placed.mov	Apple's creationdate 2023:07:01 22:30:00-04:00, Keys GPS in
+#		Paris: 04:30 on July 2 there
+#   unplaced.mov the same date, no place: shown at its own -04:00
+#   zoned.jpg	XMP date -03:00 as xmp.jpg, no GPS, EXIF OffsetTimeOriginal
+#		+09:00 (the zone tags' zone shows it)
+#   canon.jpg	the corpus's canon_hdr_NO.jpg (maker note TimeZone +01:00)
+#		with OffsetTimeOriginal +09:00: its instant by +09:00, shown
+#		at +01:00
+own_offset_files() {
+	local d=$1 corpus=${MEM_CORPUS:-$REPO/../shared/corpus}
+	make_jpeg "$d/xmp.jpg"
+	exiftool -q -overwrite_original '-XMP-exif:DateTimeOriginal=2011-02-03T04:05:06-03:00' \
+		-GPSLatitude=48.8566 -GPSLatitudeRef=N -GPSLongitude=2.3522 -GPSLongitudeRef=E "$d/xmp.jpg"
+	make_jpeg "$d/iptc.jpg"
+	exiftool -q -overwrite_original -IPTC:DateCreated=2012:03:04 -IPTC:TimeCreated=05:06:07-05:00 \
+		-GPSLatitude=35.6762 -GPSLatitudeRef=N -GPSLongitude=139.6503 -GPSLongitudeRef=E "$d/iptc.jpg"
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 \
+		-metadata creation_time=2023-07-02T02:30:00Z -f mov "$d/unplaced.mov"
+	exiftool -q -overwrite_original '-Keys:CreationDate=2023:07:01 22:30:00-04:00' "$d/unplaced.mov"
+	cp "$d/unplaced.mov" "$d/placed.mov"
+	exiftool -q -overwrite_original '-Keys:GPSCoordinates=48.8566, 2.3522, 35' "$d/placed.mov"
+	make_jpeg "$d/zoned.jpg"
+	exiftool -q -overwrite_original '-XMP-exif:DateTimeOriginal=2011-02-03T04:05:06-03:00' \
+		-OffsetTimeOriginal=+09:00 "$d/zoned.jpg"
+	cp "$corpus/ianare+exif-samples/jpg/hdr/canon_hdr_NO.jpg" "$d/canon.jpg"
+	exiftool -q -overwrite_original -OffsetTimeOriginal=+09:00 "$d/canon.jpg"
 }
 
 # field OUT SOURCE KEY: the values of KEY in SOURCE's record.

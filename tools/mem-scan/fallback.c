@@ -111,12 +111,15 @@ offset_tag(const struct tiff *t, uint32_t ifd, unsigned tag, int32_t *z)
 	return 0;
 }
 
-/* EXIF's TimeZoneOffset, older cameras' zone (in the Exif IFD, or IFD0
+/*
+ * EXIF's TimeZoneOffset, older cameras' zone (in the Exif IFD, or IFD0
  * where some put it): whole hours east of UTC, where exiftool-vendored
  * takes an hour for one (UTC-11 to UTC+14). With a second value
- * (ModifyDate's) exiftool prints the two as one string, which it takes
- * for no zone (the real server shows such a photo at UTC). 0 with *z,
- * or -1. */
+ * (ModifyDate's) exiftool prints the two as one string ("9 8", "-5 -4"),
+ * in which exiftool-vendored finds a zone only at its end, signed: the
+ * second value, when negative (the real server shows "9 8" at UTC, "-5
+ * -4" at UTC-4). 0 with *z, or -1.
+ */
 static int
 hours_tag(const struct tiff *t, uint32_t ifd, int32_t *z)
 {
@@ -126,10 +129,10 @@ hours_tag(const struct tiff *t, uint32_t ifd, int32_t *z)
 	int h;
 
 	if (e == NULL || ((type = tiff_get16(t, e + 2)) != TIFF_SSHORT && type != TIFF_SHORT) ||
-	    (v = tiff_value(t, e, &n)) == NULL || n != 2)
+	    (v = tiff_value(t, e, &n)) == NULL || (n != 2 && n != 4))
 		return -1;
-	h = (int16_t)tiff_get16(t, v);
-	if (h < -11 || h > 14)
+	h = (int16_t)tiff_get16(t, v + n - 2);
+	if (h < -11 || h > 14 || (n == 4 && h >= 0))
 		return -1;
 	*z = h * 60;
 	return 0;
@@ -138,34 +141,52 @@ hours_tag(const struct tiff *t, uint32_t ifd, int32_t *z)
 static int maker_zone(const struct tiff *t, uint32_t exif, int32_t *z, struct where *w);
 
 /*
+ * The zone exiftool-vendored gives a file from its zone tags, which Immich
+ * shows every date of the file at: the first of the maker note's
+ * TimeZone, OffsetTimeOriginal, OffsetTimeDigitized and TimeZoneOffset.
+ * 0 with *z, or -1.
+ */
+static int
+zone_tags(const struct tiff *t, uint32_t ifd, int32_t *z, struct where *w)
+{
+	return maker_zone(t, ifd, z, w) == 0 ||
+	    offset_tag(t, ifd, TAG_OFFSET_TIME_ORIGINAL, z) == 0 ||
+	    offset_tag(t, ifd, TAG_OFFSET_TIME_DIGITIZED, z) == 0 ||
+	    hours_tag(t, ifd, z) == 0 || hours_tag(t, tiff_get32(t, t->p + 4), z) == 0 ? 0 : -1;
+}
+
+/*
  * DateTimeOriginal, else CreateDate (when it was digitized: a scan's, an
  * edited copy's), the order in which Immich takes them; w learns which of
  * them there are (exiftool's MWG dates take XMP's and IPTC's only in
- * their place). Without its own offset tag, the date takes the zone
- * exiftool-vendored gives the file, and Immich shows it at: the maker
- * note's TimeZone, else the other date's offset tag, else TimeZoneOffset.
+ * their place), and the zone tags' zone. The date's own offset tag places
+ * its instant; the zone tags' zone is the offset it is shown at, and
+ * places a date without one.
  */
 static int
 ifd_time(const struct tiff *t, uint32_t ifd, int64_t *utc, int32_t *off, struct where *w)
 {
 	int64_t u;
 	int32_t o, z;
-	int dto, create;
+	int dto, create, zoned;
 
 	dto = ifd_date(t, ifd, TAG_DATE_TIME_ORIGINAL, TAG_OFFSET_TIME_ORIGINAL, utc, off) == 0;
 	create = ifd_date(t, ifd, TAG_CREATE_DATE, TAG_OFFSET_TIME_DIGITIZED, dto ? &u : utc,
 	    dto ? &o : off) == 0;
+	zoned = zone_tags(t, ifd, &z, w) == 0;
 	if (w != NULL) {
 		w->dto = dto;
 		w->create = create;
+		if (zoned) {
+			w->has_tz = 1;
+			w->tz = z;
+		}
 	}
 	if (!dto && !create)
 		return -1;
-	if (*off == OFFSET_UNKNOWN && (maker_zone(t, ifd, &z, w) == 0 ||
-	    offset_tag(t, ifd, dto ? TAG_OFFSET_TIME_DIGITIZED : TAG_OFFSET_TIME_ORIGINAL,
-	    &z) == 0 || hours_tag(t, ifd, &z) == 0 ||
-	    hours_tag(t, tiff_get32(t, t->p + 4), &z) == 0)) {
-		*utc -= (int64_t)z * 60;
+	if (zoned) {
+		if (*off == OFFSET_UNKNOWN)
+			*utc -= (int64_t)z * 60;
 		*off = z;
 	}
 	return 0;
@@ -683,6 +704,26 @@ static int xmp_clock(const char *const x[2], const size_t xlen[2], int64_t *utc)
 /* An XMP packet's date (later_time's XMP ones), and when asked (w may be
  * NULL) its GPS clock and the zone its other dates give a wall clock. A
  * PNG's XMP, and the fuzzer's. */
+/*
+ * An XMP or IPTC date zoned as exiftool-vendored zones it: by the EXIF zone
+ * tags' zone where the file has one (its own offset still places the
+ * instant); else its own offset is soft: the zone of a place in the file
+ * shows it (offsets.c), and only without one its own.
+ */
+static void
+zone_later(int64_t *utc, int32_t *off, struct where *w)
+{
+	if (w == NULL)
+		return;
+	if (w->has_tz) {
+		if (*off == OFFSET_UNKNOWN)
+			*utc -= (int64_t)w->tz * 60;
+		*off = w->tz;
+	} else if (*off != OFFSET_UNKNOWN) {
+		w->soft = 1;
+	}
+}
+
 int
 xmp_time(const char *x, size_t n, int64_t *utc, int32_t *off, struct where *w)
 {
@@ -690,6 +731,8 @@ xmp_time(const char *x, size_t n, int64_t *utc, int32_t *off, struct where *w)
 	size_t ns[2] = { n, 0 };
 	int rc = later_time(NULL, 0, xs, ns, utc, off);
 
+	if (rc == 0)
+		zone_later(utc, off, w);
 	if (rc == 0 && *off == OFFSET_UNKNOWN)
 		xmp_zone(x, n, w);
 	else if (rc < 0 && w != NULL && !w->has_clock)
@@ -894,6 +937,8 @@ jpeg_exif_at(struct fh *fd, off_t base, int64_t *utc, int32_t *off, struct where
 	x[1] = extended_xmp(fd, base, ext, next, x[0], xlen[0], &xlen[1]);
 	irb = segment(fd, base, iptc, ilen);
 	rc = dated ? 0 : later_time(irb, ilen, (const char *const *)x, xlen, utc, off);
+	if (rc == 0 && !dated)
+		zone_later(utc, off, w);
 	if (w != NULL && !w->has_clock)
 		w->has_clock = xmp_clock((const char *const *)x, xlen, &w->clock) == 0;
 	if (rc == 0 && *off == OFFSET_UNKNOWN && w != NULL && !w->has_hint)
@@ -1614,6 +1659,7 @@ fallback_time(struct export *ex, struct file *f, struct entry *e)
 		if (r != NULL && r->date(fd, f->size, &t, &off, &w) == 0) {
 			set_time(it, t, off, r->source);
 			dated = 1;
+			e->soft = off != OFFSET_UNKNOWN && w.soft;
 			if (off == OFFSET_UNKNOWN && strcmp(r->source, "exif") == 0 &&
 			    (w.has_hint || (w.has_clock && likely_offset(t - w.clock, &w.hint) == 0))) {
 				e->has_hint = 1;
@@ -1626,6 +1672,7 @@ fallback_time(struct export *ex, struct file *f, struct entry *e)
 			if (moov_file(fd, f->size, &t, &off, &w) == 0) {
 				set_time(it, t, off, "quicktime");
 				dated = 1;
+				e->soft = off != OFFSET_UNKNOWN;	/* Apple's own */
 			}
 		}
 		fh_close(fd);

@@ -88,6 +88,8 @@ struct entry {
 	char	*vrel;		/* a linked item's own path (owned), else NULL */
 	int	 has_hint;	/* a wall clock's offset from the file's other */
 	int32_t	 hint;		/* tags (struct where), for offsets.c */
+	int	 soft;		/* its offset is its date's own, which a place's
+				 * zone wins over (struct where) */
 };
 
 struct export {
@@ -207,6 +209,9 @@ struct where {
 	int	 more;		/* a maker note's zone lies past the bytes read */
 	int	 has_hint;
 	int32_t	 hint;		/* minutes */
+	int	 has_tz;	/* the EXIF zone tags' zone (exiftool-vendored's */
+	int32_t	 tz;		/* first, which Immich shows dates at), minutes */
+	int	 soft;		/* the offset is a date's own, no zone tag's */
 };
 /* The date of an EXIF block ("Exif\0\0", a TIFF structure): 0, or -1. */
 int	 exif_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off,

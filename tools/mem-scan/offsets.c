@@ -5,8 +5,10 @@
  *   explicit	the camera's or the platform's own offset (set by a parser);
  *   gps	the zone at the item's position, its offset at that instant;
  *   tags	a photo's wall clock: the offset its file's other dates carry,
- *		else its GPS clock's distance from it (exiftool-vendored's
- *		inference, by which Immich shows the file);
+ *		else its GPS clock's distance from it; a date with its own
+ *		offset but no zone tag (XMP's, IPTC's, Apple's): the zone of
+ *		its place, its instant kept (exiftool-vendored's inference,
+ *		by which Immich shows the file);
  *   neighbours	no position: the zone of the run's located items just
  *		before and just after it, within --tz-window, when both
  *		sides give the same offset (a flight between zones is not
@@ -291,7 +293,10 @@ offsets_resolve(struct export **exs, size_t nex)
 			wall = is_wall_clock(e);
 			zone = e->it.has_gps ? located[nlocated++] : NULL;
 			if (!wall && e->it.offset_min != OFFSET_UNKNOWN) {
-				item_extra(&e->it, "offset_source", "explicit");
+				/* a date's own offset, no zone tag's: Immich shows
+				 * it at the zone of the place the file gives */
+				if (!e->soft || zone == NULL || apply_zone(e, 0, zone, "tags") < 0)
+					item_extra(&e->it, "offset_source", "explicit");
 			} else if (zone == NULL || apply_zone(e, wall, zone, "gps") < 0) {
 				/* no place: the offset its file's other tags give
 				 * (fallback_time), before a Live Photo's video takes

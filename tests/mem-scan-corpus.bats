@@ -27,11 +27,12 @@ corpus_into() {
 	echo "$n"
 }
 
-@test "every corpus photo (JPEG, HEIC, HEIF, AVIF, TIFF, DNG) is dated as exiftool reads it, in Immich's order: the Exif IFD's DateTimeOriginal, else its CreateDate (its instant by its own offset tag, else by the file's zone, and shown at that zone: its maker note's TimeZone, else OffsetTimeOriginal, OffsetTimeDigitized, TimeZoneOffset's hours), else in a JPEG XMP's photoshop:DateCreated, IPTC's DateCreated, XMP's exif:DateTimeOriginal, pdf:CreationDate, IPTC's DigitalCreationDate, XMP's xmp:CreateDate; else by its GPS clock (time_source=gps); and no other is" {
+@test "every corpus photo (JPEG, HEIC, HEIF, AVIF, TIFF, DNG) is dated as exiftool reads it, in Immich's order: the Exif IFD's DateTimeOriginal, else its CreateDate, the CreateDate first where only it has its SubSecTime or OffsetTime tag (its instant by its own offset tag, else by the file's zone, and shown at that zone: its maker note's TimeZone, else OffsetTimeOriginal, OffsetTimeDigitized, TimeZoneOffset's hours), else in a JPEG XMP's photoshop:DateCreated, IPTC's DateCreated, XMP's exif:DateTimeOriginal, pdf:CreationDate, IPTC's DigitalCreationDate, XMP's xmp:CreateDate; else by its GPS clock (time_source=gps); and no other is" {
 	[ "$(corpus_into export 'ln -s' '^(jpeg|other:(heic|heif|avif|tif|tiff|dng)):')" -gt 220 ]
 	run -0 mem-scan -o out --records export
 	exiftool -j -G1 -ExifIFD:DateTimeOriginal -ExifIFD:OffsetTimeOriginal \
-		-ExifIFD:CreateDate -ExifIFD:OffsetTimeDigitized -XMP-photoshop:DateCreated \
+		-ExifIFD:CreateDate -ExifIFD:OffsetTimeDigitized -ExifIFD:SubSecTimeOriginal \
+		-ExifIFD:SubSecTimeDigitized -XMP-photoshop:DateCreated \
 		-IPTC:DateCreated -IPTC:TimeCreated -XMP-exif:DateTimeOriginal -XMP-pdf:CreationDate \
 		-IPTC:DigitalCreationDate -IPTC:DigitalCreationTime \
 		-XMP-xmp:CreateDate -Composite:GPSDateTime -XMP-exif:GPSDateTime \
@@ -44,6 +45,11 @@ from dates import records, as_read, instant, exiftool_date, minutes, report
 want = {}
 for t in json.load(open("tags.json")):
     d = None
+    # exiftool's SubSec composites come first: a date with its SubSecTime
+    # or OffsetTime tag
+    rich = lambda s, o: ("ExifIFD:SubSecTime" + s) in t or ("ExifIFD:OffsetTime" + o) in t
+    create_first = "ExifIFD:CreateDate" in t and rich("Digitized", "Digitized") and \
+        not rich("Original", "Original")
     for date, zone in (("ExifIFD:DateTimeOriginal", "ExifIFD:OffsetTimeOriginal"),
                        ("ExifIFD:CreateDate", "ExifIFD:OffsetTimeDigitized"),
                        ("XMP-photoshop:DateCreated", None), ("IPTC:DateCreated", "IPTC:TimeCreated"),
@@ -51,6 +57,8 @@ for t in json.load(open("tags.json")):
                        ("IPTC:DigitalCreationDate", "IPTC:DigitalCreationTime"),
                        ("XMP-xmp:CreateDate", None)):
         v = str(t.get(date, ""))
+        if date == "ExifIFD:DateTimeOriginal" and create_first:
+            continue
         if not date.startswith("ExifIFD") and os.path.splitext(t["SourceFile"])[1] != ".jpg":
             continue	# XMP and IPTC are read in JPEGs only
         if date.startswith("IPTC"):
@@ -303,6 +311,20 @@ folder-export-20230701.mov
 folder-export-20230702.mov"
 	[ "$(cd export && sha1sum * | cut -d' ' -f1 | sort)" = \
 		"$(cd out/export/media && sha1sum * | cut -d' ' -f1 | sort)" ]
+}
+
+@test "a Nikon raw's maker-note zone is read where its maker note lies past the first MiB, or says it is longer than the bytes read first (a raw's holds its preview), as exiftool reads it" {
+	local J=$CORPUS/ianare+exif-samples/jpg/tests/32-lens_data.jpeg
+	mkdir export
+	python3 "$REPO/tests/helpers/raws.py" nef export/far.nef "$J" far
+	python3 "$REPO/tests/helpers/raws.py" nef export/long.nef "$J" long
+	run -0 exiftool -q -q -f -p '$FileName $TimeZone|$DaylightSavings|$DateTimeOriginal|$OffsetTimeOriginal' export/*.nef
+	assert_output "far.nef +03:00|No|2012:07:14 16:30:12|-
+long.nef +03:00|No|2012:07:14 16:30:12|-"
+	run -0 mem-scan -o out --records export
+	run -0 record_dates out
+	assert_output "far.nef 2012-07-14T13:30:12Z +03:00 exif
+long.nef 2012-07-14T13:30:12Z +03:00 exif"
 }
 
 @test "an iPhone HEIC in a Takeout takes its offset from its EXIF clock against the sidecar's UTC time, as a JPEG does" {

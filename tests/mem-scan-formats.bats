@@ -370,6 +370,25 @@ t6.jpg 2020-06-06T12:40:00Z +03:30 exif"
 	done
 }
 
+@test "a photo's EXIF CreateDate dates it before its DateTimeOriginal when only the CreateDate has its SubSecTime or OffsetTime tag (exiftool's SubSec composites first, in Immich's order); mem-exif leaves each file as it is" {
+	mkdir export
+	subsec_jpegs export
+	run -0 exiftool -q -q -f -p '$FileName $SubSecDateTimeOriginal|$SubSecCreateDate' export/*.jpg
+	assert_output "bare.jpg -|-
+both.jpg 1985:06:01 10:00:00.00|2021:03:04 10:00:00.12
+od.jpg -|2021:03:04 10:00:00+02:00
+sd.jpg -|2021:03:04 10:00:00.12"
+	mem-scan -o out --records export > records
+	run -0 record_dates out
+	assert_output "bare.jpg 1985-06-01T10:00:00Z - exif
+both.jpg 1985-06-01T10:00:00Z - exif
+od.jpg 2021-03-04T08:00:00Z +02:00 exif
+sd.jpg 2021-03-04T10:00:00Z - exif"
+	run -0 mem-exif -o out < records
+	[ "$(cd export && sha1sum *.jpg | cut -d' ' -f1 | sort)" = \
+		"$(cd out/export/media && sha1sum *.jpg | cut -d' ' -f1 | sort)" ]
+}
+
 @test "a photo's EXIF TimeZoneOffset (an older camera's zone, in hours) zones its wall clock where no offset tag and no maker note does, as exiftool-vendored reads it for Immich (from the Exif IFD, else IFD0): one value (with ModifyDate's second exiftool prints a string: no zone, or the second when negative), a real offset (UTC-11 to UTC+14); mem-exif leaves each file as it is" {
 	mkdir export
 	zone_hour_jpegs export

@@ -12,6 +12,11 @@ them back):
       a Fujifilm RAF: the "FUJIFILMCCD-RAW " header, whose bytes 84-91
       give the offset and length of the JPEG preview (big-endian), and
       that JPEG (its EXIF is the photo's).
+  raws.py nef OUT JPEG far|long
+      a Nikon NEF's layout from a Nikon JPEG's EXIF (a TIFF structure, its
+      maker note a TIFF structure of its own): far, the maker note moved
+      past the first MiB; long, it stays but says it is 2 MiB long (a
+      raw's holds its preview), the file padded to hold it.
 """
 import struct
 import sys
@@ -52,10 +57,37 @@ def raf(out, jpeg):
     open(out, "wb").write(h.ljust(0x100, b"\0") + j + bytes(64))
 
 
+def nef(out, jpeg, how):
+    j = open(jpeg, "rb").read()
+    at = j.index(b"Exif\0\0") + 6
+    seg = struct.unpack(">H", j[at - 8:at - 6])[0]
+    t = bytearray(j[at:at - 8 + seg])
+    e = "<" if t[:2] == b"II" else ">"
+    u16 = lambda o: struct.unpack_from(e + "H", t, o)[0]
+    u32 = lambda o: struct.unpack_from(e + "I", t, o)[0]
+
+    def entry(ifd, tag):
+        return next(ifd + 2 + 12 * i for i in range(u16(ifd))
+                    if u16(ifd + 2 + 12 * i) == tag)
+    exif = u32(entry(u32(4), 0x8769) + 8)
+    mn = entry(exif, 0x927c)
+    if how == "far":
+        note = bytes(t[u32(mn + 8):u32(mn + 8) + u32(mn + 4)])
+        t += bytes((1 << 20) + 4096 - len(t))
+        struct.pack_into(e + "I", t, mn + 8, len(t))
+        t += note
+    else:
+        struct.pack_into(e + "I", t, mn + 4, 2 << 20)
+        t += bytes(u32(mn + 8) + (2 << 20) - len(t))
+    open(out, "wb").write(bytes(t))
+
+
 if __name__ == "__main__":
     if len(sys.argv) >= 4 and sys.argv[1] == "cr3":
         cr3(*sys.argv[2:5])
     elif len(sys.argv) == 4 and sys.argv[1] == "raf":
         raf(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 5 and sys.argv[1] == "nef" and sys.argv[4] in ("far", "long"):
+        nef(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         sys.exit(__doc__)

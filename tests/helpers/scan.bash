@@ -78,6 +78,40 @@ own_offset_files() {
 	exiftool -q -overwrite_original -OffsetTimeOriginal=+09:00 "$d/canon.jpg"
 }
 
+# subsec_jpegs DIR: JPEGs whose EXIF dates are DateTimeOriginal 1985:06:01
+# 10:00:00 and CreateDate 2021:03:04 10:00:00, and beside them:
+#   od.jpg	OffsetTimeDigitized +02:00 (CreateDate's)
+#   sd.jpg	SubSecTimeDigitized 12 (CreateDate's)
+#   both.jpg	SubSecTimeOriginal 00 and SubSecTimeDigitized 12
+#   bare.jpg	nothing
+subsec_jpegs() {
+	local f
+	for f in od sd both bare; do
+		make_jpeg "$1/$f.jpg"
+		exiftool -q -overwrite_original '-DateTimeOriginal=1985:06:01 10:00:00' \
+			'-CreateDate=2021:03:04 10:00:00' "$1/$f.jpg"
+	done
+	exiftool -q -overwrite_original -OffsetTimeDigitized=+02:00 "$1/od.jpg"
+	exiftool -q -overwrite_original -SubSecTimeDigitized=12 "$1/sd.jpg"
+	exiftool -q -overwrite_original -SubSecTimeOriginal=00 -SubSecTimeDigitized=12 "$1/both.jpg"
+}
+
+# record_shown OUT: each record's instant and the wall clock it is shown
+# at (the time moved by its offset; without one, the time), as Immich's
+# API gives them ("2023-07-02T02:30:00+00:00", "...T04:30:00.000Z"),
+# tab-separated, sorted.
+record_shown() {
+	record_dates "$1" | python3 -c '
+import sys, datetime
+for l in sys.stdin:
+    name, t, off = l.split()[:3]
+    u = datetime.datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ")
+    m = 0 if off == "-" else (int(off[1:3]) * 60 + int(off[4:6])) * (1 if off[0] == "+" else -1)
+    print(u.strftime("%Y-%m-%dT%H:%M:%S+00:00") + "\t" +
+          (u + datetime.timedelta(minutes=m)).strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+' | sort
+}
+
 # field OUT SOURCE KEY: the values of KEY in SOURCE's record.
 field() {
 	record_of "$1" "$2" | sed -n "s/^$3=//p"

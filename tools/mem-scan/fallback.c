@@ -32,6 +32,8 @@
 #define TAG_CREATE_DATE 0x9004		/* DateTimeDigitized, exiftool's CreateDate */
 #define TAG_OFFSET_TIME_ORIGINAL 0x9011	/* EXIF 2.31 */
 #define TAG_OFFSET_TIME_DIGITIZED 0x9012
+#define TAG_SUBSEC_ORIGINAL 0x9291
+#define TAG_SUBSEC_DIGITIZED 0x9292
 #define TAG_TIME_ZONE_OFFSET 0x882a	/* int16s: hours; a second, ModifyDate's */
 #define TAG_MAKE 0x010f
 #define TAG_MAKER_NOTE 0x927c
@@ -157,22 +159,30 @@ zone_tags(const struct tiff *t, uint32_t ifd, int32_t *z, struct where *w)
 
 /*
  * DateTimeOriginal, else CreateDate (when it was digitized: a scan's, an
- * edited copy's), the order in which Immich takes them; w learns which of
- * them there are (exiftool's MWG dates take XMP's and IPTC's only in
- * their place), and the zone tags' zone. The date's own offset tag places
- * its instant; the zone tags' zone is the offset it is shown at, and
- * places a date without one.
+ * edited copy's), in Immich's order: exiftool's SubSec composites first (a
+ * date with its SubSecTime or its OffsetTime tag), so a CreateDate with one
+ * before a DateTimeOriginal without. w learns which of them there are
+ * (exiftool's MWG dates take XMP's and IPTC's only in their place), and
+ * the zone tags' zone. The date's own offset tag places its instant; the
+ * zone tags' zone is the offset it is shown at, and places a date without
+ * one.
  */
 static int
 ifd_time(const struct tiff *t, uint32_t ifd, int64_t *utc, int32_t *off, struct where *w)
 {
-	int64_t u;
-	int32_t o, z;
+	int64_t cu;
+	int32_t co, z;
 	int dto, create, zoned;
 
 	dto = ifd_date(t, ifd, TAG_DATE_TIME_ORIGINAL, TAG_OFFSET_TIME_ORIGINAL, utc, off) == 0;
-	create = ifd_date(t, ifd, TAG_CREATE_DATE, TAG_OFFSET_TIME_DIGITIZED, dto ? &u : utc,
-	    dto ? &o : off) == 0;
+	create = ifd_date(t, ifd, TAG_CREATE_DATE, TAG_OFFSET_TIME_DIGITIZED, &cu, &co) == 0;
+	if (create && (!dto || (tiff_entry(t, ifd, TAG_SUBSEC_ORIGINAL) == NULL &&
+	    tiff_entry(t, ifd, TAG_OFFSET_TIME_ORIGINAL) == NULL &&
+	    (tiff_entry(t, ifd, TAG_SUBSEC_DIGITIZED) != NULL ||
+	    tiff_entry(t, ifd, TAG_OFFSET_TIME_DIGITIZED) != NULL)))) {
+		*utc = cu;
+		*off = co;
+	}
 	zoned = zone_tags(t, ifd, &z, w) == 0;
 	if (w != NULL) {
 		w->dto = dto;
@@ -292,17 +302,20 @@ tiff_where(const struct tiff *t, struct where *w)
  * Nikon's WorldTime: minutes east of UTC, and a Nikon's summer time an hour
  * more), which exiftool calls TimeZone and exiftool-vendored takes first
  * for the photo's zone (a date's own offset tag still places its instant).
- * 0 with *z, or -1; w->more when the maker note lies past the bytes at
- * hand.
+ * A maker note longer than the bytes at hand (a raw's holds its preview)
+ * is read from its head, where the zone is. 0 with *z, or -1; w->more
+ * when the zone lies past the bytes at hand.
  */
 static int
 maker_zone(const struct tiff *t, uint32_t exif, int32_t *z, struct where *w)
 {
-	const unsigned char *e, *v, *tv;
+	const unsigned char *e, *v, *tv = NULL;
 	char make[64];
 	struct tiff mt;
 	size_t n, tn;
+	uint32_t at;
 	int32_t tz;
+	int cut = 0;
 
 	if (exif_string(t, tiff_get32(t, t->p + 4), TAG_MAKE, make, sizeof(make)) < 0 ||
 	    (e = tiff_entry(t, exif, TAG_MAKER_NOTE)) == NULL)
@@ -310,41 +323,63 @@ maker_zone(const struct tiff *t, uint32_t exif, int32_t *z, struct where *w)
 	if (strncmp(make, "Canon", 5) != 0 && strncasecmp(make, "NIKON", 5) != 0)
 		return -1;
 	if ((v = tiff_value(t, e, &n)) == NULL) {
-		if (w != NULL && tiff_type_size(tiff_get16(t, e + 2)) != 0)
-			w->more = 1;
-		return -1;
+		if (tiff_type_size(tiff_get16(t, e + 2)) == 0)
+			return -1;
+		cut = 1;
+		if (n <= 4 || (at = tiff_get32(t, e + 8)) >= t->len)
+			goto more;
+		v = t->p + at;
+		n = t->len - at;
 	}
 	if (make[0] == 'C') {
 		/* an IFD, its offsets the EXIF's; but an editor that moved
 		 * it left them as they were, and its footer ("II*\0" and
 		 * where it was) says by how much (exiftool's FixBase) */
-		uint32_t at = (uint32_t)(v - t->p), was, vo;
+		uint32_t was, vo;
 		int64_t moved = 0;
 
-		if (n >= 8 && (memcmp(v + n - 8, "II*\0", 4) == 0 || memcmp(v + n - 8, "MM\0*", 4) == 0) &&
-		    (was = tiff_get32(t, v + n - 4)) != 0)
+		at = (uint32_t)(v - t->p);
+		if (!cut && n >= 8 && (memcmp(v + n - 8, "II*\0", 4) == 0 ||
+		    memcmp(v + n - 8, "MM\0*", 4) == 0) && (was = tiff_get32(t, v + n - 4)) != 0)
 			moved = (int64_t)at - was;
-		if ((e = tiff_entry(t, at, CANON_TIME_INFO)) == NULL ||
-		    (tiff_get16(t, e + 2) != TIFF_LONG && tiff_get16(t, e + 2) != TIFF_SLONG) ||
+		if ((e = tiff_entry(t, at, CANON_TIME_INFO)) == NULL) {
+			if (tiff_ifd_count(t, at) >= 0)
+				return -1;	/* the IFD is whole: none */
+			goto more;
+		}
+		if ((tiff_get16(t, e + 2) != TIFF_LONG && tiff_get16(t, e + 2) != TIFF_SLONG) ||
 		    tiff_get32(t, e + 4) < 2)
 			return -1;
 		vo = tiff_get32(t, e + 8);
 		if ((int64_t)vo + moved < 0 || (int64_t)vo + moved + 8 > (int64_t)t->len)
-			return -1;
+			goto more;
 		tv = t->p + vo + moved;
 		tz = (int32_t)tiff_get32(t, tv + 4);
 	} else {
 		/* "Nikon\0", a version, then a TIFF structure of its own */
-		if (n < 18 || memcmp(v, "Nikon\0\2", 7) != 0 || tiff_init(&mt, v + 10, n - 10) < 0 ||
-		    (e = tiff_entry(&mt, tiff_get32(&mt, mt.p + 4), NIKON_WORLD_TIME)) == NULL ||
-		    (tv = tiff_value(&mt, e, &tn)) == NULL || tn < 3)
-			return -1;
+		uint32_t ifd;
+
+		if (n < 18 || memcmp(v, "Nikon\0\2", 7) != 0 || tiff_init(&mt, v + 10, n - 10) < 0)
+			goto more;
+		ifd = tiff_get32(&mt, mt.p + 4);
+		if ((e = tiff_entry(&mt, ifd, NIKON_WORLD_TIME)) == NULL) {
+			if (tiff_ifd_count(&mt, ifd) >= 0)
+				return -1;	/* the IFD is whole: none */
+			goto more;
+		}
+		if ((tv = tiff_value(&mt, e, &tn)) == NULL || tn < 3)
+			goto more;
 		tz = (int16_t)tiff_get16(&mt, tv) + (tv[2] ? 60 : 0);
 	}
 	if (tz < -14 * 60 || tz > 14 * 60)
 		return -1;
 	*z = tz;
 	return 0;
+more:
+	/* not in the head at hand: maybe past it */
+	if (cut && w != NULL)
+		w->more = 1;
+	return -1;
 }
 
 /* The same of the Exif IFD that IFD0 points to, and where (w). */
@@ -412,9 +447,13 @@ tiff_file_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct whe
 
 	if (size < 8)
 		return -1;	/* unknown (-1), or no header */
-	for (step = 64 << 10; rc < 0 && step <= 1 << 20; step <<= 4) {
+	/* more while the date, or its maker note's zone, lies further */
+	for (step = 64 << 10; (rc < 0 || (w != NULL && w->more)) && step <= 16 << 20;
+	    step <<= 4) {
 		n = size < (off_t)step ? (size_t)size : step;
 		buf = xmalloc(n);
+		if (w != NULL)
+			w->more = 0;
 		if (fh_pread(fd, buf, n, 0) == (ssize_t)n) {
 			raw_magic(buf, n);
 			if (tiff_init(&t, buf, n) == 0)

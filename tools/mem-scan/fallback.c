@@ -133,7 +133,9 @@ hours_tag(const struct tiff *t, uint32_t ifd, int32_t *z)
 	if (e == NULL || ((type = tiff_get16(t, e + 2)) != TIFF_SSHORT && type != TIFF_SHORT) ||
 	    (v = tiff_value(t, e, &n)) == NULL || (n != 2 && n != 4))
 		return -1;
-	h = (int16_t)tiff_get16(t, v + n - 2);
+	h = (int)tiff_get16(t, v + n - 2);
+	if (type == TIFF_SSHORT)
+		h = (int16_t)h;
 	if (h < -11 || h > 14 || (n == 4 && h >= 0))
 		return -1;
 	*z = h * 60;
@@ -309,7 +311,7 @@ tiff_where(const struct tiff *t, struct where *w)
 static int
 maker_zone(const struct tiff *t, uint32_t exif, int32_t *z, struct where *w)
 {
-	const unsigned char *e, *v, *tv = NULL;
+	const unsigned char *e, *v, *tv;
 	char make[64];
 	struct tiff mt;
 	size_t n, tn;
@@ -740,9 +742,6 @@ tags_zone(const unsigned char *iptc, size_t ilen, const char *const x[2], const 
 
 static int xmp_clock(const char *const x[2], const size_t xlen[2], int64_t *utc);
 
-/* An XMP packet's date (later_time's XMP ones), and when asked (w may be
- * NULL) its GPS clock and the zone its other dates give a wall clock. A
- * PNG's XMP, and the fuzzer's. */
 /*
  * An XMP or IPTC date zoned as exiftool-vendored zones it: by the EXIF zone
  * tags' zone where the file has one (its own offset still places the
@@ -763,6 +762,9 @@ zone_later(int64_t *utc, int32_t *off, struct where *w)
 	}
 }
 
+/* An XMP packet's date (later_time's XMP ones), and when asked (w may be
+ * NULL) its GPS clock and the zone its other dates give a wall clock. A
+ * PNG's XMP, and the fuzzer's. */
 int
 xmp_time(const char *x, size_t n, int64_t *utc, int32_t *off, struct where *w)
 {

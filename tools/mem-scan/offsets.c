@@ -283,7 +283,8 @@ offsets_resolve(struct export **exs, size_t nex)
 	int32_t off;
 	int wall;
 
-	/* explicit, then gps, then tags; the located items become the anchors */
+	/* explicit (a date's own offset yields to its place's zone: tags),
+	 * then gps, then tags; the located items become the anchors */
 	for (x = 0; x < nex; x++)
 		for (i = 0; i < exs[x]->nitems; i++) {
 			struct entry *e = &exs[x]->items[i];

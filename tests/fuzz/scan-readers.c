@@ -28,13 +28,31 @@ post(const struct ig_post *p, void *arg)
 			abort();
 }
 
+/* What a reader found, as it may be: a place on the globe, offsets of
+ * at most 14 h, a soft offset only with an offset. */
+static void
+check_where(const char *source, int32_t off, const struct where *w)
+{
+	if (w->known && !(w->lat >= -90 && w->lat <= 90 && w->lon >= -180 && w->lon <= 180))
+		abort();
+	if (w->has_tz && (w->tz < -14 * 60 || w->tz > 14 * 60))
+		abort();
+	if (source != NULL && off != OFFSET_UNKNOWN && (off < -14 * 60 || off > 14 * 60))
+		abort();
+	if (source != NULL && w->soft && off == OFFSET_UNKNOWN)
+		abort();
+}
+
 /* The readers that walk a file with preads, over the input as a file:
- * each format's by a name of its own, and the instants'. */
+ * each format's by a name of its own, without and with a struct where
+ * (places, zones, reading further for a maker note), and the instants'. */
 static void
 containers(const unsigned char *data, size_t size)
 {
 	static const char *names[] = { "a.jpg", "a.heic", "a.tif", "a.orf", "a.cr3",
-	    "a.raf", "a.png", "a.webp", "a.avi", "a.mts" };
+	    "a.raf", "a.nef", "a.png", "a.webp", "a.avi", "a.mts" };
+	struct where w;
+	const char *source;
 	int (*instants[])(struct fh *, off_t, int64_t *, int32_t *, struct where *) = {
 		mkv_time, asf_time
 	};
@@ -50,6 +68,11 @@ containers(const unsigned char *data, size_t size)
 		h = fh_fd(dup(fd));
 		(void)wall_time(h, names[i], (off_t)size, &utc, &off);
 		fh_close(h);
+		memset(&w, 0, sizeof(w));
+		h = fh_fd(dup(fd));
+		source = file_date(h, names[i], (off_t)size, &utc, &off, &w);
+		fh_close(h);
+		check_where(source, off, &w);
 	}
 	for (i = 0; i < LEN(instants); i++) {
 		h = fh_fd(dup(fd));

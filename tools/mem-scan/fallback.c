@@ -1640,6 +1640,15 @@ has_wall_clock(const char *name)
 	return wall_reader(name) != NULL;
 }
 
+const char *
+file_date(struct fh *fd, const char *name, off_t size, int64_t *utc, int32_t *off,
+    struct where *w)
+{
+	const struct reader *r = reader_of(name);
+
+	return r != NULL && r->date(fd, size, utc, off, w) == 0 ? r->source : NULL;
+}
+
 int
 wall_time(struct fh *fd, const char *name, off_t size, int64_t *utc, int32_t *off)
 {
@@ -1684,8 +1693,7 @@ likely_offset(int64_t secs, int32_t *z)
 void
 fallback_time(struct export *ex, struct file *f, struct entry *e)
 {
-	const struct reader *r = reader_of(f->rel);
-	const char *base, *ext = path_ext(f->rel);
+	const char *base, *ext = path_ext(f->rel), *source;
 	struct where w;
 	struct item *it = &e->it;
 	int64_t t;
@@ -1697,11 +1705,11 @@ fallback_time(struct export *ex, struct file *f, struct entry *e)
 	memset(&w, 0, sizeof(w));
 	(void)file_stat(ex, f);
 	if ((fd = file_open(ex, f)) != NULL) {
-		if (r != NULL && r->date(fd, f->size, &t, &off, &w) == 0) {
-			set_time(it, t, off, r->source);
+		if ((source = file_date(fd, f->rel, f->size, &t, &off, &w)) != NULL) {
+			set_time(it, t, off, source);
 			dated = 1;
 			e->soft = off != OFFSET_UNKNOWN && w.soft;
-			if (off == OFFSET_UNKNOWN && strcmp(r->source, "exif") == 0 &&
+			if (off == OFFSET_UNKNOWN && strcmp(source, "exif") == 0 &&
 			    (w.has_hint || (w.has_clock && likely_offset(t - w.clock, &w.hint) == 0))) {
 				e->has_hint = 1;
 				e->hint = w.hint;

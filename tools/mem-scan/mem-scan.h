@@ -213,6 +213,11 @@ struct where {
 	int32_t	 tz;		/* first, which Immich shows dates at), minutes */
 	int	 soft;		/* the offset is a date's own, no zone tag's */
 };
+/* The date a file carries itself, by the reader of its name's format, and
+ * (w, or NULL) its place and zones: its time_source ("exif", "riff"...),
+ * or NULL. */
+const char *file_date(struct fh *fd, const char *name, off_t size, int64_t *utc,
+	    int32_t *off, struct where *w);
 /* The date of an EXIF block ("Exif\0\0", a TIFF structure): 0, or -1. */
 int	 exif_time(const unsigned char *blk, size_t len, int64_t *utc, int32_t *off,
 	    struct where *w);

@@ -159,6 +159,14 @@ zone_tags(const struct tiff *t, uint32_t ifd, int32_t *z, struct where *w)
 	    hours_tag(t, ifd, z) == 0 || hours_tag(t, tiff_get32(t, t->p + 4), z) == 0 ? 0 : -1;
 }
 
+/* Whether exiftool makes a SubSec composite of a date: it has its
+ * SubSecTime tag or its OffsetTime tag. */
+static int
+subsec(const struct tiff *t, uint32_t ifd, unsigned subsec_tag, unsigned offset_tag)
+{
+	return tiff_entry(t, ifd, subsec_tag) != NULL || tiff_entry(t, ifd, offset_tag) != NULL;
+}
+
 /*
  * DateTimeOriginal, else CreateDate (when it was digitized: a scan's, an
  * edited copy's), in Immich's order: exiftool's SubSec composites first (a
@@ -178,10 +186,9 @@ ifd_time(const struct tiff *t, uint32_t ifd, int64_t *utc, int32_t *off, struct 
 
 	dto = ifd_date(t, ifd, TAG_DATE_TIME_ORIGINAL, TAG_OFFSET_TIME_ORIGINAL, utc, off) == 0;
 	create = ifd_date(t, ifd, TAG_CREATE_DATE, TAG_OFFSET_TIME_DIGITIZED, &cu, &co) == 0;
-	if (create && (!dto || (tiff_entry(t, ifd, TAG_SUBSEC_ORIGINAL) == NULL &&
-	    tiff_entry(t, ifd, TAG_OFFSET_TIME_ORIGINAL) == NULL &&
-	    (tiff_entry(t, ifd, TAG_SUBSEC_DIGITIZED) != NULL ||
-	    tiff_entry(t, ifd, TAG_OFFSET_TIME_DIGITIZED) != NULL)))) {
+	if (create && (!dto ||
+	    (!subsec(t, ifd, TAG_SUBSEC_ORIGINAL, TAG_OFFSET_TIME_ORIGINAL) &&
+	    subsec(t, ifd, TAG_SUBSEC_DIGITIZED, TAG_OFFSET_TIME_DIGITIZED)))) {
 		*utc = cu;
 		*off = co;
 	}

@@ -78,7 +78,7 @@ versus() {
 	assert_output ''
 }
 
-@test "the server shows every original at the date its record says mem-scan read from the file: the instant and wall clock where the offset came from the file too (its own, its place's zone, its other dates'), the wall clock as UTC where the file gives no zone" {
+@test "the server shows every original at the date its record says mem-scan read from the file: the instant and wall clock where the offset came from the file too (its own, its place's zone, its other dates'), the wall clock as UTC where the file gives no zone; and finds no date where mem-scan found none (an old camera's maker-note or segment date is read)" {
 	run "$REALCHECK" versus record "$F/originals.json" "$F/out" "$F/dump.json"
 	assert_output ''
 	[ "$status" -eq 0 ]

@@ -295,9 +295,10 @@ takeout_photo() {
 	assert_output '[["Google Photos/ann",3]]'
 }
 
-# through_server DIR N FIELDS: DIR through mem-scan, mem-exif and mem-upload
-# as a user of its own, then, once the server holds its N assets, their
-# FIELDS (a jq array over each asset) one a line, sorted, in $output.
+# through_server DIR N FIELDS [queues]: DIR through mem-scan, mem-exif and
+# mem-upload as a user of its own, then, once the server holds its N assets
+# (with queues: once its queues are idle, not each asset's thumbnail made),
+# their FIELDS (a jq array over each asset) one a line, sorted, in $output.
 through_server() {
 	local O=$BATS_TEST_TMPDIR/o
 	locked_user "$BATS_TEST_TMPDIR"
@@ -305,7 +306,7 @@ through_server() {
 	run -0 mem-exif -o "$O" < recs.nul
 	IMMICH_API_KEY=$(cat "$BATS_TEST_TMPDIR/user.key") run -0 mem-upload -o "$O" < recs.nul
 	"$REALCHECK" wait "$IMMICH_INSTANCE_URL" "$BATS_TEST_TMPDIR/user.key" \
-		"$MEM_IMMICH_RUN/admin.key" "$2" > /dev/null
+		"$MEM_IMMICH_RUN/admin.key" "$2" ${4:+"$4"} > /dev/null
 	echo '{"size": 100, "withExif": true}' > q.json
 	curl -sS --fail-with-body -H @"$BATS_TEST_TMPDIR/bearer" -H 'Content-Type: application/json' \
 		--data-binary @q.json "$IMMICH_INSTANCE_URL/api/search/metadata" |
@@ -409,4 +410,24 @@ folder-shots-20190502.png	2019-05-02T08:00:00+00:00	2019-05-02T08:00:00.000Z"
 1985-06-01T10:00:00+00:00
 2021-03-04T08:00:00+00:00
 2021-03-04T10:00:00+00:00"
+}
+
+@test "photos dated outside EXIF (a Canon CRW and PowerShot's CIFF, a Casio's QVCI, an Olympus's APP12 picture info, a Reconyx maker note) show on the real server at the dates mem-scan read, and a Casio's with an XMP or EXIF date at that one" {
+	local E=$BATS_TEST_TMPDIR/old
+	mkdir -p "$E"
+	old_camera_files "$E"
+	# the made CRWs have no pixels to make a thumbnail of
+	through_server "$E" 8 '[.exifInfo.dateTimeOriginal, .localDateTime]' queues
+	# each at the wall clock read, as UTC (none has a zone): the Casio's
+	# own 1998 date once, under neither the XMP's 2001 nor EXIF's 2002
+	assert_output "1998-10-24T12:08:57+00:00	1998-10-24T12:08:57.000Z
+1998-10-29T22:06:59+00:00	1998-10-29T22:06:59.000Z
+2000-10-27T22:56:26+00:00	2000-10-27T22:56:26.000Z
+2001-02-03T04:05:06+00:00	2001-02-03T04:05:06.000Z
+2002-03-04T05:06:07+00:00	2002-03-04T05:06:07.000Z
+2003-04-05T06:07:08+00:00	2003-04-05T06:07:08.000Z
+2004-05-06T07:08:09+00:00	2004-05-06T07:08:09.000Z
+2020-03-16T10:00:00+00:00	2020-03-16T10:00:00.000Z"
+	record_shown "$BATS_TEST_TMPDIR/o" > read
+	run -0 diff read got
 }

@@ -389,6 +389,34 @@ sd.jpg 2021-03-04T10:00:00Z - exif"
 		"$(cd out/export/media && sha1sum *.jpg | cut -d' ' -f1 | sort)" ]
 }
 
+@test "photos dated outside EXIF are dated as exiftool's MWG dates them for Immich: a Canon CRW's CIFF TimeStamp (little- and big-endian), a PowerShot JPEG's CIFF in APP0, a Casio's APP1 QVCI, an Olympus's APP12 picture info, a Reconyx maker note; an XMP or EXIF date before them; mem-exif leaves each file as it is" {
+	mkdir export
+	old_camera_files export
+	exiftool -q -q -f -use MWG -p '$FileName $DateTimeOriginal' export | sort > judged
+	run -0 cat judged
+	assert_output "be.crw 2004:05:06 07:08:09
+casio-exif.jpg 2002:03:04 05:06:07
+casio-xmp.jpg 2001:02:03 04:05:06
+casio.jpg 1998:10:24 12:08:57
+le.crw 2003:04:05 06:07:08
+olympus.jpg 1998:10:29 22:06:59
+powershot.jpg 2000:10:27 22:56:26
+reconyx.jpg 2020:03:16 10:00:00"
+	mem-scan -o out --records export > records
+	run -0 record_dates out
+	assert_output "be.crw 2004-05-06T07:08:09Z - exif
+casio-exif.jpg 2002-03-04T05:06:07Z - exif
+casio-xmp.jpg 2001-02-03T04:05:06Z - exif
+casio.jpg 1998-10-24T12:08:57Z - exif
+le.crw 2003-04-05T06:07:08Z - exif
+olympus.jpg 1998-10-29T22:06:59Z - exif
+powershot.jpg 2000-10-27T22:56:26Z - exif
+reconyx.jpg 2020-03-16T10:00:00Z - exif"
+	run -0 mem-exif -o out < records
+	[ "$(cd export && sha1sum * | cut -d' ' -f1 | sort)" = \
+		"$(cd out/export/media && sha1sum * | cut -d' ' -f1 | sort)" ]
+}
+
 @test "a photo's EXIF TimeZoneOffset (an older camera's zone, in hours) zones its wall clock where no offset tag and no maker note does, as exiftool-vendored reads it for Immich (from the Exif IFD, else IFD0): one value (with ModifyDate's second exiftool prints a string: no zone, or the second when negative), a real offset (UTC-11 to UTC+14); mem-exif leaves each file as it is" {
 	mkdir export
 	zone_hour_jpegs export

@@ -49,7 +49,7 @@ check_where(const char *source, int32_t off, const struct where *w)
 static void
 containers(const unsigned char *data, size_t size)
 {
-	static const char *names[] = { "a.jpg", "a.heic", "a.tif", "a.orf", "a.cr3",
+	static const char *names[] = { "a.jpg", "a.heic", "a.tif", "a.orf", "a.cr3", "a.crw",
 	    "a.raf", "a.nef", "a.png", "a.webp", "a.avi", "a.mts" };
 	struct where w;
 	const char *source;

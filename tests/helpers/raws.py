@@ -17,9 +17,17 @@ them back):
       maker note a TIFF structure of its own): far, the maker note moved
       past the first MiB; long, it stays but says it is 2 MiB long (a
       raw's holds its preview), the file padded to hold it.
+  raws.py crw OUT "YYYY:MM:DD HH:MM:SS" II|MM
+      a Canon CRW (CIFF) of that byte order: its header, then the root
+      heap, which holds the ImageProps heap (0x300a), which holds the
+      ExifInformation heap (0x300b), which holds the camera's name
+      (0x080a) and the TimeStamp record (0x180e: the wall clock as Unix
+      seconds, a zone code, zone info); each heap's directory at its end.
 """
+import calendar
 import struct
 import sys
+import time
 
 
 def tiff(entries):
@@ -82,6 +90,27 @@ def nef(out, jpeg, how):
     open(out, "wb").write(bytes(t))
 
 
+def ciff_heap(e, records):
+    """A CIFF heap of [(tag, bytes)]: the values, the directory (a count,
+    then tag, size, offset each), the directory's offset."""
+    data, ents = b"", b""
+    for tag, value in records:
+        ents += struct.pack(e + "HII", tag, len(value), len(data))
+        data += value + b"\0" * (len(value) % 2)
+    return data + struct.pack(e + "H", len(records)) + ents + struct.pack(e + "I", len(data))
+
+
+def crw(out, when, order):
+    e = "<" if order == "II" else ">"
+    secs = calendar.timegm(time.strptime(when, "%Y:%m:%d %H:%M:%S"))
+    exif = ciff_heap(e, [(0x080a, b"Canon\0Canon EOS D30\0"),
+                         (0x180e, struct.pack(e + "Iii", secs, 0, 0))])
+    props = ciff_heap(e, [(0x300b, exif)])
+    root = ciff_heap(e, [(0x300a, props)])
+    head = order.encode() + struct.pack(e + "I", 26) + b"HEAPCCDR" + struct.pack(e + "HH", 1, 2)
+    open(out, "wb").write(head.ljust(26, b"\0") + root)
+
+
 if __name__ == "__main__":
     if len(sys.argv) >= 4 and sys.argv[1] == "cr3":
         cr3(*sys.argv[2:5])
@@ -89,5 +118,7 @@ if __name__ == "__main__":
         raf(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 5 and sys.argv[1] == "nef" and sys.argv[4] in ("far", "long"):
         nef(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif len(sys.argv) == 5 and sys.argv[1] == "crw" and sys.argv[4] in ("II", "MM"):
+        crw(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         sys.exit(__doc__)

@@ -96,6 +96,34 @@ subsec_jpegs() {
 	exiftool -q -overwrite_original -SubSecTimeOriginal=00 -SubSecTimeDigitized=12 "$1/both.jpg"
 }
 
+# old_camera_files DIR: photos dated outside EXIF, as cameras before EXIF
+# 2.2 (and trail cameras) keep it, and two with a later date beside it:
+#   powershot.jpg  the corpus's Canon PowerShot A5 JPEG: CIFF in APP0,
+#		   TimeStamp 2000:10:27 22:56:26
+#   casio.jpg	   the corpus's Casio QV-7000SX JPEG: APP1 QVCI,
+#		   1998:10:24 12:08:57
+#   olympus.jpg	   the corpus's Olympus D320L JPEG: APP12 picture info,
+#		   TimeDate 1998:10:29 22:06:59
+#   reconyx.jpg	   the corpus's Reconyx HC500 JPEG: its maker note's
+#		   2020:03:16 10:00:00, no EXIF date
+#   le.crw, be.crw made Canon CRWs (raws.py), little- and big-endian:
+#		   2003:04:05 06:07:08 and 2004:05:06 07:08:09
+#   casio-xmp.jpg  casio.jpg with XMP photoshop:DateCreated
+#		   2001-02-03T04:05:06 (exiftool's MWG date: it wins)
+#   casio-exif.jpg casio.jpg with EXIF DateTimeOriginal 2002:03:04
+#		   05:06:07 (EXIF's wins)
+old_camera_files() {
+	local d=$1 corpus=${MEM_CORPUS:-$REPO/../shared/corpus}
+	cp "$corpus/ianare+exif-samples/jpg/exif-org/sony-powershota5.jpg" "$d/powershot.jpg"
+	cp "$corpus/exiftool+exiftool/t/images/CasioQVCI.jpg" "$d/casio.jpg"
+	cp "$corpus/ianare+exif-samples/jpg/exif-org/olympus-d320l.jpg" "$d/olympus.jpg"
+	cp "$corpus/ianare+exif-samples/jpg/Reconyx_HC500_Hyperfire.jpg" "$d/reconyx.jpg"
+	python3 "$REPO/tests/helpers/raws.py" crw "$d/le.crw" '2003:04:05 06:07:08' II
+	python3 "$REPO/tests/helpers/raws.py" crw "$d/be.crw" '2004:05:06 07:08:09' MM
+	exiftool -q -o "$d/casio-xmp.jpg" '-XMP-photoshop:DateCreated=2001-02-03T04:05:06' "$d/casio.jpg"
+	exiftool -q -o "$d/casio-exif.jpg" '-DateTimeOriginal=2002:03:04 05:06:07' "$d/casio.jpg"
+}
+
 # record_shown OUT: each record's instant and the wall clock it is shown
 # at (the time moved by its offset; without one, the time), as Immich's
 # API gives them ("2023-07-02T02:30:00+00:00", "...T04:30:00.000Z"),

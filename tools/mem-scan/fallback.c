@@ -2,12 +2,16 @@
  * fallback.c -- the capture time a file carries itself, for media that no
  * platform metadata dates: EXIF DateTimeOriginal (+OffsetTimeOriginal) in a
  * JPEG's EXIF segment, a HEIF's Exif item, a TIFF's (DNG's, a camera raw's)
- * own IFDs or a PNG's or WebP's EXIF chunk (containers.c); an AVI's IDIT,
+ * own IFDs or a PNG's or WebP's EXIF chunk (containers.c), else an older
+ * camera's own (CIFF: a CRW, a PowerShot JPEG; Casio's QVCI, APP12
+ * picture info, a Reconyx maker note); an AVI's IDIT,
  * an AVCHD video's MDPM (mts.c), a Matroska file's DateUTC; a video's
  * Apple creationdate (with its offset) or QuickTime mvhd creation time; a
  * date in the file name, and last the mtime. The record's time_source says
  * which one. A photo's EXIF GPS position is read with its date when asked.
  */
+#define _GNU_SOURCE	/* memmem */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <fcntl.h>
@@ -167,27 +171,87 @@ subsec(const struct tiff *t, uint32_t ifd, unsigned subsec_tag, unsigned offset_
 	return tiff_entry(t, ifd, subsec_tag) != NULL || tiff_entry(t, ifd, offset_tag) != NULL;
 }
 
+/* Six numbers of a date, year first, as one wall clock: 0, or -1. */
+static int
+wall_of(unsigned y, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned s,
+    int64_t *utc, int32_t *off)
+{
+	char buf[64];
+
+	if (y == 0 || y > 9999)
+		return -1;
+	snprintf(buf, sizeof(buf), "%04u-%02u-%02uT%02u:%02u:%02u", y, mo, d, h, mi, s);
+	return time_parse(buf, utc, off);
+}
+
+/*
+ * The date a Reconyx trail camera keeps in its maker note, and not in its
+ * EXIF, which exiftool reads as DateTimeOriginal (below EXIF's): six
+ * little-endian numbers, seconds first, whatever the EXIF's byte order, or
+ * bytes in an UltraFire's; where, and in which order, the note's head says
+ * (exiftool's Reconyx module). A wall clock: 0, or -1.
+ */
+static int
+reconyx_date(const struct tiff *t, uint32_t exif, int64_t *utc, int32_t *off)
+{
+	const unsigned char *e, *v;
+	char make[16];
+	unsigned a[7];
+	size_t n, at, i;
+	int hf2;
+
+	if ((e = tiff_entry(t, exif, TAG_MAKER_NOTE)) == NULL ||
+	    (v = tiff_value(t, e, &n)) == NULL || n < 4)
+		return -1;
+	if (n >= 0x3b + 7 && memcmp(v, "RECONYXUF\0", 10) == 0) {
+		for (i = 0; i < 7; i++)
+			a[i] = v[0x3b + i];
+		return wall_of(a[5] + a[6] * 256, a[4], a[3], a[2], a[1], a[0], utc, off);
+	}
+	if ((hf2 = n >= 10 && memcmp(v, "RECONYXH2\0", 10) == 0))
+		at = 0x3e;
+	else if (v[0] == 0x01 && v[1] == 0xf1 && (((v[2] == 2 || v[2] == 3) && v[3] == 0) ||
+	    (exif_string(t, tiff_get32(t, t->p + 4), TAG_MAKE, make, sizeof(make)) == 0 &&
+	    strcmp(make, "RECONYX") == 0)))
+		at = 0x16;	/* a HyperFire's */
+	else
+		return -1;
+	if (n < at + 12)
+		return -1;
+	for (i = 0; i < 6; i++)
+		a[i] = v[at + 2 * i] | (unsigned)v[at + 2 * i + 1] << 8;
+	if (hf2)
+		return wall_of(a[5], a[4], a[3], a[2], a[1], a[0], utc, off);
+	/* a HyperFire that wrote them big-endian: exiftool swaps them back */
+	if ((a[0] & 0xff00) && !(a[0] & 0xff))
+		for (i = 0; i < 6; i++)
+			a[i] = a[i] >> 8 | (a[i] & 0xff) << 8;
+	return wall_of(a[5], a[3], a[4], a[2], a[1], a[0], utc, off);
+}
+
 /*
  * DateTimeOriginal, else CreateDate (when it was digitized: a scan's, an
  * edited copy's), in Immich's order: exiftool's SubSec composites first (a
  * date with its SubSecTime or its OffsetTime tag), so a CreateDate with one
- * before a DateTimeOriginal without. w learns which of them there are
- * (exiftool's MWG dates take XMP's and IPTC's only in their place), and
- * the zone tags' zone. The date's own offset tag places its instant; the
- * zone tags' zone is the offset it is shown at, and places a date without
- * one.
+ * before a DateTimeOriginal without. Without EXIF's DateTimeOriginal, a
+ * Reconyx maker note's is exiftool's, and has no composite. w learns which
+ * of them there are (exiftool's MWG dates take XMP's and IPTC's only in
+ * the EXIF dates' place), and the zone tags' zone. The date's own offset
+ * tag places its instant; the zone tags' zone is the offset it is shown
+ * at, and places a date without one.
  */
 static int
 ifd_time(const struct tiff *t, uint32_t ifd, int64_t *utc, int32_t *off, struct where *w)
 {
 	int64_t cu;
 	int32_t co, z;
-	int dto, create, zoned;
+	int dto, maker, create, zoned;
 
 	dto = ifd_date(t, ifd, TAG_DATE_TIME_ORIGINAL, TAG_OFFSET_TIME_ORIGINAL, utc, off) == 0;
+	maker = !dto && reconyx_date(t, ifd, utc, off) == 0;
 	create = ifd_date(t, ifd, TAG_CREATE_DATE, TAG_OFFSET_TIME_DIGITIZED, &cu, &co) == 0;
-	if (create && (!dto ||
-	    (!subsec(t, ifd, TAG_SUBSEC_ORIGINAL, TAG_OFFSET_TIME_ORIGINAL) &&
+	if (create && ((!dto && !maker) ||
+	    ((maker || !subsec(t, ifd, TAG_SUBSEC_ORIGINAL, TAG_OFFSET_TIME_ORIGINAL)) &&
 	    subsec(t, ifd, TAG_SUBSEC_DIGITIZED, TAG_OFFSET_TIME_DIGITIZED)))) {
 		*utc = cu;
 		*off = co;
@@ -201,7 +265,7 @@ ifd_time(const struct tiff *t, uint32_t ifd, int64_t *utc, int32_t *off, struct 
 			w->tz = z;
 		}
 	}
-	if (!dto && !create)
+	if (!dto && !maker && !create)
 		return -1;
 	if (zoned) {
 		if (*off == OFFSET_UNKNOWN)
@@ -893,6 +957,169 @@ extended_xmp(struct fh *fd, off_t base, const off_t *ext, size_t n, const char *
 }
 
 /*
+ * CIFF, Canon's format before TIFF-based raws (a CRW file; a JPEG's APP0
+ * from a PowerShot of 1999): a heap of records whose directory sits at its
+ * end, the last 4 bytes saying where (from the heap's start); a record of
+ * type 0x28 or 0x30 is a heap of its own. The TimeStamp record (0x180e)
+ * holds the wall clock as Unix seconds, which exiftool reads as
+ * DateTimeOriginal (its zone records are no zone tag exiftool-vendored
+ * takes). The heap at start, len bytes, on fd, le its byte order; heaps
+ * are read only as deep as depth, and at most *budget directories, so a
+ * heap that holds itself ends. 0, or -1.
+ */
+#define CIFF_TIME_STAMP	0x180e
+#define CIFF_ENTRIES	1024	/* a camera's directories hold a few dozen */
+
+static uint32_t
+ciff32(const unsigned char *p, int le)
+{
+	return le ? le32(p) : be32(p);
+}
+
+static int
+ciff_date(struct fh *fd, off_t start, uint32_t len, int le, int depth, int *budget,
+    int64_t *utc)
+{
+	unsigned char b[10 * CIFF_ENTRIES], *e;
+	uint32_t dir, size, at;
+	unsigned tag, type, n, i;
+
+	if (len < 6 || depth > 8 || --*budget < 0 || fh_pread(fd, b, 4, start + len - 4) != 4 ||
+	    (dir = ciff32(b, le)) > len - 6 || fh_pread(fd, b, 2, start + dir) != 2)
+		return -1;
+	n = le ? (unsigned)b[0] | (unsigned)b[1] << 8 : (unsigned)b[0] << 8 | b[1];
+	if (n > CIFF_ENTRIES || (uint64_t)dir + 2 + 10 * n > len ||
+	    fh_pread(fd, b, 10 * n, start + dir + 2) != (ssize_t)(10 * n))
+		return -1;
+	for (i = 0; i < n; i++) {
+		e = b + 10 * i;
+		tag = le ? (unsigned)e[0] | (unsigned)e[1] << 8 : (unsigned)e[0] << 8 | e[1];
+		if (tag & 0x8000)
+			return -1;	/* exiftool stops at a bad entry too */
+		size = ciff32(e + 2, le);
+		at = ciff32(e + 6, le);
+		type = tag >> 8 & 0x38;
+		if (tag & 0x4000) {	/* the value in the entry itself */
+			if ((tag & 0x3fff) == CIFF_TIME_STAMP && (*utc = ciff32(e + 2, le)) != 0)
+				return 0;
+			continue;
+		}
+		if (at > len || size > len - at)
+			continue;
+		if ((tag & 0x3fff) == CIFF_TIME_STAMP && size >= 4) {
+			unsigned char v[4];
+
+			if (fh_pread(fd, v, 4, start + at) == 4 && (*utc = ciff32(v, le)) != 0)
+				return 0;
+		} else if ((type == 0x28 || type == 0x30) &&
+		    ciff_date(fd, start + at, size, le, depth + 1, budget, utc) == 0) {
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* A CIFF block at start on fd, len bytes, its header first ("II" or
+ * "MM", the header's length, "HEAP" and a kind): its date, 0 or -1. */
+static int
+ciff_block(struct fh *fd, off_t start, off_t len, int64_t *utc, int32_t *off)
+{
+	unsigned char h[14];
+	uint32_t hlen;
+	int le, budget = 64;
+
+	if (len < (off_t)sizeof(h) || fh_pread(fd, h, sizeof(h), start) != (ssize_t)sizeof(h) ||
+	    (memcmp(h, "II", 2) != 0 && memcmp(h, "MM", 2) != 0) || memcmp(h + 6, "HEAP", 4) != 0)
+		return -1;
+	le = h[0] == 'I';
+	hlen = ciff32(h + 2, le);
+	if (hlen < sizeof(h) || (off_t)hlen >= len || len - hlen > UINT32_MAX ||
+	    ciff_date(fd, start + hlen, (uint32_t)(len - hlen), le, 0, &budget, utc) < 0)
+		return -1;
+	*off = OFFSET_UNKNOWN;
+	return 0;
+}
+
+/* A Canon CRW raw: a CIFF file whose kind is "CCDR". */
+static int
+crw_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w)
+{
+	unsigned char h[14];
+
+	(void)w;	/* no GPS, no zone */
+	if (size < (off_t)sizeof(h) || fh_pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    memcmp(h + 10, "CCDR", 4) != 0)
+		return -1;
+	return ciff_block(fd, 0, size, utc, off);
+}
+
+/*
+ * The dates some cameras of the 1990s wrote in a JPEG segment of their own
+ * instead of EXIF, each exiftool's DateTimeOriginal where EXIF, XMP and
+ * IPTC have none (exiftool's MWG composite takes theirs first): CIFF in
+ * APP0 (a Canon PowerShot's), Casio's APP1 "QVCI" (a QV-7000SX's:
+ * "1998.10.24.12.08.57" at 0x4d), and the text of an APP12 "picture info"
+ * (Olympus, Agfa, Polaroid: TimeDate= Unix seconds of the wall clock).
+ * exiftool keeps the last of the first two kinds it meets, and an APP12's
+ * only without them, the first (its table's priority is 0).
+ */
+enum { SEG_CIFF, SEG_QVCI, SEG_PICTURE_INFO };
+
+struct oldseg {
+	off_t	 at;		/* the segment's data, from the JPEG's start */
+	size_t	 len;
+	int	 kind;
+};
+
+static int
+oldseg_date(struct fh *fd, off_t base, const struct oldseg *o, int64_t *utc, int32_t *off)
+{
+	char s[24], *p, *v;
+	unsigned char *seg;
+	size_t i;
+	long long u;
+	int rc = -1;
+
+	switch (o->kind) {
+	case SEG_CIFF:
+		return ciff_block(fd, base + o->at, (off_t)o->len, utc, off);
+	case SEG_QVCI:
+		if (o->len < 0x4d + 19 || fh_pread(fd, s, 19, base + o->at + 0x4d) != 19)
+			return -1;
+		s[19] = '\0';
+		for (i = 0; i < 19; i++)
+			if (s[i] == '.')
+				s[i] = ':';
+		s[10] = ' ';
+		return time_parse(s, utc, off);
+	}
+	if ((seg = segment(fd, base, o->at, o->len)) == NULL)
+		return -1;
+	p = (char *)seg;
+	if (memmem(p, o->len, "[picture info]", 14) == NULL && memmem(p, o->len, "Type=", 5) == NULL)
+		goto out;
+	for (v = p; (v = memmem(v, o->len - (size_t)(v - p), "TimeDate=", 9)) != NULL; v += 9) {
+		if (v > p && (isalnum((unsigned char)v[-1]) || v[-1] == '_' || v[-1] == '#' ||
+		    v[-1] == '-'))
+			continue;	/* a longer tag's name */
+		for (i = 9, u = 0; v + i < p + o->len && isdigit((unsigned char)v[i]) && i < 20; i++)
+			u = u * 10 + (v[i] - '0');
+		if (i == 9 || (v + i < p + o->len && v[i] != '\r' && v[i] != '\n' && v[i] != '\0' &&
+		    v[i] != ' '))
+			break;	/* a value other than seconds: none read */
+		if (u != 0) {	/* exiftool's zero date */
+			*utc = u;
+			*off = OFFSET_UNKNOWN;
+			rc = 0;
+		}
+		break;
+	}
+out:
+	free(seg);
+	return rc;
+}
+
+/*
  * The EXIF time of the JPEG at base on fd (a file, a member, a RAF's
  * preview), reading only its APP1 "Exif" segment (at most 64 KiB): the
  * segments before it are skipped by their lengths, a small read each past
@@ -907,7 +1134,8 @@ jpeg_exif_at(struct fh *fd, off_t base, int64_t *utc, int32_t *off, struct where
 	char *x[2];
 	off_t pos = 2, xmp = 0, iptc = 0, ext[XMP_EXT_PIECES];
 	ssize_t n;
-	size_t len, xlen[2] = { 0, 0 }, ilen = 0, next = 0;
+	size_t len, xlen[2] = { 0, 0 }, ilen = 0, next = 0, nold = 0, k;
+	struct oldseg old[4];
 	int i, rc, dated = 0;
 
 	if ((n = fh_pread(fd, h, sizeof(h), base)) < 4 || h[0] != 0xff || h[1] != 0xd8)
@@ -974,17 +1202,33 @@ jpeg_exif_at(struct fh *fd, off_t base, int64_t *utc, int32_t *off, struct where
 		    got >= 4 + (ssize_t)sizeof(IRB_ID) && memcmp(m + 4, IRB_ID, sizeof(IRB_ID)) == 0) {
 			iptc = pos + 4 + (off_t)sizeof(IRB_ID);
 			ilen = len - 2 - sizeof(IRB_ID);
+		} else if (nold < LEN(old) && ((m[1] == 0xe0 && len >= 2 + 14 && got >= 18 &&
+		    (memcmp(m + 4, "II", 2) == 0 || memcmp(m + 4, "MM", 2) == 0) &&
+		    memcmp(m + 10, "HEAPJPGM", 8) == 0) ||
+		    (m[1] == 0xe1 && len >= 2 + 5 && got >= 9 && memcmp(m + 4, "QVCI\0", 5) == 0) ||
+		    m[1] == 0xec)) {
+			old[nold].at = pos + 4;
+			old[nold].len = len - 2;
+			old[nold++].kind = m[1] == 0xe0 ? SEG_CIFF : m[1] == 0xe1 ? SEG_QVCI :
+			    SEG_PICTURE_INFO;
 		}
 		pos += 2 + (off_t)len;
 	}
 	/* no EXIF date, or one without a zone: IPTC's and the XMP's, read
-	 * only now (a Pixel's XMP is 73 KiB) */
-	if (xmp == 0 && iptc == 0)
+	 * only now (a Pixel's XMP is 73 KiB); without theirs, an old
+	 * camera's segment's, in exiftool's order */
+	if (xmp == 0 && iptc == 0 && (dated || nold == 0))
 		return dated ? 0 : -1;
 	x[0] = (char *)segment(fd, base, xmp, xlen[0]);
 	x[1] = extended_xmp(fd, base, ext, next, x[0], xlen[0], &xlen[1]);
 	irb = segment(fd, base, iptc, ilen);
 	rc = dated ? 0 : later_time(irb, ilen, (const char *const *)x, xlen, utc, off);
+	for (k = nold; rc < 0 && k-- > 0;)
+		if (old[k].kind != SEG_PICTURE_INFO)
+			rc = oldseg_date(fd, base, &old[k], utc, off);
+	for (k = 0; rc < 0 && k < nold; k++)
+		if (old[k].kind == SEG_PICTURE_INFO)
+			rc = oldseg_date(fd, base, &old[k], utc, off);
 	if (rc == 0 && !dated)
 		zone_later(utc, off, w);
 	if (w != NULL && !w->has_clock)
@@ -1611,7 +1855,7 @@ static const struct reader {
 	{ "orf", tiff_file_time, "exif" }, { "ori", tiff_file_time, "exif" },
 	{ "rw2", tiff_file_time, "exif" }, { "rwl", tiff_file_time, "exif" },
 	{ "raw", tiff_file_time, "exif" }, { "raf", raf_time, "exif" },
-	{ "cr3", cr3_time, "exif" },
+	{ "cr3", cr3_time, "exif" }, { "crw", crw_time, "exif" },
 	{ "avi", riff_time, "riff" },
 	{ "mts", mts_time, "h264" }, { "m2ts", mts_time, "h264" },
 	{ "m2t", mts_time, "h264" }, { "ts", mts_time, "h264" },

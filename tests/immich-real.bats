@@ -431,3 +431,17 @@ folder-shots-20190502.png	2019-05-02T08:00:00+00:00	2019-05-02T08:00:00.000Z"
 	record_shown "$BATS_TEST_TMPDIR/o" > read
 	run -0 diff read got
 }
+
+@test "Canon CR3s show on the real server at their maker note's TimeZone (CMT3), their instants by their OffsetTimeOriginal, and one with only a GPS IFD (CMT4) at its place's zone, where mem-scan's records put them" {
+	local E=$BATS_TEST_TMPDIR/cr3
+	mkdir -p "$E"
+	cr3_zone_files "$E"
+	# made CR3s have no pixels to make a thumbnail of
+	through_server "$E" 3 '[.exifInfo.dateTimeOriginal, .localDateTime, .exifInfo.latitude]' queues
+	# z at +01:00 (not its +02:00), n at -05:00, g at Paris's +02:00
+	assert_output "2021-05-06T05:08:09+00:00	2021-05-06T06:08:09.000Z	
+2021-05-06T05:08:09+00:00	2021-05-06T07:08:09.000Z	48.8566
+2021-05-06T12:08:09+00:00	2021-05-06T07:08:09.000Z	"
+	record_shown "$BATS_TEST_TMPDIR/o" > read
+	run -0 diff read <(cut -f1,2 got)
+}

@@ -27,7 +27,7 @@ corpus_into() {
 	echo "$n"
 }
 
-@test "every corpus photo (JPEG, HEIC, HEIF, AVIF, TIFF, DNG) is dated as exiftool reads it, in Immich's order: the Exif IFD's DateTimeOriginal, else its CreateDate, the CreateDate first where only it has its SubSecTime or OffsetTime tag (its instant by its own offset tag, else by the file's zone, and shown at that zone: its maker note's TimeZone, else OffsetTimeOriginal, OffsetTimeDigitized, TimeZoneOffset's hours), else in a JPEG XMP's photoshop:DateCreated, IPTC's DateCreated, XMP's exif:DateTimeOriginal, pdf:CreationDate, IPTC's DigitalCreationDate, XMP's xmp:CreateDate; else by its GPS clock (time_source=gps); and no other is" {
+@test "every corpus photo (JPEG, HEIC, HEIF, AVIF, TIFF, DNG) is dated as exiftool reads it, in Immich's order: the Exif IFD's DateTimeOriginal, else its CreateDate, the CreateDate first where only it has its SubSecTime or OffsetTime tag (its instant by its own offset tag, else by the file's zone, and shown at that zone: its maker note's TimeZone, else OffsetTimeOriginal, OffsetTimeDigitized, TimeZoneOffset's hours), else in a JPEG XMP's photoshop:DateCreated, IPTC's DateCreated, XMP's exif:DateTimeOriginal, pdf:CreationDate, IPTC's DigitalCreationDate, XMP's xmp:CreateDate; else an older camera's maker note's or APP12's DateTimeOriginal; else by its GPS clock (time_source=gps); and no other is" {
 	[ "$(corpus_into export 'ln -s' '^(jpeg|other:(heic|heif|avif|tif|tiff|dng)):')" -gt 220 ]
 	run -0 mem-scan -o out --records export
 	exiftool -j -G1 -ExifIFD:DateTimeOriginal -ExifIFD:OffsetTimeOriginal \
@@ -37,6 +37,7 @@ corpus_into() {
 		-IPTC:DigitalCreationDate -IPTC:DigitalCreationTime \
 		-XMP-xmp:CreateDate -Composite:GPSDateTime -XMP-exif:GPSDateTime \
 		-MakerNotes:TimeZone -MakerNotes:DaylightSavings -ExifIFD:TimeZoneOffset -IFD0:TimeZoneOffset -IFD0:Make \
+		-MakerNotes:DateTimeOriginal -APP12:DateTimeOriginal \
 		export/* > tags.json 2> /dev/null || true
 	run python3 - out/.mem/items <<'PY'
 import json, os, re, sys
@@ -95,6 +96,13 @@ for t in json.load(open("tags.json")):
                 i = d[1][0] if d[1][1] is not None else d[1][0] - z * 60
                 d = ("exif", (i, z))
             break
+    # else an older camera's own, which exiftool calls DateTimeOriginal too:
+    # a maker note's (Casio, Reconyx, CIFF), else an APP12 picture info's
+    for g in ("MakerNotes", "APP12"):
+        v = [str(x) for k, x in t.items() if k.endswith(":DateTimeOriginal") and
+             not k.startswith(("ExifIFD:", "XMP-")) and (g == "APP12") == (k == "PictureInfo:DateTimeOriginal")]
+        if d is None and v and exiftool_date(v[0][:19]) is not None:
+            d = ("exif", exiftool_date(v[0][:19]))
     # Immich's last date tag: the GPS clock, an instant ("...:09.5Z"),
     # EXIF's, else (in a JPEG) XMP's
     v = str(t.get("Composite:GPSDateTime", ""))

@@ -176,7 +176,7 @@ e.ts 2020-02-02T02:02:02Z +00:00 mtime"
 	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 -c:v wmv2 \
 		-metadata creation_time=2012-03-04T05:06:07Z export/c.wmv
 	run -0 exiftool -q -p '$FileType $DateTimeOriginal' export/a.CR3 export/b.RAF
-	assert_output "CRX 2021:05:06 07:08:09
+	assert_output "CR3 2021:05:06 07:08:09
 RAF 2016:08:09 10:11:12"
 	run -0 exiftool -q -p '$OffsetTimeOriginal' export/a.CR3
 	assert_output "+09:00"
@@ -187,6 +187,31 @@ RAF 2016:08:09 10:11:12"
 	assert_output "a.CR3 2021-05-05T22:08:09Z +09:00 exif
 b.RAF 2016-08-09T10:11:12Z - exif
 c.wmv 2012-03-04T05:06:07Z +00:00 asf"
+}
+
+@test "a Canon CR3 is shown at its maker note's TimeZone (CMT3), as exiftool-vendored zones it for Immich, its instant placed by its OffsetTimeOriginal; its GPS IFD (CMT4) is its place, and zones a date without an offset; mem-exif leaves each file as it is, and gives the placed one a sidecar of its date at that zone" {
+	mkdir export
+	cr3_zone_files export
+	exiftool -q -q -f -p '$FileName $DateTimeOriginal $OffsetTimeOriginal $TimeZone $GPSLatitude# $GPSLongitude#' \
+		export | sort > judged
+	run -0 cat judged
+	assert_output "g.CR3 2021:05:06 07:08:09 - - 48.8566 2.3522
+n.CR3 2021:05:06 07:08:09 - -05:00 - -
+z.CR3 2021:05:06 07:08:09 +02:00 +01:00 - -"
+	mem-scan -o out --records export > records
+	run -0 record_dates out
+	assert_output "g.CR3 2021-05-06T05:08:09Z +02:00 exif
+n.CR3 2021-05-06T12:08:09Z -05:00 exif
+z.CR3 2021-05-06T05:08:09Z +01:00 exif"
+	run -0 field out "$PWD/export/g.CR3" lat
+	assert_output 48.8566000
+	run -0 field out "$PWD/export/g.CR3" offset_source
+	assert_output gps
+	run -0 mem-exif -o out < records
+	[ "$(cd export && sha1sum * | cut -d' ' -f1 | sort)" = \
+		"$(cd out/export/media && sha1sum *.cr3 | cut -d' ' -f1 | sort)" ]
+	run -0 exiftool -q -p '$DateTimeOriginal' out/export/media/*.xmp
+	assert_output "2021:05:06 07:08:09+02:00"
 }
 
 @test "a JPEG without DateTimeOriginal is dated by its EXIF CreateDate, else its XMP DateTimeOriginal, else its XMP CreateDate (an edited copy, a scan), and mem-exif leaves that date as it is, writing neither a copy nor the mtime" {

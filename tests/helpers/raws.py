@@ -3,11 +3,14 @@
 a date goes (exiftool, the judge in tests/mem-scan-formats.bats, reads
 them back):
 
-  raws.py cr3 OUT "YYYY:MM:DD HH:MM:SS" [+HH:MM]
+  raws.py cr3 OUT "YYYY:MM:DD HH:MM:SS" [+HH:MM|-] [MINUTES|-] [LAT,LON]
       a Canon CR3: ftyp "crx ", and in moov the box of Canon's uuid
-      85c0b687-820f-11e0-8111-f4ce462b6a48 holding CMT1 (IFD0: Make,
-      Model) and CMT2 (the Exif IFD: DateTimeOriginal, OffsetTimeOriginal),
-      each a little-endian TIFF structure.
+      85c0b687-820f-11e0-8111-f4ce462b6a48 holding CNCV (its compressor,
+      CanonCR3_001, which tells a CR3 from a CRM movie), CMT1 (IFD0: Make,
+      Model), CMT2 (the Exif IFD: DateTimeOriginal, OffsetTimeOriginal),
+      with MINUTES CMT3 (the maker note: TimeInfo, its TimeZone those
+      minutes east of UTC, daylight saving off), with LAT,LON CMT4 (the
+      GPS IFD), each a little-endian TIFF structure.
   raws.py raf OUT JPEG
       a Fujifilm RAF: the "FUJIFILMCCD-RAW " header, whose bytes 84-91
       give the offset and length of the JPEG preview (big-endian), and
@@ -31,28 +34,48 @@ import time
 
 
 def tiff(entries):
-    """A TIFF structure of one IFD of ASCII tags [(tag, text)]."""
+    """A TIFF structure of one IFD of tags [(tag, text)], ASCII, or
+    [(tag, type, count, value bytes)]."""
     end = 8 + 2 + 12 * len(entries) + 4
     ents, data = b"", b""
-    for tag, text in sorted(entries):
-        v = text.encode() + b"\0"
+    for e in sorted(entries):
+        tag, kind, count, v = e if len(e) == 4 else (e[0], 2, len(e[1]) + 1, e[1].encode() + b"\0")
         if len(v) <= 4:
-            ents += struct.pack("<HHI", tag, 2, len(v)) + v.ljust(4, b"\0")
+            ents += struct.pack("<HHI", tag, kind, count) + v.ljust(4, b"\0")
         else:
-            ents += struct.pack("<HHII", tag, 2, len(v), end + len(data))
+            ents += struct.pack("<HHII", tag, kind, count, end + len(data))
             data += v + b"\0" * (len(v) % 2)
     return b"II*\0" + struct.pack("<IH", 8, len(entries)) + ents + bytes(4) + data
+
+
+def gps_ifd(lat, lon):
+    """GPS IFD tags of a place: each coordinate's reference letter, then
+    its degrees, minutes and seconds as three rationals."""
+    def dms(v):
+        d = int(v)
+        m = int((v - d) * 60)
+        s = round(((v - d) * 60 - m) * 60 * 1000)
+        return struct.pack("<6I", d, 1, m, 1, s, 1000)
+    return [(1, 2, 2, (b"N" if lat >= 0 else b"S") + b"\0"), (2, 5, 3, dms(abs(lat))),
+            (3, 2, 2, (b"E" if lon >= 0 else b"W") + b"\0"), (4, 5, 3, dms(abs(lon)))]
 
 
 def box(kind, body):
     return struct.pack(">I", 8 + len(body)) + kind + body
 
 
-def cr3(out, when, offset=None):
-    exif = [(0x9003, when)] + ([(0x9011, offset)] if offset else [])
+def cr3(out, when, offset="-", zone="-", place=None):
+    exif = [(0x9003, when)] + ([(0x9011, offset)] if offset != "-" else [])
     uuid = bytes.fromhex("85c0b687820f11e08111f4ce462b6a48")
-    canon = box(b"CMT1", tiff([(0x010f, "Canon"), (0x0110, "Canon EOS R5")]))
+    # CNCV names the kind (exiftool: a CR3 photo, not a CRM movie)
+    canon = box(b"CNCV", b"CanonCR3_001/01.09.00/00.00.00")
+    canon += box(b"CMT1", tiff([(0x010f, "Canon"), (0x0110, "Canon EOS R5")]))
     canon += box(b"CMT2", tiff(exif))
+    if zone != "-":
+        info = struct.pack("<4i", 16, int(zone), 0, 0)
+        canon += box(b"CMT3", tiff([(0x0035, 4, 4, info)]))
+    if place:
+        canon += box(b"CMT4", tiff(gps_ifd(*map(float, place.split(",")))))
     data = box(b"ftyp", b"crx " + struct.pack(">I", 1) + b"crx isom")
     data += box(b"moov", box(b"uuid", uuid + canon)) + box(b"mdat", b"")
     open(out, "wb").write(data)
@@ -112,8 +135,8 @@ def crw(out, when, order):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) >= 4 and sys.argv[1] == "cr3":
-        cr3(*sys.argv[2:5])
+    if 4 <= len(sys.argv) <= 7 and sys.argv[1] == "cr3":
+        cr3(*sys.argv[2:])
     elif len(sys.argv) == 4 and sys.argv[1] == "raf":
         raf(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 5 and sys.argv[1] == "nef" and sys.argv[4] in ("far", "long"):

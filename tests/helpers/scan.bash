@@ -124,6 +124,19 @@ old_camera_files() {
 	exiftool -q -o "$d/casio-exif.jpg" '-DateTimeOriginal=2002:03:04 05:06:07' "$d/casio.jpg"
 }
 
+# cr3_zone_files DIR: Canon CR3s (raws.py) taken at 2021:05:06 07:08:09:
+#   z.CR3	OffsetTimeOriginal +02:00, its maker note's TimeZone +01:00
+#		(Canon keeps summer time apart: exiftool-vendored shows it
+#		at +01:00, its instant by +02:00)
+#   n.CR3	its maker note's TimeZone -05:00 only
+#   g.CR3	no zone, its GPS IFD in Paris (+02:00 then)
+cr3_zone_files() {
+	local raws=$REPO/tests/helpers/raws.py
+	python3 "$raws" cr3 "$1/z.CR3" '2021:05:06 07:08:09' +02:00 60
+	python3 "$raws" cr3 "$1/n.CR3" '2021:05:06 07:08:09' - -300
+	python3 "$raws" cr3 "$1/g.CR3" '2021:05:06 07:08:09' - - 48.8566,2.3522
+}
+
 # record_shown OUT: each record's instant and the wall clock it is shown
 # at (the time moved by its offset; without one, the time), as Immich's
 # API gives them ("2023-07-02T02:30:00+00:00", "...T04:30:00.000Z"),

@@ -151,12 +151,16 @@ static int maker_zone(const struct tiff *t, uint32_t exif, int32_t *z, struct wh
 /*
  * The zone exiftool-vendored gives a file from its zone tags, which Immich
  * shows every date of the file at: the first of the maker note's
- * TimeZone, OffsetTimeOriginal, OffsetTimeDigitized and TimeZoneOffset.
- * 0 with *z, or -1.
+ * TimeZone (mz when read elsewhere: a CR3's), OffsetTimeOriginal,
+ * OffsetTimeDigitized and TimeZoneOffset. 0 with *z, or -1.
  */
 static int
-zone_tags(const struct tiff *t, uint32_t ifd, int32_t *z, struct where *w)
+zone_tags(const struct tiff *t, uint32_t ifd, const int32_t *mz, int32_t *z, struct where *w)
 {
+	if (mz != NULL) {
+		*z = *mz;
+		return 0;
+	}
 	return maker_zone(t, ifd, z, w) == 0 ||
 	    offset_tag(t, ifd, TAG_OFFSET_TIME_ORIGINAL, z) == 0 ||
 	    offset_tag(t, ifd, TAG_OFFSET_TIME_DIGITIZED, z) == 0 ||
@@ -236,12 +240,13 @@ reconyx_date(const struct tiff *t, uint32_t exif, int64_t *utc, int32_t *off)
  * before a DateTimeOriginal without. Without EXIF's DateTimeOriginal, a
  * Reconyx maker note's is exiftool's, and has no composite. w learns which
  * of them there are (exiftool's MWG dates take XMP's and IPTC's only in
- * the EXIF dates' place), and the zone tags' zone. The date's own offset
- * tag places its instant; the zone tags' zone is the offset it is shown
- * at, and places a date without one.
+ * the EXIF dates' place), and the zone tags' zone (mz: the maker note's,
+ * read elsewhere). The date's own offset tag places its instant; the zone
+ * tags' zone is the offset it is shown at, and places a date without one.
  */
 static int
-ifd_time(const struct tiff *t, uint32_t ifd, int64_t *utc, int32_t *off, struct where *w)
+ifd_time(const struct tiff *t, uint32_t ifd, const int32_t *mz, int64_t *utc, int32_t *off,
+    struct where *w)
 {
 	int64_t cu;
 	int32_t co, z;
@@ -256,7 +261,7 @@ ifd_time(const struct tiff *t, uint32_t ifd, int64_t *utc, int32_t *off, struct 
 		*utc = cu;
 		*off = co;
 	}
-	zoned = zone_tags(t, ifd, &z, w) == 0;
+	zoned = zone_tags(t, ifd, mz, &z, w) == 0;
 	if (w != NULL) {
 		w->dto = dto;
 		w->create = create;
@@ -339,25 +344,12 @@ gps_clock(const struct tiff *t, uint32_t gps, int64_t *utc)
 	return time_parse(s, utc, &off);
 }
 
-/* Where the GPS IFD that IFD0 points to places the photo, and its clock,
- * if asked. */
+/* Where the GPS IFD at gps places the photo, and its clock, in w. */
 static void
-tiff_where(const struct tiff *t, struct where *w)
+gps_where(const struct tiff *t, uint32_t gps, struct where *w)
 {
-	const unsigned char *e;
-	uint32_t ifd0, gps;
 	double lat, lon;
 
-	if (w == NULL || (w->known && w->has_clock))
-		return;
-	ifd0 = tiff_get32(t, t->p + 4);
-	if ((e = tiff_entry(t, ifd0, TAG_GPS_IFD)) == NULL) {
-		/* IFD0 whole and no GPS IFD: nothing to look for further */
-		w->none = tiff_ifd_count(t, ifd0) >= 0;
-		return;
-	}
-	if (!tiff_pointer(t, e, &gps))
-		return;
 	if (!w->has_clock && gps_clock(t, gps, &w->clock) == 0)
 		w->has_clock = 1;
 	if (w->known ||
@@ -370,6 +362,26 @@ tiff_where(const struct tiff *t, struct where *w)
 	w->lon = lon;
 }
 
+/* Where the GPS IFD that IFD0 points to places the photo, and its clock,
+ * if asked. */
+static void
+tiff_where(const struct tiff *t, struct where *w)
+{
+	const unsigned char *e;
+	uint32_t ifd0, gps;
+
+	if (w == NULL || (w->known && w->has_clock))
+		return;
+	ifd0 = tiff_get32(t, t->p + 4);
+	if ((e = tiff_entry(t, ifd0, TAG_GPS_IFD)) == NULL) {
+		/* IFD0 whole and no GPS IFD: nothing to look for further */
+		w->none = tiff_ifd_count(t, ifd0) >= 0;
+		return;
+	}
+	if (tiff_pointer(t, e, &gps))
+		gps_where(t, gps, w);
+}
+
 /*
  * The zone a Canon's or a Nikon's maker note keeps (Canon's TimeInfo,
  * Nikon's WorldTime: minutes east of UTC, and a Nikon's summer time an hour
@@ -379,6 +391,27 @@ tiff_where(const struct tiff *t, struct where *w)
  * is read from its head, where the zone is. 0 with *z, or -1; w->more
  * when the zone lies past the bytes at hand.
  */
+/* Canon's TimeInfo in the maker-note IFD at `at` of t, whose offsets an
+ * editor moved by `moved`: 0 with *z, -1 for none, 1 when the IFD or the
+ * value lies past the bytes at hand. */
+static int
+canon_zone(const struct tiff *t, uint32_t at, int64_t moved, int32_t *z)
+{
+	const unsigned char *e;
+	uint32_t vo;
+
+	if ((e = tiff_entry(t, at, CANON_TIME_INFO)) == NULL)
+		return tiff_ifd_count(t, at) >= 0 ? -1 : 1;	/* whole: none */
+	if ((tiff_get16(t, e + 2) != TIFF_LONG && tiff_get16(t, e + 2) != TIFF_SLONG) ||
+	    tiff_get32(t, e + 4) < 2)
+		return -1;
+	vo = tiff_get32(t, e + 8);
+	if ((int64_t)vo + moved < 0 || (int64_t)vo + moved + 8 > (int64_t)t->len)
+		return 1;
+	*z = (int32_t)tiff_get32(t, t->p + vo + moved + 4);
+	return 0;
+}
+
 static int
 maker_zone(const struct tiff *t, uint32_t exif, int32_t *z, struct where *w)
 {
@@ -408,26 +441,18 @@ maker_zone(const struct tiff *t, uint32_t exif, int32_t *z, struct where *w)
 		/* an IFD, its offsets the EXIF's; but an editor that moved
 		 * it left them as they were, and its footer ("II*\0" and
 		 * where it was) says by how much (exiftool's FixBase) */
-		uint32_t was, vo;
+		uint32_t was;
 		int64_t moved = 0;
+		int rc;
 
 		at = (uint32_t)(v - t->p);
 		if (!cut && n >= 8 && (memcmp(v + n - 8, "II*\0", 4) == 0 ||
 		    memcmp(v + n - 8, "MM\0*", 4) == 0) && (was = tiff_get32(t, v + n - 4)) != 0)
 			moved = (int64_t)at - was;
-		if ((e = tiff_entry(t, at, CANON_TIME_INFO)) == NULL) {
-			if (tiff_ifd_count(t, at) >= 0)
-				return -1;	/* the IFD is whole: none */
-			goto more;
-		}
-		if ((tiff_get16(t, e + 2) != TIFF_LONG && tiff_get16(t, e + 2) != TIFF_SLONG) ||
-		    tiff_get32(t, e + 4) < 2)
+		if ((rc = canon_zone(t, at, moved, &tz)) < 0)
 			return -1;
-		vo = tiff_get32(t, e + 8);
-		if ((int64_t)vo + moved < 0 || (int64_t)vo + moved + 8 > (int64_t)t->len)
+		if (rc > 0)
 			goto more;
-		tv = t->p + vo + moved;
-		tz = (int32_t)tiff_get32(t, tv + 4);
 	} else {
 		/* "Nikon\0", a version, then a TIFF structure of its own */
 		uint32_t ifd;
@@ -466,7 +491,7 @@ tiff_time(const struct tiff *t, int64_t *utc, int32_t *off, struct where *w)
 	if ((e = tiff_entry(t, tiff_get32(t, t->p + 4), TAG_EXIF_IFD)) == NULL ||
 	    !tiff_pointer(t, e, &exif))
 		return -1;
-	return ifd_time(t, exif, utc, off, w);
+	return ifd_time(t, exif, NULL, utc, off, w);
 }
 
 /* The date of an EXIF block: "Exif\0\0" and a TIFF structure. */
@@ -1540,8 +1565,9 @@ moov_file(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off, struct where *
 
 /*
  * A Canon CR3 (ISO boxes): moov's box of Canon's uuid holds the EXIF as
- * TIFF structures, CMT1 IFD0 and CMT2 the Exif IFD itself, which exiftool
- * reads DateTimeOriginal from.
+ * TIFF structures, each its IFD0: CMT1 IFD0, CMT2 the Exif IFD, which
+ * exiftool reads DateTimeOriginal from, CMT3 the maker note, whose
+ * TimeInfo zone exiftool-vendored takes first, and CMT4 the GPS IFD.
  */
 static int
 cr3_time(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off, struct where *w)
@@ -1552,18 +1578,28 @@ cr3_time(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off, struct where *w
 	size_t len, n, bl, cl, at = 0;
 	unsigned char *buf = top_box(fd, fsize, "moov", 64 << 20, &len);
 	struct tiff t;
-	int rc = -1;
+	int32_t mz;
+	int rc = -1, zoned = 0;
 
-	/* its GPS is in CMT4: not read */
 	if (buf == NULL)
 		return -1;
 	if ((moov = box(buf, len, "moov", &n)) != NULL)
 		while (box_next(moov, n, &at, &type, &body, &bl) == 0)
 			if (memcmp(type, "uuid", 4) == 0 && bl >= 16 &&
 			    memcmp(body, canon, 16) == 0) {
-				if ((cmt = box(body + 16, bl - 16, "CMT2", &cl)) != NULL &&
+				body += 16;
+				bl -= 16;
+				if ((cmt = box(body, bl, "CMT3", &cl)) != NULL &&
+				    tiff_init(&t, cmt, cl) == 0 &&
+				    canon_zone(&t, tiff_get32(&t, t.p + 4), 0, &mz) == 0)
+					zoned = mz >= -14 * 60 && mz <= 14 * 60;
+				if (w != NULL && (cmt = box(body, bl, "CMT4", &cl)) != NULL &&
 				    tiff_init(&t, cmt, cl) == 0)
-					rc = ifd_time(&t, tiff_get32(&t, t.p + 4), utc, off, w);
+					gps_where(&t, tiff_get32(&t, t.p + 4), w);
+				if ((cmt = box(body, bl, "CMT2", &cl)) != NULL &&
+				    tiff_init(&t, cmt, cl) == 0)
+					rc = ifd_time(&t, tiff_get32(&t, t.p + 4), zoned ? &mz : NULL,
+					    utc, off, w);
 				break;
 			}
 	free(buf);

@@ -445,3 +445,15 @@ folder-shots-20190502.png	2019-05-02T08:00:00+00:00	2019-05-02T08:00:00.000Z"
 	record_shown "$BATS_TEST_TMPDIR/o" > read
 	run -0 diff read <(cut -f1,2 got)
 }
+
+@test "TIFFs dated only by their XMP or IPTC (a scan dated in an editor) show on the real server at the dates and zones mem-scan read" {
+	local E=$BATS_TEST_TMPDIR/tiff
+	mkdir -p "$E"
+	tiff_later_files "$E"
+	through_server "$E" 3 '[.exifInfo.dateTimeOriginal, .localDateTime]'
+	assert_output "1975-06-07T10:00:00+00:00	1975-06-07T10:00:00.000Z
+1980-01-02T01:04:05+00:00	1980-01-02T03:04:05.000Z
+1990-01-02T06:04:05+00:00	1990-01-02T03:04:05.000Z"
+	record_shown "$BATS_TEST_TMPDIR/o" > read
+	run -0 diff read got
+}

@@ -27,7 +27,7 @@ corpus_into() {
 	echo "$n"
 }
 
-@test "every corpus photo (JPEG, HEIC, HEIF, AVIF, TIFF, DNG) is dated as exiftool reads it, in Immich's order: the Exif IFD's DateTimeOriginal, else its CreateDate, the CreateDate first where only it has its SubSecTime or OffsetTime tag (its instant by its own offset tag, else by the file's zone, and shown at that zone: its maker note's TimeZone, else OffsetTimeOriginal, OffsetTimeDigitized, TimeZoneOffset's hours), else in a JPEG XMP's photoshop:DateCreated, IPTC's DateCreated, XMP's exif:DateTimeOriginal, pdf:CreationDate, IPTC's DigitalCreationDate, XMP's xmp:CreateDate; else an older camera's maker note's or APP12's DateTimeOriginal; else by its GPS clock (time_source=gps); and no other is" {
+@test "every corpus photo (JPEG, HEIC, HEIF, AVIF, TIFF, DNG) is dated as exiftool reads it, in Immich's order: the Exif IFD's DateTimeOriginal, else its CreateDate, the CreateDate first where only it has its SubSecTime or OffsetTime tag (its instant by its own offset tag, else by the file's zone, and shown at that zone: its maker note's TimeZone, else OffsetTimeOriginal, OffsetTimeDigitized, TimeZoneOffset's hours), else in a JPEG's or a TIFF's XMP photoshop:DateCreated, IPTC's DateCreated, XMP's exif:DateTimeOriginal, pdf:CreationDate, IPTC's DigitalCreationDate, XMP's xmp:CreateDate; else an older camera's maker note's or APP12's DateTimeOriginal; else by its GPS clock (time_source=gps); and no other is" {
 	[ "$(corpus_into export 'ln -s' '^(jpeg|other:(heic|heif|avif|tif|tiff|dng)):')" -gt 220 ]
 	run -0 mem-scan -o out --records export
 	exiftool -j -G1 -ExifIFD:DateTimeOriginal -ExifIFD:OffsetTimeOriginal \
@@ -60,8 +60,9 @@ for t in json.load(open("tags.json")):
         v = str(t.get(date, ""))
         if date == "ExifIFD:DateTimeOriginal" and create_first:
             continue
-        if not date.startswith("ExifIFD") and os.path.splitext(t["SourceFile"])[1] != ".jpg":
-            continue	# XMP and IPTC are read in JPEGs only
+        if not date.startswith("ExifIFD") and \
+                os.path.splitext(t["SourceFile"])[1] not in (".jpg", ".tif", ".tiff", ".dng"):
+            continue	# XMP and IPTC are read in JPEGs and TIFF structures only
         if date.startswith("IPTC"):
             # "2006:10:29" and "06:27:51-05:00": one date, none without its time
             v = v + " " + str(t.get(zone, "")) if zone in t else ""

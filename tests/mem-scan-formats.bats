@@ -305,6 +305,24 @@ c.jpg 2005-06-07T08:09:10Z +00:00 exif
 d.jpg 2008-10-20T19:54:15Z - exif"
 }
 
+@test "a TIFF without an EXIF date (a scan dated in an editor) is dated by its XMP and IPTC (IFD0's tags) in Immich's order, as exiftool's MWG dates it; mem-exif leaves each as it is" {
+	mkdir export
+	tiff_later_files export
+	exiftool -q -q -f -use MWG -p '$FileName $DateTimeOriginal' export | sort > judged
+	run -0 cat judged
+	assert_output "both.tif 1990:01:02 03:04:05-03:00
+iptc.tif 1980:01:02 03:04:05+02:00
+xmp.tif 1975:06:07 10:00:00"
+	mem-scan -o out --records export > records
+	run -0 record_dates out
+	assert_output "both.tif 1990-01-02T06:04:05Z -03:00 exif
+iptc.tif 1980-01-02T01:04:05Z +02:00 exif
+xmp.tif 1975-06-07T10:00:00Z - exif"
+	run -0 mem-exif -o out < records
+	[ "$(cd export && sha1sum * | cut -d' ' -f1 | sort)" = \
+		"$(cd out/export/media && sha1sum * | cut -d' ' -f1 | sort)" ]
+}
+
 @test "a PNG without an EXIF date (an iPhone's screenshot) is dated by its XMP before IDAT in Immich's order: photoshop:DateCreated, exif:DateTimeOriginal, else its GPS clock; mem-exif leaves each as it is" {
 	mkdir export
 	ffmpeg -nostdin -loglevel error -f lavfi -i color=red:s=32x32 -frames:v 1 base.png

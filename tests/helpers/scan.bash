@@ -137,6 +137,25 @@ cr3_zone_files() {
 	python3 "$raws" cr3 "$1/g.CR3" '2021:05:06 07:08:09' - - 48.8566,2.3522
 }
 
+# tiff_later_files DIR: TIFFs dated only past EXIF, as a scan is once its
+# date is set in an editor (exiftool writes them as Photoshop does):
+#   xmp.tif	XMP photoshop:DateCreated 1975:06:07 10:00:00
+#   iptc.tif	IPTC DateCreated 1980:01:02, TimeCreated 03:04:05+02:00
+#   both.tif	XMP exif:DateTimeOriginal 1990:01:02 03:04:05-03:00 and
+#		xmp:CreateDate 1991:01:01 00:00:00 (MWG's order: the first)
+tiff_later_files() {
+	local f
+	for f in xmp iptc both; do
+		ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=1 -frames:v 1 \
+			"$1/$f.tif"
+	done
+	exiftool -q -overwrite_original '-XMP-photoshop:DateCreated=1975:06:07 10:00:00' "$1/xmp.tif"
+	exiftool -q -overwrite_original -IPTC:DateCreated=1980:01:02 \
+		-IPTC:TimeCreated=03:04:05+02:00 "$1/iptc.tif"
+	exiftool -q -overwrite_original '-XMP-exif:DateTimeOriginal=1990:01:02 03:04:05-03:00' \
+		'-XMP-xmp:CreateDate=1991:01:01 00:00:00' "$1/both.tif"
+}
+
 # record_shown OUT: each record's instant and the wall clock it is shown
 # at (the time moved by its offset; without one, the time), as Immich's
 # API gives them ("2023-07-02T02:30:00+00:00", "...T04:30:00.000Z"),

@@ -40,6 +40,9 @@
 #define TAG_SUBSEC_DIGITIZED 0x9292
 #define TAG_TIME_ZONE_OFFSET 0x882a	/* int16s: hours; a second, ModifyDate's */
 #define TAG_MAKE 0x010f
+#define TAG_XMP 0x02bc		/* a TIFF's XMP packet, in IFD0 */
+#define TAG_IPTC 0x83bb		/* a TIFF's IPTC datasets, bare */
+#define TAG_PHOTOSHOP 0x8649	/* a TIFF's image resources (IPTC among them) */
 #define TAG_MAKER_NOTE 0x927c
 #define CANON_TIME_INFO 0x0035	/* in Canon's maker note: int32s[4], [1] the zone */
 #define NIKON_WORLD_TIME 0x0024	/* in Nikon's: int16s zone, int8u summer time */
@@ -530,10 +533,45 @@ raw_magic(unsigned char *p, size_t n)
 		memcpy(p, "MM\0\x2a", 4);
 }
 
+static int later_time(const unsigned char *iptc, size_t ilen, const char *const x[2],
+    const size_t xlen[2], int64_t *utc, int32_t *off);
+static void later_where(int rc, int dated, const unsigned char *iptc, size_t ilen,
+    const char *const x[2], const size_t xlen[2], int64_t *utc, int32_t *off,
+    struct where *w);
+
+/*
+ * The XMP and IPTC of a TIFF structure's IFD0 (a scan's, as Photoshop,
+ * Lightroom or exiftool leave them): without an EXIF date (rc -1), the
+ * dates past EXIF's in Immich's order, as in a JPEG; what they tell of the
+ * zone in any case. The IPTC tag's datasets are bare; image resources
+ * hold them otherwise. rc, or 0 for a date found.
+ */
+static int
+tiff_later(const struct tiff *t, int rc, int64_t *utc, int32_t *off, struct where *w)
+{
+	uint32_t ifd0 = tiff_get32(t, t->p + 4);
+	const unsigned char *e, *iptc = NULL;
+	const char *x[2] = { NULL, NULL };
+	size_t xlen[2] = { 0, 0 }, ilen = 0;
+	int dated = rc == 0;
+
+	if ((e = tiff_entry(t, ifd0, TAG_XMP)) != NULL)
+		x[0] = (const char *)tiff_value(t, e, &xlen[0]);
+	if ((e = tiff_entry(t, ifd0, TAG_IPTC)) != NULL ||
+	    (e = tiff_entry(t, ifd0, TAG_PHOTOSHOP)) != NULL)
+		iptc = tiff_value(t, e, &ilen);
+	if (x[0] == NULL && iptc == NULL)
+		return rc;
+	if (!dated)
+		rc = later_time(iptc, ilen, x, xlen, utc, off);
+	later_where(rc, dated, iptc, ilen, x, xlen, utc, off, w);
+	return rc;
+}
+
 /*
  * A TIFF-based file (TIFF, DNG, most camera raws): the date is in its own
- * IFDs, which cameras write near the start; the first 64 KiB, else the
- * first MiB.
+ * IFDs, which cameras write near the start, else in its XMP or IPTC; the
+ * first 64 KiB, else the first MiB, else 16.
  */
 static int
 tiff_file_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w)
@@ -555,7 +593,7 @@ tiff_file_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct whe
 		if (fh_pread(fd, buf, n, 0) == (ssize_t)n) {
 			raw_magic(buf, n);
 			if (tiff_init(&t, buf, n) == 0)
-				rc = tiff_time(&t, utc, off, w);
+				rc = tiff_later(&t, tiff_time(&t, utc, off, w), utc, off, w);
 		}
 		free(buf);
 		if (n < step)
@@ -644,8 +682,8 @@ xmp_prop(const char *x, size_t n, const char *uri, const char *name, char *buf,
 
 /*
  * IPTC's datasets date and time of record 2 in the IIM block among a
- * JPEG's image resources (p, n: its APP13 after "Photoshop 3.0\0"): each
- * found with its length, or NULL.
+ * JPEG's image resources (p, n: its APP13 after "Photoshop 3.0\0"), or in
+ * bare datasets (a TIFF's IPTC tag): each found with its length, or NULL.
  */
 static void
 iptc_find(const unsigned char *p, size_t n, unsigned date, unsigned time,
@@ -656,6 +694,10 @@ iptc_find(const unsigned char *p, size_t n, unsigned date, unsigned time,
 
 	*d = *t = NULL;
 	*dl = *tl = 0;
+	if (n > 0 && p[0] == 0x1c) {	/* bare datasets (a TIFF's IPTC tag) */
+		iim = p;
+		ilen = n;
+	}
 	/* "8BIM", its id, a Pascal name padded to even, a size, the data */
 	while (iim == NULL && at + 12 <= n && memcmp(p + at, "8BIM", 4) == 0) {
 		name = (p[at + 6] + 2u) & ~1u;
@@ -918,6 +960,24 @@ xmp_clock(const char *const x[2], const size_t xlen[2], int64_t *utc)
 		    (off == 0 || off == OFFSET_UNKNOWN))
 			return 0;
 	return -1;
+}
+
+/*
+ * What a file's XMP and IPTC tell of the date rc says was found (0, or
+ * -1: none), dated when EXIF gave it: one of theirs is zoned as
+ * exiftool-vendored zones it; and in w, their GPS clock and the zone
+ * their other dates give a wall clock.
+ */
+static void
+later_where(int rc, int dated, const unsigned char *iptc, size_t ilen, const char *const x[2],
+    const size_t xlen[2], int64_t *utc, int32_t *off, struct where *w)
+{
+	if (rc == 0 && !dated)
+		zone_later(utc, off, w);
+	if (w != NULL && !w->has_clock)
+		w->has_clock = xmp_clock(x, xlen, &w->clock) == 0;
+	if (rc == 0 && *off == OFFSET_UNKNOWN && w != NULL && !w->has_hint)
+		w->has_hint = tags_zone(iptc, ilen, x, xlen, w, &w->hint) == 0;
 }
 
 /* The n bytes at base + at of a JPEG (a segment's), or NULL (at 0: none). */
@@ -1254,13 +1314,7 @@ jpeg_exif_at(struct fh *fd, off_t base, int64_t *utc, int32_t *off, struct where
 	for (k = 0; rc < 0 && k < nold; k++)
 		if (old[k].kind == SEG_PICTURE_INFO)
 			rc = oldseg_date(fd, base, &old[k], utc, off);
-	if (rc == 0 && !dated)
-		zone_later(utc, off, w);
-	if (w != NULL && !w->has_clock)
-		w->has_clock = xmp_clock((const char *const *)x, xlen, &w->clock) == 0;
-	if (rc == 0 && *off == OFFSET_UNKNOWN && w != NULL && !w->has_hint)
-		w->has_hint = tags_zone(irb, ilen, (const char *const *)x, xlen, w,
-		    &w->hint) == 0;
+	later_where(rc, dated, irb, ilen, (const char *const *)x, xlen, utc, off, w);
 	free(x[0]);
 	free(x[1]);
 	free(irb);

@@ -314,6 +314,23 @@ through_server() {
 	run -0 cat got
 }
 
+# made_through_server MAKER N FIELDS [queues]: the files MAKER (a function
+# of a folder, tests/helpers/scan.bash) makes, through_server.
+made_through_server() {
+	local E=$BATS_TEST_TMPDIR/made
+	mkdir -p "$E"
+	"$1" "$E"
+	shift
+	through_server "$E" "$@"
+}
+
+# shown_as_recorded [GOT]: the server's instants and local times (GOT,
+# default got) are the records' (record_shown).
+shown_as_recorded() {
+	record_shown "$BATS_TEST_TMPDIR/o" > read
+	run -0 diff read "${1:-got}"
+}
+
 @test "a camera's AVI, WMV and AVCHD clip and an edited JPEG show on the real server at the IDIT, ASF, MDPM and XMP dates mem-scan read, and a GIF dated by no reader of ours at the date it holds itself: no sidecar of its mtime overrides it" {
 	local E=$BATS_TEST_TMPDIR/camera
 	mkdir -p "$E"
@@ -362,10 +379,7 @@ folder-shots-20190502.png	2019-05-02T08:00:00+00:00	2019-05-02T08:00:00.000Z"
 }
 
 @test "JPEGs zoned only by EXIF's TimeZoneOffset (hours; an offset tag beside it; 0; in IFD0; two values, the second negative) show on the real server at the instants and local times mem-scan read, and those with two values the second positive or an impossible 20 at their wall clocks as UTC, as mem-scan reads no zone in them" {
-	local E=$BATS_TEST_TMPDIR/tzo
-	mkdir -p "$E"
-	zone_hour_jpegs "$E"
-	through_server "$E" 8 '[.exifInfo.dateTimeOriginal, .localDateTime]'
+	made_through_server zone_hour_jpegs 8 '[.exifInfo.dateTimeOriginal, .localDateTime]'
 	# a, c, d, h and i at +09:00, -04:00, +02:00, +05:00, -04:00; b, e, g at UTC
 	assert_output "2016-08-12T04:28:50+00:00	2016-08-12T13:28:50.000Z
 2016-08-12T08:28:50+00:00	2016-08-12T13:28:50.000Z
@@ -381,13 +395,8 @@ folder-shots-20190502.png	2019-05-02T08:00:00+00:00	2019-05-02T08:00:00.000Z"
 }
 
 @test "files whose date carries its own offset show on the real server at the zone mem-scan gave them, at the instants it read: a Canon's maker-note zone over its offset tag, the EXIF zone tags' over an XMP date's, else the zone of the file's place over the date's own (XMP, IPTC, Apple's creationdate)" {
-	local E=$BATS_TEST_TMPDIR/own
-	mkdir -p "$E"
-	own_offset_files "$E"
-	through_server "$E" 6 '[.exifInfo.dateTimeOriginal, .localDateTime]'
-	# instant and local time as mem-scan's records say
-	record_shown "$BATS_TEST_TMPDIR/o" > read
-	run -0 diff read got
+	made_through_server own_offset_files 6 '[.exifInfo.dateTimeOriginal, .localDateTime]'
+	shown_as_recorded
 	# and those are not all the dates' own offsets: placed.mov shows at
 	# 04:30 on July 2 (Paris), not 22:30 on July 1 (its -04:00)
 	run -0 cut -f2 got
@@ -397,14 +406,10 @@ folder-shots-20190502.png	2019-05-02T08:00:00+00:00	2019-05-02T08:00:00.000Z"
 }
 
 @test "JPEGs whose CreateDate has its SubSecTime or OffsetTime tag and whose DateTimeOriginal has neither show on the real server at the CreateDate, as mem-scan dates them (exiftool's SubSec composites first, in Immich's order)" {
-	local E=$BATS_TEST_TMPDIR/subsec
-	mkdir -p "$E"
-	subsec_jpegs "$E"
-	through_server "$E" 4 '[.exifInfo.dateTimeOriginal, .localDateTime]'
-	record_shown "$BATS_TEST_TMPDIR/o" > read
+	made_through_server subsec_jpegs 4 '[.exifInfo.dateTimeOriginal, .localDateTime]'
 	# to the second, as records keep it (the server keeps sd.jpg's .12)
 	sed -E 's/\.[0-9]+(\+00:00)/\1/; s/\.[0-9]+Z$/.000Z/' got > seconds
-	run -0 diff read seconds
+	shown_as_recorded seconds
 	run -0 cut -f1 seconds
 	assert_output "1985-06-01T10:00:00+00:00
 1985-06-01T10:00:00+00:00
@@ -413,11 +418,8 @@ folder-shots-20190502.png	2019-05-02T08:00:00+00:00	2019-05-02T08:00:00.000Z"
 }
 
 @test "photos dated outside EXIF (a Canon CRW and PowerShot's CIFF, a Casio's QVCI, an Olympus's APP12 picture info, a Reconyx maker note) show on the real server at the dates mem-scan read, and a Casio's with an XMP or EXIF date at that one" {
-	local E=$BATS_TEST_TMPDIR/old
-	mkdir -p "$E"
-	old_camera_files "$E"
 	# the made CRWs have no pixels to make a thumbnail of
-	through_server "$E" 8 '[.exifInfo.dateTimeOriginal, .localDateTime]' queues
+	made_through_server old_camera_files 8 '[.exifInfo.dateTimeOriginal, .localDateTime]' queues
 	# each at the wall clock read, as UTC (none has a zone): the Casio's
 	# own 1998 date once, under neither the XMP's 2001 nor EXIF's 2002
 	assert_output "1998-10-24T12:08:57+00:00	1998-10-24T12:08:57.000Z
@@ -428,32 +430,25 @@ folder-shots-20190502.png	2019-05-02T08:00:00+00:00	2019-05-02T08:00:00.000Z"
 2003-04-05T06:07:08+00:00	2003-04-05T06:07:08.000Z
 2004-05-06T07:08:09+00:00	2004-05-06T07:08:09.000Z
 2020-03-16T10:00:00+00:00	2020-03-16T10:00:00.000Z"
-	record_shown "$BATS_TEST_TMPDIR/o" > read
-	run -0 diff read got
+	shown_as_recorded
 }
 
 @test "Canon CR3s show on the real server at their maker note's TimeZone (CMT3), their instants by their OffsetTimeOriginal, and one with only a GPS IFD (CMT4) at its place's zone, where mem-scan's records put them" {
-	local E=$BATS_TEST_TMPDIR/cr3
-	mkdir -p "$E"
-	cr3_zone_files "$E"
 	# made CR3s have no pixels to make a thumbnail of
-	through_server "$E" 3 '[.exifInfo.dateTimeOriginal, .localDateTime, .exifInfo.latitude]' queues
+	made_through_server cr3_zone_files 3 \
+		'[.exifInfo.dateTimeOriginal, .localDateTime, .exifInfo.latitude]' queues
 	# z at +01:00 (not its +02:00), n at -05:00, g at Paris's +02:00
 	assert_output "2021-05-06T05:08:09+00:00	2021-05-06T06:08:09.000Z	
 2021-05-06T05:08:09+00:00	2021-05-06T07:08:09.000Z	48.8566
 2021-05-06T12:08:09+00:00	2021-05-06T07:08:09.000Z	"
-	record_shown "$BATS_TEST_TMPDIR/o" > read
-	run -0 diff read <(cut -f1,2 got)
+	cut -f1,2 got > dates
+	shown_as_recorded dates
 }
 
 @test "TIFFs dated only by their XMP or IPTC (a scan dated in an editor) show on the real server at the dates and zones mem-scan read" {
-	local E=$BATS_TEST_TMPDIR/tiff
-	mkdir -p "$E"
-	tiff_later_files "$E"
-	through_server "$E" 3 '[.exifInfo.dateTimeOriginal, .localDateTime]'
+	made_through_server tiff_later_files 3 '[.exifInfo.dateTimeOriginal, .localDateTime]'
 	assert_output "1975-06-07T10:00:00+00:00	1975-06-07T10:00:00.000Z
 1980-01-02T01:04:05+00:00	1980-01-02T03:04:05.000Z
 1990-01-02T06:04:05+00:00	1990-01-02T03:04:05.000Z"
-	record_shown "$BATS_TEST_TMPDIR/o" > read
-	run -0 diff read got
+	shown_as_recorded
 }

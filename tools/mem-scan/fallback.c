@@ -385,15 +385,6 @@ tiff_where(const struct tiff *t, struct where *w)
 		gps_where(t, gps, w);
 }
 
-/*
- * The zone a Canon's or a Nikon's maker note keeps (Canon's TimeInfo,
- * Nikon's WorldTime: minutes east of UTC, and a Nikon's summer time an hour
- * more), which exiftool calls TimeZone and exiftool-vendored takes first
- * for the photo's zone (a date's own offset tag still places its instant).
- * A maker note longer than the bytes at hand (a raw's holds its preview)
- * is read from its head, where the zone is. 0 with *z, or -1; w->more
- * when the zone lies past the bytes at hand.
- */
 /* Canon's TimeInfo in the maker-note IFD at `at` of t, whose offsets an
  * editor moved by `moved`: 0 with *z, -1 for none, 1 when the IFD or the
  * value lies past the bytes at hand. */
@@ -415,6 +406,15 @@ canon_zone(const struct tiff *t, uint32_t at, int64_t moved, int32_t *z)
 	return 0;
 }
 
+/*
+ * The zone a Canon's or a Nikon's maker note keeps (Canon's TimeInfo,
+ * Nikon's WorldTime: minutes east of UTC, and a Nikon's summer time an hour
+ * more), which exiftool calls TimeZone and exiftool-vendored takes first
+ * for the photo's zone (a date's own offset tag still places its instant).
+ * A maker note longer than the bytes at hand (a raw's holds its preview)
+ * is read from its head, where the zone is. 0 with *z, or -1; w->more
+ * when the zone lies past the bytes at hand.
+ */
 static int
 maker_zone(const struct tiff *t, uint32_t exif, int32_t *z, struct where *w)
 {
@@ -1048,12 +1048,18 @@ extended_xmp(struct fh *fd, off_t base, const off_t *ext, size_t n, const char *
  * type 0x28 or 0x30 is a heap of its own. The TimeStamp record (0x180e)
  * holds the wall clock as Unix seconds, which exiftool reads as
  * DateTimeOriginal (its zone records are no zone tag exiftool-vendored
- * takes). The heap at start, len bytes, on fd, le its byte order; heaps
- * are read only as deep as depth, and at most *budget directories, so a
- * heap that holds itself ends. 0, or -1.
+ * takes). The heap at start, len bytes, on fd, le its byte order, at
+ * depth; heaps are read at most 8 deep, and at most *budget directories,
+ * so a heap that holds itself ends. 0, or -1.
  */
 #define CIFF_TIME_STAMP	0x180e
 #define CIFF_ENTRIES	1024	/* a camera's directories hold a few dozen */
+
+static unsigned
+ciff16(const unsigned char *p, int le)
+{
+	return le ? (unsigned)p[0] | (unsigned)p[1] << 8 : (unsigned)p[0] << 8 | p[1];
+}
 
 static uint32_t
 ciff32(const unsigned char *p, int le)
@@ -1072,13 +1078,13 @@ ciff_date(struct fh *fd, off_t start, uint32_t len, int le, int depth, int *budg
 	if (len < 6 || depth > 8 || --*budget < 0 || fh_pread(fd, b, 4, start + len - 4) != 4 ||
 	    (dir = ciff32(b, le)) > len - 6 || fh_pread(fd, b, 2, start + dir) != 2)
 		return -1;
-	n = le ? (unsigned)b[0] | (unsigned)b[1] << 8 : (unsigned)b[0] << 8 | b[1];
+	n = ciff16(b, le);
 	if (n > CIFF_ENTRIES || (uint64_t)dir + 2 + 10 * n > len ||
 	    fh_pread(fd, b, 10 * n, start + dir + 2) != (ssize_t)(10 * n))
 		return -1;
 	for (i = 0; i < n; i++) {
 		e = b + 10 * i;
-		tag = le ? (unsigned)e[0] | (unsigned)e[1] << 8 : (unsigned)e[0] << 8 | e[1];
+		tag = ciff16(e, le);
 		if (tag & 0x8000)
 			return -1;	/* exiftool stops at a bad entry too */
 		size = ciff32(e + 2, le);

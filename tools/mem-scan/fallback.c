@@ -1111,16 +1111,19 @@ ciff_date(struct fh *fd, off_t start, uint32_t len, int le, int depth, int *budg
 }
 
 /* A CIFF block at start on fd, len bytes, its header first ("II" or
- * "MM", the header's length, "HEAP" and a kind): its date, 0 or -1. */
+ * "MM", the header's length, "HEAP" and its kind, "CCDR" for a CRW file,
+ * "JPGM" in a JPEG): its date, 0 or -1. */
 static int
-ciff_block(struct fh *fd, off_t start, off_t len, int64_t *utc, int32_t *off)
+ciff_block(struct fh *fd, off_t start, off_t len, const char *kind, int64_t *utc,
+    int32_t *off)
 {
 	unsigned char h[14];
 	uint32_t hlen;
 	int le, budget = 64;
 
 	if (len < (off_t)sizeof(h) || fh_pread(fd, h, sizeof(h), start) != (ssize_t)sizeof(h) ||
-	    (memcmp(h, "II", 2) != 0 && memcmp(h, "MM", 2) != 0) || memcmp(h + 6, "HEAP", 4) != 0)
+	    (memcmp(h, "II", 2) != 0 && memcmp(h, "MM", 2) != 0) || memcmp(h + 6, "HEAP", 4) != 0 ||
+	    memcmp(h + 10, kind, 4) != 0)
 		return -1;
 	le = h[0] == 'I';
 	hlen = ciff32(h + 2, le);
@@ -1131,17 +1134,12 @@ ciff_block(struct fh *fd, off_t start, off_t len, int64_t *utc, int32_t *off)
 	return 0;
 }
 
-/* A Canon CRW raw: a CIFF file whose kind is "CCDR". */
+/* A Canon CRW raw: a CIFF file. No GPS, no zone. */
 static int
 crw_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w)
 {
-	unsigned char h[14];
-
-	(void)w;	/* no GPS, no zone */
-	if (size < (off_t)sizeof(h) || fh_pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
-	    memcmp(h + 10, "CCDR", 4) != 0)
-		return -1;
-	return ciff_block(fd, 0, size, utc, off);
+	(void)w;
+	return ciff_block(fd, 0, size, "CCDR", utc, off);
 }
 
 /*
@@ -1173,7 +1171,7 @@ oldseg_date(struct fh *fd, off_t base, const struct oldseg *o, int64_t *utc, int
 
 	switch (o->kind) {
 	case SEG_CIFF:
-		return ciff_block(fd, base + o->at, (off_t)o->len, utc, off);
+		return ciff_block(fd, base + o->at, (off_t)o->len, "JPGM", utc, off);
 	case SEG_QVCI:
 		if (o->len < 0x4d + 19 || fh_pread(fd, s, 19, base + o->at + 0x4d) != 19)
 			return -1;

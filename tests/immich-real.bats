@@ -339,10 +339,10 @@ shown_as_recorded() {
 	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 -c:v wmv2 \
 		-metadata creation_time=2012-03-04T05:06:07Z "$E/clip.wmv"
 	# an AVCHD clip: x264's own SEI out, the camcorder's MDPM in (09:45:59
-	# on 2021-01-15 at -05:30: zone byte 0x2b), as ffmpeg's bitstream
+	# on 2021-01-15 at -05:00: zone byte 0x2a), as ffmpeg's bitstream
 	# filters put it
 	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 -c:v libx264 \
-		-bsf:v "filter_units=remove_types=6,h264_metadata=sei_user_data=17ee8c60-f84d-11d9-8cd6-0800200c9a66+$(printf 'MDPM\x02\x18\x2b\x20\x21\x01\x19\x15\x09\x45\x59')" \
+		-bsf:v "filter_units=remove_types=6,h264_metadata=sei_user_data=17ee8c60-f84d-11d9-8cd6-0800200c9a66+$(printf 'MDPM\x02\x18\x2a\x20\x21\x01\x19\x15\x09\x45\x59')" \
 		-f mpegts -mpegts_m2ts_mode 1 "$E/00001.MTS"
 	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48 -frames:v 1 "$E/anim.gif"
 	exiftool -q -overwrite_original '-XMP-exif:DateTimeOriginal=2015:06:07 08:09:10+02:00' "$E/anim.gif"
@@ -355,7 +355,7 @@ shown_as_recorded() {
 folder-camera-20120304.wmv	2012-03-04T05:06:07+00:00
 folder-camera-20140506.jpg	2014-05-06T05:08:09+00:00
 folder-camera-20200202.gif	2015-06-07T06:09:10+00:00
-folder-camera-20210115.mts	2021-01-15T15:15:59+00:00"
+folder-camera-20210115.mts	2021-01-15T14:45:59+00:00"
 }
 
 @test "PNGs dated only by their XMP (an iPhone's screenshot: photoshop:DateCreated, zoned by its CreateDate; exif:DateTimeOriginal; the GPS clock) show on the real server at the dates mem-scan read and named by" {
@@ -403,6 +403,30 @@ folder-shots-20190502.png	2019-05-02T08:00:00+00:00	2019-05-02T08:00:00.000Z"
 	assert_line "2023-07-02T04:30:00.000Z"
 	assert_line "2011-02-03T16:05:06.000Z"
 	assert_line "2015-02-09T14:47:44.000Z"
+}
+
+@test "files whose dates' offsets are no zone in use (+01:30, -12:00, +02:30, +03:17 in EXIF, XMP, Apple's creationdate, an AVCHD's MDPM) show on the real server where mem-scan's records put them: the next date Immich reads, else the wall clock" {
+	made_through_server junk_offset_files 13 '[.originalFileName, .exifInfo.dateTimeOriginal, .localDateTime]'
+	cut -f2,3 got | sort > dates
+	shown_as_recorded dates
+	# the wall clocks, no zone; f.jpg by its CreateDate's +02:00; p.jpg at
+	# Paris; m.mov by its mvhd; g.jpg, with no other date, by its mtime
+	run -0 cut -f1,3 got
+	assert_output "folder-made-20160812.jpg	2016-08-12T13:28:50.000Z
+folder-made-20160812_1.jpg	2016-08-12T13:28:50.000Z
+folder-made-20160812_2.jpg	2016-08-12T13:28:50.000Z
+folder-made-20160812_3.jpg	2016-08-12T13:28:50.000Z
+folder-made-20160812_4.jpg	2016-08-12T13:28:50.000Z
+folder-made-20160812_5.jpg	2016-08-12T13:28:50.000Z
+folder-made-20160812_6.jpg	2016-08-12T13:28:50.000Z
+folder-made-20170812.jpg	2017-08-12T13:28:50.000Z
+folder-made-20180702.mov	2018-07-02T02:30:00.000Z
+folder-made-20200202.jpg	2020-02-02T02:02:02.000Z
+folder-made-20210115.mts	2021-01-15T09:45:59.000Z
+folder-made-20210115_1.mts	2021-01-15T09:45:59.000Z
+folder-made-20210115_2.mts	2021-01-15T09:45:59.000Z"
+	run -0 grep -c '2016-08-12T11:28:50+00:00' got
+	assert_output 1
 }
 
 @test "JPEGs whose CreateDate has its SubSecTime or OffsetTime tag and whose DateTimeOriginal has neither show on the real server at the CreateDate, as mem-scan dates them (exiftool's SubSec composites first, in Immich's order)" {

@@ -492,6 +492,50 @@ i.jpg 2016-08-12T17:28:50Z -04:00 exif"
 		"$(cd out/export/media && sha1sum *.jpg | cut -d' ' -f1 | sort)" ]
 }
 
+@test "a date whose offset is no zone in use (+01:30, -12:00, +02:30, +03:17, an AVCHD's -05:30: exiftool-vendored parses it as no date) is passed over for the next date Immich reads, else taken for its wall clock of no zone; such an offset tag zones nothing; mem-exif writes only the zone of a place" {
+	mkdir export
+	junk_offset_files export
+	run -0 exiftool -q -q -f -p '$FileName $OffsetTimeOriginal $OffsetTimeDigitized' export/*.jpg
+	assert_output "a.jpg +01:30 -
+b.jpg -12:00 -
+c.jpg +02:30 -
+d.jpg +08:45 -
+e.jpg +03:17 -
+f.jpg +01:30 +02:00
+g.jpg - -
+h.jpg +14:00 -
+p.jpg +01:30 -"
+	run -0 exiftool -q -q -p '$FileName $DateTimeOriginal' export/*.MTS
+	assert_output "z03.MTS 2021:01:15 09:45:59+01:30
+z1e.MTS 2021:01:15 09:45:59+15:00
+z2b.MTS 2021:01:15 09:45:59-05:30"
+	mem-scan -o out --records export > records
+	run -0 record_dates out
+	assert_output "a.jpg 2016-08-12T13:28:50Z - exif
+b.jpg 2016-08-12T13:28:50Z - exif
+c.jpg 2016-08-12T13:28:50Z - exif
+d.jpg 2016-08-12T04:43:50Z +08:45 exif
+e.jpg 2016-08-12T13:28:50Z - exif
+f.jpg 2016-08-12T11:28:50Z +02:00 exif
+g.jpg 2020-02-02T02:02:02Z +00:00 mtime
+h.jpg 2016-08-11T23:28:50Z +14:00 exif
+m.mov 2018-07-02T02:30:00Z +00:00 quicktime
+p.jpg 2017-08-12T11:28:50Z +02:00 exif
+z03.MTS 2021-01-15T09:45:59Z - h264
+z1e.MTS 2021-01-15T09:45:59Z - h264
+z2b.MTS 2021-01-15T09:45:59Z - h264"
+	run -0 mem-exif -o out < records
+	# the files left as they are, but p.jpg: its wall clock at its place's
+	# zone written as CreateDate (SubSecCreateDate, the date Immich reads
+	# next), the camera's OffsetTimeOriginal kept
+	run -0 sh -c 'cd export && sha1sum * | cut -d" " -f1 | sort > ../in.sums
+		cd ../out/export/media && sha1sum * | cut -d" " -f1 | sort > ../../../out.sums
+		comm -23 ../../../in.sums ../../../out.sums | wc -l'
+	assert_output 1
+	run -0 exiftool -q -q -p '$SubSecCreateDate $OffsetTimeOriginal' out/export/media/folder-export-20170812.jpg
+	assert_output "2017:08:12 13:28:50+02:00 +01:30"
+}
+
 @test "a video is placed where its moov says (Apple's Keys, QuickTime's UserData, an ItemList: exiftool's GPSCoordinates) and dated at the zone there, named by its local date; mem-exif writes no place back" {
 	mkdir export
 	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 \

@@ -45,6 +45,48 @@ zone_hour_jpegs() {
 	exiftool -q -overwrite_original '-TimeZoneOffset=-5 -4' "$1/i.jpg"
 }
 
+# junk_offset_files DIR: files whose dates carry offsets that are no zone in
+# use (exiftool-vendored's ValidTimezoneOffsets lack them: it parses such a
+# date as none), each taken at 2016:08:12 13:28:50 unless said:
+#   a.jpg b.jpg c.jpg e.jpg  OffsetTimeOriginal +01:30, -12:00, +02:30, +03:17
+#   d.jpg h.jpg	+08:45 and +14:00, which are in use
+#   f.jpg	+01:30, beside CreateDate and OffsetTimeDigitized +02:00
+#   p.jpg	+01:30 in 2017, EXIF GPS in Paris
+#   g.jpg	only XMP-exif:DateTimeOriginal 2015-08-12T13:28:50+01:30
+#   m.mov	Apple's creationdate 2018:07:01 22:30:00+01:30, its mvhd's
+#		2018-07-02T02:30:00Z
+#   z03.MTS z2b.MTS z1e.MTS  MDPM 2021-01-15 09:45:59 at +01:30, -05:30,
+#		+15:00 (zone bytes 0x03, 0x2b, 0x1e)
+junk_offset_files() {
+	local f z
+	for f in a b c d e f h; do
+		make_jpeg "$1/$f.jpg"
+		exiftool -q -overwrite_original '-DateTimeOriginal=2016:08:12 13:28:50' "$1/$f.jpg"
+	done
+	exiftool -q -overwrite_original -OffsetTimeOriginal=+01:30 "$1/a.jpg"
+	exiftool -q -overwrite_original -OffsetTimeOriginal=-12:00 "$1/b.jpg"
+	exiftool -q -overwrite_original -OffsetTimeOriginal=+02:30 "$1/c.jpg"
+	exiftool -q -overwrite_original -OffsetTimeOriginal=+08:45 "$1/d.jpg"
+	exiftool -q -overwrite_original -OffsetTimeOriginal=+03:17 "$1/e.jpg"
+	exiftool -q -overwrite_original -OffsetTimeOriginal=+01:30 -OffsetTimeDigitized=+02:00 \
+		'-CreateDate=2016:08:12 13:28:50' "$1/f.jpg"
+	exiftool -q -overwrite_original -OffsetTimeOriginal=+14:00 "$1/h.jpg"
+	make_jpeg "$1/p.jpg"
+	exiftool -q -overwrite_original '-DateTimeOriginal=2017:08:12 13:28:50' -OffsetTimeOriginal=+01:30 \
+		-GPSLatitude=48.8566 -GPSLatitudeRef=N -GPSLongitude=2.3522 -GPSLongitudeRef=E "$1/p.jpg"
+	make_jpeg "$1/g.jpg"
+	exiftool -q -overwrite_original '-XMP-exif:DateTimeOriginal=2015:08:12 13:28:50+01:30' "$1/g.jpg"
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 \
+		-metadata creation_time=2018-07-02T02:30:00Z -f mov "$1/m.mov"
+	exiftool -q -overwrite_original '-Keys:CreationDate=2018:07:01 22:30:00+01:30' "$1/m.mov"
+	for z in 03 2b 1e; do
+		ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 -c:v libx264 \
+			-bsf:v "filter_units=remove_types=6,h264_metadata=sei_user_data=17ee8c60-f84d-11d9-8cd6-0800200c9a66+$(printf "MDPM\x02\x18\x$z\x20\x21\x01\x19\x15\x09\x45\x59")" \
+			-f mpegts -mpegts_m2ts_mode 1 "$1/z$z.MTS"
+	done
+	touch -d '2020-02-02 02:02:02Z' "$1"/*
+}
+
 # own_offset_files DIR: files whose date carries its own offset but no zone
 # tag, and a Canon JPEG whose maker note's zone is not its offset tag's:
 #   xmp.jpg	XMP-exif:DateTimeOriginal 2011-02-03T04:05:06-03:00, EXIF GPS

@@ -80,12 +80,49 @@ exif_string(const struct tiff *t, uint32_t ifd, unsigned tag, char *buf, size_t 
 }
 
 /*
+ * The offsets exiftool-vendored takes for a zone, in minutes (its
+ * ValidTimezoneOffsets: neither the archaic ones, +01:30, +02:30..., nor
+ * Baker Island's -12:00). A date written with another ("2016:08:12
+ * 13:28:50+01:30", exiftool's composite of a date and its offset tag) is
+ * no date to it: Immich passes over it to its next date tag, and with
+ * none shows the file's mtime (the real server does so with +01:30,
+ * -12:00, +02:30 and +03:17).
+ */
+static const int16_t zones[] = {
+	-660, -600, -570, -540, -510, -480, -420, -360, -300, -240, -210, -180,
+	-150, -120, -60, 0, 60, 120, 180, 210, 240, 270, 300, 330, 345, 360, 390,
+	420, 480, 510, 525, 540, 570, 585, 600, 630, 660, 720, 765, 780, 825, 840
+};
+
+int
+real_zone(int32_t min)
+{
+	size_t i;
+
+	for (i = 0; i < LEN(zones); i++)
+		if (zones[i] == min)
+			return 1;
+	return 0;
+}
+
+/* A date of a file's XMP, IPTC or QuickTime tags as exiftool-vendored
+ * parses it: one with an offset not in use is none. 0, or -1. */
+static int
+tag_time(const char *s, int64_t *utc, int32_t *off)
+{
+	return time_parse(s, utc, off) == 0 && (*off == OFFSET_UNKNOWN || real_zone(*off)) ?
+	    0 : -1;
+}
+
+/*
  * A date tag of an Exif IFD of a TIFF structure, maybe cut short (-1 when
  * what it needs lies past the cut): the camera's wall clock. Its offset
  * tag, when present, says which zone that was (exiftool's SubSec
  * composites, which Immich reads, join the two). Without it the offset
  * stays unknown and the wall clock is stored as if UTC (docs/design.md:
- * never the machine's local time).
+ * never the machine's local time). 0; 1 when its offset is no zone in
+ * use (zones[]), which makes the date none to Immich: then its wall
+ * clock, of no zone; or -1.
  */
 static int
 ifd_date(const struct tiff *t, uint32_t ifd, unsigned date, unsigned zone, int64_t *utc,
@@ -102,11 +139,17 @@ ifd_date(const struct tiff *t, uint32_t ifd, unsigned date, unsigned zone, int64
 		snprintf(s, sizeof(s), "%.19s", dt);
 	if (time_parse(s, utc, &o) < 0 && time_parse(dt, utc, &o) < 0)
 		return -1;
+	if (o != OFFSET_UNKNOWN && !real_zone(o)) {
+		*utc += (int64_t)o * 60;	/* the wall clock */
+		*off = OFFSET_UNKNOWN;
+		return 1;
+	}
 	*off = o;
 	return 0;
 }
 
-/* An offset tag of an Exif IFD ("+09:00") in minutes: 0, or -1. */
+/* An offset tag of an Exif IFD ("+09:00") as a zone, in minutes: 0, or -1
+ * (none, or no zone: exiftool-vendored then takes the next zone tag). */
 static int
 offset_tag(const struct tiff *t, uint32_t ifd, unsigned tag, int32_t *z)
 {
@@ -114,10 +157,10 @@ offset_tag(const struct tiff *t, uint32_t ifd, unsigned tag, int32_t *z)
 	int h, m, n = 0;
 
 	if (exif_string(t, ifd, tag, ot, sizeof(ot)) < 0 || (ot[0] != '+' && ot[0] != '-') ||
-	    sscanf(ot + 1, "%2d:%2d%n", &h, &m, &n) != 2 || n != 5 || h > 14 || m > 59)
+	    sscanf(ot + 1, "%2d:%2d%n", &h, &m, &n) != 2 || n != 5 || m > 59)
 		return -1;
 	*z = (ot[0] == '-' ? -1 : 1) * (h * 60 + m);
-	return 0;
+	return real_zone(*z) ? 0 : -1;
 }
 
 /*
@@ -246,18 +289,25 @@ reconyx_date(const struct tiff *t, uint32_t exif, int64_t *utc, int32_t *off)
  * the EXIF dates' place), and the zone tags' zone (mz: the maker note's,
  * read elsewhere). The date's own offset tag places its instant; the zone
  * tags' zone is the offset it is shown at, and places a date without one.
+ * A date whose offset is no zone in use is passed over, as Immich passes
+ * over it, and only without another taken for its wall clock (w->junk).
  */
 static int
 ifd_time(const struct tiff *t, uint32_t ifd, const int32_t *mz, int64_t *utc, int32_t *off,
     struct where *w)
 {
-	int64_t cu;
-	int32_t co, z;
-	int dto, maker, create, zoned;
+	int64_t du, cu;
+	int32_t dof, co, z;
+	int dto, maker, create, zoned, rd, rc;
 
-	dto = ifd_date(t, ifd, TAG_DATE_TIME_ORIGINAL, TAG_OFFSET_TIME_ORIGINAL, utc, off) == 0;
+	rd = ifd_date(t, ifd, TAG_DATE_TIME_ORIGINAL, TAG_OFFSET_TIME_ORIGINAL, &du, &dof);
+	if ((dto = rd == 0)) {
+		*utc = du;
+		*off = dof;
+	}
 	maker = !dto && reconyx_date(t, ifd, utc, off) == 0;
-	create = ifd_date(t, ifd, TAG_CREATE_DATE, TAG_OFFSET_TIME_DIGITIZED, &cu, &co) == 0;
+	rc = ifd_date(t, ifd, TAG_CREATE_DATE, TAG_OFFSET_TIME_DIGITIZED, &cu, &co);
+	create = rc == 0;
 	if (create && ((!dto && !maker) ||
 	    ((maker || !subsec(t, ifd, TAG_SUBSEC_ORIGINAL, TAG_OFFSET_TIME_ORIGINAL)) &&
 	    subsec(t, ifd, TAG_SUBSEC_DIGITIZED, TAG_OFFSET_TIME_DIGITIZED)))) {
@@ -273,8 +323,18 @@ ifd_time(const struct tiff *t, uint32_t ifd, const int32_t *mz, int64_t *utc, in
 			w->tz = z;
 		}
 	}
-	if (!dto && !maker && !create)
-		return -1;
+	if (!dto && !maker && !create) {
+		if (rd != 1 && rc != 1)
+			return -1;
+		/* only dates whose offset is no zone: Immich reads none and
+		 * shows the mtime mem-exif gives the output, the record's
+		 * time; their wall clock is that, as any without a zone */
+		*utc = rd == 1 ? du : cu;
+		*off = OFFSET_UNKNOWN;
+		if (w != NULL)
+			w->junk = 1;
+		return 0;
+	}
 	if (zoned) {
 		if (*off == OFFSET_UNKNOWN)
 			*utc -= (int64_t)z * 60;
@@ -472,7 +532,7 @@ maker_zone(const struct tiff *t, uint32_t exif, int32_t *z, struct where *w)
 			goto more;
 		tz = (int16_t)tiff_get16(&mt, tv) + (tv[2] ? 60 : 0);
 	}
-	if (tz < -14 * 60 || tz > 14 * 60)
+	if (!real_zone(tz))
 		return -1;
 	*z = tz;
 	return 0;
@@ -743,7 +803,7 @@ iptc_time(const unsigned char *p, size_t n, unsigned date, unsigned time, int64_
 	snprintf(s, sizeof(s), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s", d, d + 4, d + 6, t, t + 2, t + 4);
 	if (tl == 11)
 		snprintf(s + 19, sizeof(s) - 19, "%.3s:%.2s", t + 6, t + 9);
-	return time_parse(s, utc, off);
+	return tag_time(s, utc, off);
 }
 
 /* The offset of an IPTC time ("HHMMSS+HHMM"), in minutes: 0, or -1. */
@@ -805,7 +865,7 @@ later_time(const unsigned char *iptc, size_t ilen, const char *const x[2], const
 		for (k = 0; k < 2; k++)
 			if (x[k] != NULL && xmp_prop(x[k], xlen[k], later[i].ns, later[i].name,
 			    v, sizeof(v)) == 0 && strchr(v, 'T') != NULL &&
-			    time_parse(v, utc, off) == 0)
+			    tag_time(v, utc, off) == 0)
 				return 0;
 	}
 	return -1;
@@ -871,7 +931,7 @@ tags_zone(const unsigned char *iptc, size_t ilen, const char *const x[2], const 
 		}
 		if (!there)
 			continue;
-		if (*z != OFFSET_UNKNOWN && *z != 0 && *z >= -14 * 60 && *z <= 14 * 60)
+		if (*z != OFFSET_UNKNOWN && *z != 0 && real_zone(*z))
 			return 0;
 		decided = 1;	/* this tag is there, and has no zone */
 	}
@@ -1475,7 +1535,7 @@ apple_date(const unsigned char *moov, size_t len, int64_t *utc, int32_t *off)
 	char text[64];
 
 	if (apple_key(moov, len, "com.apple.quicktime.creationdate", text, sizeof(text)) < 0 ||
-	    time_parse(text, utc, off) < 0 || *off == OFFSET_UNKNOWN)
+	    tag_time(text, utc, off) < 0 || *off == OFFSET_UNKNOWN)
 		return -1;
 	return 0;
 }
@@ -1650,7 +1710,7 @@ cr3_time(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off, struct where *w
 				if ((cmt = box(body, bl, "CMT3", &cl)) != NULL &&
 				    tiff_init(&t, cmt, cl) == 0 &&
 				    canon_zone(&t, tiff_get32(&t, t.p + 4), 0, &mz) == 0)
-					zoned = mz >= -14 * 60 && mz <= 14 * 60;
+					zoned = real_zone(mz);
 				if (w != NULL && (cmt = box(body, bl, "CMT4", &cl)) != NULL &&
 				    tiff_init(&t, cmt, cl) == 0)
 					gps_where(&t, tiff_get32(&t, t.p + 4), w);
@@ -2002,26 +2062,19 @@ wall_time(struct fh *fd, const char *name, off_t size, int64_t *utc, int32_t *of
 	return r != NULL ? r->date(fd, size, utc, off, NULL) : -1;
 }
 
-/* The offsets exiftool-vendored takes a wall clock's distance from a GPS
- * clock for (its ValidTimezoneOffsets), in minutes. */
-static const int16_t likely[] = {
-	-660, -600, -570, -540, -510, -480, -420, -360, -300, -240, -210, -180,
-	-150, -120, -60, 0, 60, 120, 180, 210, 240, 270, 300, 330, 345, 360, 390,
-	420, 480, 510, 525, 540, 570, 585, 600, 630, 660, 720, 765, 780, 825, 840
-};
-
-/* The one of them nearest to secs, when within 30 minutes (a clock
- * drifted, a fix late): 0 with *z, or -1. */
+/* The one of zones[] nearest to secs, when within 30 minutes (a clock
+ * drifted, a fix late): 0 with *z, or -1 (exiftool-vendored takes a wall
+ * clock's distance from a GPS clock so). */
 static int
 likely_offset(int64_t secs, int32_t *z)
 {
 	double best = 30 * 60 + 1, d;
 	size_t i;
 
-	for (i = 0; i < LEN(likely); i++)
-		if ((d = fabs((double)secs - likely[i] * 60.0)) < best) {
+	for (i = 0; i < LEN(zones); i++)
+		if ((d = fabs((double)secs - zones[i] * 60.0)) < best) {
 			best = d;
-			*z = likely[i];
+			*z = zones[i];
 		}
 	return best <= 30 * 60 ? 0 : -1;
 }
@@ -2054,7 +2107,9 @@ fallback_time(struct export *ex, struct file *f, struct entry *e)
 			set_time(it, t, off, source);
 			dated = 1;
 			e->soft = off != OFFSET_UNKNOWN && w.soft;
-			if (off == OFFSET_UNKNOWN && strcmp(source, "exif") == 0 &&
+			/* a date Immich does not read: no zone of its tags
+			 * (mem-exif writes only one found elsewhere) */
+			if (off == OFFSET_UNKNOWN && !w.junk && strcmp(source, "exif") == 0 &&
 			    (w.has_hint || (w.has_clock && likely_offset(t - w.clock, &w.hint) == 0))) {
 				e->has_hint = 1;
 				e->hint = w.hint;

@@ -195,6 +195,9 @@ void	 fallback_time(struct export *ex, struct file *f, struct entry *e);
  * bytes: 0, or -1. */
 int	 has_wall_clock(const char *name);
 int	 wall_time(struct fh *fd, const char *name, off_t size, int64_t *utc, int32_t *off);
+/* Whether Immich takes this offset (minutes) for a zone: exiftool-vendored
+ * knows it as one in use (fallback.c). */
+int	 real_zone(int32_t min);
 /* Where a file's own EXIF GPS places it, and its GPS clock, when a reader
  * is asked (the date readers below take a struct where *, or NULL); and
  * for a wall clock, the offset the file's other dates give it, as
@@ -212,6 +215,8 @@ struct where {
 	int	 has_tz;	/* the EXIF zone tags' zone (exiftool-vendored's */
 	int32_t	 tz;		/* first, which Immich shows dates at), minutes */
 	int	 soft;		/* the offset is a date's own, no zone tag's */
+	int	 junk;		/* the date's offset is no zone in use
+				 * (real_zone()): its wall clock is taken */
 };
 /* The date a file carries itself, by the reader of its name's format, and
  * (w, or NULL) its place and zones: its time_source ("exif", "riff"...),

@@ -38,7 +38,6 @@
 #define MDPM_COUNT_AT 20	/* UUID (16) and "MDPM" (4), then a count */
 #define MDPM_DATE 0x18		/* zone, year (2 bytes), month */
 #define MDPM_TIME 0x19		/* day, hour, minute, second */
-#define MAX_ZONE_MIN (14 * 60)	/* Kiribati; more is no zone */
 
 static const unsigned char mdpm_id[MDPM_COUNT_AT] = {
 	0x17, 0xee, 0x8c, 0x60, 0xf8, 0x4d, 0x11, 0xd9,
@@ -223,8 +222,10 @@ bcd(unsigned char b)
  * bytes left out). The first byte is the zone, as exiftool decodes it:
  * 0x20 the sign (set: west of UTC), (byte >> 1) & 0x0f the hours, 0x01
  * half an hour more, 0x40 a DST flag that exiftool only names (the
- * offset is not changed by it), 0x80 unused. A zone past +-14:00 is no
- * zone in use: the wall clock is kept, its offset unknown.
+ * offset is not changed by it), 0x80 unused. A zone not in use
+ * (real_zone(): -05:30, past +-14:00) makes the date none to Immich, which
+ * shows the mtime mem-exif gives the output: the wall clock is kept, its
+ * offset unknown.
  */
 static int
 mdpm_date(const unsigned char *date, const unsigned char *time, int64_t *utc,
@@ -247,7 +248,7 @@ mdpm_date(const unsigned char *date, const unsigned char *time, int64_t *utc,
 	    date[1], date[2], date[3], time[0], time[1], time[2], time[3]);
 	if (time_parse(text, utc, off) < 0)
 		return -1;
-	if (mins <= MAX_ZONE_MIN) {
+	if (real_zone(zone & 0x20 ? -mins : mins)) {
 		*off = zone & 0x20 ? -mins : mins;
 		*utc -= (int64_t)*off * 60;
 	}

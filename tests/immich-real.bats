@@ -378,6 +378,29 @@ folder-shots-20190501.png	2019-05-01T08:00:00+00:00	2019-05-01T10:00:00.000Z
 folder-shots-20190502.png	2019-05-02T08:00:00+00:00	2019-05-02T08:00:00.000Z"
 }
 
+# chunk_heif_files DIR: chunk_date_files and heif_xmp_files.
+chunk_heif_files() {
+	chunk_date_files "$1"
+	heif_xmp_files "$1"
+}
+
+@test "PNGs dated only past their image data (XMP, compressed or not; an eXIf), by a compressed XMP, or by ImageMagick's raw profiles, and WebPs and HEICs dated only by their XMP, show on the real server at the dates and zones mem-scan read" {
+	# the test server makes no thumbnail of these HEICs: wait for its queues
+	made_through_server chunk_heif_files 11 '[.exifInfo.dateTimeOriginal, .localDateTime]' queues
+	assert_output "2012-01-02T03:04:05+00:00	2012-01-02T03:04:05.000Z
+2012-05-01T10:00:00+00:00	2012-05-01T10:00:00.000Z
+2013-04-05T03:07:08+00:00	2013-04-05T06:07:08.000Z
+2013-05-01T08:00:00+00:00	2013-05-01T10:00:00.000Z
+2014-03-04T04:06:07+00:00	2014-03-04T05:06:07.000Z
+2015-06-07T02:39:10+00:00	2015-06-07T08:09:10.000Z
+2016-01-01T18:04:05+00:00	2016-01-02T03:04:05.000Z
+2017-02-03T04:05:06+00:00	2017-02-03T04:05:06.000Z
+2018-03-04T08:06:07+00:00	2018-03-04T05:06:07.000Z
+2019-05-01T08:00:00+00:00	2019-05-01T10:00:00.000Z
+2020-02-02T02:02:02+00:00	2020-02-02T02:02:02.000Z"
+	shown_as_recorded
+}
+
 @test "JPEGs zoned only by EXIF's TimeZoneOffset (hours; an offset tag beside it; 0; in IFD0; two values, the second negative) show on the real server at the instants and local times mem-scan read, and those with two values the second positive or an impossible 20 at their wall clocks as UTC, as mem-scan reads no zone in them" {
 	made_through_server zone_hour_jpegs 8 '[.exifInfo.dateTimeOriginal, .localDateTime]'
 	# a, c, d, h and i at +09:00, -04:00, +02:00, +05:00, -04:00; b, e, g at UTC

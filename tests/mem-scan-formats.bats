@@ -536,6 +536,55 @@ z2b.MTS 2021-01-15T09:45:59Z - h264"
 	assert_output "2017:08:12 13:28:50+02:00 +01:30"
 }
 
+@test "a PNG dated only by chunks exiftool reads past its image data (XMP, compressed or not; an eXIf), by a compressed XMP before it, or by ImageMagick's raw profiles (EXIF; APP1's XMP), and a WebP dated only by its XMP chunk, are dated by them; a PNG with none by its mtime; mem-exif leaves each as it is" {
+	mkdir export
+	chunk_date_files export
+	run -0 exiftool -q -q -f -p '$FileName $DateTimeOriginal|$CreateDate|$DateCreated' export/*.png
+	assert_output "app1.png -|2015:06:07 08:09:10+05:30|-
+exif.png 2016:01:02 03:04:05|-|-
+late.png 2019:05:01 10:00:00+02:00|-|-
+magick.png 2014:03:04 05:06:07|-|-
+none.png -|-|-
+zfirst.png -|-|2017:02:03 04:05:06
+zlate.png -|2018:03:04 05:06:07-03:00|-"
+	run -0 exiftool -q -q -p '$FileName $OffsetTimeOriginal' export/exif.png export/magick.png
+	assert_output "exif.png +09:00
+magick.png +01:00"
+	mem-scan -o out --records export > records
+	run -0 record_dates out
+	assert_output "app1.png 2015-06-07T02:39:10Z +05:30 exif
+exif.png 2016-01-01T18:04:05Z +09:00 exif
+late.png 2019-05-01T08:00:00Z +02:00 exif
+magick.png 2014-03-04T04:06:07Z +01:00 exif
+none.png 2020-02-02T02:02:02Z +00:00 mtime
+wall.webp 2012-05-01T10:00:00Z - exif
+xmp.webp 2013-05-01T08:00:00Z +02:00 exif
+zfirst.png 2017-02-03T04:05:06Z - exif
+zlate.png 2018-03-04T08:06:07Z -03:00 exif"
+	run -0 exiftool -use MWG -q -q -p '$FileName $DateTimeOriginal' export/*.webp
+	assert_output "wall.webp 2012:05:01 10:00:00
+xmp.webp 2013:05:01 10:00:00+02:00"
+	run -0 mem-exif -o out < records
+	[ "$(cd export && sha1sum * | cut -d' ' -f1 | sort)" = \
+		"$(cd out/export/media && sha1sum * | cut -d' ' -f1 | sort)" ]
+}
+
+@test "a HEIC dated only by its XMP item (an editor's) is dated by it, as exiftool reads it; mem-exif leaves it as it is" {
+	[ -f "$REPO/../shared/corpus/MANIFEST.tsv" ] || skip "no corpus"
+	mkdir export
+	heif_xmp_files export
+	run -0 exiftool -use MWG -q -q -f -p '$FileName $DateTimeOriginal $EXIF:DateTimeOriginal' export/*.heic
+	assert_output "w.heic 2012:01:02 03:04:05 -
+x.heic 2013:04:05 06:07:08+03:00 -"
+	mem-scan -o out --records export > records
+	run -0 record_dates out
+	assert_output "w.heic 2012-01-02T03:04:05Z - exif
+x.heic 2013-04-05T03:07:08Z +03:00 exif"
+	run -0 mem-exif -o out < records
+	[ "$(cd export && sha1sum * | cut -d' ' -f1 | sort)" = \
+		"$(cd out/export/media && sha1sum * | cut -d' ' -f1 | sort)" ]
+}
+
 @test "a video is placed where its moov says (Apple's Keys, QuickTime's UserData, an ItemList: exiftool's GPSCoordinates) and dated at the zone there, named by its local date; mem-exif writes no place back" {
 	mkdir export
 	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 \

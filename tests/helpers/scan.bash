@@ -138,6 +138,69 @@ subsec_jpegs() {
 	exiftool -q -overwrite_original -SubSecTimeOriginal=00 -SubSecTimeDigitized=12 "$1/both.jpg"
 }
 
+# heif_xmp_files DIR: HEICs dated only by their XMP item (an iPhone's HEIC
+# of the corpus, its EXIF taken out, an editor's XMP put in):
+#   x.heic	exif:DateTimeOriginal 2013-04-05T06:07:08+03:00
+#   w.heic	photoshop:DateCreated 2012-01-02T03:04:05 (a wall clock)
+heif_xmp_files() {
+	local src=${MEM_CORPUS:-$REPO/../shared/corpus}/immich-app+test-assets/formats/heic/IMG_2682.heic
+	cp "$src" "$1/x.heic"
+	cp "$src" "$1/w.heic"
+	exiftool -q -overwrite_original -EXIF:all= '-XMP-exif:DateTimeOriginal=2013-04-05T06:07:08+03:00' "$1/x.heic"
+	exiftool -q -overwrite_original -EXIF:all= '-XMP-photoshop:DateCreated=2012-01-02T03:04:05' "$1/w.heic"
+	touch -d '2020-02-02 02:02:02Z' "$1"/*.heic
+}
+
+# chunk_date_files DIR: PNGs dated only by a chunk exiftool reads that is no
+# eXIf or uncompressed XMP before the image data (tests/helpers/pngchunks.py):
+#   late.png	XMP past IDAT: exif:DateTimeOriginal 2019-05-01T10:00:00+02:00
+#   zlate.png	compressed XMP past IDAT, a tEXt after it: xmp:CreateDate
+#		2018-03-04T05:06:07-03:00
+#   zfirst.png	compressed XMP before IDAT: photoshop:DateCreated
+#		2017-02-03T04:05:06 (a wall clock)
+#   exif.png	an eXIf past IDAT: DateTimeOriginal 2016:01:02 03:04:05,
+#		OffsetTimeOriginal +09:00
+#   magick.png	ImageMagick's "Raw profile type exif" (a zTXt of hex lines):
+#		DateTimeOriginal 2014:03:04 05:06:07, OffsetTimeOriginal +01:00
+#   app1.png	its "Raw profile type APP1" (a tEXt) of an XMP segment:
+#		xmp:CreateDate 2015-06-07T08:09:10+05:30
+#   none.png	only a tEXt past IDAT: no date (its mtime, 2020-02-02)
+# and WebPs dated only by their XMP chunk:
+#   xmp.webp	exif:DateTimeOriginal 2013-05-01T10:00:00+02:00
+#   wall.webp	photoshop:DateCreated 2012-05-01T10:00:00 (a wall clock)
+chunk_date_files() {
+	local d=$1 w=$BATS_TEST_TMPDIR/late-png
+	mkdir -p "$w"
+	ffmpeg -nostdin -loglevel error -f lavfi -i color=red:s=32x32 -frames:v 1 "$w/base.png"
+	xmp_packet() {
+		printf '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:%s="%s" %s:%s="%s"/></rdf:RDF></x:xmpmeta>' \
+			"$1" "$2" "$1" "$3" "$4"
+	}
+	xmp_packet exif http://ns.adobe.com/exif/1.0/ DateTimeOriginal 2019-05-01T10:00:00+02:00 > "$w/a.xmp"
+	xmp_packet xmp http://ns.adobe.com/xap/1.0/ CreateDate 2018-03-04T05:06:07-03:00 > "$w/b.xmp"
+	xmp_packet photoshop http://ns.adobe.com/photoshop/1.0/ DateCreated 2017-02-03T04:05:06 > "$w/c.xmp"
+	make_jpeg "$w/e.jpg"
+	exiftool -q -overwrite_original '-DateTimeOriginal=2016:01:02 03:04:05' -OffsetTimeOriginal=+09:00 "$w/e.jpg"
+	exiftool -q -b -EXIF "$w/e.jpg" > "$w/e.exif"
+	make_jpeg "$w/m.jpg"
+	exiftool -q -overwrite_original '-DateTimeOriginal=2014:03:04 05:06:07' -OffsetTimeOriginal=+01:00 "$w/m.jpg"
+	{ printf 'Exif\0\0'; exiftool -q -b -EXIF "$w/m.jpg"; } > "$w/m.exif"
+	{ printf 'http://ns.adobe.com/xap/1.0/\0'; xmp_packet xmp http://ns.adobe.com/xap/1.0/ CreateDate 2015-06-07T08:09:10+05:30; } > "$w/app1"
+	python3 "$REPO/tests/helpers/pngchunks.py" "$w/base.png" "$d/late.png" "after:xmp:$w/a.xmp"
+	python3 "$REPO/tests/helpers/pngchunks.py" "$w/base.png" "$d/zlate.png" "after:zxmp:$w/b.xmp" \
+		after:text:Comment=edited
+	python3 "$REPO/tests/helpers/pngchunks.py" "$w/base.png" "$d/zfirst.png" "before:zxmp:$w/c.xmp"
+	python3 "$REPO/tests/helpers/pngchunks.py" "$w/base.png" "$d/exif.png" "after:exif:$w/e.exif"
+	python3 "$REPO/tests/helpers/pngchunks.py" "$w/base.png" "$d/magick.png" "before:raw:exif:$w/m.exif"
+	python3 "$REPO/tests/helpers/pngchunks.py" "$w/base.png" "$d/app1.png" "before:rawtext:APP1:$w/app1"
+	python3 "$REPO/tests/helpers/pngchunks.py" "$w/base.png" "$d/none.png" after:text:Comment=none
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48 -frames:v 1 -c:v libwebp "$d/xmp.webp"
+	cp "$d/xmp.webp" "$d/wall.webp"
+	exiftool -q -overwrite_original '-XMP-exif:DateTimeOriginal=2013-05-01T10:00:00+02:00' "$d/xmp.webp"
+	exiftool -q -overwrite_original '-XMP-photoshop:DateCreated=2012-05-01T10:00:00' "$d/wall.webp"
+	touch -d '2020-02-02 02:02:02Z' "$d"/*.png "$d"/*.webp
+}
+
 # old_camera_files DIR: photos dated outside EXIF, as cameras before EXIF
 # 2.2 (and trail cameras) keep it, and two with a later date beside it:
 #   powershot.jpg  the corpus's Canon PowerShot A5 JPEG: CIFF in APP0,

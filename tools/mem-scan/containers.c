@@ -2,8 +2,10 @@
  * containers.c -- the dates that formats of chunks and elements carry, as
  * exiftool reads them (and so Immich, which takes exiftool's tags):
  *   AVI	the RIFF IDIT chunk, the camera's wall clock (RIFF:DateTimeOriginal)
- *   WebP	the EXIF chunk's DateTimeOriginal (+OffsetTimeOriginal)
- *   PNG	the eXIf chunk's, likewise
+ *   WebP	the EXIF chunk's DateTimeOriginal (+OffsetTimeOriginal), else the
+ *		XMP chunk's
+ *   PNG	the eXIf chunk's, likewise, else its XMP's (ImageMagick's raw
+ *		profiles too), before IDAT, else past it
  *   Matroska, WebM	the Info element's DateUTC, an instant in UTC
  *   WMV, ASF	the File Properties object's creation date, in UTC
  * Each walks its file with small preads, bounded in steps: these read
@@ -13,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <libdeflate.h>
 
 #include "mem.h"
 #include "mem-scan.h"
@@ -24,8 +28,18 @@
 #define MKV_EPOCH	978307200LL	/* 2001-01-01T00:00:00Z */
 #define ASF_EPOCH	11644473600LL	/* 1601-01-01 to 1970-01-01, seconds */
 
-/* The date of the n bytes of an EXIF chunk at pos: a TIFF structure, with
- * "Exif\0\0" before it or not (WebP writers differ). */
+/* The date of an EXIF block, "Exif\0\0" before its TIFF structure or not
+ * (WebP's and PNG's writers differ). */
+static int
+exif_bytes(const unsigned char *blk, size_t n, int64_t *utc, int32_t *off, struct where *w)
+{
+	if (n < 8)
+		return -1;
+	return n > 6 && memcmp(blk, "Exif\0\0", 6) == 0 ? exif_time(blk, n, utc, off, w) :
+	    tiff_block_time(blk, n, utc, off, w);
+}
+
+/* The date of the n bytes of an EXIF chunk at pos. */
 static int
 exif_chunk(struct fh *fd, off_t pos, uint32_t n, int64_t *utc, int32_t *off, struct where *w)
 {
@@ -36,8 +50,7 @@ exif_chunk(struct fh *fd, off_t pos, uint32_t n, int64_t *utc, int32_t *off, str
 		return -1;
 	blk = xmalloc(n);
 	if (fh_pread(fd, blk, n, pos) == (ssize_t)n)
-		rc = n > 6 && memcmp(blk, "Exif\0\0", 6) == 0 ?
-		    exif_time(blk, n, utc, off, w) : tiff_block_time(blk, n, utc, off, w);
+		rc = exif_bytes(blk, n, utc, off, w);
 	free(blk);
 	return rc;
 }
@@ -122,11 +135,52 @@ riff_walk(struct fh *fd, off_t at, off_t end, int depth, int *steps, int64_t *ut
 				*off = OFFSET_UNKNOWN;
 				return 0;
 			}
-		} else if (memcmp(h, "EXIF", 4) == 0 && depth == 0) {
-			return exif_chunk(fd, at + 8, n, utc, off, w);
 		}
 	}
 	return -1;
+}
+
+/*
+ * A WebP's EXIF chunk's date, else its XMP chunk's (exiftool reads both,
+ * and so Immich); an EXIF date without a zone takes one from the XMP's
+ * other dates (w).
+ */
+static int
+webp_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w)
+{
+	unsigned char h[8];
+	off_t at, exif = 0, xmp = 0;
+	uint32_t n, exlen = 0, xlen = 0;
+	int steps, rc = -1, dated;
+	char *x;
+
+	for (at = 12, steps = 0; at + 8 <= size && steps < MAX_STEPS;
+	    at += 8 + (off_t)n + (n & 1), steps++) {
+		if (fh_pread(fd, h, 8, at) != 8)
+			break;
+		if ((off_t)(n = le32(h + 4)) > size - at - 8)
+			break;
+		if (memcmp(h, "EXIF", 4) == 0 && exif == 0) {
+			exif = at + 8;
+			exlen = n;
+		} else if (memcmp(h, "XMP ", 4) == 0 && xmp == 0 && n <= MAX_XMP) {
+			xmp = at + 8;
+			xlen = n;
+		}
+	}
+	dated = exif != 0 && exif_chunk(fd, exif, exlen, utc, off, w) == 0;
+	if (xmp == 0 || (dated && (w == NULL || *off != OFFSET_UNKNOWN)))
+		return dated ? 0 : -1;
+	x = xmalloc((size_t)xlen + 1);
+	if (fh_pread(fd, x, xlen, xmp) == (ssize_t)xlen) {
+		x[xlen] = '\0';
+		if (dated)
+			xmp_zone(x, xlen, w);
+		else
+			rc = xmp_time(x, xlen, utc, off, w);
+	}
+	free(x);
+	return dated ? 0 : rc;
 }
 
 int
@@ -135,80 +189,342 @@ riff_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w
 	unsigned char h[12];
 	int steps = MAX_STEPS;
 
-	if (size < 12 || fh_pread(fd, h, 12, 0) != 12 || memcmp(h, "RIFF", 4) != 0 ||
-	    (memcmp(h + 8, "AVI ", 4) != 0 && memcmp(h + 8, "WEBP", 4) != 0))
+	if (size < 12 || fh_pread(fd, h, 12, 0) != 12 || memcmp(h, "RIFF", 4) != 0)
+		return -1;
+	if (memcmp(h + 8, "WEBP", 4) == 0)
+		return webp_time(fd, size, utc, off, w);
+	if (memcmp(h + 8, "AVI ", 4) != 0)
 		return -1;
 	return riff_walk(fd, 12, size, 0, &steps, utc, off, w);
 }
 
 /*
- * A PNG's eXIf chunk, looked for among the chunks before the image data
- * (where the PNG extensions put it, and Apple, exiftool and mem-exif
- * write it); without a date there, its XMP (an iTXt chunk, keyword
- * "XML:com.adobe.xmp", not compressed): an iPhone's screenshot has only
- * that. Apple's readers take no XMP past IDAT, and exiftool writes it
- * before; it is looked for there too. An eXIf date without a zone may
- * take one from the XMP's other dates (w).
+ * A PNG keeps its metadata in chunks that exiftool reads wherever they lie,
+ * and so Immich: eXIf (EXIF), an iTXt keyworded "XML:com.adobe.xmp" (XMP,
+ * compressed or not), and ImageMagick's text chunks "Raw profile type
+ * exif", "xmp" or "APP1" (the bytes in hex lines; APP1's an EXIF or an XMP
+ * segment), which it writes converting a photo.
+ */
+enum { PNG_NONE, PNG_EXIF, PNG_XMP, PNG_APP1 };
+
+#define PNG_METAS 8	/* metadata chunks taken before the image data, and past it */
+#define PNG_KEY 82	/* a text chunk's keyword (79 at most), its NUL, iTXt's 2 flags */
+#define RAW_PROFILE "Raw profile type "
+
+struct png_meta {
+	off_t	 at;		/* its data */
+	uint32_t len;
+	int	 text;		/* 't' tEXt, 'z' zTXt, 'i' iTXt, 0 eXIf */
+};
+
+/* Which of them the chunk of type t is, its data beginning with the m
+ * bytes at d; PNG_NONE: none. */
+static int
+png_kind(const unsigned char *t, const unsigned char *d, size_t m)
+{
+	static const struct {
+		const char *key;
+		int kind;
+	} keys[] = {
+		{ "XML:com.adobe.xmp", PNG_XMP },	/* an iTXt's only */
+		{ RAW_PROFILE "exif", PNG_EXIF },
+		{ RAW_PROFILE "xmp", PNG_XMP },
+		{ RAW_PROFILE "APP1", PNG_APP1 },
+	};
+	size_t i, kl;
+
+	if (memcmp(t, "eXIf", 4) == 0)
+		return PNG_EXIF;
+	if (memcmp(t, "tEXt", 4) != 0 && memcmp(t, "zTXt", 4) != 0 && memcmp(t, "iTXt", 4) != 0)
+		return PNG_NONE;
+	for (i = 0; i < LEN(keys); i++)
+		if (m >= (kl = strlen(keys[i].key) + 1) && memcmp(d, keys[i].key, kl) == 0 &&
+		    (i > 0 || memcmp(t, "iTXt", 4) == 0))
+			return keys[i].kind;
+	return PNG_NONE;
+}
+
+/* A raw profile's bytes: "\n" its name "\n", its length, "\n", then hex
+ * digits in lines, as exiftool reads them; in place. 0 with *len, or -1. */
+static int
+raw_profile(unsigned char *s, size_t n, size_t *len)
+{
+	unsigned char *e = s + n, *q;
+	unsigned long want = 0;
+	size_t got = 0;
+	int hi = -1, v;
+
+	if (n < 2 || *s != '\n' || (q = memchr(s + 1, '\n', n - 1)) == NULL)
+		return -1;
+	for (q++; q < e && *q == ' '; q++)
+		;
+	for (; q < e && *q >= '0' && *q <= '9' && want <= MAX_EXIF; q++)
+		want = want * 10 + (unsigned long)(*q - '0');
+	if (q == e || *q != '\n' || want == 0 || want > MAX_EXIF)
+		return -1;
+	for (q++; q < e && got < want; q++) {
+		if (*q == '\n' || *q == ' ' || *q == '\r')
+			continue;
+		if ((v = *q >= '0' && *q <= '9' ? *q - '0' : *q >= 'a' && *q <= 'f' ?
+		    *q - 'a' + 10 : *q >= 'A' && *q <= 'F' ? *q - 'A' + 10 : -1) < 0)
+			return -1;
+		if (hi < 0) {
+			hi = v;
+		} else {
+			s[got++] = (unsigned char)(hi << 4 | v);
+			hi = -1;
+		}
+	}
+	if (got != want)
+		return -1;
+	*len = got;
+	return 0;
+}
+
+/* What a metadata chunk holds, as *kind (APP1's made EXIF or XMP) and
+ * *len bytes, NUL-terminated: text inflated, a raw profile's hex read. */
+static unsigned char *
+png_payload(struct fh *fd, const struct png_meta *m, int *kind, size_t *len)
+{
+	static const char xmp_id[] = "http://ns.adobe.com/xap/1.0/";
+	unsigned char *c, *p, *e, *plain;
+	struct libdeflate_decompressor *dz;
+	size_t n = m->len, got;
+	int z = m->text == 'z', raw, i;
+
+	c = xmalloc(n + 1);
+	if (fh_pread(fd, c, n, m->at) != (ssize_t)n)
+		goto bad;
+	c[n] = '\0';
+	if (m->text == 0) {
+		*len = n;
+		return c;
+	}
+	e = c + n;
+	raw = strncmp((char *)c, RAW_PROFILE, sizeof(RAW_PROFILE) - 1) == 0;
+	if ((p = memchr(c, '\0', n)) == NULL)	/* the keyword's end */
+		goto bad;
+	p++;
+	if (m->text == 'i') {
+		/* the flag, the method; the language tag and the translated
+		 * keyword each end at a NUL */
+		if (e - p < 2)
+			goto bad;
+		z = p[0];
+		p += 2;
+		for (i = 0; i < 2 && p != NULL; i++)
+			if ((p = memchr(p, '\0', (size_t)(e - p))) != NULL)
+				p++;
+		if (p == NULL)
+			goto bad;
+	} else if (z) {
+		if (p == e)
+			goto bad;
+		p++;	/* the method */
+	}
+	if (z) {
+		plain = xmalloc(MAX_XMP + 1);
+		if ((dz = libdeflate_alloc_decompressor()) == NULL)
+			die(ST_FATAL, "out of memory");
+		if (libdeflate_zlib_decompress(dz, p, (size_t)(e - p), plain, MAX_XMP, &got) !=
+		    LIBDEFLATE_SUCCESS)
+			got = SIZE_MAX;
+		libdeflate_free_decompressor(dz);
+		free(c);
+		if (got == SIZE_MAX) {
+			free(plain);
+			return NULL;
+		}
+		c = p = plain;
+		e = p + got;
+	}
+	n = (size_t)(e - p);
+	memmove(c, p, n);
+	c[n] = '\0';
+	if (raw && raw_profile(c, n, &n) < 0)
+		goto bad;
+	c[n] = '\0';
+	if (*kind == PNG_APP1) {
+		if (n > 6 && memcmp(c, "Exif\0\0", 6) == 0) {
+			*kind = PNG_EXIF;
+		} else if (n > sizeof(xmp_id) && memcmp(c, xmp_id, sizeof(xmp_id)) == 0) {
+			*kind = PNG_XMP;
+			n -= sizeof(xmp_id);
+			memmove(c, c + sizeof(xmp_id), n + 1);
+		} else {
+			goto bad;
+		}
+	}
+	*len = n;
+	return c;
+bad:
+	free(c);
+	return NULL;
+}
+
+/*
+ * The date of the metadata chunks ms (n of them, in file order): the
+ * first EXIF date, else the first XMP's; an EXIF date without a zone
+ * takes one from the XMP's other dates (w). Each read when needed (a
+ * Pixel's XMP is 73 KiB). 0, or -1.
+ */
+static int
+png_dates(struct fh *fd, const struct png_meta *ms, size_t n, const int *kinds,
+    int64_t *utc, int32_t *off, struct where *w)
+{
+	unsigned char *p;
+	size_t len, i;
+	int kind, pass, rc = -1, dated = 0;
+
+	for (pass = PNG_EXIF; pass <= PNG_XMP; pass++)
+		for (i = 0; i < n; i++) {
+			if (kinds[i] != pass && kinds[i] != PNG_APP1)
+				continue;
+			kind = kinds[i];
+			if ((p = png_payload(fd, &ms[i], &kind, &len)) == NULL)
+				continue;
+			if (kind != pass) {
+				free(p);
+				continue;
+			}
+			if (pass == PNG_EXIF)
+				dated = exif_bytes(p, len, utc, off, w) == 0;
+			else if (!dated)
+				rc = xmp_time((char *)p, len, utc, off, w);
+			else
+				xmp_zone((char *)p, len, w);
+			free(p);
+			if (pass == PNG_XMP || (dated && (w == NULL || *off != OFFSET_UNKNOWN)))
+				return dated ? 0 : rc;
+			if (dated)
+				break;
+		}
+	return dated ? 0 : rc;
+}
+
+/*
+ * The chunks past the image data, found from the end of the last TAIL
+ * bytes: IEND last, and before each chunk the one whose length ends it
+ * there, its type four letters and its CRC checked (a PNG points nowhere
+ * back; a false match passes a CRC-32 once in four billion; a crafted
+ * file gets MAX_STEPS tries), up to the last IDAT. Walking the image data
+ * forward would cost a read for each 8 KiB of it. A chunk not whole in
+ * the tail is not found. Its metadata chunks in ms, in file order.
+ */
+#define TAIL	(64 << 10)
+
+/* A chunk type is four ASCII letters. */
+static int
+chunk_type(const unsigned char *t)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (!((t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= 'a' && t[i] <= 'z')))
+			return 0;
+	return 1;
+}
+
+static size_t
+png_tail(struct fh *fd, off_t size, struct png_meta *ms, int *kinds)
+{
+	unsigned char *buf;
+	size_t len = size - 8 < TAIL ? (size_t)(size - 8) : TAIL, end, p, n = 0, i;
+	off_t base = size - (off_t)len;
+	int steps, crcs = 0, kind;
+
+	if (len < 12)
+		return 0;
+	buf = xmalloc(len);
+	if (fh_pread(fd, buf, len, base) != (ssize_t)len ||
+	    be32(buf + len - 12) != 0 || memcmp(buf + len - 8, "IEND", 4) != 0) {
+		free(buf);
+		return 0;
+	}
+	end = len - 12;
+	for (steps = 0; steps < MAX_STEPS && end >= 12 && n < PNG_METAS; steps++) {
+		for (p = end - 12 + 1; p-- > 0;)
+			if (be32(buf + p) == end - p - 12 && chunk_type(buf + p + 4) &&
+			    crcs++ < MAX_STEPS && libdeflate_crc32(0, buf + p + 4,
+			    end - p - 8) == be32(buf + end - 4))
+				break;
+		if (p == (size_t)-1 || memcmp(buf + p + 4, "IDAT", 4) == 0)
+			break;
+		if ((kind = png_kind(buf + p + 4, buf + p + 8, end - p - 12)) != PNG_NONE) {
+			ms[n].at = base + (off_t)p + 8;
+			ms[n].len = (uint32_t)(end - p - 12);
+			ms[n].text = buf[p + 4] == 'e' ? 0 : buf[p + 4];
+			kinds[n++] = kind;
+		}
+		end = p;
+	}
+	free(buf);
+	/* found last first */
+	for (i = 0; i < n / 2; i++) {
+		struct png_meta t = ms[i];
+		int k = kinds[i];
+
+		ms[i] = ms[n - 1 - i];
+		kinds[i] = kinds[n - 1 - i];
+		ms[n - 1 - i] = t;
+		kinds[n - 1 - i] = k;
+	}
+	return n;
+}
+
+/* Which metadata chunk the one whose head (type and length n) is at h
+ * is, its data at pos: a text chunk's keyword is read into h + 8. */
+static int
+chunk_meta(struct fh *fd, unsigned char *h, uint32_t n, off_t pos)
+{
+	size_t m = n < PNG_KEY ? n : PNG_KEY;
+
+	if (memcmp(h + 4, "eXIf", 4) == 0)
+		return n <= MAX_EXIF ? PNG_EXIF : PNG_NONE;
+	if ((memcmp(h + 4, "tEXt", 4) != 0 && memcmp(h + 4, "zTXt", 4) != 0 &&
+	    memcmp(h + 4, "iTXt", 4) != 0) || n > MAX_XMP ||
+	    fh_pread(fd, h + 8, m, pos) != (ssize_t)m)
+		return PNG_NONE;
+	return png_kind(h + 4, h + 8, m);
+}
+
+/*
+ * A PNG's date: its metadata chunks before the image data (where the PNG
+ * extensions put them, and Apple, exiftool and mem-exif write them: an
+ * iPhone's screenshot has only an XMP), else those past it (png_tail),
+ * where some editors put them and exiftool reads them too.
  */
 int
 png_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w)
 {
 	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
-	static const char key[] = "XML:com.adobe.xmp";
-	unsigned char h[8 + sizeof(key) + 1];
-	char *x, *text;
-	off_t at = 8, xmp = 0;
-	uint32_t n, xlen = 0;
-	size_t skip;
-	int steps, rc, dated = 0;
+	unsigned char h[8 + PNG_KEY];
+	struct png_meta ms[PNG_METAS];
+	int kinds[PNG_METAS], steps, kind;
+	off_t at = 8;
+	uint32_t n;
+	size_t nm = 0;
 
 	if (size < 8 || fh_pread(fd, h, 8, 0) != 8 || memcmp(h, sig, 8) != 0)
 		return -1;
-	for (steps = 0; steps < MAX_STEPS && at + 12 <= size; steps++) {
+	for (steps = 0; steps < MAX_STEPS && at + 12 <= size && nm < PNG_METAS; steps++) {
 		if (fh_pread(fd, h, 8, at) != 8)
 			break;
 		n = be32(h);
 		if ((off_t)n > size - at - 12 || memcmp(h + 4, "IDAT", 4) == 0)
 			break;
-		if (memcmp(h + 4, "eXIf", 4) == 0 && !dated &&
-		    exif_chunk(fd, at + 8, n, utc, off, w) == 0) {
-			if (w == NULL || *off != OFFSET_UNKNOWN)
-				return 0;
-			dated = 1;
-		}
-		/* the keyword, its NUL and the compression flag (0: none) */
-		if (memcmp(h + 4, "iTXt", 4) == 0 && xmp == 0 && n > sizeof(key) + 1 &&
-		    n <= MAX_XMP && fh_pread(fd, h + 8, sizeof(key) + 1, at + 8) ==
-		    (ssize_t)sizeof(key) + 1 && memcmp(h + 8, key, sizeof(key)) == 0 &&
-		    h[8 + sizeof(key)] == 0) {
-			xmp = at + 8;
-			xlen = n;
+		if ((kind = chunk_meta(fd, h, n, at + 8)) != PNG_NONE) {
+			ms[nm].at = at + 8;
+			ms[nm].len = n;
+			ms[nm].text = h[4] == 'e' ? 0 : h[4];
+			kinds[nm++] = kind;
 		}
 		at += 12 + (off_t)n;
 	}
-	if (xmp == 0)
-		return dated ? 0 : -1;
-	x = xmalloc(xlen + 1);
-	if (fh_pread(fd, x, xlen, xmp) != (ssize_t)xlen) {
-		free(x);
-		return dated ? 0 : -1;
-	}
-	x[xlen] = '\0';
-	/* past the keyword, the flag, the method, the language tag and the
-	 * translated keyword (each of the last two ends at a NUL) */
-	text = x + sizeof(key) + 2;
-	for (skip = 0; skip < 2 && text != NULL; skip++)
-		if ((text = memchr(text, '\0', (size_t)(x + xlen - text))) != NULL)
-			text++;
-	if (dated) {
-		if (text != NULL)
-			xmp_zone(text, (size_t)(x + xlen - text), w);
-		rc = 0;
-	} else {
-		rc = text != NULL ? xmp_time(text, (size_t)(x + xlen - text), utc, off, w) : -1;
-	}
-	free(x);
-	return rc;
+	if (png_dates(fd, ms, nm, kinds, utc, off, w) == 0)
+		return 0;
+	nm = png_tail(fd, size, ms, kinds);
+	return png_dates(fd, ms, nm, kinds, utc, off, w);
 }
 
 /* An EBML number at p + *at (an ID with its length marker kept, or a size

@@ -1735,27 +1735,36 @@ field(const unsigned char *p, size_t len, size_t *at, unsigned n, uint64_t *v)
 	return 0;
 }
 
-/* The ID of the item of type Exif in an iinf box's payload, or 0. */
+/* The ID of the item of type Exif in an iinf box's payload (xmp 0), or
+ * of its XMP (xmp 1: an item of type mime, of content type
+ * application/rdf+xml), or 0. */
 static uint32_t
-exif_item(const unsigned char *p, size_t len)
+meta_item(const unsigned char *p, size_t len, int xmp)
 {
-	const unsigned char *t, *e;
-	size_t at, el;
+	static const char rdf[] = "application/rdf+xml";
+	const unsigned char *t, *e, *name;
+	size_t at, el, idlen, k;
 
 	if (len < 6)
 		return 0;
 	at = p[0] == 0 ? 6 : 8;	/* version, flags, a 16- or 32-bit count */
 	while (box_next(p, len, &at, &t, &e, &el) == 0) {
 		/* infe of version 2 or 3: an ID of 16 or 32 bits, a
-		 * protection index of 16, the type */
-		size_t idlen;
-
+		 * protection index of 16, the type; a mime item's name and
+		 * content type follow, each ended by a NUL */
 		if (memcmp(t, "infe", 4) != 0 || el < 4 || (e[0] != 2 && e[0] != 3))
 			continue;
 		idlen = e[0] == 2 ? 2 : 4;
 		if (el < 4 + idlen + 2 + 4)
 			continue;
-		if (memcmp(e + 4 + idlen + 2, "Exif", 4) == 0)
+		if (!xmp && memcmp(e + 4 + idlen + 2, "Exif", 4) == 0)
+			return (uint32_t)be(e + 4, (int)idlen);
+		if (!xmp || memcmp(e + 4 + idlen + 2, "mime", 4) != 0)
+			continue;
+		k = 4 + idlen + 2 + 4;
+		name = memchr(e + k, '\0', el - k);
+		if (name != NULL && (size_t)(e + el - (name + 1)) >= sizeof(rdf) &&
+		    memcmp(name + 1, rdf, sizeof(rdf)) == 0)
 			return (uint32_t)be(e + 4, (int)idlen);
 	}
 	return 0;
@@ -1805,12 +1814,12 @@ item_place(const unsigned char *p, size_t len, uint32_t id, uint64_t *pos, uint6
 }
 
 /*
- * Where a HEIF's (HEIC, AVIF) EXIF lies, from a buffer holding its meta
- * box: iinf names the item of type Exif, iloc says where its bytes are.
- * Exposed for the fuzzer.
+ * Where a HEIF's (HEIC, AVIF) EXIF lies (xmp 0), or its XMP (xmp 1), from
+ * a buffer holding its meta box: iinf names the item, iloc says where its
+ * bytes are. heif_exif() is exposed for the fuzzer.
  */
-int
-heif_exif(const unsigned char *buf, size_t len, uint64_t *pos, uint64_t *n)
+static int
+heif_item(const unsigned char *buf, size_t len, int xmp, uint64_t *pos, uint64_t *n)
 {
 	const unsigned char *meta, *iinf, *iloc;
 	size_t ml, il, ll;
@@ -1819,17 +1828,44 @@ heif_exif(const unsigned char *buf, size_t len, uint64_t *pos, uint64_t *n)
 	if ((meta = box(buf, len, "meta", &ml)) == NULL || ml < 4 ||
 	    (iinf = box(meta + 4, ml - 4, "iinf", &il)) == NULL ||
 	    (iloc = box(meta + 4, ml - 4, "iloc", &ll)) == NULL ||
-	    (id = exif_item(iinf, il)) == 0)
+	    (id = meta_item(iinf, il, xmp)) == 0)
 		return -1;
 	return item_place(iloc, ll, id, pos, n);
 }
 
-/* A HEIF's date: its EXIF item begins with the offset of the TIFF header
- * after those 4 bytes (ISO/IEC 23008-12, A.2.1). */
+int
+heif_exif(const unsigned char *buf, size_t len, uint64_t *pos, uint64_t *n)
+{
+	return heif_item(buf, len, 0, pos, n);
+}
+
+/* The n bytes at pos of a file of fsize, or NULL. */
+static unsigned char *
+item_bytes(struct fh *fd, off_t fsize, uint64_t pos, uint64_t n)
+{
+	unsigned char *b;
+
+	if (n > 1 << 20 || pos > (uint64_t)fsize || n > (uint64_t)fsize - pos)
+		return NULL;
+	b = xmalloc((size_t)n + 1);
+	if (fh_pread(fd, b, (size_t)n, (off_t)pos) != (ssize_t)n) {
+		free(b);
+		return NULL;
+	}
+	b[n] = '\0';
+	return b;
+}
+
+/*
+ * A HEIF's date: its EXIF item's, which begins with the offset of the TIFF
+ * header after those 4 bytes (ISO/IEC 23008-12, A.2.1); else its XMP
+ * item's (exiftool reads both, and so Immich), whose other dates may also
+ * zone an EXIF date without one (w).
+ */
 static int
 heif_time(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off, struct where *w)
 {
-	unsigned char *buf, *exif = NULL;
+	unsigned char *buf, *b;
 	size_t len;
 	uint64_t pos, n, hdr;
 	struct tiff t;
@@ -1837,15 +1873,21 @@ heif_time(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off, struct where *
 
 	if ((buf = top_box(fd, fsize, "meta", 16 << 20, &len)) == NULL)
 		return -1;
-	if (heif_exif(buf, len, &pos, &n) == 0 && n >= 4 + 8 && n <= 1 << 20 &&
-	    pos <= (uint64_t)fsize && n <= (uint64_t)fsize - pos) {
-		exif = xmalloc((size_t)n);
-		if (fh_pread(fd, exif, (size_t)n, (off_t)pos) == (ssize_t)n &&
-		    (hdr = be(exif, 4)) <= n - 4 - 8 &&
-		    tiff_init(&t, exif + 4 + hdr, (size_t)(n - 4 - hdr)) == 0)
+	if (heif_item(buf, len, 0, &pos, &n) == 0 && n >= 4 + 8 &&
+	    (b = item_bytes(fd, fsize, pos, n)) != NULL) {
+		if ((hdr = be(b, 4)) <= n - 4 - 8 &&
+		    tiff_init(&t, b + 4 + hdr, (size_t)(n - 4 - hdr)) == 0)
 			rc = tiff_time(&t, utc, off, w);
+		free(b);
 	}
-	free(exif);
+	if ((rc < 0 || (w != NULL && *off == OFFSET_UNKNOWN)) &&
+	    heif_item(buf, len, 1, &pos, &n) == 0 && (b = item_bytes(fd, fsize, pos, n)) != NULL) {
+		if (rc < 0)
+			rc = xmp_time((char *)b, (size_t)n, utc, off, w);
+		else
+			xmp_zone((char *)b, (size_t)n, w);
+		free(b);
+	}
 	free(buf);
 	return rc;
 }

@@ -378,6 +378,17 @@ folder-shots-20190501.png	2019-05-01T08:00:00+00:00	2019-05-01T10:00:00.000Z
 folder-shots-20190502.png	2019-05-02T08:00:00+00:00	2019-05-02T08:00:00.000Z"
 }
 
+@test "photos placed only by their XMP's GPS show on the real server at that place, at the zone there unless a zone tag of their own says another, where mem-scan's records put them" {
+	made_through_server xmp_place_files 5 '[.exifInfo.dateTimeOriginal, .localDateTime, .exifInfo.latitude]'
+	assert_output "2015-08-12T04:28:50+00:00	2015-08-12T13:28:50.000Z	35.6762
+2016-08-12T11:28:50+00:00	2016-08-12T13:28:50.000Z	48.8566
+2017-08-12T16:28:50+00:00	2017-08-12T13:28:50.000Z	35.6762
+2018-08-12T16:28:50+00:00	2018-08-12T18:28:50.000Z	48.8566
+2019-08-12T11:28:50+00:00	2019-08-12T13:28:50.000Z	48.8566"
+	cut -f1,2 got > dates
+	shown_as_recorded dates
+}
+
 # chunk_heif_files DIR: chunk_date_files and heif_xmp_files.
 chunk_heif_files() {
 	chunk_date_files "$1"

@@ -318,8 +318,7 @@ folder-export-20120304.jpg
 folder-export-20150209.jpg
 folder-export-20230701.mov
 folder-export-20230702.mov"
-	[ "$(cd export && sha1sum * | cut -d' ' -f1 | sort)" = \
-		"$(cd out/export/media && sha1sum * | cut -d' ' -f1 | sort)" ]
+	left_as_they_are
 }
 
 @test "a Nikon raw's maker-note zone is read where its maker note lies past the first MiB, or says it is longer than the bytes read first (a raw's holds its preview), as exiftool reads it" {

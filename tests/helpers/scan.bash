@@ -45,6 +45,14 @@ zone_hour_jpegs() {
 	exiftool -q -overwrite_original '-TimeZoneOffset=-5 -4' "$1/i.jpg"
 }
 
+# left_as_they_are [EXT]: mem-exif's outputs in out/export/media are the
+# files of export (those named *.EXT) byte for byte, as a set of contents
+# (their names differ).
+left_as_they_are() {
+	[ "$(cd export && sha1sum -- *"${1:+.$1}" | cut -d' ' -f1 | sort)" = \
+		"$(cd out/export/media && sha1sum -- *"${1:+.$1}" | cut -d' ' -f1 | sort)" ]
+}
+
 # junk_offset_files DIR: files whose dates carry offsets that are no zone in
 # use (exiftool-vendored's ValidTimezoneOffsets lack them: it parses such a
 # date as none), each taken at 2016:08:12 13:28:50 unless said:
@@ -136,6 +144,30 @@ subsec_jpegs() {
 	exiftool -q -overwrite_original -OffsetTimeDigitized=+02:00 "$1/od.jpg"
 	exiftool -q -overwrite_original -SubSecTimeDigitized=12 "$1/sd.jpg"
 	exiftool -q -overwrite_original -SubSecTimeOriginal=00 -SubSecTimeDigitized=12 "$1/both.jpg"
+}
+
+# xmp_place_files DIR: files placed only by their XMP's exif:GPSLatitude and
+# GPSLongitude (as exiftool writes them: "48,51.396N"):
+#   wall.jpg	EXIF DateTimeOriginal 2016:08:12 13:28:50, no offset; Paris
+#   zoned.jpg	EXIF 2017:08:12 13:28:50, OffsetTimeOriginal -03:00; Tokyo
+#   own.jpg	only XMP-exif:DateTimeOriginal 2018-08-12T13:28:50-03:00; Paris
+#   shot.png	only XMP-photoshop:DateCreated 2019-08-12T13:28:50; Paris
+#   both.jpg	EXIF 2015:08:12 13:28:50 and GPS in Tokyo, XMP GPS in Paris
+xmp_place_files() {
+	local d=$1 paris='-XMP-exif:GPSLatitude=48.8566 -XMP-exif:GPSLongitude=2.3522'
+	make_jpeg "$d/wall.jpg"
+	exiftool -q -overwrite_original '-DateTimeOriginal=2016:08:12 13:28:50' $paris "$d/wall.jpg"
+	make_jpeg "$d/zoned.jpg"
+	exiftool -q -overwrite_original '-DateTimeOriginal=2017:08:12 13:28:50' -OffsetTimeOriginal=-03:00 \
+		-XMP-exif:GPSLatitude=35.6762 -XMP-exif:GPSLongitude=139.6503 "$d/zoned.jpg"
+	make_jpeg "$d/own.jpg"
+	exiftool -q -overwrite_original '-XMP-exif:DateTimeOriginal=2018-08-12T13:28:50-03:00' $paris "$d/own.jpg"
+	ffmpeg -nostdin -loglevel error -f lavfi -i color=red:s=32x32 -frames:v 1 "$d/shot.png"
+	exiftool -q -overwrite_original '-XMP-photoshop:DateCreated=2019-08-12T13:28:50' $paris "$d/shot.png"
+	make_jpeg "$d/both.jpg"
+	exiftool -q -overwrite_original '-DateTimeOriginal=2015:08:12 13:28:50' \
+		-GPSLatitude=35.6762 -GPSLatitudeRef=N -GPSLongitude=139.6503 -GPSLongitudeRef=E $paris "$d/both.jpg"
+	touch -d '2020-02-02 02:02:02Z' "$d"/*
 }
 
 # heif_xmp_files DIR: HEICs dated only by their XMP item (an iPhone's HEIC

@@ -169,7 +169,7 @@ webp_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w
 		}
 	}
 	dated = exif != 0 && exif_chunk(fd, exif, exlen, utc, off, w) == 0;
-	if (xmp == 0 || (dated && (w == NULL || *off != OFFSET_UNKNOWN)))
+	if (xmp == 0 || (dated && (w == NULL || (*off != OFFSET_UNKNOWN && w->known))))
 		return dated ? 0 : -1;
 	x = xmalloc((size_t)xlen + 1);
 	if (fh_pread(fd, x, xlen, xmp) == (ssize_t)xlen) {
@@ -394,7 +394,8 @@ png_dates(struct fh *fd, const struct png_meta *ms, size_t n, const int *kinds,
 			else
 				xmp_zone((char *)p, len, w);
 			free(p);
-			if (pass == PNG_XMP || (dated && (w == NULL || *off != OFFSET_UNKNOWN)))
+			if (pass == PNG_XMP ||
+			    (dated && (w == NULL || (*off != OFFSET_UNKNOWN && w->known))))
 				return dated ? 0 : rc;
 			if (dated)
 				break;

@@ -960,6 +960,56 @@ zone_later(int64_t *utc, int32_t *off, struct where *w)
 	}
 }
 
+/* An XMP GPS coordinate in degrees, signed by its letter (pos or neg):
+ * "48,51.396N" (degrees and minutes, as exiftool writes it) or
+ * "48,51,23.76N"; 0, or -1. */
+static int
+xmp_coord(const char *s, char pos, char neg, double *v)
+{
+	double part[3] = { 0, 0, 0 };
+	char *end;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		part[i] = strtod(s, &end);
+		if (*(s = end) != ',')
+			break;
+		s++;
+	}
+	if ((*s != pos && *s != neg) || s[1] != '\0' || i == 3)
+		return -1;
+	*v = part[0] + part[1] / 60 + part[2] / 3600;
+	if (*s == neg)
+		*v = -*v;
+	return 0;
+}
+
+/* Where XMP places the photo (exif:GPSLatitude and GPSLongitude), in w
+ * when its EXIF has no place: exiftool gives EXIF's tags first. */
+static void
+xmp_place(const char *const x[2], const size_t xlen[2], struct where *w)
+{
+	char la[64], lo[64];
+	double lat, lon;
+	size_t k;
+
+	if (w == NULL || w->known)
+		return;
+	for (k = 0; k < 2; k++)
+		if (x[k] != NULL &&
+		    xmp_prop(x[k], xlen[k], XMP_NS_EXIF, "GPSLatitude", la, sizeof(la)) == 0 &&
+		    xmp_prop(x[k], xlen[k], XMP_NS_EXIF, "GPSLongitude", lo, sizeof(lo)) == 0 &&
+		    xmp_coord(la, 'N', 'S', &lat) == 0 && xmp_coord(lo, 'E', 'W', &lon) == 0 &&
+		    lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180) {
+			w->known = 1;
+			w->lat = lat;
+			w->lon = lon;
+			return;
+		}
+}
+
 /* An XMP packet's date (later_time's XMP ones), and when asked (w may be
  * NULL) its GPS clock and the zone its other dates give a wall clock. A
  * PNG's XMP, and the fuzzer's. */
@@ -970,6 +1020,7 @@ xmp_time(const char *x, size_t n, int64_t *utc, int32_t *off, struct where *w)
 	size_t ns[2] = { n, 0 };
 	int rc = later_time(NULL, 0, xs, ns, utc, off);
 
+	xmp_place(xs, ns, w);
 	if (rc == 0)
 		zone_later(utc, off, w);
 	if (rc == 0 && *off == OFFSET_UNKNOWN)
@@ -979,8 +1030,9 @@ xmp_time(const char *x, size_t n, int64_t *utc, int32_t *off, struct where *w)
 	return rc;
 }
 
-/* What an XMP packet tells a wall clock dated elsewhere (a PNG's eXIf):
- * the zone of its other dates, and its GPS clock, in w (w may be NULL). */
+/* What an XMP packet tells of a file dated elsewhere (a PNG's eXIf): its
+ * place, and for a wall clock the zone of its other dates and its GPS
+ * clock, in w (w may be NULL). */
 void
 xmp_zone(const char *x, size_t n, struct where *w)
 {
@@ -989,6 +1041,7 @@ xmp_zone(const char *x, size_t n, struct where *w)
 
 	if (w == NULL)
 		return;
+	xmp_place(xs, ns, w);
 	if (!w->has_hint)
 		w->has_hint = tags_zone(NULL, 0, xs, ns, w, &w->hint) == 0;
 	if (!w->has_clock)
@@ -1032,6 +1085,7 @@ static void
 later_where(int rc, int dated, const unsigned char *iptc, size_t ilen, const char *const x[2],
     const size_t xlen[2], int64_t *utc, int32_t *off, struct where *w)
 {
+	xmp_place(x, xlen, w);
 	if (rc == 0 && !dated)
 		zone_later(utc, off, w);
 	if (w != NULL && !w->has_clock)
@@ -1335,8 +1389,9 @@ jpeg_exif_at(struct fh *fd, off_t base, int64_t *utc, int32_t *off, struct where
 				}
 				free(seg);
 			}
-			/* a wall clock: the XMP and IPTC that follow may zone it */
-			if (rc == 0 && (w == NULL || *off != OFFSET_UNKNOWN))
+			/* a wall clock: the XMP and IPTC that follow may zone
+			 * it; without an EXIF place, XMP's may place it */
+			if (rc == 0 && (w == NULL || (*off != OFFSET_UNKNOWN && w->known)))
 				return 0;
 			dated = rc == 0;
 		} else if (m[1] == 0xe1 && xmp == 0 && len > 2 + sizeof(XMP_ID) &&
@@ -1880,7 +1935,7 @@ heif_time(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off, struct where *
 			rc = tiff_time(&t, utc, off, w);
 		free(b);
 	}
-	if ((rc < 0 || (w != NULL && *off == OFFSET_UNKNOWN)) &&
+	if ((rc < 0 || (w != NULL && (*off == OFFSET_UNKNOWN || !w->known))) &&
 	    heif_item(buf, len, 1, &pos, &n) == 0 && (b = item_bytes(fd, fsize, pos, n)) != NULL) {
 		if (rc < 0)
 			rc = xmp_time((char *)b, (size_t)n, utc, off, w);

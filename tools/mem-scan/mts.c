@@ -248,9 +248,11 @@ mdpm_date(const unsigned char *date, const unsigned char *time, int64_t *utc,
 	    date[1], date[2], date[3], time[0], time[1], time[2], time[3]);
 	if (time_parse(text, utc, off) < 0)
 		return -1;
-	if (real_zone(zone & 0x20 ? -mins : mins)) {
-		*off = zone & 0x20 ? -mins : mins;
-		*utc -= (int64_t)*off * 60;
+	if (zone & 0x20)
+		mins = -mins;
+	if (real_zone(mins)) {
+		*off = mins;
+		*utc -= (int64_t)mins * 60;
 	}
 	return 0;
 }

@@ -389,6 +389,17 @@ folder-shots-20190502.png	2019-05-02T08:00:00+00:00	2019-05-02T08:00:00.000Z"
 	shown_as_recorded dates
 }
 
+@test "videos with an editor's XMP show on the real server at the XMP or Apple date mem-scan read, in Immich's order, at the zone it gave them" {
+	made_through_server video_xmp_files 6 '[.exifInfo.dateTimeOriginal, .localDateTime]'
+	assert_output "2008-02-03T04:05:06+00:00	2008-02-03T05:05:06.000Z
+2009-02-03T04:05:06+00:00	2009-02-03T04:05:06.000Z
+2010-02-03T03:05:06+00:00	2010-02-03T04:05:06.000Z
+2011-02-03T02:05:06+00:00	2011-02-03T04:05:06.000Z
+2012-02-03T02:05:06+00:00	2012-02-03T04:05:06.000Z
+2016-07-02T02:30:00+00:00	2016-07-02T03:30:00.000Z"
+	shown_as_recorded
+}
+
 # chunk_heif_files DIR: chunk_date_files and heif_xmp_files.
 chunk_heif_files() {
 	chunk_date_files "$1"

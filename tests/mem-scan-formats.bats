@@ -610,6 +610,30 @@ lat=48.8566000 lon=2.3522000 gps_source=exif "
 48.8566 2.3522"
 }
 
+@test "a video with an editor's XMP (an MP4's uuid box, a MOV's udta XMP_) is dated in Immich's order of exiftool's tags: its XMP DateTimeOriginal, Apple's creationdate, its XMP CreateDate over the mvhd's; shown at the first offset among them; placed by its XMP GPS; mem-exif leaves each as it is" {
+	mkdir export
+	video_xmp_files export
+	run -0 sh -c "exiftool -use MWG -q -q -f -p '\$FileName \$DateTimeOriginal|\$CreateDate|\$CreationDate' export | sort"
+	assert_output "v1.mp4 -|2011:02:03 04:05:06+02:00|-
+v2.mp4 -|2012:02:03 04:05:06+02:00|-
+v3.mov 2010:02:03 04:05:06+01:00|2018:07:02 02:30:00|2019:07:01 22:30:00-04:00
+v4.mov -|2010:02:03 04:05:06+01:00|2016:07:01 22:30:00-04:00
+v5.mp4 2009:02:03 04:05:06|2018:07:02 02:30:00|-
+v6.mp4 -|2008:02:03 04:05:06|-"
+	mem-scan -o out --records export > records
+	run -0 record_dates out
+	assert_output "v1.mp4 2011-02-03T02:05:06Z +02:00 quicktime
+v2.mp4 2012-02-03T02:05:06Z +02:00 quicktime
+v3.mov 2010-02-03T03:05:06Z +01:00 quicktime
+v4.mov 2016-07-02T02:30:00Z +01:00 quicktime
+v5.mp4 2009-02-03T04:05:06Z +00:00 quicktime
+v6.mp4 2008-02-03T04:05:06Z +01:00 quicktime"
+	run -0 field out "$PWD/export/v6.mp4" lat
+	assert_output 48.8566000
+	run -0 mem-exif -o out < records
+	left_as_they_are
+}
+
 @test "a video is placed where its moov says (Apple's Keys, QuickTime's UserData, an ItemList: exiftool's GPSCoordinates) and dated at the zone there, named by its local date; mem-exif writes no place back" {
 	mkdir export
 	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 \

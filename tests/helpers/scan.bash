@@ -146,6 +146,39 @@ subsec_jpegs() {
 	exiftool -q -overwrite_original -SubSecTimeOriginal=00 -SubSecTimeDigitized=12 "$1/both.jpg"
 }
 
+# video_xmp_files DIR: videos with an editor's XMP (exiftool puts it where
+# Adobe's tools do: an MP4's top-level uuid box, a MOV's udta XMP_), their
+# mvhd at 2018-07-02T02:30:00Z unless said:
+#   v1.mp4	xmp:CreateDate 2011-02-03T04:05:06+02:00
+#   v2.mp4	the same in 2012, no mvhd date
+#   v3.mov	exif:DateTimeOriginal 2010-02-03T04:05:06+01:00 and Apple's
+#		creationdate 2019-07-01T22:30:00-04:00
+#   v4.mov	xmp:CreateDate 2010-02-03T04:05:06+01:00 and the same
+#		creationdate (in 2016, to keep the days apart)
+#   v5.mp4	photoshop:DateCreated 2009-02-03T04:05:06 (no zone)
+#   v6.mp4	xmp:CreateDate 2008-02-03T04:05:06 (no zone), XMP GPS in Paris
+video_xmp_files() {
+	local d=$1 v
+	for v in v1.mp4 v2.mp4 v3.mov v4.mov v5.mp4 v6.mp4; do
+		if [ "$v" = v2.mp4 ]; then
+			ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 "$d/$v"
+		else
+			ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 \
+				-metadata creation_time=2018-07-02T02:30:00Z "$d/$v"
+		fi
+	done
+	exiftool -q -overwrite_original '-XMP-xmp:CreateDate=2011-02-03T04:05:06+02:00' "$d/v1.mp4"
+	exiftool -q -overwrite_original '-XMP-xmp:CreateDate=2012-02-03T04:05:06+02:00' "$d/v2.mp4"
+	exiftool -q -overwrite_original '-Keys:CreationDate=2019:07:01 22:30:00-04:00' \
+		'-XMP-exif:DateTimeOriginal=2010-02-03T04:05:06+01:00' "$d/v3.mov"
+	exiftool -q -overwrite_original '-Keys:CreationDate=2016:07:01 22:30:00-04:00' \
+		'-XMP-xmp:CreateDate=2010-02-03T04:05:06+01:00' "$d/v4.mov"
+	exiftool -q -overwrite_original '-XMP-photoshop:DateCreated=2009-02-03T04:05:06' "$d/v5.mp4"
+	exiftool -q -overwrite_original '-XMP-xmp:CreateDate=2008-02-03T04:05:06' \
+		-XMP-exif:GPSLatitude=48.8566 -XMP-exif:GPSLongitude=2.3522 "$d/v6.mp4"
+	touch -d '2020-02-02 02:02:02Z' "$d"/*
+}
+
 # xmp_place_files DIR: files placed only by their XMP's exif:GPSLatitude and
 # GPSLongitude (as exiftool writes them: "48,51.396N"):
 #   wall.jpg	EXIF DateTimeOriginal 2016:08:12 13:28:50, no offset; Paris

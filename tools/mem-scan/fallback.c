@@ -1663,50 +1663,78 @@ moov_where(const unsigned char *buf, size_t len, struct where *w)
 }
 
 /*
- * The time of a buffer holding a moov box, as found by moov_file():
- * Apple's creationdate with its offset, else the mvhd creation time (UTC
- * by the spec, *off unknown). Exposed for the fuzzer.
+ * The time of a buffer holding a moov box, as found by moov_file(), and
+ * of the video's XMP (x, or NULL), in Immich's order of exiftool's tags:
+ * DateTimeOriginal (XMP's), Apple's creationdate with its offset
+ * (CreationDate), CreateDate (XMP's, which exiftool's MWG gives over the
+ * mvhd's), else the mvhd creation time (UTC by the spec, *off unknown).
+ * moov_time(), without XMP, is exposed for the fuzzer.
  */
-int
-moov_time(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off)
+static int video_xmp_date(const char *x, size_t n, int slot, int64_t *utc, int32_t *off);
+
+static int
+moov_dates(const unsigned char *buf, size_t len, const char *x, size_t xlen, int64_t *utc,
+    int32_t *off)
 {
 	const unsigned char *moov, *b;
-	size_t n, bl;
+	size_t n = 0, bl;
 	uint64_t t;
+	int64_t u;
+	int32_t z;
+	int slot;
 
-	if ((moov = box(buf, len, "moov", &n)) == NULL)
-		return -1;
-	if (apple_date(moov, n, utc, off) == 0)
-		return 0;
-	if ((b = box(moov, n, "mvhd", &bl)) == NULL || bl < 12)
-		return -1;
-	t = b[0] == 1 && bl >= 20 ? be(b + 4, 8) : be(b + 4, 4);
-	if (t <= (uint64_t)QT_EPOCH_DELTA || t > (uint64_t)QT_EPOCH_DELTA + 8000000000ULL)
-		return -1;	/* 0 (unset) or absurd */
-	*utc = (int64_t)t - QT_EPOCH_DELTA;
-	*off = OFFSET_UNKNOWN;
+	moov = buf != NULL ? box(buf, len, "moov", &n) : NULL;
+	if ((x == NULL || video_xmp_date(x, xlen, 1, utc, off) < 0) &&
+	    (moov == NULL || apple_date(moov, n, utc, off) < 0) &&
+	    (x == NULL || video_xmp_date(x, xlen, 2, utc, off) < 0)) {
+		if (moov == NULL || (b = box(moov, n, "mvhd", &bl)) == NULL || bl < 12)
+			return -1;
+		t = b[0] == 1 && bl >= 20 ? be(b + 4, 8) : be(b + 4, 4);
+		if (t <= (uint64_t)QT_EPOCH_DELTA || t > (uint64_t)QT_EPOCH_DELTA + 8000000000ULL)
+			return -1;	/* 0 (unset) or absurd */
+		*utc = (int64_t)t - QT_EPOCH_DELTA;
+		*off = OFFSET_UNKNOWN;
+	}
+	/* shown at the first offset other than UTC's among those dates, as
+	 * exiftool-vendored infers a video's zone from its dates (in its
+	 * order: DateTimeOriginal, CreateDate, CreationDate) */
+	for (slot = 1; x != NULL && slot <= 2; slot++)
+		if (video_xmp_date(x, xlen, slot, &u, &z) == 0 && z != OFFSET_UNKNOWN && z != 0) {
+			*off = z;
+			return 0;
+		}
+	if (moov != NULL && apple_date(moov, n, &u, &z) == 0 && z != 0)
+		*off = z;
 	return 0;
 }
 
-/* The top-level box of type, whole (at most max bytes), malloc'd, *len
- * of it; or NULL. Walked with pread, so a moov at the end of a large file
- * costs a few small reads, not the file. */
-static unsigned char *
-top_box(struct fh *fd, off_t fsize, const char *type, uint64_t max, size_t *len)
+int
+moov_time(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off)
 {
-	unsigned char h[16], *buf;
+	return moov_dates(buf, len, NULL, 0, utc, off);
+}
+
+/* The top-level box of type (a uuid box: of that uuid, 16 bytes; else
+ * NULL), whole (at most max bytes), malloc'd, *len of it, its header's
+ * size in *hdr; or NULL. Walked with pread, so a moov at the end of a
+ * large file costs a few small reads, not the file. */
+static unsigned char *
+top_box(struct fh *fd, off_t fsize, const char *type, const unsigned char *uuid,
+    uint64_t max, size_t *len, unsigned *hdr)
+{
+	unsigned char h[32], *buf;
 	off_t off = 0;
 
 	while (off + 8 <= fsize) {
 		uint64_t sz;
-		unsigned hdr;
-		ssize_t r = fh_pread(fd, h, 16, off);
+		ssize_t r = fh_pread(fd, h, 32, off);
 
 		/* all 16 bytes, or all the file has left */
 		if (r < 8 || (r < 16 && r < fsize - off) ||
-		    box_header(h, (uint64_t)(fsize - off), &sz, &hdr) < 0)
+		    box_header(h, (uint64_t)(fsize - off), &sz, hdr) < 0)
 			return NULL;
-		if (memcmp(h + 4, type, 4) == 0) {
+		if (memcmp(h + 4, type, 4) == 0 && (uuid == NULL ||
+		    (r >= (ssize_t)*hdr + 16 && sz >= *hdr + 16 && memcmp(h + *hdr, uuid, 16) == 0))) {
 			if (sz > max)
 				return NULL;
 			buf = xmalloc((size_t)sz);
@@ -1722,17 +1750,83 @@ top_box(struct fh *fd, off_t fsize, const char *type, uint64_t max, size_t *len)
 	return NULL;
 }
 
-/* A video's moov: its time, and where it was taken in w (when asked). */
+/*
+ * A video's XMP date for a place in Immich's order (slot 1:
+ * DateTimeOriginal, photoshop:DateCreated else exif:DateTimeOriginal as
+ * exiftool's MWG takes them; 2: CreateDate, xmp:CreateDate). A date
+ * without a zone is UTC, as exiftool-vendored reads a video's. 0, or -1.
+ */
+static int
+video_xmp_date(const char *x, size_t n, int slot, int64_t *utc, int32_t *off)
+{
+	static const struct {
+		int slot;
+		const char *ns, *name;
+	} src[] = {
+		{ 1, XMP_NS_PHOTOSHOP, "DateCreated" },
+		{ 1, XMP_NS_EXIF, "DateTimeOriginal" },
+		{ 2, XMP_NS_XMP, "CreateDate" },
+	};
+	char v[64];
+	size_t i;
+
+	for (i = 0; i < LEN(src); i++)
+		if (src[i].slot == slot &&
+		    xmp_prop(x, n, src[i].ns, src[i].name, v, sizeof(v)) == 0 &&
+		    strchr(v, 'T') != NULL && tag_time(v, utc, off) == 0)
+			return 0;
+	return -1;
+}
+
+/* A video's XMP, NUL-terminated, malloc'd (*n bytes), or NULL: a top-level
+ * uuid box of Adobe's (an MP4's, where Adobe's tools and exiftool write
+ * it), else the moov's udta XMP_ box (QuickTime's). */
+static char *
+video_xmp(struct fh *fd, off_t fsize, const unsigned char *moov, size_t len, size_t *n)
+{
+	static const unsigned char xmp_uuid[16] = { 0xbe, 0x7a, 0xcf, 0xcb, 0x97, 0xa9,
+	    0x42, 0xe8, 0x9c, 0x71, 0x99, 0x94, 0x91, 0xe3, 0xaf, 0xac };
+	const unsigned char *m, *u, *p;
+	unsigned char *b;
+	size_t mn, un, blen;
+	unsigned hdr;
+	char *x;
+
+	if ((b = top_box(fd, fsize, "uuid", xmp_uuid, 1 << 20, &blen, &hdr)) != NULL) {
+		*n = blen - hdr - 16;
+		memmove(b, b + hdr + 16, *n);
+		b[*n] = '\0';
+		return (char *)b;
+	}
+	if (moov == NULL || (m = box(moov, len, "moov", &mn)) == NULL ||
+	    (u = box(m, mn, "udta", &un)) == NULL || (p = box(u, un, "XMP_", n)) == NULL)
+		return NULL;
+	x = xmalloc(*n + 1);
+	memcpy(x, p, *n);
+	x[*n] = '\0';
+	return x;
+}
+
+/* A video's moov: its time, with its XMP's, and where it was taken in w
+ * (when asked): the moov's, else its XMP's. */
 static int
 moov_file(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off, struct where *w)
 {
-	size_t len;
-	unsigned char *moov = top_box(fd, fsize, "moov", 64 << 20, &len);
-	int rc = moov != NULL ? moov_time(moov, len, utc, off) : -1;
+	size_t len = 0;
+	unsigned hdr;
+	unsigned char *moov = top_box(fd, fsize, "moov", NULL, 64 << 20, &len, &hdr);
+	const char *x[2] = { NULL, NULL };
+	size_t xlen[2] = { 0, 0 };
+	char *text = video_xmp(fd, fsize, moov, len, &xlen[0]);
+	int rc;
 
+	x[0] = text;
+	rc = moov_dates(moov, len, x[0], xlen[0], utc, off);
 	if (moov != NULL && w != NULL)
 		moov_where(moov, len, w);
+	xmp_place(x, xlen, w);
 	free(moov);
+	free(text);
 	return rc;
 }
 
@@ -1749,7 +1843,8 @@ cr3_time(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off, struct where *w
 	    0x11, 0xe0, 0x81, 0x11, 0xf4, 0xce, 0x46, 0x2b, 0x6a, 0x48 };
 	const unsigned char *moov, *type, *body, *cmt;
 	size_t len, n, bl, cl, at = 0;
-	unsigned char *buf = top_box(fd, fsize, "moov", 64 << 20, &len);
+	unsigned hdr;
+	unsigned char *buf = top_box(fd, fsize, "moov", NULL, 64 << 20, &len, &hdr);
 	struct tiff t;
 	int32_t mz;
 	int rc = -1, zoned = 0;
@@ -1923,10 +2018,11 @@ heif_time(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off, struct where *
 	unsigned char *buf, *b;
 	size_t len;
 	uint64_t pos, n, hdr;
+	unsigned bh;
 	struct tiff t;
 	int rc = -1;
 
-	if ((buf = top_box(fd, fsize, "meta", 16 << 20, &len)) == NULL)
+	if ((buf = top_box(fd, fsize, "meta", NULL, 16 << 20, &len, &bh)) == NULL)
 		return -1;
 	if (heif_item(buf, len, 0, &pos, &n) == 0 && n >= 4 + 8 &&
 	    (b = item_bytes(fd, fsize, pos, n)) != NULL) {

@@ -806,13 +806,14 @@ fh_fd(int fd)
  */
 #define SMALL_MEMBER	((off_t)1 << 20)
 
-/* libdeflate's decompressors, kept between members: a new one builds its
- * tables for the fixed Huffman code of each small member again. */
+/* libdeflate's decompressors, kept between members (and a PNG's compressed
+ * chunks: containers.c): a new one builds its tables for the fixed Huffman
+ * code of each small member again. */
 static struct libdeflate_decompressor *spare_dz[8];
 static size_t nspare_dz;
 static pthread_mutex_t spare_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static struct libdeflate_decompressor *
+struct libdeflate_decompressor *
 dz_take(void)
 {
 	struct libdeflate_decompressor *dz = NULL;
@@ -826,7 +827,7 @@ dz_take(void)
 	return dz;
 }
 
-static void
+void
 dz_give(struct libdeflate_decompressor *dz)
 {
 	pthread_mutex_lock(&spare_mu);

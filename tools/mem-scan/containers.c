@@ -324,12 +324,11 @@ png_payload(struct fh *fd, const struct png_meta *m, int *kind, size_t *len)
 	}
 	if (z) {
 		plain = xmalloc(MAX_XMP + 1);
-		if ((dz = libdeflate_alloc_decompressor()) == NULL)
-			die(ST_FATAL, "out of memory");
+		dz = dz_take();
 		if (libdeflate_zlib_decompress(dz, p, (size_t)(e - p), plain, MAX_XMP, &got) !=
 		    LIBDEFLATE_SUCCESS)
 			got = SIZE_MAX;
-		libdeflate_free_decompressor(dz);
+		dz_give(dz);
 		free(c);
 		if (got == SIZE_MAX) {
 			free(plain);

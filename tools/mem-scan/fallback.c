@@ -1676,17 +1676,27 @@ static int
 moov_dates(const unsigned char *buf, size_t len, const char *x, size_t xlen, int64_t *utc,
     int32_t *off)
 {
+	/* the dates in Immich's order, and the order exiftool-vendored takes
+	 * a video's zone from them in */
+	enum { DTO, CREATION, CREATE, NDATES };
+	static const int zone_order[] = { DTO, CREATE, CREATION };
 	const unsigned char *moov, *b;
-	size_t n = 0, bl;
+	size_t n = 0, bl, i;
 	uint64_t t;
-	int64_t u;
-	int32_t z;
-	int slot;
+	int64_t du[NDATES];
+	int32_t dz[NDATES];
+	int has[NDATES], k;
 
 	moov = buf != NULL ? box(buf, len, "moov", &n) : NULL;
-	if ((x == NULL || video_xmp_date(x, xlen, 1, utc, off) < 0) &&
-	    (moov == NULL || apple_date(moov, n, utc, off) < 0) &&
-	    (x == NULL || video_xmp_date(x, xlen, 2, utc, off) < 0)) {
+	has[DTO] = x != NULL && video_xmp_date(x, xlen, 1, &du[DTO], &dz[DTO]) == 0;
+	has[CREATION] = moov != NULL && apple_date(moov, n, &du[CREATION], &dz[CREATION]) == 0;
+	has[CREATE] = x != NULL && video_xmp_date(x, xlen, 2, &du[CREATE], &dz[CREATE]) == 0;
+	for (k = 0; k < NDATES && !has[k]; k++)
+		;
+	if (k < NDATES) {
+		*utc = du[k];
+		*off = dz[k];
+	} else {
 		if (moov == NULL || (b = box(moov, n, "mvhd", &bl)) == NULL || bl < 12)
 			return -1;
 		t = b[0] == 1 && bl >= 20 ? be(b + 4, 8) : be(b + 4, 4);
@@ -1695,16 +1705,13 @@ moov_dates(const unsigned char *buf, size_t len, const char *x, size_t xlen, int
 		*utc = (int64_t)t - QT_EPOCH_DELTA;
 		*off = OFFSET_UNKNOWN;
 	}
-	/* shown at the first offset other than UTC's among those dates, as
-	 * exiftool-vendored infers a video's zone from its dates (in its
-	 * order: DateTimeOriginal, CreateDate, CreationDate) */
-	for (slot = 1; x != NULL && slot <= 2; slot++)
-		if (video_xmp_date(x, xlen, slot, &u, &z) == 0 && z != OFFSET_UNKNOWN && z != 0) {
-			*off = z;
-			return 0;
+	/* shown at the first offset other than UTC's among those dates */
+	for (i = 0; i < LEN(zone_order); i++)
+		if (has[zone_order[i]] && dz[zone_order[i]] != OFFSET_UNKNOWN &&
+		    dz[zone_order[i]] != 0) {
+			*off = dz[zone_order[i]];
+			break;
 		}
-	if (moov != NULL && apple_date(moov, n, &u, &z) == 0 && z != 0)
-		*off = z;
 	return 0;
 }
 

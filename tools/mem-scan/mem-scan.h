@@ -150,6 +150,10 @@ ssize_t	 fh_pread(struct fh *h, void *buf, size_t n, off_t off);
 const char *fh_why(const struct fh *h);
 int	 fh_fileno(const struct fh *h);	/* a plain file's fd, else -1 */
 void	 fh_close(struct fh *h);
+/* A libdeflate decompressor from those kept for reuse, and back. */
+struct libdeflate_decompressor;
+struct libdeflate_decompressor *dz_take(void);
+void	 dz_give(struct libdeflate_decompressor *dz);
 /* The media or overlay of a record: source= or overlay=, and for a member
  * the contract's member=, member_sig= or overlay_member= (docs/design.md). */
 char	*file_source(const struct export *ex, const struct file *f, struct item *it);

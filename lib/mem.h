@@ -171,6 +171,14 @@ int	 box_header(const unsigned char *p, uint64_t n, uint64_t *size, unsigned *hl
  * 0 when it has no hdlr. */
 size_t	 meta_children(const unsigned char *p, size_t n);
 
+/* xmp.c (mem-scan, mem-exif): where the value of property name of the
+ * namespace uri lies in an XMP packet x of n bytes, as an attribute
+ * (P:name="v") or an element (<P:name>v<), P any prefix the packet binds
+ * to uri (Adobe's older files say xap: for xmp:); the first of at most max
+ * bytes. 0, or -1. */
+int	 xmp_find(const char *x, size_t n, const char *uri, const char *name, size_t max,
+	    size_t *at, size_t *len);
+
 /* time.c: instants are UTC seconds; an offset is known or not. */
 #define OFFSET_UNKNOWN INT32_MIN
 /* Parse ISO 8601 ("2023-01-15T10:30:45+02:00", "...Z", "2023-01-15 10:30:45",

@@ -828,3 +828,22 @@ PY
 	cmp ref/small.jpg "$OUT/small.jpg"
 	no_temp_files "$OUT"
 }
+
+@test "an item whose user's XMP sidecar is gone since the scan fails alone, naming it, with no output; the others are written with theirs" {
+	mkdir shoot
+	make_jpeg shoot/a.jpg 64x40
+	make_jpeg shoot/b.jpg 64x42
+	exiftool -q -o shoot/a.jpg.xmp '-XMP-dc:Description=kept'
+	exiftool -q -o shoot/b.xmp '-XMP-dc:Description=gone'
+	mem-scan -o "$OUT" --records shoot > records
+	rm shoot/b.xmp
+	run -1 --separate-stderr mem-exif -o "$OUT" < records
+	id=$(grep -l "source=$PWD/shoot/b.jpg" "$OUT"/.mem/items/*.item)
+	[ "$stderr" = "mem-exif: $id: sidecar $PWD/shoot/b.xmp: No such file or directory" ]
+	run -0 find "$OUT/shoot" -type f
+	sort <<< "$output" > have
+	printf '%s\n' "$OUT/shoot/media/folder-shoot-$(date -r shoot/a.jpg -u +%Y%m%d).jpg" \
+		"$OUT/shoot/media/folder-shoot-$(date -r shoot/a.jpg -u +%Y%m%d).jpg.xmp" > want
+	diff want have
+	cmp shoot/a.jpg.xmp "$OUT/shoot/media/folder-shoot-$(date -r shoot/a.jpg -u +%Y%m%d).jpg.xmp"
+}

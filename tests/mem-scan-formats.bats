@@ -689,3 +689,45 @@ b.jpg 2023-11-16T01:02:03Z +00:00 gps"
 	assert_output "2023:11:15 04:30:00 -08:00"
 	cmp export/b.jpg out/export/media/folder-export-20231116.jpg
 }
+
+@test "a user's XMP sidecar dates and places its photo or video as Immich reads the two, and mem-exif carries it beside the output byte for byte, but for the offset it gives a date of none; the media are left as they are but for that offset" {
+	mkdir export
+	user_sidecar_files export
+	mem-scan -o out --records export > records
+	run -0 record_dates out
+	assert_output "a.jpg 2015-06-07T03:09:10Z +05:00 sidecar
+b.jpg 2016-07-08T13:10:11Z -04:00 sidecar
+c.jpg 2020-01-02T01:04:05Z +09:00 exif
+d.jpg 2017-03-04T04:06:07Z +01:00 sidecar
+f.jpg 2018-05-05T22:08:09Z +09:00 exif
+g.mp4 2014-02-03T07:05:06Z -03:00 sidecar"
+	run -0 sh -c 'for f in out/.mem/items/*.item; do tr "\0" "\n" < "$f" | grep -E "^(sidecar|lat|gps_source|offset_source)=" | sed "s|$PWD/||" | tr "\n" " "; echo; done | sort'
+	assert_output "lat=35.6762000 gps_source=sidecar sidecar=export/c.jpg.xmp offset_source=tags 
+lat=35.6762000 gps_source=sidecar sidecar=export/f.jpg.xmp offset_source=gps 
+lat=40.7128000 gps_source=sidecar sidecar=export/b.xmp offset_source=gps 
+lat=48.8566000 gps_source=exif sidecar=export/a.jpg.xmp offset_source=explicit 
+lat=48.8566000 gps_source=exif sidecar=export/d.jpg.xmp offset_source=gps 
+sidecar=export/g.xmp offset_source=explicit "
+	run -0 mem-exif -o out < records
+	o=out/export/media
+	cmp export/a.jpg.xmp $o/folder-export-20150607.jpg.xmp
+	cmp export/c.jpg.xmp $o/folder-export-20200102.jpg.xmp
+	cmp export/f.jpg.xmp $o/folder-export-20180506.jpg.xmp
+	cmp export/g.xmp $o/folder-export-20140203.mp4.xmp
+	# a date of no zone, zoned at the place: only "-04:00" and "+01:00" added
+	run -0 diff <(sed 's/09:10:11-04:00/09:10:11/' $o/folder-export-20160708.jpg.xmp) export/b.xmp
+	run -0 diff <(sed 's/05:06:07+01:00/05:06:07/' $o/folder-export-20170304.jpg.xmp) export/d.jpg.xmp
+	run -0 exiftool -q -q -p '$DateCreated' $o/folder-export-20160708.jpg.xmp
+	assert_output "2016:07:08 09:10:11-04:00"
+	run -0 exiftool -q -q -p '$XMP-xmp:CreateDate' $o/folder-export-20170304.jpg.xmp
+	assert_output "2017:03:04 05:06:07+01:00"
+	# the media: as they were, but f.jpg's wall clock, given the zone of
+	# its sidecar's place
+	for r in out/.mem/items/*.item; do
+		src=$(nul_list "$r" | sed -n 's/^source=//p')
+		dst=$(nul_list "$r" | sed -n 's/^dest=//p')
+		[ "${src##*/}" = f.jpg ] || cmp "$src" "out/$dst"
+	done
+	run -0 exiftool -q -q -p '$DateTimeOriginal $OffsetTimeOriginal' $o/folder-export-20180506.jpg
+	assert_output "2018:05:06 07:08:09 +09:00"
+}

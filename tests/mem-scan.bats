@@ -630,7 +630,7 @@ meta your_instagram_activity/content/posts_1.json | uri points outside the expor
 	assert_line 'dest=songs/live/Track 2.flac'
 }
 
-@test "a plain folder's XMP sidecars (X.jpg.xmp, X.xmp, as Immich pairs them) are named in the report's skipped list as the sidecars of their photos, whose dates, places and captions do not reach Immich, and counted on stderr apart; an .xmp of no photo is any other file" {
+@test "a plain folder's XMP sidecars (X.jpg.xmp, X.xmp, as Immich pairs them) go with their photos: the records name them and take their dates; an .xmp of no photo is named in the report's skipped list and counted on stderr" {
 	mkdir -p shoot/day2 shoot/b.d
 	make_jpeg shoot/a.jpg
 	make_jpeg shoot/b.jpg
@@ -640,17 +640,25 @@ meta your_instagram_activity/content/posts_1.json | uri points outside the expor
 	exiftool -q -o shoot/a.jpg.xmp '-XMP-exif:DateTimeOriginal=2005:06:07 08:09:10+02:00'
 	cp shoot/a.jpg.xmp shoot/b.xmp
 	cp shoot/a.jpg.xmp shoot/c.xmp
-	cp shoot/a.jpg.xmp shoot/day2/e.xmp
+	cp shoot/a.jpg.xmp shoot/day2/e.XMP
 	run -0 --separate-stderr mem-scan -o "$OUT" shoot
-	[ "$stderr" = "mem-scan: $PWD/shoot: 3 XMP sidecar(s) of photos and videos left out: their dates, places and captions do not reach Immich (the report's skipped list names them)
-mem-scan: $PWD/shoot: 1 file(s) not photos, videos or audio: left out (the report's skipped list names them)" ]
+	[ "$stderr" = "mem-scan: $PWD/shoot: 1 file(s) not photos, videos or audio: left out (the report's skipped list names them)" ]
 	run -0 jq -r '.skipped[] | [.context.relative_path, .reason] | @tsv' \
 		"$OUT/shoot/issues/failure-report.json"
-	run -0 sort <<< "$output"
-	assert_output "a.jpg.xmp	the XMP sidecar of a.jpg: not carried, its dates, place and caption do not reach Immich
-b.xmp	the XMP sidecar of b.jpg: not carried, its dates, place and caption do not reach Immich
-c.xmp	not a photo, video or audio file Immich or mem-loudnorm takes
-day2/e.xmp	the XMP sidecar of day2/e.JPG: not carried, its dates, place and caption do not reach Immich"
+	assert_output "c.xmp	an XMP sidecar of no photo or video here"
+	for f in a.jpg:a.jpg.xmp b.jpg:b.xmp day2/e.JPG:day2/e.XMP; do
+		run -0 record_of "$OUT" "$PWD/shoot/${f%%:*}"
+		assert_line "sidecar=$PWD/shoot/${f#*:}"
+		assert_line 'time=2005-06-07T06:09:10Z'
+		assert_line 'offset=+02:00'
+		assert_line 'time_source=sidecar'
+		assert_line 'offset_source=explicit'
+	done
+	for f in c2.jpg b.d/f.jpg; do
+		run -0 record_of "$OUT" "$PWD/shoot/$f"
+		refute_line --partial 'sidecar='
+		assert_line 'time_source=mtime'
+	done
 }
 
 @test "a plain folder's files that are neither photos, videos nor audio are named in the report's skipped list and on stderr once; system and hidden files are not, nor a Takeout's own files" {

@@ -7,6 +7,7 @@
 # ../shared/corpus as directories, zips and tgzs.
 bats_require_minimum_version 1.5.0
 load helpers/common
+load helpers/scan
 
 G=google-john.doe-20240101
 TAKEOUT=takeout-20240101T000000Z-001.tgz
@@ -268,7 +269,9 @@ read_once_each() {
 records() {
 	local f
 	for f in "$1"/.mem/items/*.item; do
-		tr '\0' '\n' < "$f" | grep -v '^source=\|^member=\|^member_sig=\|^mem-item=' | paste -sd '|'
+		tr '\0' '\n' < "$f" |
+			grep -v '^source=\|^member=\|^member_sig=\|^mem-item=\|^sidecar=\|^sidecar_member=' |
+			paste -sd '|'
 	done | sort
 }
 
@@ -299,5 +302,31 @@ records() {
 		done < want
 		records "out-$k" > have.records
 		diff want.records have.records
+	done
+}
+
+@test "a plain folder with a user's XMP sidecars, as a zip and as a tgz, gives the records (but where media and sidecars lie) and outputs of the folder, sidecars carried, byte for byte" {
+	mkdir -p dir/shoot zip tgz
+	user_sidecar_files dir/shoot
+	(cd dir/shoot && zip -qr ../../zip/shoot.zip . && tar --sort=name -czf ../../tgz/shoot.tgz .)
+	for k in dir zip tgz; do
+		run -0 mem-pipeline --skip-upload -j2 --originals "$k" -o "out-$k"
+		assert_line "Failed: 0"
+	done
+	outputs out-dir > want
+	[ "$(grep -c '\.xmp$' want)" -eq 6 ]
+	[ "$(grep -vc '\.xmp$' want)" -eq 6 ]
+	cmp dir/shoot/a.jpg.xmp out-dir/shoot/media/folder-shoot-20150607.jpg.xmp
+	records out-dir > want.records
+	[ "$(grep -c 'sidecar' want.records)" -eq 6 ]
+	for k in zip tgz; do
+		outputs "out-$k" > have
+		diff want have
+		while IFS= read -r f; do
+			cmp "out-dir/$f" "out-$k/$f"
+		done < want
+		records "out-$k" > have.records
+		diff want.records have.records
+		[ "$(grep -c "^sidecar=$PWD/$k/shoot\.\(zip\|tgz\)$" <(cat out-$k/.mem/items/*.item | tr '\0' '\n'))" -eq 6 ]
 	done
 }

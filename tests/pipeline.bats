@@ -450,6 +450,23 @@ os.execvp(sys.argv[1], sys.argv[1:])' mem-pipeline -o "$OUT" -j2 "$SRC" \
 		run_stubbed -S 2/root@127.0.0.1 -o "$OUT" "$SRC" || true
 }
 
+@test "on another host over ssh, a user's XMP sidecar goes with its item and comes back carried beside the output, as a run here makes it" {
+	load helpers/scan
+	cd "$BATS_TEST_TMPDIR"
+	start_sshd "$BATS_TEST_TMPDIR/ssh"
+	mkdir -p in/shoot
+	user_sidecar_files in/shoot
+	run -0 mem-pipeline --skip-upload -j2 --originals in -o local
+	PARALLEL_SSH=$SSH_CMD PARALLEL="--env PATH" \
+		run -0 mem-pipeline --skip-upload -j2 -S 2/root@127.0.0.1 --originals in -o "$OUT"
+	kill "$SSHD_PID"
+	assert_line "Failed: 0"
+	run -0 awk -F '\t' 'NR > 1 { print $2 }' "$OUT/.mem/run/joblog"
+	assert_line "root@127.0.0.1"
+	[ "$(find "$OUT/shoot/media" -name '*.xmp' | wc -l)" -eq 6 ]
+	diff -r -x .mem -x issues local "$OUT"
+}
+
 # -- through the top-level Makefile -----------------------------------------------
 
 @test "make -j2 IN=… OUT=… runs the pipeline and shares make's job server" {

@@ -203,6 +203,40 @@ xmp_place_files() {
 	touch -d '2020-02-02 02:02:02Z' "$d"/*
 }
 
+# user_sidecar_files DIR: photos and a video with a user's XMP sidecar
+# (darktable's X.jpg.xmp, Lightroom's X.xmp), each photo with EXIF
+# 2020:01:02 03:04:05 +02:00 and GPS in Paris unless said:
+#   a.jpg	a.jpg.xmp: exif:DateTimeOriginal 2015-06-07T08:09:10+05:00
+#   b.jpg	b.xmp: photoshop:DateCreated 2016-07-08T09:10:11, GPS New York
+#   c.jpg	c.jpg.xmp: GPS Tokyo and a description, no date
+#   d.jpg	d.jpg.xmp: xmp:CreateDate 2017-03-04T05:06:07, no place
+#   f.jpg	EXIF 2018:05:06 07:08:09, no offset, no GPS; f.jpg.xmp: GPS Tokyo
+#   g.mp4	creation_time 2012-01-01T00:00:00Z; g.xmp:
+#		exif:DateTimeOriginal 2014-02-03T04:05:06-03:00
+user_sidecar_files() {
+	local d=$1 x
+	for x in a:40 b:42 c:44 d:46; do	# distinct bytes: Immich keeps one of equal files
+		make_jpeg "$d/${x%:*}.jpg" "64x${x#*:}"
+		x=${x%:*}
+		exiftool -q -overwrite_original '-DateTimeOriginal=2020:01:02 03:04:05' \
+			-OffsetTimeOriginal=+02:00 -GPSLatitude=48.8566 -GPSLatitudeRef=N \
+			-GPSLongitude=2.3522 -GPSLongitudeRef=E "$d/$x.jpg"
+	done
+	make_jpeg "$d/f.jpg"
+	exiftool -q -overwrite_original '-DateTimeOriginal=2018:05:06 07:08:09' "$d/f.jpg"
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 \
+		-metadata creation_time=2012-01-01T00:00:00Z "$d/g.mp4"
+	exiftool -q -o "$d/a.jpg.xmp" '-XMP-exif:DateTimeOriginal=2015-06-07T08:09:10+05:00'
+	exiftool -q -o "$d/b.xmp" '-XMP-photoshop:DateCreated=2016-07-08T09:10:11' \
+		-XMP-exif:GPSLatitude=40.7128 -XMP-exif:GPSLongitude=-74.006
+	exiftool -q -o "$d/c.jpg.xmp" -XMP-exif:GPSLatitude=35.6762 \
+		-XMP-exif:GPSLongitude=139.6503 '-XMP-dc:Description=Tokyo tower'
+	exiftool -q -o "$d/d.jpg.xmp" '-XMP-xmp:CreateDate=2017-03-04T05:06:07'
+	exiftool -q -o "$d/f.jpg.xmp" -XMP-exif:GPSLatitude=35.6762 -XMP-exif:GPSLongitude=139.6503
+	exiftool -q -o "$d/g.xmp" '-XMP-exif:DateTimeOriginal=2014-02-03T04:05:06-03:00'
+	touch -d '2020-02-02 02:02:02Z' "$d"/*
+}
+
 # heif_xmp_files DIR: HEICs dated only by their XMP item (an iPhone's HEIC
 # of the corpus, its EXIF taken out, an editor's XMP put in):
 #   x.heic	exif:DateTimeOriginal 2013-04-05T06:07:08+03:00

@@ -95,6 +95,15 @@ meta_from_item(struct meta *m, const struct item *it)
 		m->tag_time = !is_one_of(it->time_source, own) ||
 		    is_one_of(item_field(it, "offset_source"), found);
 	}
+	/* a user's XMP sidecar goes along; Immich takes its date over the
+	 * file's, so an offset found elsewhere goes to that date */
+	m->sidecar_off = OFFSET_UNKNOWN;
+	m->user_xmp = item_field(it, "sidecar") != NULL;
+	if (m->has_time && it->time_source != NULL && strcmp(it->time_source, "sidecar") == 0) {
+		if (is_one_of(item_field(it, "offset_source"), found))
+			m->sidecar_off = it->offset_min;
+		m->tag_time = 0;
+	}
 	/* a place read from the file itself (gps_source: its EXIF's, its
 	 * moov's) is there already */
 	if (it->has_gps && gps_source == NULL) {
@@ -176,7 +185,7 @@ write_one(const struct source *s, const char *dst, const struct meta *m, const c
 		return video_write(s->path, dst, m, why);
 	if (copy_plain(s, dst, m, why) < 0)
 		return -1;
-	return xmp_write(dst, m, s->fd, why);
+	return m->user_xmp ? 0 : xmp_write(dst, m, s->fd, why);
 }
 
 /*
@@ -275,6 +284,31 @@ make_parent(const char *dst)
 	return 0;
 }
 
+/* A record's user XMP sidecar, beside dst before the output itself, so an
+ * output that is there has it. 0, or -1 with its line printed. */
+static int
+carry_sidecar(const char *label, const struct item *it, const char *dst, const struct meta *m)
+{
+	struct source xs = { .fd = -1 };
+	const char *file = item_field(it, "sidecar"), *member, *why = NULL;
+	char *spool = xasprintf("%s/.mem", outdir), swhy[512];
+	int rc = -1;
+
+	member = item_field(it, "sidecar_member");
+	if (make_parent(dst) < 0)
+		warn_("%s: cannot create the directory of %s", label, dst);
+	else if (source_open(&xs, file, member, NULL, spool, 0, swhy, sizeof(swhy)) < 0)
+		warnx_("%s: sidecar %s%s%s: %s", label, file, member ? ": " : "",
+		    member ? member : "", swhy);
+	else if (sidecar_carry(dst, &xs, m, &why) < 0)
+		warnx_("%s: sidecar %s: %s", label, file, why);
+	else
+		rc = 0;
+	source_close(&xs);
+	free(spool);
+	return rc;
+}
+
 /* Is the file open at fd an item record? Plain media paths are opened
  * once, for the sniff and the copy. */
 static int
@@ -353,7 +387,7 @@ process(const char *path, struct later *defer)
 		src = path;
 		kind = kind_of_name(path);
 		memset(&m, 0, sizeof(m));
-		m.offset_min = OFFSET_UNKNOWN;
+		m.offset_min = m.sidecar_off = OFFSET_UNKNOWN;
 		base = path_base(path);
 		if (*base == '\0') {
 			warnx_("%s: not a file name", path);
@@ -366,6 +400,8 @@ process(const char *path, struct later *defer)
 		warnx_("%s: audio is not for mem-exif (mem-loudnorm writes audio)", path);
 		goto out;
 	}
+	if (m.user_xmp && carry_sidecar(path, &it, dst, &m) < 0)
+		goto out;
 	if (fd >= 0) {
 		media.fd = fd;
 		media.name = src;

@@ -33,6 +33,10 @@ struct meta {
 	 * -p), this one when the source's fd does not carry it (a span) */
 	const struct timespec *src_mtime;
 	int	 no_thumbnail;	/* drop the EXIF thumbnail (the image changed) */
+	/* a user's XMP sidecar goes beside the output (sidecar_carry), and
+	 * no sidecar of ours; the offset its date is given, or OFFSET_UNKNOWN */
+	int	 user_xmp;
+	int32_t	 sidecar_off;
 };
 
 /* A part of the output: bytes in memory, or a range of the source file. */
@@ -184,6 +188,11 @@ int	 overlay_check(const char *ovl, const char **why);	/* decodes it whole */
 
 /* xmp.c: a sidecar for the formats we do not write into. */
 int	 xmp_write(const char *dst, const struct meta *m, int srcfd, const char **why);
+/* A user's XMP sidecar xs beside the output, as dst.xmp: byte for byte,
+ * but for the offset m->sidecar_off given to its date (m->time). */
+#define XMP_SIDECAR_MAX (16 << 20)
+int	 sidecar_carry(const char *dst, const struct source *xs, const struct meta *m,
+	    const char **why);
 
 /* plan.c */
 extern char	 whybuf[512];	/* room for a formatted reason */

@@ -153,3 +153,87 @@ out:
 	free(path);
 	return rc;
 }
+
+/*
+ * The date of a user's sidecar x (n bytes) that mem-scan took (docs/
+ * design.md: time_source "sidecar"), a wall clock of no zone, which Immich
+ * reads in exiftool's MWG order: the first of these whose wall clock is
+ * the record's. Where its value ends, or 0.
+ */
+static size_t
+sidecar_date_end(const char *x, size_t n, int64_t wall)
+{
+	static const char *const props[][2] = {
+		{ "http://ns.adobe.com/photoshop/1.0/", "DateCreated" },
+		{ "http://ns.adobe.com/exif/1.0/", "DateTimeOriginal" },
+		{ "http://ns.adobe.com/pdf/1.3/", "CreationDate" },
+		{ "http://ns.adobe.com/xap/1.0/", "CreateDate" },
+	};
+	char v[64];
+	size_t i, at, len;
+	int64_t t;
+	int32_t off;
+
+	for (i = 0; i < LEN(props); i++) {
+		if (xmp_find(x, n, props[i][0], props[i][1], sizeof(v) - 1, &at, &len) < 0)
+			continue;
+		memcpy(v, x + at, len);
+		v[len] = '\0';
+		if (strchr(v, 'T') != NULL && time_parse(v, &t, &off) == 0 &&
+		    off == OFFSET_UNKNOWN && t == wall)
+			return at + len;
+	}
+	return 0;
+}
+
+int
+sidecar_carry(const char *dst, const struct source *xs, const struct meta *m,
+    const char **why)
+{
+	char *path = xasprintf("%s.xmp", dst), *x = NULL, zone[8];
+	struct meta mm = *m;
+	struct atomic a;
+	size_t n = (size_t)xs->size, end = 0;
+	int rc = -1, z;
+
+	if (xs->size > XMP_SIDECAR_MAX) {
+		*why = "the XMP sidecar is larger than 16 MiB";
+		goto out;
+	}
+	x = xmalloc(n + 1);
+	if (n > 0 && source_read(xs, 0, x, n) < 0) {
+		*why = why_errno("the XMP sidecar");
+		goto out;
+	}
+	if (m->sidecar_off != OFFSET_UNKNOWN) {
+		z = m->sidecar_off < 0 ? -m->sidecar_off : m->sidecar_off;
+		snprintf(zone, sizeof(zone), "%c%02d:%02d", m->sidecar_off < 0 ? '-' : '+',
+		    z / 60 % 100, z % 60);
+		if ((end = sidecar_date_end(x, n, m->time + (int64_t)m->sidecar_off * 60)) == 0)
+			warnx_("%s: the XMP sidecar's date is not the record's: carried "
+			    "without the offset %s", cur_label, zone);
+	}
+	if (atomic_open(&a, path, "") < 0) {
+		*why = why_errno(path);
+		goto out;
+	}
+	mm.src_mtime = &xs->mtime;
+	if (end > 0) {
+		fwrite(x, 1, end, a.fp);
+		fputs(zone, a.fp);
+		fwrite(x + end, 1, n - end, a.fp);
+	} else {
+		fwrite(x, 1, n, a.fp);
+	}
+	if (fflush(a.fp) == EOF || ferror(a.fp) || set_mtime_fd(a.fd, &mm, -1) < 0 ||
+	    atomic_commit(&a) < 0) {
+		*why = why_errno(path);
+		atomic_abort(&a);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(x);
+	free(path);
+	return rc;
+}

@@ -786,6 +786,19 @@ file_overlay(const struct export *ex, const struct file *f, struct item *it)
 	item_extra(it, "overlay_member", f->member);
 }
 
+/* sidecar= (and sidecar_member=): a user's XMP sidecar, which mem-exif
+ * carries beside the output. */
+void
+file_xmp(const struct export *ex, const struct file *f, struct item *it)
+{
+	char *path = f->part == 0 ? file_path(ex, f) : xstrdup(ex->parts[f->part - 1].path);
+
+	item_extra(it, "sidecar", path);
+	free(path);
+	if (f->part != 0)
+		item_extra(it, "sidecar_member", f->member);
+}
+
 struct fh *
 fh_fd(int fd)
 {

@@ -24,6 +24,7 @@
 #include "mem-scan.h"
 
 #define MAX_HEADERS 256	/* segments before the EXIF one: XMP may take 100 */
+#define MAX_SIDECAR (16 << 20)	/* a user's XMP sidecar: Lightroom's hold a few KiB */
 #define TAG_EXIF_IFD 0x8769
 #define TAG_GPS_IFD 0x8825
 #define GPS_LAT_REF 1		/* "N" or "S", then three rationals: */
@@ -662,82 +663,19 @@ tiff_file_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct whe
 	return rc;
 }
 
-/* The prefix that the xmlns:P="..." whose opening quote is x[q] declares:
- * its length (0 for none) and its start in *p. */
-static size_t
-xmlns_prefix(const char *x, size_t q, const char **p)
-{
-	size_t k = q - 1;	/* x[k] is the '=' */
-
-	while (k > 0 && (unsigned char)x[k - 1] > ' ' && x[k - 1] != ':' && x[k - 1] != '<' &&
-	    x[k - 1] != '"')
-		k--;
-	if (k < 7 || k == q - 1 || x[k - 1] != ':' || memcmp(x + k - 6, "xmlns", 5) != 0 ||
-	    (unsigned char)x[k - 7] > ' ')
-		return 0;
-	*p = x + k;
-	return q - 1 - k;
-}
-
-/* The value of a P:name that ends at x[at]: an element's text up to '<',
- * or an attribute's between its quotes. */
-static int
-xmp_value(const char *x, size_t n, size_t at, int element, char *buf, size_t size)
-{
-	const char *v = x + at, *end = x + n;
-	char q = '<';
-	size_t vl;
-
-	if (element) {
-		if (v >= end || *v++ != '>')
-			return -1;
-	} else {
-		while (v < end && (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r'))
-			v++;
-		if (v >= end || *v++ != '=')
-			return -1;
-		while (v < end && (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r'))
-			v++;
-		if (v >= end || (*v != '"' && *v != '\''))
-			return -1;
-		q = *v++;
-	}
-	for (vl = 0; v + vl < end && v[vl] != q; vl++)
-		if (vl + 1 >= size)
-			return -1;
-	if (v + vl >= end)
-		return -1;
-	memcpy(buf, v, vl);
-	buf[vl] = '\0';
-	return 0;
-}
-
-/*
- * The text of property name of the namespace uri in an XMP packet x of n
- * bytes, into buf: an attribute (P:name="v") or an element (<P:name>v<),
- * P any prefix the packet binds to uri (Adobe's older files say xap: for
- * xmp:). 0, or -1.
- */
+/* The text of property name of the namespace uri in an XMP packet x of n
+ * bytes (xmp_find), into buf. 0, or -1. */
 static int
 xmp_prop(const char *x, size_t n, const char *uri, const char *name, char *buf,
     size_t size)
 {
-	size_t ul = strlen(uri), nl = strlen(name), i, k, pl;
-	const char *p;
+	size_t at, len;
 
-	for (i = 1; i + ul + 2 <= n; i++) {
-		if ((x[i] != '"' && x[i] != '\'') || x[i - 1] != '=' ||
-		    memcmp(x + i + 1, uri, ul) != 0 || x[i + 1 + ul] != x[i] ||
-		    (pl = xmlns_prefix(x, i, &p)) == 0)
-			continue;
-		for (k = 1; k + pl + 1 + nl < n; k++)
-			if ((x[k - 1] == '<' || (unsigned char)x[k - 1] <= ' ') &&
-			    memcmp(x + k, p, pl) == 0 && x[k + pl] == ':' &&
-			    memcmp(x + k + pl + 1, name, nl) == 0 &&
-			    xmp_value(x, n, k + pl + 1 + nl, x[k - 1] == '<', buf, size) == 0)
-				return 0;
-	}
-	return -1;
+	if (xmp_find(x, n, uri, name, size - 1, &at, &len) < 0)
+		return -1;
+	memcpy(buf, x + at, len);
+	buf[len] = '\0';
+	return 0;
 }
 
 /*
@@ -2345,4 +2283,49 @@ fallback_time(struct export *ex, struct file *f, struct entry *e)
 		return;
 	}
 	set_time(it, f->mtime, OFFSET_UNKNOWN, "mtime");
+}
+
+/*
+ * An item with a user's XMP sidecar (darktable's X.jpg.xmp, Lightroom's
+ * X.xmp), as Immich reads the two (metadata.service's getExifTags): the
+ * sidecar's tags over the file's. A date in the sidecar (its MWG order:
+ * xmp_time) is the date, and the file's dates and the zone they give are
+ * dropped; a place in the sidecar is the place, whose zone then shows the
+ * date, the file's or the sidecar's. The rest is the file's own
+ * (fallback_time). mem-exif carries the sidecar beside the output, and
+ * gives its date an offset found elsewhere.
+ */
+void
+sidecar_time(struct export *ex, struct file *f, struct file *sf, struct entry *e)
+{
+	struct where w;
+	struct item *it = &e->it;
+	int64_t t = 0;
+	int32_t off = OFFSET_UNKNOWN;
+	size_t n;
+	char *x;
+	int rc = -1;
+
+	memset(&w, 0, sizeof(w));
+	(void)file_stat(ex, sf);
+	if ((x = file_slurp(ex, sf, MAX_SIDECAR, &n)) != NULL) {
+		rc = xmp_time(x, n, &t, &off, &w);
+		free(x);
+	}
+	if (w.known) {
+		set_gps(it, w.lat, w.lon, 0, 0);
+		if (it->has_gps)
+			item_extra(it, "gps_source", "sidecar");
+	}
+	fallback_time(ex, f, e);
+	if (rc == 0) {
+		set_time(it, t, off, "sidecar");
+		e->soft = off != OFFSET_UNKNOWN && it->has_gps && w.known;
+		e->has_hint = off == OFFSET_UNKNOWN && (w.has_hint ||
+		    (w.has_clock && likely_offset(t - w.clock, &w.hint) == 0));
+		e->hint = w.hint;
+	} else if (w.known && it->has_gps && it->offset_min != OFFSET_UNKNOWN &&
+	    strcmp(it->time_source, "mtime") != 0) {
+		e->soft = 1;	/* the sidecar's place zones the file's date */
+	}
 }

@@ -158,6 +158,7 @@ void	 dz_give(struct libdeflate_decompressor *dz);
  * the contract's member=, member_sig= or overlay_member= (docs/design.md). */
 char	*file_source(const struct export *ex, const struct file *f, struct item *it);
 void	 file_overlay(const struct export *ex, const struct file *f, struct item *it);
+void	 file_xmp(const struct export *ex, const struct file *f, struct item *it);
 int	 file_stat(const struct export *ex, struct file *f);	/* 0 or -1 */
 void	 entry_id(const struct export *ex, const struct entry *e, char id[17]);
 json_t	*file_json(struct export *ex, struct file *f, size_t max);
@@ -194,6 +195,8 @@ int	 write_report(struct export *ex, const char *out);
 
 /* fallback.c: the time a file carries itself. */
 void	 fallback_time(struct export *ex, struct file *f, struct entry *e);
+/* The same with a user's XMP sidecar sf, read as Immich reads the two. */
+void	 sidecar_time(struct export *ex, struct file *f, struct file *sf, struct entry *e);
 /* Whether a file's format (by name) carries its camera's wall clock (EXIF,
  * an AVI's IDIT, AVCHD's MDPM), and that clock of one open on fd, of size
  * bytes: 0, or -1. */

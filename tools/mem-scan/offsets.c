@@ -104,9 +104,11 @@ is_wall_clock(const struct entry *e)
 	if (e->it.time_source == NULL)
 		return 0;
 	/* EXIF's DateTimeOriginal without OffsetTime* is the camera's clock,
-	 * as an AVI's IDIT is, and AVCHD's MDPM without its zone */
+	 * as an AVI's IDIT is, AVCHD's MDPM without its zone, and an XMP
+	 * sidecar's date without one */
 	if ((strcmp(e->it.time_source, "exif") == 0 || strcmp(e->it.time_source, "riff") == 0 ||
-	    strcmp(e->it.time_source, "h264") == 0) && e->it.offset_min == OFFSET_UNKNOWN)
+	    strcmp(e->it.time_source, "h264") == 0 || strcmp(e->it.time_source, "sidecar") == 0) &&
+	    e->it.offset_min == OFFSET_UNKNOWN)
 		return 1;
 	/* a phone names its files by its own clock (IMG_20190919_053857) */
 	if (strcmp(e->it.time_source, "filename") == 0)

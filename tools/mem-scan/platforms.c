@@ -34,102 +34,131 @@ is_system_file(const char *rel)
 	return rel[0] == '.' || strstr(rel, "/.") != NULL;
 }
 
+/* An XMP sidecar of a plain folder: its name without ".xmp" (any case). */
+struct sidecar {
+	const char *rel;
+	size_t	 stem;
+	struct file *f;
+};
+
 static int
-cmp_rel(const void *a, const void *b)
+is_xmp(const char *rel)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	size_t len = strlen(rel);
+
+	return len > 4 && strcasecmp(rel + len - 4, ".xmp") == 0;
+}
+
+static int
+cmp_stem(const char *a, size_t al, const char *b, size_t bl)
+{
+	int c = memcmp(a, b, al < bl ? al : bl);
+
+	return c != 0 ? c : (al > bl) - (al < bl);
+}
+
+static int
+cmp_sidecar(const void *a, const void *b)
+{
+	const struct sidecar *x = a, *y = b;
+
+	return cmp_stem(x->rel, x->stem, y->rel, y->stem);
+}
+
+/* The sidecar named key (n bytes) + ".xmp", or NULL. */
+static struct sidecar *
+sidecar_named(struct sidecar *v, size_t nv, const char *key, size_t n)
+{
+	size_t lo = 0, hi = nv, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = cmp_stem(key, n, v[mid].rel, v[mid].stem)) == 0)
+			return &v[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
 }
 
 /*
- * The media file an XMP sidecar of a plain folder belongs to, as Immich
- * pairs them: "X.jpg.xmp" (darktable's, digiKam's) with X.jpg, else
- * "X.xmp" (Lightroom's) with an X of any extension; rels holds the media
- * files' names, sorted. NULL when it belongs to none.
+ * The XMP sidecar of a media file, as Immich pairs them: "X.jpg.xmp"
+ * (darktable's, digiKam's), else "X.xmp" (Lightroom's, which a raw file
+ * and its JPEG share). NULL when it has none.
  */
-static const char *
-sidecar_of(const char *rel, const char *const *rels, size_t n)
+static struct file *
+sidecar_of(struct sidecar *v, size_t nv, const char *rel)
 {
-	size_t len = strlen(rel), lo = 0, hi = n, mid;
-	const char *const *hit;
-	char *stem;
-	const char *r = NULL;
+	const char *base = strrchr(rel, '/'), *dot;
+	struct sidecar *s;
 
-	if (len <= 4 || strcasecmp(rel + len - 4, ".xmp") != 0 || n == 0)
-		return NULL;
-	stem = xstrdup(rel);
-	stem[len - 4] = '\0';		/* "X.jpg" */
-	if ((hit = bsearch(&stem, rels, n, sizeof(*rels), cmp_rel)) != NULL) {
-		free(stem);
-		return *hit;
-	}
-	stem[len - 4] = '.';
-	stem[len - 3] = '\0';		/* "X." */
-	while (lo < hi) {	/* the first name from "X." on */
-		mid = lo + (hi - lo) / 2;
-		if (strcmp(rels[mid], stem) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	/* "X.jpg", not "X.d/Y.jpg" (a folder) nor "X.tar.jpg" */
-	for (; r == NULL && lo < n && strncmp(rels[lo], stem, len - 3) == 0; lo++)
-		if (strpbrk(rels[lo] + len - 3, "/.") == NULL)
-			r = rels[lo];
-	free(stem);
-	return r;
+	if ((s = sidecar_named(v, nv, rel, strlen(rel))) != NULL)
+		return s->f;
+	base = base != NULL ? base + 1 : rel;
+	if ((dot = strrchr(base, '.')) != NULL && dot > base &&
+	    (s = sidecar_named(v, nv, rel, (size_t)(dot - rel))) != NULL)
+		return s->f;
+	return NULL;
 }
 
 /* Media no platform claimed: dated by the file itself. Audio keeps its
  * folder and name (songs, voice notes for mem-loudnorm). In a plain
- * folder (no platform's export) every other file but a system's is named
- * in the report's skipped list: its owner learns it did not go to the
- * library; an XMP sidecar of a photo is named as one, whose dates, place
- * and caption do not reach it. A platform's export holds its own metadata
- * files beside the media, which would only be noise there. */
+ * folder (no platform's export) a photo's or video's XMP sidecar goes with
+ * it (sidecar_time), and every other file but a system's is named in the
+ * report's skipped list: its owner learns it did not go to the library. A
+ * platform's export holds its own metadata files beside the media, which
+ * would only be noise there. */
 static void
 folder_scan(struct export *ex, const struct platform *p)
 {
-	size_t i, n = 0, other = 0, sidecars = 0;
+	size_t i, nv = 0, other = 0;
 	int plain = ex->nfound == 1 && ex->found[0] == p;
-	const char **rels = xcalloc(ex->nfiles + 1, sizeof(*rels));
-	const char *of;
-	char *why;
+	struct sidecar *v = xcalloc(ex->nfiles + 1, sizeof(*v));
+	struct file *sf;
 
-	for (i = 0; plain && i < ex->nfiles; i++)
-		if (ex->files[i].kind != KIND_UNKNOWN)
-			rels[n++] = ex->files[i].rel;
-	qsort(rels, n, sizeof(*rels), cmp_rel);
+	for (i = 0; plain && i < ex->nfiles; i++) {
+		struct file *f = &ex->files[i];
+
+		if (!f->claimed && f->kind == KIND_UNKNOWN && is_xmp(f->rel)) {
+			v[nv].rel = f->rel;
+			v[nv].stem = strlen(f->rel) - 4;
+			v[nv++].f = f;
+		}
+	}
+	qsort(v, nv, sizeof(*v), cmp_sidecar);
 	for (i = 0; i < ex->nfiles; i++) {
 		struct file *f = &ex->files[i];
 		struct entry *e;
 
-		if (f->claimed)
+		if (f->claimed || f->kind == KIND_UNKNOWN)
 			continue;
-		if (f->kind == KIND_UNKNOWN) {
-			if (plain && (of = sidecar_of(f->rel, rels, n)) != NULL) {
-				why = xasprintf("the XMP sidecar of %s: not carried, its "
-				    "dates, place and caption do not reach Immich", of);
-				scan_skip(ex, f, why);
-				free(why);
-				sidecars++;
-			} else if (plain && !is_system_file(f->rel)) {
-				scan_skip(ex, f, "not a photo, video or audio file Immich or "
-				    "mem-loudnorm takes");
-				other++;
-			}
-			continue;
-		}
 		e = scan_add(ex, f, "media", "folder");
 		e->keepname = f->kind == KIND_AUDIO;
 		if (strcmp(e->it.user, "unknown") == 0)
 			item_set(&e->it.user, ex->name);
-		fallback_time(ex, f, e);
+		sf = f->kind != KIND_AUDIO ? sidecar_of(v, nv, f->rel) : NULL;
+		if (sf == NULL) {
+			fallback_time(ex, f, e);
+			continue;
+		}
+		sidecar_time(ex, f, sf, e);
+		file_xmp(ex, sf, &e->it);
+		sf->claimed = 1;
 	}
-	free(rels);
-	if (sidecars > 0)
-		warnx_("%s: %zu XMP sidecar(s) of photos and videos left out: their "
-		    "dates, places and captions do not reach Immich (the report's "
-		    "skipped list names them)", ex->path, sidecars);
+	free(v);
+	for (i = 0; plain && i < ex->nfiles; i++) {
+		struct file *f = &ex->files[i];
+
+		if (!f->claimed && f->kind == KIND_UNKNOWN && !is_system_file(f->rel)) {
+			scan_skip(ex, f, is_xmp(f->rel) ? "an XMP sidecar of no photo or "
+			    "video here" : "not a photo, video or audio file Immich or "
+			    "mem-loudnorm takes");
+			other++;
+		}
+	}
 	if (other > 0)
 		warnx_("%s: %zu file(s) not photos, videos or audio: left out "
 		    "(the report's skipped list names them)", ex->path, other);

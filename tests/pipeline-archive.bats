@@ -275,24 +275,17 @@ records() {
 	done | sort
 }
 
-@test "the real camera and phone files of ../shared/corpus, each export as a zip and as a tgz, give the records and outputs of the unpacked corpus, byte for byte" {
-	local corpus=${MEM_CORPUS:-$REPO/../shared/corpus} d b k
-	[ -f "$corpus/MANIFEST.tsv" ] || skip "no corpus at $corpus"
-	mkdir -p dir zip tgz
-	cp -a "$corpus"/*+* dir/
-	for d in dir/*; do
-		b=${d#dir/}
-		(cd "$d" && zip -qr "../../zip/$b.zip" . && tar --sort=name -czf "../../tgz/$b.tgz" .)
-	done
+# packed_as_dir: mem-pipeline over dir/, zip/ and tgz/ (the same exports,
+# packed), each into out-KIND; the archives' outputs and records (but where
+# their media lie) are the folders', byte for byte. Leaves want (the
+# outputs) and want.records.
+packed_as_dir() {
+	local k f
 	for k in dir zip tgz; do
 		run -0 mem-pipeline --skip-upload -j2 --originals "$k" -o "out-$k"
 		assert_line "Failed: 0"
 	done
 	outputs out-dir > want
-	# one output a file, and an XMP sidecar beside those mem-exif cannot
-	# write into (a HEIC given the offset of its place)
-	[ "$(grep -vc '\.xmp$' want)" -eq "$(find dir -type f | wc -l)" ]
-	grep -q '\.heic\.xmp$' want
 	records out-dir > want.records
 	for k in zip tgz; do
 		outputs "out-$k" > have
@@ -305,28 +298,33 @@ records() {
 	done
 }
 
+@test "the real camera and phone files of ../shared/corpus, each export as a zip and as a tgz, give the records and outputs of the unpacked corpus, byte for byte" {
+	local corpus=${MEM_CORPUS:-$REPO/../shared/corpus} d b k
+	[ -f "$corpus/MANIFEST.tsv" ] || skip "no corpus at $corpus"
+	mkdir -p dir zip tgz
+	cp -a "$corpus"/*+* dir/
+	for d in dir/*; do
+		b=${d#dir/}
+		(cd "$d" && zip -qr "../../zip/$b.zip" . && tar --sort=name -czf "../../tgz/$b.tgz" .)
+	done
+	packed_as_dir
+	# one output a file, and an XMP sidecar beside those mem-exif cannot
+	# write into (a HEIC given the offset of its place)
+	[ "$(grep -vc '\.xmp$' want)" -eq "$(find dir -type f | wc -l)" ]
+	grep -q '\.heic\.xmp$' want
+}
+
 @test "a plain folder with a user's XMP sidecars, as a zip and as a tgz, gives the records (but where media and sidecars lie) and outputs of the folder, sidecars carried, byte for byte" {
 	mkdir -p dir/shoot zip tgz
 	user_sidecar_files dir/shoot
 	(cd dir/shoot && zip -qr ../../zip/shoot.zip . && tar --sort=name -czf ../../tgz/shoot.tgz .)
-	for k in dir zip tgz; do
-		run -0 mem-pipeline --skip-upload -j2 --originals "$k" -o "out-$k"
-		assert_line "Failed: 0"
-	done
-	outputs out-dir > want
+	packed_as_dir
 	[ "$(grep -c '\.xmp$' want)" -eq 6 ]
 	[ "$(grep -vc '\.xmp$' want)" -eq 6 ]
 	cmp dir/shoot/a.jpg.xmp out-dir/shoot/media/folder-shoot-20150607.jpg.xmp
-	records out-dir > want.records
 	[ "$(grep -c 'sidecar' want.records)" -eq 6 ]
 	for k in zip tgz; do
-		outputs "out-$k" > have
-		diff want have
-		while IFS= read -r f; do
-			cmp "out-dir/$f" "out-$k/$f"
-		done < want
-		records "out-$k" > have.records
-		diff want.records have.records
-		[ "$(grep -c "^sidecar=$PWD/$k/shoot\.\(zip\|tgz\)$" <(cat out-$k/.mem/items/*.item | tr '\0' '\n'))" -eq 6 ]
+		[ "$(cat out-$k/.mem/items/*.item | tr '\0' '\n' |
+			grep -c "^sidecar=$PWD/$k/shoot\.$k$")" -eq 6 ]
 	done
 }

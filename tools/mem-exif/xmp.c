@@ -218,13 +218,10 @@ sidecar_carry(const char *dst, const struct source *xs, const struct meta *m,
 		goto out;
 	}
 	mm.src_mtime = &xs->mtime;
-	if (end > 0) {
-		fwrite(x, 1, end, a.fp);
+	fwrite(x, 1, end, a.fp);
+	if (end > 0)
 		fputs(zone, a.fp);
-		fwrite(x + end, 1, n - end, a.fp);
-	} else {
-		fwrite(x, 1, n, a.fp);
-	}
+	fwrite(x + end, 1, n - end, a.fp);
 	if (fflush(a.fp) == EOF || ferror(a.fp) || set_mtime_fd(a.fd, &mm, -1) < 0 ||
 	    atomic_commit(&a) < 0) {
 		*why = why_errno(path);

@@ -331,7 +331,7 @@ shown_as_recorded() {
 	run -0 diff read "${1:-got}"
 }
 
-@test "a camera's AVI, WMV and AVCHD clip and an edited JPEG show on the real server at the IDIT, ASF, MDPM and XMP dates mem-scan read, and a GIF dated by no reader of ours at the date it holds itself: no sidecar of its mtime overrides it" {
+@test "a camera's AVI, WMV and AVCHD clip, an edited JPEG and an edited GIF show on the real server at the IDIT, ASF, MDPM and XMP dates mem-scan read: no sidecar of ours overrides the GIF's" {
 	local E=$BATS_TEST_TMPDIR/camera
 	mkdir -p "$E"
 	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 -c:v mjpeg base.avi
@@ -354,8 +354,11 @@ shown_as_recorded() {
 	assert_output "folder-camera-20061026.avi	2006-10-26T16:46:04+00:00
 folder-camera-20120304.wmv	2012-03-04T05:06:07+00:00
 folder-camera-20140506.jpg	2014-05-06T05:08:09+00:00
-folder-camera-20200202.gif	2015-06-07T06:09:10+00:00
+folder-camera-20150607.gif	2015-06-07T06:09:10+00:00
 folder-camera-20210115.mts	2021-01-15T14:45:59+00:00"
+	[ "$(field "$BATS_TEST_TMPDIR/o" "$E/anim.gif" time)" = 2015-06-07T06:09:10Z ]
+	[ "$(field "$BATS_TEST_TMPDIR/o" "$E/anim.gif" offset)" = +02:00 ]
+	[ ! -e "$BATS_TEST_TMPDIR/o/camera/media/folder-camera-20150607.gif.xmp" ]
 }
 
 @test "PNGs dated only by their XMP (an iPhone's screenshot: photoshop:DateCreated, zoned by its CreateDate; exif:DateTimeOriginal; the GPS clock) show on the real server at the dates mem-scan read and named by" {
@@ -399,6 +402,16 @@ folder-shots-20190502.png	2019-05-02T08:00:00+00:00	2019-05-02T08:00:00.000Z"
 		2017-03-04T04:06:07+00:00 2017-03-04T05:06:07.000Z 48.8566 '' \
 		2018-05-05T22:08:09+00:00 2018-05-06T07:08:09.000Z 35.6762 '' \
 		2020-01-02T01:04:05+00:00 2020-01-02T10:04:05.000Z 35.6762 'Tokyo tower')"
+	cut -f1,2 got > dates
+	shown_as_recorded dates
+}
+
+@test "GIFs dated by an editor's XMP, before their images or past them, show on the real server at the dates and places mem-scan read, and one without at its mtime" {
+	made_through_server gif_xmp_files 3 '[.exifInfo.dateTimeOriginal, .localDateTime, .exifInfo.latitude]'
+	assert_output "$(printf '%s\t%s\t%s\n' \
+		2013-03-04T04:06:07+00:00 2013-03-04T05:06:07.000Z 48.8566 \
+		2015-06-07T06:09:10+00:00 2015-06-07T08:09:10.000Z '' \
+		2020-02-02T02:02:02+00:00 2020-02-02T02:02:02.000Z '')"
 	cut -f1,2 got > dates
 	shown_as_recorded dates
 }

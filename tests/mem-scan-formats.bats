@@ -731,3 +731,25 @@ sidecar=export/g.xmp offset_source=explicit "
 	run -0 exiftool -q -q -p '$DateTimeOriginal $OffsetTimeOriginal' $o/folder-export-20180506.jpg
 	assert_output "2018:05:06 07:08:09 +09:00"
 }
+
+@test "a GIF dated by an editor's XMP (an application extension, before its images or past them) is dated and placed by it, as exiftool reads it; one without by its mtime; mem-exif leaves each as it is, and gives a sidecar only to the wall clock zoned at its place" {
+	mkdir export
+	gif_xmp_files export
+	run -0 sh -c "exiftool -use MWG -q -q -f -p '\$FileName \$DateTimeOriginal' export | sort"
+	assert_output "late.gif 2013:03:04 05:06:07
+plain.gif -
+x.gif 2015:06:07 08:09:10+02:00"
+	mem-scan -o out --records export > records
+	run -0 record_dates out
+	assert_output "late.gif 2013-03-04T04:06:07Z +01:00 exif
+plain.gif 2020-02-02T02:02:02Z +00:00 mtime
+x.gif 2015-06-07T06:09:10Z +02:00 exif"
+	[ "$(field out "$PWD/export/late.gif" lat)" = 48.8566000 ]
+	[ "$(field out "$PWD/export/late.gif" offset_source)" = gps ]
+	run -0 mem-exif -o out < records
+	left_as_they_are gif
+	run -0 sh -c 'cd out/export/media && ls *.xmp'
+	assert_output "folder-export-20130304.gif.xmp"
+	run -0 exiftool -q -q -p '$DateTimeOriginal' out/export/media/folder-export-20130304.gif.xmp
+	assert_output "2013:03:04 05:06:07+01:00"
+}

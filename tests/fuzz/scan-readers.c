@@ -50,7 +50,7 @@ static void
 containers(const unsigned char *data, size_t size)
 {
 	static const char *names[] = { "a.jpg", "a.heic", "a.tif", "a.orf", "a.cr3", "a.crw",
-	    "a.raf", "a.nef", "a.png", "a.webp", "a.avi", "a.mts" };
+	    "a.raf", "a.nef", "a.png", "a.webp", "a.gif", "a.avi", "a.mts" };
 	struct where w;
 	const char *source;
 	int (*instants[])(struct fh *, off_t, int64_t *, int32_t *, struct where *) = {

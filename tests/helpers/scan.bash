@@ -237,6 +237,25 @@ user_sidecar_files() {
 	touch -d '2020-02-02 02:02:02Z' "$d"/*
 }
 
+# gif_xmp_files DIR: GIFs dated by an editor's XMP (an application
+# extension), which exiftool reads:
+#   x.gif	exif:DateTimeOriginal 2015-06-07T08:09:10+02:00, before the image
+#		(where exiftool writes it)
+#   late.gif	five frames, then photoshop:DateCreated 2013-03-04T05:06:07
+#		and XMP GPS in Paris (gifxmp.py moves it past them)
+#   plain.gif	no XMP: its mtime, 2020-02-02T02:02:02Z
+gif_xmp_files() {
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48 -frames:v 1 "$1/x.gif"
+	exiftool -q -overwrite_original '-XMP-exif:DateTimeOriginal=2015-06-07T08:09:10+02:00' "$1/x.gif"
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x40:rate=5 -t 1 "$1/a5.gif"
+	exiftool -q -overwrite_original '-XMP-photoshop:DateCreated=2013-03-04T05:06:07' \
+		-XMP-exif:GPSLatitude=48.8566 -XMP-exif:GPSLongitude=2.3522 "$1/a5.gif"
+	python3 "$REPO/tests/helpers/gifxmp.py" "$1/a5.gif" "$1/late.gif"
+	rm "$1/a5.gif"
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=48x32 -frames:v 1 "$1/plain.gif"
+	touch -d '2020-02-02 02:02:02Z' "$1"/*.gif
+}
+
 # heif_xmp_files DIR: HEICs dated only by their XMP item (an iPhone's HEIC
 # of the corpus, its EXIF taken out, an editor's XMP put in):
 #   x.heic	exif:DateTimeOriginal 2013-04-05T06:07:08+03:00

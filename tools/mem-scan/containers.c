@@ -27,6 +27,8 @@
 #define MKV_HEAD	(64 << 10)	/* Matroska's Info lies in its first KiB */
 #define MKV_EPOCH	978307200LL	/* 2001-01-01T00:00:00Z */
 #define ASF_EPOCH	11644473600LL	/* 1601-01-01 to 1970-01-01, seconds */
+#define GIF_WINDOW	(64 << 10)	/* a GIF's bytes read at once, walking it */
+#define GIF_STEPS	(1 << 20)	/* its blocks and sub-blocks looked at */
 
 /* The date of an EXIF block, "Exif\0\0" before its TIFF structure or not
  * (WebP's and PNG's writers differ). */
@@ -657,4 +659,92 @@ asf_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w)
 		at += (off_t)n;
 	}
 	return -1;
+}
+
+/* A GIF read forward through a window, a block's bytes at a time. */
+struct gif {
+	struct fh *fd;
+	off_t	 size, base;	/* the window holds [base, base + len) */
+	size_t	 len;
+	unsigned char buf[GIF_WINDOW];
+};
+
+/* The byte at off, or -1 past the end or on a read error. */
+static int
+gif_byte(struct gif *g, off_t off)
+{
+	ssize_t r;
+
+	if (off < g->base || off >= g->base + (off_t)g->len) {
+		if (off >= g->size || (r = fh_pread(g->fd, g->buf, sizeof(g->buf), off)) <= 0)
+			return -1;
+		g->base = off;
+		g->len = (size_t)r;
+	}
+	return g->buf[off - g->base];
+}
+
+/* Past the sub-blocks (a length byte, then that many bytes; 0 ends them)
+ * that start at at, or -1. */
+static off_t
+gif_skip(struct gif *g, off_t at, int *steps)
+{
+	int n;
+
+	while ((n = gif_byte(g, at)) > 0 && (*steps)++ < GIF_STEPS)
+		at += 1 + n;
+	return n == 0 ? at + 1 : -1;
+}
+
+/*
+ * A GIF's XMP (an application extension "XMP DataXMP", an editor's:
+ * exiftool reads it, and so Immich): its packet lies raw after the
+ * identifier, ended by a "magic trailer" that makes it read as
+ * sub-blocks. The blocks before it are walked, an image's data skipped by
+ * its sub-blocks' lengths.
+ */
+int
+gif_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w)
+{
+	struct gif *g = xcalloc(1, sizeof(*g));
+	unsigned char id[12];
+	off_t at = 13;
+	int c, flags, steps = 0, rc = -1;
+	size_t n;
+	char *x;
+
+	g->fd = fd;
+	g->size = size;
+	if (size < 13 || gif_byte(g, 0) < 0 || g->len < 13 || memcmp(g->buf, "GIF8", 4) != 0)
+		goto out;
+	flags = g->buf[10];
+	if (flags & 0x80)		/* the global color table */
+		at += 3 << ((flags & 7) + 1);
+	while (at > 0 && (c = gif_byte(g, at)) >= 0 && c != 0x3b && steps++ < GIF_STEPS) {
+		if (c == 0x2c) {	/* an image: its descriptor, table, data */
+			if ((flags = gif_byte(g, at + 9)) < 0)
+				break;
+			at += 10 + ((flags & 0x80) ? 3 << ((flags & 7) + 1) : 0);
+			at = gif_skip(g, at + 1, &steps);
+			continue;
+		}
+		if (c != 0x21)
+			break;
+		if (gif_byte(g, at + 1) == 0xff && gif_byte(g, at + 2) == 11 &&
+		    fh_pread(fd, id, 11, at + 3) == 11 && memcmp(id, "XMP DataXMP", 11) == 0) {
+			at += 14;
+			n = size - at > MAX_XMP ? MAX_XMP : (size_t)(size - at);
+			x = xmalloc(n + 1);
+			if (fh_pread(fd, x, n, at) == (ssize_t)n) {
+				x[n] = '\0';
+				rc = xmp_time(x, n, utc, off, w);
+			}
+			free(x);
+			break;
+		}
+		at = gif_skip(g, at + 2, &steps);
+	}
+out:
+	free(g);
+	return rc;
 }

@@ -2135,6 +2135,7 @@ static const struct reader {
 	{ "heic", heif_time, "exif" }, { "heif", heif_time, "exif" },
 	{ "hif", heif_time, "exif" }, { "avif", heif_time, "exif" },
 	{ "png", png_time, "exif" }, { "webp", riff_time, "exif" },
+	{ "gif", gif_time, "exif" },
 	{ "tif", tiff_file_time, "exif" }, { "tiff", tiff_file_time, "exif" },
 	{ "dng", tiff_file_time, "exif" }, { "cr2", tiff_file_time, "exif" },
 	{ "nef", tiff_file_time, "exif" }, { "nrw", tiff_file_time, "exif" },

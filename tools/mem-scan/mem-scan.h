@@ -253,6 +253,7 @@ int	 mts_parse(const unsigned char *buf, size_t len, int64_t *utc, int32_t *off)
 int	 riff_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w);
 int	 riff_date(const char *s, int64_t *utc);	/* an IDIT's text */
 int	 png_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w);
+int	 gif_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w);
 int	 mkv_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w);
 int	 mkv_date(const unsigned char *p, size_t len, int64_t *utc);
 int	 asf_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w);

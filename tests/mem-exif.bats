@@ -269,6 +269,13 @@ PY
 	run -1 --separate-stderr mem-exif -o "$OUT" --time 2023-01-01T00:00:00Z out/self.jpg
 	[[ "$stderr" == *"is the source itself"* ]]
 	cmp out/self.jpg keep.jpg
+	# nor is the user's sidecar beside it touched
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=32x24 -frames:v 1 out/self.gif
+	echo '<x:xmpmeta xmlns:x="adobe:ns:meta/"/>' > out/self.gif.xmp
+	cp out/self.gif.xmp keep.xmp
+	run -1 --separate-stderr mem-exif -o "$OUT" out/self.gif
+	[[ "$stderr" == *"is the source itself"* ]]
+	cmp out/self.gif.xmp keep.xmp
 }
 
 @test "bad JPEGs fail one line each, leave no temp file, and the good ones are done" {
@@ -846,4 +853,26 @@ PY
 		"$OUT/shoot/media/folder-shoot-$(date -r shoot/a.jpg -u +%Y%m%d).jpg.xmp" > want
 	diff want have
 	cmp shoot/a.jpg.xmp "$OUT/shoot/media/folder-shoot-$(date -r shoot/a.jpg -u +%Y%m%d).jpg.xmp"
+}
+
+@test "a rerun whose record asks for no sidecar any more leaves none of an earlier run: neither the user's, gone from the folder since, nor one of ours" {
+	mkdir shoot
+	make_jpeg shoot/a.jpg
+	exiftool -q -o shoot/a.jpg.xmp '-XMP-dc:Description=once'
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=32x24 -frames:v 1 shoot/b.gif
+	touch -d '2020-02-02 02:02:02Z' shoot/a.jpg shoot/b.gif
+	mem-scan -o "$OUT" --records shoot > records
+	run -0 mem-exif -o "$OUT" < records
+	run -0 mem-exif -o "$OUT" --time 2023-01-15T10:30:45+02:00 shoot/b.gif
+	[ -f "$OUT/shoot/media/folder-shoot-20200202.jpg.xmp" ]
+	[ -f "$OUT/b.gif.xmp" ]
+	rm shoot/a.jpg.xmp
+	mem-scan -o "$OUT" --records shoot > records
+	run -0 mem-exif -o "$OUT" < records
+	run -0 mem-exif -o "$OUT" shoot/b.gif
+	run -0 find "$OUT" -path "$OUT/.mem" -prune -o -type f -print
+	sort <<< "$output" > have
+	printf '%s\n' "$OUT/b.gif" "$OUT/shoot/media/folder-shoot-20200202.jpg" \
+		"$OUT/shoot/media/folder-shoot-20200202_1.gif" > want
+	diff want have
 }

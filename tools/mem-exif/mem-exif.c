@@ -295,9 +295,7 @@ carry_sidecar(const char *label, const struct item *it, const char *dst, const s
 	int rc = -1;
 
 	member = item_field(it, "sidecar_member");
-	if (make_parent(dst) < 0)
-		warn_("%s: cannot create the directory of %s", label, dst);
-	else if (source_open(&xs, file, member, NULL, spool, 0, swhy, sizeof(swhy)) < 0)
+	if (source_open(&xs, file, member, NULL, spool, 0, swhy, sizeof(swhy)) < 0)
 		warnx_("%s: sidecar %s%s%s: %s", label, file, member ? ": " : "",
 		    member ? member : "", swhy);
 	else if (sidecar_carry(dst, &xs, m, &why) < 0)
@@ -307,6 +305,29 @@ carry_sidecar(const char *label, const struct item *it, const char *dst, const s
 	source_close(&xs);
 	free(spool);
 	return rc;
+}
+
+/* No sidecar of an earlier run beside dst: one is written again when the
+ * record still asks for it (xmp_write), and mem-upload would send a stale
+ * one. 0, or -1 with its line printed. */
+static int
+drop_sidecar(const char *label, const char *dst)
+{
+	char *x = xasprintf("%s.xmp", dst);
+	int rc = unlink(x) < 0 && errno != ENOENT ? -1 : 0;
+
+	if (rc < 0)
+		warn_("%s: %s", label, x);
+	free(x);
+	return rc;
+}
+
+/* Before the output: the user's sidecar carried, or none of an earlier
+ * run left. */
+static int
+sidecar_first(const char *label, const struct item *it, const char *dst, const struct meta *m)
+{
+	return m->user_xmp ? carry_sidecar(label, it, dst, m) : drop_sidecar(label, dst);
 }
 
 /* Is the file open at fd an item record? Plain media paths are opened
@@ -400,8 +421,6 @@ process(const char *path, struct later *defer)
 		warnx_("%s: audio is not for mem-exif (mem-loudnorm writes audio)", path);
 		goto out;
 	}
-	if (m.user_xmp && carry_sidecar(path, &it, dst, &m) < 0)
-		goto out;
 	if (fd >= 0) {
 		media.fd = fd;
 		media.name = src;
@@ -414,6 +433,8 @@ process(const char *path, struct later *defer)
 			warn_("%s: cannot create the directory of %s", path, dst);
 			goto out;
 		}
+		if (sidecar_first(path, &it, dst, &m) < 0)
+			goto out;
 		if ((rc = stream_member(src, member, item_field(&it, "member_sig"), dst, &m,
 		    &why, swhy, sizeof(swhy))) < 0)
 			goto fail;
@@ -448,6 +469,8 @@ process(const char *path, struct later *defer)
 		warn_("%s: cannot create the directory of %s", path, dst);
 		goto out;
 	}
+	if (sidecar_first(path, &it, dst, &m) < 0)
+		goto out;
 	if (ovl != NULL) {
 		if (ovmember != NULL) {
 			if (source_open(&ovs, ovl, ovmember, NULL, spool, 0, swhy,

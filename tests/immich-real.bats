@@ -392,16 +392,16 @@ folder-shots-20190502.png	2019-05-02T08:00:00+00:00	2019-05-02T08:00:00.000Z"
 	shown_as_recorded dates
 }
 
-@test "photos and a video with a user's XMP sidecar (darktable's X.jpg.xmp, Lightroom's X.xmp) show on the real server at the sidecar's date, place and caption, and at the zone mem-scan gave a date of none, where its records put them" {
-	made_through_server user_sidecar_files 6 \
-		'[.exifInfo.dateTimeOriginal, .localDateTime, .exifInfo.latitude, .exifInfo.description]'
-	assert_output "$(printf '%s\t%s\t%s\t%s\n' \
-		2014-02-03T07:05:06+00:00 2014-02-03T04:05:06.000Z '' '' \
-		2015-06-07T03:09:10+00:00 2015-06-07T08:09:10.000Z 48.8566 '' \
-		2016-07-08T13:10:11+00:00 2016-07-08T09:10:11.000Z 40.7128 '' \
-		2017-03-04T04:06:07+00:00 2017-03-04T05:06:07.000Z 48.8566 '' \
-		2018-05-05T22:08:09+00:00 2018-05-06T07:08:09.000Z 35.6762 '' \
-		2020-01-02T01:04:05+00:00 2020-01-02T10:04:05.000Z 35.6762 'Tokyo tower')"
+@test "photos and a video with a user's XMP sidecar (darktable's X.jpg.xmp, Lightroom's X.xmp) show on the real server at the sidecar's date, place, caption and rating, and at the zone mem-scan gave a date of none, where its records put them" {
+	made_through_server user_sidecar_files 6 '[.exifInfo.dateTimeOriginal, .localDateTime,
+		.exifInfo.latitude, .exifInfo.description, .exifInfo.rating]'
+	assert_output "$(printf '%s\t%s\t%s\t%s\t%s\n' \
+		2014-02-03T07:05:06+00:00 2014-02-03T04:05:06.000Z '' '' '' \
+		2015-06-07T03:09:10+00:00 2015-06-07T08:09:10.000Z 48.8566 '' 4 \
+		2016-07-08T13:10:11+00:00 2016-07-08T09:10:11.000Z 40.7128 '' '' \
+		2017-03-04T04:06:07+00:00 2017-03-04T05:06:07.000Z 48.8566 '' '' \
+		2018-05-05T22:08:09+00:00 2018-05-06T07:08:09.000Z 35.6762 '' '' \
+		2020-01-02T01:04:05+00:00 2020-01-02T10:04:05.000Z 35.6762 'Tokyo tower' '')"
 	cut -f1,2 got > dates
 	shown_as_recorded dates
 }

@@ -206,7 +206,7 @@ xmp_place_files() {
 # user_sidecar_files DIR: photos and a video with a user's XMP sidecar
 # (darktable's X.jpg.xmp, Lightroom's X.xmp), each photo with EXIF
 # 2020:01:02 03:04:05 +02:00 and GPS in Paris unless said:
-#   a.jpg	a.jpg.xmp: exif:DateTimeOriginal 2015-06-07T08:09:10+05:00
+#   a.jpg	a.jpg.xmp: exif:DateTimeOriginal 2015-06-07T08:09:10+05:00, rated 4
 #   b.jpg	b.xmp: photoshop:DateCreated 2016-07-08T09:10:11, GPS New York
 #   c.jpg	c.jpg.xmp: GPS Tokyo and a description, no date
 #   d.jpg	d.jpg.xmp: xmp:CreateDate 2017-03-04T05:06:07, no place
@@ -226,7 +226,8 @@ user_sidecar_files() {
 	exiftool -q -overwrite_original '-DateTimeOriginal=2018:05:06 07:08:09' "$d/f.jpg"
 	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 \
 		-metadata creation_time=2012-01-01T00:00:00Z "$d/g.mp4"
-	exiftool -q -o "$d/a.jpg.xmp" '-XMP-exif:DateTimeOriginal=2015-06-07T08:09:10+05:00'
+	exiftool -q -o "$d/a.jpg.xmp" '-XMP-exif:DateTimeOriginal=2015-06-07T08:09:10+05:00' \
+		-XMP-xmp:Rating=4
 	exiftool -q -o "$d/b.xmp" '-XMP-photoshop:DateCreated=2016-07-08T09:10:11' \
 		-XMP-exif:GPSLatitude=40.7128 -XMP-exif:GPSLongitude=-74.006
 	exiftool -q -o "$d/c.jpg.xmp" -XMP-exif:GPSLatitude=35.6762 \

@@ -392,18 +392,45 @@ folder-shots-20190502.png	2019-05-02T08:00:00+00:00	2019-05-02T08:00:00.000Z"
 	shown_as_recorded dates
 }
 
-@test "photos and a video with a user's XMP sidecar (darktable's X.jpg.xmp, Lightroom's X.xmp) show on the real server at the sidecar's date, place, caption and rating, and at the zone mem-scan gave a date of none, where its records put them" {
-	made_through_server user_sidecar_files 6 '[.exifInfo.dateTimeOriginal, .localDateTime,
-		.exifInfo.latitude, .exifInfo.description, .exifInfo.rating]'
-	assert_output "$(printf '%s\t%s\t%s\t%s\t%s\n' \
-		2014-02-03T07:05:06+00:00 2014-02-03T04:05:06.000Z '' '' '' \
-		2015-06-07T03:09:10+00:00 2015-06-07T08:09:10.000Z 48.8566 '' 4 \
-		2016-07-08T13:10:11+00:00 2016-07-08T09:10:11.000Z 40.7128 '' '' \
-		2017-03-04T04:06:07+00:00 2017-03-04T05:06:07.000Z 48.8566 '' '' \
-		2018-05-05T22:08:09+00:00 2018-05-06T07:08:09.000Z 35.6762 '' '' \
-		2020-01-02T01:04:05+00:00 2020-01-02T10:04:05.000Z 35.6762 'Tokyo tower' '')"
-	cut -f1,2 got > dates
+@test "photos and a video with a user's XMP sidecar (darktable's X.jpg.xmp, Lightroom's X.xmp) show on the real server at the sidecar's date, place, caption and rating, and at the zone mem-scan gave a date of none, where its records put them; the official CLI uploading the same folder gets the same but for those zones" {
+	local C=$BATS_TEST_TMPDIR/cli f=[.originalFileName,.exifInfo.dateTimeOriginal,.localDateTime,.exifInfo.latitude,.exifInfo.description,.exifInfo.rating]
+	made_through_server user_sidecar_files 6 "$f"
+	# each output by the name of its source
+	for r in "$BATS_TEST_TMPDIR"/o/.mem/items/*.item; do
+		printf '%s\t%s\n' "$(nul_list "$r" | sed -n 's|^dest=.*/||p')" \
+			"$(nul_list "$r" | sed -n 's|^source=.*/||p')"
+	done > names
+	awk -F '\t' 'NR == FNR { n[$1] = $2; next } { $1 = n[$1] } 1' OFS='\t' names got | sort > ours
+	run -0 cat ours
+	assert_output "$(printf '%s\t%s\t%s\t%s\t%s\t%s\n' \
+		a.jpg 2015-06-07T03:09:10+00:00 2015-06-07T08:09:10.000Z 48.8566 '' 4 \
+		b.jpg 2016-07-08T13:10:11+00:00 2016-07-08T09:10:11.000Z 40.7128 '' '' \
+		c.jpg 2020-01-02T01:04:05+00:00 2020-01-02T10:04:05.000Z 35.6762 'Tokyo tower' '' \
+		d.jpg 2017-03-04T04:06:07+00:00 2017-03-04T05:06:07.000Z 48.8566 '' '' \
+		f.jpg 2018-05-05T22:08:09+00:00 2018-05-06T07:08:09.000Z 35.6762 '' '' \
+		g.mp4 2014-02-03T07:05:06+00:00 2014-02-03T04:05:06.000Z '' '' '')"
+	cut -f2,3 got | sort > dates
 	shown_as_recorded dates
+	# the same folder by the official CLI, as another user
+	cli_install
+	[ -x "$CLI_DIR/node_modules/.bin/node" ] || skip "the official CLI could not be installed from npm"
+	mkdir -p "$C"
+	locked_user "$C"
+	IMMICH_API_KEY=$(cat "$C/user.key") run -0 immich upload --recursive "$BATS_TEST_TMPDIR/made"
+	"$REALCHECK" wait "$IMMICH_INSTANCE_URL" "$C/user.key" "$MEM_IMMICH_RUN/admin.key" 6 > /dev/null
+	curl -sS --fail-with-body -H @"$C/bearer" -H 'Content-Type: application/json' \
+		--data-binary @q.json "$IMMICH_INSTANCE_URL/api/search/metadata" |
+		jq -r ".assets.items[] | $f | @tsv" | sort > by-cli
+	run -1 diff ours by-cli
+	# d.jpg: the CLI's shows its sidecar's wall clock as UTC; f.jpg: the
+	# photo's wall clock taken as UTC, then shown at its sidecar's place,
+	# 9 h off; the pipeline's, at the zone of the place, as taken
+	assert_output "4,5c4,5
+< d.jpg	2017-03-04T04:06:07+00:00	2017-03-04T05:06:07.000Z	48.8566		
+< f.jpg	2018-05-05T22:08:09+00:00	2018-05-06T07:08:09.000Z	35.6762		
+---
+> d.jpg	2017-03-04T05:06:07+00:00	2017-03-04T05:06:07.000Z	48.8566		
+> f.jpg	2018-05-06T07:08:09+00:00	2018-05-06T16:08:09.000Z	35.6762		"
 }
 
 @test "GIFs dated by an editor's XMP, before their images or past them, show on the real server at the dates and places mem-scan read, and one without at its mtime" {

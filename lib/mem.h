@@ -185,6 +185,8 @@ int	 xmp_find(const char *x, size_t n, const char *uri, const char *name, size_t
  * fractions ignored). With no zone the text is taken as UTC and *offset_min
  * is OFFSET_UNKNOWN. Returns 0, or -1 if malformed. */
 int	 time_parse(const char *s, int64_t *utc, int32_t *offset_min);
+/* Whether s is a date with a time of day, not a day alone (time.c). */
+int	 time_has_clock(const char *s);
 /* Format as "2023-01-15T08:30:45Z" (UTC), or with the offset applied
  * ("2023-01-15T10:30:45+02:00") when offset_min is known. */
 void	 time_format(int64_t utc, int32_t offset_min, char *buf, size_t size);

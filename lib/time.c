@@ -172,3 +172,15 @@ time_format(int64_t utc, int32_t offset_min, char *buf, size_t size)
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 	    tm.tm_sec, offset_min < 0 ? '-' : '+', off / 60, off % 60);
 }
+
+/* A date with a time of day: "2019-06-16T16:45:14", "2019:06:16 16:45:14"
+ * (as EXIF writes it, and darktable into XMP); "2019-06-16" alone is a day,
+ * which exiftool-vendored gives Immich as no date. */
+int
+time_has_clock(const char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	return strlen(s) > 11 && (s[10] == 'T' || s[10] == ' ') &&
+	    isdigit((unsigned char)s[11]);
+}

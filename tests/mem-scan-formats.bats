@@ -700,9 +700,11 @@ b.jpg 2016-07-08T13:10:11Z -04:00 sidecar
 c.jpg 2020-01-02T01:04:05Z +09:00 exif
 d.jpg 2017-03-04T04:06:07Z +01:00 sidecar
 f.jpg 2018-05-05T22:08:09Z +09:00 exif
-g.mp4 2014-02-03T07:05:06Z -03:00 sidecar"
+g.mp4 2014-02-03T07:05:06Z -03:00 sidecar
+h.jpg 2019-06-16T07:45:14Z +09:00 sidecar"
 	run -0 sh -c 'for f in out/.mem/items/*.item; do tr "\0" "\n" < "$f" | grep -E "^(sidecar|lat|gps_source|offset_source)=" | sed "s|$PWD/||" | tr "\n" " "; echo; done | sort'
-	assert_output "lat=35.6762000 gps_source=sidecar sidecar=export/c.jpg.xmp offset_source=tags 
+	assert_output "lat=35.6762000 gps_source=exif sidecar=export/h.jpg.xmp offset_source=gps 
+lat=35.6762000 gps_source=sidecar sidecar=export/c.jpg.xmp offset_source=tags 
 lat=35.6762000 gps_source=sidecar sidecar=export/f.jpg.xmp offset_source=gps 
 lat=40.7128000 gps_source=sidecar sidecar=export/b.xmp offset_source=gps 
 lat=48.8566000 gps_source=exif sidecar=export/a.jpg.xmp offset_source=explicit 
@@ -717,6 +719,10 @@ sidecar=export/g.xmp offset_source=explicit "
 	# a date of no zone, zoned at the place: only "-04:00" and "+01:00" added
 	run -0 diff <(sed 's/09:10:11-04:00/09:10:11/' $o/folder-export-20160708.jpg.xmp) export/b.xmp
 	run -0 diff <(sed 's/05:06:07+01:00/05:06:07/' $o/folder-export-20170304.jpg.xmp) export/d.jpg.xmp
+	# and a date as darktable writes it (EXIF's colons), "+09:00" added
+	run -0 diff <(sed 's/16:45:14+09:00/16:45:14/' $o/folder-export-20190616.jpg.xmp) export/h.jpg.xmp
+	run -0 exiftool -q -q -p '$XMP-exif:DateTimeOriginal' $o/folder-export-20190616.jpg.xmp
+	assert_output "2019:06:16 16:45:14+09:00"
 	run -0 exiftool -q -q -p '$DateCreated' $o/folder-export-20160708.jpg.xmp
 	assert_output "2016:07:08 09:10:11-04:00"
 	run -0 exiftool -q -q -p '$XMP-xmp:CreateDate' $o/folder-export-20170304.jpg.xmp

@@ -213,6 +213,8 @@ xmp_place_files() {
 #   f.jpg	EXIF 2018:05:06 07:08:09, no offset, no GPS; f.jpg.xmp: GPS Tokyo
 #   g.mp4	creation_time 2012-01-01T00:00:00Z; g.xmp:
 #		exif:DateTimeOriginal 2014-02-03T04:05:06-03:00
+#   h.jpg	GPS in Tokyo; h.jpg.xmp as darktable writes it: its
+#		exif:DateTimeOriginal "2019:06:16 16:45:14", as EXIF writes dates
 user_sidecar_files() {
 	local d=$1 x
 	for x in a:40 b:42 c:44 d:46; do	# distinct bytes: Immich keeps one of equal files
@@ -235,6 +237,24 @@ user_sidecar_files() {
 	exiftool -q -o "$d/d.jpg.xmp" '-XMP-xmp:CreateDate=2017-03-04T05:06:07'
 	exiftool -q -o "$d/f.jpg.xmp" -XMP-exif:GPSLatitude=35.6762 -XMP-exif:GPSLongitude=139.6503
 	exiftool -q -o "$d/g.xmp" '-XMP-exif:DateTimeOriginal=2014-02-03T04:05:06-03:00'
+	make_jpeg "$d/h.jpg" 64x50
+	exiftool -q -overwrite_original '-DateTimeOriginal=2020:01:02 03:04:05' \
+		-OffsetTimeOriginal=+02:00 -GPSLatitude=35.6762 -GPSLatitudeRef=N \
+		-GPSLongitude=139.6503 -GPSLongitudeRef=E "$d/h.jpg"
+	cat > "$d/h.jpg.xmp" <<-'EOF'
+	<?xml version="1.0" encoding="UTF-8"?>
+	<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="XMP Core 4.4.0-Exiv2">
+	 <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+	  <rdf:Description rdf:about=""
+	    xmlns:exif="http://ns.adobe.com/exif/1.0/"
+	    xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+	    xmlns:darktable="http://darktable.sf.net/"
+	   exif:DateTimeOriginal="2019:06:16 16:45:14"
+	   xmp:Rating="3"
+	   darktable:xmp_version="5"/>
+	 </rdf:RDF>
+	</x:xmpmeta>
+	EOF
 	touch -d '2020-02-02 02:02:02Z' "$d"/*
 }
 

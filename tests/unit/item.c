@@ -39,6 +39,10 @@ test_time(void)
 	ok(time_parse("2023-02-29T00:00:00Z", &t, &off) < 0, "a day that does not exist is refused");
 	ok(time_parse("2023-01-15T10:30:45+02:00junk", &t, &off) < 0, "trailing junk is refused");
 	ok(time_parse("1969-12-31T23:59:59Z", &t, &off) == 0 && t == -1, "instants before 1970 work");
+	ok(time_has_clock("2019-06-16T16:45:14") && time_has_clock("2019:06:16 16:45:14+09:00") &&
+	    time_has_clock(" 2019-06-16 16:45"), "a date with a time of day, ISO's or EXIF's");
+	ok(!time_has_clock("2019-06-16") && !time_has_clock("2019:06:16 ") &&
+	    !time_has_clock("2019-06-16Tx"), "a day alone has no clock");
 	time_format(1673771445, 120, buf, sizeof(buf));
 	ok(strcmp(buf, "2023-01-15T10:30:45+02:00") == 0, "format applies the offset: %s", buf);
 	time_format(1673771445, -330, buf, sizeof(buf));

@@ -179,7 +179,7 @@ sidecar_date_end(const char *x, size_t n, int64_t wall)
 			continue;
 		memcpy(v, x + at, len);
 		v[len] = '\0';
-		if (strchr(v, 'T') != NULL && time_parse(v, &t, &off) == 0 &&
+		if (time_has_clock(v) && time_parse(v, &t, &off) == 0 &&
 		    off == OFFSET_UNKNOWN && t == wall)
 			return at + len;
 	}

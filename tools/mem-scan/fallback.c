@@ -802,7 +802,7 @@ later_time(const unsigned char *iptc, size_t ilen, const char *const x[2], const
 		}
 		for (k = 0; k < 2; k++)
 			if (x[k] != NULL && xmp_prop(x[k], xlen[k], later[i].ns, later[i].name,
-			    v, sizeof(v)) == 0 && strchr(v, 'T') != NULL &&
+			    v, sizeof(v)) == 0 && time_has_clock(v) &&
 			    tag_time(v, utc, off) == 0)
 				return 0;
 	}
@@ -1007,7 +1007,7 @@ xmp_clock(const char *const x[2], const size_t xlen[2], int64_t *utc)
 
 	for (k = 0; k < 2; k++)
 		if (x[k] != NULL && xmp_prop(x[k], xlen[k], XMP_NS_EXIF, "GPSTimeStamp", v,
-		    sizeof(v)) == 0 && strchr(v, 'T') != NULL && time_parse(v, utc, &off) == 0 &&
+		    sizeof(v)) == 0 && time_has_clock(v) && time_parse(v, utc, &off) == 0 &&
 		    (off == 0 || off == OFFSET_UNKNOWN))
 			return 0;
 	return -1;
@@ -1718,7 +1718,7 @@ video_xmp_date(const char *x, size_t n, int slot, int64_t *utc, int32_t *off)
 	for (i = 0; i < LEN(src); i++)
 		if (src[i].slot == slot &&
 		    xmp_prop(x, n, src[i].ns, src[i].name, v, sizeof(v)) == 0 &&
-		    strchr(v, 'T') != NULL && tag_time(v, utc, off) == 0)
+		    time_has_clock(v) && tag_time(v, utc, off) == 0)
 			return 0;
 	return -1;
 }

@@ -641,12 +641,16 @@ meta your_instagram_activity/content/posts_1.json | uri points outside the expor
 	cp shoot/a.jpg.xmp shoot/b.xmp
 	cp shoot/a.jpg.xmp shoot/c.xmp
 	cp shoot/a.jpg.xmp shoot/day2/e.XMP
+	# Lightroom's one sidecar of a raw file and its JPEG
+	make_jpeg shoot/r.jpg 64x40
+	cp shoot/r.jpg shoot/r.NEF
+	cp shoot/a.jpg.xmp shoot/r.xmp
 	run -0 --separate-stderr mem-scan -o "$OUT" shoot
 	[ "$stderr" = "mem-scan: $PWD/shoot: 1 file(s) not photos, videos or audio: left out (the report's skipped list names them)" ]
 	run -0 jq -r '.skipped[] | [.context.relative_path, .reason] | @tsv' \
 		"$OUT/shoot/issues/failure-report.json"
 	assert_output "c.xmp	an XMP sidecar of no photo or video here"
-	for f in a.jpg:a.jpg.xmp b.jpg:b.xmp day2/e.JPG:day2/e.XMP; do
+	for f in a.jpg:a.jpg.xmp b.jpg:b.xmp day2/e.JPG:day2/e.XMP r.jpg:r.xmp r.NEF:r.xmp; do
 		run -0 record_of "$OUT" "$PWD/shoot/${f%%:*}"
 		assert_line "sidecar=$PWD/shoot/${f#*:}"
 		assert_line 'time=2005-06-07T06:09:10Z'

@@ -8,9 +8,11 @@
  *		profiles too), before IDAT, else past it
  *   Matroska, WebM	the Info element's DateUTC, an instant in UTC
  *   WMV, ASF	the File Properties object's creation date, in UTC
+ *   GIF	its XMP's (an editor's application extension)
  * Each walks its file with small preads, bounded in steps: these read
  * whatever a user's folder holds.
  */
+#define _GNU_SOURCE	/* memmem */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +29,8 @@
 #define MKV_HEAD	(64 << 10)	/* Matroska's Info lies in its first KiB */
 #define MKV_EPOCH	978307200LL	/* 2001-01-01T00:00:00Z */
 #define ASF_EPOCH	11644473600LL	/* 1601-01-01 to 1970-01-01, seconds */
-#define GIF_WINDOW	(64 << 10)	/* a GIF's bytes read at once, walking it */
-#define GIF_STEPS	(1 << 20)	/* its blocks and sub-blocks looked at */
+#define GIF_WINDOW	(8 << 10)	/* a GIF's head, read at once, walking it */
+#define GIF_TAIL	(256 << 10)	/* its end, where an XMP past the frames lies */
 
 /* The date of an EXIF block, "Exif\0\0" before its TIFF structure or not
  * (WebP's and PNG's writers differ). */
@@ -684,66 +686,72 @@ gif_byte(struct gif *g, off_t off)
 	return g->buf[off - g->base];
 }
 
-/* Past the sub-blocks (a length byte, then that many bytes; 0 ends them)
- * that start at at, or -1. */
-static off_t
-gif_skip(struct gif *g, off_t at, int *steps)
+/* The date of the XMP packet that starts at from and runs to the end (its
+ * magic trailer and the GIF's after it: xmp_time looks for properties). */
+static int
+gif_xmp(struct fh *fd, off_t size, off_t from, int64_t *utc, int32_t *off, struct where *w)
 {
-	int n;
+	size_t n = size - from > MAX_XMP ? MAX_XMP : (size_t)(size - from);
+	char *x = xmalloc(n + 1);
+	int rc = -1;
 
-	while ((n = gif_byte(g, at)) > 0 && (*steps)++ < GIF_STEPS)
-		at += 1 + n;
-	return n == 0 ? at + 1 : -1;
+	if (fh_pread(fd, x, n, from) == (ssize_t)n) {
+		x[n] = '\0';
+		rc = xmp_time(x, n, utc, off, w);
+	}
+	free(x);
+	return rc;
 }
 
 /*
  * A GIF's XMP (an application extension "XMP DataXMP", an editor's:
  * exiftool reads it, and so Immich): its packet lies raw after the
  * identifier, ended by a "magic trailer" that makes it read as
- * sub-blocks. The blocks before it are walked, an image's data skipped by
- * its sub-blocks' lengths.
+ * sub-blocks. exiftool writes it among the extensions before the first
+ * image, others past the last one, before the GIF's trailer: the blocks
+ * before the first image are walked, then the last GIF_TAIL bytes looked
+ * through. The frames are not read: an animation may take tens of MB, and
+ * a GIF without XMP would cost them all.
  */
 int
 gif_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w)
 {
+	static const char id[] = "\x21\xff\x0bXMP DataXMP";
 	struct gif *g = xcalloc(1, sizeof(*g));
-	unsigned char id[12];
-	off_t at = 13;
-	int c, flags, steps = 0, rc = -1;
-	size_t n;
-	char *x;
+	off_t at = 13, from;
+	int n, steps = 0, rc = -1;
+	const char *hit;
+	char *tail;
+	size_t len;
 
 	g->fd = fd;
 	g->size = size;
 	if (size < 13 || gif_byte(g, 0) < 0 || g->len < 13 || memcmp(g->buf, "GIF8", 4) != 0)
 		goto out;
-	flags = g->buf[10];
-	if (flags & 0x80)		/* the global color table */
-		at += 3 << ((flags & 7) + 1);
-	while (at > 0 && (c = gif_byte(g, at)) >= 0 && c != 0x3b && steps++ < GIF_STEPS) {
-		if (c == 0x2c) {	/* an image: its descriptor, table, data */
-			if ((flags = gif_byte(g, at + 9)) < 0)
-				break;
-			at += 10 + ((flags & 0x80) ? 3 << ((flags & 7) + 1) : 0);
-			at = gif_skip(g, at + 1, &steps);
-			continue;
+	if (g->buf[10] & 0x80)		/* the global color table */
+		at += 3 << ((g->buf[10] & 7) + 1);
+	/* the extensions before the first image: each a label, then its
+	 * sub-blocks (a length byte, then that many bytes; 0 ends them) */
+	while (gif_byte(g, at) == 0x21 && steps++ < MAX_STEPS) {
+		for (n = 1; n < (int)sizeof(id) - 1 && gif_byte(g, at + n) == (unsigned char)id[n]; n++)
+			;
+		if (n == (int)sizeof(id) - 1) {
+			rc = gif_xmp(fd, size, at + 14, utc, off, w);
+			goto out;
 		}
-		if (c != 0x21)
-			break;
-		if (gif_byte(g, at + 1) == 0xff && gif_byte(g, at + 2) == 11 &&
-		    fh_pread(fd, id, 11, at + 3) == 11 && memcmp(id, "XMP DataXMP", 11) == 0) {
-			at += 14;
-			n = size - at > MAX_XMP ? MAX_XMP : (size_t)(size - at);
-			x = xmalloc(n + 1);
-			if (fh_pread(fd, x, n, at) == (ssize_t)n) {
-				x[n] = '\0';
-				rc = xmp_time(x, n, utc, off, w);
-			}
-			free(x);
-			break;
-		}
-		at = gif_skip(g, at + 2, &steps);
+		for (at += 2; (n = gif_byte(g, at)) > 0 && steps++ < MAX_STEPS * 64; at += 1 + n)
+			;
+		if (n != 0)
+			goto out;
+		at++;
 	}
+	from = size > GIF_TAIL ? size - GIF_TAIL : 0;
+	len = (size_t)(size - from);
+	tail = xmalloc(len);
+	if (fh_pread(fd, tail, len, from) == (ssize_t)len &&
+	    (hit = memmem(tail, len, id, sizeof(id) - 1)) != NULL)
+		rc = gif_xmp(fd, size, from + (hit - tail) + 14, utc, off, w);
+	free(tail);
 out:
 	free(g);
 	return rc;

@@ -1134,6 +1134,22 @@ fh_pread(struct fh *h, void *buf, size_t n, off_t off)
 	return r;
 }
 
+unsigned char *
+fh_bytes(struct fh *fd, off_t fsize, uint64_t pos, uint64_t n)
+{
+	unsigned char *b;
+
+	if (n > FH_BYTES_MAX || pos > (uint64_t)fsize || n > (uint64_t)fsize - pos)
+		return NULL;
+	b = xmalloc((size_t)n + 1);
+	if (fh_pread(fd, b, (size_t)n, (off_t)pos) != (ssize_t)n) {
+		free(b);
+		return NULL;
+	}
+	b[n] = '\0';
+	return b;
+}
+
 ssize_t
 fh_read(struct fh *h, void *buf, size_t n)
 {

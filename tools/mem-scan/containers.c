@@ -25,7 +25,7 @@
 
 #define MAX_STEPS	1024		/* chunks or elements looked at in a file */
 #define MAX_EXIF	(1 << 20)	/* an EXIF chunk's bytes read */
-#define MAX_XMP		(1 << 20)	/* a PNG's XMP chunk's */
+#define MAX_XMP		FH_BYTES_MAX	/* an XMP chunk's bytes read */
 #define MKV_HEAD	(64 << 10)	/* Matroska's Info lies in its first KiB */
 #define MKV_EPOCH	978307200LL	/* 2001-01-01T00:00:00Z */
 #define ASF_EPOCH	11644473600LL	/* 1601-01-01 to 1970-01-01, seconds */
@@ -175,9 +175,7 @@ webp_time(struct fh *fd, off_t size, int64_t *utc, int32_t *off, struct where *w
 	dated = exif != 0 && exif_chunk(fd, exif, exlen, utc, off, w) == 0;
 	if (xmp == 0 || (dated && (w == NULL || (*off != OFFSET_UNKNOWN && w->known))))
 		return dated ? 0 : -1;
-	x = xmalloc((size_t)xlen + 1);
-	if (fh_pread(fd, x, xlen, xmp) == (ssize_t)xlen) {
-		x[xlen] = '\0';
+	if ((x = (char *)fh_bytes(fd, size, (uint64_t)xmp, xlen)) != NULL) {
 		if (dated)
 			xmp_zone(x, xlen, w);
 		else
@@ -407,7 +405,7 @@ png_dates(struct fh *fd, const struct png_meta *ms, size_t n, const int *kinds,
 }
 
 /*
- * The chunks past the image data, found from the end of the last TAIL
+ * The chunks past the image data, found from the end of the last PNG_TAIL
  * bytes: IEND last, and before each chunk the one whose length ends it
  * there, its type four letters and its CRC checked (a PNG points nowhere
  * back; a false match passes a CRC-32 once in four billion; a crafted
@@ -415,7 +413,7 @@ png_dates(struct fh *fd, const struct png_meta *ms, size_t n, const int *kinds,
  * forward would cost a read for each 8 KiB of it. A chunk not whole in
  * the tail is not found. Its metadata chunks in ms, in file order.
  */
-#define TAIL	(64 << 10)
+#define PNG_TAIL	(64 << 10)
 
 /* A chunk type is four ASCII letters. */
 static int
@@ -433,7 +431,7 @@ static size_t
 png_tail(struct fh *fd, off_t size, struct png_meta *ms, int *kinds)
 {
 	unsigned char *buf;
-	size_t len = size - 8 < TAIL ? (size_t)(size - 8) : TAIL, end, p, n = 0, i;
+	size_t len = size - 8 < PNG_TAIL ? (size_t)(size - 8) : PNG_TAIL, end, p, n = 0, i;
 	off_t base = size - (off_t)len;
 	int steps, crcs = 0, kind;
 
@@ -692,13 +690,9 @@ static int
 gif_xmp(struct fh *fd, off_t size, off_t from, int64_t *utc, int32_t *off, struct where *w)
 {
 	size_t n = size - from > MAX_XMP ? MAX_XMP : (size_t)(size - from);
-	char *x = xmalloc(n + 1);
-	int rc = -1;
+	char *x = (char *)fh_bytes(fd, size, (uint64_t)from, n);
+	int rc = x != NULL ? xmp_time(x, n, utc, off, w) : -1;
 
-	if (fh_pread(fd, x, n, from) == (ssize_t)n) {
-		x[n] = '\0';
-		rc = xmp_time(x, n, utc, off, w);
-	}
 	free(x);
 	return rc;
 }

@@ -1735,7 +1735,6 @@ video_xmp(struct fh *fd, off_t fsize, const unsigned char *moov, size_t len, siz
 	unsigned char *b;
 	size_t mn, un, blen;
 	unsigned hdr;
-	char *x;
 
 	if ((b = top_box(fd, fsize, "uuid", xmp_uuid, 1 << 20, &blen, &hdr)) != NULL) {
 		*n = blen - hdr - 16;
@@ -1746,10 +1745,7 @@ video_xmp(struct fh *fd, off_t fsize, const unsigned char *moov, size_t len, siz
 	if (moov == NULL || (m = box(moov, len, "moov", &mn)) == NULL ||
 	    (u = box(m, mn, "udta", &un)) == NULL || (p = box(u, un, "XMP_", n)) == NULL)
 		return NULL;
-	x = xmalloc(*n + 1);
-	memcpy(x, p, *n);
-	x[*n] = '\0';
-	return x;
+	return xmemdup(p, *n);
 }
 
 /* A video's moov: its time, with its XMP's, and where it was taken in w
@@ -1934,23 +1930,6 @@ heif_exif(const unsigned char *buf, size_t len, uint64_t *pos, uint64_t *n)
 	return heif_item(buf, len, 0, pos, n);
 }
 
-/* The n bytes at pos of a file of fsize, or NULL. */
-static unsigned char *
-item_bytes(struct fh *fd, off_t fsize, uint64_t pos, uint64_t n)
-{
-	unsigned char *b;
-
-	if (n > 1 << 20 || pos > (uint64_t)fsize || n > (uint64_t)fsize - pos)
-		return NULL;
-	b = xmalloc((size_t)n + 1);
-	if (fh_pread(fd, b, (size_t)n, (off_t)pos) != (ssize_t)n) {
-		free(b);
-		return NULL;
-	}
-	b[n] = '\0';
-	return b;
-}
-
 /*
  * A HEIF's date: its EXIF item's, which begins with the offset of the TIFF
  * header after those 4 bytes (ISO/IEC 23008-12, A.2.1); else its XMP
@@ -1970,14 +1949,14 @@ heif_time(struct fh *fd, off_t fsize, int64_t *utc, int32_t *off, struct where *
 	if ((buf = top_box(fd, fsize, "meta", NULL, 16 << 20, &len, &bh)) == NULL)
 		return -1;
 	if (heif_item(buf, len, 0, &pos, &n) == 0 && n >= 4 + 8 &&
-	    (b = item_bytes(fd, fsize, pos, n)) != NULL) {
+	    (b = fh_bytes(fd, fsize, pos, n)) != NULL) {
 		if ((hdr = be(b, 4)) <= n - 4 - 8 &&
 		    tiff_init(&t, b + 4 + hdr, (size_t)(n - 4 - hdr)) == 0)
 			rc = tiff_time(&t, utc, off, w);
 		free(b);
 	}
 	if ((rc < 0 || (w != NULL && (*off == OFFSET_UNKNOWN || !w->known))) &&
-	    heif_item(buf, len, 1, &pos, &n) == 0 && (b = item_bytes(fd, fsize, pos, n)) != NULL) {
+	    heif_item(buf, len, 1, &pos, &n) == 0 && (b = fh_bytes(fd, fsize, pos, n)) != NULL) {
 		if (rc < 0)
 			rc = xmp_time((char *)b, (size_t)n, utc, off, w);
 		else

@@ -147,6 +147,10 @@ struct fh *file_open(const struct export *ex, const struct file *f);
 struct fh *fh_fd(int fd);	/* a plain file open on fd (fd is the handle's) */
 ssize_t	 fh_read(struct fh *h, void *buf, size_t n);
 ssize_t	 fh_pread(struct fh *h, void *buf, size_t n, off_t off);
+/* The n bytes at pos of a file of fsize bytes (at most FH_BYTES_MAX: an
+ * XMP packet, a HEIF item), NUL-terminated, malloc'd; or NULL. */
+#define FH_BYTES_MAX (1 << 20)
+unsigned char *fh_bytes(struct fh *fd, off_t fsize, uint64_t pos, uint64_t n);
 const char *fh_why(const struct fh *h);
 int	 fh_fileno(const struct fh *h);	/* a plain file's fd, else -1 */
 void	 fh_close(struct fh *h);

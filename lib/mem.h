@@ -178,6 +178,10 @@ size_t	 meta_children(const unsigned char *p, size_t n);
  * bytes. 0, or -1. */
 int	 xmp_find(const char *x, size_t n, const char *uri, const char *name, size_t max,
 	    size_t *at, size_t *len);
+/* The first start tag <P:name ...> (or <P:name .../>) in x, P bound to
+ * uri: its '<' at x[*lt], its end just past its '>' at x[*end]. 0, or -1. */
+int	 xmp_start_tag(const char *x, size_t n, const char *uri, const char *name,
+	    size_t *lt, size_t *end);
 
 /* time.c: instants are UTC seconds; an offset is known or not. */
 #define OFFSET_UNKNOWN INT32_MIN

@@ -394,7 +394,7 @@ folder-shots-20190502.png	2019-05-02T08:00:00+00:00	2019-05-02T08:00:00.000Z"
 
 @test "photos and a video with a user's XMP sidecar (darktable's X.jpg.xmp, Lightroom's X.xmp) show on the real server at the sidecar's date, place, caption and rating, and at the zone mem-scan gave a date of none, where its records put them; the official CLI uploading the same folder gets the same but for those zones" {
 	local C=$BATS_TEST_TMPDIR/cli f=[.originalFileName,.exifInfo.dateTimeOriginal,.localDateTime,.exifInfo.latitude,.exifInfo.description,.exifInfo.rating]
-	made_through_server user_sidecar_files 7 "$f"
+	made_through_server user_sidecar_files 8 "$f"
 	# each output by the name of its source
 	for r in "$BATS_TEST_TMPDIR"/o/.mem/items/*.item; do
 		printf '%s\t%s\n' "$(nul_list "$r" | sed -n 's|^dest=.*/||p')" \
@@ -409,7 +409,8 @@ folder-shots-20190502.png	2019-05-02T08:00:00+00:00	2019-05-02T08:00:00.000Z"
 		d.jpg 2017-03-04T04:06:07+00:00 2017-03-04T05:06:07.000Z 48.8566 '' '' \
 		f.jpg 2018-05-05T22:08:09+00:00 2018-05-06T07:08:09.000Z 35.6762 '' '' \
 		g.mp4 2014-02-03T07:05:06+00:00 2014-02-03T04:05:06.000Z '' '' '' \
-		h.jpg 2019-06-16T07:45:14+00:00 2019-06-16T16:45:14.000Z 35.6762 '' 3)"
+		h.jpg 2019-06-16T07:45:14+00:00 2019-06-16T16:45:14.000Z 35.6762 '' 3 \
+		k.webp 2021-03-04T04:06:07+00:00 2021-03-04T05:06:07.000Z 48.8566 Seine 2)"
 	cut -f2,3 got | sort > dates
 	shown_as_recorded dates
 	# the same folder by the official CLI, as another user
@@ -418,24 +419,27 @@ folder-shots-20190502.png	2019-05-02T08:00:00+00:00	2019-05-02T08:00:00.000Z"
 	mkdir -p "$C"
 	locked_user "$C"
 	IMMICH_API_KEY=$(cat "$C/user.key") run -0 immich upload --recursive "$BATS_TEST_TMPDIR/made"
-	"$REALCHECK" wait "$IMMICH_INSTANCE_URL" "$C/user.key" "$MEM_IMMICH_RUN/admin.key" 7 > /dev/null
+	"$REALCHECK" wait "$IMMICH_INSTANCE_URL" "$C/user.key" "$MEM_IMMICH_RUN/admin.key" 8 > /dev/null
 	curl -sS --fail-with-body -H @"$C/bearer" -H 'Content-Type: application/json' \
 		--data-binary @q.json "$IMMICH_INSTANCE_URL/api/search/metadata" |
 		jq -r ".assets.items[] | $f | @tsv" | sort > by-cli
 	run -1 diff ours by-cli
 	# d.jpg, h.jpg: the CLI's show their sidecar's wall clock as UTC;
-	# f.jpg: the photo's wall clock taken as UTC, then shown at its
-	# sidecar's place, 9 h off; the pipeline's, at the zone of the place
+	# f.jpg, k.webp: the file's wall clock taken as UTC, then shown at
+	# its sidecar's place, 9 h and 1 h off; the pipeline's, at the zone
+	# of the place (k.webp's date is in its sidecar: WebP takes none)
 	assert_output "4,5c4,5
 < d.jpg	2017-03-04T04:06:07+00:00	2017-03-04T05:06:07.000Z	48.8566		
 < f.jpg	2018-05-05T22:08:09+00:00	2018-05-06T07:08:09.000Z	35.6762		
 ---
 > d.jpg	2017-03-04T05:06:07+00:00	2017-03-04T05:06:07.000Z	48.8566		
 > f.jpg	2018-05-06T07:08:09+00:00	2018-05-06T16:08:09.000Z	35.6762		
-7c7
+7,8c7,8
 < h.jpg	2019-06-16T07:45:14+00:00	2019-06-16T16:45:14.000Z	35.6762		3
+< k.webp	2021-03-04T04:06:07+00:00	2021-03-04T05:06:07.000Z	48.8566	Seine	2
 ---
-> h.jpg	2019-06-16T16:45:14+00:00	2019-06-16T16:45:14.000Z	35.6762		3"
+> h.jpg	2019-06-16T16:45:14+00:00	2019-06-16T16:45:14.000Z	35.6762		3
+> k.webp	2021-03-04T05:06:07+00:00	2021-03-04T06:06:07.000Z	48.8566	Seine	2"
 }
 
 @test "GIFs dated by an editor's XMP, before their images or past them, show on the real server at the dates and places mem-scan read, and one without at its mtime" {

@@ -876,3 +876,32 @@ PY
 		"$OUT/shoot/media/folder-shoot-20200202_1.gif" > want
 	diff want have
 }
+
+@test "a user's sidecar the record's date cannot go into (no rdf:RDF; dates of its own that are not the record's) is carried byte for byte beside a file that takes no date, with one line saying so" {
+	mkdir shoot
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x40 -frames:v 1 shoot/a.webp
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x42 -frames:v 1 shoot/b.webp
+	exiftool -q -overwrite_original '-DateTimeOriginal=2021:03:04 05:06:07' shoot/a.webp
+	exiftool -q -overwrite_original '-DateTimeOriginal=2021:03:05 05:06:07' shoot/b.webp
+	printf '<x:xmpmeta xmlns:x="adobe:ns:meta/"/>\n' > shoot/a.webp.xmp
+	cat > shoot/b.webp.xmp <<-'X'
+	<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+	<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+	 xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" exif:DateTimeOriginal="soon"
+	 xmp:CreateDate="2019" photoshop:DateCreated="2019-05"/></rdf:RDF></x:xmpmeta>
+	X
+	mem-scan -o "$OUT" --records --timezone Europe/Paris shoot > records
+	a=$(grep -l "source=$PWD/shoot/a.webp" "$OUT"/.mem/items/*.item)
+	b=$(grep -l "source=$PWD/shoot/b.webp" "$OUT"/.mem/items/*.item)
+	grep -q 'offset_source=default' "$a"
+	grep -q 'offset_source=default' "$b"
+	run -0 --separate-stderr mem-exif -o "$OUT" < records
+	sort <<< "$stderr" > have
+	sort > want <<-EOF
+	mem-exif: $a: the XMP sidecar is carried without the record's date: it has no rdf:RDF to add it to
+	mem-exif: $b: the XMP sidecar is carried without the record's date: it has dates of its own that are not the record's
+	EOF
+	diff want have
+	cmp shoot/a.webp.xmp "$OUT/shoot/media/folder-shoot-20210304.webp.xmp"
+	cmp shoot/b.webp.xmp "$OUT/shoot/media/folder-shoot-20210305.webp.xmp"
+}

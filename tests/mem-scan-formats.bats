@@ -690,7 +690,7 @@ b.jpg 2023-11-16T01:02:03Z +00:00 gps"
 	cmp export/b.jpg out/export/media/folder-export-20231116.jpg
 }
 
-@test "a user's XMP sidecar dates and places its photo or video as Immich reads the two, and mem-exif carries it beside the output byte for byte, but for the offset it gives a date of none; the media are left as they are but for that offset" {
+@test "a user's XMP sidecar dates and places its photo or video as Immich reads the two, and mem-exif carries it beside the output byte for byte, but for the offset it gives a date of none, or the date it gives a sidecar of none beside a file that takes no date; the media are left as they are but for that offset" {
 	mkdir export
 	user_sidecar_files export
 	mem-scan -o out --records export > records
@@ -701,7 +701,8 @@ c.jpg 2020-01-02T01:04:05Z +09:00 exif
 d.jpg 2017-03-04T04:06:07Z +01:00 sidecar
 f.jpg 2018-05-05T22:08:09Z +09:00 exif
 g.mp4 2014-02-03T07:05:06Z -03:00 sidecar
-h.jpg 2019-06-16T07:45:14Z +09:00 sidecar"
+h.jpg 2019-06-16T07:45:14Z +09:00 sidecar
+k.webp 2021-03-04T04:06:07Z +01:00 exif"
 	run -0 sh -c 'for f in out/.mem/items/*.item; do tr "\0" "\n" < "$f" | grep -E "^(sidecar|lat|gps_source|offset_source)=" | sed "s|$PWD/||" | tr "\n" " "; echo; done | sort'
 	assert_output "lat=35.6762000 gps_source=exif sidecar=export/h.jpg.xmp offset_source=gps 
 lat=35.6762000 gps_source=sidecar sidecar=export/c.jpg.xmp offset_source=tags 
@@ -709,6 +710,7 @@ lat=35.6762000 gps_source=sidecar sidecar=export/f.jpg.xmp offset_source=gps
 lat=40.7128000 gps_source=sidecar sidecar=export/b.xmp offset_source=gps 
 lat=48.8566000 gps_source=exif sidecar=export/a.jpg.xmp offset_source=explicit 
 lat=48.8566000 gps_source=exif sidecar=export/d.jpg.xmp offset_source=gps 
+lat=48.8566000 gps_source=sidecar sidecar=export/k.webp.xmp offset_source=gps 
 sidecar=export/g.xmp offset_source=explicit "
 	run -0 mem-exif -o out < records
 	o=out/export/media
@@ -727,6 +729,12 @@ sidecar=export/g.xmp offset_source=explicit "
 	assert_output "2016:07:08 09:10:11-04:00"
 	run -0 exiftool -q -q -p '$XMP-xmp:CreateDate' $o/folder-export-20170304.jpg.xmp
 	assert_output "2017:03:04 05:06:07+01:00"
+	# a WebP's sidecar of no date: the record's, zoned, in a Description
+	# of ours first in its rdf:RDF; the rest of it byte for byte
+	x=$o/folder-export-20210304.webp.xmp
+	run -0 diff <(sed '/^ <rdf:Description rdf:about=""$/,/\/>$/d' $x) export/k.webp.xmp
+	run -0 exiftool -q -q -p '$XMP-exif:DateTimeOriginal|$XMP-xmp:CreateDate|$XMP-photoshop:DateCreated|$Description|$Rating' $x
+	assert_output "2021:03:04 05:06:07+01:00|2021:03:04 05:06:07+01:00|2021:03:04 05:06:07+01:00|Seine|2"
 	# the media: as they were, but f.jpg's wall clock, given the zone of
 	# its sidecar's place
 	for r in out/.mem/items/*.item; do

@@ -319,12 +319,12 @@ packed_as_dir() {
 	user_sidecar_files dir/shoot
 	(cd dir/shoot && zip -qr ../../zip/shoot.zip . && tar --sort=name -czf ../../tgz/shoot.tgz .)
 	packed_as_dir
-	[ "$(grep -c '\.xmp$' want)" -eq 7 ]
-	[ "$(grep -vc '\.xmp$' want)" -eq 7 ]
+	[ "$(grep -c '\.xmp$' want)" -eq 8 ]
+	[ "$(grep -vc '\.xmp$' want)" -eq 8 ]
 	cmp dir/shoot/a.jpg.xmp out-dir/shoot/media/folder-shoot-20150607.jpg.xmp
-	[ "$(grep -c 'sidecar' want.records)" -eq 7 ]
+	[ "$(grep -c 'sidecar' want.records)" -eq 8 ]
 	for k in zip tgz; do
 		[ "$(cat out-$k/.mem/items/*.item | tr '\0' '\n' |
-			grep -c "^sidecar=$PWD/$k/shoot\.$k$")" -eq 7 ]
+			grep -c "^sidecar=$PWD/$k/shoot\.$k$")" -eq 8 ]
 	done
 }

@@ -463,7 +463,7 @@ os.execvp(sys.argv[1], sys.argv[1:])' mem-pipeline -o "$OUT" -j2 "$SRC" \
 	assert_line "Failed: 0"
 	run -0 awk -F '\t' 'NR > 1 { print $2 }' "$OUT/.mem/run/joblog"
 	assert_line "root@127.0.0.1"
-	[ "$(find "$OUT/shoot/media" -name '*.xmp' | wc -l)" -eq 7 ]
+	[ "$(find "$OUT/shoot/media" -name '*.xmp' | wc -l)" -eq 8 ]
 	diff -r -x .mem -x issues local "$OUT"
 }
 

@@ -215,6 +215,9 @@ xmp_place_files() {
 #		exif:DateTimeOriginal 2014-02-03T04:05:06-03:00
 #   h.jpg	GPS in Tokyo; h.jpg.xmp as darktable writes it: its
 #		exif:DateTimeOriginal "2019:06:16 16:45:14", as EXIF writes dates
+#   k.webp	EXIF 2021:03:04 05:06:07, no offset, no GPS (a format mem-exif
+#		writes no date into); k.webp.xmp: GPS in Paris, a caption and
+#		a rating, no date
 user_sidecar_files() {
 	local d=$1 x
 	for x in a:40 b:42 c:44 d:46; do	# distinct bytes: Immich keeps one of equal files
@@ -255,6 +258,10 @@ user_sidecar_files() {
 	 </rdf:RDF>
 	</x:xmpmeta>
 	EOF
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x52 -frames:v 1 "$d/k.webp"
+	exiftool -q -overwrite_original '-DateTimeOriginal=2021:03:04 05:06:07' "$d/k.webp"
+	exiftool -q -o "$d/k.webp.xmp" -XMP-exif:GPSLatitude=48.8566 -XMP-exif:GPSLongitude=2.3522 \
+		-XMP-xmp:Rating=2 '-XMP-dc:Description=Seine'
 	touch -d '2020-02-02 02:02:02Z' "$d"/*
 }
 

@@ -22,6 +22,22 @@ find(const char *x, const char *uri, const char *name, size_t max)
 	return v;
 }
 
+#define NS_RDF "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+
+/* The start tag found, as "<...>", or "" for none. */
+static const char *
+tag(const char *x, const char *uri, const char *name)
+{
+	static char v[256];
+	size_t lt, end;
+
+	if (xmp_start_tag(x, strlen(x), uri, name, &lt, &end) < 0 || end - lt >= sizeof(v))
+		return "";
+	memcpy(v, x + lt, end - lt);
+	v[end - lt] = '\0';
+	return v;
+}
+
 int
 main(void)
 {
@@ -49,5 +65,16 @@ main(void)
 	    "a value longer than max is passed over");
 	ok(strcmp(find(cut, NS_XMP, "CreateDate", 64), "") == 0,
 	    "a value cut short by the packet's end is none");
+	ok(strcmp(tag("<x:xmpmeta><r:RDF xmlns:r='" NS_RDF "' a=\"1>2\">\n<r:Description/>",
+	    NS_RDF, "RDF"), "<r:RDF xmlns:r='" NS_RDF "' a=\"1>2\">") == 0,
+	    "a start tag under any prefix, a '>' in a quoted value not its end");
+	ok(strcmp(tag("<rdf:RDFx xmlns:rdf='" NS_RDF "'/><rdf:RDF/>", NS_RDF, "RDF"),
+	    "<rdf:RDF/>") == 0, "a longer name is not the tag; an empty element is one");
+	ok(strcmp(tag("<a xmlns:p='" NS_RDF "'><b xmlns:q='" NS_RDF "'><q:RDF><p:RDF>",
+	    NS_RDF, "RDF"), "<q:RDF>") == 0,
+	    "the first in the packet, whichever of two prefixes it has");
+	ok(strcmp(tag("<rdf:RDF xmlns:rdf='" NS_RDF "' a='>", NS_RDF, "RDF"), "") == 0 &&
+	    strcmp(tag("<rdf:RDF xmlns:rdf='http://other/'>", NS_RDF, "RDF"), "") == 0,
+	    "a tag cut short, or of a prefix bound to another namespace, is none");
 	return done();
 }

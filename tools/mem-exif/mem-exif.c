@@ -149,19 +149,26 @@ is_png_magic(const unsigned char *b, ssize_t n)
 	return n >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0;
 }
 
+/* How an output is written: into the file's own tags, or a copy with an
+ * XMP sidecar of ours (W_SIDECAR). */
+enum writer { W_COPY, W_JPEG, W_PNG, W_MP4, W_VIDEO, W_SIDECAR };
+
 /*
- * One output from one source. The writer is picked by content for JPEG
- * and PNG (messaging apps misname them), by name for the rest.
+ * The writer of an output, picked by content for JPEG and PNG (messaging
+ * apps misname them), by name for the rest. 0, or -1 with *why.
  */
 static int
-write_one(const struct source *s, const char *dst, const struct meta *m, const char **why)
+pick_writer(const struct source *s, const char *dst, const struct meta *m, enum writer *w,
+    const char **why)
 {
 	unsigned char magic[8];
 	const char *e = path_ext(s->name);
 	ssize_t n = s->size >= 8 ? 8 : (ssize_t)s->size;
 
-	if (!has_meta(m))
-		return copy_plain(s, dst, m, why);
+	if (!has_meta(m)) {
+		*w = W_COPY;
+		return 0;
+	}
 	if (n > 0 && source_read(s, 0, magic, (size_t)n) < 0) {
 		*why = why_errno("read");
 		return -1;
@@ -171,21 +178,41 @@ write_one(const struct source *s, const char *dst, const struct meta *m, const c
 		return -1;
 	}
 	if (is_jpeg_magic(magic, n) || strcasecmp(e, "jpg") == 0 ||
-	    strcasecmp(e, "jpeg") == 0) {
-		if (is_png_magic(magic, n))
-			return png_write(s, dst, m, why);
-		return jpeg_write(s, dst, m, why);
-	}
-	if (is_png_magic(magic, n) || strcasecmp(e, "png") == 0)
-		return png_write(s, dst, m, why);
+	    strcasecmp(e, "jpeg") == 0)
+		*w = is_png_magic(magic, n) ? W_PNG : W_JPEG;
+	else if (is_png_magic(magic, n) || strcasecmp(e, "png") == 0)
+		*w = W_PNG;
 	/* never a span here (process() asks for none with a video's name) */
-	if (is_mp4_name(s->name) && is_mp4_name(dst))
+	else if (is_mp4_name(s->name) && is_mp4_name(dst))
+		*w = W_MP4;
+	else if (is_video_ffmpeg_writes(s->name) && is_video_ffmpeg_writes(dst))
+		*w = W_VIDEO;
+	else
+		*w = W_SIDECAR;
+	return 0;
+}
+
+/* One output from one source, by its writer. */
+static int
+write_one(const struct source *s, const char *dst, const struct meta *m, enum writer w,
+    const char **why)
+{
+	switch (w) {
+	case W_JPEG:
+		return jpeg_write(s, dst, m, why);
+	case W_PNG:
+		return png_write(s, dst, m, why);
+	case W_MP4:
 		return mp4_write(s->fd, s->size, dst, m, why);
-	if (is_video_ffmpeg_writes(s->name) && is_video_ffmpeg_writes(dst))
+	case W_VIDEO:
 		return video_write(s->path, dst, m, why);
-	if (copy_plain(s, dst, m, why) < 0)
-		return -1;
-	return m->user_xmp ? 0 : xmp_write(dst, m, s->fd, why);
+	case W_SIDECAR:
+		if (copy_plain(s, dst, m, why) < 0)
+			return -1;
+		return m->user_xmp ? 0 : xmp_write(dst, m, s->fd, why);
+	default:
+		return copy_plain(s, dst, m, why);
+	}
 }
 
 /*
@@ -233,7 +260,8 @@ stream_member(const char *archive, const char *member, const char *sig, const ch
 			s.fd = t.fd;
 			s.size = (off_t)size;
 			/* the member's mtime, for an output without a time */
-			rc = futimens(t.fd, ts) < 0 ? -1 : write_one(&s, dst, m, why);
+			rc = futimens(t.fd, ts) < 0 ? -1 : write_one(&s, dst, m,
+			    is_png_magic(magic, (ssize_t)n) ? W_PNG : W_JPEG, why);
 			if (rc < 0 && *why == NULL)
 				*why = why_errno("write");
 			atomic_abort(&t);
@@ -364,6 +392,7 @@ process(const char *path, struct later *defer)
 	const char *why = NULL, *src, *ovl = NULL, *base, *member = NULL, *ovmember = NULL;
 	char *dst = NULL, *orig = NULL, *spool = NULL, swhy[512];
 	enum item_kind kind;
+	enum writer w;
 	int fd = -1, rc = -1, rec;
 
 	cur_label = path;
@@ -469,6 +498,11 @@ process(const char *path, struct later *defer)
 		warn_("%s: cannot create the directory of %s", path, dst);
 		goto out;
 	}
+	if (pick_writer(&media, dst, &m, &w, &why) < 0)
+		goto fail;
+	/* Immich reads a user's sidecar over the file: a date of ours that
+	 * the file cannot hold goes into it */
+	m.sidecar_date = m.user_xmp && m.tag_time && w == W_SIDECAR && ovl == NULL;
 	if (sidecar_first(path, &it, dst, &m) < 0)
 		goto out;
 	if (ovl != NULL) {
@@ -485,7 +519,7 @@ process(const char *path, struct later *defer)
 		}
 		if (keep_original) {
 			orig = original_name(dst);
-			if (write_one(&media, orig, &m, &why) < 0)
+			if (write_one(&media, orig, &m, w, &why) < 0)
 				goto fail;
 		}
 		if (kind == KIND_VIDEO)
@@ -493,7 +527,7 @@ process(const char *path, struct later *defer)
 		else
 			rc = overlay_image(&media, ovl, dst, &m, &why);
 	} else
-		rc = write_one(&media, dst, &m, &why);
+		rc = write_one(&media, dst, &m, w, &why);
 	if (rc < 0)
 		goto fail;
 	if (orig != NULL)

@@ -34,9 +34,12 @@ struct meta {
 	const struct timespec *src_mtime;
 	int	 no_thumbnail;	/* drop the EXIF thumbnail (the image changed) */
 	/* a user's XMP sidecar goes beside the output (sidecar_carry), and
-	 * no sidecar of ours; the offset its date is given, or OFFSET_UNKNOWN */
+	 * no sidecar of ours; the offset its date is given, or OFFSET_UNKNOWN;
+	 * sidecar_date: the record's date is added to it (the output's format
+	 * takes no date of ours, and the sidecar's date is not the record's) */
 	int	 user_xmp;
 	int32_t	 sidecar_off;
+	int	 sidecar_date;
 };
 
 /* A part of the output: bytes in memory, or a range of the source file. */
@@ -189,7 +192,8 @@ int	 overlay_check(const char *ovl, const char **why);	/* decodes it whole */
 /* xmp.c: a sidecar for the formats we do not write into. */
 int	 xmp_write(const char *dst, const struct meta *m, int srcfd, const char **why);
 /* A user's XMP sidecar xs beside the output, as dst.xmp: byte for byte,
- * but for the offset m->sidecar_off given to its date (m->time). */
+ * but for the offset m->sidecar_off given to its date (m->time), or, with
+ * m->sidecar_date, the record's date added in a Description of ours. */
 #define XMP_SIDECAR_MAX (16 << 20)
 int	 sidecar_carry(const char *dst, const struct source *xs, const struct meta *m,
 	    const char **why);

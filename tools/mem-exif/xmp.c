@@ -84,10 +84,30 @@ coord(FILE *fp, const char *name, double v, char pos, char neg)
 	fprintf(fp, "   exif:%s=\"%d,%.6f%c\"\n", name, deg, min, v < 0 ? neg : pos);
 }
 
+/* The dates of ours, each as Immich's exiftool may read it first. */
+static const struct {
+	const char *prefix, *uri, *name;
+} dates[] = {
+	{ "exif", "http://ns.adobe.com/exif/1.0/", "DateTimeOriginal" },
+	{ "xmp", "http://ns.adobe.com/xap/1.0/", "CreateDate" },
+	{ "photoshop", "http://ns.adobe.com/photoshop/1.0/", "DateCreated" },
+};
+
+/* The record's date as XMP writes it: with the offset when known; XMP
+ * reads a bare time as local. */
+static void
+xmp_when(const struct meta *m, char *when, size_t size)
+{
+	time_format(m->time, m->offset_min, when, size);
+	if (m->offset_min == OFFSET_UNKNOWN)
+		when[strlen(when) - 1] = '\0';
+}
+
 static void
 body(FILE *fp, const struct meta *m)
 {
 	char when[40];
+	size_t i;
 
 	fputs("<?xpacket begin=\"\xEF\xBB\xBF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
 	    "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\" x:xmptk=\"mem-exif\">\n"
@@ -98,13 +118,9 @@ body(FILE *fp, const struct meta *m)
 	    "   xmlns:photoshop=\"http://ns.adobe.com/photoshop/1.0/\"\n"
 	    "   xmlns:dc=\"http://purl.org/dc/elements/1.1/\"\n", fp);
 	if (m->tag_time) {
-		/* with the offset when known; XMP reads a bare time as local */
-		time_format(m->time, m->offset_min, when, sizeof(when));
-		if (m->offset_min == OFFSET_UNKNOWN)
-			when[strlen(when) - 1] = '\0';
-		fprintf(fp, "   exif:DateTimeOriginal=\"%s\"\n", when);
-		fprintf(fp, "   xmp:CreateDate=\"%s\"\n", when);
-		fprintf(fp, "   photoshop:DateCreated=\"%s\"\n", when);
+		xmp_when(m, when, sizeof(when));
+		for (i = 0; i < LEN(dates); i++)
+			fprintf(fp, "   %s:%s=\"%s\"\n", dates[i].prefix, dates[i].name, when);
 	}
 	if (m->has_gps) {
 		fputs("   exif:GPSVersionID=\"2.3.0.0\"\n", fp);
@@ -186,14 +202,58 @@ sidecar_date_end(const char *x, size_t n, int64_t wall)
 	return 0;
 }
 
+/*
+ * The record's date for a user's sidecar with none of ours, beside an
+ * output mem-exif writes no date into (HEIC, WebP, TIFF, raw, GIF): one
+ * rdf:Description of ours, first in the sidecar's rdf:RDF, with those of
+ * our dates the sidecar lacks. Its text and its place in *at, or NULL
+ * with *why.
+ */
+static char *
+sidecar_dates(const char *x, size_t n, const struct meta *m, size_t *at, const char **why)
+{
+	static const char rdf[] = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
+	char when[40], *d, *t;
+	size_t lt, end, vat, vlen, i;
+	int pl, added = 0;
+
+	if (xmp_start_tag(x, n, rdf, "RDF", &lt, &end) < 0 || x[end - 2] == '/') {
+		*why = "it has no rdf:RDF to add it to";
+		return NULL;
+	}
+	/* rdf:RDF under the sidecar's own prefix, the one it is found by */
+	pl = (int)((const char *)memchr(x + lt, ':', end - lt) - (x + lt + 1));
+	xmp_when(m, when, sizeof(when));
+	d = xasprintf("\n <%.*s:Description %.*s:about=\"\"", pl, x + lt + 1, pl, x + lt + 1);
+	for (i = 0; i < LEN(dates); i++) {
+		if (xmp_find(x, n, dates[i].uri, dates[i].name, n, &vat, &vlen) == 0)
+			continue;
+		t = xasprintf("%s\n  xmlns:%s=\"%s\"\n  %s:%s=\"%s\"", d, dates[i].prefix,
+		    dates[i].uri, dates[i].prefix, dates[i].name, when);
+		free(d);
+		d = t;
+		added++;
+	}
+	if (added == 0) {
+		free(d);
+		*why = "it has dates of its own that are not the record's";
+		return NULL;
+	}
+	t = xasprintf("%s/>", d);
+	free(d);
+	*at = end;
+	return t;
+}
+
 int
 sidecar_carry(const char *dst, const struct source *xs, const struct meta *m,
     const char **why)
 {
-	char *path = xasprintf("%s.xmp", dst), *x = NULL, zone[8];
+	char *path = xasprintf("%s.xmp", dst), *x = NULL, *add = NULL;
+	const char *nowhy = "";
 	struct meta mm = *m;
 	struct atomic a;
-	size_t n = (size_t)xs->size, end = 0;
+	size_t n = (size_t)xs->size, at = 0;
 	int rc = -1, z;
 
 	if (xs->size > XMP_SIDECAR_MAX) {
@@ -205,23 +265,31 @@ sidecar_carry(const char *dst, const struct source *xs, const struct meta *m,
 		*why = why_errno("the XMP sidecar");
 		goto out;
 	}
+	/* what Immich would not know from the sidecar and the output: the
+	 * offset of the sidecar's date, or the record's date itself */
 	if (m->sidecar_off != OFFSET_UNKNOWN) {
 		z = m->sidecar_off < 0 ? -m->sidecar_off : m->sidecar_off;
-		snprintf(zone, sizeof(zone), "%c%02d:%02d", m->sidecar_off < 0 ? '-' : '+',
+		add = xasprintf("%c%02d:%02d", m->sidecar_off < 0 ? '-' : '+',
 		    z / 60 % 100, z % 60);
-		if ((end = sidecar_date_end(x, n, m->time + (int64_t)m->sidecar_off * 60)) == 0)
+		if ((at = sidecar_date_end(x, n, m->time + (int64_t)m->sidecar_off * 60)) == 0) {
 			warnx_("%s: the XMP sidecar's date is not the record's: carried "
-			    "without the offset %s", cur_label, zone);
+			    "without the offset %s", cur_label, add);
+			free(add);
+			add = NULL;
+		}
+	} else if (m->sidecar_date && (add = sidecar_dates(x, n, m, &at, &nowhy)) == NULL) {
+		warnx_("%s: the XMP sidecar is carried without the record's date: %s",
+		    cur_label, nowhy);
 	}
 	if (atomic_open(&a, path, "") < 0) {
 		*why = why_errno(path);
 		goto out;
 	}
 	mm.src_mtime = &xs->mtime;
-	fwrite(x, 1, end, a.fp);
-	if (end > 0)
-		fputs(zone, a.fp);
-	fwrite(x + end, 1, n - end, a.fp);
+	fwrite(x, 1, at, a.fp);
+	if (add != NULL)
+		fputs(add, a.fp);
+	fwrite(x + at, 1, n - at, a.fp);
 	if (fflush(a.fp) == EOF || ferror(a.fp) || set_mtime_fd(a.fd, &mm, -1) < 0 ||
 	    atomic_commit(&a) < 0) {
 		*why = why_errno(path);
@@ -230,6 +298,7 @@ sidecar_carry(const char *dst, const struct source *xs, const struct meta *m,
 	}
 	rc = 0;
 out:
+	free(add);
 	free(x);
 	free(path);
 	return rc;

@@ -442,6 +442,18 @@ folder-shots-20190502.png	2019-05-02T08:00:00+00:00	2019-05-02T08:00:00.000Z"
 > k.webp	2021-03-04T05:06:07+00:00	2021-03-04T06:06:07.000Z	48.8566	Seine	2"
 }
 
+@test "photos whose user's sidecar has no date but a GPS clock show on the real server at that instant, at the zone of the sidecar's place, as mem-scan's records put them" {
+	made_through_server gps_clock_sidecar_files 3 '[.originalFileName, .exifInfo.dateTimeOriginal, .localDateTime, .exifInfo.latitude]'
+	# q.jpg: its own place, Tokyo, zones nothing: Immich drops the file's
+	# zone with its dates
+	assert_output "$(printf '%s\t%s\t%s\t%s\n' \
+		folder-made-20190502.jpg 2019-05-02T08:00:00+00:00 2019-05-02T10:00:00.000Z 48.8566 \
+		folder-made-20190503.jpg 2019-05-03T08:00:00+00:00 2019-05-03T08:00:00.000Z 35.6762 \
+		folder-made-20190504.webp 2019-05-04T08:00:00+00:00 2019-05-04T17:00:00.000Z 35.6762)"
+	cut -f2,3 got > dates
+	shown_as_recorded dates
+}
+
 @test "GIFs dated by an editor's XMP, before their images or past them, show on the real server at the dates and places mem-scan read, and one without at its mtime" {
 	made_through_server gif_xmp_files 3 '[.exifInfo.dateTimeOriginal, .localDateTime, .exifInfo.latitude]'
 	assert_output "$(printf '%s\t%s\t%s\n' \

@@ -746,6 +746,20 @@ sidecar=export/g.xmp offset_source=explicit "
 	assert_output "2018:05:06 07:08:09 +09:00"
 }
 
+@test "a user's sidecar with no date but a GPS clock dates its photo by that instant (Immich's last date tag, taken over the file's dates), zoned by the sidecar's place only; mem-exif carries it and the photos as they are" {
+	mkdir export
+	gps_clock_sidecar_files export
+	mem-scan -o out --records export > records
+	run -0 record_dates out
+	assert_output "p.jpg 2019-05-02T08:00:00Z +02:00 sidecar
+q.jpg 2019-05-03T08:00:00Z +00:00 sidecar
+r.webp 2019-05-04T08:00:00Z +09:00 sidecar"
+	[ "$(field out "$PWD/export/q.jpg" offset_source)" = explicit ]
+	[ "$(field out "$PWD/export/r.webp" offset_source)" = tags ]
+	run -0 mem-exif -o out < records
+	left_as_they_are
+}
+
 @test "a GIF dated by an editor's XMP (an application extension, before its images or past them) is dated and placed by it, as exiftool reads it; one without by its mtime; mem-exif leaves each as it is, and gives a sidecar only to the wall clock zoned at its place" {
 	mkdir export
 	gif_xmp_files export

@@ -265,6 +265,34 @@ user_sidecar_files() {
 	touch -d '2020-02-02 02:02:02Z' "$d"/*
 }
 
+# gps_clock_sidecar_files DIR: photos whose user's sidecar has no date but a
+# GPS clock (exif:GPSTimeStamp, exiftool's GPSDateTime), Immich's last date
+# tag, which it takes over the file's own dates:
+#   p.jpg	EXIF 2020:01:02 03:04:05 +02:00; p.jpg.xmp: 2019-05-02T08:00:00Z
+#		and GPS in Paris
+#   q.jpg	EXIF 2020:01:03 03:04:05 +02:00 and GPS in Tokyo; q.jpg.xmp:
+#		2019-05-03T08:00:00Z, no place
+#   r.webp	EXIF 2021:03:04 05:06:07, no offset; r.webp.xmp:
+#		2019-05-04T08:00:00Z and GPS in Tokyo
+gps_clock_sidecar_files() {
+	local d=$1
+	make_jpeg "$d/p.jpg" 64x40
+	exiftool -q -overwrite_original '-DateTimeOriginal=2020:01:02 03:04:05' \
+		-OffsetTimeOriginal=+02:00 "$d/p.jpg"
+	exiftool -q -o "$d/p.jpg.xmp" '-XMP-exif:GPSDateTime=2019:05:02 08:00:00Z' \
+		-XMP-exif:GPSLatitude=48.8566 -XMP-exif:GPSLongitude=2.3522
+	make_jpeg "$d/q.jpg" 64x42
+	exiftool -q -overwrite_original '-DateTimeOriginal=2020:01:03 03:04:05' \
+		-OffsetTimeOriginal=+02:00 -GPSLatitude=35.6762 -GPSLatitudeRef=N \
+		-GPSLongitude=139.6503 -GPSLongitudeRef=E "$d/q.jpg"
+	exiftool -q -o "$d/q.jpg.xmp" '-XMP-exif:GPSDateTime=2019:05:03 08:00:00Z'
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x44 -frames:v 1 "$d/r.webp"
+	exiftool -q -overwrite_original '-DateTimeOriginal=2021:03:04 05:06:07' "$d/r.webp"
+	exiftool -q -o "$d/r.webp.xmp" '-XMP-exif:GPSDateTime=2019:05:04 08:00:00Z' \
+		-XMP-exif:GPSLatitude=35.6762 -XMP-exif:GPSLongitude=139.6503
+	touch -d '2020-02-02 02:02:02Z' "$d"/*
+}
+
 # gif_xmp_files DIR: GIFs dated by an editor's XMP (an application
 # extension), which exiftool reads:
 #   x.gif	exif:DateTimeOriginal 2015-06-07T08:09:10+02:00, before the image

@@ -2269,8 +2269,8 @@ fallback_time(struct export *ex, struct file *f, struct entry *e)
  * An item with a user's XMP sidecar (darktable's X.jpg.xmp, Lightroom's
  * X.xmp), as Immich reads the two (metadata.service's getExifTags): the
  * sidecar's tags over the file's. A date in the sidecar (its MWG order:
- * xmp_time) is the date, and the file's dates and the zone they give are
- * dropped; a place in the sidecar is the place, whose zone then shows the
+ * xmp_time, else its GPS clock) is the date, and the file's dates and the
+ * zone they give are dropped; a place in the sidecar is the place, whose zone then shows the
  * date, the file's or the sidecar's. The rest is the file's own
  * (fallback_time). mem-exif carries the sidecar beside the output, and
  * gives its date an offset found elsewhere.
@@ -2298,6 +2298,13 @@ sidecar_time(struct export *ex, struct file *f, struct file *sf, struct entry *e
 			item_extra(it, "gps_source", "sidecar");
 	}
 	fallback_time(ex, f, e);
+	if (rc != 0 && w.has_clock) {
+		/* Immich's last date tag, its GPSDateTime, is a date too: an
+		 * instant, shown at the zone of the sidecar's place */
+		t = w.clock;
+		off = 0;
+		rc = 0;
+	}
 	if (rc == 0) {
 		set_time(it, t, off, "sidecar");
 		e->soft = off != OFFSET_UNKNOWN && it->has_gps && w.known;

@@ -92,6 +92,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	double lat, lon;
 	int64_t utc;
 	uint64_t pos, n;
+	size_t lt, end;
 	int32_t off;
 
 	memset(&w, 0, sizeof(w));
@@ -117,6 +118,10 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	(void)name_time(s, &utc);
 	(void)riff_date(s, &utc);
 	(void)xmp_time((const char *)data, size, &utc, &off, &w);
+	if (xmp_start_tag((const char *)data, size, "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+	    "RDF", &lt, &end) == 0 && !(lt < end && end <= size && data[lt] == '<' &&
+	    data[end - 1] == '>'))
+		abort();
 	(void)mkv_date(data, size, &utc);
 	containers(data, size);
 	if ((j = safe_join("dir", s)) != NULL) {

@@ -905,3 +905,24 @@ PY
 	cmp shoot/a.webp.xmp "$OUT/shoot/media/folder-shoot-20210304.webp.xmp"
 	cmp shoot/b.webp.xmp "$OUT/shoot/media/folder-shoot-20210305.webp.xmp"
 }
+
+@test "a user's sidecar of no date, under a prefix of its own for rdf: and with a '>' in a value, gets the record's date beside a WebP, still well-formed XML, the rest byte for byte" {
+	mkdir shoot
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x52 -frames:v 1 shoot/k.webp
+	exiftool -q -overwrite_original '-DateTimeOriginal=2021:03:04 05:06:07' shoot/k.webp
+	cat > shoot/k.webp.xmp <<-'X'
+	<x:xmpmeta xmlns:x="adobe:ns:meta/" xmlns:R="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+	 <R:RDF note="a > b">
+	  <R:Description R:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="5"/>
+	 </R:RDF>
+	</x:xmpmeta>
+	X
+	mem-scan -o "$OUT" --records --timezone Asia/Tokyo shoot > records
+	run -0 --separate-stderr mem-exif -o "$OUT" < records
+	[ -z "$stderr" ]
+	x=$OUT/shoot/media/folder-shoot-20210304.webp.xmp
+	xmllint --noout "$x"
+	run -0 diff <(sed '/^ <R:Description R:about=""$/,/\/>$/d' "$x") shoot/k.webp.xmp
+	run -0 exiftool -q -q -p '$XMP-exif:DateTimeOriginal|$XMP-xmp:CreateDate|$XMP-photoshop:DateCreated|$Rating' "$x"
+	assert_output "2021:03:04 05:06:07+09:00|2021:03:04 05:06:07+09:00|2021:03:04 05:06:07+09:00|5"
+}

@@ -732,6 +732,7 @@ sidecar=export/g.xmp offset_source=explicit "
 	# a WebP's sidecar of no date: the record's, zoned, in a Description
 	# of ours first in its rdf:RDF; the rest of it byte for byte
 	x=$o/folder-export-20210304.webp.xmp
+	xmllint --noout $x
 	run -0 diff <(sed '/^ <rdf:Description rdf:about=""$/,/\/>$/d' $x) export/k.webp.xmp
 	run -0 exiftool -q -q -p '$XMP-exif:DateTimeOriginal|$XMP-xmp:CreateDate|$XMP-photoshop:DateCreated|$Description|$Rating' $x
 	assert_output "2021:03:04 05:06:07+01:00|2021:03:04 05:06:07+01:00|2021:03:04 05:06:07+01:00|Seine|2"

@@ -2270,10 +2270,10 @@ fallback_time(struct export *ex, struct file *f, struct entry *e)
  * X.xmp), as Immich reads the two (metadata.service's getExifTags): the
  * sidecar's tags over the file's. A date in the sidecar (its MWG order:
  * xmp_time, else its GPS clock) is the date, and the file's dates and the
- * zone they give are dropped; a place in the sidecar is the place, whose zone then shows the
- * date, the file's or the sidecar's. The rest is the file's own
- * (fallback_time). mem-exif carries the sidecar beside the output, and
- * gives its date an offset found elsewhere.
+ * zone they give are dropped; a place in the sidecar is the place, whose
+ * zone then shows the date, the file's or the sidecar's. The rest is the
+ * file's own (fallback_time). mem-exif carries the sidecar beside the
+ * output, and gives its date an offset found elsewhere.
  */
 void
 sidecar_time(struct export *ex, struct file *f, struct file *sf, struct entry *e)
